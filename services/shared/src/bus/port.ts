@@ -1,0 +1,93 @@
+/**
+ * The event bus port. Two adapters implement it with the same semantics, proven by one
+ * contract suite (test/contract/bus.contract.ts): Kafka (kafkajs) and an in-process bus
+ * for the all-in-one mode.
+ *
+ * Semantics the services rely on:
+ * - Messages are EventEnvelopes, keyed by verification id unless a key is given; messages
+ *   with one key keep their order within a topic.
+ * - Each consumer group receives every message once it has subscribed (at-least-once: a
+ *   message is redelivered if its handler fails or the consumer dies before committing);
+ *   several consumers of one group split the partitions between them.
+ * - A failing handler is retried `retry.attempts` times with backoff; then the message goes
+ *   to the dead-letter topic (`<topic>.dlq` unless set) and consumption continues.
+ *   Messages that cannot be decoded go to the dead-letter topic at once.
+ * - W3C trace context travels in headers (`traceparent`, `tracestate`).
+ */
+import type { EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
+
+export interface PublishOptions {
+  /** Partition key; defaults to the envelope's verification id. */
+  key?: string;
+  /** Extra headers; trace context is added by the bus. */
+  headers?: Record<string, string>;
+}
+
+export interface OutgoingMessage {
+  topic: string;
+  envelope: EventEnvelope;
+  key?: string;
+  headers?: Record<string, string>;
+}
+
+export interface BusMessage {
+  topic: string;
+  partition: number;
+  /** Offset within the partition, as a decimal string. */
+  offset: string;
+  key: string;
+  envelope: EventEnvelope;
+  headers: Record<string, string>;
+  /** How many times this message has been handed to a handler before (0 the first time). */
+  redelivery: number;
+}
+
+export type MessageHandler = (message: BusMessage) => Promise<void>;
+
+export interface RetryPolicy {
+  /** Handler attempts before dead-lettering, including the first. */
+  attempts: number;
+  /** First backoff; doubles each retry. */
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  handler: MessageHandler;
+  /** Where a new group starts: the earliest retained message, or only new ones. */
+  fromBeginning?: boolean;
+  retry?: Partial<RetryPolicy>;
+  /** Dead-letter topic; defaults to `<topic>.dlq`. */
+  deadLetterTopic?: (topic: string) => string;
+  /** Partitions handled concurrently by one consumer (order is kept within a partition). */
+  partitionConcurrency?: number;
+}
+
+export interface Subscription {
+  /** Resolves once the consumer has joined its group and been assigned partitions. */
+  readonly ready: Promise<void>;
+  /** Finishes the message in hand, commits, and leaves the group. */
+  stop(): Promise<void>;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions?: number;
+}
+
+export interface EventBus {
+  publish(topic: string, envelope: EventEnvelope, options?: PublishOptions): Promise<void>;
+  /** Publishes several messages; all or (on error) possibly some of them are written. */
+  publishBatch(messages: OutgoingMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Creates topics that do not exist yet. */
+  ensureTopics(topics: TopicSpec[]): Promise<void>;
+  /** Stops every subscription, flushes the producer and disconnects. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialBackoffMs: 100, maxBackoffMs: 5_000 };
+
+export const deadLetterTopicOf = (topic: string): string => `${topic}.dlq`;
