@@ -1,0 +1,47 @@
+/**
+ * Codes are stored only as keyed hashes: HMAC-SHA256 under a server secret, bound to the
+ * verification id and the transaction binding (PSD2 RTS Art. 5 dynamic linking), so a stolen
+ * hash table cannot be brute-forced offline and a code cannot be replayed for another
+ * verification or another amount or payee.
+ *
+ * Comparing two such MACs with a non-constant-time equality leaks nothing useful: the attacker
+ * cannot compute the expected MAC without the secret. Still, compareCodeHashes is constant time.
+ */
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+
+export interface TransactionBindingInput {
+  amountMinor: number;
+  currency: string;
+  payee: string;
+}
+
+/** A canonical, unambiguous digest of a transaction binding ("" when there is none). */
+export function bindingDigest(binding: TransactionBindingInput | undefined): string {
+  if (!binding) return "";
+  const canonical = [String(binding.amountMinor), binding.currency.toUpperCase(), binding.payee.normalize("NFC")]
+    .map((part) => `${part.length}:${part}`)
+    .join("|");
+  return createHash("sha256").update(canonical, "utf8").digest("base64url");
+}
+
+export interface CodeHasher {
+  /** Keyed hash of a code for one verification and binding digest. */
+  hash(verificationId: string, code: string, binding: string): string;
+}
+
+export function createCodeHasher(secret: Buffer): CodeHasher {
+  if (secret.length < 32) throw new RangeError("code hash secret must be at least 32 bytes");
+  return {
+    hash(verificationId, code, binding) {
+      return createHmac("sha256", secret)
+        .update(`otp-code/v1\u0000${verificationId}\u0000${binding}\u0000${code}`, "utf8")
+        .digest("base64url");
+    },
+  };
+}
+
+export function compareCodeHashes(a: string, b: string): boolean {
+  const x = Buffer.from(a, "utf8");
+  const y = Buffer.from(b, "utf8");
+  return x.length === y.length && timingSafeEqual(x, y);
+}
