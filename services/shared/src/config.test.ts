@@ -33,13 +33,24 @@ describe("readConfig", () => {
   it("reports every problem at once, without echoing secrets", () => {
     let caught: unknown;
     try {
-      readConfig(spec, { GRPC_ADDRESS: "nope", MAX_IN_FLIGHT: "0", TLS: "maybe", CODE_HASH_SECRET: "shortsecret" });
+      readConfig(spec, {
+        GRPC_ADDRESS: "nope",
+        MAX_IN_FLIGHT: "0",
+        TLS: "maybe",
+        CODE_HASH_SECRET: "shortsecret",
+      });
     } catch (err) {
       caught = err;
     }
     assert.ok(caught instanceof OtpError);
     assert.equal(caught.code, "CONFIG_INVALID");
-    for (const name of ["GRPC_ADDRESS", "MAX_IN_FLIGHT", "TLS", "CODE_HASH_SECRET", "ADMIN_TOKEN is required"]) {
+    for (const name of [
+      "GRPC_ADDRESS",
+      "MAX_IN_FLIGHT",
+      "TLS",
+      "CODE_HASH_SECRET",
+      "ADMIN_TOKEN is required",
+    ]) {
       assert.ok(caught.message.includes(name), `${name} in ${caught.message}`);
     }
     assert.ok(!caught.message.includes("shortsecret"));

@@ -35,7 +35,11 @@ export const str = (fallback?: string): Field<string> =>
 export const secret = (fallback?: string): Field<string> =>
   field((raw) => raw, fallback === undefined ? undefined : () => fallback, true);
 
-export const optionalStr = (): Field<string | undefined> => field<string | undefined>((raw) => raw, () => undefined);
+export const optionalStr = (): Field<string | undefined> =>
+  field<string | undefined>(
+    (raw) => raw,
+    () => undefined,
+  );
 
 export const int = (fallback?: number, bounds: { min?: number; max?: number } = {}): Field<number> =>
   field(
@@ -61,7 +65,8 @@ export const bool = (fallback?: boolean): Field<boolean> =>
 
 export const oneOf = <T extends string>(values: readonly T[], fallback?: T): Field<T> =>
   field(
-    (raw) => ((values as readonly string[]).includes(raw) ? (raw as T) : `!expected one of ${values.join(", ")}`),
+    (raw) =>
+      (values as readonly string[]).includes(raw) ? (raw as T) : `!expected one of ${values.join(", ")}`,
     fallback === undefined ? undefined : () => fallback,
   );
 
@@ -79,7 +84,8 @@ export const list = (fallback?: string[]): Field<string[]> =>
 /** A host:port address. */
 export const address = (fallback?: string): Field<string> =>
   field(
-    (raw) => (/^[^\s:]+:\d{1,5}$/.test(raw) || /^\[[0-9a-f:]+\]:\d{1,5}$/i.test(raw) ? raw : "!expected host:port"),
+    (raw) =>
+      /^[^\s:]+:\d{1,5}$/.test(raw) || /^\[[0-9a-f:]+\]:\d{1,5}$/i.test(raw) ? raw : "!expected host:port",
     fallback === undefined ? undefined : () => fallback,
   );
 

@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   OTP_DESTINATION_BLOCKED: { retryable: false },
   OTP_STATE_UNAVAILABLE: { retryable: true },
   OTP_DEPENDENCY_UNAVAILABLE: { retryable: true },
+  /** The call ran out of its time budget; the outcome may or may not have happened. */
+  OTP_DEADLINE_EXCEEDED: { retryable: true },
   OTP_INTERNAL: { retryable: false },
   CONFIG_INVALID: { retryable: false },
   SMPP_THROTTLED: { retryable: true },

@@ -41,7 +41,7 @@ describe("logger", () => {
     const line = lines[0]!;
     assert.ok(!line.includes("482913"), line);
     assert.ok(!line.includes("6281234565678"), line);
-    assert.ok(!line.includes("abc\""), line);
+    assert.ok(!line.includes('abc"'), line);
     const rec = JSON.parse(line);
     assert.equal(rec.phone, "+62812****5678");
     assert.equal(rec.errorCode, "SMPP_THROTTLED");

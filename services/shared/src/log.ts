@@ -27,7 +27,8 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
-const SECRET_FIELD = /^(code|otp|pin|password|secret|token|authorization|text|message_?text|body|phone|msisdn|destination)$/i;
+const SECRET_FIELD =
+  /^(code|otp|pin|password|secret|token|authorization|text|message_?text|body|phone|msisdn|destination)$/i;
 const PHONE_LIKE = /\+?\b\d{9,15}\b/g;
 
 function redactValue(key: string, value: unknown, depth: number): unknown {
@@ -69,7 +70,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
   const emit = (level: LogLevel, msg: string, fields?: LogFields): void => {
     if (LEVELS[level] < threshold) return;
-    const record = { time: now().toISOString(), level, msg: redact(msg), ...(redact({ ...base, ...fields }) as object) };
+    const record = {
+      time: now().toISOString(),
+      level,
+      msg: redact(msg),
+      ...(redact({ ...base, ...fields }) as object),
+    };
     write(JSON.stringify(record));
   };
 

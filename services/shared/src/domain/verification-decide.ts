@@ -1,0 +1,138 @@
+/**
+ * Decisions on a verification: given the state and a command, the outcome. Pure.
+ */
+import { CheckOutcome } from "../../../../proto/gen/otp/events/v1/events";
+import { Channel, RiskTier } from "../../../../proto/gen/otp/v1/common";
+import { isFinal, type VerificationState } from "./verification";
+
+/** What the atomic check needs: the hot projection of one verification. */
+export interface CheckSubject {
+  status: VerificationState["status"];
+  expiresAt: number;
+  checksUsed: number;
+  maxChecks: number;
+  /** Digest of the transaction binding the code was issued for ("" for none). */
+  bindingDigest: string;
+  /** Keyed hashes of every code that may still be accepted. */
+  codes: { attempt: number; hash: string; expiresAt: number }[];
+}
+
+export interface CheckInput {
+  now: number;
+  candidateHash: string;
+  candidateBinding: string;
+}
+
+export type CheckDecision =
+  /** No state: fail closed (reject; the client must start a new verification). */
+  | { kind: "missing" }
+  | {
+      kind: "decided";
+      outcome: CheckOutcome;
+      checksUsed: number;
+      matchedAttempt: number;
+      lockedNow: boolean;
+    };
+
+/**
+ * The check, in the order that matters: a used code stays used, a cancelled or locked one stays
+ * so, expiry beats a correct code, then the code and its binding; every failed comparison
+ * counts, and the last allowed one locks.
+ */
+export function decideCheck(subject: CheckSubject | undefined, input: CheckInput): CheckDecision {
+  if (!subject) return { kind: "missing" };
+  const decided = (
+    outcome: CheckOutcome,
+    checksUsed = subject.checksUsed,
+    matchedAttempt = 0,
+    lockedNow = false,
+  ) => ({ kind: "decided", outcome, checksUsed, matchedAttempt, lockedNow }) as const;
+
+  if (subject.status === "verified") return decided(CheckOutcome.CHECK_OUTCOME_ALREADY_USED);
+  if (subject.status === "cancelled" || subject.status === "failed")
+    return decided(CheckOutcome.CHECK_OUTCOME_CANCELLED);
+  if (subject.status === "locked" || subject.checksUsed >= subject.maxChecks) {
+    return decided(CheckOutcome.CHECK_OUTCOME_LOCKED);
+  }
+  if (subject.status === "expired" || input.now >= subject.expiresAt)
+    return decided(CheckOutcome.CHECK_OUTCOME_EXPIRED);
+
+  const used = subject.checksUsed + 1;
+  const lockedNow = used >= subject.maxChecks;
+  const match = subject.codes.find((c) => c.expiresAt > input.now && c.hash === input.candidateHash);
+  if (match && input.candidateBinding === subject.bindingDigest) {
+    return decided(CheckOutcome.CHECK_OUTCOME_VERIFIED, used, match.attempt);
+  }
+  const outcome =
+    input.candidateBinding !== subject.bindingDigest
+      ? CheckOutcome.CHECK_OUTCOME_BINDING_MISMATCH
+      : CheckOutcome.CHECK_OUTCOME_WRONG_CODE;
+  return decided(outcome, used, 0, lockedNow);
+}
+
+export type Rejection = {
+  ok: false;
+  code: "OTP_FAILED_PRECONDITION" | "OTP_RATE_LIMITED";
+  reason: string;
+  retryAfterMs?: number;
+};
+
+export type ResendDecision = { ok: true; channel: Channel } | Rejection;
+
+/** A resend is allowed on a live verification, after the cooldown, within the send cap and expiry. */
+export function decideResend(state: VerificationState, channel: Channel, now: number): ResendDecision {
+  if (isFinal(state))
+    return { ok: false, code: "OTP_FAILED_PRECONDITION", reason: `verification is ${state.status}` };
+  if (now >= state.expiresAt)
+    return { ok: false, code: "OTP_FAILED_PRECONDITION", reason: "verification has expired" };
+  if (state.sendsUsed >= state.maxSends) {
+    return { ok: false, code: "OTP_FAILED_PRECONDITION", reason: `send limit of ${state.maxSends} reached` };
+  }
+  const readyAt = state.lastSendAt + state.resendCooldownMs;
+  if (now < readyAt) {
+    return { ok: false, code: "OTP_RATE_LIMITED", reason: "resend cooldown", retryAfterMs: readyAt - now };
+  }
+  return { ok: true, channel };
+}
+
+export type SimpleDecision = { ok: true } | Rejection;
+
+export function decideCancel(state: VerificationState): SimpleDecision {
+  if (isFinal(state))
+    return { ok: false, code: "OTP_FAILED_PRECONDITION", reason: `verification is ${state.status}` };
+  return { ok: true };
+}
+
+export interface OverrideCommand {
+  agent: string;
+  approver: string;
+  reason: string;
+}
+
+/** Four eyes: two different agents and a reason; never for high-risk purposes. */
+export function decideOverride(state: VerificationState, command: OverrideCommand): SimpleDecision {
+  if (state.riskTier === RiskTier.RISK_TIER_HIGH) {
+    return {
+      ok: false,
+      code: "OTP_FAILED_PRECONDITION",
+      reason: "override is not allowed for high-risk purposes",
+    };
+  }
+  if (!command.agent || !command.approver || command.agent === command.approver) {
+    return {
+      ok: false,
+      code: "OTP_FAILED_PRECONDITION",
+      reason: "override needs a second, different approver",
+    };
+  }
+  if (command.reason.trim().length < 10) {
+    return {
+      ok: false,
+      code: "OTP_FAILED_PRECONDITION",
+      reason: "override needs a reason of at least 10 characters",
+    };
+  }
+  if (isFinal(state))
+    return { ok: false, code: "OTP_FAILED_PRECONDITION", reason: `verification is ${state.status}` };
+  return { ok: true };
+}
