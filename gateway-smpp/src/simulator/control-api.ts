@@ -1,0 +1,87 @@
+/**
+ * HTTP control of the simulator (node:http, JSON):
+ *   GET /inbox?phone=62812...   messages one handset received   GET /inbox   all of them
+ *   DELETE /inbox               forget them                     GET /stats   counters
+ *   GET /scenario               the scenario in force           PUT /scenario replace it
+ * The inbox holds message text on purpose (it plays the handsets); bind it to loopback.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { isOtpError } from "../../../services/shared/src/errors";
+import type { SmscSimulator } from "./smsc-simulator";
+
+export interface ControlApi {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1 << 20;
+
+export async function startControlApi(
+  simulator: SmscSimulator,
+  port: number,
+  host = "127.0.0.1",
+): Promise<ControlApi> {
+  const server = createServer((request, response) => {
+    handle(simulator, request, response).catch((err: unknown) => {
+      const status = isOtpError(err) && err.code === "CONFIG_INVALID" ? 400 : 500;
+      send(response, status, { error: err instanceof Error ? err.message : "error" });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === "object" && address !== null ? address.port : port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function handle(
+  simulator: SmscSimulator,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const url = new URL(request.url ?? "/", "http://localhost");
+  const route = `${request.method ?? "GET"} ${url.pathname}`;
+  switch (route) {
+    case "GET /inbox": {
+      const phone = url.searchParams.get("phone") ?? undefined;
+      return send(response, 200, { messages: simulator.inbox.messages(phone) });
+    }
+    case "DELETE /inbox":
+      simulator.inbox.clear();
+      return send(response, 204, undefined);
+    case "GET /stats":
+      return send(response, 200, simulator.stats());
+    case "GET /scenario":
+      return send(response, 200, simulator.scenario);
+    case "PUT /scenario":
+      simulator.setScenario(JSON.parse(await readBody(request)) as unknown);
+      return send(response, 200, simulator.scenario);
+    default:
+      return send(response, 404, { error: `no route ${route}` });
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new Error("body too large");
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  if (body === undefined) {
+    response.writeHead(status).end();
+    return;
+  }
+  const json = JSON.stringify(body);
+  response.writeHead(status, { "content-type": "application/json" }).end(json);
+}

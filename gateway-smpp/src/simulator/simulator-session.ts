@@ -1,0 +1,200 @@
+/**
+ * How the simulated SMSC answers one connection: binds with credentials, submit_sm with the
+ * scenario's (mis)behaviour, enquire_link, unbind, and generic_nack for what it cannot parse.
+ */
+import type { BindMode } from "../smsc-connection";
+import { concatInfo } from "../sms-encoding";
+import { STATUS } from "../smpp-status";
+import { GENERIC_NACK, type PduFields, type WirePdu, type WireSession } from "../smpp-wire";
+import { TON } from "../submit-sm";
+import { normalisePhone } from "./inbox";
+import { activeOutage, pickStat, profileFor } from "./scenario";
+import type { SimSession, SimulatorCore } from "./simulator-state";
+
+const BIND_MODES: Readonly<Record<string, BindMode>> = {
+  bind_transceiver: "transceiver",
+  bind_transmitter: "transmitter",
+  bind_receiver: "receiver",
+};
+
+export function attachSimulatorSession(core: SimulatorCore, wire: WireSession): SimSession {
+  const session: SimSession = { wire, systemId: undefined, mode: undefined, unanswered: 0 };
+  core.sessions.add(session);
+  core.stats.connections++;
+
+  const respond = (pdu: WirePdu, status: number, fields: PduFields = {}): void => {
+    if (core.scenario.silent) return;
+    if (pdu.command === "submit_sm") {
+      session.unanswered--;
+      core.stats.unanswered--;
+    }
+    wire.reply(pdu, fields, status);
+  };
+
+  const onBind = (pdu: WirePdu, mode: BindMode): void => {
+    if (session.mode !== undefined) return respond(pdu, STATUS.ALREADY_BOUND);
+    const systemId = pdu.string("system_id") ?? "";
+    const expected = core.credentials.get(systemId);
+    const status =
+      expected === undefined
+        ? STATUS.INVALID_SYSTEM_ID
+        : expected !== pdu.string("password")
+          ? STATUS.INVALID_PASSWORD
+          : STATUS.OK;
+    if (status !== STATUS.OK) {
+      core.stats.bindFailures++;
+      return respond(pdu, status);
+    }
+    session.systemId = systemId;
+    session.mode = mode;
+    core.stats.binds++;
+    respond(pdu, STATUS.OK, { system_id: "OTPSIM" });
+  };
+
+  const onSubmit = (pdu: WirePdu): void => {
+    if (session.mode === undefined || session.mode === "receiver") {
+      wire.reply(pdu, {}, STATUS.INVALID_BIND_STATUS);
+      return;
+    }
+    const scenario = core.scenario;
+    const n = core.countSubmit();
+    core.stats.submitsReceived++;
+    session.unanswered++;
+    core.stats.unanswered++;
+    core.stats.maxUnansweredPerSession = Math.max(core.stats.maxUnansweredPerSession, session.unanswered);
+    if (every(scenario.dropConnectionOnSubmitEvery, n)) {
+      core.stats.connectionsDropped++;
+      return wire.destroy();
+    }
+    if (every(scenario.unbindOnSubmitEvery, n)) {
+      core.stats.unbindsSent++;
+      wire.send("unbind");
+      return core.later(200, () => wire.destroy());
+    }
+    const refusal = refusalStatus(pdu, n);
+    if (refusal !== STATUS.OK) return delayed(() => respond(pdu, refusal));
+    accept(pdu);
+  };
+
+  const refusalStatus = (pdu: WirePdu, n: number): number => {
+    const scenario = core.scenario;
+    const destination = pdu.string("destination_addr") ?? "";
+    const queueFull = scenario.queueFull;
+    if (queueFull !== undefined && queueFull.every > 0 && (n - 1) % queueFull.every < queueFull.burst) {
+      core.stats.queueFull++;
+      return STATUS.MESSAGE_QUEUE_FULL;
+    }
+    if (!core.withinRate(session.systemId ?? "", Date.now())) {
+      core.stats.throttled++;
+      return STATUS.THROTTLED;
+    }
+    const alphanumeric = pdu.number("source_addr_ton") === TON.alphanumeric;
+    let status: number = STATUS.OK;
+    if (alphanumeric && profileFor(scenario, destination).rejectAlphanumericSender) {
+      status = STATUS.INVALID_SOURCE_ADDRESS;
+    } else if (activeOutage(scenario, destination, Date.now())?.effect === "submit-fail") {
+      status = STATUS.SUBMIT_FAILED;
+    }
+    if (status !== STATUS.OK) core.stats.refused++;
+    return status;
+  };
+
+  const accept = (pdu: WirePdu): void => {
+    const scenario = core.scenario;
+    const id = core.nextMessageId();
+    const responseId = scenario.hexIds ? id.toString(16).toUpperCase() : String(id);
+    const phone = normalisePhone(pdu.string("destination_addr") ?? "");
+    const sender = {
+      ton: pdu.number("source_addr_ton") ?? 0,
+      npi: pdu.number("source_addr_npi") ?? 0,
+      addr: pdu.string("source_addr") ?? "",
+    };
+    const shortMessage = pdu.shortMessage();
+    const submittedAt = new Date();
+    core.stats.accepted++;
+    core.inbox.addPart({
+      phone,
+      from: sender.addr,
+      systemId: session.systemId ?? "",
+      messageId: responseId,
+      text: shortMessage?.text ?? shortMessage?.bytes?.toString("latin1") ?? "",
+      concat: concatInfo(shortMessage?.udh ?? []),
+      at: submittedAt,
+    });
+    const profile = profileFor(scenario, phone);
+    const outage = activeOutage(scenario, phone, submittedAt.getTime());
+    const stat = outage?.effect === "undeliverable" ? "UNDELIV" : pickStat(profile.statusMix, core.random());
+    const registered = (pdu.number("registered_delivery") ?? 0) & 0x03;
+    const wantsReceipt = registered === 1 || (registered === 2 && stat !== "DELIVRD");
+    const job = { systemId: session.systemId ?? "", phone, sender, receiptId: String(id), stat, submittedAt };
+    const sendReceipt = (): void => core.sendReceipt(session, job);
+    if (scenario.noSubmitResponse) {
+      if (wantsReceipt) core.later(profile.receiptDelayMs, sendReceipt);
+      return;
+    }
+    if (scenario.receiptsBeforeResponses) {
+      if (wantsReceipt) sendReceipt();
+      core.later(Math.max(scenario.responseDelayMs ?? 0, 50), () =>
+        respond(pdu, STATUS.OK, { message_id: responseId }),
+      );
+      return;
+    }
+    delayed(() => respond(pdu, STATUS.OK, { message_id: responseId }));
+    if (wantsReceipt) core.later(profile.receiptDelayMs, sendReceipt);
+  };
+
+  const delayed = (action: () => void): void => {
+    const delay = core.scenario.responseDelayMs ?? 0;
+    if (delay > 0) core.later(delay, action);
+    else action();
+  };
+
+  const onPdu = (pdu: WirePdu): void => {
+    if (core.scenario.silent) return;
+    if (pdu.isResponse || pdu.command === GENERIC_NACK) return onResponse(pdu);
+    const bindMode = BIND_MODES[pdu.command];
+    if (bindMode !== undefined) return onBind(pdu, bindMode);
+    switch (pdu.command) {
+      case "submit_sm":
+        return onSubmit(pdu);
+      case "enquire_link":
+        core.stats.enquireLinks++;
+        return respond(pdu, STATUS.OK);
+      case "unbind":
+        respond(pdu, STATUS.OK);
+        return wire.close();
+      case "unknown":
+        core.stats.genericNacksSent++;
+        wire.nack(pdu.sequence, STATUS.INVALID_COMMAND_ID);
+        return;
+      default:
+        if (pdu.command !== "alert_notification" && pdu.command !== "outbind") {
+          respond(pdu, STATUS.INVALID_COMMAND_ID);
+        }
+    }
+  };
+
+  const onResponse = (pdu: WirePdu): void => {
+    if (pdu.command !== "deliver_sm_resp") return;
+    if (pdu.status === STATUS.OK) core.stats.receiptsAcked++;
+    else core.stats.receiptsRefused++;
+  };
+
+  wire.onPdu(onPdu);
+  wire.onError(() => {
+    // The package stops reading after a PDU it cannot parse (e.g. a bad command_length), so
+    // the session cannot go on: say why with a generic_nack, then close.
+    core.stats.genericNacksSent++;
+    wire.nack(0, STATUS.INVALID_COMMAND_LENGTH);
+    wire.close();
+  });
+  wire.onClose(() => {
+    core.stats.unanswered -= session.unanswered;
+    core.sessions.delete(session);
+  });
+  return session;
+}
+
+function every(period: number | undefined, n: number): boolean {
+  return period !== undefined && period > 0 && n % period === 0;
+}

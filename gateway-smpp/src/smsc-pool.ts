@@ -1,0 +1,98 @@
+/**
+ * The binds of one SMSC account (transceivers, or transmitters + receivers) behind one
+ * submit(): picks the bound transmitting bind with the most free window, records the message
+ * ids in a shared receipt correlator, and reports each receipt with the caller's context,
+ * whichever bind it arrived on and whether it came before or after the submit response.
+ */
+import { OtpError } from "../../services/shared/src/errors";
+import type { DeliveryReceipt } from "./delivery-receipt";
+import { createReceiptCorrelator, type ReceiptCorrelator } from "./receipt-correlator";
+import {
+  createSmscSession,
+  type SessionStats,
+  type SmscSession,
+  type SmscSessionOptions,
+  type SubmitResult,
+} from "./smsc-session";
+import type { SubmitRequest } from "./submit-sm";
+
+export interface PartContext<C> {
+  context: C;
+  /** 0-based part of a concatenated message; each part gets its own receipt. */
+  partIndex: number;
+  partCount: number;
+  messageId: string;
+}
+
+export interface SmscPoolOptions<C> {
+  binds: Array<Omit<SmscSessionOptions, "onReceipt">>;
+  onReceipt: (part: PartContext<C>, receipt: DeliveryReceipt) => void;
+  /** A receipt whose message id never showed up within `holdReceiptMs`. */
+  onUnmatchedReceipt?: (receipt: DeliveryReceipt) => void;
+  holdReceiptMs?: number;
+  /** How long submitted ids wait for their final receipt. */
+  receiptTtlMs?: number;
+  maxTrackedMessages?: number;
+  now?: () => number;
+}
+
+export interface SmscPool<C> {
+  submit(request: SubmitRequest, context: C): Promise<SubmitResult>;
+  stats(): { sessions: SessionStats[]; tracked: { submitted: number; heldReceipts: number } };
+  waitUntilBound(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createSmscPool<C>(options: SmscPoolOptions<C>): SmscPool<C> {
+  const now = options.now ?? Date.now;
+  const correlator: ReceiptCorrelator<PartContext<C>> = createReceiptCorrelator({
+    holdMs: options.holdReceiptMs ?? 60_000,
+    submittedTtlMs: options.receiptTtlMs ?? 2 * 3600_000,
+    maxEntries: options.maxTrackedMessages ?? 200_000,
+    now,
+    onMatched: ({ context, receipt }) => options.onReceipt(context, receipt),
+    onUnmatched: options.onUnmatchedReceipt,
+  });
+  const sessions: SmscSession[] = options.binds.map((bind) =>
+    createSmscSession({ ...bind, onReceipt: (receipt) => correlator.receiptArrived(receipt) }),
+  );
+  const sweeper = setInterval(() => correlator.sweep(), 1_000);
+  sweeper.unref();
+
+  const pick = (): SmscSession => {
+    const candidates = sessions.filter((s) => s.canSubmit && s.state === "bound");
+    const ranked = (candidates.length > 0 ? candidates : sessions.filter((s) => s.canSubmit)).sort(
+      (a, b) => load(a.stats()) - load(b.stats()),
+    );
+    const chosen = ranked[0];
+    if (chosen === undefined) throw new OtpError("SMPP_NOT_BOUND", "no bind can submit");
+    return chosen;
+  };
+
+  return {
+    async submit(request, context) {
+      const result = await pick().submit(request);
+      result.messageIds.forEach((messageId, partIndex) =>
+        correlator.recordSubmitted(messageId, {
+          context,
+          partIndex,
+          partCount: result.messageIds.length,
+          messageId,
+        }),
+      );
+      return result;
+    },
+    stats: () => ({ sessions: sessions.map((s) => s.stats()), tracked: correlator.counts }),
+    async waitUntilBound(timeoutMs) {
+      await Promise.all(sessions.map((s) => s.waitUntilBound(timeoutMs)));
+    },
+    async close() {
+      clearInterval(sweeper);
+      await Promise.all(sessions.map((s) => s.close()));
+    },
+  };
+}
+
+function load(stats: SessionStats): number {
+  return stats.windowInUse + stats.queued;
+}

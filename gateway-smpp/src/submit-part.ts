@@ -1,0 +1,118 @@
+/**
+ * Submits one submit_sm and applies the SMSC's answer:
+ * - OK → the message id;
+ * - ESME_RTHROTTLED (0x58) → halve the bind's rate for a while, pause, send again;
+ * - ESME_RMSGQFUL (0x14) → a few more tries with growing pauses;
+ * - any other status (or generic_nack) → SMPP_SUBMIT_FAILED with the status;
+ * - no answer in time → SMPP_RESPONSE_TIMEOUT. The SMSC may have accepted it, so it is never
+ *   sent again here: the caller decides (usually: wait for a receipt or fall back).
+ * A PDU that could not be written (connection gone) was not sent and waits for the next bind.
+ */
+import { OtpError } from "../../services/shared/src/errors";
+import type { RateLimiter } from "./rate-limiter";
+import type { SessionCounters } from "./session-counters";
+import type { SmscConnection } from "./smsc-connection";
+import { STATUS, SmppStatusError } from "./smpp-status";
+import type { PduFields, WirePdu } from "./smpp-wire";
+import type { SubmitWindow } from "./submit-window";
+
+export interface RetryPolicy {
+  throttledPauseMs: number;
+  maxThrottledRetries: number;
+  /** How long the halved rate lasts after a throttling answer. */
+  slowDownMs: number;
+  queueFullPauseMs: number;
+  maxQueueFullRetries: number;
+  /** Pause before sending again a PDU that could not be written. */
+  notSentPauseMs: number;
+  maxNotSentRetries: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  throttledPauseMs: 1_000,
+  maxThrottledRetries: 10,
+  slowDownMs: 10_000,
+  queueFullPauseMs: 2_000,
+  maxQueueFullRetries: 3,
+  notSentPauseMs: 100,
+  maxNotSentRetries: 20,
+};
+
+export interface PartSubmitContext {
+  connection: () => Promise<SmscConnection>;
+  window: SubmitWindow;
+  limiter: RateLimiter;
+  counters: SessionCounters;
+  policy?: Partial<RetryPolicy>;
+}
+
+export async function submitPart(fields: PduFields, context: PartSubmitContext): Promise<string> {
+  const policy = { ...DEFAULT_RETRY_POLICY, ...context.policy };
+  const { counters } = context;
+  let throttledRetries = 0;
+  let queueFullRetries = 0;
+  let notSent = 0;
+  for (;;) {
+    const sent = await sendOnce(fields, context);
+    if (sent === "not-sent") {
+      // Never sent, so safe to try again on the next bind; bounded so a flapping bind fails.
+      if (++notSent > policy.maxNotSentRetries) {
+        throw new OtpError("SMPP_NOT_BOUND", "submit_sm could not be written: the bind keeps dropping");
+      }
+      await sleep(policy.notSentPauseMs);
+      continue;
+    }
+    const { response, sentAt } = sent;
+    switch (response.status) {
+      case STATUS.OK:
+        counters.accepted++;
+        return response.string("message_id") ?? "";
+      case STATUS.THROTTLED:
+        counters.throttled++;
+        context.limiter.slowDown(Date.now(), sentAt);
+        if (++throttledRetries > policy.maxThrottledRetries) {
+          throw new SmppStatusError("SMPP_THROTTLED", "submit_sm throttled", response.status);
+        }
+        await sleep(policy.throttledPauseMs);
+        continue;
+      case STATUS.MESSAGE_QUEUE_FULL:
+        counters.queueFull++;
+        if (++queueFullRetries > policy.maxQueueFullRetries) {
+          throw new SmppStatusError("SMPP_QUEUE_FULL", "submit_sm refused", response.status);
+        }
+        await sleep(policy.queueFullPauseMs * queueFullRetries);
+        continue;
+      default:
+        counters.refused++;
+        throw new SmppStatusError("SMPP_SUBMIT_FAILED", "submit_sm refused", response.status);
+    }
+  }
+}
+
+/** One send under the window and the rate limit; "not-sent" if the PDU never left. */
+async function sendOnce(
+  fields: PduFields,
+  context: PartSubmitContext,
+): Promise<{ response: WirePdu; sentAt: number } | "not-sent"> {
+  const connection = await context.connection();
+  const release = await context.window.acquire();
+  try {
+    await sleep(context.limiter.reserve(Date.now()));
+    context.counters.submitsSent++;
+    const sentAt = Date.now();
+    return { response: await connection.request("submit_sm", fields), sentAt };
+  } catch (err) {
+    if (err instanceof OtpError && err.code === "SMPP_NOT_BOUND") {
+      context.counters.submitsSent--;
+      return "not-sent";
+    }
+    if (err instanceof OtpError && err.code === "SMPP_RESPONSE_TIMEOUT") context.counters.responseTimeouts++;
+    throw err;
+  } finally {
+    release();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

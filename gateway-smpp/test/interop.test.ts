@@ -1,0 +1,108 @@
+/**
+ * Interoperability with an SMPP implementation we did not write: Perl's Net::SMPP (Debian
+ * package libnet-smpp-perl). Fails with a clear message when it is not installed.
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { test } from "node:test";
+import type { DeliveryReceipt } from "../src/delivery-receipt";
+import { parseReceiptText } from "../src/delivery-receipt";
+import { encodeSms } from "../src/sms-encoding";
+import { createSmscSession } from "../src/smsc-session";
+import { PASSWORD, SYSTEM_ID, eventually, randomPhone, startSimulator } from "./harness";
+
+const SCRIPTS = join(__dirname, "interop");
+
+function requireNetSmpp(): void {
+  const probe = spawnSync("perl", ["-MNet::SMPP", "-e", "1"], { encoding: "utf8" });
+  assert.equal(
+    probe.status,
+    0,
+    "Perl Net::SMPP is missing: install the Debian package libnet-smpp-perl (apt-get install -y libnet-smpp-perl)",
+  );
+}
+
+function runPerl(script: string, args: string[]) {
+  const child = spawn("perl", [join(SCRIPTS, script), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const lines: string[] = [];
+  let stderr = "";
+  createInterface({ input: child.stdout }).on("line", (line) => lines.push(line));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return { child, lines, exited, stderr: () => stderr };
+}
+
+test("a Net::SMPP ESME binds to our simulator, submits and gets its receipt", async () => {
+  requireNetSmpp();
+  const simulator = await startSimulator({ default: { receiptDelayMs: 20 } });
+  try {
+    const phone = randomPhone();
+    const perl = runPerl("net-smpp-esme.pl", [
+      String(simulator.port),
+      SYSTEM_ID,
+      PASSWORD,
+      phone,
+      "Perl code 424242",
+    ]);
+    const code = await perl.exited;
+    assert.equal(code, 0, `perl ESME failed: ${perl.stderr()}`);
+    const response = perl.lines.find((l) => l.startsWith("submit_sm_resp "))?.split(" ");
+    assert.equal(response?.[1], "0");
+    const messageId = response?.[2];
+    const receipt = perl.lines.find((l) => l.startsWith("receipt "));
+    assert.match(receipt ?? "", /esm_class=4 /);
+    assert.equal(parseReceiptText(receipt ?? "").id, messageId);
+    assert.equal(parseReceiptText(receipt ?? "").stat, "DELIVRD");
+    assert.deepEqual(
+      simulator.inbox.messages(phone).map((m) => [m.from, m.text]),
+      [["PerlBank", "Perl code 424242"]],
+    );
+    assert.equal(simulator.stats().receiptsAcked, 1);
+  } finally {
+    await simulator.close();
+  }
+});
+
+test("our session binds to a Net::SMPP SMSC, submits and matches its receipt", async () => {
+  requireNetSmpp();
+  const perl = runPerl("net-smpp-smsc.pl", []);
+  await eventually("perl SMSC listening", () => perl.lines.some((l) => l.startsWith("listening ")), 10_000);
+  const port = Number(perl.lines.find((l) => l.startsWith("listening "))?.split(" ")[1]);
+  const receipts: DeliveryReceipt[] = [];
+  const session = createSmscSession({
+    name: "perl-smsc",
+    host: "127.0.0.1",
+    port,
+    bind: { mode: "transceiver", systemId: "otp-router", password: "pw" },
+    messagesPerSecond: 10,
+    window: 2,
+    onReceipt: (receipt) => receipts.push(receipt),
+  });
+  try {
+    const text = "Your code is 424242 [5 min]";
+    const result = await session.submit({
+      source: "MyBank",
+      destination: "+6281234567",
+      text,
+      validityPeriodSeconds: 300,
+    });
+    assert.deepEqual(result.messageIds, ["ABC123"]);
+    await eventually("receipt from the Perl SMSC", () => receipts.length === 1);
+    assert.equal(receipts[0]?.status, "delivered");
+    assert.equal(receipts[0]?.messageId, "ABC123");
+    const submit = perl.lines.find((l) => l.startsWith("submit_sm "));
+    const expectedBytes = encodeSms(text, { reference: 0 }).parts[0]?.toString("hex");
+    assert.equal(
+      submit,
+      `submit_sm ton=5 npi=0 src=MyBank dst=6281234567 dcs=0 esm=0 validity=000000000500000R sm=${expectedBytes}`,
+    );
+    assert.ok(perl.lines.includes("bind otp-router pw"));
+  } finally {
+    await session.close();
+    await perl.exited;
+    perl.child.kill();
+  }
+  assert.ok(perl.lines.includes("unbind"), "graceful unbind reached the Perl SMSC");
+});
