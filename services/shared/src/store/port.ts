@@ -5,14 +5,26 @@
  *
  * Atomic operations are Scripts: each has a Lua body for Redis and a local body that runs
  * the same logic against LocalDb, an in-memory model of the Redis commands it uses. The
- * local body runs synchronously, so it is atomic like a Lua script. Replies follow Redis'
- * Lua conversion rules (numbers are integers, false is nil, arrays stop at the first nil),
- * so both bodies must return integers, strings, null or arrays of them.
+ * local body runs synchronously, so it is atomic like a Lua script. Both adapters hand `decode`
+ * a reply converted by Redis' Lua-to-RESP rules (numbers truncated to integers, true is 1,
+ * false is nil, arrays stop at the first nil), so a body returning a float or a boolean
+ * behaves the same on both; still, prefer returning integers, strings and arrays of them.
+ * Errors raised by a body (Lua `error()`, a WRONGTYPE reply, a local throw) become
+ * OtpError("OTP_INTERNAL"); an unreachable store becomes OtpError("OTP_STATE_UNAVAILABLE").
  *
  * Keys: every key passes through `key()` which adds the store's prefix. Multi-key scripts use
- * keys sharing one `{hash tag}` (see `taggedKey`) so they stay valid on Redis Cluster.
+ * keys sharing one `{hash tag}` (see `taggedKey`) so they stay valid on Redis Cluster; both
+ * adapters reject a script call whose keys map to different cluster slots. A prefix has no
+ * braces (it would capture the hash tag) and must not be a prefix of another store's prefix
+ * on the same Redis (`clear()` would reach into it).
  */
 export type Reply = null | number | string | Reply[];
+
+/**
+ * What a local body may return, mirroring Lua values: `null`/`undefined` are nil (and end an
+ * array), booleans and fractional numbers are converted as Redis converts Lua replies.
+ */
+export type LocalReply = null | undefined | boolean | number | string | LocalReply[];
 
 export interface ScriptCall {
   keys: string[];
@@ -25,7 +37,7 @@ export interface Script<I, O> {
   readonly numberOfKeys: number;
   readonly lua: string;
   /** The same logic as `lua`, against the in-memory model. Must not be async. */
-  local(db: LocalDb, keys: string[], argv: string[]): Reply;
+  local(db: LocalDb, keys: string[], argv: string[]): LocalReply;
   /** Builds keys (already prefixed, via the given `key` function) and arguments. */
   encode(input: I, key: (suffix: string) => string): ScriptCall;
   decode(reply: Reply): O;

@@ -1,0 +1,73 @@
+/**
+ * Exact timing of the scripts on the in-process store with a manual clock. The contract suite
+ * (test/contract/store.contract.ts) proves Redis and the in-process store agree.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { createMemoryStore } from "../memory";
+import { claimDue, counterWindow, rateLimit, scheduleTimer } from "./index";
+
+function storeWithClock(start = 1_700_000_000_000) {
+  let now = start;
+  const store = createMemoryStore({ prefix: "t:", clock: () => now });
+  return { store, advance: (ms: number) => void (now += ms), now: () => now };
+}
+
+describe("rateLimit timing", () => {
+  test("one token per interval after the burst, retry-after exact to the millisecond", async () => {
+    const { store, advance } = storeWithClock();
+    const input = { key: "k", ratePerSec: 10, burst: 2 };
+    assert.deepEqual(await store.run(rateLimit, input), { allowed: true, retryAfterMs: 0, remaining: 1 });
+    assert.deepEqual(await store.run(rateLimit, input), { allowed: true, retryAfterMs: 0, remaining: 0 });
+    assert.deepEqual(await store.run(rateLimit, input), { allowed: false, retryAfterMs: 100, remaining: 0 });
+    advance(99);
+    assert.equal((await store.run(rateLimit, input)).retryAfterMs, 1);
+    advance(1);
+    assert.deepEqual(await store.run(rateLimit, input), { allowed: true, retryAfterMs: 0, remaining: 0 });
+    advance(10_000);
+    assert.equal((await store.run(rateLimit, input)).remaining, 1, "idle time refills up to the burst only");
+  });
+
+  test("a fractional interval (3 per second) does not lose a token to rounding", async () => {
+    const { store, advance } = storeWithClock();
+    const input = { key: "k", ratePerSec: 3, burst: 3 };
+    const remaining = [];
+    for (let i = 0; i < 3; i++) remaining.push((await store.run(rateLimit, input)).remaining);
+    assert.deepEqual(remaining, [2, 1, 0]);
+    assert.equal((await store.run(rateLimit, input)).retryAfterMs, 334);
+    advance(1_000);
+    for (let i = 0; i < 3; i++) assert.equal((await store.run(rateLimit, input)).allowed, true);
+    assert.equal((await store.run(rateLimit, input)).allowed, false);
+  });
+
+  test("the state key expires once it holds no information", async () => {
+    const { store } = storeWithClock();
+    await store.run(rateLimit, { key: "k", limit: 2, periodMs: 1_000, burst: 2 });
+    assert.equal(await store.pttl(store.key("rate:{k}")), 500);
+  });
+});
+
+describe("counterWindow timing", () => {
+  test("the window lasts windowMs from the first event", async () => {
+    const { store, advance } = storeWithClock();
+    const input = { key: "k", windowMs: 1_000, limit: 1 };
+    assert.equal((await store.run(counterWindow, input)).allowed, true);
+    advance(400);
+    assert.deepEqual(await store.run(counterWindow, input), { allowed: false, count: 1, retryAfterMs: 600 });
+    advance(601);
+    assert.deepEqual(await store.run(counterWindow, input), { allowed: true, count: 1, retryAfterMs: 0 });
+  });
+});
+
+describe("claimDue timing", () => {
+  test("without `now` it uses the store clock", async () => {
+    const { store, advance, now } = storeWithClock();
+    await store.run(scheduleTimer, { key: "t", id: "x", dueAtMs: now() + 1_000 });
+    assert.deepEqual((await store.run(claimDue, { key: "t", limit: 5, leaseMs: 100 })).ids, []);
+    advance(1_000);
+    assert.deepEqual(await store.run(claimDue, { key: "t", limit: 5, leaseMs: 100 }), {
+      lease: now() + 100,
+      ids: ["x"],
+    });
+  });
+});

@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { isOtpError } from "../../services/shared/src/errors";
+import type { Store } from "../../services/shared/src/store/port";
+import { createRedisStore } from "../../services/shared/src/store/redis";
+import { rateLimit } from "../../services/shared/src/store/scripts";
+import { freePort, startRedis, startRedisCluster, type RedisCluster } from "../harness/redis";
+import { storeContract, type StoreFactory } from "./store.contract";
+
+const redisUrl = process.env.REDIS_URL;
+if (!redisUrl) {
+  throw new Error("REDIS_URL is not set: run through `npm test` (which starts redis-server) or export it");
+}
+
+const filePrefix = `otp-test:${randomBytes(4).toString("hex")}:`;
+let fixtures = 0;
+
+function redisFixtures(url: () => string): StoreFactory {
+  return async () => {
+    const prefix = `${filePrefix}${fixtures++}:`;
+    const opened: Store[] = [];
+    const open = (storePrefix: string) => {
+      const store = createRedisStore({ url: url(), prefix: storePrefix });
+      opened.push(store);
+      return store;
+    };
+    return {
+      store: open(prefix),
+      prefix,
+      open,
+      cleanup: async () => {
+        for (const store of opened) {
+          await store.clear();
+          await store.close();
+        }
+      },
+    };
+  };
+}
+
+storeContract(
+  "Redis",
+  redisFixtures(() => redisUrl),
+);
+
+describe("Redis Cluster", () => {
+  let cluster: RedisCluster | undefined;
+  before(async () => {
+    cluster = await startRedisCluster(3);
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  storeContract(
+    "Redis Cluster (3 masters)",
+    redisFixtures(() => cluster?.url ?? assert.fail("cluster not started")),
+  );
+
+  test("one seed node with `cluster: true` reaches keys in every node's slots", async () => {
+    const seed = cluster?.nodes[0]?.url ?? assert.fail("cluster not started");
+    const store = createRedisStore({ url: seed, prefix: `${filePrefix}seed:`, cluster: true });
+    try {
+      const keys = Array.from({ length: 30 }, (_, i) => store.key(`k${i}`));
+      for (const k of keys) assert.equal(await store.set(k, k), true);
+      for (const k of keys) assert.equal(await store.get(k), k);
+      for (let i = 0; i < 10; i++) {
+        assert.equal((await store.run(rateLimit, { key: `r${i}`, ratePerSec: 1, burst: 1 })).allowed, true);
+      }
+      assert.equal(await store.del(...keys), keys.length);
+    } finally {
+      await store.clear();
+      await store.close();
+    }
+  });
+});
+
+const isStateUnavailable = (err: unknown) => {
+  assert.ok(isOtpError(err), `expected OtpError, got ${String(err)}`);
+  assert.equal(err.code, "OTP_STATE_UNAVAILABLE");
+  assert.equal(err.retryable, true);
+  return true;
+};
+
+// A hang would last forever (or one command timeout per call); failing fast means at once.
+// The bound is generous on purpose: it only separates "fails" from "waits".
+const FAIL_FAST_BOUND_MS = 2_000;
+
+describe("Redis store when Redis is down", () => {
+  test(
+    "fails fast with OTP_STATE_UNAVAILABLE when Redis dies, recovers after restart",
+    { timeout: 60_000 },
+    async () => {
+      const redis = await startRedis();
+      const store = createRedisStore({ url: redis.url, prefix: `${filePrefix}down:` });
+      const k = store.key("k");
+      try {
+        assert.equal(await store.set(k, "v"), true);
+        assert.equal((await store.run(rateLimit, { key: "r", ratePerSec: 1, burst: 5 })).allowed, true);
+        await redis.kill();
+        const started = Date.now();
+        await assert.rejects(store.get(k), isStateUnavailable);
+        await assert.rejects(store.run(rateLimit, { key: "r", ratePerSec: 1, burst: 5 }), isStateUnavailable);
+        await assert.rejects(store.now(), isStateUnavailable);
+        await assert.rejects(store.clear(), isStateUnavailable);
+        const elapsed = Date.now() - started;
+        assert.ok(elapsed < FAIL_FAST_BOUND_MS, `took ${elapsed} ms`);
+
+        await redis.restart();
+        await eventuallyOk(() => store.set(k, "again"));
+        assert.equal(await store.get(k), "again");
+        // The restarted server lost its scripts: the script runs again (EVALSHA falls back to EVAL).
+        assert.equal((await store.run(rateLimit, { key: "r", ratePerSec: 1, burst: 5 })).allowed, true);
+      } finally {
+        await store.close();
+        await redis.stop();
+      }
+    },
+  );
+
+  test("a store whose Redis never started fails fast", async () => {
+    const store = createRedisStore({
+      url: `redis://127.0.0.1:${await freePort()}`,
+      prefix: `${filePrefix}none:`,
+    });
+    try {
+      const started = Date.now();
+      await assert.rejects(store.get(store.key("k")), isStateUnavailable);
+      await assert.rejects(store.run(rateLimit, { key: "r", ratePerSec: 1, burst: 1 }), isStateUnavailable);
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed < FAIL_FAST_BOUND_MS, `took ${elapsed} ms`);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+async function eventuallyOk(attempt: () => Promise<unknown>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await attempt();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

@@ -1,0 +1,340 @@
+/**
+ * Real redis-server processes for tests: the Debian `redis-server` binary on a free port on
+ * 127.0.0.1, in a temporary directory, with persistence off. Never the machine's own instance.
+ *
+ * Each process has a watchdog (`sh` + `cat` reading a pipe from this process): when this
+ * process dies in any way, even SIGKILL, the pipe closes and the watchdog kills redis-server,
+ * so no orphan outlives the test run.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface RedisProcess {
+  url: string;
+  port: number;
+  /** Graceful stop (SHUTDOWN NOSAVE, then SIGTERM, then SIGKILL); removes the temp dir. */
+  stop(): Promise<void>;
+  /** Crash: SIGKILL, no shutdown; removes the temp dir. */
+  kill(): Promise<void>;
+  /** Stops if running and starts again, empty, on the same port. */
+  restart(): Promise<void>;
+}
+
+export interface RedisCluster {
+  /** Every node, comma-separated: `redis://127.0.0.1:p1,127.0.0.1:p2,...`. */
+  url: string;
+  nodes: RedisProcess[];
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 15_000;
+const STOP_GRACE_MS = 3_000;
+
+function redisServerBinary(): string {
+  const binary = process.env.REDIS_SERVER_BIN ?? "/usr/bin/redis-server";
+  if (!existsSync(binary)) {
+    throw new Error(
+      `redis-server not found at ${binary}: apt-get install redis-server (or set REDIS_SERVER_BIN)`,
+    );
+  }
+  return binary;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sends one inline command over a raw socket and returns the first reply line. */
+export function rawCommand(port: number, command: string, timeoutMs = 1_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    let data = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no reply to ${command.split(" ")[0]} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.setEncoding("utf8");
+    socket.once("connect", () => socket.write(`${command}\r\n`));
+    socket.on("data", (chunk: string) => {
+      data += chunk;
+      if (!data.includes("\r\n")) return;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(data.slice(0, data.indexOf("\r\n")));
+    });
+    socket.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    socket.once("close", () => {
+      clearTimeout(timer);
+      if (!data.includes("\r\n")) reject(new Error(`connection closed before a reply to ${command}`));
+    });
+  });
+}
+
+// One exit hook for all servers of this process (a listener each would trip the
+// max-listeners warning in suites that start several).
+const liveServers = new Set<{ killSync(): void }>();
+let exitHookInstalled = false;
+function trackForExit(server: { killSync(): void }): void {
+  liveServers.add(server);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const live of liveServers) live.killSync();
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (exited(child)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+function startWatchdog(pid: number, dir: string): ChildProcess {
+  // `cat` returns when our end of the pipe closes, i.e. when this process dies.
+  const script = 'cat >/dev/null; kill -KILL "$0" 2>/dev/null; rm -rf "$1"';
+  const watchdog = spawn("/bin/sh", ["-c", script, String(pid), dir], {
+    stdio: ["pipe", "ignore", "ignore"],
+    detached: true,
+  });
+  watchdog.unref();
+  // The pipe handle must not keep the event loop alive either.
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return watchdog;
+}
+
+interface Running {
+  child: ChildProcess;
+  watchdog: ChildProcess;
+  dir: string;
+}
+
+/** One redis-server process; `extraArgs` add config, e.g. cluster mode. */
+class RedisServer {
+  private running: Running | undefined;
+
+  constructor(
+    readonly port: number,
+    private readonly extraArgs: (dir: string) => string[] = () => [],
+  ) {}
+
+  async start(): Promise<void> {
+    const binary = redisServerBinary();
+    const dir = mkdtempSync(join(tmpdir(), "otp-redis-"));
+    // prettier-ignore
+    const args = [
+      "--port", String(this.port),
+      "--bind", "127.0.0.1",
+      "--dir", dir,
+      "--save", "",
+      "--appendonly", "no",
+      "--daemonize", "no",
+      "--logfile", join(dir, "redis.log"),
+      ...this.extraArgs(dir),
+    ];
+    const child = spawn(binary, args, { stdio: "ignore" });
+    child.once("error", () => undefined); // reported through the readiness check below
+    child.unref(); // a forgotten server must not keep the test process alive; the exit hook kills it
+    if (child.pid === undefined) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`could not start ${binary}`);
+    }
+    this.running = { child, watchdog: startWatchdog(child.pid, dir), dir };
+    trackForExit(this);
+    try {
+      await this.waitForPing(child);
+    } catch (err) {
+      const log = this.readLog(dir);
+      await this.kill();
+      throw new Error(`redis-server on port ${this.port} did not start: ${String(err)}\n${log}`, {
+        cause: err,
+      });
+    }
+  }
+
+  private async waitForPing(child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      if (exited(child)) throw new Error(`exited with ${child.exitCode ?? child.signalCode}`);
+      try {
+        if ((await rawCommand(this.port, "PING")) === "+PONG") return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      await sleep(20);
+    }
+  }
+
+  private readLog(dir: string): string {
+    try {
+      return readFileSync(join(dir, "redis.log"), "utf8").split("\n").slice(-15).join("\n");
+    } catch {
+      return "";
+    }
+  }
+
+  async stop(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    if (!exited(running.child)) {
+      await rawCommand(this.port, "SHUTDOWN NOSAVE").catch(() => undefined); // closes without a reply
+      if (!(await waitForExit(running.child, STOP_GRACE_MS))) {
+        running.child.kill("SIGTERM");
+        if (!(await waitForExit(running.child, STOP_GRACE_MS))) running.child.kill("SIGKILL");
+      }
+    }
+    await this.finish(running);
+  }
+
+  async kill(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    running.child.kill("SIGKILL");
+    await this.finish(running);
+  }
+
+  private async finish(running: Running): Promise<void> {
+    await waitForExit(running.child, STOP_GRACE_MS);
+    running.watchdog.kill("SIGKILL");
+    rmSync(running.dir, { recursive: true, force: true });
+    liveServers.delete(this);
+    this.running = undefined;
+  }
+
+  killSync(): void {
+    const running = this.running;
+    if (!running) return;
+    running.child.kill("SIGKILL");
+    running.watchdog.kill("SIGKILL");
+    rmSync(running.dir, { recursive: true, force: true });
+  }
+
+  handle(): RedisProcess {
+    return {
+      url: `redis://127.0.0.1:${this.port}`,
+      port: this.port,
+      stop: () => this.stop(),
+      kill: () => this.kill(),
+      restart: async () => {
+        await this.stop();
+        await this.start();
+      },
+    };
+  }
+}
+
+async function startOnFreePort(extraArgs?: (dir: string) => string[]): Promise<RedisServer> {
+  // Another process may grab the port between probing and binding: try a few.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const server = new RedisServer(await freePort(), extraArgs);
+    try {
+      await server.start();
+      return server;
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+
+export async function startRedis(): Promise<{
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}> {
+  return (await startOnFreePort()).handle();
+}
+
+/**
+ * A Redis Cluster of `masters` nodes without replicas, slots spread by
+ * `redis-cli --cluster create`. Resolves once every node reports cluster_state:ok.
+ */
+export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+  // prettier-ignore
+  const clusterArgs = (dir: string) => [
+    "--cluster-enabled", "yes",
+    "--cluster-config-file", join(dir, "nodes.conf"),
+    "--cluster-node-timeout", "2000",
+  ];
+  const servers: RedisServer[] = [];
+  const stopAll = async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+  };
+  try {
+    for (let i = 0; i < masters; i++) servers.push(await startOnFreePort(clusterArgs));
+    const addresses = servers.map((server) => `127.0.0.1:${server.port}`);
+    const create = spawnSync("redis-cli", ["--cluster", "create", ...addresses, "--cluster-yes"], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    if (create.status !== 0)
+      throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+    await waitForClusterOk(servers.map((server) => server.port));
+    return {
+      url: `redis://${addresses.join(",")}`,
+      nodes: servers.map((server) => server.handle()),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function waitForClusterOk(ports: number[]): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const states = await Promise.all(ports.map((port) => rawBulk(port, "CLUSTER INFO").catch(() => "")));
+    if (states.every((info) => info.includes("cluster_state:ok"))) return;
+    if (Date.now() > deadline) throw new Error("Redis Cluster did not reach cluster_state:ok");
+    await sleep(50);
+  }
+}
+
+/** Like rawCommand but returns a whole bulk-string reply. */
+function rawBulk(port: number, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    let data = "";
+    socket.setTimeout(1_000, () => socket.destroy(new Error("timeout")));
+    socket.setEncoding("utf8");
+    socket.once("connect", () => socket.write(`${command}\r\n`));
+    socket.on("data", (chunk: string) => {
+      data += chunk;
+      const header = /^\$(\d+)\r\n/.exec(data);
+      if (header && data.length >= header[0].length + Number(header[1])) {
+        socket.destroy();
+        resolve(data.slice(header[0].length));
+      }
+    });
+    socket.once("error", reject);
+  });
+}
