@@ -18,7 +18,11 @@ export interface TransactionBindingInput {
 /** A canonical, unambiguous digest of a transaction binding ("" when there is none). */
 export function bindingDigest(binding: TransactionBindingInput | undefined): string {
   if (!binding) return "";
-  const canonical = [String(binding.amountMinor), binding.currency.toUpperCase(), binding.payee.normalize("NFC")]
+  const canonical = [
+    String(binding.amountMinor),
+    binding.currency.toUpperCase(),
+    binding.payee.normalize("NFC"),
+  ]
     .map((part) => `${part.length}:${part}`)
     .join("|");
   return createHash("sha256").update(canonical, "utf8").digest("base64url");

@@ -69,7 +69,13 @@ describe("sealer", () => {
 
   it("opens values sealed under a rotated-out key", () => {
     const before = createSealer({ activeKeyId: "k1", keys: new Map([["k1", k1]]) });
-    const after = createSealer({ activeKeyId: "k2", keys: new Map([["k1", k1], ["k2", k2]]) });
+    const after = createSealer({
+      activeKeyId: "k2",
+      keys: new Map([
+        ["k1", k1],
+        ["k2", k2],
+      ]),
+    });
     const old = before.seal("482913", sealedField("v", "code"));
     assert.equal(after.open(old, sealedField("v", "code")), "482913");
     assert.equal(after.seal("x", "ad").keyId, "k2");

@@ -1,0 +1,45 @@
+/**
+ * Building envelopes: every event gets a unique id, the current schema version, its time and,
+ * where known, the event that caused it.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import type { EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
+import { CURRENT_SCHEMA_VERSION } from "../bus/codec";
+
+export type EventBody = NonNullable<EventEnvelope["event"]>;
+export type EventCase = EventBody["$case"];
+export type EventOf<C extends EventCase> =
+  Extract<EventBody, { $case: C }> extends { value: infer V } ? V : never;
+
+export interface EnvelopeInput {
+  verificationId: string;
+  tenant: string;
+  at: Date;
+  causationId?: string;
+  eventId?: string;
+}
+
+export function envelope(input: EnvelopeInput, event: EventBody): EventEnvelope {
+  return {
+    eventId: input.eventId ?? randomUUID(),
+    verificationId: input.verificationId,
+    tenant: input.tenant,
+    occurredAt: input.at,
+    schemaVersion: CURRENT_SCHEMA_VERSION,
+    causationId: input.causationId ?? "",
+    event,
+  };
+}
+
+/** Narrows an envelope to one event type, or undefined. */
+export function eventOf<C extends EventCase>(env: EventEnvelope, kind: C): EventOf<C> | undefined {
+  const event = env.event as { $case: string; value: unknown } | undefined;
+  return event?.$case === kind ? (event.value as EventOf<C>) : undefined;
+}
+
+/** 128 random bits, URL-safe: unguessable verification ids (`ver_…`). */
+export function newVerificationId(): string {
+  return `ver_${randomBytes(16).toString("base64url")}`;
+}
+
+export const VERIFICATION_ID_PATTERN = /^ver_[A-Za-z0-9_-]{22}$/;
