@@ -34,6 +34,7 @@ function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> 
   const args = [
     "--import",
     "tsx",
+    "--disable-warning=TimeoutNegativeWarning",
     "--test",
     "--test-reporter=spec",
     `--test-concurrency=${process.env.TEST_CONCURRENCY ?? "2"}`,

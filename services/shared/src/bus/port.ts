@@ -11,8 +11,14 @@
  *   several consumers of one group split the partitions between them.
  * - A failing handler is retried `retry.attempts` times with backoff; then the message goes
  *   to the dead-letter topic (`<topic>.dlq` unless set) and consumption continues.
- *   Messages that cannot be decoded go to the dead-letter topic at once.
- * - W3C trace context travels in headers (`traceparent`, `tracestate`).
+ *   Messages that cannot be decoded, envelopes of a newer schema version, and handlers that
+ *   throw a non-retryable OtpError go to the dead-letter topic at once. Dead letters keep the
+ *   original bytes and headers plus `dlq-*` headers (error code and message, original topic,
+ *   partition, offset, group, attempts); see delivery.ts.
+ * - Topics are never created implicitly: call ensureTopics first (subscribe creates the
+ *   dead-letter topics itself).
+ * - W3C trace context travels in headers (`traceparent`, `tracestate`); handlers run inside
+ *   the publisher's trace.
  */
 import type { EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
 
@@ -66,9 +72,15 @@ export interface SubscribeOptions {
 }
 
 export interface Subscription {
-  /** Resolves once the consumer has joined its group and been assigned partitions. */
+  /**
+   * Resolves once the consumer has joined its group and been assigned partitions; the group
+   * receives every message published after this, also when it started at the latest offset.
+   */
   readonly ready: Promise<void>;
-  /** Finishes the message in hand, commits, and leaves the group. */
+  /**
+   * Finishes the message in hand, commits, and leaves the group. A message waiting for a
+   * retry is given up uncommitted, so it is delivered again (here or to another member).
+   */
   stop(): Promise<void>;
 }
 

@@ -1,0 +1,199 @@
+/**
+ * One subscription of the Kafka bus: a kafkajs consumer in a consumer group. Messages are
+ * handled in order per partition; an offset is resolved (and so committed) only after its
+ * message was handled or dead-lettered, so a crash redelivers rather than loses.
+ *
+ * kafkajs heartbeats only between messages, so the batch loop heartbeats after every message
+ * and during retry backoff.
+ */
+import type { Tracer } from "@opentelemetry/api";
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { OtpError } from "../errors";
+import { type DeliveryContext, deliver } from "./delivery";
+import type { BusLogger } from "./logger";
+import type { RawMessage, StoredMessage } from "./codec";
+import {
+  DEFAULT_RETRY,
+  deadLetterTopicOf,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicSpec,
+} from "./port";
+
+export interface KafkaSubscriptionDeps {
+  kafka: Kafka;
+  admin: () => Promise<Admin>;
+  ensureTopics(topics: TopicSpec[]): Promise<void>;
+  publishRaw(topic: string, message: RawMessage): Promise<void>;
+  logger: BusLogger;
+  tracer: Tracer;
+  maxSchemaVersion: number;
+  /** Fetch long-poll; stop() may wait this long for the fetch in flight. */
+  maxWaitTimeMs: number;
+}
+
+const HEARTBEAT_DURING_BACKOFF_MS = 1_000;
+
+export async function startKafkaSubscription(
+  deps: KafkaSubscriptionDeps,
+  options: SubscribeOptions,
+): Promise<Subscription> {
+  const { groupId, topics } = options;
+  const deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicOf;
+  const existing = new Set(await (await deps.admin()).listTopics());
+  const missing = topics.filter((topic) => !existing.has(topic));
+  if (missing.length > 0) {
+    throw new OtpError(
+      "OTP_FAILED_PRECONDITION",
+      `unknown topic ${missing.join(", ")}; call ensureTopics first`,
+    );
+  }
+  await deps.ensureTopics(topics.map((topic) => ({ name: deadLetterTopic(topic) })));
+
+  const consumer = deps.kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: deps.maxWaitTimeMs,
+  });
+  const ready = watchGroupJoin(consumer, deps, options);
+  // The caller may never await `ready`; a failed join must not become an unhandled rejection.
+  ready.catch(() => undefined);
+
+  const baseContext: Omit<DeliveryContext, "backoff"> = {
+    groupId,
+    handler: options.handler,
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    maxSchemaVersion: deps.maxSchemaVersion,
+    tracer: deps.tracer,
+    logger: deps.logger,
+    deadLetter: (source, headers) =>
+      deps.publishRaw(deadLetterTopic(source.topic), { key: source.key, value: source.value, headers }),
+    now: () => new Date(),
+  };
+
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? false });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommitInterval: 1_000,
+      partitionsConsumedConcurrently: options.partitionConcurrency ?? 1,
+      eachBatch: (payload) => handleBatch(payload, baseContext),
+    });
+  } catch (err) {
+    await consumer.disconnect().catch(() => undefined);
+    throw err;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    ready,
+    stop: () => (stopping ??= consumer.disconnect()),
+  };
+}
+
+async function handleBatch(payload: EachBatchPayload, baseContext: Omit<DeliveryContext, "backoff">) {
+  const { batch } = payload;
+  const active = (): boolean => payload.isRunning() && !payload.isStale();
+  const context: DeliveryContext = {
+    ...baseContext,
+    backoff: async (ms) => {
+      for (let left = ms; left > 0; left -= HEARTBEAT_DURING_BACKOFF_MS) {
+        if (!active()) return false;
+        await sleep(Math.min(left, HEARTBEAT_DURING_BACKOFF_MS));
+        await payload.heartbeat();
+      }
+      return active();
+    },
+  };
+  for (const message of batch.messages) {
+    if (!active()) return;
+    const outcome = await deliver(toStoredMessage(batch.topic, batch.partition, message), context);
+    if (outcome === "abandoned") return;
+    payload.resolveOffset(message.offset);
+    await payload.commitOffsetsIfNecessary();
+    await payload.heartbeat();
+  }
+}
+
+function toStoredMessage(topic: string, partition: number, message: KafkaMessage): StoredMessage {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) headers[name] = first.toString();
+  }
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString() ?? "",
+    value: message.value,
+    headers,
+  };
+}
+
+/**
+ * `ready` resolves when the consumer has joined its group. A group that starts at the latest
+ * offset first commits the end of each partition it was given and that has no committed offset
+ * yet, so a rebalance before the first message cannot skip messages published after `ready`.
+ */
+function watchGroupJoin(
+  consumer: Consumer,
+  deps: KafkaSubscriptionDeps,
+  options: SubscribeOptions,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let joined = false;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const assignment = event.payload.memberAssignment;
+      const pinned = options.fromBeginning
+        ? Promise.resolve()
+        : commitEndWhereUncommitted(consumer, deps, options.groupId, assignment);
+      void pinned
+        .catch((err: unknown) =>
+          deps.logger.warn("could not pin the start offsets of a new consumer group", {
+            groupId: options.groupId,
+            error: err instanceof Error ? err.message : String(err),
+          }),
+        )
+        .then(() => {
+          joined = true;
+          resolve();
+        });
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload;
+      deps.logger.error("event consumer crashed", {
+        groupId: options.groupId,
+        restart,
+        error: error.message,
+      });
+      if (!joined && !restart) reject(error);
+    });
+  });
+}
+
+async function commitEndWhereUncommitted(
+  consumer: Consumer,
+  deps: KafkaSubscriptionDeps,
+  groupId: string,
+  assignment: Record<string, number[]>,
+): Promise<void> {
+  const topics = Object.keys(assignment).filter((topic) => (assignment[topic] ?? []).length > 0);
+  if (topics.length === 0) return;
+  const admin = await deps.admin();
+  const committed = await admin.fetchOffsets({ groupId, topics });
+  const toCommit: Array<{ topic: string; partition: number; offset: string }> = [];
+  for (const { topic, partitions } of committed) {
+    const mine = new Set(assignment[topic] ?? []);
+    const uncommitted = partitions.filter((p) => mine.has(p.partition) && Number(p.offset) < 0);
+    if (uncommitted.length === 0) continue;
+    const ends = await admin.fetchTopicOffsets(topic);
+    for (const { partition } of uncommitted) {
+      const end = ends.find((e) => e.partition === partition);
+      if (end) toCommit.push({ topic, partition, offset: end.offset });
+    }
+  }
+  if (toCommit.length > 0) await consumer.commitOffsets(toCommit);
+}

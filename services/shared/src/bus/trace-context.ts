@@ -1,0 +1,103 @@
+/**
+ * W3C trace context across the bus: a producer span whose context is injected into the
+ * message headers (`traceparent`, `tracestate`), and a consumer span per handler attempt that
+ * continues it, so one verification is one trace across services. Uses only
+ * @opentelemetry/api: without an SDK the spans are no-ops and the caller's context passes
+ * through unchanged.
+ */
+import {
+  type Attributes,
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+} from "@opentelemetry/api";
+import { isOtpError } from "../errors";
+
+export const TRACER_NAME = "otp-router.bus";
+
+export function defaultTracer(): Tracer {
+  return trace.getTracer(TRACER_NAME);
+}
+
+/** Runs `send` inside a producer span, with the headers that carry that span's context. */
+export async function withPublishSpan<T>(
+  tracer: Tracer,
+  topic: string,
+  messageCount: number,
+  send: (traceHeaders: Record<string, string>) => Promise<T>,
+): Promise<T> {
+  const attributes: Attributes = {
+    "messaging.system": "kafka",
+    "messaging.operation.type": "send",
+    "messaging.destination.name": topic,
+  };
+  if (messageCount !== 1) attributes["messaging.batch.message_count"] = messageCount;
+  const span = tracer.startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes });
+  const spanContext = trace.setSpan(context.active(), span);
+  const traceHeaders: Record<string, string> = {};
+  propagation.inject(spanContext, traceHeaders);
+  try {
+    return await context.with(spanContext, () => send(traceHeaders));
+  } catch (err) {
+    recordFailure(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+export interface ProcessSpanInfo {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  groupId: string;
+  redelivery: number;
+}
+
+/** Runs `handle` inside a consumer span that continues the trace found in `headers`. */
+export async function withProcessSpan(
+  tracer: Tracer,
+  headers: Record<string, string>,
+  info: ProcessSpanInfo,
+  handle: () => Promise<void>,
+): Promise<void> {
+  const parent: Context = propagation.extract(ROOT_CONTEXT, headers);
+  const span = tracer.startSpan(
+    `process ${info.topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        "messaging.system": "kafka",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": info.topic,
+        "messaging.destination.partition.id": String(info.partition),
+        "messaging.kafka.offset": Number(info.offset),
+        "messaging.kafka.message.key": info.key,
+        "messaging.consumer.group.name": info.groupId,
+        "otp.bus.redelivery": info.redelivery,
+      },
+    },
+    parent,
+  );
+  try {
+    await context.with(trace.setSpan(parent, span), handle);
+  } catch (err) {
+    recordFailure(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+function recordFailure(span: Span, err: unknown): void {
+  span.recordException(err instanceof Error ? err : String(err));
+  span.setStatus({ code: SpanStatusCode.ERROR });
+  span.setAttribute("error.type", isOtpError(err) ? err.code : err instanceof Error ? err.name : "unknown");
+}

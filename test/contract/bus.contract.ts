@@ -1,0 +1,414 @@
+/**
+ * The EventBus contract: one suite, run against every adapter (bus.memory.test.ts,
+ * bus.kafka.test.ts), so the in-process bus and the Kafka bus cannot drift apart.
+ * Every test gets its own bus, topics and consumer groups (a random prefix) and cleans up.
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { before, describe, it } from "node:test";
+import { context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { OtpError } from "../../services/shared/src/errors";
+import type { RawPublisher, StoredMessage } from "../../services/shared/src/bus/codec";
+import { DLQ_HEADERS } from "../../services/shared/src/bus/delivery";
+import type {
+  BusMessage,
+  EventBus,
+  SubscribeOptions,
+  Subscription,
+} from "../../services/shared/src/bus/port";
+import { installTracePropagation, upstreamSpanContext } from "./trace-fixture";
+import { collector, envelopeFor, eventually, sequenceOf } from "./bus-fixtures";
+
+export interface BusFixture {
+  bus: EventBus & RawPublisher;
+  /** Every record of a topic as stored, once at least `count` are there. */
+  readRaw(topic: string, count: number): Promise<StoredMessage[]>;
+  cleanup(): Promise<void>;
+}
+
+/** Names of topics and groups a test may create start with `prefix`, so cleanup can find them. */
+export type BusFixtureFactory = (scope: { prefix: string }) => Promise<BusFixture>;
+
+export interface ContractOptions {
+  /** Tests run at once (each has its own topics and groups). */
+  concurrency?: number;
+}
+
+const FAST_RETRY = { attempts: 3, initialBackoffMs: 10, maxBackoffMs: 50 };
+
+export function busContract(
+  adapter: string,
+  makeFixture: BusFixtureFactory,
+  options: ContractOptions = {},
+): void {
+  describe(`EventBus contract: ${adapter}`, { concurrency: options.concurrency ?? 1 }, () => {
+    before(() => installTracePropagation());
+
+    /** Runs `body` with a fresh bus and names; stops subscriptions and cleans up after. */
+    const withBus = (
+      body: (t: {
+        fx: BusFixture;
+        name: (suffix: string) => string;
+        subscribe: (o: SubscribeOptions) => Promise<Subscription>;
+      }) => Promise<void>,
+    ) => {
+      return async () => {
+        const prefix = `contract-${randomUUID().slice(0, 8)}`;
+        const fx = await makeFixture({ prefix });
+        const subscriptions: Subscription[] = [];
+        try {
+          await body({
+            fx,
+            name: (suffix) => `${prefix}-${suffix}`,
+            subscribe: async (o) => {
+              const s = await fx.bus.subscribe(o);
+              subscriptions.push(s);
+              await s.ready;
+              return s;
+            },
+          });
+        } finally {
+          await Promise.allSettled(subscriptions.map((s) => s.stop()));
+          await fx.cleanup();
+        }
+      };
+    };
+
+    it(
+      "round-trips every envelope field, the key and the headers",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("roundtrip");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 3 }]);
+        const got = collector();
+        await subscribe({ groupId: name("g"), topics: [topic], handler: got.handler });
+        const sent = envelopeFor("ver-rt-1", 1);
+        await fx.bus.publish(topic, sent, { headers: { "x-tenant-region": "id-jk" } });
+        await fx.bus.publish(topic, envelopeFor("ver-rt-1", 2), { key: "explicit-key" });
+
+        await eventually(() => got.messages.length === 2);
+        const [first, second] = got.messages as [BusMessage, BusMessage];
+        assert.deepEqual(first.envelope, sent);
+        assert.equal(first.topic, topic);
+        assert.equal(first.key, "ver-rt-1");
+        assert.ok(first.partition >= 0 && first.partition < 3);
+        assert.match(first.offset, /^\d+$/);
+        assert.equal(first.redelivery, 0);
+        assert.equal(first.headers["x-tenant-region"], "id-jk");
+        assert.equal(first.headers["otp-event-type"], "dispatchRequested");
+        assert.equal(first.headers["otp-schema-version"], "1");
+        assert.equal(first.headers["otp-event-id"], sent.eventId);
+        assert.match(first.headers["content-type"] ?? "", /protobuf/);
+        assert.equal(second.key, "explicit-key");
+      }),
+    );
+
+    it(
+      "keeps the order of each key across many keys and partitions",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("order");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 4 }]);
+        const got = collector();
+        await subscribe({
+          groupId: name("g"),
+          topics: [topic],
+          handler: got.handler,
+          partitionConcurrency: 4,
+        });
+        const keys = Array.from({ length: 25 }, (_, i) => `ver-order-${i}`);
+        const perKey = 8;
+        for (let seq = 0; seq < perKey; seq++) {
+          await fx.bus.publishBatch(keys.map((key) => ({ topic, envelope: envelopeFor(key, seq) })));
+        }
+        await eventually(() => got.messages.length >= keys.length * perKey);
+        for (const key of keys) {
+          const mine = got.messages.filter((m) => m.key === key);
+          assert.deepEqual(mine.map(sequenceOf), [...Array(perKey).keys()], `order of ${key}`);
+          assert.equal(new Set(mine.map((m) => m.partition)).size, 1, `one partition for ${key}`);
+        }
+      }),
+    );
+
+    it(
+      "gives every message to each consumer group",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("fanout");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 2 }]);
+        const routing = collector();
+        const audit = collector();
+        await subscribe({ groupId: name("routing"), topics: [topic], handler: routing.handler });
+        await subscribe({ groupId: name("audit"), topics: [topic], handler: audit.handler });
+        const sent = Array.from({ length: 20 }, (_, i) => envelopeFor(`ver-fan-${i}`, 0));
+        await fx.bus.publishBatch(sent.map((envelope) => ({ topic, envelope })));
+        const ids = sent.map((e) => e.eventId).sort();
+        await eventually(() => routing.messages.length >= 20 && audit.messages.length >= 20);
+        assert.deepEqual(routing.eventIds().sort(), ids);
+        assert.deepEqual(audit.eventIds().sort(), ids);
+      }),
+    );
+
+    it(
+      "splits a group's work between its consumers and hands over when one stops",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("split");
+        const groupId = name("g");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 4 }]);
+        const one = collector();
+        const two = collector();
+        const first = await subscribe({ groupId, topics: [topic], handler: one.handler });
+        await subscribe({ groupId, topics: [topic], handler: two.handler });
+
+        const wave1 = Array.from({ length: 24 }, (_, i) => envelopeFor(`ver-split-a${i}`, 0));
+        await fx.bus.publishBatch(wave1.map((envelope) => ({ topic, envelope })));
+        await eventually(() => one.messages.length + two.messages.length >= wave1.length);
+        assert.ok(one.messages.length > 0 && two.messages.length > 0, "both consumers got work");
+        const handledBy = (id: string) => [one, two].filter((c) => c.eventIds().includes(id)).length;
+        for (const e of wave1) assert.equal(handledBy(e.eventId), 1, `${e.eventId} handled once`);
+
+        await first.stop();
+        const wave2 = Array.from({ length: 24 }, (_, i) => envelopeFor(`ver-split-b${i}`, 0));
+        await fx.bus.publishBatch(wave2.map((envelope) => ({ topic, envelope })));
+        await eventually(() => wave2.every((e) => two.eventIds().includes(e.eventId)));
+        for (const e of wave2) assert.equal(handledBy(e.eventId), 1, `${e.eventId} handled once`);
+      }),
+    );
+
+    it(
+      "starts a new group at the beginning only when asked to",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("start");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 2 }]);
+        const early = envelopeFor("ver-start", 0);
+        await fx.bus.publish(topic, early);
+        const fromStart = collector();
+        const fromNow = collector();
+        await subscribe({
+          groupId: name("replay"),
+          topics: [topic],
+          handler: fromStart.handler,
+          fromBeginning: true,
+        });
+        await subscribe({ groupId: name("live"), topics: [topic], handler: fromNow.handler });
+        const late = envelopeFor("ver-start", 1);
+        await fx.bus.publish(topic, late);
+        await eventually(() => fromStart.messages.length >= 2 && fromNow.messages.length >= 1);
+        assert.deepEqual(fromStart.eventIds(), [early.eventId, late.eventId]);
+        // Same key, same partition: had the early message been delivered, it would have come first.
+        assert.deepEqual(fromNow.eventIds(), [late.eventId]);
+      }),
+    );
+
+    it(
+      "retries a failing handler with backoff until it succeeds",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("retry");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 1 }]);
+        const redeliveries: number[] = [];
+        const handled = collector();
+        await subscribe({
+          groupId: name("g"),
+          topics: [topic],
+          retry: { attempts: 5, initialBackoffMs: 20, maxBackoffMs: 100 },
+          handler: async (m) => {
+            redeliveries.push(m.redelivery);
+            if (m.redelivery < 2) throw new Error("redis briefly unavailable");
+            await handled.handler(m);
+          },
+        });
+        await fx.bus.publish(topic, envelopeFor("ver-retry", 0));
+        await eventually(() => handled.messages.length === 1);
+        assert.deepEqual(redeliveries, [0, 1, 2]);
+        assert.equal(handled.messages[0]!.redelivery, 2);
+      }),
+    );
+
+    it(
+      "dead-letters a message that keeps failing, with the reason, and moves on",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("poison");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 2 }]);
+        const poison = envelopeFor("ver-poison", 0);
+        const next = envelopeFor("ver-poison", 1);
+        let poisonAttempts = 0;
+        const handled = collector();
+        await subscribe({
+          groupId: name("g"),
+          topics: [topic],
+          retry: FAST_RETRY,
+          handler: async (m) => {
+            if (m.envelope.eventId === poison.eventId) {
+              poisonAttempts++;
+              throw new Error("handler bug");
+            }
+            await handled.handler(m);
+          },
+        });
+        await fx.bus.publish(topic, poison, { headers: { "x-origin": "contract" } });
+        await fx.bus.publish(topic, next);
+        await eventually(() => handled.messages.length === 1);
+        assert.equal(handled.messages[0]!.envelope.eventId, next.eventId);
+        assert.equal(poisonAttempts, FAST_RETRY.attempts);
+
+        const [dead] = await fx.readRaw(`${topic}.dlq`, 1);
+        assert.ok(dead);
+        assert.equal(dead.key, "ver-poison");
+        assert.equal(dead.headers[DLQ_HEADERS.errorCode], "OTP_INTERNAL");
+        assert.match(dead.headers[DLQ_HEADERS.errorMessage] ?? "", /handler bug/);
+        assert.equal(dead.headers[DLQ_HEADERS.originalTopic], topic);
+        assert.equal(dead.headers[DLQ_HEADERS.originalPartition], String(handled.messages[0]!.partition));
+        assert.equal(
+          dead.headers[DLQ_HEADERS.originalOffset],
+          String(Number(handled.messages[0]!.offset) - 1),
+        );
+        assert.equal(dead.headers[DLQ_HEADERS.attempts], String(FAST_RETRY.attempts));
+        assert.equal(dead.headers["x-origin"], "contract");
+        assert.equal(dead.headers["otp-event-id"], poison.eventId);
+      }),
+    );
+
+    it(
+      "dead-letters at once on a non-retryable OtpError",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("fatal");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 1 }]);
+        let attempts = 0;
+        await subscribe({
+          groupId: name("g"),
+          topics: [topic],
+          retry: FAST_RETRY,
+          handler: async () => {
+            attempts++;
+            throw new OtpError("OTP_INVALID_ARGUMENT", "district: unknown");
+          },
+        });
+        await fx.bus.publish(topic, envelopeFor("ver-fatal", 0));
+        const [dead] = await fx.readRaw(`${topic}.dlq`, 1);
+        assert.equal(dead!.headers[DLQ_HEADERS.errorCode], "OTP_INVALID_ARGUMENT");
+        assert.equal(dead!.headers[DLQ_HEADERS.attempts], "1");
+        assert.equal(attempts, 1);
+      }),
+    );
+
+    it(
+      "dead-letters undecodable bytes and envelopes of an unknown schema without calling the handler",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("garbage");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 1 }]);
+        const handled = collector();
+        await subscribe({ groupId: name("g"), topics: [topic], handler: handled.handler, retry: FAST_RETRY });
+        const garbage = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        await fx.bus.publishRaw(topic, {
+          key: "ver-garbage",
+          value: garbage,
+          headers: { "x-source": "fuzz" },
+        });
+        await fx.bus.publish(topic, { ...envelopeFor("ver-garbage", 1), schemaVersion: 99 });
+        const good = envelopeFor("ver-garbage", 2);
+        await fx.bus.publish(topic, good);
+
+        await eventually(() => handled.messages.length === 1);
+        assert.equal(handled.messages[0]!.envelope.eventId, good.eventId);
+        const dead = await fx.readRaw(`${topic}.dlq`, 2);
+        assert.equal(dead.length, 2);
+        assert.deepEqual(Uint8Array.from(dead[0]!.value ?? []), garbage);
+        assert.equal(dead[0]!.headers[DLQ_HEADERS.errorCode], "EVENT_DECODE_FAILED");
+        assert.equal(dead[0]!.headers[DLQ_HEADERS.attempts], "0");
+        assert.equal(dead[0]!.headers["x-source"], "fuzz");
+        assert.equal(dead[1]!.headers[DLQ_HEADERS.errorCode], "EVENT_SCHEMA_UNSUPPORTED");
+      }),
+    );
+
+    it(
+      "carries the W3C trace context from publisher to handler",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("trace");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 1 }]);
+        const seen: Array<{ traceId: string | undefined; traceparent: string | undefined }> = [];
+        await subscribe({
+          groupId: name("g"),
+          topics: [topic],
+          handler: async (m) => {
+            seen.push({
+              traceId: trace.getSpanContext(context.active())?.traceId,
+              traceparent: m.headers.traceparent,
+            });
+          },
+        });
+        const upstream = upstreamSpanContext();
+        await context.with(trace.setSpanContext(ROOT_CONTEXT, upstream), () =>
+          fx.bus.publish(topic, envelopeFor("ver-trace", 0)),
+        );
+        await eventually(() => seen.length === 1);
+        assert.equal(seen[0]!.traceId, upstream.traceId);
+        assert.match(seen[0]!.traceparent ?? "", new RegExp(`^00-${upstream.traceId}-[0-9a-f]{16}-01$`));
+      }),
+    );
+
+    it(
+      "stop() finishes the message in hand and commits, so a restarted consumer resumes after it",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("resume");
+        const groupId = name("g");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 1 }]);
+        const firstRun = collector();
+        let signalInHand: () => void = () => undefined;
+        const inHand = new Promise<void>((resolve) => (signalInHand = resolve));
+        let releaseGate: () => void = () => undefined;
+        const gate = new Promise<void>((resolve) => (releaseGate = resolve));
+        const consumer = await subscribe({
+          groupId,
+          topics: [topic],
+          handler: async (m) => {
+            if (sequenceOf(m) === 4) {
+              signalInHand();
+              await gate;
+            }
+            await firstRun.handler(m);
+          },
+        });
+        const sent = Array.from({ length: 10 }, (_, seq) => envelopeFor("ver-resume", seq));
+        await fx.bus.publishBatch(sent.map((envelope) => ({ topic, envelope })));
+        await inHand;
+        const stopped = consumer.stop();
+        // Let the stop begin while message 4 is still in the handler.
+        setTimeout(releaseGate, 200);
+        await stopped;
+        const handledFirst = firstRun.messages.map(sequenceOf);
+        assert.deepEqual(handledFirst, [0, 1, 2, 3, 4], "finished the message in hand, took no more");
+
+        const secondRun = collector();
+        await subscribe({ groupId, topics: [topic], handler: secondRun.handler, fromBeginning: true });
+        await eventually(() => handledFirst.length + secondRun.messages.length >= sent.length);
+        const handledSecond = secondRun.messages.map(sequenceOf);
+        assert.deepEqual(
+          [...handledFirst, ...handledSecond],
+          [...Array(sent.length).keys()],
+          "nothing redelivered",
+        );
+      }),
+    );
+
+    it(
+      "refuses to subscribe to a topic nobody created",
+      withBus(async ({ fx, name }) => {
+        await assert.rejects(
+          fx.bus.subscribe({ groupId: name("g"), topics: [name("missing")], handler: async () => undefined }),
+          { code: "OTP_FAILED_PRECONDITION" },
+        );
+      }),
+    );
+
+    it(
+      "ensureTopics is idempotent, also when called concurrently",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("ensure");
+        const specs = [{ name: topic, partitions: 2 }];
+        await Promise.all([fx.bus.ensureTopics(specs), fx.bus.ensureTopics(specs)]);
+        await fx.bus.ensureTopics(specs);
+        const got = collector();
+        await subscribe({ groupId: name("g"), topics: [topic], handler: got.handler });
+        await fx.bus.publish(topic, envelopeFor("ver-ensure", 0));
+        await eventually(() => got.messages.length === 1);
+      }),
+    );
+  });
+}

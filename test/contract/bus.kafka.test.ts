@@ -1,0 +1,135 @@
+/**
+ * The EventBus contract against a real Kafka broker (KAFKA_BROKERS; `npm test` starts one),
+ * plus proof that the bytes really went through the broker, read back with a plain kafkajs
+ * consumer.
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { describe, it } from "node:test";
+import { Kafka, logLevel } from "kafkajs";
+import { EventEnvelope } from "../../proto/gen/otp/events/v1/events";
+import { createKafkaBus } from "../../services/shared/src/bus/kafka";
+import type { StoredMessage } from "../../services/shared/src/bus/codec";
+import { busContract } from "./bus.contract";
+import { envelopeFor, eventually } from "./bus-fixtures";
+
+const brokers = process.env.KAFKA_BROKERS;
+
+if (!brokers) {
+  it("needs a Kafka broker", () => {
+    assert.fail("KAFKA_BROKERS is not set: run `npm test`, or start a broker and export KAFKA_BROKERS");
+  });
+} else {
+  const kafka = new Kafka({
+    clientId: "bus-contract-tools",
+    brokers: brokers.split(","),
+    logLevel: logLevel.NOTHING,
+  });
+
+  busContract(
+    "Kafka",
+    async ({ prefix }) => {
+      const bus = createKafkaBus({ brokers, clientId: prefix });
+      return {
+        bus,
+        readRaw: (topic, count) => readRaw(kafka, topic, count, `${prefix}-raw-${randomUUID().slice(0, 6)}`),
+        cleanup: async () => {
+          await bus.close();
+          await deleteByPrefix(kafka, prefix);
+        },
+      };
+    },
+    { concurrency: 3 },
+  );
+
+  describe("Kafka bus on the wire", () => {
+    it("writes protobuf envelopes with their headers to the broker", async () => {
+      const prefix = `wire-${randomUUID().slice(0, 8)}`;
+      const topic = `${prefix}-events`;
+      const bus = createKafkaBus({ brokers, clientId: prefix });
+      try {
+        await bus.ensureTopics([{ name: topic, partitions: 2 }]);
+        const sent = [
+          envelopeFor("ver-wire-1", 0),
+          envelopeFor("ver-wire-2", 0),
+          envelopeFor("ver-wire-1", 1),
+        ];
+        for (const envelope of sent) await bus.publish(topic, envelope);
+
+        const records = await readRaw(kafka, topic, sent.length, `${prefix}-reader`);
+        const decoded = records.map((r) => EventEnvelope.decode(r.value!));
+        assert.deepEqual(decoded.map((e) => e.eventId).sort(), sent.map((e) => e.eventId).sort());
+        for (const record of records) {
+          assert.equal(record.key, EventEnvelope.decode(record.value!).verificationId);
+          assert.equal(record.headers["otp-event-type"], "dispatchRequested");
+          assert.equal(record.headers["otp-schema-version"], "1");
+        }
+        const partitionsOf = (key: string) =>
+          new Set(records.filter((r) => r.key === key).map((r) => r.partition));
+        assert.equal(partitionsOf("ver-wire-1").size, 1);
+
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          const [described] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+          assert.equal(described?.partitions.length, 2);
+        } finally {
+          await admin.disconnect();
+        }
+      } finally {
+        await bus.close();
+        await deleteByPrefix(kafka, prefix);
+      }
+    });
+  });
+}
+
+/** Reads a topic from the beginning with a throwaway group until `count` records are seen. */
+async function readRaw(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  groupId: string,
+): Promise<StoredMessage[]> {
+  const records: StoredMessage[] = [];
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) {
+          if (value !== undefined) headers[name] = (Array.isArray(value) ? value[0]! : value).toString();
+        }
+        records.push({
+          topic,
+          key: message.key?.toString() ?? "",
+          value: message.value,
+          headers,
+          partition,
+          offset: message.offset,
+        });
+      },
+    });
+    await eventually(() => records.length >= count);
+  } finally {
+    await consumer.disconnect();
+  }
+  return records.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+}
+
+async function deleteByPrefix(kafka: Kafka, prefix: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+    const groups = (await admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => g.startsWith(prefix));
+    if (groups.length > 0) await admin.deleteGroups(groups);
+  } finally {
+    await admin.disconnect();
+  }
+}

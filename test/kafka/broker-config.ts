@@ -1,0 +1,101 @@
+/**
+ * Configuration files for a single-node KRaft test broker (broker and controller in one JVM,
+ * static quorum of one voter, everything on 127.0.0.1).
+ */
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import type { KafkaDistribution } from "./jars";
+
+export interface BrokerLayout {
+  dir: string;
+  brokerPort: number;
+  controllerPort: number;
+}
+
+export function serverPropertiesPath(layout: BrokerLayout): string {
+  return path.join(layout.dir, "server.properties");
+}
+
+/** A KRaft cluster id: 16 random bytes, base64url without padding (Kafka's Uuid format). */
+export function newClusterId(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+export function writeServerProperties(layout: BrokerLayout): void {
+  const { dir, brokerPort, controllerPort } = layout;
+  const settings: Record<string, string | number | boolean> = {
+    "process.roles": "broker,controller",
+    "node.id": 1,
+    "controller.quorum.voters": `1@127.0.0.1:${controllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+    "advertised.listeners": `PLAINTEXT://127.0.0.1:${brokerPort}`,
+    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    "controller.listener.names": "CONTROLLER",
+    "inter.broker.listener.name": "PLAINTEXT",
+    "log.dirs": path.join(dir, "data"),
+    // One node: every internal topic has replication factor 1.
+    "offsets.topic.replication.factor": 1,
+    "offsets.topic.num.partitions": 8,
+    "transaction.state.log.replication.factor": 1,
+    "transaction.state.log.min.isr": 1,
+    "transaction.state.log.num.partitions": 4,
+    "share.coordinator.state.topic.replication.factor": 1,
+    "share.coordinator.state.topic.min.isr": 1,
+    // Tests join groups all the time; waiting 3 s for more members to arrive only slows them.
+    "group.initial.rebalance.delay.ms": 0,
+    // Topics exist because code created them (EventBus.ensureTopics), never by accident.
+    "auto.create.topics.enable": false,
+    // After a SIGKILL the restarted broker may register only once its old session expired
+    // (default 9 s): keep restarts in fault tests short.
+    "broker.session.timeout.ms": 4_000,
+    "broker.heartbeat.interval.ms": 500,
+    "num.partitions": 1,
+    "default.replication.factor": 1,
+    "min.insync.replicas": 1,
+    "log.segment.bytes": 16 * 1024 * 1024,
+    "num.network.threads": 2,
+    "num.io.threads": 4,
+  };
+  const text = Object.entries(settings)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join("\n");
+  writeFileSync(serverPropertiesPath(layout), `${text}\n`);
+}
+
+/** Writes the logging configuration and returns the JVM flag that points to it. */
+export function writeLoggingConfig(layout: BrokerLayout, logging: KafkaDistribution["logging"]): string {
+  if (logging === "log4j2") {
+    const file = path.join(layout.dir, "log4j2.properties");
+    writeFileSync(
+      file,
+      [
+        "status = warn",
+        "appender.out.type = Console",
+        "appender.out.name = OUT",
+        "appender.out.layout.type = PatternLayout",
+        "appender.out.layout.pattern = [%d] %p %m (%c)%n",
+        "rootLogger.level = INFO",
+        "rootLogger.appenderRef.out.ref = OUT",
+        // Per-partition state changes flood the log when tests create many topics.
+        "logger.stateChange.name = state.change.logger",
+        "logger.stateChange.level = WARN",
+        "",
+      ].join("\n"),
+    );
+    return `-Dlog4j2.configurationFile=${file}`;
+  }
+  const file = path.join(layout.dir, "log4j.properties");
+  writeFileSync(
+    file,
+    [
+      "log4j.rootLogger=INFO, out",
+      "log4j.appender.out=org.apache.log4j.ConsoleAppender",
+      "log4j.appender.out.layout=org.apache.log4j.PatternLayout",
+      "log4j.appender.out.layout.ConversionPattern=[%d] %p %m (%c)%n",
+      "log4j.logger.state.change.logger=WARN",
+      "",
+    ].join("\n"),
+  );
+  return `-Dlog4j.configuration=file:${file}`;
+}
