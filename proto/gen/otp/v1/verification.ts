@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../google/protobuf/timestamp";
 import { ClientMetadata, TransactionBinding, Verification } from "./common";
 
 export const protobufPackage = "otp.v1";
@@ -111,16 +112,24 @@ export interface CheckCodeResponse {
   checksRemaining: number;
 }
 
-export interface OverrideVerificationRequest {
+export interface RequestOverrideRequest {
   verificationId: string;
-  /** Identity of the approving second agent; must differ from the caller. */
-  approver: string;
-  /** Signed approval token of the approver (HMAC issued by the admin tooling). */
-  approvalToken: string;
+  /** Why, for the audit trail (at least 10 characters). */
   reason: string;
 }
 
-export interface OverrideVerificationResponse {
+export interface RequestOverrideResponse {
+  /** Give this to the approver. */
+  overrideId: string;
+  verificationId: string;
+  expiresAt?: Date | undefined;
+}
+
+export interface ApproveOverrideRequest {
+  overrideId: string;
+}
+
+export interface ApproveOverrideResponse {
   verification?: Verification | undefined;
 }
 
@@ -477,28 +486,22 @@ export const CheckCodeResponse: MessageFns<CheckCodeResponse> = {
   },
 };
 
-function createBaseOverrideVerificationRequest(): OverrideVerificationRequest {
-  return { verificationId: "", approver: "", approvalToken: "", reason: "" };
+function createBaseRequestOverrideRequest(): RequestOverrideRequest {
+  return { verificationId: "", reason: "" };
 }
 
-export const OverrideVerificationRequest: MessageFns<OverrideVerificationRequest> = {
-  encode(message: OverrideVerificationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const RequestOverrideRequest: MessageFns<RequestOverrideRequest> = {
+  encode(message: RequestOverrideRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.verificationId !== "") {
       writer.uint32(10).string(message.verificationId);
     }
-    if (message.approver !== "") {
-      writer.uint32(18).string(message.approver);
-    }
-    if (message.approvalToken !== "") {
-      writer.uint32(26).string(message.approvalToken);
-    }
     if (message.reason !== "") {
-      writer.uint32(34).string(message.reason);
+      writer.uint32(18).string(message.reason);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): OverrideVerificationRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestOverrideRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -507,7 +510,7 @@ export const OverrideVerificationRequest: MessageFns<OverrideVerificationRequest
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseOverrideVerificationRequest();
+      const message = createBaseRequestOverrideRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -521,22 +524,6 @@ export const OverrideVerificationRequest: MessageFns<OverrideVerificationRequest
           }
           case 2: {
             if (tag !== 18) {
-              break;
-            }
-
-            message.approver = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.approvalToken = reader.string();
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
               break;
             }
 
@@ -555,33 +542,21 @@ export const OverrideVerificationRequest: MessageFns<OverrideVerificationRequest
     }
   },
 
-  fromJSON(object: any): OverrideVerificationRequest {
+  fromJSON(object: any): RequestOverrideRequest {
     return {
       verificationId: isSet(object.verificationId)
         ? globalThis.String(object.verificationId)
         : isSet(object.verification_id)
           ? globalThis.String(object.verification_id)
           : "",
-      approver: isSet(object.approver) ? globalThis.String(object.approver) : "",
-      approvalToken: isSet(object.approvalToken)
-        ? globalThis.String(object.approvalToken)
-        : isSet(object.approval_token)
-          ? globalThis.String(object.approval_token)
-          : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
 
-  toJSON(message: OverrideVerificationRequest): unknown {
+  toJSON(message: RequestOverrideRequest): unknown {
     const obj: any = {};
     if (message.verificationId !== "") {
       obj.verificationId = message.verificationId;
-    }
-    if (message.approver !== "") {
-      obj.approver = message.approver;
-    }
-    if (message.approvalToken !== "") {
-      obj.approvalToken = message.approvalToken;
     }
     if (message.reason !== "") {
       obj.reason = message.reason;
@@ -589,32 +564,36 @@ export const OverrideVerificationRequest: MessageFns<OverrideVerificationRequest
     return obj;
   },
 
-  create(base?: DeepPartial<OverrideVerificationRequest>): OverrideVerificationRequest {
-    return OverrideVerificationRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<RequestOverrideRequest>): RequestOverrideRequest {
+    return RequestOverrideRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<OverrideVerificationRequest>): OverrideVerificationRequest {
-    const message = createBaseOverrideVerificationRequest();
+  fromPartial(object: DeepPartial<RequestOverrideRequest>): RequestOverrideRequest {
+    const message = createBaseRequestOverrideRequest();
     message.verificationId = object.verificationId ?? "";
-    message.approver = object.approver ?? "";
-    message.approvalToken = object.approvalToken ?? "";
     message.reason = object.reason ?? "";
     return message;
   },
 };
 
-function createBaseOverrideVerificationResponse(): OverrideVerificationResponse {
-  return { verification: undefined };
+function createBaseRequestOverrideResponse(): RequestOverrideResponse {
+  return { overrideId: "", verificationId: "", expiresAt: undefined };
 }
 
-export const OverrideVerificationResponse: MessageFns<OverrideVerificationResponse> = {
-  encode(message: OverrideVerificationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.verification !== undefined) {
-      Verification.encode(message.verification, writer.uint32(10).fork()).join();
+export const RequestOverrideResponse: MessageFns<RequestOverrideResponse> = {
+  encode(message: RequestOverrideResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.overrideId !== "") {
+      writer.uint32(10).string(message.overrideId);
+    }
+    if (message.verificationId !== "") {
+      writer.uint32(18).string(message.verificationId);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(26).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): OverrideVerificationResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestOverrideResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -623,7 +602,187 @@ export const OverrideVerificationResponse: MessageFns<OverrideVerificationRespon
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseOverrideVerificationResponse();
+      const message = createBaseRequestOverrideResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.overrideId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.verificationId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestOverrideResponse {
+    return {
+      overrideId: isSet(object.overrideId)
+        ? globalThis.String(object.overrideId)
+        : isSet(object.override_id)
+          ? globalThis.String(object.override_id)
+          : "",
+      verificationId: isSet(object.verificationId)
+        ? globalThis.String(object.verificationId)
+        : isSet(object.verification_id)
+          ? globalThis.String(object.verification_id)
+          : "",
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+          ? fromJsonTimestamp(object.expires_at)
+          : undefined,
+    };
+  },
+
+  toJSON(message: RequestOverrideResponse): unknown {
+    const obj: any = {};
+    if (message.overrideId !== "") {
+      obj.overrideId = message.overrideId;
+    }
+    if (message.verificationId !== "") {
+      obj.verificationId = message.verificationId;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RequestOverrideResponse>): RequestOverrideResponse {
+    return RequestOverrideResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RequestOverrideResponse>): RequestOverrideResponse {
+    const message = createBaseRequestOverrideResponse();
+    message.overrideId = object.overrideId ?? "";
+    message.verificationId = object.verificationId ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseApproveOverrideRequest(): ApproveOverrideRequest {
+  return { overrideId: "" };
+}
+
+export const ApproveOverrideRequest: MessageFns<ApproveOverrideRequest> = {
+  encode(message: ApproveOverrideRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.overrideId !== "") {
+      writer.uint32(10).string(message.overrideId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApproveOverrideRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApproveOverrideRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.overrideId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApproveOverrideRequest {
+    return {
+      overrideId: isSet(object.overrideId)
+        ? globalThis.String(object.overrideId)
+        : isSet(object.override_id)
+          ? globalThis.String(object.override_id)
+          : "",
+    };
+  },
+
+  toJSON(message: ApproveOverrideRequest): unknown {
+    const obj: any = {};
+    if (message.overrideId !== "") {
+      obj.overrideId = message.overrideId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ApproveOverrideRequest>): ApproveOverrideRequest {
+    return ApproveOverrideRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ApproveOverrideRequest>): ApproveOverrideRequest {
+    const message = createBaseApproveOverrideRequest();
+    message.overrideId = object.overrideId ?? "";
+    return message;
+  },
+};
+
+function createBaseApproveOverrideResponse(): ApproveOverrideResponse {
+  return { verification: undefined };
+}
+
+export const ApproveOverrideResponse: MessageFns<ApproveOverrideResponse> = {
+  encode(message: ApproveOverrideResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.verification !== undefined) {
+      Verification.encode(message.verification, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApproveOverrideResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApproveOverrideResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -647,13 +806,13 @@ export const OverrideVerificationResponse: MessageFns<OverrideVerificationRespon
     }
   },
 
-  fromJSON(object: any): OverrideVerificationResponse {
+  fromJSON(object: any): ApproveOverrideResponse {
     return {
       verification: isSet(object.verification) ? Verification.fromJSON(object.verification) : undefined,
     };
   },
 
-  toJSON(message: OverrideVerificationResponse): unknown {
+  toJSON(message: ApproveOverrideResponse): unknown {
     const obj: any = {};
     if (message.verification !== undefined) {
       obj.verification = Verification.toJSON(message.verification);
@@ -661,11 +820,11 @@ export const OverrideVerificationResponse: MessageFns<OverrideVerificationRespon
     return obj;
   },
 
-  create(base?: DeepPartial<OverrideVerificationResponse>): OverrideVerificationResponse {
-    return OverrideVerificationResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<ApproveOverrideResponse>): ApproveOverrideResponse {
+    return ApproveOverrideResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<OverrideVerificationResponse>): OverrideVerificationResponse {
-    const message = createBaseOverrideVerificationResponse();
+  fromPartial(object: DeepPartial<ApproveOverrideResponse>): ApproveOverrideResponse {
+    const message = createBaseApproveOverrideResponse();
     message.verification =
       object.verification !== undefined && object.verification !== null
         ? Verification.fromPartial(object.verification)
@@ -692,31 +851,49 @@ export const VerificationServiceService = {
     responseDeserialize: (value: Buffer): CheckCodeResponse => CheckCodeResponse.decode(value),
   },
   /**
-   * Admin: a support agent and a second, different approver mark a verification as
-   * verified with a reason. Forbidden for high-risk purposes. Needs the admin role.
+   * Admin, four eyes: a support agent asks to mark a verification as verified, with a reason.
+   * Forbidden for high-risk purposes. The request waits for a second, different admin.
    */
-  overrideVerification: {
-    path: "/otp.v1.VerificationService/OverrideVerification" as const,
+  requestOverride: {
+    path: "/otp.v1.VerificationService/RequestOverride" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: OverrideVerificationRequest): Buffer =>
-      Buffer.from(OverrideVerificationRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): OverrideVerificationRequest =>
-      OverrideVerificationRequest.decode(value),
-    responseSerialize: (value: OverrideVerificationResponse): Buffer =>
-      Buffer.from(OverrideVerificationResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): OverrideVerificationResponse =>
-      OverrideVerificationResponse.decode(value),
+    requestSerialize: (value: RequestOverrideRequest): Buffer =>
+      Buffer.from(RequestOverrideRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RequestOverrideRequest => RequestOverrideRequest.decode(value),
+    responseSerialize: (value: RequestOverrideResponse): Buffer =>
+      Buffer.from(RequestOverrideResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RequestOverrideResponse => RequestOverrideResponse.decode(value),
+  },
+  /**
+   * Admin: a second agent, not the requester, approves; the verification becomes verified and
+   * the event records both identities.
+   */
+  approveOverride: {
+    path: "/otp.v1.VerificationService/ApproveOverride" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ApproveOverrideRequest): Buffer =>
+      Buffer.from(ApproveOverrideRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ApproveOverrideRequest => ApproveOverrideRequest.decode(value),
+    responseSerialize: (value: ApproveOverrideResponse): Buffer =>
+      Buffer.from(ApproveOverrideResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ApproveOverrideResponse => ApproveOverrideResponse.decode(value),
   },
 } as const;
 
 export interface VerificationServiceServer extends UntypedServiceImplementation {
   checkCode: handleUnaryCall<CheckCodeRequest, CheckCodeResponse>;
   /**
-   * Admin: a support agent and a second, different approver mark a verification as
-   * verified with a reason. Forbidden for high-risk purposes. Needs the admin role.
+   * Admin, four eyes: a support agent asks to mark a verification as verified, with a reason.
+   * Forbidden for high-risk purposes. The request waits for a second, different admin.
    */
-  overrideVerification: handleUnaryCall<OverrideVerificationRequest, OverrideVerificationResponse>;
+  requestOverride: handleUnaryCall<RequestOverrideRequest, RequestOverrideResponse>;
+  /**
+   * Admin: a second agent, not the requester, approves; the verification becomes verified and
+   * the event records both identities.
+   */
+  approveOverride: handleUnaryCall<ApproveOverrideRequest, ApproveOverrideResponse>;
 }
 
 export interface VerificationServiceClient extends Client {
@@ -736,23 +913,42 @@ export interface VerificationServiceClient extends Client {
     callback: (error: ServiceError | null, response: CheckCodeResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Admin: a support agent and a second, different approver mark a verification as
-   * verified with a reason. Forbidden for high-risk purposes. Needs the admin role.
+   * Admin, four eyes: a support agent asks to mark a verification as verified, with a reason.
+   * Forbidden for high-risk purposes. The request waits for a second, different admin.
    */
-  overrideVerification(
-    request: OverrideVerificationRequest,
-    callback: (error: ServiceError | null, response: OverrideVerificationResponse) => void,
+  requestOverride(
+    request: RequestOverrideRequest,
+    callback: (error: ServiceError | null, response: RequestOverrideResponse) => void,
   ): ClientUnaryCall;
-  overrideVerification(
-    request: OverrideVerificationRequest,
+  requestOverride(
+    request: RequestOverrideRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: OverrideVerificationResponse) => void,
+    callback: (error: ServiceError | null, response: RequestOverrideResponse) => void,
   ): ClientUnaryCall;
-  overrideVerification(
-    request: OverrideVerificationRequest,
+  requestOverride(
+    request: RequestOverrideRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: OverrideVerificationResponse) => void,
+    callback: (error: ServiceError | null, response: RequestOverrideResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Admin: a second agent, not the requester, approves; the verification becomes verified and
+   * the event records both identities.
+   */
+  approveOverride(
+    request: ApproveOverrideRequest,
+    callback: (error: ServiceError | null, response: ApproveOverrideResponse) => void,
+  ): ClientUnaryCall;
+  approveOverride(
+    request: ApproveOverrideRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ApproveOverrideResponse) => void,
+  ): ClientUnaryCall;
+  approveOverride(
+    request: ApproveOverrideRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ApproveOverrideResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -782,6 +978,28 @@ export type DeepPartial<T> = T extends Builtin
         : T extends {}
           ? { [K in keyof T]?: DeepPartial<T[K]> }
           : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
