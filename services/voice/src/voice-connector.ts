@@ -1,0 +1,243 @@
+/**
+ * The voice channel connector core: a decoded dispatch in, receipts out.
+ *
+ * dispatch(): refuses codes too close to expiry (a call needs time to ring and be listened to),
+ * is idempotent on (verification, attempt), keeps to the calls-per-second limit, places the
+ * call (the code only in the provider request), reports ACCEPTED or FAILED.
+ * cancel(): a verified verification ends its calls: queued or ringing ones are cancelled,
+ * answered ones hung up. A dispatch still on its way is cancelled as soon as its call exists.
+ * handleStatusCallback(): signed callbacks → QUEUED / SENT / DELIVERED / READ / FAILED /
+ * CANCELLED receipts. The callback URL carries the verification id and attempt, so a callback
+ * that beats the API's answer is still attributed.
+ * handleKeyPress(): the "press 1" prompt's callback; the code is read only after the key press.
+ */
+import { Channel, DeliveryStatus, FailureClass } from "../../../proto/gen/otp/v1/common";
+import { OtpError } from "../../shared/src/errors";
+import { silentLogger, type Logger } from "../../shared/src/log";
+import { maskPhone } from "../../shared/src/privacy";
+import type { CallRegistry, PendingReadings } from "./call-registry";
+import { createCallPacer } from "./call-pacer";
+import { mapCallStatus } from "./call-status-mapping";
+import type { ChannelDispatch, ChannelReceipt, ReceiptSink } from "./dispatch";
+import {
+  FINAL_CALL_STATUSES,
+  VoiceProviderError,
+  type CallDocument,
+  type SignedRequest,
+  type VoiceProvider,
+} from "./voice-provider";
+
+export interface VoiceConnectorOptions {
+  provider: VoiceProvider;
+  /** Tenant → caller id (E.164); "*" for tenants not listed. */
+  callerIds: Record<string, string>;
+  /** Public URL of the status callback endpoint. */
+  statusCallbackUrl: string;
+  /** Public URL of the key-press endpoint: enables the "press 1 to hear your code" prompt. */
+  keyPressUrl?: string;
+  registry: CallRegistry;
+  /** Required with keyPressUrl. */
+  readings?: PendingReadings;
+  onReceipt: ReceiptSink;
+  logger?: Logger;
+  now?: () => number;
+  /** Default 3 calls per second. */
+  callsPerSecond?: number;
+  maxQueueDelayMs?: number;
+  /** Codes with less life left are not called (default 60 s: ringing plus listening). */
+  minRemainingSeconds?: number;
+  /** How long call tracking outlives the code (default 1 hour). */
+  trackingGraceMs?: number;
+}
+
+export interface VoiceConnector {
+  dispatch(dispatch: ChannelDispatch): Promise<void>;
+  /** Ends the verification's unfinished calls; resolves with how many were asked to end. */
+  cancel(verificationId: string): Promise<number>;
+  handleStatusCallback(request: SignedRequest): Promise<void>;
+  handleKeyPress(request: SignedRequest): Promise<CallDocument>;
+}
+
+type Outcome = Pick<ChannelReceipt, "status" | "failureClass" | "reason">;
+interface Ref {
+  verificationId: string;
+  attempt: number;
+  district: string;
+}
+
+export function createVoiceConnector(options: VoiceConnectorOptions): VoiceConnector {
+  if (options.keyPressUrl !== undefined && options.readings === undefined) {
+    throw new OtpError("CONFIG_INVALID", "the key-press prompt needs a PendingReadings store");
+  }
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? silentLogger();
+  const pacer = createCallPacer(options.callsPerSecond ?? 3);
+  const maxQueueDelayMs = options.maxQueueDelayMs ?? 10_000;
+  const minRemainingMs = (options.minRemainingSeconds ?? 60) * 1000;
+  const graceMs = options.trackingGraceMs ?? 3600_000;
+  const { provider, registry } = options;
+
+  const report = (ref: Ref, outcome: Outcome, callId: string, at: Date) =>
+    options.onReceipt({
+      ...ref,
+      channel: Channel.CHANNEL_VOICE,
+      ...outcome,
+      providerMessageId: callId,
+      providerTime: at,
+      route: provider.name,
+    });
+
+  const callbackUrl = (base: string, ref: Ref): string => {
+    const url = new URL(base);
+    url.searchParams.set("verificationId", ref.verificationId);
+    url.searchParams.set("attempt", String(ref.attempt));
+    url.searchParams.set("district", ref.district);
+    return url.toString();
+  };
+
+  const place = async (d: ChannelDispatch, ref: Ref, log: Logger): Promise<void> => {
+    const wait = pacer.delay(now());
+    if (wait > maxQueueDelayMs) {
+      log.warn("voice call not placed: calls-per-second queue full", { waitMs: wait });
+      return report(
+        ref,
+        failed(FailureClass.FAILURE_CLASS_TRANSIENT, "VOICE_LOCAL_THROTTLE"),
+        "",
+        new Date(now()),
+      );
+    }
+    const reserved = pacer.reserve(now());
+    if (reserved > 0) await new Promise((resolve) => setTimeout(resolve, reserved));
+    if (d.expiresAt.getTime() - now() < minRemainingMs) return report(ref, expired(), "", new Date(now()));
+    if (await registry.isCancelled(d.verificationId))
+      return report(ref, cancelledBeforeCall(), "", new Date(now()));
+
+    const from = options.callerIds[d.tenant] ?? options.callerIds["*"];
+    if (from === undefined) throw new OtpError("CONFIG_INVALID", `no caller id for tenant ${d.tenant}`);
+    try {
+      const call = await provider.placeCall({
+        to: d.phone,
+        from,
+        locale: d.locale,
+        code: d.code,
+        verificationId: d.verificationId,
+        attempt: d.attempt,
+        statusCallbackUrl: callbackUrl(options.statusCallbackUrl, ref),
+        gatherUrl: options.keyPressUrl === undefined ? undefined : callbackUrl(options.keyPressUrl, ref),
+      });
+      const lifeMs = d.expiresAt.getTime() - now();
+      await registry.track(
+        d.verificationId,
+        { callId: call.callId, attempt: d.attempt, status: call.status },
+        lifeMs + graceMs,
+      );
+      if (options.keyPressUrl !== undefined)
+        await options.readings?.put(call.callId, { code: d.code, locale: d.locale }, lifeMs);
+      log.info("voice call placed", { callId: call.callId, route: provider.name });
+      await report(ref, accepted(), call.callId, new Date(now()));
+      if (await registry.isCancelled(d.verificationId)) await endCall(call.callId, false, log);
+    } catch (err) {
+      if (!(err instanceof VoiceProviderError)) throw err;
+      log.warn("voice call failed", { reason: err.reason, err });
+      await report(ref, failed(err.failureClass, err.reason), "", new Date(now()));
+    }
+  };
+
+  const endCall = async (callId: string, answered: boolean, log: Logger): Promise<boolean> => {
+    try {
+      await provider.cancelCall(callId, { answered });
+      log.info("voice call ended on cancellation", { callId, answered });
+      return true;
+    } catch (err) {
+      log.warn("voice call could not be ended", { callId, err });
+      return false;
+    }
+  };
+
+  return {
+    async dispatch(d) {
+      const log = logger.child({
+        verificationId: d.verificationId,
+        attempt: d.attempt,
+        maskedPhone: maskPhone(d.phone),
+      });
+      const ref: Ref = { verificationId: d.verificationId, attempt: d.attempt, district: d.district };
+      if (d.expiresAt.getTime() - now() < minRemainingMs) {
+        log.info("voice dispatch skipped: code expired or about to");
+        return report(ref, expired(), "", new Date(now()));
+      }
+      if (await registry.isCancelled(d.verificationId))
+        return report(ref, cancelledBeforeCall(), "", new Date(now()));
+      if (
+        !(await registry.claimAttempt(d.verificationId, d.attempt, d.expiresAt.getTime() - now() + graceMs))
+      ) {
+        log.info("voice dispatch already handled; ignored");
+        return;
+      }
+      await place(d, ref, log);
+    },
+
+    async cancel(verificationId) {
+      const log = logger.child({ verificationId });
+      await registry.markCancelled(verificationId, graceMs);
+      const open = (await registry.callsOf(verificationId)).filter(
+        (call) => !FINAL_CALL_STATUSES.has(call.status),
+      );
+      const ended = await Promise.all(
+        open.map((call) => endCall(call.callId, call.status === "in-progress", log)),
+      );
+      return ended.filter(Boolean).length;
+    },
+
+    async handleStatusCallback(request) {
+      const event = provider.parseStatusCallback(request);
+      const ref = refFromUrl(request.url);
+      await registry.track(
+        ref.verificationId,
+        { callId: event.callId, attempt: ref.attempt, status: event.status },
+        graceMs,
+      );
+      if (FINAL_CALL_STATUSES.has(event.status)) await options.readings?.drop(event.callId);
+      await report(ref, mapCallStatus(event.status), event.callId, event.timestamp);
+    },
+
+    async handleKeyPress(request) {
+      const event = provider.parseKeyPress(request);
+      const reading = await options.readings?.get(event.callId);
+      const pressed = event.digits === "1" && reading !== undefined;
+      logger.info("voice key press", { callId: event.callId, readingCode: pressed });
+      return provider.keyPressAnswer(reading?.locale ?? "en-US", pressed ? reading.code : undefined);
+    },
+  };
+}
+
+function refFromUrl(url: string): Ref {
+  const query = new URL(url).searchParams;
+  const verificationId = query.get("verificationId");
+  const attempt = Number(query.get("attempt"));
+  if (!verificationId || !Number.isInteger(attempt) || attempt < 1) {
+    throw new OtpError("OTP_INVALID_ARGUMENT", "callback URL lacks verificationId / attempt");
+  }
+  return { verificationId, attempt, district: query.get("district") ?? "" };
+}
+
+const accepted = (): Outcome => ({
+  status: DeliveryStatus.DELIVERY_STATUS_ACCEPTED,
+  failureClass: FailureClass.FAILURE_CLASS_UNSPECIFIED,
+  reason: "",
+});
+const expired = (): Outcome => ({
+  status: DeliveryStatus.DELIVERY_STATUS_EXPIRED,
+  failureClass: FailureClass.FAILURE_CLASS_PERMANENT,
+  reason: "CODE_EXPIRED",
+});
+const cancelledBeforeCall = (): Outcome => ({
+  status: DeliveryStatus.DELIVERY_STATUS_CANCELLED,
+  failureClass: FailureClass.FAILURE_CLASS_UNSPECIFIED,
+  reason: "CANCELLED_BEFORE_CALL",
+});
+const failed = (failureClass: FailureClass, reason: string): Outcome => ({
+  status: DeliveryStatus.DELIVERY_STATUS_FAILED,
+  failureClass,
+  reason,
+});

@@ -1,0 +1,168 @@
+/**
+ * The WhatsApp channel connector core: a decoded dispatch in, receipts out.
+ *
+ * dispatch(): refuses expired codes (EXPIRED receipt, nothing sent), is idempotent on
+ * (verification, attempt), sends the authentication template through the tenant's senders
+ * (failover in the pool), remembers wamid → attempt, then reports ACCEPTED or FAILED.
+ * handleStatuses(): turns status webhooks into SENT / DELIVERED / READ / FAILED receipts. A
+ * status can beat the send's HTTP answer (or land on another replica first): unknown wamids
+ * are looked up again for `unknownStatusHoldMs` before being dropped.
+ *
+ * Sending errors become receipts; only a failing receipt sink makes these calls reject (so the
+ * caller's bus or webhook can redeliver).
+ */
+import { Channel, DeliveryStatus, FailureClass } from "../../../proto/gen/otp/v1/common";
+import { isOtpError } from "../../shared/src/errors";
+import { silentLogger, type Logger } from "../../shared/src/log";
+import { maskPhone } from "../../shared/src/privacy";
+import { whatsAppLanguage } from "./cloud-api-payload";
+import { WhatsAppSendError } from "./cloud-api-client";
+import type { ChannelDispatch, ChannelReceipt, ReceiptSink } from "./dispatch";
+import type { MessageCorrelation, MessageRef } from "./message-correlation";
+import { NoSenderAvailableError, type SenderPool, type WhatsAppSender } from "./sender-pool";
+import { mapWebhookStatus } from "./status-mapping";
+import type { WebhookStatus } from "./webhook-payload";
+
+export interface WhatsAppConnectorOptions {
+  pool: SenderPool;
+  correlation: MessageCorrelation;
+  onReceipt: ReceiptSink;
+  logger?: Logger;
+  now?: () => number;
+  /** Codes with less life left are not sent (default 30 s, WhatsApp's shortest message TTL). */
+  minRemainingSeconds?: number;
+  /** wamid → attempt is kept this long past the code's expiry, for late statuses (default 1 day). */
+  correlationGraceMs?: number;
+  unknownStatusHoldMs?: number;
+}
+
+export interface WhatsAppConnector {
+  dispatch(dispatch: ChannelDispatch): Promise<void>;
+  handleStatuses(statuses: readonly WebhookStatus[]): Promise<void>;
+}
+
+type Outcome = Pick<ChannelReceipt, "status" | "failureClass" | "reason">;
+
+export function createWhatsAppConnector(options: WhatsAppConnectorOptions): WhatsAppConnector {
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? silentLogger();
+  const minRemainingMs = (options.minRemainingSeconds ?? 30) * 1000;
+  const graceMs = options.correlationGraceMs ?? 24 * 3600_000;
+  const holdMs = options.unknownStatusHoldMs ?? 2_000;
+
+  const report = (ref: MessageRef, outcome: Outcome, providerMessageId: string, providerTime: Date) =>
+    options.onReceipt({
+      verificationId: ref.verificationId,
+      attempt: ref.attempt,
+      channel: Channel.CHANNEL_WHATSAPP,
+      ...outcome,
+      providerMessageId,
+      providerTime,
+      route: ref.route,
+      district: ref.district,
+    });
+
+  const lookupWithHold = async (messageId: string): Promise<MessageRef | undefined> => {
+    const deadline = now() + holdMs;
+    for (let wait = 25; ; wait = Math.min(wait * 2, 400)) {
+      const ref = await options.correlation.lookup(messageId);
+      if (ref !== undefined || now() >= deadline) return ref;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  };
+
+  return {
+    async dispatch(d) {
+      const log = logger.child({
+        verificationId: d.verificationId,
+        attempt: d.attempt,
+        maskedPhone: maskPhone(d.phone),
+      });
+      const base: MessageRef = {
+        verificationId: d.verificationId,
+        attempt: d.attempt,
+        district: d.district,
+        route: "",
+      };
+      const remainingMs = d.expiresAt.getTime() - now();
+      if (remainingMs < minRemainingMs) {
+        log.info("whatsapp dispatch skipped: code expired or about to");
+        return report(base, expired(), "", new Date(now()));
+      }
+      if (!(await options.correlation.claimAttempt(d.verificationId, d.attempt, remainingMs + graceMs))) {
+        log.info("whatsapp dispatch already handled; ignored");
+        return;
+      }
+      let tried: WhatsAppSender | undefined;
+      try {
+        const { sender, value: messageId } = await options.pool.send(d.tenant, (s) => {
+          tried = s;
+          return s.client.sendAuthTemplate({
+            phoneNumberId: s.phoneNumberId,
+            to: d.phone,
+            templateName: s.templateName,
+            language: whatsAppLanguage(d.locale, s.languages),
+            code: d.code,
+            ttlSeconds: Math.floor((d.expiresAt.getTime() - now()) / 1000),
+          });
+        });
+        const ref = { ...base, route: sender.name };
+        await options.correlation.remember(messageId, ref, d.expiresAt.getTime() - now() + graceMs);
+        log.info("whatsapp message accepted", { route: sender.name, messageId });
+        await report(ref, accepted(), messageId, new Date(now()));
+      } catch (err) {
+        const outcome = failureOutcome(err);
+        if (outcome === undefined) throw err;
+        log.warn("whatsapp dispatch failed", { route: tried?.name, reason: outcome.reason, err });
+        await report({ ...base, route: tried?.name ?? "" }, outcome, "", new Date(now()));
+      }
+    },
+
+    async handleStatuses(statuses) {
+      for (const status of statuses) {
+        const outcome = mapWebhookStatus(status);
+        if (outcome === undefined) continue;
+        const ref = await lookupWithHold(status.id);
+        if (ref === undefined) {
+          logger.warn("whatsapp status for an unknown message dropped", {
+            messageId: status.id,
+            status: status.status,
+          });
+          continue;
+        }
+        await report(ref, outcome, status.id, status.timestamp);
+      }
+    },
+  };
+}
+
+const accepted = (): Outcome => ({
+  status: DeliveryStatus.DELIVERY_STATUS_ACCEPTED,
+  failureClass: FailureClass.FAILURE_CLASS_UNSPECIFIED,
+  reason: "",
+});
+
+const expired = (): Outcome => ({
+  status: DeliveryStatus.DELIVERY_STATUS_EXPIRED,
+  failureClass: FailureClass.FAILURE_CLASS_PERMANENT,
+  reason: "CODE_EXPIRED",
+});
+
+const failed = (failureClass: FailureClass, reason: string): Outcome => ({
+  status: DeliveryStatus.DELIVERY_STATUS_FAILED,
+  failureClass,
+  reason,
+});
+
+/** Errors that are outcomes of the attempt; anything else is a bug and propagates. */
+function failureOutcome(err: unknown): Outcome | undefined {
+  if (err instanceof WhatsAppSendError)
+    return failed(err.classification.failureClass, err.classification.reason);
+  if (err instanceof NoSenderAvailableError)
+    return failed(FailureClass.FAILURE_CLASS_TRANSIENT, "WHATSAPP_NO_SENDER");
+  if (isOtpError(err) && err.code === "OTP_RATE_LIMITED") {
+    return failed(FailureClass.FAILURE_CLASS_TRANSIENT, "WHATSAPP_LOCAL_THROTTLE");
+  }
+  if (isOtpError(err) && err.code === "OTP_FAILED_PRECONDITION") return expired();
+  return undefined;
+}
