@@ -31,6 +31,11 @@ export function bindingDigest(binding: TransactionBindingInput | undefined): str
 export interface CodeHasher {
   /** Keyed hash of a code for one verification and binding digest. */
   hash(verificationId: string, code: string, binding: string): string;
+  /**
+   * Keyed hash for lookups by personal data (phone + purpose → active verification), so the
+   * store's keys never hold a phone number in clear.
+   */
+  lookup(kind: string, value: string): string;
 }
 
 export function createCodeHasher(secret: Buffer): CodeHasher {
@@ -40,6 +45,9 @@ export function createCodeHasher(secret: Buffer): CodeHasher {
       return createHmac("sha256", secret)
         .update(`otp-code/v1\u0000${verificationId}\u0000${binding}\u0000${code}`, "utf8")
         .digest("base64url");
+    },
+    lookup(kind, value) {
+      return createHmac("sha256", secret).update(`otp-lookup/v1\u0000${kind}\u0000${value}`, "utf8").digest("base64url");
     },
   };
 }

@@ -47,6 +47,8 @@ const startedEvent = (overrides: Partial<{ riskTier: RiskTier; maxChecks: number
         hasTransactionBinding: false,
         idempotencyKeyHash: "",
         resendCooldownSeconds: 30,
+        numberType: "mobile",
+        resendUntil: undefined,
       },
     },
     T0,

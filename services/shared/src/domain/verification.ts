@@ -77,7 +77,10 @@ export interface VerificationState {
   maxSends: number;
   sendsUsed: number;
   resendCooldownMs: number;
+  /** Resends are allowed until then (the expiry, or earlier by policy). */
+  resendUntil: number;
   lastSendAt: number;
+  numberType: string;
   codePerAttempt: boolean;
   codes: IssuedCode[];
   hasBinding: boolean;
@@ -111,7 +114,9 @@ export function initialState(id: string, tenant: string): VerificationState {
     maxSends: 0,
     sendsUsed: 0,
     resendCooldownMs: 0,
+    resendUntil: 0,
     lastSendAt: 0,
+    numberType: "",
     codePerAttempt: false,
     codes: [],
     hasBinding: false,
@@ -198,6 +203,8 @@ function started(state: VerificationState, e: VerificationStarted, at: number): 
     maxChecks: e.maxChecks,
     maxSends: e.maxSends,
     resendCooldownMs: e.resendCooldownSeconds * 1000,
+    resendUntil: ms(e.resendUntil) || expiresAt,
+    numberType: e.numberType,
     codePerAttempt: e.codePerAttempt,
     codes: e.code ? [{ attempt: 0, sealed: e.code, expiresAt }] : [],
     hasBinding: e.hasTransactionBinding,

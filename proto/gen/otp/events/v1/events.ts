@@ -221,6 +221,13 @@ export interface VerificationStarted {
   idempotencyKeyHash: string;
   /** Resend cooldown from policy, in seconds. */
   resendCooldownSeconds: number;
+  /**
+   * Number type from the numbering plan ("mobile", "voip", ...): routing skips channels the
+   * tenant's policy refuses for it.
+   */
+  numberType: string;
+  /** Resends are allowed until this time (at most expires_at). */
+  resendUntil?: Date | undefined;
 }
 
 export interface RoutePlanned {
@@ -1282,6 +1289,8 @@ function createBaseVerificationStarted(): VerificationStarted {
     hasTransactionBinding: false,
     idempotencyKeyHash: "",
     resendCooldownSeconds: 0,
+    numberType: "",
+    resendUntil: undefined,
   };
 }
 
@@ -1343,6 +1352,12 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
     }
     if (message.resendCooldownSeconds !== 0) {
       writer.uint32(152).uint32(message.resendCooldownSeconds);
+    }
+    if (message.numberType !== "") {
+      writer.uint32(162).string(message.numberType);
+    }
+    if (message.resendUntil !== undefined) {
+      Timestamp.encode(toTimestamp(message.resendUntil), writer.uint32(170).fork()).join();
     }
     return writer;
   },
@@ -1512,6 +1527,22 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
             message.resendCooldownSeconds = reader.uint32();
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.numberType = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.resendUntil = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1589,6 +1620,16 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
         : isSet(object.resend_cooldown_seconds)
           ? globalThis.Number(object.resend_cooldown_seconds)
           : 0,
+      numberType: isSet(object.numberType)
+        ? globalThis.String(object.numberType)
+        : isSet(object.number_type)
+          ? globalThis.String(object.number_type)
+          : "",
+      resendUntil: isSet(object.resendUntil)
+        ? fromJsonTimestamp(object.resendUntil)
+        : isSet(object.resend_until)
+          ? fromJsonTimestamp(object.resend_until)
+          : undefined,
     };
   },
 
@@ -1651,6 +1692,12 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
     if (message.resendCooldownSeconds !== 0) {
       obj.resendCooldownSeconds = Math.round(message.resendCooldownSeconds);
     }
+    if (message.numberType !== "") {
+      obj.numberType = message.numberType;
+    }
+    if (message.resendUntil !== undefined) {
+      obj.resendUntil = message.resendUntil.toISOString();
+    }
     return obj;
   },
 
@@ -1685,6 +1732,8 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
     message.hasTransactionBinding = object.hasTransactionBinding ?? false;
     message.idempotencyKeyHash = object.idempotencyKeyHash ?? "";
     message.resendCooldownSeconds = object.resendCooldownSeconds ?? 0;
+    message.numberType = object.numberType ?? "";
+    message.resendUntil = object.resendUntil ?? undefined;
     return message;
   },
 };

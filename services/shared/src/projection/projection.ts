@@ -1,0 +1,86 @@
+/**
+ * The verification projection: folds events into the state (domain/verification.ts) and keeps
+ * it in the store with the guards the atomic check needs. Codes are kept only as keyed hashes,
+ * computed here from the sealed codes the events carry.
+ */
+import type { EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
+import { bindingDigest, type TransactionBindingInput } from "../crypto/code-hash";
+import type { SecretMaterial } from "../crypto/keys";
+import { sealedField } from "../crypto/sealer";
+import { evolve, initialState, type VerificationState } from "../domain/verification";
+import type { Store } from "../store/port";
+import { readProjection } from "./read-script";
+import { checkCode, projectVerification, type CheckCodeInput, type CheckCodeResult, type StoredCode } from "./scripts";
+import { parseState, serializeState } from "./state-codec";
+
+export interface ProjectedVerification {
+  state: VerificationState;
+}
+
+export interface VerificationProjection {
+  read(verificationId: string): Promise<VerificationState | undefined>;
+  /** Folds events (of one verification, in order) into the stored state and writes it. */
+  apply(verificationId: string, tenant: string, events: EventEnvelope[]): Promise<VerificationState>;
+  check(input: CheckCodeInput): Promise<CheckCodeResult>;
+  /** The binding digest of a state's transaction ("" when there is none). */
+  bindingOf(state: VerificationState): string;
+}
+
+export interface ProjectionOptions {
+  store: Store;
+  secrets: SecretMaterial;
+  /** How long a verification stays readable after it expires. */
+  retentionMs: number;
+}
+
+export function createVerificationProjection({ store, secrets, retentionMs }: ProjectionOptions): VerificationProjection {
+  const bindingOf = (state: VerificationState): string => {
+    if (!state.transaction) return "";
+    const json = secrets.sealer.open(state.transaction, sealedField(state.id, "transaction"));
+    return bindingDigest(JSON.parse(json) as TransactionBindingInput);
+  };
+
+  const codeHashes = (state: VerificationState, binding: string): StoredCode[] =>
+    state.codes.map((c) => ({
+      a: c.attempt,
+      h: secrets.hasher.hash(state.id, secrets.sealer.open(c.sealed, sealedField(state.id, "code")), binding),
+      e: c.expiresAt,
+    }));
+
+  const read = async (verificationId: string): Promise<VerificationState | undefined> => {
+    const row = await store.run(readProjection, { verificationId });
+    if (!row) return undefined;
+    // The guards are ahead of the document when a check has not been projected yet.
+    const state = parseState(row.doc);
+    return { ...state, status: row.status, checksUsed: Math.max(state.checksUsed, row.checksUsed) };
+  };
+
+  const write = async (state: VerificationState): Promise<VerificationState> => {
+    const binding = bindingOf(state);
+    const status = await store.run(projectVerification, {
+      verificationId: state.id,
+      tenant: state.tenant,
+      status: state.status,
+      checksUsed: state.checksUsed,
+      maxChecks: state.maxChecks,
+      expiresAt: state.expiresAt,
+      bindingDigest: binding,
+      codes: codeHashes(state, binding),
+      doc: serializeState(state),
+      retainUntil: state.expiresAt + retentionMs,
+    });
+    return { ...state, status };
+  };
+
+  return {
+    read,
+    bindingOf,
+    async apply(verificationId, tenant, events) {
+      const current = (await read(verificationId)) ?? initialState(verificationId, tenant);
+      const next = events.reduce(evolve, current);
+      if (next === current) return current;
+      return write(next);
+    },
+    check: (input) => store.run(checkCode, input),
+  };
+}

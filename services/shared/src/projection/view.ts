@@ -1,0 +1,59 @@
+/** The verification as clients see it: never the code, never the phone in clear. */
+import type { Verification } from "../../../../proto/gen/otp/v1/common";
+import { VerificationStatus as Status } from "../../../../proto/gen/otp/v1/common";
+import { isFinal, type VerificationState, type VerificationStatus } from "../domain/verification";
+
+const STATUS: Record<VerificationStatus, Status> = {
+  pending: Status.VERIFICATION_STATUS_PENDING,
+  delivered: Status.VERIFICATION_STATUS_DELIVERED,
+  verified: Status.VERIFICATION_STATUS_VERIFIED,
+  expired: Status.VERIFICATION_STATUS_EXPIRED,
+  cancelled: Status.VERIFICATION_STATUS_CANCELLED,
+  locked: Status.VERIFICATION_STATUS_LOCKED,
+  failed: Status.VERIFICATION_STATUS_FAILED,
+};
+
+const date = (ms: number | undefined): Date | undefined => (ms ? new Date(ms) : undefined);
+
+/** A live verification past its expiry reads as expired, before the expiry event lands. */
+export function effectiveStatus(state: VerificationState, now: number): VerificationStatus {
+  return !isFinal(state) && now >= state.expiresAt ? "expired" : state.status;
+}
+
+export function toVerificationView(state: VerificationState, now: number): Verification {
+  return {
+    verificationId: state.id,
+    status: STATUS[effectiveStatus(state, now)],
+    purpose: state.purpose,
+    riskTier: state.riskTier,
+    maskedPhone: state.maskedPhone,
+    district: state.district,
+    locale: state.locale,
+    plannedSteps: state.plannedSteps,
+    attempts: state.attempts.map((a) => ({
+      attempt: a.attempt,
+      channel: a.channel,
+      route: a.route,
+      status: a.status,
+      failureClass: a.failureClass,
+      failureReason: a.reason,
+      requestedAt: date(a.requestedAt),
+      acceptedAt: date(a.acceptedAt),
+      deliveredAt: date(a.deliveredAt),
+      finishedAt: date(a.finishedAt),
+      operator: a.operator,
+    })),
+    createdAt: date(state.createdAt),
+    expiresAt: date(state.expiresAt),
+    checksRemaining: Math.max(0, state.maxChecks - state.checksUsed),
+    sendsRemaining: Math.max(0, state.maxSends - state.sendsUsed),
+    resendAvailableAt: date(state.lastSendAt ? state.lastSendAt + state.resendCooldownMs : state.createdAt),
+    hasTransactionBinding: state.hasBinding,
+  };
+}
+
+/** `+62812****5678` → `+62812`: the destination prefix the pumping guard counts by. */
+export function destinationPrefix(maskedPhone: string): string {
+  const star = maskedPhone.indexOf("*");
+  return star < 0 ? maskedPhone : maskedPhone.slice(0, star);
+}
