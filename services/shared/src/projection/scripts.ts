@@ -131,7 +131,14 @@ export interface CheckCodeInput {
 
 export type CheckCodeResult =
   | { kind: "missing" }
-  | { kind: "decided"; outcome: CheckOutcome; checksUsed: number; matchedAttempt: number; lockedNow: boolean };
+  | {
+      kind: "decided";
+      outcome: CheckOutcome;
+      checksUsed: number;
+      matchedAttempt: number;
+      lockedNow: boolean;
+      maxChecks: number;
+    };
 
 const O = CheckOutcome;
 const CHECK_LUA = `
@@ -139,10 +146,10 @@ local h = redis.call('HMGET', KEYS[1], 'tenant', 'status', 'exp', 'checks', 'max
 if not h[1] or h[1] ~= ARGV[1] then return {0} end
 local now = ${LUA_SERVER_TIME_MS}
 local status, exp, checks, max = h[2], tonumber(h[3]), tonumber(h[4]), tonumber(h[5])
-if status == 'verified' then return {1, ${O.CHECK_OUTCOME_ALREADY_USED}, checks, 0, 0} end
-if status == 'cancelled' or status == 'failed' then return {1, ${O.CHECK_OUTCOME_CANCELLED}, checks, 0, 0} end
-if status == 'locked' or checks >= max then return {1, ${O.CHECK_OUTCOME_LOCKED}, checks, 0, 0} end
-if status == 'expired' or now >= exp then return {1, ${O.CHECK_OUTCOME_EXPIRED}, checks, 0, 0} end
+if status == 'verified' then return {1, ${O.CHECK_OUTCOME_ALREADY_USED}, checks, 0, 0, max} end
+if status == 'cancelled' or status == 'failed' then return {1, ${O.CHECK_OUTCOME_CANCELLED}, checks, 0, 0, max} end
+if status == 'locked' or checks >= max then return {1, ${O.CHECK_OUTCOME_LOCKED}, checks, 0, 0, max} end
+if status == 'expired' or now >= exp then return {1, ${O.CHECK_OUTCOME_EXPIRED}, checks, 0, 0, max} end
 local used = checks + 1
 local locked = 0
 if used >= max then locked = 1 end
@@ -152,7 +159,7 @@ for _, c in ipairs(cjson.decode(h[7])) do
 end
 if matched ~= nil and ARGV[3] == h[6] then
   redis.call('HSET', KEYS[1], 'status', 'verified', 'checks', used)
-  return {1, ${O.CHECK_OUTCOME_VERIFIED}, used, matched, 0}
+  return {1, ${O.CHECK_OUTCOME_VERIFIED}, used, matched, 0, max}
 end
 local outcome = ${O.CHECK_OUTCOME_WRONG_CODE}
 if ARGV[3] ~= h[6] then outcome = ${O.CHECK_OUTCOME_BINDING_MISMATCH} end
@@ -161,7 +168,7 @@ if locked == 1 then
 else
   redis.call('HSET', KEYS[1], 'checks', used)
 end
-return {1, outcome, used, 0, locked}
+return {1, outcome, used, 0, locked, max}
 `;
 
 function checkLocal(db: LocalDb, keys: string[], argv: string[]): (number | string)[] {
@@ -183,7 +190,7 @@ function checkLocal(db: LocalDb, keys: string[], argv: string[]): (number | stri
   else if (d.checksUsed !== subject.checksUsed) {
     db.hset(key, d.lockedNow ? { status: "locked", checks: String(d.checksUsed) } : { checks: String(d.checksUsed) });
   }
-  return [1, d.outcome, d.checksUsed, d.matchedAttempt, d.lockedNow ? 1 : 0];
+  return [1, d.outcome, d.checksUsed, d.matchedAttempt, d.lockedNow ? 1 : 0, subject.maxChecks];
 }
 
 export const checkCode: Script<CheckCodeInput, CheckCodeResult> = {
@@ -206,6 +213,7 @@ export const checkCode: Script<CheckCodeInput, CheckCodeResult> = {
       checksUsed: replyInteger("checkCode", r[2]),
       matchedAttempt: replyInteger("checkCode", r[3]),
       lockedNow: replyInteger("checkCode", r[4]) === 1,
+      maxChecks: replyInteger("checkCode", r[5]),
     };
   },
 };

@@ -1,0 +1,80 @@
+/** otp.v1.IssuanceService over gRPC: tenant from the caller's identity, never from the request. */
+import type { IssuanceServiceService } from "../../../proto/gen/otp/v1/issuance";
+import type { WatchVerificationResponse } from "../../../proto/gen/otp/v1/issuance";
+import { isFinal } from "../../shared/src/domain/verification";
+import { invalidArgument } from "../../shared/src/errors";
+import { VERIFICATION_ID_PATTERN } from "../../shared/src/events/envelope";
+import { serverStream, unary, type ServiceHandlers } from "../../shared/src/grpc/handlers";
+import { requireTenant } from "../../shared/src/grpc/identity";
+import { effectiveStatus, toVerificationView } from "../../shared/src/projection/view";
+import type { Issuance } from "./issuance";
+import type { WatchHub } from "./watch-hub";
+
+const checkedId = (id: string): string => {
+  if (!VERIFICATION_ID_PATTERN.test(id)) throw invalidArgument("verification_id", "malformed verification id");
+  return id;
+};
+
+export function issuanceHandlers(
+  issuance: Issuance,
+  hub: WatchHub,
+  now: () => number,
+): ServiceHandlers<typeof IssuanceServiceService> {
+  return {
+    startVerification: unary(async (req, ctx) => {
+      const { state, reused } = await issuance.start(requireTenant(ctx.identity), req);
+      return { verification: toVerificationView(state, now()), reused };
+    }),
+    resendCode: unary(async (req, ctx) => {
+      const state = await issuance.resend(requireTenant(ctx.identity), checkedId(req.verificationId), req.channel, ctx.identity.principal);
+      return { verification: toVerificationView(state, now()) };
+    }),
+    cancelVerification: unary(async (req, ctx) => {
+      const tenant = requireTenant(ctx.identity);
+      const state = await issuance.cancel(tenant, checkedId(req.verificationId), req.reason, ctx.identity.principal);
+      return { verification: toVerificationView(state, now()) };
+    }),
+    getVerification: unary(async (req, ctx) => {
+      const state = await issuance.get(requireTenant(ctx.identity), checkedId(req.verificationId));
+      return { verification: toVerificationView(state, now()) };
+    }),
+    watchVerification: serverStream(async (req, ctx, send) => {
+      const tenant = requireTenant(ctx.identity);
+      const id = checkedId(req.verificationId);
+      const updates: WatchVerificationResponse[] = [];
+      let wake: (() => void) | undefined;
+      let done = false;
+      const unwatch = hub.watch(id, (state, event, at) => {
+        updates.push({ verification: toVerificationView(state, now()), event, at });
+        if (isFinal(state)) done = true;
+        wake?.();
+      });
+      try {
+        const current = await issuance.get(tenant, id);
+        await send({ verification: toVerificationView(current, now()), event: "current status", at: new Date(now()) });
+        if (isFinal(current) || effectiveStatus(current, now()) === "expired") return;
+        const expiry = setTimeout(() => {
+          done = true;
+          wake?.();
+        }, Math.max(0, current.expiresAt - now()) + 1000);
+        ctx.signal.addEventListener("abort", () => wake?.());
+        try {
+          while (!ctx.signal.aborted) {
+            const next = updates.shift();
+            if (next) {
+              await send(next);
+              continue;
+            }
+            if (done) return;
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = undefined;
+          }
+        } finally {
+          clearTimeout(expiry);
+        }
+      } finally {
+        unwatch();
+      }
+    }),
+  };
+}

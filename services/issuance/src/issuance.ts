@@ -1,0 +1,263 @@
+/**
+ * The issuance application service: starts verifications, resends, cancels and reads them.
+ * Every change is an event on the bus first (acks=all), then the hot projection, then the
+ * answer; a failed publish answers UNAVAILABLE and leaves no half-made verification behind.
+ */
+import type { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
+import { Channel } from "../../../proto/gen/otp/v1/common";
+import type { EventBus } from "../../shared/src/bus/port";
+import { randomCode } from "../../shared/src/crypto/codes";
+import type { SecretMaterial } from "../../shared/src/crypto/keys";
+import { sealedField } from "../../shared/src/crypto/sealer";
+import type { VerificationState } from "../../shared/src/domain/verification";
+import { decideCancel, decideResend, type Rejection } from "../../shared/src/domain/verification-decide";
+import { OtpError, invalidArgument } from "../../shared/src/errors";
+import { envelope, newVerificationId, type EventBody } from "../../shared/src/events/envelope";
+import type { TopicNames } from "../../shared/src/events/topics";
+import { classify, type NumberingPlan } from "../../shared/src/numbering";
+import { maskPhone } from "../../shared/src/privacy";
+import { effectivePurposeRules, riskTierToProto, type PolicyBook } from "../../shared/src/policy";
+import type { VerificationProjection } from "../../shared/src/projection/projection";
+import { destinationPrefix } from "../../shared/src/projection/view";
+import type { Store } from "../../shared/src/store/port";
+import { activeName, idempotencyName, onceKey } from "../../shared/src/projection/projector";
+import { setIfAbsentGet } from "../../shared/src/store/scripts";
+import type { AbuseGuards, SendSubject } from "./abuse-guards";
+import type { Admission } from "./admission";
+import { validateStart, type StartInput } from "./start-request";
+import type { StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
+
+export interface IssuanceDeps {
+  bus: EventBus;
+  store: Store;
+  projection: VerificationProjection;
+  secrets: SecretMaterial;
+  policies: PolicyBook;
+  plan?: NumberingPlan;
+  guards: AbuseGuards;
+  admission: Admission;
+  topics: TopicNames;
+  now: () => number;
+  /** Whether an incident is declared for the district (policy may loosen low-risk purposes). */
+  incidentActive?: (district: string) => Promise<boolean>;
+  /** How long an idempotency key keeps answering with its verification. */
+  idempotencyTtlMs?: number;
+}
+
+export interface StartResult {
+  state: VerificationState;
+  reused: boolean;
+}
+
+export interface Issuance {
+  start(tenant: string, request: StartVerificationRequest): Promise<StartResult>;
+  resend(tenant: string, verificationId: string, channel: Channel, by: string): Promise<VerificationState>;
+  cancel(tenant: string, verificationId: string, reason: string, by: string): Promise<VerificationState>;
+  get(tenant: string, verificationId: string): Promise<VerificationState>;
+}
+
+const DAY_MS = 86_400_000;
+
+
+const notFound = (): OtpError => new OtpError("OTP_NOT_FOUND", "verification not found");
+
+function rejected(r: Rejection): OtpError {
+  return new OtpError(r.code, r.reason, r.retryAfterMs === undefined ? {} : { retryAfterMs: r.retryAfterMs });
+}
+
+export function createIssuance(deps: IssuanceDeps): Issuance {
+  const { bus, store, projection, secrets, policies, guards, topics, now } = deps;
+  const idempotencyTtlMs = deps.idempotencyTtlMs ?? DAY_MS;
+
+  const publish = async (env: EventEnvelope): Promise<void> => {
+    try {
+      await bus.publish(topics.verifications, env);
+    } catch (cause) {
+      throw new OtpError("OTP_DEPENDENCY_UNAVAILABLE", "event log unavailable, retry shortly", {
+        cause,
+        retryAfterMs: 500,
+      });
+    }
+  };
+
+  const append = async (state: VerificationState, event: EventBody): Promise<VerificationState> => {
+    const env = envelope({ verificationId: state.id, tenant: state.tenant, at: new Date(now()) }, event);
+    await publish(env);
+    return projection.apply(state.id, state.tenant, [env]);
+  };
+
+  const load = async (tenant: string, verificationId: string): Promise<VerificationState> => {
+    const state = await projection.read(verificationId);
+    if (!state || state.tenant !== tenant) throw notFound();
+    return state;
+  };
+
+  /** The winner of a race may still be writing its projection: give it a moment. */
+  const awaitProjection = async (tenant: string, verificationId: string): Promise<VerificationState> => {
+    for (let i = 0; i < 40; i++) {
+      const state = await projection.read(verificationId);
+      if (state) {
+        if (state.tenant !== tenant) throw notFound();
+        return state;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new OtpError("OTP_STATE_UNAVAILABLE", "verification is still being created, retry shortly", { retryAfterMs: 500 });
+  };
+
+  const isLive = (s: VerificationState): boolean => (s.status === "pending" || s.status === "delivered") && now() < s.expiresAt;
+
+  const subjectOf = (tenant: string, state: VerificationState, input?: StartInput): SendSubject => ({
+    tenant,
+    policy: policies.policyFor(tenant),
+    phoneKey: input ? secrets.hasher.lookup("phone", input.phone.e164) : "",
+    prefix: destinationPrefix(state.maskedPhone),
+    country: state.country,
+    clientIp: input?.clientIp ?? "",
+    deviceId: input?.deviceId ?? "",
+  });
+
+  const resend = async (tenant: string, verificationId: string, channel: Channel, by: string): Promise<VerificationState> => {
+    const state = await load(tenant, verificationId);
+    const decision = decideResend(state, channel, now());
+    if (!decision.ok) throw rejected(decision);
+    // One resend per cooldown even when several arrive before the first is projected.
+    const claim = await store.run(setIfAbsentGet, {
+      key: `resend|${verificationId}`,
+      value: by || "resend",
+      ttlMs: Math.max(1000, state.resendCooldownMs),
+    });
+    if (!claim.created) throw new OtpError("OTP_RATE_LIMITED", "resend cooldown", { retryAfterMs: state.resendCooldownMs });
+    const policy = policies.policyFor(tenant);
+    await guards.admitTenant(tenant, policy);
+    const phone = state.phone ? secrets.sealer.open(state.phone, sealedField(state.id, "phone")) : "";
+    await guards.admitSend({ ...subjectOf(tenant, state), phoneKey: secrets.hasher.lookup("phone", phone) });
+    const newCode = state.codePerAttempt
+      ? secrets.sealer.seal(randomCode(codeLengthOf(state, policy)), sealedField(state.id, "code"))
+      : undefined;
+    return append(state, {
+      $case: "resendRequested",
+      value: { channel, newCode, expiresAt: new Date(state.expiresAt) },
+    });
+  };
+
+  const codeLengthOf = (state: VerificationState, policy: ReturnType<PolicyBook["policyFor"]>): number =>
+    policy.purposes[state.purpose]?.codeLength ?? 6;
+
+  const start = async (tenant: string, request: StartVerificationRequest): Promise<StartResult> => {
+    const input = validateStart(request);
+    const release = deps.admission.enter();
+    try {
+      return await startAdmitted(tenant, input);
+    } finally {
+      release();
+    }
+  };
+
+  const startAdmitted = async (tenant: string, input: StartInput): Promise<StartResult> => {
+    const policy = policies.policyFor(tenant);
+    await guards.admitTenant(tenant, policy);
+    const incident = deps.incidentActive ? await deps.incidentActive(input.district) : false;
+    const rules = effectivePurposeRules(policy, input.purpose, { incidentActive: incident });
+    if (rules.requireTransactionBinding && !input.transaction) {
+      throw invalidArgument("transaction", `purpose ${input.purpose} requires amount, currency and payee`);
+    }
+    const number = classify(input.phone.e164, deps.plan);
+    const workflow = (policy.workflows[rules.workflow] ?? []).map((s) => s.channel);
+    guards.checkDestination(policy, number.country, number.type, workflow);
+
+    const verificationId = newVerificationId();
+    const phoneKey = secrets.hasher.lookup("phone", input.phone.e164);
+    const ttlMs = rules.ttlSeconds * 1000;
+
+    if (input.idempotencyKey) {
+      const key = idemName(tenant, input.idempotencyKey);
+      const claim = await store.run(setIfAbsentGet, { key, value: verificationId, ttlMs: idempotencyTtlMs });
+      if (!claim.created) return { state: await awaitProjection(tenant, claim.value), reused: true };
+    }
+
+    const activeKey = activeName(tenant, phoneKey, input.purpose);
+    const active = await store.run(setIfAbsentGet, { key: activeKey, value: verificationId, ttlMs });
+    if (!active.created) {
+      const existing = await projection.read(active.value);
+      if (existing && existing.tenant === tenant && isLive(existing)) {
+        if (input.idempotencyKey) await rememberIdempotency(tenant, input.idempotencyKey, existing.id);
+        if (!input.resendIfActive) return { state: existing, reused: true };
+        return { state: await resend(tenant, existing.id, input.channelPreference, "start"), reused: true };
+      }
+      await store.set(store.key(onceKey(activeKey)), verificationId, { ttlMs });
+    }
+
+    const subject: SendSubject = {
+      tenant,
+      policy,
+      phoneKey,
+      prefix: number.prefix,
+      country: number.country,
+      clientIp: input.clientIp,
+      deviceId: input.deviceId,
+    };
+    await guards.admitStart(subject);
+    await guards.admitSend(subject);
+
+    const at = now();
+    const expiresAt = at + ttlMs;
+    const seal = (value: string, field: "phone" | "code" | "transaction") =>
+      secrets.sealer.seal(value, sealedField(verificationId, field));
+    const env = envelope(
+      { verificationId, tenant, at: new Date(at) },
+      {
+        $case: "verificationStarted",
+        value: {
+          phone: seal(input.phone.e164, "phone"),
+          maskedPhone: maskPhone(input.phone.e164),
+          country: number.country,
+          operator: number.operatorGuess ?? "",
+          district: input.district,
+          purpose: input.purpose,
+          riskTier: riskTierToProto(rules.riskTier),
+          locale: input.locale,
+          channelPreference: input.channelPreference,
+          code: seal(randomCode(rules.codeLength), "code"),
+          codeLength: rules.codeLength,
+          expiresAt: new Date(expiresAt),
+          maxChecks: rules.maxChecks,
+          maxSends: rules.maxSends,
+          codePerAttempt: rules.codePerAttempt,
+          transaction: input.transaction ? seal(JSON.stringify(input.transaction), "transaction") : undefined,
+          hasTransactionBinding: input.transaction !== undefined,
+          idempotencyKeyHash: input.idempotencyKey ? secrets.hasher.lookup("idem", input.idempotencyKey) : "",
+          resendCooldownSeconds: rules.resendCooldownSeconds,
+          numberType: number.type,
+          resendUntil: new Date(Math.min(expiresAt, at + rules.resendWindowSeconds * 1000)),
+        },
+      },
+    );
+    try {
+      await publish(env);
+    } catch (err) {
+      await store.del(store.key(onceKey(activeKey))).catch(() => 0);
+      throw err;
+    }
+    return { state: await projection.apply(verificationId, tenant, [env]), reused: false };
+  };
+
+  const idemName = (tenant: string, key: string): string =>
+    idempotencyName(tenant, secrets.hasher.lookup("idem", key));
+
+  const rememberIdempotency = async (tenant: string, key: string, verificationId: string): Promise<void> => {
+    await store.set(store.key(onceKey(idemName(tenant, key))), verificationId, { ttlMs: idempotencyTtlMs });
+  };
+
+  return {
+    start,
+    resend,
+    async cancel(tenant, verificationId, reason, by) {
+      const state = await load(tenant, verificationId);
+      const decision = decideCancel(state);
+      if (!decision.ok) throw rejected(decision);
+      return append(state, { $case: "verificationCancelled", value: { reason: reason.slice(0, 200), by } });
+    },
+    get: load,
+  };
+}

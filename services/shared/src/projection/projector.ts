@@ -1,0 +1,77 @@
+/**
+ * Keeps the hot projection in step with the log: every lifecycle event is folded into the
+ * stored state (idempotently: evolve skips events it has applied). Also restores the lookup
+ * keys a start writes (active verification per phone + purpose, idempotency key), so a store
+ * rebuilt from the log answers as before. `rebuild` replays the whole topic in a fresh group,
+ * e.g. after the store lost its data.
+ */
+import { randomUUID } from "node:crypto";
+import type { BusMessage, EventBus, Subscription } from "../bus/port";
+import type { SecretMaterial } from "../crypto/keys";
+import { sealedField } from "../crypto/sealer";
+import { isFinal } from "../domain/verification";
+import type { TopicNames } from "../events/topics";
+import type { Logger } from "../log";
+import type { Store } from "../store/port";
+import { taggedKey } from "../store/port";
+import type { VerificationProjection } from "./projection";
+
+export interface ProjectorDeps {
+  bus: EventBus;
+  store: Store;
+  projection: VerificationProjection;
+  secrets: SecretMaterial;
+  topics: TopicNames;
+  logger: Logger;
+  now: () => number;
+}
+
+const ROUTING_ONLY = new Set(["incidentDeclared", "incidentResolved", "channelHealthChanged", "handoffRequested"]);
+
+/** The names setIfAbsentGet uses for the start's lookup keys (see issuance). */
+export const activeName = (tenant: string, phoneKey: string, purpose: string): string =>
+  `vact|${tenant}|${phoneKey}|${purpose}`;
+export const idempotencyName = (tenant: string, keyHash: string): string => `videm|${tenant}|${keyHash}`;
+export const onceKey = (name: string): string => taggedKey("once", name);
+
+export function createProjector(deps: ProjectorDeps) {
+  const { store, projection, secrets } = deps;
+
+  const handle = async (message: BusMessage): Promise<void> => {
+    const env = message.envelope;
+    if (!env.verificationId || !env.event || ROUTING_ONLY.has(env.event.$case)) return;
+    const state = await projection.apply(env.verificationId, env.tenant, [env]);
+    if (env.event.$case !== "verificationStarted" || isFinal(state)) return;
+    const ttlMs = state.expiresAt - deps.now();
+    if (ttlMs <= 0) return;
+    const started = env.event.value;
+    if (started.phone) {
+      const phone = secrets.sealer.open(started.phone, sealedField(env.verificationId, "phone"));
+      const name = activeName(env.tenant, secrets.hasher.lookup("phone", phone), started.purpose);
+      await store.set(store.key(onceKey(name)), env.verificationId, { ttlMs, onlyIfAbsent: true });
+    }
+    if (started.idempotencyKeyHash) {
+      const name = idempotencyName(env.tenant, started.idempotencyKeyHash);
+      await store.set(store.key(onceKey(name)), env.verificationId, { ttlMs: 86_400_000, onlyIfAbsent: true });
+    }
+  };
+
+  const subscribe = (groupId: string, fromBeginning: boolean): Promise<Subscription> =>
+    deps.bus.subscribe({
+      groupId,
+      topics: [deps.topics.verifications],
+      fromBeginning,
+      handler: handle,
+      partitionConcurrency: 4,
+    });
+
+  return {
+    /** The steady projector: one group shared by every replica. */
+    start: (groupId = "otp-projector") => subscribe(groupId, true),
+    /** Replays the whole log into the store in a fresh group; stop it once caught up. */
+    rebuild: () => subscribe(`otp-projector-rebuild-${randomUUID()}`, true),
+    handle,
+  };
+}
+
+export type Projector = ReturnType<typeof createProjector>;

@@ -1,0 +1,195 @@
+/**
+ * Checking codes and the audited support override. A check is decided atomically in the store
+ * (projection/scripts.ts), then recorded on the log before the answer, so an acknowledged
+ * success survives the loss of the store. Looked up by phone, an unknown verification answers
+ * exactly like a wrong code.
+ */
+import { randomBytes } from "node:crypto";
+import { CheckOutcome, type EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
+import { CheckResult, type CheckCodeRequest, type CheckCodeResponse } from "../../../proto/gen/otp/v1/verification";
+import type { EventBus } from "../../shared/src/bus/port";
+import { bindingDigest } from "../../shared/src/crypto/code-hash";
+import type { SecretMaterial } from "../../shared/src/crypto/keys";
+import type { VerificationState } from "../../shared/src/domain/verification";
+import { decideOverride } from "../../shared/src/domain/verification-decide";
+import { OtpError, invalidArgument, type FieldViolation } from "../../shared/src/errors";
+import { envelope, VERIFICATION_ID_PATTERN, type EventBody } from "../../shared/src/events/envelope";
+import type { TopicNames } from "../../shared/src/events/topics";
+import { recordPumpVerified } from "../../shared/src/fraud/pumping-script";
+import { parseE164 } from "../../shared/src/numbering";
+import type { PolicyBook } from "../../shared/src/policy";
+import type { VerificationProjection } from "../../shared/src/projection/projection";
+import { activeName, onceKey } from "../../shared/src/projection/projector";
+import { destinationPrefix } from "../../shared/src/projection/view";
+import type { Store } from "../../shared/src/store/port";
+import { setIfAbsentGet } from "../../shared/src/store/scripts";
+import { validateTransaction } from "../../issuance/src/start-request";
+
+export interface VerificationDeps {
+  bus: EventBus;
+  store: Store;
+  projection: VerificationProjection;
+  secrets: SecretMaterial;
+  policies: PolicyBook;
+  topics: TopicNames;
+  now: () => number;
+  /** How long an override request waits for its approver. */
+  overrideTtlMs?: number;
+}
+
+export interface OverrideRequest {
+  overrideId: string;
+  verificationId: string;
+  expiresAt: number;
+}
+
+export interface VerificationService {
+  check(tenant: string, request: CheckCodeRequest): Promise<CheckCodeResponse>;
+  requestOverride(agent: string, verificationId: string, reason: string): Promise<OverrideRequest>;
+  approveOverride(approver: string, overrideId: string): Promise<VerificationState>;
+}
+
+const CODE = /^\d{4,10}$/;
+
+const RESULT: Record<CheckOutcome, CheckResult> = {
+  [CheckOutcome.CHECK_OUTCOME_UNSPECIFIED]: CheckResult.CHECK_RESULT_REJECTED,
+  [CheckOutcome.CHECK_OUTCOME_VERIFIED]: CheckResult.CHECK_RESULT_VERIFIED,
+  [CheckOutcome.CHECK_OUTCOME_WRONG_CODE]: CheckResult.CHECK_RESULT_REJECTED,
+  [CheckOutcome.CHECK_OUTCOME_BINDING_MISMATCH]: CheckResult.CHECK_RESULT_REJECTED,
+  [CheckOutcome.CHECK_OUTCOME_EXPIRED]: CheckResult.CHECK_RESULT_EXPIRED,
+  [CheckOutcome.CHECK_OUTCOME_LOCKED]: CheckResult.CHECK_RESULT_LOCKED,
+  [CheckOutcome.CHECK_OUTCOME_ALREADY_USED]: CheckResult.CHECK_RESULT_ALREADY_USED,
+  [CheckOutcome.CHECK_OUTCOME_CANCELLED]: CheckResult.CHECK_RESULT_CANCELLED,
+};
+
+export function createVerificationService(deps: VerificationDeps): VerificationService {
+  const { bus, store, projection, secrets, topics, now } = deps;
+  const overrideTtlMs = deps.overrideTtlMs ?? 15 * 60_000;
+
+  const publish = async (envelopes: EventEnvelope[]): Promise<void> => {
+    try {
+      await bus.publishBatch(envelopes.map((env) => ({ topic: topics.verifications, envelope: env })));
+    } catch (cause) {
+      throw new OtpError("OTP_DEPENDENCY_UNAVAILABLE", "event log unavailable, retry shortly", { cause, retryAfterMs: 500 });
+    }
+  };
+
+  /** The verification a request names, or undefined; `byPhone` hides which it was. */
+  const resolveTarget = async (
+    tenant: string,
+    request: CheckCodeRequest,
+    violations: FieldViolation[],
+  ): Promise<{ verificationId: string | undefined; byPhone: boolean }> => {
+    const target = request.target;
+    if (target?.$case === "verificationId") {
+      if (!VERIFICATION_ID_PATTERN.test(target.value)) violations.push({ field: "verification_id", description: "malformed" });
+      return { verificationId: target.value, byPhone: false };
+    }
+    if (target?.$case === "byPhone") {
+      const phone = parseE164(target.value.phone);
+      if (!phone.ok) violations.push({ field: "by_phone.phone", description: phone.reason });
+      if (!target.value.purpose) violations.push({ field: "by_phone.purpose", description: "is required" });
+      if (!phone.ok || violations.length > 0) return { verificationId: undefined, byPhone: true };
+      const name = activeName(tenant, secrets.hasher.lookup("phone", phone.e164), target.value.purpose);
+      return { verificationId: (await store.get(store.key(onceKey(name)))) ?? undefined, byPhone: true };
+    }
+    violations.push({ field: "target", description: "give verification_id or by_phone" });
+    return { verificationId: undefined, byPhone: false };
+  };
+
+  const recordConversion = async (tenant: string, state: VerificationState | undefined): Promise<void> => {
+    if (!state) return;
+    const guard = deps.policies.policyFor(tenant).fraud.pumpingGuard;
+    if (!guard.enabled) return;
+    const windowMs = guard.windowSeconds * 1000;
+    await store.run(recordPumpVerified, {
+      tenant,
+      prefix: destinationPrefix(state.maskedPhone),
+      windowIndex: Math.floor(now() / windowMs),
+      windowMs,
+    });
+  };
+
+  return {
+    async check(tenant, request) {
+      const violations: FieldViolation[] = [];
+      if (!CODE.test(request.code)) violations.push({ field: "code", description: "must be 4-10 digits" });
+      const binding = validateTransaction(request.transaction, "transaction", violations);
+      const { verificationId, byPhone } = await resolveTarget(tenant, request, violations);
+      if (violations.length > 0) {
+        throw new OtpError("OTP_INVALID_ARGUMENT", violations.map((v) => `${v.field}: ${v.description}`).join("; "), {
+          violations,
+        });
+      }
+      const rejected: CheckCodeResponse = {
+        result: CheckResult.CHECK_RESULT_REJECTED,
+        verificationId: byPhone ? "" : (verificationId ?? ""),
+        checksRemaining: 0,
+      };
+      if (!verificationId) return rejected;
+
+      const candidateBinding = bindingDigest(binding);
+      const decision = await projection.check({
+        verificationId,
+        tenant,
+        candidateHash: secrets.hasher.hash(verificationId, request.code, candidateBinding),
+        candidateBinding,
+      });
+      // Missing state is never "0 attempts": reject, the client starts a new verification.
+      if (decision.kind === "missing") return rejected;
+
+      const events: EventBody[] = [
+        {
+          $case: "codeChecked",
+          value: { outcome: decision.outcome, checksUsed: decision.checksUsed, matchedAttempt: decision.matchedAttempt },
+        },
+      ];
+      if (decision.lockedNow) events.push({ $case: "verificationLocked", value: { checksUsed: decision.checksUsed } });
+      const at = new Date(now());
+      await publish(events.map((event) => envelope({ verificationId, tenant, at }, event)));
+
+      const verified = decision.outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED;
+      const state = verified ? await projection.read(verificationId) : undefined;
+      if (verified) await recordConversion(tenant, state);
+      return {
+        result: RESULT[decision.outcome],
+        verificationId: byPhone && !verified ? "" : verificationId,
+        checksRemaining: Math.max(0, decision.maxChecks - decision.checksUsed),
+      };
+    },
+
+    async requestOverride(agent, verificationId, reason) {
+      const state = await projection.read(verificationId);
+      if (!state) throw new OtpError("OTP_NOT_FOUND", "verification not found");
+      const precheck = decideOverride(state, { agent, approver: `${agent}#pending-second-agent`, reason });
+      if (!precheck.ok) throw new OtpError(precheck.code, precheck.reason);
+      const overrideId = `ovr_${randomBytes(12).toString("base64url")}`;
+      await store.run(setIfAbsentGet, {
+        key: `override|${overrideId}`,
+        value: JSON.stringify({ verificationId, agent, reason }),
+        ttlMs: overrideTtlMs,
+      });
+      return { overrideId, verificationId, expiresAt: now() + overrideTtlMs };
+    },
+
+    async approveOverride(approver, overrideId) {
+      if (!/^ovr_[A-Za-z0-9_-]{16}$/.test(overrideId)) throw invalidArgument("override_id", "malformed");
+      const key = store.key(onceKey(`override|${overrideId}`));
+      const raw = await store.get(key);
+      if (!raw) throw new OtpError("OTP_NOT_FOUND", "override request not found or expired");
+      const pending = JSON.parse(raw) as { verificationId: string; agent: string; reason: string };
+      const state = await projection.read(pending.verificationId);
+      if (!state) throw new OtpError("OTP_NOT_FOUND", "verification not found");
+      const decision = decideOverride(state, { agent: pending.agent, approver, reason: pending.reason });
+      if (!decision.ok) throw new OtpError(decision.code, decision.reason);
+      await store.del(key);
+      const event: EventBody = {
+        $case: "verificationOverridden",
+        value: { agent: pending.agent, approver, reason: pending.reason },
+      };
+      const env = envelope({ verificationId: state.id, tenant: state.tenant, at: new Date(now()) }, event);
+      await publish([env]);
+      return projection.apply(state.id, state.tenant, [env]);
+    },
+  };
+}
