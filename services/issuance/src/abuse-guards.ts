@@ -17,7 +17,9 @@ export interface SendSubject {
   policy: TenantPolicy;
   /** Keyed hash of the phone number. */
   phoneKey: string;
-  /** "+62812": the destination prefix the guard and the prefix limit count by. */
+  /** The number itself, for the per-prefix limit (never stored or logged). */
+  e164: string;
+  /** "+62812": the masked number's visible head, the prefix the pumping guard counts by. */
   prefix: string;
   country: string;
   clientIp: string;
@@ -40,10 +42,20 @@ export interface AbuseGuards {
 const MINUTE = 60_000;
 
 function limited(what: string, retryAfterMs: number): OtpError {
-  return new OtpError("OTP_RATE_LIMITED", `rate limit exceeded: ${what}`, { retryAfterMs: Math.max(1, retryAfterMs) });
+  return new OtpError("OTP_RATE_LIMITED", `rate limit exceeded: ${what}`, {
+    retryAfterMs: Math.max(1, retryAfterMs),
+  });
 }
 
-export function createAbuseGuards({ store, now, logger }: { store: Store; now: () => number; logger: Logger }): AbuseGuards {
+export function createAbuseGuards({
+  store,
+  now,
+  logger,
+}: {
+  store: Store;
+  now: () => number;
+  logger: Logger;
+}): AbuseGuards {
   const capped = async (key: string, windowMs: number, limit: number, what: string): Promise<void> => {
     const r = await store.run(counterWindow, { key, windowMs, limit });
     if (!r.allowed) throw limited(what, r.retryAfterMs);
@@ -58,7 +70,10 @@ export function createAbuseGuards({ store, now, logger }: { store: Store; now: (
 
     checkDestination(policy, country, type, workflow) {
       if (!policy.geo.allowedCountries.includes(country)) {
-        throw new OtpError("OTP_DESTINATION_BLOCKED", `destination country ${country} is not enabled for this tenant`);
+        throw new OtpError(
+          "OTP_DESTINATION_BLOCKED",
+          `destination country ${country} is not enabled for this tenant`,
+        );
       }
       const refusedEverywhere = workflow.every((ch) => policy.fraud.refusedNumberTypes[ch].includes(type));
       if (refusedEverywhere) {
@@ -68,20 +83,54 @@ export function createAbuseGuards({ store, now, logger }: { store: Store; now: (
 
     async admitStart(s) {
       const l = s.policy.limits;
-      await capped(`start:${s.tenant}|${s.phoneKey}`, 10 * MINUTE, l.perPhone.startsPer10Minutes, "verifications per phone");
-      if (s.clientIp) await capped(`ip:${s.tenant}|${s.clientIp}`, MINUTE, l.perClientIp.startsPerMinute, "verifications per client IP");
-      if (s.deviceId) await capped(`dev:${s.tenant}|${s.deviceId}`, MINUTE, l.perDevice.startsPerMinute, "verifications per device");
+      await capped(
+        `start:${s.tenant}|${s.phoneKey}`,
+        10 * MINUTE,
+        l.perPhone.startsPer10Minutes,
+        "verifications per phone",
+      );
+      if (s.clientIp)
+        await capped(
+          `ip:${s.tenant}|${s.clientIp}`,
+          MINUTE,
+          l.perClientIp.startsPerMinute,
+          "verifications per client IP",
+        );
+      if (s.deviceId)
+        await capped(
+          `dev:${s.tenant}|${s.deviceId}`,
+          MINUTE,
+          l.perDevice.startsPerMinute,
+          "verifications per device",
+        );
     },
 
     async admitSend(s) {
       const l = s.policy.limits;
       const guard = s.policy.fraud.pumpingGuard;
-      if (guard.enabled && !guard.shadowMode && (await store.get(store.key(pumpBlockKey(s.tenant, s.prefix))))) {
-        throw new OtpError("OTP_FRAUD_BLOCKED", `destination prefix ${s.prefix} is temporarily blocked (suspected SMS pumping)`);
+      if (
+        guard.enabled &&
+        !guard.shadowMode &&
+        (await store.get(store.key(pumpBlockKey(s.tenant, s.prefix))))
+      ) {
+        throw new OtpError(
+          "OTP_FRAUD_BLOCKED",
+          `destination prefix ${s.prefix} is temporarily blocked (suspected SMS pumping)`,
+        );
       }
-      await capped(`send:${s.tenant}|${s.phoneKey}`, 60 * MINUTE, l.perPhone.sendsPerHour, "sends per phone per hour");
-      const prefix = s.prefix.slice(0, 1 + l.perDestinationPrefix.prefixDigits);
-      await capped(`pfx:${s.tenant}|${prefix}`, MINUTE, l.perDestinationPrefix.sendsPerMinute, "sends per destination prefix");
+      await capped(
+        `send:${s.tenant}|${s.phoneKey}`,
+        60 * MINUTE,
+        l.perPhone.sendsPerHour,
+        "sends per phone per hour",
+      );
+      const prefix = s.e164.slice(0, 1 + l.perDestinationPrefix.prefixDigits);
+      await capped(
+        `pfx:${s.tenant}|${prefix}`,
+        MINUTE,
+        l.perDestinationPrefix.sendsPerMinute,
+        "sends per destination prefix",
+      );
       await capped(`cty:${s.tenant}|${s.country}`, MINUTE, l.perCountry.sendsPerMinute, "sends per country");
       if (!guard.enabled) return;
       const windowMs = guard.windowSeconds * 1000;
@@ -110,7 +159,12 @@ export function createAbuseGuards({ store, now, logger }: { store: Store; now: (
       const guard = policy.fraud.pumpingGuard;
       if (!guard.enabled) return;
       const windowMs = guard.windowSeconds * 1000;
-      await store.run(recordPumpVerified, { tenant, prefix, windowIndex: Math.floor(now() / windowMs), windowMs });
+      await store.run(recordPumpVerified, {
+        tenant,
+        prefix,
+        windowIndex: Math.floor(now() / windowMs),
+        windowMs,
+      });
     },
   };
 }

@@ -12,7 +12,13 @@ export interface Admission {
   readonly capacity: number;
 }
 
-export function createAdmission({ maxInFlight, retryAfterMs = 200 }: { maxInFlight: number; retryAfterMs?: number }): Admission {
+export function createAdmission({
+  maxInFlight,
+  retryAfterMs = 200,
+}: {
+  maxInFlight: number;
+  retryAfterMs?: number;
+}): Admission {
   let inFlight = 0;
   return {
     capacity: maxInFlight,

@@ -11,7 +11,8 @@ import type { Issuance } from "./issuance";
 import type { WatchHub } from "./watch-hub";
 
 const checkedId = (id: string): string => {
-  if (!VERIFICATION_ID_PATTERN.test(id)) throw invalidArgument("verification_id", "malformed verification id");
+  if (!VERIFICATION_ID_PATTERN.test(id))
+    throw invalidArgument("verification_id", "malformed verification id");
   return id;
 };
 
@@ -26,12 +27,22 @@ export function issuanceHandlers(
       return { verification: toVerificationView(state, now()), reused };
     }),
     resendCode: unary(async (req, ctx) => {
-      const state = await issuance.resend(requireTenant(ctx.identity), checkedId(req.verificationId), req.channel, ctx.identity.principal);
+      const state = await issuance.resend(
+        requireTenant(ctx.identity),
+        checkedId(req.verificationId),
+        req.channel,
+        ctx.identity.principal,
+      );
       return { verification: toVerificationView(state, now()) };
     }),
     cancelVerification: unary(async (req, ctx) => {
       const tenant = requireTenant(ctx.identity);
-      const state = await issuance.cancel(tenant, checkedId(req.verificationId), req.reason, ctx.identity.principal);
+      const state = await issuance.cancel(
+        tenant,
+        checkedId(req.verificationId),
+        req.reason,
+        ctx.identity.principal,
+      );
       return { verification: toVerificationView(state, now()) };
     }),
     getVerification: unary(async (req, ctx) => {
@@ -51,12 +62,19 @@ export function issuanceHandlers(
       });
       try {
         const current = await issuance.get(tenant, id);
-        await send({ verification: toVerificationView(current, now()), event: "current status", at: new Date(now()) });
+        await send({
+          verification: toVerificationView(current, now()),
+          event: "current status",
+          at: new Date(now()),
+        });
         if (isFinal(current) || effectiveStatus(current, now()) === "expired") return;
-        const expiry = setTimeout(() => {
-          done = true;
-          wake?.();
-        }, Math.max(0, current.expiresAt - now()) + 1000);
+        const expiry = setTimeout(
+          () => {
+            done = true;
+            wake?.();
+          },
+          Math.max(0, current.expiresAt - now()) + 1000,
+        );
         ctx.signal.addEventListener("abort", () => wake?.());
         try {
           while (!ctx.signal.aborted) {

@@ -58,7 +58,6 @@ export interface Issuance {
 
 const DAY_MS = 86_400_000;
 
-
 const notFound = (): OtpError => new OtpError("OTP_NOT_FOUND", "verification not found");
 
 function rejected(r: Rejection): OtpError {
@@ -92,9 +91,14 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
     return state;
   };
 
-  /** The winner of a race may still be writing its projection: give it a moment. */
-  const awaitProjection = async (tenant: string, verificationId: string): Promise<VerificationState> => {
+  /**
+   * The first request with an idempotency key may still be writing its verification, or may
+   * have pointed the key at an active verification it reused: follow the key until it resolves.
+   */
+  const awaitIdempotent = async (tenant: string, name: string, first: string): Promise<VerificationState> => {
+    let verificationId = first;
     for (let i = 0; i < 40; i++) {
+      verificationId = (await store.get(store.key(onceKey(name)))) ?? verificationId;
       const state = await projection.read(verificationId);
       if (state) {
         if (state.tenant !== tenant) throw notFound();
@@ -102,22 +106,20 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new OtpError("OTP_STATE_UNAVAILABLE", "verification is still being created, retry shortly", { retryAfterMs: 500 });
+    throw new OtpError("OTP_STATE_UNAVAILABLE", "verification is still being created, retry shortly", {
+      retryAfterMs: 500,
+    });
   };
 
-  const isLive = (s: VerificationState): boolean => (s.status === "pending" || s.status === "delivered") && now() < s.expiresAt;
+  const isLive = (s: VerificationState): boolean =>
+    (s.status === "pending" || s.status === "delivered") && now() < s.expiresAt;
 
-  const subjectOf = (tenant: string, state: VerificationState, input?: StartInput): SendSubject => ({
-    tenant,
-    policy: policies.policyFor(tenant),
-    phoneKey: input ? secrets.hasher.lookup("phone", input.phone.e164) : "",
-    prefix: destinationPrefix(state.maskedPhone),
-    country: state.country,
-    clientIp: input?.clientIp ?? "",
-    deviceId: input?.deviceId ?? "",
-  });
-
-  const resend = async (tenant: string, verificationId: string, channel: Channel, by: string): Promise<VerificationState> => {
+  const resend = async (
+    tenant: string,
+    verificationId: string,
+    channel: Channel,
+    by: string,
+  ): Promise<VerificationState> => {
     const state = await load(tenant, verificationId);
     const decision = decideResend(state, channel, now());
     if (!decision.ok) throw rejected(decision);
@@ -127,11 +129,21 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
       value: by || "resend",
       ttlMs: Math.max(1000, state.resendCooldownMs),
     });
-    if (!claim.created) throw new OtpError("OTP_RATE_LIMITED", "resend cooldown", { retryAfterMs: state.resendCooldownMs });
+    if (!claim.created)
+      throw new OtpError("OTP_RATE_LIMITED", "resend cooldown", { retryAfterMs: state.resendCooldownMs });
     const policy = policies.policyFor(tenant);
     await guards.admitTenant(tenant, policy);
-    const phone = state.phone ? secrets.sealer.open(state.phone, sealedField(state.id, "phone")) : "";
-    await guards.admitSend({ ...subjectOf(tenant, state), phoneKey: secrets.hasher.lookup("phone", phone) });
+    const e164 = state.phone ? secrets.sealer.open(state.phone, sealedField(state.id, "phone")) : "";
+    await guards.admitSend({
+      tenant,
+      policy,
+      phoneKey: secrets.hasher.lookup("phone", e164),
+      e164,
+      prefix: destinationPrefix(state.maskedPhone),
+      country: state.country,
+      clientIp: "",
+      deviceId: "",
+    });
     const newCode = state.codePerAttempt
       ? secrets.sealer.seal(randomCode(codeLengthOf(state, policy)), sealedField(state.id, "code"))
       : undefined;
@@ -173,7 +185,7 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
     if (input.idempotencyKey) {
       const key = idemName(tenant, input.idempotencyKey);
       const claim = await store.run(setIfAbsentGet, { key, value: verificationId, ttlMs: idempotencyTtlMs });
-      if (!claim.created) return { state: await awaitProjection(tenant, claim.value), reused: true };
+      if (!claim.created) return { state: await awaitIdempotent(tenant, key, claim.value), reused: true };
     }
 
     const activeKey = activeName(tenant, phoneKey, input.purpose);
@@ -192,7 +204,8 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
       tenant,
       policy,
       phoneKey,
-      prefix: number.prefix,
+      e164: input.phone.e164,
+      prefix: destinationPrefix(maskPhone(input.phone.e164)),
       country: number.country,
       clientIp: input.clientIp,
       deviceId: input.deviceId,

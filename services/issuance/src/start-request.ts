@@ -45,7 +45,10 @@ export function validateTransaction(
 ): TransactionBindingInput | undefined {
   if (!t) return undefined;
   if (!Number.isSafeInteger(t.amountMinor) || t.amountMinor <= 0) {
-    violations.push({ field: `${field}.amount_minor`, description: "must be a positive whole number of minor units" });
+    violations.push({
+      field: `${field}.amount_minor`,
+      description: "must be a positive whole number of minor units",
+    });
   }
   if (!/^[A-Z]{3}$/.test(t.currency)) {
     violations.push({ field: `${field}.currency`, description: "must be an ISO 4217 code such as IDR" });
@@ -67,7 +70,10 @@ export function validateStart(req: StartVerificationRequest): StartInput {
     violations.push({ field: "locale", description: "must be a BCP 47 tag such as id-ID or en" });
   }
   if (req.districtHint !== "" && !DISTRICT.test(req.districtHint)) {
-    violations.push({ field: "district_hint", description: "must be 1-64 of letters, digits, '.', '_' or '-'" });
+    violations.push({
+      field: "district_hint",
+      description: "must be 1-64 of letters, digits, '.', '_' or '-'",
+    });
   }
   if (!KNOWN_CHANNELS.has(req.channelPreference)) {
     violations.push({ field: "channel_preference", description: "unknown channel" });
@@ -77,14 +83,18 @@ export function validateStart(req: StartVerificationRequest): StartInput {
     violations.push({ field: "idempotency_key", description: "must be 1-128 printable ASCII characters" });
   }
   const clientIp = req.client?.ip ?? "";
-  if (clientIp !== "" && isIP(clientIp) === 0) violations.push({ field: "client.ip", description: "must be an IP address" });
+  if (clientIp !== "" && isIP(clientIp) === 0)
+    violations.push({ field: "client.ip", description: "must be an IP address" });
   const deviceId = req.client?.deviceId ?? "";
   if (deviceId.length > 128 || CONTROL.test(deviceId)) {
     violations.push({ field: "client.device_id", description: "must be at most 128 printable characters" });
   }
 
   if (violations.length > 0 || !phone.ok) {
-    const code = violations.length === 1 && violations[0]?.field === "phone" ? "OTP_INVALID_PHONE" : "OTP_INVALID_ARGUMENT";
+    const code =
+      violations.length === 1 && violations[0]?.field === "phone"
+        ? "OTP_INVALID_PHONE"
+        : "OTP_INVALID_ARGUMENT";
     const message = violations.map((v) => `${v.field}: ${v.description}`).join("; ");
     throw new OtpError(code, message, { violations });
   }

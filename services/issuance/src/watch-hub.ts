@@ -36,8 +36,10 @@ export function describeChange(env: EventEnvelope): string | undefined {
     case "dispatchRequested":
       return `sending via ${CHANNEL_NAME[e.value.channel]}`;
     case "deliveryReported":
-      if (e.value.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED) return `delivered via ${CHANNEL_NAME[e.value.channel]}`;
-      if (e.value.status === DeliveryStatus.DELIVERY_STATUS_FAILED) return `${CHANNEL_NAME[e.value.channel]} failed`;
+      if (e.value.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED)
+        return `delivered via ${CHANNEL_NAME[e.value.channel]}`;
+      if (e.value.status === DeliveryStatus.DELIVERY_STATUS_FAILED)
+        return `${CHANNEL_NAME[e.value.channel]} failed`;
       return undefined;
     case "fallbackTriggered":
       return e.value.reason === FallbackReason.FALLBACK_REASON_USER_REQUEST
@@ -69,7 +71,11 @@ export function describeChange(env: EventEnvelope): string | undefined {
   }
 }
 
-export function createWatchHub(deps: { bus: EventBus; topics: TopicNames; projection: VerificationProjection }): WatchHub {
+export function createWatchHub(deps: {
+  bus: EventBus;
+  topics: TopicNames;
+  projection: VerificationProjection;
+}): WatchHub {
   const listeners = new Map<string, Set<WatchListener>>();
 
   const onEvent = async (env: EventEnvelope): Promise<void> => {

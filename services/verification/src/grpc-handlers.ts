@@ -16,7 +16,8 @@ export function verificationHandlers(
   return {
     checkCode: unary((req, ctx) => service.check(requireTenant(ctx.identity), req)),
     requestOverride: unary(async (req, ctx) => {
-      if (!VERIFICATION_ID_PATTERN.test(req.verificationId)) throw invalidArgument("verification_id", "malformed verification id");
+      if (!VERIFICATION_ID_PATTERN.test(req.verificationId))
+        throw invalidArgument("verification_id", "malformed verification id");
       const r = await service.requestOverride(ctx.identity.principal, req.verificationId, req.reason);
       return { overrideId: r.overrideId, verificationId: r.verificationId, expiresAt: new Date(r.expiresAt) };
     }),

@@ -6,7 +6,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { CheckOutcome, type EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
-import { CheckResult, type CheckCodeRequest, type CheckCodeResponse } from "../../../proto/gen/otp/v1/verification";
+import {
+  CheckResult,
+  type CheckCodeRequest,
+  type CheckCodeResponse,
+} from "../../../proto/gen/otp/v1/verification";
 import type { EventBus } from "../../shared/src/bus/port";
 import { bindingDigest } from "../../shared/src/crypto/code-hash";
 import type { SecretMaterial } from "../../shared/src/crypto/keys";
@@ -70,7 +74,10 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
     try {
       await bus.publishBatch(envelopes.map((env) => ({ topic: topics.verifications, envelope: env })));
     } catch (cause) {
-      throw new OtpError("OTP_DEPENDENCY_UNAVAILABLE", "event log unavailable, retry shortly", { cause, retryAfterMs: 500 });
+      throw new OtpError("OTP_DEPENDENCY_UNAVAILABLE", "event log unavailable, retry shortly", {
+        cause,
+        retryAfterMs: 500,
+      });
     }
   };
 
@@ -82,7 +89,8 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
   ): Promise<{ verificationId: string | undefined; byPhone: boolean }> => {
     const target = request.target;
     if (target?.$case === "verificationId") {
-      if (!VERIFICATION_ID_PATTERN.test(target.value)) violations.push({ field: "verification_id", description: "malformed" });
+      if (!VERIFICATION_ID_PATTERN.test(target.value))
+        violations.push({ field: "verification_id", description: "malformed" });
       return { verificationId: target.value, byPhone: false };
     }
     if (target?.$case === "byPhone") {
@@ -117,9 +125,13 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
       const binding = validateTransaction(request.transaction, "transaction", violations);
       const { verificationId, byPhone } = await resolveTarget(tenant, request, violations);
       if (violations.length > 0) {
-        throw new OtpError("OTP_INVALID_ARGUMENT", violations.map((v) => `${v.field}: ${v.description}`).join("; "), {
-          violations,
-        });
+        throw new OtpError(
+          "OTP_INVALID_ARGUMENT",
+          violations.map((v) => `${v.field}: ${v.description}`).join("; "),
+          {
+            violations,
+          },
+        );
       }
       const rejected: CheckCodeResponse = {
         result: CheckResult.CHECK_RESULT_REJECTED,
@@ -141,10 +153,15 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
       const events: EventBody[] = [
         {
           $case: "codeChecked",
-          value: { outcome: decision.outcome, checksUsed: decision.checksUsed, matchedAttempt: decision.matchedAttempt },
+          value: {
+            outcome: decision.outcome,
+            checksUsed: decision.checksUsed,
+            matchedAttempt: decision.matchedAttempt,
+          },
         },
       ];
-      if (decision.lockedNow) events.push({ $case: "verificationLocked", value: { checksUsed: decision.checksUsed } });
+      if (decision.lockedNow)
+        events.push({ $case: "verificationLocked", value: { checksUsed: decision.checksUsed } });
       const at = new Date(now());
       await publish(events.map((event) => envelope({ verificationId, tenant, at }, event)));
 
@@ -152,9 +169,10 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
       const state = verified ? await projection.read(verificationId) : undefined;
       if (verified) await recordConversion(tenant, state);
       return {
-        result: RESULT[decision.outcome],
+        result: byPhone && !verified ? CheckResult.CHECK_RESULT_REJECTED : RESULT[decision.outcome],
         verificationId: byPhone && !verified ? "" : verificationId,
-        checksRemaining: Math.max(0, decision.maxChecks - decision.checksUsed),
+        // By phone, a failure looks the same whether or not a verification exists.
+        checksRemaining: byPhone && !verified ? 0 : Math.max(0, decision.maxChecks - decision.checksUsed),
       };
     },
 

@@ -88,7 +88,8 @@ export function decideResend(state: VerificationState, channel: Channel, now: nu
   if (state.sendsUsed >= state.maxSends) {
     return { ok: false, code: "OTP_FAILED_PRECONDITION", reason: `send limit of ${state.maxSends} reached` };
   }
-  const readyAt = state.lastSendAt + state.resendCooldownMs;
+  // The start counts as a send even before routing has dispatched it.
+  const readyAt = Math.max(state.lastSendAt, state.createdAt) + state.resendCooldownMs;
   if (now < readyAt) {
     return { ok: false, code: "OTP_RATE_LIMITED", reason: "resend cooldown", retryAfterMs: readyAt - now };
   }

@@ -16,7 +16,8 @@ export interface PumpKeys {
 
 const tag = (k: PumpKeys): string => `${k.tenant}|${k.prefix}`;
 const windowKey = (k: PumpKeys, index: number): string => taggedKey("pump", tag(k), String(index));
-export const pumpBlockKey = (tenant: string, prefix: string): string => taggedKey("pump", `${tenant}|${prefix}`, "block");
+export const pumpBlockKey = (tenant: string, prefix: string): string =>
+  taggedKey("pump", `${tenant}|${prefix}`, "block");
 
 export interface RecordSendInput extends PumpKeys {
   windowMs: number;

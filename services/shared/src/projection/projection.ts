@@ -10,7 +10,13 @@ import { sealedField } from "../crypto/sealer";
 import { evolve, initialState, type VerificationState } from "../domain/verification";
 import type { Store } from "../store/port";
 import { readProjection } from "./read-script";
-import { checkCode, projectVerification, type CheckCodeInput, type CheckCodeResult, type StoredCode } from "./scripts";
+import {
+  checkCode,
+  projectVerification,
+  type CheckCodeInput,
+  type CheckCodeResult,
+  type StoredCode,
+} from "./scripts";
 import { parseState, serializeState } from "./state-codec";
 
 export interface ProjectedVerification {
@@ -33,7 +39,11 @@ export interface ProjectionOptions {
   retentionMs: number;
 }
 
-export function createVerificationProjection({ store, secrets, retentionMs }: ProjectionOptions): VerificationProjection {
+export function createVerificationProjection({
+  store,
+  secrets,
+  retentionMs,
+}: ProjectionOptions): VerificationProjection {
   const bindingOf = (state: VerificationState): string => {
     if (!state.transaction) return "";
     const json = secrets.sealer.open(state.transaction, sealedField(state.id, "transaction"));

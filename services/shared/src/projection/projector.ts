@@ -26,7 +26,12 @@ export interface ProjectorDeps {
   now: () => number;
 }
 
-const ROUTING_ONLY = new Set(["incidentDeclared", "incidentResolved", "channelHealthChanged", "handoffRequested"]);
+const ROUTING_ONLY = new Set([
+  "incidentDeclared",
+  "incidentResolved",
+  "channelHealthChanged",
+  "handoffRequested",
+]);
 
 /** The names setIfAbsentGet uses for the start's lookup keys (see issuance). */
 export const activeName = (tenant: string, phoneKey: string, purpose: string): string =>
@@ -52,7 +57,10 @@ export function createProjector(deps: ProjectorDeps) {
     }
     if (started.idempotencyKeyHash) {
       const name = idempotencyName(env.tenant, started.idempotencyKeyHash);
-      await store.set(store.key(onceKey(name)), env.verificationId, { ttlMs: 86_400_000, onlyIfAbsent: true });
+      await store.set(store.key(onceKey(name)), env.verificationId, {
+        ttlMs: 86_400_000,
+        onlyIfAbsent: true,
+      });
     }
   };
 

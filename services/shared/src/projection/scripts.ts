@@ -73,8 +73,17 @@ return status
 
 function projectLocal(db: LocalDb, keys: string[], argv: string[]): string {
   const [key = ""] = keys;
-  const [tenant = "", statusIn = "", checksIn = "0", max = "0", exp = "0", bind = "", codesIn = "[]", doc = "", until = "0"] =
-    argv;
+  const [
+    tenant = "",
+    statusIn = "",
+    checksIn = "0",
+    max = "0",
+    exp = "0",
+    bind = "",
+    codesIn = "[]",
+    doc = "",
+    until = "0",
+  ] = argv;
   const cur = db.hgetall(key);
   if (cur.tenant !== undefined && cur.tenant !== tenant) throw new Error("tenant mismatch");
   let status = statusIn;
@@ -117,7 +126,8 @@ export const projectVerification: Script<ProjectInput, VerificationStatus> = {
     };
   },
   decode(reply) {
-    if (typeof reply !== "string") throw new OtpError("OTP_INTERNAL", "projectVerification: unexpected reply");
+    if (typeof reply !== "string")
+      throw new OtpError("OTP_INTERNAL", "projectVerification: unexpected reply");
     return reply as VerificationStatus;
   },
 };
@@ -182,13 +192,21 @@ function checkLocal(db: LocalDb, keys: string[], argv: string[]): (number | stri
     checksUsed: Number(h.checks),
     maxChecks: Number(h.max),
     bindingDigest: h.bind ?? "",
-    codes: (JSON.parse(h.codes ?? "[]") as StoredCode[]).map((c) => ({ attempt: c.a, hash: c.h, expiresAt: c.e })),
+    codes: (JSON.parse(h.codes ?? "[]") as StoredCode[]).map((c) => ({
+      attempt: c.a,
+      hash: c.h,
+      expiresAt: c.e,
+    })),
   };
   const d = decideCheck(subject, { now: db.timeMs(), candidateHash, candidateBinding });
   if (d.kind === "missing") return [0];
-  if (d.outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED) db.hset(key, { status: "verified", checks: String(d.checksUsed) });
+  if (d.outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED)
+    db.hset(key, { status: "verified", checks: String(d.checksUsed) });
   else if (d.checksUsed !== subject.checksUsed) {
-    db.hset(key, d.lockedNow ? { status: "locked", checks: String(d.checksUsed) } : { checks: String(d.checksUsed) });
+    db.hset(
+      key,
+      d.lockedNow ? { status: "locked", checks: String(d.checksUsed) } : { checks: String(d.checksUsed) },
+    );
   }
   return [1, d.outcome, d.checksUsed, d.matchedAttempt, d.lockedNow ? 1 : 0, subject.maxChecks];
 }

@@ -39,5 +39,7 @@ export function serializeState(state: VerificationState): string {
 }
 
 export function parseState(json: string): VerificationState {
-  return JSON.parse(json, (_key, value: unknown) => (isSealedJson(value) ? fromJson(value) : value)) as VerificationState;
+  return JSON.parse(json, (_key, value: unknown) =>
+    isSealedJson(value) ? fromJson(value) : value,
+  ) as VerificationState;
 }

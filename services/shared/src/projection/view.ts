@@ -47,7 +47,7 @@ export function toVerificationView(state: VerificationState, now: number): Verif
     expiresAt: date(state.expiresAt),
     checksRemaining: Math.max(0, state.maxChecks - state.checksUsed),
     sendsRemaining: Math.max(0, state.maxSends - state.sendsUsed),
-    resendAvailableAt: date(state.lastSendAt ? state.lastSendAt + state.resendCooldownMs : state.createdAt),
+    resendAvailableAt: date(Math.max(state.lastSendAt, state.createdAt) + state.resendCooldownMs),
     hasTransactionBinding: state.hasBinding,
   };
 }

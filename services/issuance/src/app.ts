@@ -1,0 +1,63 @@
+/** The issuance service assembled on a platform (Kafka + Redis, or the embedded adapters). */
+import { IssuanceServiceService } from "../../../proto/gen/otp/v1/issuance";
+import type { Subscription } from "../../shared/src/bus/port";
+import type { GrpcServer } from "../../shared/src/grpc/server";
+import { createVerificationProjection } from "../../shared/src/projection/projection";
+import type { Platform } from "../../shared/src/runtime/platform";
+import { createAbuseGuards } from "./abuse-guards";
+import { createAdmission } from "./admission";
+import { issuanceHandlers } from "./grpc-handlers";
+import { createIssuance, type Issuance } from "./issuance";
+import { createWatchHub } from "./watch-hub";
+
+export interface IssuanceAppOptions {
+  /** StartVerification calls in flight before new ones are shed. */
+  maxInFlight: number;
+  /** How long a finished verification stays readable. */
+  retentionMs: number;
+  incidentActive?: (district: string) => Promise<boolean>;
+}
+
+export interface IssuanceApp {
+  issuance: Issuance;
+  register(server: GrpcServer): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createIssuanceApp(p: Platform, options: IssuanceAppOptions): IssuanceApp {
+  const projection = createVerificationProjection({
+    store: p.store,
+    secrets: p.secrets,
+    retentionMs: options.retentionMs,
+  });
+  const issuance = createIssuance({
+    bus: p.bus,
+    store: p.store,
+    projection,
+    secrets: p.secrets,
+    policies: p.policies,
+    guards: createAbuseGuards({
+      store: p.store,
+      now: p.now,
+      logger: p.logger.child({ component: "abuse-guards" }),
+    }),
+    admission: createAdmission({ maxInFlight: options.maxInFlight }),
+    topics: p.topics,
+    now: p.now,
+    incidentActive: options.incidentActive,
+  });
+  const hub = createWatchHub({ bus: p.bus, topics: p.topics, projection });
+  let watching: Subscription | undefined;
+  return {
+    issuance,
+    register: (server) => server.addService(IssuanceServiceService, issuanceHandlers(issuance, hub, p.now)),
+    async start() {
+      watching = await hub.start();
+      await watching.ready;
+    },
+    async stop() {
+      await watching?.stop();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The adapters a service runs on, chosen from configuration: Kafka and Redis when
+ * KAFKA_BROKERS / REDIS_URL are set, the in-process bus and store otherwise (all-in-one on
+ * embedded defaults). Each service's main builds one Platform and owns its shutdown.
+ */
+import type { EventBus } from "../bus/port";
+import { createKafkaBus } from "../bus/kafka";
+import { createMemoryBus } from "../bus/memory";
+import { list, oneOf, optionalStr, readConfig, str, type Env } from "../config";
+import { secretsFromEnv, type SecretMaterial } from "../crypto/keys";
+import { topicNames, topicSpecs, type TopicNames } from "../events/topics";
+import { createLogger, type Logger, type LogLevel } from "../log";
+import { createPolicyBook, DEFAULT_POLICY, type PolicyBook } from "../policy";
+import { loadPolicies } from "../policy/load";
+import { createMemoryStore } from "../store/memory";
+import { createRedisStore } from "../store/redis";
+import type { Store } from "../store/port";
+
+export interface Platform {
+  bus: EventBus;
+  store: Store;
+  secrets: SecretMaterial;
+  policies: PolicyBook;
+  topics: TopicNames;
+  logger: Logger;
+  now: () => number;
+  /** True on the in-process bus and store. */
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+const PLATFORM_SPEC = {
+  KAFKA_BROKERS: list([]),
+  REDIS_URL: optionalStr(),
+  OTP_TOPIC_PREFIX: str(""),
+  OTP_STORE_PREFIX: str("otp:"),
+  OTP_POLICY_FILE: optionalStr(),
+  LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),
+};
+
+export interface PlatformOptions {
+  service: string;
+  env?: Env;
+  /** Where log lines go (default stdout; tests capture them). */
+  logWrite?: (line: string) => void;
+}
+
+export async function platformFromEnv({
+  service,
+  env = process.env,
+  logWrite,
+}: PlatformOptions): Promise<Platform> {
+  const cfg = readConfig(PLATFORM_SPEC, env);
+  const logger = createLogger({ level: cfg.LOG_LEVEL, base: { service }, write: logWrite });
+  const embeddedBus = cfg.KAFKA_BROKERS.length === 0;
+  const embeddedStore = cfg.REDIS_URL === undefined;
+  const secrets = secretsFromEnv(env, { allowEphemeral: embeddedBus && embeddedStore });
+  if (secrets.ephemeral)
+    logger.warn("using throwaway encryption keys: set OTP_ENCRYPTION_KEYS and OTP_CODE_HASH_SECRET");
+  const policies = cfg.OTP_POLICY_FILE
+    ? loadPolicies(cfg.OTP_POLICY_FILE)
+    : createPolicyBook(DEFAULT_POLICY, {});
+  const topics = topicNames(cfg.OTP_TOPIC_PREFIX);
+
+  const bus = embeddedBus
+    ? createMemoryBus({ logger: logger.child({ component: "bus" }) })
+    : createKafkaBus({
+        brokers: cfg.KAFKA_BROKERS,
+        clientId: service,
+        logger: logger.child({ component: "kafka" }),
+      });
+  const store = embeddedStore
+    ? createMemoryStore({ prefix: cfg.OTP_STORE_PREFIX })
+    : createRedisStore({ url: cfg.REDIS_URL ?? "", prefix: cfg.OTP_STORE_PREFIX, connectionName: service });
+  await bus.ensureTopics(topicSpecs(topics));
+
+  return {
+    bus,
+    store,
+    secrets,
+    policies,
+    topics,
+    logger,
+    now: Date.now,
+    embedded: embeddedBus && embeddedStore,
+    async close() {
+      await Promise.allSettled([bus.close(), store.close()]);
+    },
+  };
+}
