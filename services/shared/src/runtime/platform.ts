@@ -9,7 +9,7 @@ import { createMemoryBus } from "../bus/memory";
 import { list, oneOf, optionalStr, readConfig, str, type Env } from "../config";
 import { secretsFromEnv, type SecretMaterial } from "../crypto/keys";
 import { topicNames, topicSpecs, type TopicNames } from "../events/topics";
-import { createLogger, type Logger, type LogLevel } from "../log";
+import { createLogger, type Logger } from "../log";
 import { createPolicyBook, DEFAULT_POLICY, type PolicyBook } from "../policy";
 import { loadPolicies } from "../policy/load";
 import { createMemoryStore } from "../store/memory";
