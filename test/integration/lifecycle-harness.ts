@@ -26,6 +26,7 @@ export const TOKENS = {
   tight: "tok-tight-0123456789abcdef",
   alice: "tok-admin-alice-0123456789",
   bob: "tok-admin-bob-0123456789ab",
+  bench: "tok-bench-0123456789abcdef",
 } as const;
 
 const GRANTS: TokenGrant[] = [
@@ -34,6 +35,7 @@ const GRANTS: TokenGrant[] = [
   { token: TOKENS.tight, principal: "tenant:tight", tenant: "tight", roles: ["tenant"] },
   { token: TOKENS.alice, principal: "admin:alice", roles: ["admin"] },
   { token: TOKENS.bob, principal: "admin:bob", roles: ["admin"] },
+  { token: TOKENS.bench, principal: "tenant:bench", tenant: "bench", roles: ["tenant"] },
 ];
 
 const POLICY = {
@@ -59,6 +61,13 @@ const POLICY = {
       },
     },
     tight: { limits: { perTenant: { requestsPerSecond: 1, burst: 1 } } },
+    bench: {
+      limits: {
+        perTenant: { requestsPerSecond: 100000, burst: 100000 },
+        perDestinationPrefix: { prefixDigits: 7, sendsPerMinute: 100000 },
+        perCountry: { sendsPerMinute: 100000 },
+      },
+    },
   },
 };
 

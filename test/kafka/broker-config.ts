@@ -17,9 +17,15 @@ export function serverPropertiesPath(layout: BrokerLayout): string {
   return path.join(layout.dir, "server.properties");
 }
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (Kafka's Uuid format). */
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding (Kafka's Uuid format). One
+ * starting with "-" would read as an option to kafka-storage's argument parser, so draw again.
+ */
 export function newClusterId(): string {
-  return randomBytes(16).toString("base64url");
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 export function writeServerProperties(layout: BrokerLayout): void {

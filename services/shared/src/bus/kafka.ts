@@ -1,6 +1,7 @@
 /**
  * The event bus on Apache Kafka (kafkajs). Writes are durable and ordered per key: idempotent
- * producer, one request in flight, acks from all in-sync replicas. Connections open lazily on
+ * producer, one request in flight, acks from all in-sync replicas; writes made while a request
+ * is in flight share the next one (group commit). Connections open lazily on
  * first use; close() stops every subscription and disconnects.
  */
 import type { Tracer } from "@opentelemetry/api";
@@ -8,6 +9,7 @@ import { Kafka, type KafkaConfig, logLevel, Partitioners } from "kafkajs";
 import { OtpError } from "../errors";
 import { CURRENT_SCHEMA_VERSION, encodeEnvelope, type RawMessage, type RawPublisher } from "./codec";
 import { kafkajsLogCreator } from "./kafka-logger";
+import { createGroupCommit } from "./group-commit";
 import { ensureKafkaTopics } from "./kafka-topics";
 import { startKafkaSubscription } from "./kafka-subscription";
 import { type BusLogger, silentLogger } from "./logger";
@@ -63,22 +65,26 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     if (closed) throw new OtpError("OTP_FAILED_PRECONDITION", "event bus is closed");
   };
 
+  const sendRequest = createGroupCommit<RawMessage>(async (topicMessages) => {
+    const ready = await connectedProducer();
+    await ready.sendBatch({
+      acks: ACKS_ALL,
+      topicMessages: topicMessages.map(({ topic, messages }) => ({
+        topic,
+        messages: messages.map((m) => ({
+          key: m.key,
+          value:
+            m.value === null ? null : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
+          headers: m.headers,
+        })),
+      })),
+    });
+  });
+
   const send = async (topicMessages: Array<{ topic: string; messages: RawMessage[] }>): Promise<void> => {
     assertOpen();
     try {
-      const ready = await connectedProducer();
-      await ready.sendBatch({
-        acks: ACKS_ALL,
-        topicMessages: topicMessages.map(({ topic, messages }) => ({
-          topic,
-          messages: messages.map((m) => ({
-            key: m.key,
-            value:
-              m.value === null ? null : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
-            headers: m.headers,
-          })),
-        })),
-      });
+      await sendRequest(topicMessages);
     } catch (err) {
       throw toBusError(err, "event bus write failed");
     }
