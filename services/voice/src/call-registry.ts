@@ -1,10 +1,12 @@
 /**
  * What the voice connector remembers between a dispatch and later events, as ports with
- * in-memory versions (one process, tests); Redis versions share them between replicas.
+ * in-memory versions (one process, tests); store-call-registry.ts and store-pending-readings.ts
+ * share them between replicas through the Store.
  *   CallRegistry: idempotency on (verification, attempt), the calls placed per verification and
- *     their latest status (so a verified verification can cancel them), cancelled verifications.
- *   PendingReadings: the code waiting behind a "press 1" prompt, per call, until the call ends
- *     or the code expires. A shared version must store it encrypted (it is a code).
+ *     their latest status (so a verified verification can cancel them), cancelled verifications
+ *     or attempts.
+ *   PendingReadings: the code waiting behind a "press 1" prompt, per call, until it is read,
+ *     the call ends or the code expires. The shared version stores it sealed (it is a code).
  */
 import type { CallStatus } from "./voice-provider";
 
@@ -16,25 +18,34 @@ export interface TrackedCall {
 
 export interface CallRegistry {
   claimAttempt(verificationId: string, attempt: number, ttlMs: number): Promise<boolean>;
-  /** Records a call or a newer status of it; an older status arriving late is ignored. */
-  track(verificationId: string, call: TrackedCall, ttlMs: number): Promise<void>;
+  /**
+   * Records a call or a newer status of it ("moved"). The status already recorded gives
+   * "repeated"; an older one, or another after a final one, is ignored: "stale".
+   */
+  track(verificationId: string, call: TrackedCall, ttlMs: number): Promise<TrackOutcome>;
   callsOf(verificationId: string): Promise<TrackedCall[]>;
-  markCancelled(verificationId: string, ttlMs: number): Promise<void>;
-  isCancelled(verificationId: string): Promise<boolean>;
+  /** The whole verification, or one attempt of it, is not to be called any more. */
+  markCancelled(verificationId: string, ttlMs: number, attempt?: number): Promise<void>;
+  /** Whether the verification, or (with `attempt`) that attempt of it, was cancelled. */
+  isCancelled(verificationId: string, attempt?: number): Promise<boolean>;
 }
 
+export type TrackOutcome = "moved" | "repeated" | "stale";
+
 export interface PendingReading {
+  verificationId: string;
   code: string;
   locale: string;
 }
 
 export interface PendingReadings {
   put(callId: string, reading: PendingReading, ttlMs: number): Promise<void>;
-  get(callId: string): Promise<PendingReading | undefined>;
+  /** The reading, removed: a code behind the prompt is read out once. */
+  take(callId: string): Promise<PendingReading | undefined>;
   drop(callId: string): Promise<void>;
 }
 
-const RANK: Record<CallStatus, number> = {
+export const STATUS_RANK: Readonly<Record<CallStatus, number>> = {
   queued: 0,
   initiated: 1,
   ringing: 2,
@@ -47,7 +58,8 @@ const RANK: Record<CallStatus, number> = {
 };
 
 /** Later in a call's life; final statuses never go back. */
-export const isNewerStatus = (next: CallStatus, current: CallStatus): boolean => RANK[next] > RANK[current];
+export const isNewerStatus = (next: CallStatus, current: CallStatus): boolean =>
+  STATUS_RANK[next] > STATUS_RANK[current];
 
 /** A map whose entries expire; the oldest go first beyond `maxEntries`. */
 class ExpiringMap<T> {
@@ -74,10 +86,19 @@ class ExpiringMap<T> {
     }
   }
 
+  /** Milliseconds left, 0 when absent or expired. */
+  remainingMs(key: string): number {
+    const entry = this.entries.get(key);
+    return entry === undefined ? 0 : Math.max(0, entry.expiresAt - this.now());
+  }
+
   delete(key: string): void {
     this.entries.delete(key);
   }
 }
+
+const cancelKey = (verificationId: string, attempt?: number): string =>
+  attempt === undefined ? verificationId : `${verificationId}:${attempt}`;
 
 export function createMemoryCallRegistry(
   options: { now?: () => number; maxEntries?: number } = {},
@@ -97,18 +118,21 @@ export function createMemoryCallRegistry(
     async track(verificationId, call, ttlMs) {
       const list = calls.get(verificationId) ?? [];
       const known = list.find((c) => c.callId === call.callId);
-      if (known && !isNewerStatus(call.status, known.status)) return;
+      if (known && known.status === call.status && known.attempt === call.attempt) return "repeated";
+      if (known && !isNewerStatus(call.status, known.status)) return "stale";
       const next = [...list.filter((c) => c.callId !== call.callId), { ...call }];
-      calls.set(verificationId, next, ttlMs);
+      calls.set(verificationId, next, Math.max(ttlMs, calls.remainingMs(verificationId)));
+      return "moved";
     },
     async callsOf(verificationId) {
       return (calls.get(verificationId) ?? []).map((c) => ({ ...c }));
     },
-    async markCancelled(verificationId, ttlMs) {
-      cancelled.set(verificationId, true, ttlMs);
+    async markCancelled(verificationId, ttlMs, attempt) {
+      cancelled.set(cancelKey(verificationId, attempt), true, ttlMs);
     },
-    async isCancelled(verificationId) {
-      return cancelled.get(verificationId) === true;
+    async isCancelled(verificationId, attempt) {
+      if (cancelled.get(cancelKey(verificationId)) === true) return true;
+      return attempt !== undefined && cancelled.get(cancelKey(verificationId, attempt)) === true;
     },
   };
 }
@@ -121,8 +145,10 @@ export function createMemoryPendingReadings(
     async put(callId, reading, ttlMs) {
       readings.set(callId, reading, ttlMs);
     },
-    async get(callId) {
-      return readings.get(callId);
+    async take(callId) {
+      const reading = readings.get(callId);
+      readings.delete(callId);
+      return reading;
     },
     async drop(callId) {
       readings.delete(callId);

@@ -5,11 +5,14 @@
  * is idempotent on (verification, attempt), keeps to the calls-per-second limit, places the
  * call (the code only in the provider request), reports ACCEPTED or FAILED.
  * cancel(): a verified verification ends its calls: queued or ringing ones are cancelled,
- * answered ones hung up. A dispatch still on its way is cancelled as soon as its call exists.
+ * answered ones hung up (with an attempt: only that attempt's calls). A dispatch still on its
+ * way is cancelled as soon as its call exists.
  * handleStatusCallback(): signed callbacks → QUEUED / SENT / DELIVERED / READ / FAILED /
- * CANCELLED receipts. The callback URL carries the verification id and attempt, so a callback
- * that beats the API's answer is still attributed.
- * handleKeyPress(): the "press 1" prompt's callback; the code is read only after the key press.
+ * CANCELLED receipts, never backwards (a late status is dropped). The callback URL carries the
+ * verification id, attempt, tenant, district and operator (never the number or code), so a
+ * callback that beats the API's answer, or reaches another replica, is still attributed.
+ * handleKeyPress(): the "press 1" prompt's callback; the code is read only after the key press,
+ * and only once.
  */
 import { Channel, DeliveryStatus, FailureClass } from "../../../proto/gen/otp/v1/common";
 import { OtpError } from "../../shared/src/errors";
@@ -18,7 +21,7 @@ import { maskPhone } from "../../shared/src/privacy";
 import type { CallRegistry, PendingReadings } from "./call-registry";
 import { createCallPacer } from "./call-pacer";
 import { mapCallStatus } from "./call-status-mapping";
-import type { ChannelDispatch, ChannelReceipt, ReceiptSink } from "./dispatch";
+import type { ChannelDispatch, ChannelReceipt, ReceiptSink } from "../../shared/src/http/channel-dispatch";
 import {
   FINAL_CALL_STATUSES,
   VoiceProviderError,
@@ -31,11 +34,13 @@ export interface VoiceConnectorOptions {
   provider: VoiceProvider;
   /** Tenant → caller id (E.164); "*" for tenants not listed. */
   callerIds: Record<string, string>;
-  /** Public URL of the status callback endpoint. */
-  statusCallbackUrl: string;
+  /** Public URL of the status callback endpoint (a function when known only once listening). */
+  statusCallbackUrl: string | (() => string);
   /** Public URL of the key-press endpoint: enables the "press 1 to hear your code" prompt. */
-  keyPressUrl?: string;
+  keyPressUrl?: string | (() => string);
   registry: CallRegistry;
+  /** The locale the call speaks for a tenant and the dispatch's locale (its policy's voices). */
+  localeFor?: (tenant: string, locale: string) => string;
   /** Required with keyPressUrl. */
   readings?: PendingReadings;
   onReceipt: ReceiptSink;
@@ -48,12 +53,20 @@ export interface VoiceConnectorOptions {
   minRemainingSeconds?: number;
   /** How long call tracking outlives the code (default 1 hour). */
   trackingGraceMs?: number;
+  /**
+   * How long a cancellation keeps later dispatches of the verification from calling (default
+   * 15 minutes: longer than any code lives, short enough for the store).
+   */
+  cancelMarkTtlMs?: number;
 }
 
 export interface VoiceConnector {
   dispatch(dispatch: ChannelDispatch): Promise<void>;
-  /** Ends the verification's unfinished calls; resolves with how many were asked to end. */
-  cancel(verificationId: string): Promise<number>;
+  /**
+   * Ends the verification's unfinished calls (only those of `attempt` when given) and stops
+   * later dispatches of it; resolves with how many calls were asked to end.
+   */
+  cancel(verificationId: string, attempt?: number): Promise<number>;
   handleStatusCallback(request: SignedRequest): Promise<void>;
   handleKeyPress(request: SignedRequest): Promise<CallDocument>;
 }
@@ -62,7 +75,9 @@ type Outcome = Pick<ChannelReceipt, "status" | "failureClass" | "reason">;
 interface Ref {
   verificationId: string;
   attempt: number;
+  tenant: string;
   district: string;
+  operator: string;
 }
 
 export function createVoiceConnector(options: VoiceConnectorOptions): VoiceConnector {
@@ -75,6 +90,7 @@ export function createVoiceConnector(options: VoiceConnectorOptions): VoiceConne
   const maxQueueDelayMs = options.maxQueueDelayMs ?? 10_000;
   const minRemainingMs = (options.minRemainingSeconds ?? 60) * 1000;
   const graceMs = options.trackingGraceMs ?? 3600_000;
+  const cancelMarkMs = options.cancelMarkTtlMs ?? 15 * 60_000;
   const { provider, registry } = options;
 
   const report = (ref: Ref, outcome: Outcome, callId: string, at: Date) =>
@@ -87,11 +103,13 @@ export function createVoiceConnector(options: VoiceConnectorOptions): VoiceConne
       route: provider.name,
     });
 
-  const callbackUrl = (base: string, ref: Ref): string => {
-    const url = new URL(base);
+  const callbackUrl = (base: string | (() => string), ref: Ref): string => {
+    const url = new URL(typeof base === "function" ? base() : base);
     url.searchParams.set("verificationId", ref.verificationId);
     url.searchParams.set("attempt", String(ref.attempt));
+    url.searchParams.set("tenant", ref.tenant);
     url.searchParams.set("district", ref.district);
+    url.searchParams.set("operator", ref.operator);
     return url.toString();
   };
 
@@ -109,16 +127,17 @@ export function createVoiceConnector(options: VoiceConnectorOptions): VoiceConne
     const reserved = pacer.reserve(now());
     if (reserved > 0) await new Promise((resolve) => setTimeout(resolve, reserved));
     if (d.expiresAt.getTime() - now() < minRemainingMs) return report(ref, expired(), "", new Date(now()));
-    if (await registry.isCancelled(d.verificationId))
+    if (await registry.isCancelled(d.verificationId, d.attempt))
       return report(ref, cancelledBeforeCall(), "", new Date(now()));
 
     const from = options.callerIds[d.tenant] ?? options.callerIds["*"];
+    const locale = options.localeFor?.(d.tenant, d.locale) ?? d.locale;
     if (from === undefined) throw new OtpError("CONFIG_INVALID", `no caller id for tenant ${d.tenant}`);
     try {
       const call = await provider.placeCall({
         to: d.phone,
         from,
-        locale: d.locale,
+        locale,
         code: d.code,
         verificationId: d.verificationId,
         attempt: d.attempt,
@@ -131,11 +150,13 @@ export function createVoiceConnector(options: VoiceConnectorOptions): VoiceConne
         { callId: call.callId, attempt: d.attempt, status: call.status },
         lifeMs + graceMs,
       );
-      if (options.keyPressUrl !== undefined)
-        await options.readings?.put(call.callId, { code: d.code, locale: d.locale }, lifeMs);
+      if (options.keyPressUrl !== undefined) {
+        const reading = { verificationId: d.verificationId, code: d.code, locale };
+        await options.readings?.put(call.callId, reading, lifeMs);
+      }
       log.info("voice call placed", { callId: call.callId, route: provider.name });
       await report(ref, accepted(), call.callId, new Date(now()));
-      if (await registry.isCancelled(d.verificationId)) await endCall(call.callId, false, log);
+      if (await registry.isCancelled(d.verificationId, d.attempt)) await endCall(call.callId, false, log);
     } catch (err) {
       if (!(err instanceof VoiceProviderError)) throw err;
       log.warn("voice call failed", { reason: err.reason, err });
@@ -161,12 +182,18 @@ export function createVoiceConnector(options: VoiceConnectorOptions): VoiceConne
         attempt: d.attempt,
         maskedPhone: maskPhone(d.phone),
       });
-      const ref: Ref = { verificationId: d.verificationId, attempt: d.attempt, district: d.district };
+      const ref: Ref = {
+        verificationId: d.verificationId,
+        attempt: d.attempt,
+        tenant: d.tenant,
+        district: d.district,
+        operator: d.operator ?? "",
+      };
       if (d.expiresAt.getTime() - now() < minRemainingMs) {
         log.info("voice dispatch skipped: code expired or about to");
         return report(ref, expired(), "", new Date(now()));
       }
-      if (await registry.isCancelled(d.verificationId))
+      if (await registry.isCancelled(d.verificationId, d.attempt))
         return report(ref, cancelledBeforeCall(), "", new Date(now()));
       if (
         !(await registry.claimAttempt(d.verificationId, d.attempt, d.expiresAt.getTime() - now() + graceMs))
@@ -177,11 +204,12 @@ export function createVoiceConnector(options: VoiceConnectorOptions): VoiceConne
       await place(d, ref, log);
     },
 
-    async cancel(verificationId) {
-      const log = logger.child({ verificationId });
-      await registry.markCancelled(verificationId, graceMs);
+    async cancel(verificationId, attempt) {
+      const log = logger.child({ verificationId, attempt });
+      await registry.markCancelled(verificationId, cancelMarkMs, attempt);
       const open = (await registry.callsOf(verificationId)).filter(
-        (call) => !FINAL_CALL_STATUSES.has(call.status),
+        (call) =>
+          !FINAL_CALL_STATUSES.has(call.status) && (attempt === undefined || call.attempt === attempt),
       );
       const ended = await Promise.all(
         open.map((call) => endCall(call.callId, call.status === "in-progress", log)),
@@ -192,19 +220,22 @@ export function createVoiceConnector(options: VoiceConnectorOptions): VoiceConne
     async handleStatusCallback(request) {
       const event = provider.parseStatusCallback(request);
       const ref = refFromUrl(request.url);
-      await registry.track(
-        ref.verificationId,
-        { callId: event.callId, attempt: ref.attempt, status: event.status },
-        graceMs,
-      );
+      const call = { callId: event.callId, attempt: ref.attempt, status: event.status };
+      const tracked = await registry.track(ref.verificationId, call, graceMs);
       if (FINAL_CALL_STATUSES.has(event.status)) await options.readings?.drop(event.callId);
+      // A late callback says nothing new. A repeated one is reported again: it may be the
+      // provider retrying after our receipt failed to publish.
+      if (tracked === "stale") return;
       await report(ref, mapCallStatus(event.status), event.callId, event.timestamp);
     },
 
     async handleKeyPress(request) {
       const event = provider.parseKeyPress(request);
-      const reading = await options.readings?.get(event.callId);
-      const pressed = event.digits === "1" && reading !== undefined;
+      const ref = refFromUrl(request.url);
+      // Any key ends the prompt: the code is read at most once, then forgotten.
+      const reading = await options.readings?.take(event.callId);
+      const pressed =
+        event.digits === "1" && reading !== undefined && reading.verificationId === ref.verificationId;
       logger.info("voice key press", { callId: event.callId, readingCode: pressed });
       return provider.keyPressAnswer(reading?.locale ?? "en-US", pressed ? reading.code : undefined);
     },
@@ -218,7 +249,13 @@ function refFromUrl(url: string): Ref {
   if (!verificationId || !Number.isInteger(attempt) || attempt < 1) {
     throw new OtpError("OTP_INVALID_ARGUMENT", "callback URL lacks verificationId / attempt");
   }
-  return { verificationId, attempt, district: query.get("district") ?? "" };
+  return {
+    verificationId,
+    attempt,
+    tenant: query.get("tenant") ?? "",
+    district: query.get("district") ?? "",
+    operator: query.get("operator") ?? "",
+  };
 }
 
 const accepted = (): Outcome => ({

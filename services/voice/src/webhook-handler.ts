@@ -9,14 +9,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isOtpError } from "../../shared/src/errors";
 import { silentLogger, type Logger } from "../../shared/src/log";
-import { BodyTooLargeError, readRawBody } from "./raw-body";
+import { BodyTooLargeError, readRawBody } from "../../shared/src/http/raw-body";
 import type { VoiceConnector } from "./voice-connector";
 import type { SignedRequest } from "./voice-provider";
 
 export interface VoiceWebhookOptions {
   connector: VoiceConnector;
-  /** e.g. https://otp.example.com — no trailing slash. */
-  publicBaseUrl: string;
+  /** e.g. https://otp.example.com (a function when known only once listening). */
+  publicBaseUrl: string | (() => string);
   statusPath: string;
   keyPressPath: string;
   maxBodyBytes?: number;
@@ -28,7 +28,11 @@ export function createVoiceWebhookHandler(
 ): (request: IncomingMessage, response: ServerResponse) => void {
   const limit = options.maxBodyBytes ?? 64 * 1024;
   const logger = options.logger ?? silentLogger();
-  const base = options.publicBaseUrl.replace(/\/+$/, "");
+  const base = (): string =>
+    (typeof options.publicBaseUrl === "function" ? options.publicBaseUrl() : options.publicBaseUrl).replace(
+      /\/+$/,
+      "",
+    );
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = new URL(request.url ?? "/", "http://localhost").pathname;
@@ -36,7 +40,7 @@ export function createVoiceWebhookHandler(
     if (!known) return sendError(response, 404, "no such callback");
     if (request.method !== "POST") return sendError(response, 405, "method not allowed");
     const signed: SignedRequest = {
-      url: base + (request.url ?? "/"),
+      url: base() + (request.url ?? "/"),
       headers: request.headers,
       body: (await readRawBody(request, limit)).toString("utf8"),
     };

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createLogger, type Logger } from "../../shared/src/log";
 import { createMemoryCallRegistry, createMemoryPendingReadings } from "../src/call-registry";
-import type { ChannelDispatch, ChannelReceipt } from "../src/dispatch";
+import type { ChannelDispatch, ChannelReceipt } from "../../shared/src/http/channel-dispatch";
 import type { Scenario } from "../src/simulator/scenario";
 import { startTwilioSimulator, type TwilioSimulator } from "../src/simulator/twilio-simulator";
 import { createTwilioAdapter, type TwilioAdapterOptions } from "../src/twilio-adapter";

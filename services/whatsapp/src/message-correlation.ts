@@ -1,12 +1,15 @@
 /**
- * wamid → (verification, attempt) for status webhooks, and the "already sent" ledger that makes
- * dispatch idempotent on (verification id, attempt). A port: the in-memory version below serves
- * one process and tests; a Redis version (SET NX PX / GET) shares it between replicas.
+ * wamid → (verification, attempt, tenant, district, route) for status webhooks, and the "already
+ * sent" ledger that makes dispatch idempotent on (verification id, attempt). A port: the
+ * in-memory version below serves one process and tests; store-correlation.ts shares it between
+ * replicas through the Store (Redis SET NX PX / GET).
  */
 export interface MessageRef {
   verificationId: string;
   attempt: number;
+  tenant: string;
   district: string;
+  operator: string;
   /** Sender name. */
   route: string;
 }

@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { silentLogger, type Logger } from "../../shared/src/log";
-import { BodyTooLargeError, readRawBody } from "./raw-body";
+import { BodyTooLargeError, readRawBody } from "../../shared/src/http/raw-body";
 import { parseWebhookBatch, type InboundMessage, type WebhookStatus } from "./webhook-payload";
 import { constantTimeEquals, verifyWebhookSignature } from "./webhook-signature";
 

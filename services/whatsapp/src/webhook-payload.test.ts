@@ -100,7 +100,7 @@ describe("memory correlation", () => {
     assert.equal(await correlation.claimAttempt("v1", 2, 1_000), true);
     await correlation.remember(
       "wamid.a",
-      { verificationId: "v1", attempt: 1, district: "d", route: "r" },
+      { verificationId: "v1", attempt: 1, tenant: "t", district: "d", operator: "", route: "r" },
       500,
     );
     assert.equal((await correlation.lookup("wamid.a"))?.verificationId, "v1");

@@ -17,7 +17,7 @@ import { silentLogger, type Logger } from "../../shared/src/log";
 import { maskPhone } from "../../shared/src/privacy";
 import { whatsAppLanguage } from "./cloud-api-payload";
 import { WhatsAppSendError } from "./cloud-api-client";
-import type { ChannelDispatch, ChannelReceipt, ReceiptSink } from "./dispatch";
+import type { ChannelDispatch, ChannelReceipt, ReceiptSink } from "../../shared/src/http/channel-dispatch";
 import type { MessageCorrelation, MessageRef } from "./message-correlation";
 import { NoSenderAvailableError, type SenderPool, type WhatsAppSender } from "./sender-pool";
 import { mapWebhookStatus } from "./status-mapping";
@@ -31,6 +31,11 @@ export interface WhatsAppConnectorOptions {
   now?: () => number;
   /** Codes with less life left are not sent (default 30 s, WhatsApp's shortest message TTL). */
   minRemainingSeconds?: number;
+  /**
+   * The tenant's approved authentication template for a locale (from its policy); the sender's
+   * own template name and language table when absent.
+   */
+  templateFor?: (tenant: string, locale: string) => { name: string; language: string } | undefined;
   /** wamid → attempt is kept this long past the code's expiry, for late statuses (default 1 day). */
   correlationGraceMs?: number;
   unknownStatusHoldMs?: number;
@@ -54,12 +59,14 @@ export function createWhatsAppConnector(options: WhatsAppConnectorOptions): What
     options.onReceipt({
       verificationId: ref.verificationId,
       attempt: ref.attempt,
+      tenant: ref.tenant,
       channel: Channel.CHANNEL_WHATSAPP,
       ...outcome,
       providerMessageId,
       providerTime,
       route: ref.route,
       district: ref.district,
+      operator: ref.operator,
     });
 
   const lookupWithHold = async (messageId: string): Promise<MessageRef | undefined> => {
@@ -81,7 +88,9 @@ export function createWhatsAppConnector(options: WhatsAppConnectorOptions): What
       const base: MessageRef = {
         verificationId: d.verificationId,
         attempt: d.attempt,
+        tenant: d.tenant,
         district: d.district,
+        operator: d.operator ?? "",
         route: "",
       };
       const remainingMs = d.expiresAt.getTime() - now();
@@ -94,14 +103,15 @@ export function createWhatsAppConnector(options: WhatsAppConnectorOptions): What
         return;
       }
       let tried: WhatsAppSender | undefined;
+      const template = options.templateFor?.(d.tenant, d.locale);
       try {
         const { sender, value: messageId } = await options.pool.send(d.tenant, (s) => {
           tried = s;
           return s.client.sendAuthTemplate({
             phoneNumberId: s.phoneNumberId,
             to: d.phone,
-            templateName: s.templateName,
-            language: whatsAppLanguage(d.locale, s.languages),
+            templateName: template?.name ?? s.templateName,
+            language: template?.language ?? whatsAppLanguage(d.locale, s.languages),
             code: d.code,
             ttlSeconds: Math.floor((d.expiresAt.getTime() - now()) / 1000),
           });

@@ -5,7 +5,7 @@
 import { createServer, type Server } from "node:http";
 import { createLogger, type Logger } from "../../shared/src/log";
 import { createCloudApiClient, type CloudApiClientOptions } from "../src/cloud-api-client";
-import type { ChannelDispatch, ChannelReceipt } from "../src/dispatch";
+import type { ChannelDispatch, ChannelReceipt } from "../../shared/src/http/channel-dispatch";
 import { createMemoryCorrelation } from "../src/message-correlation";
 import { createSenderPool, type SenderPool, type WhatsAppSender } from "../src/sender-pool";
 import type { BreakerOptions } from "../src/sender-health";

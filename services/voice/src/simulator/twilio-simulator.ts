@@ -10,9 +10,9 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { isOtpError } from "../../../shared/src/errors";
-import { BodyTooLargeError, readRawBody } from "../raw-body";
+import { BodyTooLargeError, readRawBody } from "../../../shared/src/http/raw-body";
 import { createCallInbox, type CallInbox } from "./inbox";
-import { seededRandom } from "./rng";
+import { seededRandom } from "../../../shared/src/http/seeded-random";
 import { activeOutage, parseScenario, pickOutcome, profileFor, type Scenario } from "./scenario";
 import { SimulatedCall } from "./simulated-call";
 import { parseTwiml } from "./twiml-listener";

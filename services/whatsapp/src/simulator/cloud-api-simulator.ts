@@ -9,10 +9,10 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { isOtpError } from "../../../shared/src/errors";
-import { BodyTooLargeError, readRawBody } from "../raw-body";
+import { BodyTooLargeError, readRawBody } from "../../../shared/src/http/raw-body";
 import { createInbox, type Inbox } from "./inbox";
 import { startLifecycle } from "./message-lifecycle";
-import { seededRandom } from "./rng";
+import { seededRandom } from "../../../shared/src/http/seeded-random";
 import { createFaultInjector } from "./faults";
 import { parseScenario, type Scenario } from "./scenario";
 import { checkSendRequest, type GraphErrorAnswer } from "./send-request";

@@ -1,0 +1,178 @@
+/**
+ * The voice channel as a service, on whatever bus and store it is given (Kafka + Redis in
+ * production, in-process ones in the all-in-one mode). From the verifications topic, in its own
+ * consumer group:
+ *   DispatchRequested (voice)            open the sealed phone and code, place the call
+ *   DispatchCancelled (voice or any)     end that attempt's unfinished calls
+ *   CodeChecked VERIFIED, Verification-
+ *   Cancelled / Expired / Locked /
+ *   Overridden                           end every unfinished call of the verification
+ * Receipts are published as DeliveryReported keyed by verification id. Status and key-press
+ * callbacks are served by `webhookHandler` (mounted by the caller, or on its own listener when
+ * `config.webhookListen` is set). Claims, calls and sealed pending readings live in the store.
+ */
+import { CheckOutcome, type EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
+import { Channel } from "../../../proto/gen/otp/v1/common";
+import type { BusMessage, EventBus, Subscription } from "../../shared/src/bus/port";
+import type { SecretMaterial } from "../../shared/src/crypto/keys";
+import { OtpError } from "../../shared/src/errors";
+import { topicSpecs, type TopicNames } from "../../shared/src/events/topics";
+import type { ReceiptSink } from "../../shared/src/http/channel-dispatch";
+import type { ChannelService } from "../../shared/src/http/channel-service";
+import { deliveryReportedEnvelope, openDispatch } from "../../shared/src/http/dispatch-envelopes";
+import { listenHttp, parseListenAddress, type HttpListener } from "../../shared/src/http/http-listener";
+import type { Logger } from "../../shared/src/log";
+import type { PolicyBook } from "../../shared/src/policy";
+import type { Store } from "../../shared/src/store/port";
+import type { VoiceChannelConfig } from "./channel-config";
+import { policyVoiceLocale } from "./policy-locale";
+import { createStoreCallRegistry } from "./store-call-registry";
+import { createStorePendingReadings } from "./store-pending-readings";
+import { createTwilioAdapter } from "./twilio-adapter";
+import { createVoiceConnector, type VoiceConnector } from "./voice-connector";
+import { createVoiceWebhookHandler } from "./webhook-handler";
+
+export interface VoiceChannelDeps {
+  bus: EventBus;
+  store: Store;
+  secrets: Pick<SecretMaterial, "sealer">;
+  policies: PolicyBook;
+  config: VoiceChannelConfig;
+  logger: Logger;
+  topics: TopicNames;
+  /** Milliseconds since the epoch (default Date.now). */
+  clock?: () => number;
+}
+
+export function createVoiceChannel(deps: VoiceChannelDeps): ChannelService {
+  const { bus, config, topics } = deps;
+  const clock = deps.clock ?? Date.now;
+  const logger = deps.logger.child({ channel: "voice" });
+  let listener: HttpListener | undefined;
+  const publicBaseUrl = (): string => {
+    const base = config.publicBaseUrl ?? listener?.url;
+    if (base === undefined)
+      throw new OtpError("CONFIG_INVALID", "voice publicBaseUrl unknown before listening");
+    return base;
+  };
+
+  const onReceipt: ReceiptSink = (receipt) =>
+    bus.publish(topics.verifications, deliveryReportedEnvelope(receipt, { at: new Date(clock()) }));
+
+  const connector = createVoiceConnector({
+    provider: createTwilioAdapter({
+      accountSid: config.accountSid,
+      authToken: config.authToken,
+      baseUrl: config.baseUrl,
+      ringSeconds: config.ringSeconds,
+      maxAttempts: config.maxAttempts,
+      initialRetryDelayMs: config.initialRetryDelayMs,
+      logger,
+    }),
+    callerIds: config.callerIds,
+    statusCallbackUrl: () => publicBaseUrl() + config.statusPath,
+    keyPressUrl: config.keyPress ? () => publicBaseUrl() + config.keyPressPath : undefined,
+    registry: createStoreCallRegistry(deps.store),
+    readings: createStorePendingReadings(deps.store, deps.secrets.sealer),
+    localeFor: (tenant, locale) => policyVoiceLocale(deps.policies, tenant, locale),
+    onReceipt,
+    logger,
+    now: clock,
+    callsPerSecond: config.callsPerSecond,
+    maxQueueDelayMs: config.maxQueueDelayMs,
+    minRemainingSeconds: config.minRemainingSeconds,
+  });
+
+  const webhookHandler = createVoiceWebhookHandler({
+    connector,
+    publicBaseUrl,
+    statusPath: config.statusPath,
+    keyPressPath: config.keyPressPath,
+    maxBodyBytes: config.maxBodyBytes,
+    logger,
+  });
+
+  const onMessage = (message: BusMessage): Promise<void> =>
+    reactTo(message.envelope, connector, deps.secrets.sealer, logger);
+
+  let subscription: Subscription | undefined;
+  return {
+    webhookHandler,
+    get listenUrl() {
+      return listener?.url;
+    },
+    async start() {
+      await bus.ensureTopics(topicSpecs(topics));
+      // Listen first: a call placed right after joining needs its callback URL.
+      if (config.webhookListen !== undefined) {
+        listener = await listenHttp(webhookHandler, parseListenAddress(config.webhookListen));
+        logger.info("voice callbacks listening", { url: listener.url });
+      }
+      subscription = await bus.subscribe({
+        groupId: config.groupId,
+        topics: [topics.verifications],
+        handler: onMessage,
+      });
+      await subscription.ready;
+      logger.info("voice channel started", { groupId: config.groupId, topic: topics.verifications });
+    },
+    async stop() {
+      await subscription?.stop();
+      await listener?.close();
+      subscription = undefined;
+      listener = undefined;
+    },
+  };
+}
+
+/** What one event of the verification's life means for its calls. */
+async function reactTo(
+  envelope: EventEnvelope,
+  connector: VoiceConnector,
+  sealer: VoiceChannelDeps["secrets"]["sealer"],
+  logger: Logger,
+): Promise<void> {
+  const event = envelope.event;
+  const verificationId = envelope.verificationId;
+  switch (event?.$case) {
+    case "dispatchRequested":
+      if (event.value.channel === Channel.CHANNEL_VOICE)
+        await connector.dispatch(openDispatch(envelope, event.value, sealer));
+      return;
+    case "dispatchCancelled": {
+      const { channel, attempt } = event.value;
+      if (channel !== Channel.CHANNEL_VOICE && channel !== Channel.CHANNEL_UNSPECIFIED) return;
+      const ended = await connector.cancel(verificationId, attempt > 0 ? attempt : undefined);
+      if (ended > 0) logger.info("voice calls ended: dispatch cancelled", { verificationId, attempt, ended });
+      return;
+    }
+    case "codeChecked":
+      if (event.value.outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED)
+        await endCalls(verificationId, "verified");
+      return;
+    case "verificationCancelled":
+    case "verificationExpired":
+    case "verificationLocked":
+    case "verificationOverridden":
+      await endCalls(verificationId, event.$case);
+      return;
+    case undefined:
+    case "verificationStarted":
+    case "routePlanned":
+    case "deliveryReported":
+    case "fallbackTriggered":
+    case "resendRequested":
+    case "verificationFailed":
+    case "incidentDeclared":
+    case "incidentResolved":
+    case "channelHealthChanged":
+    case "handoffRequested":
+      // Nothing rings for these (a failed verification has no step left to call).
+      return;
+  }
+
+  async function endCalls(id: string, why: string): Promise<void> {
+    const ended = await connector.cancel(id);
+    if (ended > 0) logger.info("voice calls ended", { verificationId: id, why, ended });
+  }
+}

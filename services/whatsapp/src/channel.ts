@@ -1,0 +1,147 @@
+/**
+ * The WhatsApp channel as a service, on whatever bus and store it is given (Kafka + Redis in
+ * production, in-process ones in the all-in-one mode):
+ *   consumes DispatchRequested (channel WhatsApp) from the verifications topic in its own
+ *   consumer group, opens the sealed phone and code, and hands them to the connector core;
+ *   publishes every receipt as DeliveryReported keyed by verification id; serves the webhook
+ *   (mounted by the caller, or on its own listener when `config.webhookListen` is set).
+ * Claims and wamid references live in the store, so replicas share them.
+ */
+import { Channel } from "../../../proto/gen/otp/v1/common";
+import type { BusMessage, EventBus, Subscription } from "../../shared/src/bus/port";
+import type { SecretMaterial } from "../../shared/src/crypto/keys";
+import { eventOf } from "../../shared/src/events/envelope";
+import { topicSpecs, type TopicNames } from "../../shared/src/events/topics";
+import type { ReceiptSink } from "../../shared/src/http/channel-dispatch";
+import type { ChannelService } from "../../shared/src/http/channel-service";
+import { deliveryReportedEnvelope, openDispatch } from "../../shared/src/http/dispatch-envelopes";
+import {
+  listenHttp,
+  parseListenAddress,
+  type HttpHandler,
+  type HttpListener,
+} from "../../shared/src/http/http-listener";
+import type { Logger } from "../../shared/src/log";
+import type { PolicyBook } from "../../shared/src/policy";
+import type { Store } from "../../shared/src/store/port";
+import type { WhatsAppChannelConfig } from "./channel-config";
+import { createCloudApiClient } from "./cloud-api-client";
+import { policyTemplate } from "./policy-template";
+import { createSenderPool, type WhatsAppSender } from "./sender-pool";
+import { createStoreCorrelation } from "./store-correlation";
+import { createWhatsAppWebhookHandler } from "./webhook-handler";
+import { createWhatsAppConnector } from "./whatsapp-connector";
+
+export interface WhatsAppChannelDeps {
+  bus: EventBus;
+  store: Store;
+  secrets: Pick<SecretMaterial, "sealer">;
+  policies: PolicyBook;
+  config: WhatsAppChannelConfig;
+  logger: Logger;
+  topics: TopicNames;
+  /** Milliseconds since the epoch (default Date.now). */
+  clock?: () => number;
+}
+
+export function createWhatsAppChannel(deps: WhatsAppChannelDeps): ChannelService {
+  const { bus, config, topics } = deps;
+  const clock = deps.clock ?? Date.now;
+  const logger = deps.logger.child({ channel: "whatsapp" });
+
+  const onReceipt: ReceiptSink = (receipt) =>
+    bus.publish(topics.verifications, deliveryReportedEnvelope(receipt, { at: new Date(clock()) }));
+
+  const connector = createWhatsAppConnector({
+    pool: createSenderPool({
+      senders: sendersByTenant(config, logger, clock),
+      breaker: config.breaker,
+      now: clock,
+    }),
+    correlation: createStoreCorrelation(deps.store),
+    templateFor: (tenant, locale) => policyTemplate(deps.policies, tenant, locale),
+    onReceipt,
+    logger,
+    now: clock,
+    minRemainingSeconds: config.minRemainingSeconds,
+    // Statuses later than this say nothing routing can still use; the store stays small.
+    correlationGraceMs: config.correlationGraceMs ?? 3600_000,
+    unknownStatusHoldMs: config.unknownStatusHoldMs,
+  });
+
+  const handler = createWhatsAppWebhookHandler({
+    verifyToken: config.verifyToken,
+    appSecret: config.appSecret,
+    onStatuses: (statuses) => connector.handleStatuses(statuses),
+    maxBodyBytes: config.maxBodyBytes,
+    logger,
+  });
+  const webhookHandler: HttpHandler = (request, response) => {
+    const path = new URL(request.url ?? "/", "http://localhost").pathname;
+    if (path === config.webhookPath) return handler(request, response);
+    response.writeHead(404, { "content-type": "application/json" }).end('{"error":{"message":"not found"}}');
+  };
+
+  const onMessage = async (message: BusMessage): Promise<void> => {
+    const request = eventOf(message.envelope, "dispatchRequested");
+    if (request === undefined || request.channel !== Channel.CHANNEL_WHATSAPP) return;
+    await connector.dispatch(openDispatch(message.envelope, request, deps.secrets.sealer));
+  };
+
+  let subscription: Subscription | undefined;
+  let listener: HttpListener | undefined;
+  return {
+    webhookHandler,
+    get listenUrl() {
+      return listener?.url;
+    },
+    async start() {
+      await bus.ensureTopics(topicSpecs(topics));
+      subscription = await bus.subscribe({
+        groupId: config.groupId,
+        topics: [topics.verifications],
+        handler: onMessage,
+      });
+      await subscription.ready;
+      if (config.webhookListen !== undefined) {
+        listener = await listenHttp(webhookHandler, parseListenAddress(config.webhookListen));
+        logger.info("whatsapp webhook listening", { url: listener.url, path: config.webhookPath });
+      }
+      logger.info("whatsapp channel started", { groupId: config.groupId, topic: topics.verifications });
+    },
+    async stop() {
+      await listener?.close();
+      await subscription?.stop();
+      listener = undefined;
+      subscription = undefined;
+    },
+  };
+}
+
+/** Cloud API clients (one per base URL + token) and each tenant's senders in order. */
+function sendersByTenant(
+  config: WhatsAppChannelConfig,
+  logger: Logger,
+  clock: () => number,
+): Record<string, WhatsAppSender[]> {
+  const senders = config.senders.map((s): WhatsAppSender => ({
+    name: s.name,
+    phoneNumberId: s.phoneNumberId,
+    templateName: s.templateName ?? config.templateName,
+    client: createCloudApiClient({
+      baseUrl: s.baseUrl ?? config.baseUrl,
+      apiVersion: config.apiVersion,
+      accessToken: s.accessToken ?? config.accessToken,
+      messagesPerSecond: s.messagesPerSecond,
+      ttlMode: config.ttlMode,
+      retry: config.retry,
+      now: clock,
+      logger,
+    }),
+  }));
+  const byName = new Map(senders.map((s) => [s.name, s]));
+  const pick = (names: string[]) => names.flatMap((n) => byName.get(n) ?? []);
+  const byTenant: Record<string, WhatsAppSender[]> = { "*": senders };
+  for (const [tenant, names] of Object.entries(config.tenantSenders)) byTenant[tenant] = pick(names);
+  return byTenant;
+}
