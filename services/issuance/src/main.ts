@@ -3,8 +3,8 @@
  */
 import { int, readConfig } from "../../shared/src/config";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
-import { grpcServerFromEnv, onShutdownSignal } from "../../shared/src/runtime/grpc-from-env";
-import { runMain } from "../../shared/src/runtime/run-main";
+import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
+import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { createIssuanceApp } from "./app";
 
 runMain(async () => {
@@ -19,11 +19,15 @@ runMain(async () => {
     retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
   });
   app.register(server);
-  await app.start();
-  await server.start();
-  onShutdownSignal(platform.logger, async () => {
-    await server.shutdown(5_000);
-    await app.stop();
-    await platform.close();
-  });
+  const service = {
+    async start() {
+      await app.start();
+      await server.start();
+    },
+    async stop() {
+      await server.shutdown(5_000);
+      await app.stop();
+    },
+  };
+  await runUntilSignalled(service, () => platform.close(), platform.logger);
 });

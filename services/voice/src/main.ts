@@ -1,25 +1,16 @@
 /**
  * The voice connector service: `npx tsx services/voice/src/main.ts`. Settings from the
- * environment: channel-config.ts (VOICE_*) and shared/src/http/service-runtime.ts (Kafka, Redis,
- * secrets, policies, logs). Stops cleanly on SIGINT / SIGTERM.
+ * environment: channel-config.ts (VOICE_*) and the platform settings (Kafka, Redis, secrets,
+ * policies, logs; see services/shared/src/runtime/platform.ts). Stops cleanly on SIGINT / SIGTERM.
  */
-import { isOtpError } from "../../shared/src/errors";
-import { openServiceRuntime, runUntilSignalled } from "../../shared/src/http/service-runtime";
+import { platformFromEnv } from "../../shared/src/runtime/platform";
+import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { voiceConfigFromEnv } from "./channel-config";
 import { createVoiceChannel } from "./channel";
 
-function main(): void {
-  let config;
-  let runtime;
-  try {
-    config = voiceConfigFromEnv(process.env);
-    runtime = openServiceRuntime("voice-connector", process.env);
-  } catch (err) {
-    process.stderr.write(`${isOtpError(err) ? err.message : String(err)}\n`);
-    process.exit(2);
-  }
-  const channel = createVoiceChannel({ ...runtime, config });
-  void runUntilSignalled(channel, () => runtime.close(), runtime.logger);
-}
-
-main();
+runMain(async () => {
+  const config = voiceConfigFromEnv(process.env);
+  const platform = await platformFromEnv({ service: "voice-connector" });
+  const channel = createVoiceChannel({ ...platform, clock: platform.now, config });
+  await runUntilSignalled(channel, () => platform.close(), platform.logger);
+});

@@ -17,7 +17,7 @@ import {
   lifecycleEvent,
   startLifecycleFixture,
   type LifecycleFixture,
-} from "../../shared/src/http/testing/lifecycle-fixture";
+} from "../../../test/support/channel-fixture";
 import { createLogger } from "../../shared/src/log";
 import { createPolicyBook, DEFAULT_POLICY } from "../../shared/src/policy";
 import type { VoiceChannelConfig } from "../src/channel-config";

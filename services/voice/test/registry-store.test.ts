@@ -21,7 +21,7 @@ import {
   sleep,
   storeBackends,
   type StoreFixture,
-} from "../../shared/src/http/testing/store-backends";
+} from "../../../test/support/store-backends";
 
 const sealer = createSealer({ activeKeyId: "k1", keys: new Map([["k1", randomBytes(32)]]) });
 

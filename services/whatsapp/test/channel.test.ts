@@ -14,7 +14,7 @@ import {
   freshVerification,
   startLifecycleFixture,
   type LifecycleFixture,
-} from "../../shared/src/http/testing/lifecycle-fixture";
+} from "../../../test/support/channel-fixture";
 import { createLogger } from "../../shared/src/log";
 import { createPolicyBook, DEFAULT_POLICY } from "../../shared/src/policy";
 import type { WhatsAppChannelConfig } from "../src/channel-config";

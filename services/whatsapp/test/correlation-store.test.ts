@@ -16,7 +16,7 @@ import {
   sleep,
   storeBackends,
   type StoreFixture,
-} from "../../shared/src/http/testing/store-backends";
+} from "../../../test/support/store-backends";
 
 interface Subject {
   correlation: MessageCorrelation;

@@ -75,22 +75,3 @@ export function grpcServerFromEnv(env: Env, logger: Logger, fallbackTokens: Toke
   logger.warn("gRPC without TLS: development only (set OTP_TLS_CA, OTP_TLS_CERT, OTP_TLS_KEY)");
   return { server: createGrpcServer({ ...common, insecure: true }), address: cfg.GRPC_ADDRESS, tls: false };
 }
-
-/** Runs `stop` once on SIGINT / SIGTERM, then exits. */
-export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
-  const handler = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info("shutting down", { signal });
-    stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error("shutdown failed", { err });
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
-}

@@ -71,7 +71,14 @@ export async function platformFromEnv({
       });
   const store = embeddedStore
     ? createMemoryStore({ prefix: cfg.OTP_STORE_PREFIX })
-    : createRedisStore({ url: cfg.REDIS_URL ?? "", prefix: cfg.OTP_STORE_PREFIX, connectionName: service });
+    : createRedisStore({
+        url: cfg.REDIS_URL ?? "",
+        prefix: cfg.OTP_STORE_PREFIX,
+        connectionName: service,
+        onConnectionError: (err) => logger.warn("redis connection error", { err }),
+      });
+  if (embeddedBus) logger.info("KAFKA_BROKERS not set: in-process event bus");
+  if (embeddedStore) logger.info("REDIS_URL not set: in-process store");
   await bus.ensureTopics(topicSpecs(topics));
 
   return {

@@ -4,10 +4,10 @@
  * store on the same backend, like another replica.
  */
 import { randomBytes } from "node:crypto";
-import { createLocalDb } from "../../store/local-db";
-import { createMemoryStore } from "../../store/memory";
-import type { Store } from "../../store/port";
-import { createRedisStore } from "../../store/redis";
+import { createLocalDb } from "../../services/shared/src/store/local-db";
+import { createMemoryStore } from "../../services/shared/src/store/memory";
+import type { Store } from "../../services/shared/src/store/port";
+import { createRedisStore } from "../../services/shared/src/store/redis";
 
 export interface StoreFixture {
   store: Store;
