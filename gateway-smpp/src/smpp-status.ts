@@ -40,3 +40,8 @@ export class SmppStatusError extends OtpError {
     this.commandStatus = commandStatus;
   }
 }
+
+/** command_status as 8 hex digits, "0x0000000B": stable in reason codes and metric labels. */
+export function commandStatusHex(status: number): string {
+  return `0x${status.toString(16).toUpperCase().padStart(8, "0")}`;
+}

@@ -22,6 +22,8 @@ export interface PartContext<C> {
   partIndex: number;
   partCount: number;
   messageId: string;
+  /** The bind that submitted it (receipts may come on another). */
+  bind: string;
 }
 
 export interface SmscPoolOptions<C> {
@@ -36,8 +38,15 @@ export interface SmscPoolOptions<C> {
   now?: () => number;
 }
 
+export interface PoolSubmitResult extends SubmitResult {
+  /** Name of the bind that submitted the message. */
+  bind: string;
+}
+
 export interface SmscPool<C> {
-  submit(request: SubmitRequest, context: C): Promise<SubmitResult>;
+  submit(request: SubmitRequest, context: C): Promise<PoolSubmitResult>;
+  /** True when at least one transmitting bind is bound now. */
+  readonly bound: boolean;
   stats(): { sessions: SessionStats[]; tracked: { submitted: number; heldReceipts: number } };
   waitUntilBound(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -71,16 +80,21 @@ export function createSmscPool<C>(options: SmscPoolOptions<C>): SmscPool<C> {
 
   return {
     async submit(request, context) {
-      const result = await pick().submit(request);
+      const session = pick();
+      const result = await session.submit(request);
       result.messageIds.forEach((messageId, partIndex) =>
         correlator.recordSubmitted(messageId, {
           context,
           partIndex,
           partCount: result.messageIds.length,
           messageId,
+          bind: session.name,
         }),
       );
-      return result;
+      return { ...result, bind: session.name };
+    },
+    get bound() {
+      return sessions.some((s) => s.canSubmit && s.state === "bound");
     },
     stats: () => ({ sessions: sessions.map((s) => s.stats()), tracked: correlator.counts }),
     async waitUntilBound(timeoutMs) {

@@ -14,7 +14,7 @@ import { STATUS } from "./smpp-status";
 import type { WirePdu } from "./smpp-wire";
 import { buildSubmitSms, type SubmitRequest } from "./submit-sm";
 import { createSessionCounters, type SessionCounters } from "./session-counters";
-import { submitPart, type RetryPolicy } from "./submit-part";
+import { submitPart, type RetryPolicy, type SubmitObserver } from "./submit-part";
 import { createSubmitWindow } from "./submit-window";
 
 export type SessionState = "connecting" | "bound" | "reconnecting" | "closing" | "closed";
@@ -48,6 +48,8 @@ export interface SmscSessionOptions {
   maxPartsPerMessage?: number;
   onReceipt?: (receipt: DeliveryReceipt, sessionName: string) => void;
   onStateChange?: (state: SessionState, sessionName: string) => void;
+  /** Every submit_sm answered or timed out on this bind (metrics). */
+  onSubmitResponse?: SubmitObserver;
   logger?: SmppLogger;
   random?: () => number;
 }
@@ -221,6 +223,7 @@ export function createSmscSession(options: SmscSessionOptions): SmscSession {
           limiter,
           counters,
           policy: options.retry,
+          observe: options.onSubmitResponse,
         }),
       );
     }

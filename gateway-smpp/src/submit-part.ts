@@ -38,12 +38,16 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxNotSentRetries: 20,
 };
 
+/** One submit_sm answered (its command_status) or not (undefined), and how long it took. */
+export type SubmitObserver = (commandStatus: number | undefined, latencyMs: number) => void;
+
 export interface PartSubmitContext {
   connection: () => Promise<SmscConnection>;
   window: SubmitWindow;
   limiter: RateLimiter;
   counters: SessionCounters;
   policy?: Partial<RetryPolicy>;
+  observe?: SubmitObserver;
 }
 
 export async function submitPart(fields: PduFields, context: PartSubmitContext): Promise<string> {
@@ -96,17 +100,23 @@ async function sendOnce(
 ): Promise<{ response: WirePdu; sentAt: number } | "not-sent"> {
   const connection = await context.connection();
   const release = await context.window.acquire();
+  let sentAt = Date.now();
   try {
     await sleep(context.limiter.reserve(Date.now()));
     context.counters.submitsSent++;
-    const sentAt = Date.now();
-    return { response: await connection.request("submit_sm", fields), sentAt };
+    sentAt = Date.now();
+    const response = await connection.request("submit_sm", fields);
+    context.observe?.(response.status, Date.now() - sentAt);
+    return { response, sentAt };
   } catch (err) {
     if (err instanceof OtpError && err.code === "SMPP_NOT_BOUND") {
       context.counters.submitsSent--;
       return "not-sent";
     }
-    if (err instanceof OtpError && err.code === "SMPP_RESPONSE_TIMEOUT") context.counters.responseTimeouts++;
+    if (err instanceof OtpError && err.code === "SMPP_RESPONSE_TIMEOUT") {
+      context.counters.responseTimeouts++;
+      context.observe?.(undefined, Date.now() - sentAt);
+    }
     throw err;
   } finally {
     release();

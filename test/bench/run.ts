@@ -6,6 +6,7 @@ import os from "node:os";
 import { startKafka } from "../harness/kafka";
 import { startRedis } from "../harness/redis";
 import { benchLifecycle } from "./lifecycle.bench";
+import { formatSmppBench, runSmppBench, type SmppBenchResult } from "./smpp.bench";
 import type { LatencySummary } from "./load";
 
 const json = process.argv.includes("--json");
@@ -40,13 +41,14 @@ async function main(): Promise<void> {
     }
     const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
     const results: Record<string, Record<string, LatencySummary>> = {};
+    const smpp: SmppBenchResult[] = await runSmppBench();
     results.lifecycle = await benchLifecycle(
       quick
         ? { startTotal: 500, concurrency: 32, openRate: 200, openSeconds: 3 }
         : { startTotal: 5000, concurrency: 64, openRate: 500, openSeconds: 10 },
     );
     if (json) {
-      process.stdout.write(JSON.stringify({ machine, results }, null, 2) + "\n");
+      process.stdout.write(JSON.stringify({ machine, results, smpp }, null, 2) + "\n");
     } else {
       console.log(`machine: ${machine}`);
       console.log(

@@ -1,0 +1,154 @@
+/**
+ * Turns delivery receipts into DeliveryReported. A receipt reaches it two ways:
+ * - matched(): the pool's in-memory correlator knew the message (submitted by this process;
+ *   early receipts were held until the submit_sm_resp came);
+ * - unmatched(): the correlator did not know it within its short hold, so the message came
+ *   from another replica bound to the same SMSC account (or from before a restart): it is
+ *   looked up in the store's message map, retrying briefly since the other replica may be
+ *   writing it right now, then counted as unmatched.
+ * Intermediate receipts are ignored; final ones go through the final-receipt script (last
+ * part delivered, or first failure; duplicates dropped), after the attempt's ACCEPTED.
+ */
+import type { Logger } from "../../../services/shared/src/log";
+import type { Store } from "../../../services/shared/src/store/port";
+import { STAT_BY_STATUS, type DeliveryReceipt } from "../delivery-receipt";
+import type { GatewayMetrics } from "../metrics/gateway-metrics";
+import type { PartContext } from "../smsc-pool";
+import type { AcceptedGate } from "./accepted-gate";
+import type { AttemptLedger } from "./attempt-ledger";
+import { attemptKey, attemptTtlMs, type SentPart } from "./attempt-ref";
+import { finalReceipt } from "./final-receipt";
+import type { MessageMap } from "./message-map";
+import { receiptOutcome, receiptTime, type ReportOutcome } from "./outcomes";
+import type { ReportPublisher } from "./report-publisher";
+import { sentPart, type SubmitContext } from "./sms-submitter";
+
+export interface ReceiptReporterDeps {
+  store: Store;
+  ledger: AttemptLedger;
+  messageMap: MessageMap;
+  gate: AcceptedGate;
+  publish: ReportPublisher;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  now: () => number;
+  receiptLookupMs: number;
+  stateGraceMs: number;
+}
+
+export interface ReceiptReporter {
+  matched(part: PartContext<SubmitContext>, receipt: DeliveryReceipt): void;
+  unmatched(account: string, receipt: DeliveryReceipt): void;
+  /** Resolves when every receipt in hand has been reported. */
+  drain(): Promise<void>;
+}
+
+const PUBLISH_RETRY_DELAYS_MS = [200, 500, 1_000, 2_000, 5_000, 10_000];
+
+export function createReceiptReporter(deps: ReceiptReporterDeps): ReceiptReporter {
+  const inFlight = new Set<Promise<void>>();
+
+  const track = (work: Promise<void>): void => {
+    const tracked = work.catch((err: unknown) => deps.logger.error("sms receipt handling failed", { err }));
+    inFlight.add(tracked);
+    void tracked.finally(() => inFlight.delete(tracked));
+  };
+
+  const lookup = async (account: string, messageId: string): Promise<SentPart | undefined> => {
+    const deadline = deps.now() + deps.receiptLookupMs;
+    for (let wait = 25; ; wait = Math.min(wait * 2, 400)) {
+      const part = await deps.messageMap.lookup(account, messageId);
+      if (part !== undefined || deps.now() >= deadline) return part;
+      await sleep(wait);
+    }
+  };
+
+  /** Receipts of a part found through the store: wait (briefly) for its ACCEPTED report. */
+  const waitForReported = async (part: SentPart): Promise<void> => {
+    const deadline = deps.now() + deps.receiptLookupMs;
+    for (let wait = 25; deps.now() < deadline; wait = Math.min(wait * 2, 400)) {
+      const entry = await deps.ledger.read(part.verificationId, part.attempt);
+      if (entry === undefined || entry.phase === "reported") return;
+      await sleep(wait);
+    }
+  };
+
+  const publishWithRetry = async (part: SentPart, outcome: ReportOutcome): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await deps.publish(part, outcome);
+        deps.metrics.count("reportsPublished");
+        return;
+      } catch (err) {
+        const delay = PUBLISH_RETRY_DELAYS_MS[attempt];
+        if (delay === undefined) throw err;
+        deps.logger.warn("publishing a delivery report failed; retrying", { delayMs: delay, err });
+        await sleep(delay);
+      }
+    }
+  };
+
+  const report = async (part: SentPart, receipt: DeliveryReceipt, viaStore: boolean): Promise<void> => {
+    const now = deps.now();
+    deps.metrics.receipt(
+      part.bind,
+      STAT_BY_STATUS[receipt.status],
+      receipt.final ? now - part.submittedAtMs : undefined,
+    );
+    const outcome = receiptOutcome(receipt, part.messageId, receiptTime(receipt.doneDate) ?? now);
+    if (outcome === undefined) return;
+    await deps.gate.wait(attemptKey(part));
+    if (viaStore) await waitForReported(part);
+    const decision = await deps.store.run(finalReceipt, {
+      verificationId: part.verificationId,
+      attempt: part.attempt,
+      partIndex: part.partIndex,
+      partCount: part.partCount,
+      delivered: receipt.status === "delivered",
+      ttlMs: attemptTtlMs(part, now, deps.stateGraceMs),
+    });
+    if (decision === "duplicate") deps.metrics.count("receiptsDuplicate");
+    if (decision !== "final") return;
+    deps.logger.info("sms receipt reported", {
+      verificationId: part.verificationId,
+      attempt: part.attempt,
+      messageId: part.messageId,
+      stat: STAT_BY_STATUS[receipt.status],
+      part: `${part.partIndex + 1}/${part.partCount}`,
+    });
+    await publishWithRetry(part, outcome);
+  };
+
+  return {
+    matched(context, receipt) {
+      deps.metrics.count("receiptsMatchedLocally");
+      track(report(sentPart(context), receipt, false));
+    },
+    unmatched(account, receipt) {
+      if (!receipt.final) return;
+      track(
+        (async () => {
+          const part = await lookup(account, receipt.messageId);
+          if (part === undefined) {
+            deps.metrics.count("receiptsUnmatched");
+            deps.logger.warn("sms receipt for an unknown message dropped", {
+              account,
+              messageId: receipt.messageId,
+              stat: STAT_BY_STATUS[receipt.status],
+            });
+            return;
+          }
+          deps.metrics.count("receiptsMatchedViaStore");
+          await report(part, receipt, true);
+        })(),
+      );
+    },
+    async drain() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

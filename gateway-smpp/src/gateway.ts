@@ -1,0 +1,205 @@
+/**
+ * The SMS gateway: SMPP pools per SMSC account, the dispatcher consuming DispatchRequested
+ * (channel SMS), receipts turned into DeliveryReported, metrics. Built from its dependencies
+ * so that the standalone process (main.ts) and the all-in-one process (embedded bus and
+ * store) wire it the same way.
+ *
+ *   const gateway = createSmsGateway({ bus, store, secrets, policies, config, logger, topics });
+ *   await gateway.start();      // binds, joins the consumer group
+ *   ...
+ *   await gateway.close();      // drain: stop consuming, finish in-flight submits, unbind
+ */
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import type { EventBus, Subscription } from "../../services/shared/src/bus/port";
+import type { Sealer } from "../../services/shared/src/crypto/sealer";
+import type { TopicNames } from "../../services/shared/src/events/topics";
+import type { Logger } from "../../services/shared/src/log";
+import type { PolicyBook } from "../../services/shared/src/policy/policy-book";
+import type { Store } from "../../services/shared/src/store/port";
+import { describeConfig, type AccountConfig, type GatewayConfig } from "./config/gateway-config";
+import { createAcceptedGate } from "./dispatch/accepted-gate";
+import { createAttemptLedger } from "./dispatch/attempt-ledger";
+import { createDispatcher } from "./dispatch/dispatcher";
+import { createMessageMap } from "./dispatch/message-map";
+import { createReceiptReporter, type ReceiptReporter } from "./dispatch/receipt-reporter";
+import { createReportPublisher } from "./dispatch/report-publisher";
+import { createRouteTable } from "./dispatch/route-table";
+import type { SubmitContext } from "./dispatch/sms-submitter";
+import {
+  createGatewayMetrics,
+  type BindState,
+  type GatewayMetrics,
+  type MetricsSnapshot,
+} from "./metrics/gateway-metrics";
+import { createSmscPool, type SmscPool, type SmscPoolOptions } from "./smsc-pool";
+
+export interface SmsGatewayDeps {
+  bus: EventBus;
+  store: Store;
+  /** Opens the sealed phone number and code of a dispatch. */
+  secrets: { sealer: Sealer };
+  policies: PolicyBook;
+  config: GatewayConfig;
+  logger: Logger;
+  topics: TopicNames;
+  /** Milliseconds since the epoch. */
+  clock?: () => number;
+  /** Names this instance in the attempt ledger; defaults to host, pid and a random suffix. */
+  instanceId?: string;
+}
+
+export interface SmsGateway {
+  readonly instanceId: string;
+  readonly metrics: GatewayMetrics;
+  /** Binds to the SMSCs and subscribes; resolves once the consumer has joined its group. */
+  start(): Promise<void>;
+  /** Resolves once every bind is bound (or rejects after timeoutMs). */
+  waitUntilBound(timeoutMs: number): Promise<void>;
+  snapshot(): MetricsSnapshot;
+  /** Graceful drain: stop consuming, finish in-flight submits and reports, unbind. */
+  close(): Promise<void>;
+}
+
+export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
+  const { config, logger } = deps;
+  const now = deps.clock ?? Date.now;
+  const instanceId = deps.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const log = logger.child({ component: "gateway-smpp", instance: instanceId });
+  const pools = new Map<string, SmscPool<SubmitContext>>();
+  const metrics = createGatewayMetrics({ now, binds: () => bindStates(config, pools) });
+  const ledger = createAttemptLedger(deps.store, instanceId, now);
+  const messageMap = createMessageMap(deps.store);
+  const gate = createAcceptedGate();
+  const publish = createReportPublisher(deps.bus, deps.topics.verifications, now);
+  const settings = config.dispatch;
+  const reporter = createReceiptReporter({
+    store: deps.store,
+    ledger,
+    messageMap,
+    gate,
+    publish,
+    metrics,
+    logger: log,
+    now,
+    receiptLookupMs: settings.receiptLookupMs,
+    stateGraceMs: settings.stateGraceMs,
+  });
+  let subscription: Subscription | undefined;
+  let closing: Promise<void> | undefined;
+
+  const openPools = (): void => {
+    for (const account of Object.values(config.accounts)) {
+      pools.set(
+        account.name,
+        createSmscPool(poolOptions(account, settings.localReceiptHoldMs, reporter, metrics, log)),
+      );
+    }
+  };
+
+  const dispatcher = createDispatcher({
+    routes: createRouteTable(config.routes, config.defaultRoute, pools),
+    messageMap,
+    policies: deps.policies,
+    messages: config.messages,
+    sealer: deps.secrets.sealer,
+    metrics,
+    now,
+    minRemainingMs: settings.minRemainingSeconds * 1000,
+    stateGraceMs: settings.stateGraceMs,
+    ledger,
+    gate,
+    publish,
+    logger: log,
+    instanceId,
+    inFlightWaitMs: settings.inFlightWaitMs,
+  });
+
+  return {
+    instanceId,
+    metrics,
+    async start() {
+      if (subscription !== undefined || closing !== undefined) throw new Error("gateway already started");
+      log.info("sms gateway starting", describeConfig(config));
+      openPools();
+      subscription = await deps.bus.subscribe({
+        groupId: settings.consumerGroup,
+        topics: [deps.topics.verifications],
+        handler: (message) => dispatcher.handle(message),
+        partitionConcurrency: settings.partitionConcurrency,
+      });
+      await subscription.ready;
+      log.info("sms gateway consuming", { group: settings.consumerGroup, topic: deps.topics.verifications });
+    },
+    async waitUntilBound(timeoutMs) {
+      await Promise.all([...pools.values()].map((pool) => pool.waitUntilBound(timeoutMs)));
+    },
+    snapshot: () => metrics.snapshot(),
+    close() {
+      closing ??= (async () => {
+        log.info("sms gateway draining");
+        // The subscription finishes the dispatches in hand (their submits and reports) first.
+        await subscription?.stop();
+        await Promise.all([...pools.values()].map((pool) => pool.close()));
+        await reporter.drain();
+        log.info("sms gateway stopped");
+      })();
+      return closing;
+    },
+  };
+}
+
+function poolOptions(
+  account: AccountConfig,
+  holdReceiptMs: number,
+  reporter: ReceiptReporter,
+  metrics: GatewayMetrics,
+  logger: Logger,
+): SmscPoolOptions<SubmitContext> {
+  const modes =
+    account.bindMode === "transceiver"
+      ? Array.from({ length: account.binds }, (_, i) => ({
+          mode: "transceiver" as const,
+          name: `${account.name}-${i + 1}`,
+        }))
+      : Array.from({ length: account.binds }, (_, i) => [
+          { mode: "transmitter" as const, name: `${account.name}-tx${i + 1}` },
+          { mode: "receiver" as const, name: `${account.name}-rx${i + 1}` },
+        ]).flat();
+  return {
+    binds: modes.map(({ mode, name }) => ({
+      name,
+      host: account.host,
+      port: account.port,
+      tls: account.tls,
+      bind: { mode, systemId: account.systemId, password: account.password, systemType: account.systemType },
+      messagesPerSecond: account.tps,
+      window: account.window,
+      responseTimeoutMs: account.responseTimeoutMs,
+      enquireLinkIntervalMs: account.enquireLinkIntervalMs,
+      notBoundWaitMs: account.notBoundWaitMs,
+      reconnect: account.reconnect,
+      logger,
+      onSubmitResponse: (status, latencyMs) => metrics.submitResponse(name, status, latencyMs),
+    })),
+    onReceipt: (part, receipt) => reporter.matched(part, receipt),
+    onUnmatchedReceipt: (receipt) => reporter.unmatched(account.name, receipt),
+    holdReceiptMs,
+  };
+}
+
+function bindStates(config: GatewayConfig, pools: ReadonlyMap<string, SmscPool<SubmitContext>>): BindState[] {
+  return [...pools].flatMap(([name, pool]) => {
+    const account = config.accounts[name];
+    return pool.stats().sessions.map((session) => ({
+      name: session.name,
+      account: name,
+      state: session.state,
+      window: account?.window ?? 0,
+      windowInUse: session.windowInUse,
+      queued: session.queued,
+      tps: account?.tps ?? 0,
+      currentTps: session.currentRate,
+    }));
+  });
+}
