@@ -54,6 +54,7 @@ async function main(): Promise<void> {
       console.log(
         table("Issuance and verification (real gRPC + Kafka + Redis, one process)", results.lifecycle),
       );
+      console.log(`\n${formatSmppBench(smpp)}`);
     }
   } finally {
     for (const stop of stops.reverse()) await stop();
