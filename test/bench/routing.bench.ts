@@ -9,13 +9,20 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_TIMER_SETTINGS } from "../../services/routing/src/timer-poller";
-import { eventually, hardFailure, startRoutingHarness } from "../../services/routing/test/harness";
+import {
+  eventually,
+  hardFailure,
+  newVerificationId,
+  startRoutingHarness,
+} from "../../services/routing/test/harness";
 import { summarize, type LatencySummary } from "./load";
 
 export interface RoutingBenchOptions {
   /** Verifications started (half timer-driven, half failure-driven). */
   verifications: number;
   ratePerSec: number;
+  /** Print the table (default true); off when the caller prints JSON. */
+  print?: boolean;
 }
 
 const WHATSAPP_STEP_MS = 2_000; // the `login` step of the test policies
@@ -26,8 +33,12 @@ export async function benchRouting(
   const h = await startRoutingHarness("bench");
   try {
     const failing = new Set<string>();
-    h.setScript((d) => (d.attempt === 1 && failing.has(d.verificationId) ? [hardFailure("WHATSAPP_131026", 0)] : []));
-    await h.startService({ settings: { timers: DEFAULT_TIMER_SETTINGS } });
+    h.setScript((d) =>
+      d.attempt === 1 && failing.has(d.verificationId) ? [hardFailure("WHATSAPP_131026", 0)] : [],
+    );
+    // Production timer settings; health never judges here (it would reorder channels, which is
+    // not what this measures).
+    await h.startService({ settings: { timers: DEFAULT_TIMER_SETTINGS, health: { minSamples: 1_000_000 } } });
     await h.ready();
 
     const timed: string[] = [];
@@ -39,9 +50,10 @@ export async function benchRouting(
       if (i % 2 === 0) {
         timed.push(await h.issue({ purpose: "login" }));
       } else {
-        const id = await h.issue({ purpose: "transaction" });
+        const id = newVerificationId();
         failing.add(id);
         failed.push(id);
+        await h.issue({ purpose: "transaction", verificationId: id });
       }
     }
     const seconds = (Date.now() - t0) / 1000;
@@ -49,12 +61,7 @@ export async function benchRouting(
       () => [...timed, ...failed].every((id) => h.dispatchesOf(id).some((d) => d.attempt === 2)),
       "second attempts",
       120_000,
-    ).catch((err) => {
-      const missing = [...timed, ...failed].filter((id) => !h.dispatchesOf(id).some((d) => d.attempt === 2));
-      console.error("missing", missing.length, "timed", missing.filter((m) => timed.includes(m)).length);
-      for (const id of missing.slice(0, 3)) console.error(id, h.eventsOf(id).map((e) => e.event?.$case));
-      throw err;
-    });
+    );
 
     const lateDecided: number[] = [];
     const lateReceived: number[] = [];
@@ -79,7 +86,7 @@ export async function benchRouting(
       "failure receipt → next attempt decided": summarize(failDecided, 0, seconds),
       "failure receipt → next attempt at the connector": summarize(failReceived, 0, seconds),
     };
-    printTable(o, results);
+    if (o.print ?? true) printTable(o, results);
     return results;
   } finally {
     await h.close();
@@ -102,7 +109,8 @@ function printTable(o: RoutingBenchOptions, rows: Record<string, LatencySummary>
     "| measure | samples | p50 ms | p99 ms | max ms |",
     "|---|---:|---:|---:|---:|",
     ...Object.entries(rows).map(
-      ([name, s]) => `| ${name} | ${s.count} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.maxMs.toFixed(1)} |`,
+      ([name, s]) =>
+        `| ${name} | ${s.count} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.maxMs.toFixed(1)} |`,
     ),
   ];
   console.log(lines.join("\n"));

@@ -1,0 +1,151 @@
+/**
+ * Every service in one process: issuance, verification (with the projector), routing, the SMS
+ * gateway and the WhatsApp and voice connectors, on one gRPC server, with the SMSC, WhatsApp and
+ * voice simulators standing in for the outside networks. On the embedded bus and store by
+ * default; on Kafka and Redis when KAFKA_BROKERS and REDIS_URL are set.
+ */
+import { createSmsGateway, type SmsGateway } from "../../../gateway-smpp/src/gateway";
+import { loadGatewayConfig } from "../../../gateway-smpp/src/config/load-config";
+import { createIssuanceApp } from "../../issuance/src/app";
+import { createRoutingService } from "../../routing/src/routing-service";
+import { activeIncidents } from "../../shared/src/incidents";
+import type { GrpcServer } from "../../shared/src/grpc/server";
+import type { TokenGrant } from "../../shared/src/grpc/identity";
+import type { Platform } from "../../shared/src/runtime/platform";
+import { createVerificationApp } from "../../verification/src/app";
+import { createVoiceChannel } from "../../voice/src/channel";
+import { voiceConfigFromEnv } from "../../voice/src/channel-config";
+import { createWhatsAppChannel } from "../../whatsapp/src/channel";
+import { whatsAppConfigFromEnv } from "../../whatsapp/src/channel-config";
+import type { ChannelService } from "../../shared/src/http/channel-service";
+import { startInboxServer } from "./inbox-server";
+import { startSimulators, type Simulators } from "./simulators";
+
+export interface AllInOneOptions {
+  host: string;
+  ports: {
+    inbox: number;
+    smpp: number;
+    smscControl: number;
+    whatsapp: number;
+    voice: number;
+    whatsappWebhook: number;
+    voiceWebhook: number;
+  };
+  maxInFlight: number;
+  retentionMs: number;
+}
+
+/** Development tokens when none are configured: printed at start. */
+export const DEV_TOKENS: TokenGrant[] = [
+  {
+    token: "dev-token-tenant-demo-bank",
+    principal: "tenant:demo-bank",
+    tenant: "demo-bank",
+    roles: ["tenant"],
+  },
+  { token: "dev-token-admin-alice-0001", principal: "admin:alice", roles: ["admin"] },
+  { token: "dev-token-admin-bob-000002", principal: "admin:bob", roles: ["admin"] },
+];
+
+export interface AllInOne {
+  simulators: Simulators;
+  gateway: SmsGateway;
+  inboxUrl: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOneOptions): Promise<AllInOne> {
+  const sims = await startSimulators({
+    host: o.host,
+    smpp: o.ports.smpp,
+    smscControl: o.ports.smscControl,
+    whatsapp: o.ports.whatsapp,
+    voice: o.ports.voice,
+  });
+  const c = sims.credentials;
+  const issuance = createIssuanceApp(p, {
+    maxInFlight: o.maxInFlight,
+    retentionMs: o.retentionMs,
+    incidentActive: async (district) => (await activeIncidents(p.store, district, p.now())).length > 0,
+  });
+  const verification = createVerificationApp(p, { retentionMs: o.retentionMs });
+  const routing = createRoutingService({
+    bus: p.bus,
+    store: p.store,
+    clock: p.now,
+    policies: p.policies,
+    logger: p.logger,
+    topics: p.topics,
+  });
+  const gateway = createSmsGateway({
+    ...p,
+    clock: p.now,
+    config: loadGatewayConfig({
+      SMSC_SIM_HOST: o.host,
+      SMSC_SIM_SMPP_PORT: String(sims.smsc.port),
+      SMSC_SIM_SYSTEM_ID: c.smpp.systemId,
+      SMSC_SIM_PASSWORD: c.smpp.password,
+    }),
+  });
+  const whatsapp = createWhatsAppChannel({
+    ...p,
+    clock: p.now,
+    config: whatsAppConfigFromEnv({
+      WHATSAPP_API_BASE_URL: sims.whatsapp.url,
+      WHATSAPP_ACCESS_TOKEN: c.whatsapp.accessToken,
+      WHATSAPP_SENDERS: `primary=${c.whatsapp.phoneNumberId}`,
+      WHATSAPP_APP_SECRET: c.whatsapp.appSecret,
+      WHATSAPP_VERIFY_TOKEN: c.whatsapp.verifyToken,
+      WHATSAPP_WEBHOOK_LISTEN: `${o.host}:${o.ports.whatsappWebhook}`,
+    }),
+  });
+  const voice = createVoiceChannel({
+    ...p,
+    clock: p.now,
+    config: voiceConfigFromEnv({
+      VOICE_API_BASE_URL: sims.voice.url,
+      VOICE_ACCOUNT_SID: c.voice.accountSid,
+      VOICE_AUTH_TOKEN: c.voice.authToken,
+      VOICE_CALLER_IDS: "*=+6215000000",
+      VOICE_PUBLIC_BASE_URL: `http://${o.host}:${o.ports.voiceWebhook}`,
+      VOICE_WEBHOOK_LISTEN: `${o.host}:${o.ports.voiceWebhook}`,
+    }),
+  });
+  issuance.register(server);
+  verification.register(server);
+  routing.register(server);
+
+  const channels: ChannelService[] = [whatsapp, voice];
+  let inbox: Awaited<ReturnType<typeof startInboxServer>> | undefined;
+  return {
+    simulators: sims,
+    gateway,
+    get inboxUrl() {
+      return `http://${o.host}:${inbox?.port ?? o.ports.inbox}`;
+    },
+    async start() {
+      await Promise.all([
+        verification.start(),
+        issuance.start(),
+        routing.start(),
+        gateway.start(),
+        ...channels.map((ch) => ch.start()),
+      ]);
+      sims.whatsapp.setWebhookUrl(`${whatsapp.listenUrl ?? ""}/whatsapp/webhook`);
+      inbox = await startInboxServer(sims, o.host, o.ports.inbox);
+    },
+    async stop() {
+      await new Promise<void>((resolve) => (inbox ? inbox.server.close(() => resolve()) : resolve()));
+      await Promise.allSettled([
+        ...channels.map((ch) => ch.stop()),
+        gateway.close(),
+        routing.stop(),
+        issuance.stop(),
+        verification.stop(),
+      ]);
+      await sims.close();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * One inbox for every simulated handset (default http://127.0.0.1:8025): what each phone got by
+ * SMS, WhatsApp and voice, newest first. `GET /inbox?phone=+62…` (JSON), `GET /` (a page that
+ * refreshes itself), `DELETE /inbox`, and `PUT /scenario/{sms|whatsapp|voice}` to change how a
+ * simulated network behaves (blackouts, delays, failures).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { readRawBody } from "../../shared/src/http/raw-body";
+import type { Simulators } from "./simulators";
+
+export interface HandsetMessage {
+  channel: "sms" | "whatsapp" | "voice";
+  phone: string;
+  from: string;
+  text: string;
+  at: string;
+}
+
+const digits = (phone: string): string => phone.replace(/[^0-9]/g, "");
+
+export function inboxOf(sims: Simulators, phone?: string): HandsetMessage[] {
+  const p = phone ? digits(phone) : undefined;
+  const sms = sims.smsc.inbox.messages(p).map((m) => ({
+    channel: "sms" as const,
+    phone: `+${m.phone}`,
+    from: m.from,
+    text: m.text,
+    at: m.receivedAt,
+  }));
+  const wa = sims.whatsapp.inbox.messages(p).map((m) => ({
+    channel: "whatsapp" as const,
+    phone: `+${m.phone}`,
+    from: m.phoneNumberId,
+    text: m.text,
+    at: m.deliveredAt,
+  }));
+  const voice = sims.voice.inbox.calls(p).map((c) => ({
+    channel: "voice" as const,
+    phone: `+${c.phone}`,
+    from: c.from,
+    text: c.heard,
+    at: c.answeredAt,
+  }));
+  return [...sms, ...wa, ...voice].sort((a, b) => b.at.localeCompare(a.at));
+}
+
+const escapeHtml = (s: string): string =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
+
+function page(messages: HandsetMessage[]): string {
+  const rows = messages
+    .slice(0, 200)
+    .map(
+      (m) =>
+        `<tr><td>${escapeHtml(m.at)}</td><td>${m.channel}</td><td>${escapeHtml(m.phone)}</td><td>${escapeHtml(m.from)}</td><td>${escapeHtml(m.text)}</td></tr>`,
+    )
+    .join("\n");
+  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
+<title>otp-router simulated handsets</title>
+<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;text-align:left;border-bottom:1px solid #ddd}</style>
+</head><body><h1>Simulated handsets</h1><p>What each phone received, newest first. JSON: <code>/inbox?phone=+62…</code></p>
+<table><tr><th>time</th><th>channel</th><th>phone</th><th>from</th><th>message</th></tr>
+${rows}</table></body></html>`;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, type = "application/json"): void {
+  res.writeHead(status, { "content-type": type });
+  res.end(type === "application/json" ? JSON.stringify(body) : String(body));
+}
+
+export async function startInboxServer(
+  sims: Simulators,
+  host: string,
+  port: number,
+): Promise<{ server: Server; port: number }> {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://inbox");
+    if (req.method === "GET" && url.pathname === "/")
+      return send(res, 200, page(inboxOf(sims)), "text/html; charset=utf-8");
+    if (req.method === "GET" && url.pathname === "/inbox") {
+      return send(res, 200, { messages: inboxOf(sims, url.searchParams.get("phone") ?? undefined) });
+    }
+    if (req.method === "DELETE" && url.pathname === "/inbox") {
+      sims.smsc.inbox.clear();
+      sims.whatsapp.inbox.clear();
+      sims.voice.inbox.clear();
+      return send(res, 204, "", "text/plain");
+    }
+    const scenario = /^\/scenario\/(sms|whatsapp|voice)$/.exec(url.pathname);
+    if (scenario && (req.method === "PUT" || req.method === "GET")) {
+      const target =
+        scenario[1] === "sms" ? sims.smsc : scenario[1] === "whatsapp" ? sims.whatsapp : sims.voice;
+      if (req.method === "GET") return send(res, 200, target.scenario);
+      const body = await readRawBody(req, 256 * 1024);
+      try {
+        target.setScenario(JSON.parse(body.toString("utf8")));
+      } catch (err) {
+        return send(res, 400, { error: err instanceof Error ? err.message : "invalid scenario" });
+      }
+      return send(res, 200, target.scenario);
+    }
+    return send(res, 404, { error: "not found" });
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) =>
+      send(res, 400, { error: err instanceof Error ? err.message : "bad request" }),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address();
+  return { server, port: typeof address === "object" && address ? address.port : port };
+}

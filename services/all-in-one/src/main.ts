@@ -1,0 +1,77 @@
+/**
+ * `npm start`: the whole platform in one process with simulators of the outside networks.
+ * Embedded bus and store unless KAFKA_BROKERS / REDIS_URL are set. Prints where everything is.
+ */
+import { address, int, readConfig } from "../../shared/src/config";
+import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
+import { platformFromEnv } from "../../shared/src/runtime/platform";
+import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
+import { createAllInOne, DEV_TOKENS } from "./all-in-one";
+
+runMain(async () => {
+  const cfg = readConfig({
+    GRPC_ADDRESS: address("127.0.0.1:50051"),
+    INBOX_PORT: int(8025, { min: 0, max: 65535 }),
+    SMSC_SIM_SMPP_PORT: int(2775, { min: 0, max: 65535 }),
+    SMSC_SIM_HTTP_PORT: int(8775, { min: 0, max: 65535 }),
+    WA_SIM_PORT: int(8780, { min: 0, max: 65535 }),
+    VOICE_SIM_PORT: int(8790, { min: 0, max: 65535 }),
+    WHATSAPP_WEBHOOK_PORT: int(8081, { min: 0, max: 65535 }),
+    VOICE_WEBHOOK_PORT: int(8082, { min: 0, max: 65535 }),
+    ISSUANCE_MAX_IN_FLIGHT: int(2000, { min: 1 }),
+    OTP_RETENTION_HOURS: int(24, { min: 1 }),
+  });
+  const platform = await platformFromEnv({ service: "all-in-one" });
+  const devTokens = process.env.OTP_TOKENS === undefined && process.env.OTP_TLS_CA === undefined;
+  const { server } = grpcServerFromEnv(
+    process.env,
+    platform.logger,
+    devTokens ? DEV_TOKENS : [],
+  );
+  const host = cfg.GRPC_ADDRESS.split(":")[0] ?? "127.0.0.1";
+  const app = await createAllInOne(platform, server, {
+    host,
+    ports: {
+      inbox: cfg.INBOX_PORT,
+      smpp: cfg.SMSC_SIM_SMPP_PORT,
+      smscControl: cfg.SMSC_SIM_HTTP_PORT,
+      whatsapp: cfg.WA_SIM_PORT,
+      voice: cfg.VOICE_SIM_PORT,
+      whatsappWebhook: cfg.WHATSAPP_WEBHOOK_PORT,
+      voiceWebhook: cfg.VOICE_WEBHOOK_PORT,
+    },
+    maxInFlight: cfg.ISSUANCE_MAX_IN_FLIGHT,
+    retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
+  });
+  const service = {
+    async start() {
+      await app.start();
+      const { port } = await server.start();
+      process.stdout.write(banner(`${host}:${port}`, app.inboxUrl, platform.embedded, devTokens));
+    },
+    async stop() {
+      await server.shutdown(3_000);
+      await app.stop();
+    },
+  };
+  await runUntilSignalled(service, () => platform.close(), platform.logger);
+});
+
+function banner(grpc: string, inbox: string, embedded: boolean, devTokens: boolean): string {
+  const token = DEV_TOKENS[0]!.token;
+  return `
+otp-router is running (${embedded ? "embedded bus and store" : "Kafka and Redis"})
+  gRPC        ${grpc}  (otp.v1.IssuanceService, VerificationService, RoutingService; reflection on)
+  inbox       ${inbox}  (what the simulated phones received)
+${devTokens ? `  dev tokens  tenant demo-bank: ${token}; admins: ${DEV_TOKENS[1]!.token}, ${DEV_TOKENS[2]!.token}\n` : ""}
+Try it:
+  grpcurl -plaintext -H 'authorization: Bearer ${token}' \\
+    -d '{"phone":"+6281234567890","purpose":"login","locale":"id","district_hint":"ID-JK-JKS"}' \\
+    ${grpc} otp.v1.IssuanceService/StartVerification
+  curl -s '${inbox}/inbox?phone=%2B6281234567890'
+  grpcurl -plaintext -H 'authorization: Bearer ${token}' \\
+    -d '{"verification_id":"<id from the first call>","code":"<code from the inbox>"}' \\
+    ${grpc} otp.v1.VerificationService/CheckCode
+Ctrl-C stops everything.
+`;
+}

@@ -1,0 +1,188 @@
+/**
+ * What the routing events mean for the outside world: envelopes to publish, timers to set or
+ * clear, health samples to record. They are saved with the state (an outbox) before anything is
+ * done, and done again if a replica dies half-way: each effect is idempotent (envelopes keep
+ * their event ids, timers are keyed, a duplicated health sample only nudges a rate).
+ */
+import type { EventBody } from "../../shared/src/events/envelope";
+import { envelope } from "../../shared/src/events/envelope";
+import type { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
+import type { RoutingEvent, RoutingState } from "./core/types";
+import type { HealthObservation } from "./health/health-store";
+import { channelToProto, fallbackReasonToProto, plannedStepToProto } from "./proto-mapping";
+
+export type Effect =
+  | { kind: "publish"; envelope: EventEnvelope }
+  | { kind: "schedule"; timerId: string; dueAt: number }
+  | { kind: "cancel"; timerId: string }
+  | { kind: "observe"; observation: HealthObservation };
+
+export type TimerKind = { kind: "fallback"; attempt: number } | { kind: "expiry" };
+
+export function timerId(verificationId: string, timer: TimerKind): string {
+  return timer.kind === "expiry" ? `${verificationId}|x` : `${verificationId}|f|${timer.attempt}`;
+}
+
+export function parseTimerId(id: string): { verificationId: string; timer: TimerKind } | undefined {
+  const [verificationId = "", kind, attempt] = id.split("|");
+  if (!verificationId) return undefined;
+  if (kind === "x" && attempt === undefined) return { verificationId, timer: { kind: "expiry" } };
+  const n = Number(attempt);
+  if (kind === "f" && Number.isInteger(n) && n > 0)
+    return { verificationId, timer: { kind: "fallback", attempt: n } };
+  return undefined;
+}
+
+/** The effects of events already folded into `state`; `causationId` is the input that caused them. */
+export function effectsOf(
+  events: readonly RoutingEvent[],
+  state: RoutingState,
+  causationId: string,
+): Effect[] {
+  const id = state.verificationId;
+  const publish = (at: number, body: EventBody): Effect => ({
+    kind: "publish",
+    envelope: envelope({ verificationId: id, tenant: state.tenant, at: new Date(at), causationId }, body),
+  });
+  const observe = (at: number, attempt: number, sample: HealthObservation["sample"]): Effect[] => {
+    const record = state.attempts[attempt - 1];
+    if (!record || !state.facts) return [];
+    const { district, operator } = state.facts;
+    return [
+      {
+        kind: "observe",
+        observation: { at, district, operator, channel: record.channel, route: record.route, sample },
+      },
+    ];
+  };
+  const endTimers = (): Effect[] => [
+    ...(state.currentAttempt > 0
+      ? [
+          {
+            kind: "cancel",
+            timerId: timerId(id, { kind: "fallback", attempt: state.currentAttempt }),
+          } as const,
+        ]
+      : []),
+    { kind: "cancel", timerId: timerId(id, { kind: "expiry" }) },
+  ];
+
+  const effects: Effect[] = [];
+  for (const event of events) {
+    switch (event.type) {
+      case "RoutePlanned":
+        effects.push(
+          { kind: "schedule", timerId: timerId(id, { kind: "expiry" }), dueAt: event.facts.expiresAt },
+          publish(event.at, {
+            $case: "routePlanned",
+            value: {
+              steps: event.steps.map(plannedStepToProto),
+              rule: event.decision.rule,
+              reason: event.decision.reason,
+            },
+          }),
+        );
+        break;
+      case "DispatchRequested":
+        effects.push(
+          {
+            kind: "schedule",
+            timerId: timerId(id, { kind: "fallback", attempt: event.attempt }),
+            dueAt: event.dueAt,
+          },
+          publish(event.at, dispatchBody(event, state)),
+          ...(event.attempt > 1
+            ? [
+                {
+                  kind: "cancel",
+                  timerId: timerId(id, { kind: "fallback", attempt: event.attempt - 1 }),
+                } as const,
+              ]
+            : []),
+          ...observe(event.at, event.attempt, { kind: "sent" }),
+        );
+        break;
+      case "FallbackTriggered":
+        effects.push(
+          publish(event.at, {
+            $case: "fallbackTriggered",
+            value: {
+              fromAttempt: event.fromAttempt,
+              fromChannel: channelToProto(event.fromChannel),
+              toAttempt: event.toAttempt,
+              toChannel: channelToProto(event.toChannel),
+              reason: fallbackReasonToProto(event.reason),
+              detail: event.detail,
+            },
+          }),
+        );
+        break;
+      case "ReceiptRecorded":
+      case "AttemptTimedOut":
+        if (event.sample) effects.push(...observe(event.at, event.attempt, event.sample));
+        break;
+      case "ConversionRecorded":
+        effects.push(...observe(event.at, event.attempt, { kind: "verified" }));
+        break;
+      case "CodeReplaced":
+        if (event.expiresAt !== undefined) {
+          effects.push({
+            kind: "schedule",
+            timerId: timerId(id, { kind: "expiry" }),
+            dueAt: event.expiresAt,
+          });
+        }
+        break;
+      case "DispatchCancelled":
+        effects.push(
+          publish(event.at, {
+            $case: "dispatchCancelled",
+            value: { attempt: event.attempt, channel: channelToProto(event.channel), reason: event.reason },
+          }),
+        );
+        break;
+      case "VerificationExpired":
+        effects.push(publish(event.at, { $case: "verificationExpired", value: {} }), ...endTimers());
+        break;
+      case "VerificationFailed":
+        effects.push(
+          publish(event.at, { $case: "verificationFailed", value: { reason: event.reason } }),
+          ...endTimers(),
+        );
+        break;
+      case "VerificationEnded":
+        effects.push(...endTimers());
+        break;
+      case "RoutingStopped":
+      case "InputApplied":
+        break;
+    }
+  }
+  return effects;
+}
+
+function dispatchBody(
+  event: Extract<RoutingEvent, { type: "DispatchRequested" }>,
+  state: RoutingState,
+): EventBody {
+  const facts = state.facts!;
+  return {
+    $case: "dispatchRequested",
+    value: {
+      attempt: event.attempt,
+      channel: channelToProto(event.channel),
+      route: event.route,
+      phone: facts.phone,
+      code: event.code,
+      locale: facts.locale,
+      purpose: facts.purpose,
+      expiresAt: new Date(facts.expiresAt),
+      district: facts.district,
+      operator: facts.operator,
+      country: facts.country,
+      transaction: facts.transaction,
+      stepTimeoutSeconds: event.timeoutSeconds,
+      maskedPhone: facts.maskedPhone,
+    },
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * Turns health figures into states, a few times a second: scopes written since the last pass
+ * (and, less often, every scope still known) are re-evaluated (core/health-state.ts decides; the store's compare-and-set makes one replica
+ * the one that announces each change). A change is announced as ChannelHealthChanged on the
+ * routing topic; a district channel going down also declares an automatic incident (and its
+ * recovery resolves it), so apps and the support assistant can tell users.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { EventBus } from "../../../shared/src/bus/port";
+import { envelope } from "../../../shared/src/events/envelope";
+import type { TopicNames } from "../../../shared/src/events/topics";
+import type { IncidentStore } from "../../../shared/src/incidents";
+import type { Logger } from "../../../shared/src/log";
+import { channelToProto } from "../../../shared/src/policy/proto";
+import type { ChannelName } from "../core/types";
+import { channelHealthToProto, healthStateToProto } from "../proto-mapping";
+import type { HealthRepository, HealthTransition } from "./health-store";
+
+export interface HealthMonitorDeps {
+  health: HealthRepository;
+  incidents: IncidentStore;
+  bus: EventBus;
+  topics: TopicNames;
+  clock: () => number;
+  logger: Logger;
+  intervalMs: number;
+  /** How often every known scope is evaluated, written to or not. */
+  sweepIntervalMs: number;
+  /** Called after an automatic incident was declared or resolved (cache invalidation). */
+  onIncidentChange?: () => void;
+}
+
+export interface HealthMonitor {
+  start(): void;
+  stop(): Promise<void>;
+  /** One evaluation pass now (tests). */
+  evaluateNow(): Promise<void>;
+}
+
+export const HEALTH_MONITOR_PRINCIPAL = "service:routing-health";
+
+export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
+  const { logger } = deps;
+  const stopping = new AbortController();
+  let loop: Promise<void> | undefined;
+
+  const announce = async (t: HealthTransition): Promise<void> => {
+    const f = t.figures;
+    logger.info("channel health changed", {
+      channel: f.channel,
+      route: f.route,
+      district: f.district,
+      operator: f.operator,
+      from: t.previous,
+      to: t.next.state,
+      deliveryRate: Number(f.deliveryRate.toFixed(3)),
+      sampleSize: f.sampleSize,
+    });
+    if (!t.scope.startsWith("d:")) return; // SMS route breakers per operator: logged only
+    const at = new Date(deps.clock());
+    await deps.bus.publish(
+      deps.topics.routing,
+      envelope(
+        { verificationId: "", tenant: "", at },
+        {
+          $case: "channelHealthChanged",
+          value: { health: channelHealthToProto(f), previousState: healthStateToProto(t.previous) },
+        },
+      ),
+      { key: f.district },
+    );
+    if (f.route !== "") return;
+    if (t.next.state === "down" && t.previous !== "down") await declareAutomatic(f.district, f.channel, at);
+    if (t.previous === "down" && t.next.state !== "down") await resolveAutomatic(f.district, f.channel, at);
+  };
+
+  const declareAutomatic = async (district: string, channel: ChannelName, at: Date): Promise<void> => {
+    const incident = await deps.incidents.declare({
+      district,
+      channels: [channelToProto(channel)],
+      notices: automaticNotices(channel),
+      automatic: true,
+      declaredBy: HEALTH_MONITOR_PRINCIPAL,
+      now: at,
+    });
+    await deps.bus.publish(
+      deps.topics.routing,
+      envelope(
+        { verificationId: incident.incidentId, tenant: "", at },
+        { $case: "incidentDeclared", value: { incident } },
+      ),
+      { key: district },
+    );
+    deps.onIncidentChange?.();
+  };
+
+  const resolveAutomatic = async (district: string, channel: ChannelName, at: Date): Promise<void> => {
+    const open = await deps.incidents.list({ district, now: at });
+    const proto = channelToProto(channel);
+    for (const incident of open.filter((i) => i.automatic && i.channels.includes(proto))) {
+      const resolved = await deps.incidents.resolve(incident.incidentId, HEALTH_MONITOR_PRINCIPAL, at);
+      if (!resolved?.resolvedNow) continue;
+      await deps.bus.publish(
+        deps.topics.routing,
+        envelope(
+          { verificationId: incident.incidentId, tenant: "", at },
+          {
+            $case: "incidentResolved",
+            value: { incidentId: incident.incidentId, resolvedBy: HEALTH_MONITOR_PRINCIPAL },
+          },
+        ),
+        { key: district },
+      );
+    }
+    deps.onIncidentChange?.();
+  };
+
+  let lastSweep = 0;
+  /** Scopes to evaluate: those written since the last pass, and now and then every known one. */
+  const scopesToEvaluate = async (): Promise<string[]> => {
+    const scopes = new Set(deps.health.takeDirtyScopes());
+    const now = deps.clock();
+    if (now - lastSweep >= deps.sweepIntervalMs) {
+      lastSweep = now;
+      // Scopes nobody writes to any more must still age (a state goes unknown on an empty window).
+      try {
+        for (const scope of await deps.health.knownScopes(now)) scopes.add(scope);
+      } catch (err) {
+        logger.warn("could not list health scopes", { error: err });
+      }
+    }
+    return [...scopes];
+  };
+
+  const evaluateNow = async (): Promise<void> => {
+    for (const scope of await scopesToEvaluate()) {
+      try {
+        for (const transition of await deps.health.evaluate(scope, deps.clock())) await announce(transition);
+      } catch (err) {
+        logger.warn("channel health evaluation failed", { scope, error: err });
+      }
+    }
+  };
+
+  return {
+    start() {
+      loop ??= (async () => {
+        while (!stopping.signal.aborted) {
+          await evaluateNow();
+          await sleep(deps.intervalMs, undefined, { signal: stopping.signal }).catch(() => undefined);
+        }
+      })();
+    },
+    async stop() {
+      stopping.abort();
+      await loop;
+    },
+    evaluateNow,
+  };
+}
+
+const CHANNEL_LABEL: Record<ChannelName, string> = { whatsapp: "WhatsApp", sms: "SMS", voice: "Voice call" };
+
+/** In-app banner texts; operators declaring incidents by hand write their own. */
+function automaticNotices(channel: ChannelName): Record<string, string> {
+  const label = CHANNEL_LABEL[channel];
+  return {
+    en: `${label} delivery is disrupted in your area. Your code may arrive by another channel.`,
+    id: `Pengiriman ${label} sedang terganggu di wilayah Anda. Kode Anda mungkin dikirim lewat saluran lain.`,
+  };
+}

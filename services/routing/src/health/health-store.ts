@@ -1,0 +1,268 @@
+/**
+ * Channel health kept in the store (see store-scripts/health.ts): receipts and dispatches are
+ * recorded by whichever replica handles them; every replica reads the same figures, cached for
+ * a moment, and the same states. Nothing here decides anything: window sums and state
+ * transitions are the pure functions of core/health-*.ts.
+ */
+import { CHANNELS } from "../../../shared/src/policy/types";
+import type { Store } from "../../../shared/src/store/port";
+import {
+  nextHealthState,
+  type HealthThresholds,
+  type SeriesState,
+  UNKNOWN_STATE,
+} from "../core/health-state";
+import {
+  BUCKET_FIELDS_COUNT,
+  type BucketCounts,
+  incrementsOf,
+  slotsOf,
+  windowFigures,
+} from "../core/health-window";
+import { routeHealthKey } from "../core/routes";
+import type { ChannelName, HealthFigures, HealthSample, HealthStateName, HealthView } from "../core/types";
+import {
+  readHealthIndex,
+  readHealthScope,
+  recordHealth,
+  type SeriesIncrement,
+  touchHealthIndex,
+  transitionHealth,
+} from "../store-scripts";
+
+export interface HealthSettings extends HealthThresholds {
+  /** How long a replica reuses a scope it read. */
+  cacheMs: number;
+}
+
+export interface HealthObservation {
+  at: number;
+  district: string;
+  operator: string;
+  channel: ChannelName;
+  route: string;
+  sample: HealthSample;
+}
+
+export interface HealthTransition {
+  scope: string;
+  figures: HealthFigures;
+  previous: HealthStateName;
+  next: SeriesState;
+}
+
+export interface HealthRepository {
+  record(observations: readonly HealthObservation[]): Promise<void>;
+  /** What a routing decision needs for a district and an operator (cached). */
+  view(district: string, operator: string, now: number): Promise<HealthView>;
+  /** Every series of a district: its channels, then its routes (fresh when `fresh`). */
+  districtFigures(district: string, now: number, fresh?: boolean): Promise<HealthFigures[]>;
+  /** Districts with health written within the scope's lifetime. */
+  districts(now: number): Promise<string[]>;
+  /** Scopes written since the last call. */
+  takeDirtyScopes(): string[];
+  /** Every scope written within its lifetime (districts and operators). */
+  knownScopes(now: number): Promise<string[]>;
+  /** Moves the scope's series to the state their figures call for; returns the changes this call made. */
+  evaluate(scope: string, now: number): Promise<HealthTransition[]>;
+}
+
+export const districtScope = (district: string): string => `d:${encodeURIComponent(district).slice(0, 96)}`;
+export const operatorScope = (operator: string): string => `o:${encodeURIComponent(operator).slice(0, 96)}`;
+
+const INDEX_TOUCH_EVERY_MS = 5_000;
+
+interface SeriesData {
+  channel: ChannelName;
+  route: string;
+  buckets: BucketCounts[];
+  state: SeriesState;
+  /** The stored state field, "" when absent: transitions compare against it. */
+  stateRaw: string;
+}
+
+export function createHealthRepository(store: Store, settings: HealthSettings): HealthRepository {
+  const scopeTtlMs = Math.max(settings.windowMs * 4, 10 * 60_000);
+  const cache = new Map<string, { readAt: number; series: Map<string, SeriesData> }>();
+  const indexTouched = new Map<string, number>();
+  const dirty = new Set<string>();
+
+  const readScope = async (scope: string, now: number, fresh = false): Promise<Map<string, SeriesData>> => {
+    const cached = cache.get(scope);
+    if (!fresh && cached && now - cached.readAt < settings.cacheMs) return cached.series;
+    const series = parseScope(await store.run(readHealthScope, scope));
+    cache.set(scope, { readAt: now, series });
+    return series;
+  };
+
+  const figuresOf = (data: SeriesData, scope: string, now: number): HealthFigures => {
+    const window = windowFigures(data.buckets, now, settings);
+    const place = scopePlace(scope);
+    return {
+      channel: data.channel,
+      route: data.route,
+      district: place.district,
+      operator: place.operator,
+      deliveryRate: window.deliveryRate,
+      conversionRate: window.conversionRate,
+      p50Ms: window.p50Ms,
+      p95Ms: window.p95Ms,
+      sampleSize: window.sampleSize,
+      state: data.state.state,
+    };
+  };
+
+  const touchIndex = async (scope: string, at: number): Promise<void> => {
+    if (at - (indexTouched.get(scope) ?? -Infinity) < INDEX_TOUCH_EVERY_MS) return;
+    indexTouched.set(scope, at);
+    await store.run(touchHealthIndex, { scope, atMs: at });
+  };
+
+  return {
+    async record(observations) {
+      const byScope = new Map<string, { at: number; increments: SeriesIncrement[] }>();
+      const add = (scope: string, at: number, series: string, sample: HealthSample) => {
+        const entry = byScope.get(scope) ?? { at, increments: [] };
+        const [sent, delivered, failed, verified, histogramIndex] = incrementsOf(sample);
+        entry.increments.push({ series, sent, delivered, failed, verified, histogramIndex });
+        entry.at = Math.max(entry.at, at);
+        byScope.set(scope, entry);
+      };
+      for (const o of observations) {
+        add(districtScope(o.district), o.at, o.channel, o.sample);
+        if (o.route) add(districtScope(o.district), o.at, routeHealthKey(o.channel, o.route), o.sample);
+        if (o.channel === "sms" && o.operator && o.route) {
+          add(operatorScope(o.operator), o.at, routeHealthKey(o.channel, o.route), o.sample);
+        }
+      }
+      await Promise.all(
+        [...byScope].map(async ([scope, { at, increments }]) => {
+          await store.run(recordHealth, {
+            scope,
+            atMs: Math.max(0, Math.floor(at)),
+            bucketMs: settings.bucketMs,
+            slots: slotsOf(settings),
+            ttlMs: scopeTtlMs,
+            increments,
+          });
+          dirty.add(scope);
+          await touchIndex(scope, at);
+        }),
+      );
+    },
+
+    async view(district, operator, now) {
+      const view: HealthView = { channels: {}, routes: {} };
+      const scope = districtScope(district);
+      for (const data of (await readScope(scope, now)).values()) {
+        const figures = figuresOf(data, scope, now);
+        if (data.route === "") view.channels[data.channel] = figures;
+        else if (data.channel !== "sms") view.routes[routeHealthKey(data.channel, data.route)] = figures;
+      }
+      if (operator) {
+        const opScope = operatorScope(operator);
+        for (const data of (await readScope(opScope, now)).values()) {
+          view.routes[routeHealthKey(data.channel, data.route)] = figuresOf(data, opScope, now);
+        }
+      }
+      return view;
+    },
+
+    async districtFigures(district, now, fresh = false) {
+      const scope = districtScope(district);
+      const all = [...(await readScope(scope, now, fresh)).values()].map((d) => figuresOf(d, scope, now));
+      const order = (f: HealthFigures) => CHANNELS.indexOf(f.channel) + (f.route === "" ? 0 : 10);
+      return all.sort((a, b) => order(a) - order(b) || a.route.localeCompare(b.route));
+    },
+
+    async districts(now) {
+      const scopes = await store.run(readHealthIndex, { nowMs: now, maxAgeMs: scopeTtlMs });
+      return scopes
+        .filter((s) => s.startsWith("d:"))
+        .map((s) => scopePlace(s).district)
+        .sort();
+    },
+
+    knownScopes: (now) => store.run(readHealthIndex, { nowMs: now, maxAgeMs: scopeTtlMs }),
+
+    takeDirtyScopes() {
+      const scopes = [...dirty];
+      dirty.clear();
+      return scopes;
+    },
+
+    async evaluate(scope, now) {
+      const series = await readScope(scope, now, true);
+      const transitions: HealthTransition[] = [];
+      for (const [name, data] of series) {
+        const window = windowFigures(data.buckets, now, settings);
+        const next = nextHealthState(data.state, window, data.channel, settings, now);
+        if (next.state === data.state.state && next.since === data.state.since) continue;
+        const won = await store.run(transitionHealth, {
+          scope,
+          series: name,
+          expected: data.stateRaw,
+          next: `${next.state},${next.since}`,
+          ttlMs: scopeTtlMs,
+        });
+        if (!won) continue;
+        const previous = data.state.state;
+        series.set(name, { ...data, state: next, stateRaw: `${next.state},${next.since}` });
+        transitions.push({ scope, previous, next, figures: figuresOf({ ...data, state: next }, scope, now) });
+      }
+      return transitions;
+    },
+  };
+}
+
+export function scopePlace(scope: string): { district: string; operator: string } {
+  const name = decodeURIComponent(scope.slice(2));
+  return scope.startsWith("o:") ? { district: "", operator: name } : { district: name, operator: "" };
+}
+
+/** Turns a scope hash's fields into its series: buckets and state. */
+function parseScope(fields: Record<string, string>): Map<string, SeriesData> {
+  const series = new Map<string, SeriesData>();
+  const entry = (name: string): SeriesData | undefined => {
+    const existing = series.get(name);
+    if (existing) return existing;
+    const [channel, route = ""] = name.split("/", 2) as [string, string?];
+    if (!(CHANNELS as readonly string[]).includes(channel)) return undefined;
+    const created: SeriesData = {
+      channel: channel as ChannelName,
+      route,
+      buckets: [],
+      state: UNKNOWN_STATE,
+      stateRaw: "",
+    };
+    series.set(name, created);
+    return created;
+  };
+  for (const [field, value] of Object.entries(fields)) {
+    const [kind, name = ""] = field.split("|");
+    if (kind === "b") {
+      const counts = value.split(",").map(Number);
+      if (counts.length !== BUCKET_FIELDS_COUNT) continue;
+      entry(name)?.buckets.push({
+        epoch: counts[0]!,
+        sent: counts[1]!,
+        delivered: counts[2]!,
+        failed: counts[3]!,
+        verified: counts[4]!,
+        histogram: counts.slice(5),
+      });
+    } else if (kind === "s") {
+      const data = entry(name);
+      const [state = "unknown", since = "0"] = value.split(",");
+      if (data && isStateName(state)) {
+        data.state = { state, since: Number(since) };
+        data.stateRaw = value;
+      }
+    }
+  }
+  return series;
+}
+
+function isStateName(value: string): value is HealthStateName {
+  return value === "healthy" || value === "degraded" || value === "down" || value === "unknown";
+}

@@ -1,0 +1,40 @@
+/**
+ * Routing service: `npx tsx services/routing/src/main.ts`. Configuration: see README.md.
+ * On Kafka + Redis (KAFKA_BROKERS, REDIS_URL) replicas share timers and health; without them it
+ * runs on the in-process bus and store.
+ */
+import { platformFromEnv } from "../../shared/src/runtime/platform";
+import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
+import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
+import { routingConfigFromEnv } from "./config";
+import { loadRoutesTable } from "./routes-config";
+import { createRoutingService } from "./routing-service";
+
+runMain(async () => {
+  const cfg = routingConfigFromEnv();
+  const platform = await platformFromEnv({ service: "routing" });
+  const { server } = grpcServerFromEnv(process.env, platform.logger);
+  const routing = createRoutingService({
+    bus: platform.bus,
+    store: platform.store,
+    clock: platform.now,
+    policies: platform.policies,
+    routes: cfg.routesFile ? loadRoutesTable(cfg.routesFile) : undefined,
+    logger: platform.logger,
+    topics: platform.topics,
+    groupId: cfg.groupId,
+    settings: cfg.settings,
+  });
+  routing.register(server);
+  const service = {
+    async start() {
+      await routing.start();
+      await server.start();
+    },
+    async stop() {
+      await server.shutdown(5_000);
+      await routing.stop();
+    },
+  };
+  await runUntilSignalled(service, () => platform.close(), platform.logger);
+});
