@@ -6,6 +6,7 @@ import os from "node:os";
 import { startKafka } from "../harness/kafka";
 import { startRedis } from "../harness/redis";
 import { benchLifecycle } from "./lifecycle.bench";
+import { benchRouting } from "./routing.bench";
 import { formatSmppBench, runSmppBench, type SmppBenchResult } from "./smpp.bench";
 import type { LatencySummary } from "./load";
 
@@ -40,7 +41,13 @@ async function main(): Promise<void> {
       process.env.REDIS_URL = redis.url;
     }
     const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+    if (!json) console.log(`machine: ${machine}`);
     const results: Record<string, Record<string, LatencySummary>> = {};
+    results.routing = await benchRouting(
+      quick
+        ? { verifications: 100, ratePerSec: 50, print: !json }
+        : { verifications: 400, ratePerSec: 100, print: !json },
+    );
     const smpp: SmppBenchResult[] = await runSmppBench();
     results.lifecycle = await benchLifecycle(
       quick
@@ -50,7 +57,6 @@ async function main(): Promise<void> {
     if (json) {
       process.stdout.write(JSON.stringify({ machine, results, smpp }, null, 2) + "\n");
     } else {
-      console.log(`machine: ${machine}`);
       console.log(
         table("Issuance and verification (real gRPC + Kafka + Redis, one process)", results.lifecycle),
       );
