@@ -1,9 +1,11 @@
 /** The issuance service assembled on a platform (Kafka + Redis, or the embedded adapters). */
-import { IssuanceServiceService } from "../../../proto/gen/otp/v1/issuance";
+import { IssuanceServiceService, type StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
 import type { Subscription } from "../../shared/src/bus/port";
 import type { GrpcServer } from "../../shared/src/grpc/server";
 import { createVerificationProjection } from "../../shared/src/projection/projection";
 import type { Platform } from "../../shared/src/runtime/platform";
+import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
+import { meterGuardBlocks, meterHandlers, meterStarts } from "../../shared/src/telemetry/request-metrics";
 import { createAbuseGuards } from "./abuse-guards";
 import { createAdmission } from "./admission";
 import { issuanceHandlers } from "./grpc-handlers";
@@ -16,6 +18,8 @@ export interface IssuanceAppOptions {
   /** How long a finished verification stays readable. */
   retentionMs: number;
   incidentActive?: (district: string) => Promise<boolean>;
+  /** Prometheus metrics of the process (none: nothing recorded). */
+  metrics?: OtpMetrics;
 }
 
 export interface IssuanceApp {
@@ -37,21 +41,38 @@ export function createIssuanceApp(p: Platform, options: IssuanceAppOptions): Iss
     projection,
     secrets: p.secrets,
     policies: p.policies,
-    guards: createAbuseGuards({
-      store: p.store,
-      now: p.now,
-      logger: p.logger.child({ component: "abuse-guards" }),
-    }),
+    guards: meterGuardBlocks(
+      createAbuseGuards({
+        store: p.store,
+        now: p.now,
+        logger: p.logger.child({ component: "abuse-guards" }),
+      }),
+      options.metrics,
+    ),
     admission: createAdmission({ maxInFlight: options.maxInFlight }),
     topics: p.topics,
     now: p.now,
     incidentActive: options.incidentActive,
   });
+  const knownPurpose = (tenant: string, purpose: string) =>
+    p.policies.policyFor(tenant).purposes[purpose] !== undefined;
+  const metered = {
+    ...issuance,
+    start: meterStarts(
+      (tenant: string, request: StartVerificationRequest) => issuance.start(tenant, request),
+      options.metrics,
+      knownPurpose,
+    ),
+  };
   const hub = createWatchHub({ bus: p.bus, topics: p.topics, projection });
   let watching: Subscription | undefined;
   return {
     issuance,
-    register: (server) => server.addService(IssuanceServiceService, issuanceHandlers(issuance, hub, p.now)),
+    register: (server) =>
+      server.addService(
+        IssuanceServiceService,
+        meterHandlers("IssuanceService", issuanceHandlers(metered, hub, p.now), options.metrics),
+      ),
     async start() {
       watching = await hub.start();
       await watching.ready;

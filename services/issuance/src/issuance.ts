@@ -210,8 +210,7 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
       clientIp: input.clientIp,
       deviceId: input.deviceId,
     };
-    await guards.admitStart(subject);
-    await guards.admitSend(subject);
+    await Promise.all([guards.admitStart(subject), guards.admitSend(subject)]);
 
     const at = now();
     const expiresAt = at + ttlMs;
@@ -252,7 +251,7 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
       await store.del(store.key(onceKey(activeKey))).catch(() => 0);
       throw err;
     }
-    return { state: await projection.apply(verificationId, tenant, [env]), reused: false };
+    return { state: await projection.applyFresh(verificationId, tenant, [env]), reused: false };
   };
 
   const idemName = (tenant: string, key: string): string =>

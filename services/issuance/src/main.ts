@@ -1,10 +1,14 @@
 /**
- * Issuance service: `npx tsx services/issuance/src/main.ts`. Configuration: see README.md.
+ * Issuance service: `npx tsx services/issuance/src/main.ts`. Configuration: see README.md;
+ * metrics and traces: services/shared/src/telemetry/README.md.
  */
+// First: tracing patches grpc-js, http and ioredis before anything loads them.
+import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { int, readConfig } from "../../shared/src/config";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
+import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { createIssuanceApp } from "./app";
 
 runMain(async () => {
@@ -14,9 +18,15 @@ runMain(async () => {
   });
   const platform = await platformFromEnv({ service: "issuance" });
   const { server } = grpcServerFromEnv(process.env, platform.logger);
+  const observed = await startServiceMetrics({
+    service: "issuance",
+    env: process.env,
+    logger: platform.logger,
+  });
   const app = createIssuanceApp(platform, {
     maxInFlight: cfg.ISSUANCE_MAX_IN_FLIGHT,
     retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
+    metrics: observed.metrics,
   });
   app.register(server);
   const service = {
@@ -29,5 +39,10 @@ runMain(async () => {
       await app.stop();
     },
   };
-  await runUntilSignalled(service, () => platform.close(), platform.logger);
+  const cleanup = async () => {
+    await platform.close();
+    await observed.close();
+    await telemetry.shutdown();
+  };
+  await runUntilSignalled(service, cleanup, platform.logger);
 });

@@ -27,6 +27,8 @@ export interface VerificationProjection {
   read(verificationId: string): Promise<VerificationState | undefined>;
   /** Folds events (of one verification, in order) into the stored state and writes it. */
   apply(verificationId: string, tenant: string, events: EventEnvelope[]): Promise<VerificationState>;
+  /** Like apply, for a verification this caller just created: skips reading what is not there. */
+  applyFresh(verificationId: string, tenant: string, events: EventEnvelope[]): Promise<VerificationState>;
   check(input: CheckCodeInput): Promise<CheckCodeResult>;
   /** The binding digest of a state's transaction ("" when there is none). */
   bindingOf(state: VerificationState): string;
@@ -91,6 +93,8 @@ export function createVerificationProjection({
       if (next === current) return current;
       return write(next);
     },
+    applyFresh: (verificationId, tenant, events) =>
+      write(events.reduce(evolve, initialState(verificationId, tenant))),
     check: (input) => store.run(checkCode, input),
   };
 }
