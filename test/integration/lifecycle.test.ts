@@ -356,6 +356,35 @@ describe("OTP lifecycle over gRPC, Kafka and Redis", () => {
     });
   });
 
+  it("streams a verification's changes to a watcher until it ends", async () => {
+    const id = (await start(TOKENS.acme)).verification!.verificationId;
+    await codeOf(id);
+    const stream = h.issuance(TOKENS.acme).watchVerification({ verificationId: id });
+    const updates: { event: string; status: VerificationStatus }[] = [];
+    const ended = new Promise<void>((resolve, reject) => {
+      stream.on("data", (u: { event: string; verification?: { status: VerificationStatus } }) => {
+        updates.push({ event: u.event, status: u.verification!.status });
+        if (updates.length === 1) {
+          void callUnary(h.issuance(TOKENS.acme), "cancelVerification", {
+            verificationId: id,
+            reason: "user left",
+          });
+        }
+      });
+      stream.on("end", resolve);
+      stream.on("error", reject);
+    });
+    await ended;
+    assert.deepEqual(updates, [
+      { event: "current status", status: VerificationStatus.VERIFICATION_STATUS_PENDING },
+      { event: "cancelled", status: VerificationStatus.VERIFICATION_STATUS_CANCELLED },
+    ]);
+    const again = await rejects(
+      callUnary(h.issuance(TOKENS.acme), "cancelVerification", { verificationId: id, reason: "x" }),
+    );
+    assert.equal(again.code, GrpcStatus.FAILED_PRECONDITION);
+  });
+
   it("never puts a code in a log line, an event payload or an error", async () => {
     assert.ok(issued.size >= 10, `codes issued: ${issued.size}`);
     await eventually(() => h.rawPayloads.length > 0);

@@ -27,7 +27,7 @@ export async function ensureKafkaTopics(
     const replicationFactor =
       defaults.replicationFactor ?? Math.min(3, (await admin.describeCluster()).brokers.length);
     // With three replicas, a write acknowledged by "all" must be on at least two of them.
-    const configEntries = replicationFactor >= 3 ? [{ name: "min.insync.replicas", value: "2" }] : [];
+    const durability = replicationFactor >= 3 ? [{ name: "min.insync.replicas", value: "2" }] : [];
     // Resolves false when another process created them first: fine.
     await admin.createTopics({
       // kafkajs's own wait gives up on UNKNOWN_TOPIC_OR_PARTITION while metadata propagates.
@@ -36,7 +36,10 @@ export async function ensureKafkaTopics(
         topic: t.name,
         numPartitions: t.partitions ?? defaults.defaultPartitions,
         replicationFactor,
-        configEntries,
+        configEntries:
+          t.retentionMs === undefined
+            ? durability
+            : [...durability, { name: "retention.ms", value: String(t.retentionMs) }],
       })),
     });
   }

@@ -87,6 +87,8 @@ export interface Subscription {
 export interface TopicSpec {
   name: string;
   partitions?: number;
+  /** How long the log keeps messages (Kafka retention.ms); the broker's default when absent. */
+  retentionMs?: number;
 }
 
 export interface EventBus {

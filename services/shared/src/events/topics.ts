@@ -21,9 +21,10 @@ export function topicNames(prefix = ""): TopicNames {
   return { verifications: prefix + TOPICS.verifications, routing: prefix + TOPICS.routing };
 }
 
-export function topicSpecs(names: TopicNames, partitions = 12): TopicSpec[] {
+/** Topics with their partitions and, when given, how long their events are kept. */
+export function topicSpecs(names: TopicNames, partitions = 12, retentionMs?: number): TopicSpec[] {
   return [
-    { name: names.verifications, partitions },
-    { name: names.routing, partitions: Math.max(1, Math.floor(partitions / 4)) },
+    { name: names.verifications, partitions, retentionMs },
+    { name: names.routing, partitions: Math.max(1, Math.floor(partitions / 4)), retentionMs },
   ];
 }

@@ -6,7 +6,7 @@
 import type { EventBus } from "../bus/port";
 import { createKafkaBus } from "../bus/kafka";
 import { createMemoryBus } from "../bus/memory";
-import { list, oneOf, optionalStr, readConfig, str, type Env } from "../config";
+import { int, list, oneOf, optionalStr, readConfig, str, type Env } from "../config";
 import { secretsFromEnv, type SecretMaterial } from "../crypto/keys";
 import { topicNames, topicSpecs, type TopicNames } from "../events/topics";
 import { createLogger, type Logger } from "../log";
@@ -35,6 +35,8 @@ const PLATFORM_SPEC = {
   OTP_TOPIC_PREFIX: str(""),
   OTP_STORE_PREFIX: str("otp:"),
   OTP_POLICY_FILE: optionalStr(),
+  /** How long Kafka keeps lifecycle events (applies to topics it creates); 0 = the broker's default. */
+  OTP_EVENT_RETENTION_HOURS: int(0, { min: 0, max: 24 * 365 }),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),
 };
 
@@ -79,7 +81,9 @@ export async function platformFromEnv({
       });
   if (embeddedBus) logger.info("KAFKA_BROKERS not set: in-process event bus");
   if (embeddedStore) logger.info("REDIS_URL not set: in-process store");
-  await bus.ensureTopics(topicSpecs(topics));
+  const retentionMs =
+    cfg.OTP_EVENT_RETENTION_HOURS > 0 ? cfg.OTP_EVENT_RETENTION_HOURS * 3_600_000 : undefined;
+  await bus.ensureTopics(topicSpecs(topics, 12, retentionMs));
 
   return {
     bus,
