@@ -7,7 +7,7 @@
 import { createSmsGateway, type SmsGateway } from "../../../gateway-smpp/src/gateway";
 import { loadGatewayConfig } from "../../../gateway-smpp/src/config/load-config";
 import { createIssuanceApp } from "../../issuance/src/app";
-import { createRoutingService } from "../../routing/src/routing-service";
+import { createRoutingService, type RoutingServiceSettingsInput } from "../../routing/src/routing-service";
 import { activeIncidents } from "../../shared/src/incidents";
 import type { GrpcServer } from "../../shared/src/grpc/server";
 import type { TokenGrant } from "../../shared/src/grpc/identity";
@@ -34,6 +34,8 @@ export interface AllInOneOptions {
   };
   maxInFlight: number;
   retentionMs: number;
+  /** Routing settings (health windows, dwell): the scenario runner compresses time with them. */
+  routing?: RoutingServiceSettingsInput;
 }
 
 /** Development tokens when none are configured: printed at start. */
@@ -78,6 +80,7 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
     policies: p.policies,
     logger: p.logger,
     topics: p.topics,
+    ...(o.routing === undefined ? {} : { settings: o.routing }),
   });
   const gateway = createSmsGateway({
     ...p,

@@ -1,0 +1,113 @@
+/**
+ * One strategy's platform: a whole all-in-one process's services (in this process) with its own
+ * simulators, policy, topics and key prefix, so strategies never share health windows. On the
+ * embedded bus and store, or on Kafka / Redis when KAFKA_BROKERS / REDIS_URL are set.
+ */
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../all-in-one/src/all-in-one";
+import { createGrpcServer, type GrpcServer } from "../../shared/src/grpc/server";
+import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
+import type { ScenarioFile, Strategy } from "./scenario-file";
+import { tenantPolicy } from "./scaled-policy";
+
+export interface StrategyInstance {
+  strategy: Strategy;
+  app: AllInOne;
+  platform: Platform;
+  address: string;
+  /** The tenant token of the all-in-one development tenant, whose policy the run set. */
+  token: string;
+  stop(): Promise<void>;
+}
+
+/** Throwaway keys for Kafka / Redis runs that did not bring their own: the data is synthetic. */
+function runSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.OTP_ENCRYPTION_KEYS !== undefined) return {};
+  return {
+    OTP_ENCRYPTION_KEYS: `scenario:${randomBytes(32).toString("base64")}`,
+    OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
+  };
+}
+
+export async function startStrategyInstance(
+  s: ScenarioFile,
+  strategy: Strategy,
+  scale: number,
+  runId: string,
+  logWrite: (line: string) => void,
+): Promise<StrategyInstance> {
+  const dir = mkdtempSync(join(tmpdir(), "otp-scenario-"));
+  const policyFile = join(dir, "policy.json");
+  const tenant = DEV_TOKENS[0]!.tenant ?? "demo-bank";
+  writeFileSync(policyFile, JSON.stringify({ tenants: { [tenant]: tenantPolicy(s, strategy, scale) } }));
+  const env = {
+    ...process.env,
+    ...runSecrets(process.env),
+    OTP_POLICY_FILE: policyFile,
+    OTP_TOPIC_PREFIX: `scenario.${runId}.${strategy.id}.`,
+    OTP_STORE_PREFIX: `scenario:${runId}:${strategy.id}:`,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "error",
+  };
+  const platform = await platformFromEnv({ service: `scenario-${strategy.id}`, env, logWrite });
+  const server: GrpcServer = createGrpcServer({
+    address: "127.0.0.1:0",
+    insecure: true,
+    tokens: DEV_TOKENS,
+    logger: platform.logger,
+  });
+  const ms = (seconds: number): number => Math.round(seconds * 1000 * scale);
+  const app = await createAllInOne(platform, server, {
+    host: "127.0.0.1",
+    ports: {
+      inbox: 0,
+      smpp: 0,
+      smscControl: 0,
+      whatsapp: 0,
+      voice: 0,
+      whatsappWebhook: await freePort(),
+      // The voice provider calls back on a URL built from this port: it must be known up front.
+      voiceWebhook: await freePort(),
+    },
+    maxInFlight: s.maxInFlight,
+    retentionMs: 3_600_000,
+    routing: {
+      health: {
+        minSamples: s.health.minSamples,
+        windowMs: ms(s.health.windowSeconds),
+        bucketMs: Math.max(100, ms(s.health.bucketSeconds)),
+        minDwellMs: ms(s.health.minDwellSeconds),
+      },
+    },
+  });
+  await app.start();
+  const { port } = await server.start();
+  return {
+    strategy,
+    app,
+    platform,
+    address: `127.0.0.1:${port}`,
+    token: DEV_TOKENS[0]!.token,
+    async stop() {
+      await server.shutdown(1_000);
+      await app.stop();
+      await platform.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * The report: per strategy and district (and the affected districts together), from what the
+ * virtual users saw and what GetVerification says was sent. Times in scenario seconds.
+ */
+import { Channel, type DeliveryAttempt } from "../../../proto/gen/otp/v1/common";
+import type { ChannelName } from "./scenario-file";
+import type { UserOutcome } from "./virtual-user";
+
+export interface GroupFigures {
+  strategy: string;
+  group: string;
+  users: number;
+  verified: number;
+  within60s: number;
+  within5min: number;
+  successRate60s: number;
+  successRate5min: number;
+  p50Seconds: number | null;
+  p95Seconds: number | null;
+  /** Verifications whose attempts used more than one channel. */
+  verificationsWithFallback: number;
+  verifications: number;
+  sends: number;
+  sendsByChannel: Record<ChannelName, number>;
+  sendsPerSuccess: number | null;
+  cost: number;
+  costPerSuccess: number | null;
+  startCalls: number;
+  reused: number;
+  shed: number;
+  shedWithRetryInfo: number;
+  errors: Record<string, number>;
+}
+
+const CHANNEL_NAMES: Partial<Record<Channel, ChannelName>> = {
+  [Channel.CHANNEL_WHATSAPP]: "whatsapp",
+  [Channel.CHANNEL_SMS]: "sms",
+  [Channel.CHANNEL_VOICE]: "voice",
+};
+
+export function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))] ?? null;
+}
+
+const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** An attempt costs money once the provider accepted it. */
+const charged = (a: DeliveryAttempt): boolean => a.acceptedAt !== undefined || a.deliveredAt !== undefined;
+
+export function figures(
+  strategy: string,
+  group: string,
+  outcomes: UserOutcome[],
+  attemptsOf: (verificationId: string) => DeliveryAttempt[],
+  prices: Record<ChannelName, number>,
+  scale: number,
+): GroupFigures {
+  const times = outcomes
+    .filter((o) => o.verifiedAt !== undefined)
+    .map((o) => ((o.verifiedAt ?? 0) - o.arrivedAt) / 1000 / scale)
+    .sort((a, b) => a - b);
+  const sendsByChannel: Record<ChannelName, number> = { whatsapp: 0, sms: 0, voice: 0 };
+  let cost = 0;
+  let verifications = 0;
+  let withFallback = 0;
+  const errors: Record<string, number> = {};
+  for (const o of outcomes) {
+    for (const [name, n] of Object.entries(o.errors)) errors[name] = (errors[name] ?? 0) + n;
+    for (const id of o.verificationIds) {
+      verifications++;
+      const attempts = attemptsOf(id);
+      if (new Set(attempts.map((a) => a.channel)).size > 1) withFallback++;
+      for (const a of attempts.filter(charged)) {
+        const channel = CHANNEL_NAMES[a.channel];
+        if (channel === undefined) continue;
+        sendsByChannel[channel]++;
+        cost += prices[channel];
+      }
+    }
+  }
+  const sends = sendsByChannel.whatsapp + sendsByChannel.sms + sendsByChannel.voice;
+  const verified = times.length;
+  const within60s = times.filter((t) => t <= 60).length;
+  const within5min = times.filter((t) => t <= 300).length;
+  const sum = (pick: (o: UserOutcome) => number): number => outcomes.reduce((n, o) => n + pick(o), 0);
+  return {
+    strategy,
+    group,
+    users: outcomes.length,
+    verified,
+    within60s,
+    within5min,
+    successRate60s: outcomes.length === 0 ? 0 : round(within60s / outcomes.length, 3),
+    successRate5min: outcomes.length === 0 ? 0 : round(within5min / outcomes.length, 3),
+    p50Seconds: percentile(times, 50) === null ? null : round(percentile(times, 50) ?? 0, 1),
+    p95Seconds: percentile(times, 95) === null ? null : round(percentile(times, 95) ?? 0, 1),
+    verificationsWithFallback: withFallback,
+    verifications,
+    sends,
+    sendsByChannel,
+    sendsPerSuccess: verified === 0 ? null : round(sends / verified),
+    cost: round(cost, 4),
+    costPerSuccess: verified === 0 ? null : round(cost / verified, 4),
+    startCalls: sum((o) => o.startCalls),
+    reused: sum((o) => o.reused),
+    shed: sum((o) => o.shed),
+    shedWithRetryInfo: sum((o) => o.shedWithRetryInfo),
+    errors,
+  };
+}
+
+const pct = (n: number): string => `${(n * 100).toFixed(0)}%`;
+const num = (n: number | null, digits = 1): string => (n === null ? "-" : n.toFixed(digits));
+
+export function formatTable(rows: GroupFigures[], currency: string): string {
+  const header = [
+    "strategy",
+    "district",
+    "users",
+    "ok≤60s",
+    "ok≤5min",
+    "p50 s",
+    "p95 s",
+    "fallback",
+    "sends wa/sms/voice",
+    "sends/ok",
+    `${currency}/ok`,
+  ];
+  const cells = rows.map((r) => [
+    r.strategy,
+    r.group,
+    String(r.users),
+    pct(r.successRate60s),
+    pct(r.successRate5min),
+    num(r.p50Seconds),
+    num(r.p95Seconds),
+    `${r.verificationsWithFallback}/${r.verifications}`,
+    `${r.sendsByChannel.whatsapp}/${r.sendsByChannel.sms}/${r.sendsByChannel.voice}`,
+    num(r.sendsPerSuccess, 2),
+    num(r.costPerSuccess, 4),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? "").length)));
+  const line = (c: string[]): string =>
+    c
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+}

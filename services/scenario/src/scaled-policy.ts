@@ -1,0 +1,64 @@
+/**
+ * The tenant policy a strategy runs under, with time compressed: step timeouts, the code's
+ * lifetime and the resend cooldown are multiplied by the scale, then held within the policy's
+ * validated bounds (a step ≥ 5 s, a code ≥ 30 s, a cooldown ≥ 10 s). Where a bound holds a value
+ * up, that step is longer in scenario time than written; `timeNotes` says so in the report.
+ */
+import { DEFAULT_WORKFLOWS } from "../../shared/src/policy/defaults";
+import { PURPOSE_BOUNDS } from "../../shared/src/policy/read-purposes";
+import { STEP_TIMEOUT } from "../../shared/src/policy/read-workflows";
+import type { WorkflowStep } from "../../shared/src/policy/types";
+import type { ScenarioFile, Strategy } from "./scenario-file";
+
+const SCENARIO_TTL_SECONDS = 300;
+const SCENARIO_COOLDOWN_SECONDS = 30;
+
+export function workflowOf(strategy: Strategy): WorkflowStep[] {
+  if (typeof strategy.workflow !== "string") return strategy.workflow;
+  const named = DEFAULT_WORKFLOWS[strategy.workflow];
+  if (named === undefined) throw new Error(`strategy ${strategy.id}: no workflow "${strategy.workflow}"`);
+  return named;
+}
+
+const scaled = (seconds: number, scale: number, min: number): number =>
+  Math.max(min, Math.ceil(seconds * scale));
+
+export function tenantPolicy(s: ScenarioFile, strategy: Strategy, scale: number): Record<string, unknown> {
+  const steps = workflowOf(strategy).map((step) => ({
+    ...step,
+    timeoutSeconds: scaled(step.timeoutSeconds, scale, STEP_TIMEOUT.min),
+  }));
+  return {
+    ...s.policy,
+    purposes: {
+      [s.purpose]: {
+        workflow: "scenario",
+        ttlSeconds: scaled(SCENARIO_TTL_SECONDS, scale, PURPOSE_BOUNDS.ttlSeconds.min),
+        resendCooldownSeconds: scaled(
+          SCENARIO_COOLDOWN_SECONDS,
+          scale,
+          PURPOSE_BOUNDS.resendCooldownSeconds.min,
+        ),
+      },
+    },
+    workflows: { scenario: steps },
+  };
+}
+
+/** What compression did to each timing, in scenario seconds, for the report. */
+export function timeNotes(s: ScenarioFile, strategy: Strategy, scale: number): string[] {
+  const note = (what: string, seconds: number, min: number): string => {
+    const wall = scaled(seconds, scale, min);
+    const effective = wall / scale;
+    return effective > seconds + 0.5
+      ? `${what} ${seconds} s → ${wall} s wall (bound ${min} s), i.e. ${effective.toFixed(0)} s in scenario time`
+      : `${what} ${seconds} s → ${wall} s wall`;
+  };
+  return [
+    ...workflowOf(strategy).map((step, i) =>
+      note(`step ${i + 1} ${step.channel} timeout`, step.timeoutSeconds, STEP_TIMEOUT.min),
+    ),
+    note("code TTL", SCENARIO_TTL_SECONDS, PURPOSE_BOUNDS.ttlSeconds.min),
+    note("resend cooldown", SCENARIO_COOLDOWN_SECONDS, PURPOSE_BOUNDS.resendCooldownSeconds.min),
+  ];
+}

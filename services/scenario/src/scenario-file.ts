@@ -1,0 +1,132 @@
+/**
+ * A scenario as data (scenarios/<name>.json): districts and their population, how users arrive,
+ * how the networks behave per phase and district, how users behave, which strategies to compare
+ * and what each channel costs. Times are in scenario seconds; the runner compresses them.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { OtpError } from "../../shared/src/errors";
+import type { WorkflowStep } from "../../shared/src/policy/types";
+
+export interface District {
+  name: string;
+  /** Digits without "+", 7 of them: the user's numbers are this prefix + 6 digits. */
+  prefix: string;
+  population: number;
+  /** Reported apart ("affected districts"), e.g. the blacked-out ones. */
+  affected: boolean;
+}
+
+/** How one district's networks behave during a phase. */
+export interface NetworkConditions {
+  /** Share of WhatsApp messages that reach the handset (the rest stay "sent"). Default 1. */
+  whatsappDelivery?: number;
+  /** SMS delay to the handset, median, scenario seconds (default 3). */
+  smsDelaySeconds?: number;
+  /** Share of SMS that never arrive (receipt EXPIRED). Default 0. */
+  smsLoss?: number;
+  /** Share of voice calls not answered. Default 0. */
+  voiceNoAnswer?: number;
+  /** Share of the district's numbers unreachable on every channel (towers dark). Default 0. */
+  darkShare?: number;
+}
+
+export interface Phase {
+  name: string;
+  atSecond: number;
+  /** District name → conditions; "*" applies to districts not named. */
+  network: Record<string, NetworkConditions>;
+}
+
+export interface UserBehaviour {
+  /** Seconds from seeing the code to having typed it: uniform in [min, max]. */
+  typingSeconds: [number, number];
+  /** Press "resend" after this long without a code (0: never). */
+  resendAfterSeconds: number;
+  maxResends: number;
+  /** After this long without being verified, start over from scratch (0: never). */
+  restartAfterSeconds: number;
+  maxRestarts: number;
+  /** Give up entirely after this long. */
+  giveUpAfterSeconds: number;
+}
+
+export interface Strategy {
+  id: string;
+  label: string;
+  /** A named workflow of the default policy ("default") or the steps themselves. */
+  workflow: string | WorkflowStep[];
+  /** How its SMS route behaves on top of the district's conditions (e.g. a multi-hop route). */
+  smsRoute?: { extraDelaySeconds?: number; extraLoss?: number };
+  /** Per-channel prices overriding the scenario's (e.g. the international SMS rate). */
+  prices?: Partial<Record<ChannelName, number>>;
+}
+
+export type ChannelName = "whatsapp" | "sms" | "voice";
+
+export interface ScenarioFile {
+  name: string;
+  description: string;
+  /** Wall seconds per scenario second when --scale is not given. */
+  defaultScale: number;
+  seed: number;
+  purpose: string;
+  locale: string;
+  districts: District[];
+  arrivals: { durationSeconds: number; shape: "uniform" | "ramp"; rampTo?: number };
+  /** How long to keep watching after the last arrival. */
+  observeSeconds: number;
+  phases: Phase[];
+  users: UserBehaviour;
+  strategies: Strategy[];
+  prices: Record<ChannelName, number>;
+  currency: string;
+  /** Issuance's concurrency limit (ISSUANCE_MAX_IN_FLIGHT) for the run. */
+  maxInFlight: number;
+  /** Routing health settings in scenario seconds, scaled like everything else. */
+  health: { minSamples: number; windowSeconds: number; bucketSeconds: number; minDwellSeconds: number };
+  /** Policy sections merged into the tenant's policy as they are (limits...). */
+  policy?: Record<string, unknown>;
+}
+
+const SCENARIO_DIR = resolve(__dirname, "../../../scenarios");
+
+/** A shipped scenario by name (scenarios/<name>.json) or a path to the user's own file. */
+export function loadScenario(nameOrPath: string): ScenarioFile {
+  const shipped = join(SCENARIO_DIR, `${nameOrPath}.json`);
+  const path = existsSync(shipped) ? shipped : resolve(nameOrPath);
+  if (!existsSync(path))
+    throw new OtpError("CONFIG_INVALID", `no scenario "${nameOrPath}" (looked in ${SCENARIO_DIR})`);
+  return checkScenario(JSON.parse(readFileSync(path, "utf8")) as unknown, path);
+}
+
+function need(ok: boolean, where: string, what: string): void {
+  if (!ok) throw new OtpError("CONFIG_INVALID", `scenario ${where}: ${what}`);
+}
+
+const isNum = (v: unknown, min = 0): v is number => typeof v === "number" && Number.isFinite(v) && v >= min;
+
+/** Checks the fields the runner relies on; the rest is typed data. */
+export function checkScenario(raw: unknown, where: string): ScenarioFile {
+  need(typeof raw === "object" && raw !== null, where, "must be an object");
+  const s = raw as ScenarioFile;
+  need(typeof s.name === "string", where, "needs a name");
+  need(isNum(s.defaultScale) && s.defaultScale > 0, where, "defaultScale must be > 0");
+  need(Array.isArray(s.districts) && s.districts.length > 0, where, "needs districts");
+  for (const d of s.districts) {
+    need(/^\d{7}$/.test(d.prefix), `${where} districts.${d.name}`, "prefix must be 7 digits");
+    need(isNum(d.population, 1), `${where} districts.${d.name}`, "population must be ≥ 1");
+  }
+  need(isNum(s.arrivals?.durationSeconds), where, "arrivals.durationSeconds must be ≥ 0");
+  need(Array.isArray(s.phases) && s.phases.length > 0, where, "needs phases");
+  need(Array.isArray(s.strategies) && s.strategies.length > 0, where, "needs strategies");
+  need(
+    Array.isArray(s.users?.typingSeconds) && s.users.typingSeconds.length === 2,
+    where,
+    "users.typingSeconds is [min, max]",
+  );
+  for (const c of ["whatsapp", "sms", "voice"] as const)
+    need(isNum(s.prices?.[c]), where, `prices.${c} missing`);
+  need(isNum(s.maxInFlight, 1), where, "maxInFlight must be ≥ 1");
+  return s;
+}
