@@ -11,19 +11,34 @@
  */
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
+import { Channel, DeliveryStatus } from "../../proto/gen/otp/v1/common";
 import type { EventBus, Subscription } from "../../services/shared/src/bus/port";
 import type { Sealer } from "../../services/shared/src/crypto/sealer";
 import type { TopicNames } from "../../services/shared/src/events/topics";
 import type { Logger } from "../../services/shared/src/log";
 import type { PolicyBook } from "../../services/shared/src/policy/policy-book";
 import type { Store } from "../../services/shared/src/store/port";
+import { meterDeliveries } from "../../services/shared/src/telemetry/delivery-metrics";
+import {
+  createDispatchTraces,
+  type DispatchTraces,
+} from "../../services/shared/src/telemetry/dispatch-traces";
+import { deliveryStatusLabel } from "../../services/shared/src/telemetry/labels";
+import type { OtpMetrics } from "../../services/shared/src/telemetry/metrics";
+import { exportSmppRecorder } from "../../services/shared/src/telemetry/smpp-metrics";
+import {
+  smsAttemptAttributes,
+  traceReceipt,
+  traceSubmits,
+} from "../../services/shared/src/telemetry/smpp-tracing";
+import { markFailed } from "../../services/shared/src/telemetry/spans";
 import { describeConfig, type AccountConfig, type GatewayConfig } from "./config/gateway-config";
 import { createAcceptedGate } from "./dispatch/accepted-gate";
 import { createAttemptLedger } from "./dispatch/attempt-ledger";
 import { createDispatcher } from "./dispatch/dispatcher";
 import { createMessageMap } from "./dispatch/message-map";
 import { createReceiptReporter, type ReceiptReporter } from "./dispatch/receipt-reporter";
-import { createReportPublisher } from "./dispatch/report-publisher";
+import { createReportPublisher, type ReportPublisher } from "./dispatch/report-publisher";
 import { createRouteTable } from "./dispatch/route-table";
 import type { SubmitContext } from "./dispatch/sms-submitter";
 import {
@@ -32,6 +47,7 @@ import {
   type GatewayMetrics,
   type MetricsSnapshot,
 } from "./metrics/gateway-metrics";
+import { STAT_BY_STATUS } from "./delivery-receipt";
 import { createSmscPool, type SmscPool, type SmscPoolOptions } from "./smsc-pool";
 
 export interface SmsGatewayDeps {
@@ -47,6 +63,8 @@ export interface SmsGatewayDeps {
   clock?: () => number;
   /** Names this instance in the attempt ledger; defaults to host, pid and a random suffix. */
   instanceId?: string;
+  /** Prometheus metrics of the process: sends, deliveries, binds (none: not exported). */
+  metrics?: OtpMetrics;
 }
 
 export interface SmsGateway {
@@ -67,11 +85,20 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
   const instanceId = deps.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const log = logger.child({ component: "gateway-smpp", instance: instanceId });
   const pools = new Map<string, SmscPool<SubmitContext>>();
-  const metrics = createGatewayMetrics({ now, binds: () => bindStates(config, pools) });
+  const binds = () => bindStates(config, pools);
+  const accountOfBind = new Map<string, string>();
+  const metrics = exportSmppRecorder(
+    createGatewayMetrics({ now, binds }),
+    deps.metrics,
+    (bind) => accountOfBind.get(bind) ?? "unknown",
+  );
+  deps.metrics?.readBindsFrom(binds);
+  const bus = meterDeliveries(deps.bus, deps.metrics, Channel.CHANNEL_SMS);
+  const traces = createDispatchTraces({ store: deps.store, now });
   const ledger = createAttemptLedger(deps.store, instanceId, now);
   const messageMap = createMessageMap(deps.store);
   const gate = createAcceptedGate();
-  const publish = createReportPublisher(deps.bus, deps.topics.verifications, now);
+  const publish = tracedReports(createReportPublisher(bus, deps.topics.verifications, now), traces);
   const settings = config.dispatch;
   const reporter = createReceiptReporter({
     store: deps.store,
@@ -90,10 +117,9 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
 
   const openPools = (): void => {
     for (const account of Object.values(config.accounts)) {
-      pools.set(
-        account.name,
-        createSmscPool(poolOptions(account, settings.localReceiptHoldMs, reporter, metrics, log)),
-      );
+      const options = poolOptions(account, settings.localReceiptHoldMs, reporter, metrics, log, traces);
+      for (const bind of options.binds) accountOfBind.set(bind.name, account.name);
+      pools.set(account.name, traceSubmits(createSmscPool(options), account.name, traces));
     }
   };
 
@@ -122,7 +148,7 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
       if (subscription !== undefined || closing !== undefined) throw new Error("gateway already started");
       log.info("sms gateway starting", describeConfig(config));
       openPools();
-      subscription = await deps.bus.subscribe({
+      subscription = await bus.subscribe({
         groupId: settings.consumerGroup,
         topics: [deps.topics.verifications],
         handler: (message) => dispatcher.handle(message),
@@ -155,6 +181,7 @@ function poolOptions(
   reporter: ReceiptReporter,
   metrics: GatewayMetrics,
   logger: Logger,
+  traces: DispatchTraces,
 ): SmscPoolOptions<SubmitContext> {
   const modes =
     account.bindMode === "transceiver"
@@ -182,7 +209,19 @@ function poolOptions(
       logger,
       onSubmitResponse: (status, latencyMs) => metrics.submitResponse(name, status, latencyMs),
     })),
-    onReceipt: (part, receipt) => reporter.matched(part, receipt),
+    onReceipt: (part, receipt) =>
+      traceReceipt(
+        traces,
+        part.context.ref,
+        {
+          stat: STAT_BY_STATUS[receipt.status],
+          messageId: part.messageId,
+          bind: part.bind,
+          part: part.partIndex + 1,
+          parts: part.partCount,
+        },
+        () => reporter.matched(part, receipt),
+      ),
     onUnmatchedReceipt: (receipt) => reporter.unmatched(account.name, receipt),
     holdReceiptMs,
   };
@@ -202,4 +241,21 @@ function bindStates(config: GatewayConfig, pools: ReadonlyMap<string, SmscPool<S
       currentTps: session.currentRate,
     }));
   });
+}
+
+/** Each DeliveryReported in a span of its attempt's trace (receipts matched via the store too). */
+function tracedReports(publish: ReportPublisher, traces: DispatchTraces): ReportPublisher {
+  return (ref, outcome) =>
+    traces.continueAttempt(
+      ref,
+      "sms report",
+      { ...smsAttemptAttributes(ref), "otp.delivery.status": deliveryStatusLabel(outcome.status) },
+      (span) => {
+        const failed =
+          outcome.status === DeliveryStatus.DELIVERY_STATUS_FAILED ||
+          outcome.status === DeliveryStatus.DELIVERY_STATUS_EXPIRED;
+        if (failed) markFailed(span, outcome.reason, `sms ${deliveryStatusLabel(outcome.status)}`);
+        return publish(ref, outcome);
+      },
+    );
 }

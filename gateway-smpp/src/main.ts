@@ -8,19 +8,34 @@
  *   and the platform settings (KAFKA_BROKERS, REDIS_URL, keys, policies, logs): see
  *   services/shared/src/runtime/platform.ts
  * SIGTERM / SIGINT drain: stop consuming, finish in-flight submits and reports, unbind, exit.
+ * Metrics and traces: services/shared/src/telemetry/README.md.
  */
+// First: tracing patches grpc-js, http and ioredis before anything loads them.
+import { telemetry } from "../../services/shared/src/telemetry/instrumentation";
 import { platformFromEnv } from "../../services/shared/src/runtime/platform";
 import { runMain, runUntilSignalled } from "../../services/shared/src/runtime/run-main";
+import { startServiceMetrics } from "../../services/shared/src/telemetry/service-metrics";
 import { loadGatewayConfig } from "./config/load-config";
 import { createSmsGateway } from "./gateway";
 
 runMain(async () => {
   const config = loadGatewayConfig(process.env);
   const platform = await platformFromEnv({ service: "gateway-smpp" });
-  const gateway = createSmsGateway({ ...platform, clock: platform.now, config });
+  const observed = await startServiceMetrics({
+    service: "gateway-smpp",
+    env: process.env,
+    logger: platform.logger,
+    consumerGroups: [{ groupId: config.dispatch.consumerGroup, topics: [platform.topics.verifications] }],
+  });
+  const gateway = createSmsGateway({ ...platform, clock: platform.now, config, metrics: observed.metrics });
+  const cleanup = async () => {
+    await platform.close();
+    await observed.close();
+    await telemetry.shutdown();
+  };
   await runUntilSignalled(
     { start: () => gateway.start(), stop: () => gateway.close() },
-    () => platform.close(),
+    cleanup,
     platform.logger,
   );
 });

@@ -5,6 +5,9 @@ import type { GrpcServer } from "../../shared/src/grpc/server";
 import { createVerificationProjection } from "../../shared/src/projection/projection";
 import { createProjector, type Projector } from "../../shared/src/projection/projector";
 import type { Platform } from "../../shared/src/runtime/platform";
+import { observeLifecycle } from "../../shared/src/telemetry/lifecycle-metrics";
+import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
+import { meterHandlers } from "../../shared/src/telemetry/request-metrics";
 import { ADMIN_METHODS, verificationHandlers } from "./grpc-handlers";
 import { createVerificationService, type VerificationService } from "./verification-service";
 
@@ -16,7 +19,15 @@ export interface VerificationApp {
   stop(): Promise<void>;
 }
 
-export function createVerificationApp(p: Platform, options: { retentionMs: number }): VerificationApp {
+export interface VerificationAppOptions {
+  retentionMs: number;
+  /** Prometheus metrics of the process (none: nothing recorded). */
+  metrics?: OtpMetrics;
+  /** The projector's consumer group (default "otp-projector"; tests give each run its own). */
+  projectorGroup?: string;
+}
+
+export function createVerificationApp(p: Platform, options: VerificationAppOptions): VerificationApp {
   const projection = createVerificationProjection({
     store: p.store,
     secrets: p.secrets,
@@ -31,17 +42,23 @@ export function createVerificationApp(p: Platform, options: { retentionMs: numbe
     topics: p.topics,
     now: p.now,
   });
-  const projector = createProjector({ ...p, projection });
+  // Outcomes, conversion and timings come from the projector: it sees every event once.
+  const projector = createProjector({
+    ...p,
+    projection: observeLifecycle(projection, options.metrics, p.now),
+  });
   let projecting: Subscription | undefined;
   return {
     service,
     projector,
     register: (server) =>
-      server.addService(VerificationServiceService, verificationHandlers(service, p.now), {
-        adminMethods: [...ADMIN_METHODS],
-      }),
+      server.addService(
+        VerificationServiceService,
+        meterHandlers("VerificationService", verificationHandlers(service, p.now), options.metrics),
+        { adminMethods: [...ADMIN_METHODS] },
+      ),
     async start() {
-      projecting = await projector.start();
+      projecting = await projector.start(options.projectorGroup);
       await projecting.ready;
     },
     async stop() {

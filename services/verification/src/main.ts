@@ -1,18 +1,31 @@
 /**
  * Verification service (CheckCode, overrides, and the projector that keeps the hot state in
- * step with the log): `npx tsx services/verification/src/main.ts`. Configuration: see README.md.
+ * step with the log): `npx tsx services/verification/src/main.ts`. Configuration: see README.md;
+ * metrics and traces: services/shared/src/telemetry/README.md.
  */
+// First: tracing patches grpc-js, http and ioredis before anything loads them.
+import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { int, readConfig } from "../../shared/src/config";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
+import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { createVerificationApp } from "./app";
 
 runMain(async () => {
   const cfg = readConfig({ OTP_RETENTION_HOURS: int(24, { min: 1, max: 24 * 90 }) });
   const platform = await platformFromEnv({ service: "verification" });
   const { server } = grpcServerFromEnv(process.env, platform.logger);
-  const app = createVerificationApp(platform, { retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000 });
+  const observed = await startServiceMetrics({
+    service: "verification",
+    env: process.env,
+    logger: platform.logger,
+    consumerGroups: [{ groupId: "otp-projector", topics: [platform.topics.verifications] }],
+  });
+  const app = createVerificationApp(platform, {
+    retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
+    metrics: observed.metrics,
+  });
   app.register(server);
   const service = {
     async start() {
@@ -24,5 +37,10 @@ runMain(async () => {
       await app.stop();
     },
   };
-  await runUntilSignalled(service, () => platform.close(), platform.logger);
+  const cleanup = async () => {
+    await platform.close();
+    await observed.close();
+    await telemetry.shutdown();
+  };
+  await runUntilSignalled(service, cleanup, platform.logger);
 });

@@ -24,6 +24,9 @@ import { listenHttp, parseListenAddress, type HttpListener } from "../../shared/
 import type { Logger } from "../../shared/src/log";
 import type { PolicyBook } from "../../shared/src/policy";
 import type { Store } from "../../shared/src/store/port";
+import { createChannelTracing } from "../../shared/src/telemetry/channel-tracing";
+import { meterDeliveries } from "../../shared/src/telemetry/delivery-metrics";
+import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
 import type { VoiceChannelConfig } from "./channel-config";
 import { policyVoiceLocale } from "./policy-locale";
 import { createStoreCallRegistry } from "./store-call-registry";
@@ -42,11 +45,15 @@ export interface VoiceChannelDeps {
   topics: TopicNames;
   /** Milliseconds since the epoch (default Date.now). */
   clock?: () => number;
+  /** Prometheus metrics of the process: sends, deliveries, failures (none: not exported). */
+  metrics?: OtpMetrics;
 }
 
 export function createVoiceChannel(deps: VoiceChannelDeps): ChannelService {
-  const { bus, config, topics } = deps;
+  const { config, topics } = deps;
   const clock = deps.clock ?? Date.now;
+  const bus = meterDeliveries(deps.bus, deps.metrics, Channel.CHANNEL_VOICE);
+  const tracing = createChannelTracing(Channel.CHANNEL_VOICE, deps.store, clock);
   const logger = deps.logger.child({ channel: "voice" });
   let listener: HttpListener | undefined;
   const publicBaseUrl = (): string => {
@@ -56,8 +63,9 @@ export function createVoiceChannel(deps: VoiceChannelDeps): ChannelService {
     return base;
   };
 
-  const onReceipt: ReceiptSink = (receipt) =>
-    bus.publish(topics.verifications, deliveryReportedEnvelope(receipt, { at: new Date(clock()) }));
+  const onReceipt: ReceiptSink = tracing.receipts((receipt) =>
+    bus.publish(topics.verifications, deliveryReportedEnvelope(receipt, { at: new Date(clock()) })),
+  );
 
   const connector = createVoiceConnector({
     provider: createTwilioAdapter({
@@ -93,7 +101,7 @@ export function createVoiceChannel(deps: VoiceChannelDeps): ChannelService {
   });
 
   const onMessage = (message: BusMessage): Promise<void> =>
-    reactTo(message.envelope, connector, deps.secrets.sealer, logger);
+    tracing.handle(message.envelope, () => reactTo(message.envelope, connector, deps.secrets.sealer, logger));
 
   let subscription: Subscription | undefined;
   return {

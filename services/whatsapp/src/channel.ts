@@ -24,6 +24,9 @@ import {
 import type { Logger } from "../../shared/src/log";
 import type { PolicyBook } from "../../shared/src/policy";
 import type { Store } from "../../shared/src/store/port";
+import { createChannelTracing } from "../../shared/src/telemetry/channel-tracing";
+import { meterDeliveries } from "../../shared/src/telemetry/delivery-metrics";
+import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
 import type { WhatsAppChannelConfig } from "./channel-config";
 import { createCloudApiClient } from "./cloud-api-client";
 import { policyTemplate } from "./policy-template";
@@ -42,15 +45,20 @@ export interface WhatsAppChannelDeps {
   topics: TopicNames;
   /** Milliseconds since the epoch (default Date.now). */
   clock?: () => number;
+  /** Prometheus metrics of the process: sends, deliveries, failures (none: not exported). */
+  metrics?: OtpMetrics;
 }
 
 export function createWhatsAppChannel(deps: WhatsAppChannelDeps): ChannelService {
-  const { bus, config, topics } = deps;
+  const { config, topics } = deps;
   const clock = deps.clock ?? Date.now;
+  const bus = meterDeliveries(deps.bus, deps.metrics, Channel.CHANNEL_WHATSAPP);
+  const tracing = createChannelTracing(Channel.CHANNEL_WHATSAPP, deps.store, clock);
   const logger = deps.logger.child({ channel: "whatsapp" });
 
-  const onReceipt: ReceiptSink = (receipt) =>
-    bus.publish(topics.verifications, deliveryReportedEnvelope(receipt, { at: new Date(clock()) }));
+  const onReceipt: ReceiptSink = tracing.receipts((receipt) =>
+    bus.publish(topics.verifications, deliveryReportedEnvelope(receipt, { at: new Date(clock()) })),
+  );
 
   const connector = createWhatsAppConnector({
     pool: createSenderPool({
@@ -85,7 +93,9 @@ export function createWhatsAppChannel(deps: WhatsAppChannelDeps): ChannelService
   const onMessage = async (message: BusMessage): Promise<void> => {
     const request = eventOf(message.envelope, "dispatchRequested");
     if (request === undefined || request.channel !== Channel.CHANNEL_WHATSAPP) return;
-    await connector.dispatch(openDispatch(message.envelope, request, deps.secrets.sealer));
+    await tracing.handle(message.envelope, () =>
+      connector.dispatch(openDispatch(message.envelope, request, deps.secrets.sealer)),
+    );
   };
 
   let subscription: Subscription | undefined;

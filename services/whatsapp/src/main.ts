@@ -2,15 +2,35 @@
  * The WhatsApp connector service: `npx tsx services/whatsapp/src/main.ts`. Settings from the
  * environment: channel-config.ts (WHATSAPP_*) and the platform settings (Kafka, Redis, secrets,
  * policies, logs; see services/shared/src/runtime/platform.ts). Stops cleanly on SIGINT / SIGTERM.
+ * Metrics and traces: services/shared/src/telemetry/README.md.
  */
+// First: tracing patches grpc-js, http and ioredis before anything loads them.
+import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
+import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { whatsAppConfigFromEnv } from "./channel-config";
 import { createWhatsAppChannel } from "./channel";
 
 runMain(async () => {
   const config = whatsAppConfigFromEnv(process.env);
   const platform = await platformFromEnv({ service: "whatsapp-connector" });
-  const channel = createWhatsAppChannel({ ...platform, clock: platform.now, config });
-  await runUntilSignalled(channel, () => platform.close(), platform.logger);
+  const observed = await startServiceMetrics({
+    service: "whatsapp",
+    env: process.env,
+    logger: platform.logger,
+    consumerGroups: [{ groupId: config.groupId, topics: [platform.topics.verifications] }],
+  });
+  const channel = createWhatsAppChannel({
+    ...platform,
+    clock: platform.now,
+    config,
+    metrics: observed.metrics,
+  });
+  const cleanup = async () => {
+    await platform.close();
+    await observed.close();
+    await telemetry.shutdown();
+  };
+  await runUntilSignalled(channel, cleanup, platform.logger);
 });

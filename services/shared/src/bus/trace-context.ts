@@ -18,6 +18,7 @@ import {
   type Tracer,
 } from "@opentelemetry/api";
 import { isOtpError } from "../errors";
+import { HEADERS } from "./codec";
 
 export const TRACER_NAME = "otp-router.bus";
 
@@ -82,6 +83,9 @@ export async function withProcessSpan(
         "messaging.kafka.message.key": info.key,
         "messaging.consumer.group.name": info.groupId,
         "otp.bus.redelivery": info.redelivery,
+        // The envelope's event case (codec.ts writes it into the headers): which step of the
+        // verification this is, readable in Jaeger without decoding the message.
+        "otp.event.type": headers[HEADERS.eventType] ?? "unknown",
       },
     },
     parent,
@@ -96,7 +100,8 @@ export async function withProcessSpan(
   }
 }
 
-function recordFailure(span: Span, err: unknown): void {
+/** Marks a span failed: the exception, status ERROR, and `error.type` (the OtpError code). */
+export function recordFailure(span: Span, err: unknown): void {
   span.recordException(err instanceof Error ? err : String(err));
   span.setStatus({ code: SpanStatusCode.ERROR });
   span.setAttribute("error.type", isOtpError(err) ? err.code : err instanceof Error ? err.name : "unknown");

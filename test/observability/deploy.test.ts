@@ -1,0 +1,205 @@
+/**
+ * What can be checked of deploy/ without Docker or a cluster: every YAML file parses; every
+ * image in the Compose file names an entry point that exists and that `npm run build` emits
+ * where the Dockerfile runs it; the services' settings in Compose and Kubernetes pass the
+ * services' own configuration readers; the Kubernetes objects fit together (selectors, HPA,
+ * PDB, headless Services for Prometheus, Secret references) and the Kafka topics are durable.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { parseAllDocuments, parse } from "yaml";
+import { loadGatewayConfig } from "../../gateway-smpp/src/config/load-config";
+import { parseGatewayConfig } from "../../gateway-smpp/src/config/parse-config";
+import { secretsFromEnv } from "../../services/shared/src/crypto/keys";
+import { voiceConfigFromEnv } from "../../services/voice/src/channel-config";
+import { whatsAppConfigFromEnv } from "../../services/whatsapp/src/channel-config";
+
+const ROOT = path.resolve(__dirname, "../..");
+const DEPLOY = path.join(ROOT, "deploy");
+const PLATFORM_SERVICES = ["issuance", "verification", "routing", "gateway-smpp", "whatsapp", "voice"];
+
+type Env = Record<string, string>;
+interface ComposeService {
+  build?: { args?: { ENTRY?: string } };
+  environment?: Record<string, string | number>;
+}
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+}
+
+function filesUnder(dir: string, pattern: RegExp): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return filesUnder(full, pattern);
+    return pattern.test(name) ? [full] : [];
+  });
+}
+
+const compose = parse(readFileSync(path.join(DEPLOY, "compose.yaml"), "utf8"), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+const envOf = (service: string): Env =>
+  Object.fromEntries(
+    Object.entries(compose.services[service]?.environment ?? {}).map(([k, v]) => [k, String(v)]),
+  );
+const k8s: K8sObject[] = filesUnder(path.join(DEPLOY, "kubernetes"), /\.yaml$/)
+  .filter((f) => !f.endsWith("kustomization.yaml"))
+  .flatMap((f) => parseAllDocuments(readFileSync(f, "utf8")).map((d) => d.toJS() as K8sObject))
+  .filter((o) => o !== null);
+const ofKind = (kind: string) => k8s.filter((o) => o.kind === kind);
+
+let buildDir: string | undefined;
+after(() => {
+  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+});
+
+describe("deploy/", () => {
+  it("has only YAML files that parse", () => {
+    const files = filesUnder(DEPLOY, /\.ya?ml$/);
+    assert.ok(files.length >= 10);
+    for (const file of files) {
+      for (const doc of parseAllDocuments(readFileSync(file, "utf8"), { merge: true })) {
+        assert.deepEqual(doc.errors, [], `${path.relative(ROOT, file)} does not parse`);
+      }
+    }
+  });
+
+  it("runs every platform service and simulator in Compose, each on an entry point that exists", () => {
+    for (const name of [...PLATFORM_SERVICES, "smsc-simulator", "whatsapp-simulator", "voice-simulator"]) {
+      const entry = compose.services[name]?.build?.args?.ENTRY;
+      assert.ok(entry, `compose service ${name} has no ENTRY`);
+      assert.ok(existsSync(path.join(ROOT, `${entry}.ts`)), `${name}: ${entry}.ts does not exist`);
+    }
+    for (const name of ["kafka", "redis", "jaeger", "prometheus", "grafana"]) {
+      assert.ok(compose.services[name], `compose has no ${name}`);
+    }
+    for (const name of PLATFORM_SERVICES) {
+      const env = envOf(name);
+      assert.equal(env.OTEL_SERVICE_NAME, name);
+      assert.equal(env.METRICS_LISTEN, "0.0.0.0:9464");
+      assert.match(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? "", /^http:\/\/jaeger:4318$/);
+    }
+  });
+
+  it("builds, with `npm run build`, every entry point the Dockerfile is given", () => {
+    const dockerfile = readFileSync(path.join(DEPLOY, "docker/Dockerfile"), "utf8");
+    assert.match(dockerfile, /RUN npm ci\b/);
+    assert.match(dockerfile, /RUN npm run build\b/);
+    assert.match(dockerfile, /exec node dist\/\$\{OTP_ENTRY\}\.js/);
+    const scripts = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Env })
+      .scripts;
+    assert.equal(scripts.build, "tsc -p tsconfig.build.json");
+    buildDir = mkdtempSync(path.join(tmpdir(), "otp-build-"));
+    const tsc = spawnSync(
+      path.join(ROOT, "node_modules/.bin/tsc"),
+      ["-p", "tsconfig.build.json", "--outDir", buildDir],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    assert.equal(tsc.status, 0, `npm run build fails:\n${tsc.stdout}${tsc.stderr}`);
+    for (const [name, service] of Object.entries(compose.services)) {
+      const entry = service.build?.args?.ENTRY;
+      if (entry === undefined) continue;
+      assert.ok(existsSync(path.join(buildDir, `${entry}.js`)), `${name}: the build emits no ${entry}.js`);
+    }
+    assert.ok(existsSync(path.join(buildDir, "services/shared/src/telemetry/instrumentation.js")));
+  });
+
+  it("gives the connectors and the gateway settings their own readers accept", () => {
+    assert.doesNotThrow(() => whatsAppConfigFromEnv(envOf("whatsapp")));
+    assert.doesNotThrow(() => voiceConfigFromEnv(envOf("voice")));
+    const gateway = loadGatewayConfig(envOf("gateway-smpp"));
+    assert.equal(gateway.accounts.simulator?.host, "smsc-simulator");
+    assert.equal(envOf("smsc-simulator").SMSC_SIM_PASSWORD, envOf("gateway-smpp").SMSC_SIM_PASSWORD);
+    for (const name of PLATFORM_SERVICES) {
+      const secrets = secretsFromEnv(envOf(name), { allowEphemeral: false });
+      assert.equal(secrets.ephemeral, false, `${name} has real (development) keys`);
+    }
+    const smpp = ofKind("ConfigMap").find((c) => c.metadata.name === "gateway-smpp-config")?.data?.[
+      "smpp.json"
+    ];
+    const parsed = parseGatewayConfig(JSON.parse(smpp ?? "null"), {
+      env: { SMPP_TELKOMSEL_PASSWORD: "x", SMPP_INDOSAT_PASSWORD: "y" },
+      readFile: () => "",
+    });
+    assert.ok(
+      parsed.ok,
+      `the Kubernetes SMPP configuration is invalid: ${parsed.ok ? "" : parsed.problems.join("; ")}`,
+    );
+  });
+
+  it("scrapes every service in Compose and in the cluster", () => {
+    const promCompose = readFileSync(path.join(DEPLOY, "prometheus/prometheus.yml"), "utf8");
+    const promK8s = readFileSync(path.join(DEPLOY, "prometheus/prometheus-kubernetes.yml"), "utf8");
+    for (const name of PLATFORM_SERVICES) {
+      assert.ok(promCompose.includes(`"${name}:9464"`), `prometheus.yml does not scrape ${name}`);
+      assert.ok(
+        promK8s.includes(`${name}-pods.otp-router.svc`),
+        `prometheus-kubernetes.yml does not scrape ${name}`,
+      );
+    }
+  });
+
+  it("deploys every service with Services, an HPA and a PodDisruptionBudget that select its pods", () => {
+    const readme = readFileSync(path.join(DEPLOY, "README.md"), "utf8");
+    for (const name of PLATFORM_SERVICES) {
+      const deployment = ofKind("Deployment").find((d) => d.metadata.name === name);
+      assert.ok(deployment, `no Deployment ${name}`);
+      const spec = deployment.spec as {
+        selector: { matchLabels: Record<string, string> };
+        template: {
+          metadata: { labels: Record<string, string> };
+          spec: { containers: Array<{ env: Array<{ name: string; value?: string; valueFrom?: unknown }> }> };
+        };
+      };
+      const podLabels = spec.template.metadata.labels;
+      const selects = (selector: Record<string, string> | undefined) =>
+        selector !== undefined && Object.entries(selector).every(([k, v]) => podLabels[k] === v);
+      assert.ok(selects(spec.selector.matchLabels), `${name}: selector does not match its pods`);
+      const headless = ofKind("Service").find((s) => s.metadata.name === `${name}-pods`);
+      assert.equal((headless?.spec as { clusterIP?: string } | undefined)?.clusterIP, "None");
+      assert.ok(selects((headless?.spec as { selector?: Record<string, string> }).selector));
+      const hpa = ofKind("HorizontalPodAutoscaler").find((h) => h.metadata.name === name);
+      assert.equal((hpa?.spec as { scaleTargetRef?: { name?: string } }).scaleTargetRef?.name, name);
+      const pdb = ofKind("PodDisruptionBudget").find((p) => p.metadata.name === name);
+      assert.ok(
+        selects((pdb?.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels),
+      );
+      const env = spec.template.spec.containers[0]!.env;
+      assert.equal(env.find((e) => e.name === "OTEL_SERVICE_NAME")?.value, name);
+      for (const ref of JSON.stringify(env).matchAll(/"secretKeyRef":\{"name":"([^"]+)"/g)) {
+        assert.ok(readme.includes(ref[1]!), `deploy/README.md does not explain Secret ${ref[1]}`);
+      }
+    }
+    const kustomization = readFileSync(path.join(DEPLOY, "kubernetes/kustomization.yaml"), "utf8");
+    for (const file of readdirSync(path.join(DEPLOY, "kubernetes")).filter(
+      (f) => f !== "kustomization.yaml",
+    )) {
+      assert.ok(kustomization.includes(file), `kustomization.yaml leaves out ${file}`);
+    }
+  });
+
+  it("declares the Kafka topics with replication 3 and min.insync.replicas 2", () => {
+    const topics = ofKind("KafkaTopic");
+    const names = topics.map((t) => (t.spec as { topicName: string }).topicName).sort();
+    assert.deepEqual(names, [
+      "otp.routing.v1",
+      "otp.routing.v1.dlq",
+      "otp.verifications.v1",
+      "otp.verifications.v1.dlq",
+    ]);
+    for (const topic of topics) {
+      const spec = topic.spec as { replicas: number; config: Record<string, unknown> };
+      assert.equal(spec.replicas, 3);
+      assert.equal(spec.config["min.insync.replicas"], 2);
+      assert.equal(spec.config["unclean.leader.election.enable"], false);
+    }
+  });
+});

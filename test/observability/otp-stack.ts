@@ -1,0 +1,271 @@
+/**
+ * The platform as separate services on real wires, each with its own platform (Kafka and
+ * Redis clients), its own Prometheus registry and /metrics listener, as separate processes
+ * would have them: issuance and verification behind their own gRPC servers, routing,
+ * gateway-smpp bound to the SMSC simulator, the WhatsApp connector on the Cloud API simulator
+ * (numbers under the scenario's `notOnWhatsApp` fail there: routing falls back to SMS).
+ * Topics, consumer groups and store keys under a random prefix, removed at close.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type * as grpc from "@grpc/grpc-js";
+import { IssuanceServiceClient } from "../../proto/gen/otp/v1/issuance";
+import { VerificationServiceClient } from "../../proto/gen/otp/v1/verification";
+import { simulatorGatewayConfig } from "../../gateway-smpp/src/config/default-config";
+import { createSmsGateway, type SmsGateway } from "../../gateway-smpp/src/gateway";
+import type { Scenario } from "../../gateway-smpp/src/simulator/scenario";
+import { startSmscSimulator, type SmscSimulator } from "../../gateway-smpp/src/simulator/smsc-simulator";
+import { deleteKafkaPrefix } from "../../gateway-smpp/test/gateway/kafka-redis";
+import { createIssuanceApp } from "../../services/issuance/src/app";
+import { type ClientConstructor, createClient } from "../../services/shared/src/grpc/client";
+import type { TokenGrant } from "../../services/shared/src/grpc/identity";
+import { createGrpcServer, type GrpcServer } from "../../services/shared/src/grpc/server";
+import { createLogger } from "../../services/shared/src/log";
+import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
+import {
+  startServiceMetrics,
+  type ServiceMetrics,
+} from "../../services/shared/src/telemetry/service-metrics";
+import { createVerificationApp } from "../../services/verification/src/app";
+import { createRoutingService } from "../../services/routing/src/routing-service";
+import { createWhatsAppChannel } from "../../services/whatsapp/src/channel";
+import { whatsAppConfigFromEnv } from "../../services/whatsapp/src/channel-config";
+import {
+  startCloudApiSimulator,
+  type CloudApiSimulator,
+} from "../../services/whatsapp/src/simulator/cloud-api-simulator";
+
+export const TOKENS = { acme: "tok-obs-acme-0123456789", tight: "tok-obs-tight-0123456789" } as const;
+
+const GRANTS: TokenGrant[] = [
+  { token: TOKENS.acme, principal: "tenant:acme", tenant: "acme", roles: ["tenant"] },
+  { token: TOKENS.tight, principal: "tenant:tight", tenant: "tight", roles: ["tenant"] },
+];
+
+const POLICY = {
+  default: {
+    limits: {
+      perTenant: { requestsPerSecond: 1000, burst: 1000 },
+      perPhone: { sendsPerHour: 50, startsPer10Minutes: 50 },
+    },
+  },
+  tenants: { acme: {}, tight: { limits: { perTenant: { requestsPerSecond: 1, burst: 1 } } } },
+};
+
+const SMSC = { systemId: "otp-router", password: "obs-secret" };
+const WHATSAPP = { accessToken: "obs-wa-token", appSecret: "obs-wa-secret", phoneNumberId: "100200300400" };
+
+export interface StackScenarios {
+  smsc?: Scenario;
+  /** The Cloud API simulator's scenario (notOnWhatsApp, outages...). */
+  whatsapp?: unknown;
+}
+
+export interface OtpStack {
+  prefix: string;
+  simulator: SmscSimulator;
+  whatsappSimulator: CloudApiSimulator;
+  gateway: SmsGateway;
+  /** Consumer groups of verification's projector, routing, the gateway and the WhatsApp connector. */
+  groups: { projector: string; routing: string; gateway: string; whatsapp: string };
+  /** /metrics base URL of each service. */
+  metricsUrls: Record<"issuance" | "verification" | "routing" | "gateway-smpp" | "whatsapp", string>;
+  issuance(token: string): IssuanceServiceClient;
+  verification(token: string): VerificationServiceClient;
+  /** The code in the newest SMS the simulated handset received, waiting for it. */
+  codeFromSms(phone: string, timeoutMs?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function requireEnv(name: "KAFKA_BROKERS" | "REDIS_URL"): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run through \`npm test\`, which starts Kafka and Redis`);
+  return value;
+}
+
+export async function startOtpStack(label: string, scenarios: StackScenarios = {}): Promise<OtpStack> {
+  const prefix = `obs-${label}-${randomBytes(4).toString("hex")}`;
+  const policyFile = path.join(tmpdir(), `${prefix}-policy.json`);
+  writeFileSync(policyFile, JSON.stringify(POLICY));
+  const env = {
+    KAFKA_BROKERS: requireEnv("KAFKA_BROKERS"),
+    REDIS_URL: requireEnv("REDIS_URL"),
+    OTP_TOPIC_PREFIX: `${prefix}.`,
+    OTP_STORE_PREFIX: `${prefix}:`,
+    OTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+    OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
+    OTP_POLICY_FILE: policyFile,
+    LOG_LEVEL: "warn",
+    METRICS_LISTEN: "127.0.0.1:0",
+  } as const;
+  const closers: Array<() => Promise<unknown>> = [];
+  const platforms: Platform[] = [];
+  const open = async (service: string): Promise<Platform> => {
+    const platform = await platformFromEnv({ service, env, logWrite: () => undefined });
+    platforms.push(platform);
+    return platform;
+  };
+  const observe = async (service: string, p: Platform, groups: string[] = []): Promise<ServiceMetrics> => {
+    const consumerGroups = groups.map((groupId) => ({ groupId, topics: [p.topics.verifications] }));
+    const observed = await startServiceMetrics({ service, env, logger: p.logger, consumerGroups });
+    closers.push(() => observed.close());
+    return observed;
+  };
+  const serve = async (register: (server: GrpcServer) => void): Promise<string> => {
+    const server = createGrpcServer({
+      address: "127.0.0.1:0",
+      insecure: true,
+      tokens: GRANTS,
+      logger: createLogger({ level: "error", write: () => undefined }),
+    });
+    register(server);
+    const { port } = await server.start();
+    closers.push(() => server.shutdown(1_000));
+    return `127.0.0.1:${port}`;
+  };
+
+  const simulator = await startSmscSimulator({
+    port: 0,
+    credentials: { [SMSC.systemId]: SMSC.password },
+    scenario: scenarios.smsc ?? {},
+  });
+  const whatsappSimulator = await startCloudApiSimulator({
+    host: "127.0.0.1",
+    port: 0,
+    accessTokens: [WHATSAPP.accessToken],
+    appSecret: WHATSAPP.appSecret,
+    scenario: scenarios.whatsapp ?? {},
+  });
+
+  const issuanceP = await open("issuance");
+  const issuanceM = await observe("issuance", issuanceP);
+  const issuanceApp = createIssuanceApp(issuanceP, {
+    maxInFlight: 100,
+    retentionMs: 3_600_000,
+    metrics: issuanceM.metrics,
+  });
+  await issuanceApp.start();
+  closers.push(() => issuanceApp.stop());
+  const issuanceAddress = await serve((s) => issuanceApp.register(s));
+
+  const verificationP = await open("verification");
+  const projectorGroup = `${prefix}-projector`;
+  const verificationM = await observe("verification", verificationP, [projectorGroup]);
+  const verificationApp = createVerificationApp(verificationP, {
+    retentionMs: 3_600_000,
+    metrics: verificationM.metrics,
+    projectorGroup,
+  });
+  await verificationApp.start();
+  closers.push(() => verificationApp.stop());
+  const verificationAddress = await serve((s) => verificationApp.register(s));
+
+  const routingP = await open("routing");
+  const routingGroup = `${prefix}-routing`;
+  const routingM = await observe("routing", routingP, [routingGroup]);
+  // Routing records otp_fallbacks_total once it takes `metrics: routingM.metrics` (see
+  // recordFallback in services/shared/src/telemetry/fallback-metrics.ts).
+  const routing = createRoutingService({
+    bus: routingP.bus,
+    store: routingP.store,
+    policies: routingP.policies,
+    logger: routingP.logger,
+    topics: routingP.topics,
+    clock: routingP.now,
+    groupId: routingGroup,
+  });
+  await routing.start();
+  closers.push(() => routing.stop());
+
+  const gatewayP = await open("gateway-smpp");
+  const gatewayGroup = `${prefix}-gateway`;
+  const gatewayM = await observe("gateway-smpp", gatewayP, [gatewayGroup]);
+  const base = simulatorGatewayConfig({ host: "127.0.0.1", port: simulator.port, ...SMSC });
+  const gateway = createSmsGateway({
+    ...gatewayP,
+    clock: gatewayP.now,
+    config: { ...base, dispatch: { ...base.dispatch, consumerGroup: gatewayGroup } },
+    metrics: gatewayM.metrics,
+  });
+  await gateway.start();
+  await gateway.waitUntilBound(10_000);
+  closers.push(() => gateway.close());
+
+  const whatsappP = await open("whatsapp");
+  const whatsappGroup = `${prefix}-whatsapp`;
+  const whatsappM = await observe("whatsapp", whatsappP, [whatsappGroup]);
+  const whatsapp = createWhatsAppChannel({
+    ...whatsappP,
+    clock: whatsappP.now,
+    metrics: whatsappM.metrics,
+    config: whatsAppConfigFromEnv({
+      WHATSAPP_API_BASE_URL: whatsappSimulator.url,
+      WHATSAPP_ACCESS_TOKEN: WHATSAPP.accessToken,
+      WHATSAPP_SENDERS: `primary=${WHATSAPP.phoneNumberId}`,
+      WHATSAPP_APP_SECRET: WHATSAPP.appSecret,
+      WHATSAPP_VERIFY_TOKEN: "obs-verify-token",
+      WHATSAPP_WEBHOOK_LISTEN: "127.0.0.1:0",
+      WHATSAPP_CONSUMER_GROUP: whatsappGroup,
+    }),
+  });
+  await whatsapp.start();
+  closers.push(() => whatsapp.stop());
+  whatsappSimulator.setWebhookUrl(`${whatsapp.listenUrl ?? ""}/whatsapp/webhook`);
+
+  const clients: grpc.Client[] = [];
+  const client = <C extends grpc.Client>(Ctor: ClientConstructor<C>, address: string, token: string): C => {
+    const c = createClient(Ctor, { address, insecure: true, token, defaultDeadlineMs: 10_000 });
+    clients.push(c);
+    return c;
+  };
+
+  return {
+    prefix,
+    simulator,
+    whatsappSimulator,
+    gateway,
+    groups: {
+      projector: projectorGroup,
+      routing: routingGroup,
+      gateway: gatewayGroup,
+      whatsapp: whatsappGroup,
+    },
+    metricsUrls: {
+      issuance: issuanceM.url!,
+      verification: verificationM.url!,
+      routing: routingM.url!,
+      "gateway-smpp": gatewayM.url!,
+      whatsapp: whatsappM.url!,
+    },
+    issuance: (token) => client(IssuanceServiceClient, issuanceAddress, token),
+    verification: (token) => client(VerificationServiceClient, verificationAddress, token),
+    async codeFromSms(phone, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const text = simulator.inbox.messages(phone.replace(/^\+/, "")).at(-1)?.text;
+        const code = text === undefined ? undefined : /\b(\d{4,10})\b/.exec(text)?.[1];
+        if (code !== undefined) return code;
+        if (Date.now() > deadline) throw new Error(`no SMS with a code reached ${phone.slice(0, 6)}…`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async close() {
+      for (const c of clients) c.close();
+      for (const close of closers.reverse()) await close().catch(() => undefined);
+      await Promise.allSettled([simulator.close(), whatsappSimulator.close()]);
+      await platforms[0]?.store.clear();
+      await Promise.allSettled(platforms.map((p) => p.close()));
+      await deleteKafkaPrefix(env.KAFKA_BROKERS, prefix).catch(() => undefined);
+      rmSync(policyFile, { force: true });
+    },
+  };
+}
+
+/** A random Indonesian mobile number under a prefix (the simulator routes by prefix). */
+export function randomPhone(prefix = "+62812"): string {
+  return `${prefix}${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
+}
+
+export const newRunId = (): string => randomUUID().slice(0, 8);
