@@ -165,8 +165,6 @@ export async function startOtpStack(label: string, scenarios: StackScenarios = {
   const routingP = await open("routing");
   const routingGroup = `${prefix}-routing`;
   const routingM = await observe("routing", routingP, [routingGroup]);
-  // Routing records otp_fallbacks_total once it takes `metrics: routingM.metrics` (see
-  // recordFallback in services/shared/src/telemetry/fallback-metrics.ts).
   const routing = createRoutingService({
     bus: routingP.bus,
     store: routingP.store,
@@ -175,6 +173,7 @@ export async function startOtpStack(label: string, scenarios: StackScenarios = {
     topics: routingP.topics,
     clock: routingP.now,
     groupId: routingGroup,
+    metrics: routingM.metrics,
   });
   await routing.start();
   closers.push(() => routing.stop());

@@ -3,6 +3,9 @@
  * On Kafka + Redis (KAFKA_BROKERS, REDIS_URL) replicas share timers and health; without them it
  * runs on the in-process bus and store.
  */
+// First: tracing patches grpc-js, http and ioredis before anything loads them.
+import { telemetry } from "../../shared/src/telemetry/instrumentation";
+import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
@@ -14,6 +17,13 @@ runMain(async () => {
   const cfg = routingConfigFromEnv();
   const platform = await platformFromEnv({ service: "routing" });
   const { server } = grpcServerFromEnv(process.env, platform.logger);
+  const groupId = cfg.groupId;
+  const observed = await startServiceMetrics({
+    service: "routing",
+    env: process.env,
+    logger: platform.logger,
+    consumerGroups: [{ groupId, topics: [platform.topics.verifications] }],
+  });
   const routing = createRoutingService({
     bus: platform.bus,
     store: platform.store,
@@ -24,6 +34,7 @@ runMain(async () => {
     topics: platform.topics,
     groupId: cfg.groupId,
     settings: cfg.settings,
+    metrics: observed.metrics,
   });
   routing.register(server);
   const service = {
@@ -36,5 +47,10 @@ runMain(async () => {
       await routing.stop();
     },
   };
-  await runUntilSignalled(service, () => platform.close(), platform.logger);
+  const cleanup = async () => {
+    await platform.close();
+    await observed.close();
+    await telemetry.shutdown();
+  };
+  await runUntilSignalled(service, cleanup, platform.logger);
 });

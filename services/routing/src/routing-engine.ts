@@ -10,6 +10,8 @@
  * timer: timers are set before anything is published, so one is always there to wake it).
  */
 import { trace } from "@opentelemetry/api";
+import { recordFallback } from "../../shared/src/telemetry/fallback-metrics";
+import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
 import type { EventBus } from "../../shared/src/bus/port";
 import { OtpError } from "../../shared/src/errors";
 import type { TopicNames } from "../../shared/src/events/topics";
@@ -37,6 +39,7 @@ export interface RoutingEngineDeps {
   settings: RoutingSettings;
   timerShards: number;
   logger: Logger;
+  metrics?: Pick<OtpMetrics, "fallbacks">;
 }
 
 export interface RoutingEngine {
@@ -80,6 +83,9 @@ export function createRoutingEngine(deps: RoutingEngineDeps): RoutingEngine {
       await deps.bus.publishBatch(
         envelopes.map((envelope) => ({ topic: deps.topics.verifications, envelope })),
       );
+      for (const envelope of envelopes) {
+        if (envelope.event?.$case === "fallbackTriggered") recordFallback(deps.metrics, envelope.event.value);
+      }
     }
     await Promise.all(
       effects.flatMap((e) =>

@@ -30,6 +30,7 @@ import { defaultRoutesTable } from "./routes-config";
 import { createRoutingEngine, type RoutingEngine } from "./routing-engine";
 import { createRoutingStateRepo } from "./routing-state-repo";
 import { createTimerPoller, DEFAULT_TIMER_SETTINGS, type TimerSettings } from "./timer-poller";
+import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
 
 export interface RoutingServiceSettings {
   routing: RoutingSettings;
@@ -76,6 +77,8 @@ export interface RoutingServiceOptions {
   /** Consumer group of the verifications topic (default "routing"). */
   groupId?: string;
   settings?: RoutingServiceSettingsInput;
+  /** Prometheus metrics (fallbacks by from → to and reason). */
+  metrics?: OtpMetrics;
   /** Fault-injection seam for tests: sees each batch of claimed timers before it fires. */
   afterTimerClaim?: (ids: readonly string[]) => void;
 }
@@ -127,6 +130,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     settings: settings.routing,
     timerShards: settings.timers.shards,
     logger,
+    metrics: options.metrics,
   });
   const poller = createTimerPoller({
     store,
