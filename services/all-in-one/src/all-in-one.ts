@@ -18,6 +18,7 @@ import { voiceConfigFromEnv } from "../../voice/src/channel-config";
 import { createWhatsAppChannel } from "../../whatsapp/src/channel";
 import { whatsAppConfigFromEnv } from "../../whatsapp/src/channel-config";
 import type { ChannelService } from "../../shared/src/http/channel-service";
+import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
 import { startInboxServer } from "./inbox-server";
 import { startSimulators, type Simulators } from "./simulators";
 
@@ -36,6 +37,8 @@ export interface AllInOneOptions {
   retentionMs: number;
   /** Routing settings (health windows, dwell): the scenario runner compresses time with them. */
   routing?: RoutingServiceSettingsInput;
+  /** One Prometheus registry for every service of the process. */
+  metrics?: OtpMetrics;
 }
 
 /** Development tokens when none are configured: printed at start. */
@@ -71,8 +74,9 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
     maxInFlight: o.maxInFlight,
     retentionMs: o.retentionMs,
     incidentActive: async (district) => (await activeIncidents(p.store, district, p.now())).length > 0,
+    metrics: o.metrics,
   });
-  const verification = createVerificationApp(p, { retentionMs: o.retentionMs });
+  const verification = createVerificationApp(p, { retentionMs: o.retentionMs, metrics: o.metrics });
   const routing = createRoutingService({
     bus: p.bus,
     store: p.store,
@@ -80,11 +84,13 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
     policies: p.policies,
     logger: p.logger,
     topics: p.topics,
+    metrics: o.metrics,
     ...(o.routing === undefined ? {} : { settings: o.routing }),
   });
   const gateway = createSmsGateway({
     ...p,
     clock: p.now,
+    metrics: o.metrics,
     config: loadGatewayConfig({
       SMSC_SIM_HOST: o.host,
       SMSC_SIM_SMPP_PORT: String(sims.smsc.port),
@@ -95,6 +101,7 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
   const whatsapp = createWhatsAppChannel({
     ...p,
     clock: p.now,
+    metrics: o.metrics,
     config: whatsAppConfigFromEnv({
       WHATSAPP_API_BASE_URL: sims.whatsapp.url,
       WHATSAPP_ACCESS_TOKEN: c.whatsapp.accessToken,
@@ -107,6 +114,7 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
   const voice = createVoiceChannel({
     ...p,
     clock: p.now,
+    metrics: o.metrics,
     config: voiceConfigFromEnv({
       VOICE_API_BASE_URL: sims.voice.url,
       VOICE_ACCOUNT_SID: c.voice.accountSid,

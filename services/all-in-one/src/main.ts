@@ -2,6 +2,9 @@
  * `npm start`: the whole platform in one process with simulators of the outside networks.
  * Embedded bus and store unless KAFKA_BROKERS / REDIS_URL are set. Prints where everything is.
  */
+// First: tracing patches grpc-js, http and ioredis before anything loads them.
+import { telemetry } from "../../shared/src/telemetry/instrumentation";
+import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { address, int, readConfig } from "../../shared/src/config";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
@@ -23,12 +26,13 @@ runMain(async () => {
   });
   const platform = await platformFromEnv({ service: "all-in-one" });
   const devTokens = process.env.OTP_TOKENS === undefined && process.env.OTP_TLS_CA === undefined;
-  const { server } = grpcServerFromEnv(
-    process.env,
-    platform.logger,
-    devTokens ? DEV_TOKENS : [],
-  );
+  const { server } = grpcServerFromEnv(process.env, platform.logger, devTokens ? DEV_TOKENS : []);
   const host = cfg.GRPC_ADDRESS.split(":")[0] ?? "127.0.0.1";
+  const observed = await startServiceMetrics({
+    service: "all-in-one",
+    env: process.env,
+    logger: platform.logger,
+  });
   const app = await createAllInOne(platform, server, {
     host,
     ports: {
@@ -42,28 +46,42 @@ runMain(async () => {
     },
     maxInFlight: cfg.ISSUANCE_MAX_IN_FLIGHT,
     retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
+    metrics: observed.metrics,
   });
   const service = {
     async start() {
       await app.start();
       const { port } = await server.start();
-      process.stdout.write(banner(`${host}:${port}`, app.inboxUrl, platform.embedded, devTokens));
+      process.stdout.write(
+        banner(`${host}:${port}`, app.inboxUrl, observed.url, platform.embedded, devTokens),
+      );
     },
     async stop() {
       await server.shutdown(3_000);
       await app.stop();
     },
   };
-  await runUntilSignalled(service, () => platform.close(), platform.logger);
+  const cleanup = async () => {
+    await platform.close();
+    await observed.close();
+    await telemetry.shutdown();
+  };
+  await runUntilSignalled(service, cleanup, platform.logger);
 });
 
-function banner(grpc: string, inbox: string, embedded: boolean, devTokens: boolean): string {
+function banner(
+  grpc: string,
+  inbox: string,
+  metrics: string | undefined,
+  embedded: boolean,
+  devTokens: boolean,
+): string {
   const token = DEV_TOKENS[0]!.token;
   return `
 otp-router is running (${embedded ? "embedded bus and store" : "Kafka and Redis"})
   gRPC        ${grpc}  (otp.v1.IssuanceService, VerificationService, RoutingService; reflection on)
   inbox       ${inbox}  (what the simulated phones received)
-${devTokens ? `  dev tokens  tenant demo-bank: ${token}; admins: ${DEV_TOKENS[1]!.token}, ${DEV_TOKENS[2]!.token}\n` : ""}
+${metrics ? `  metrics     ${metrics}/metrics  (Prometheus)\n` : ""}${devTokens ? `  dev tokens  tenant demo-bank: ${token}; admins: ${DEV_TOKENS[1]!.token}, ${DEV_TOKENS[2]!.token}\n` : ""}
 Try it:
   grpcurl -plaintext -H 'authorization: Bearer ${token}' \\
     -d '{"phone":"+6281234567890","purpose":"login","locale":"id","district_hint":"ID-JK-JKS"}' \\
