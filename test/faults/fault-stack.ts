@@ -1,0 +1,163 @@
+/**
+ * The whole platform for one fault test: its OWN Kafka broker and redis-server (so killing them
+ * hurts no other test file), every service in this process through the all-in-one factory on
+ * explicit KAFKA_BROKERS / REDIS_URL, the simulators as the outside world, and every envelope of
+ * the lifecycle topic captured for the invariants in invariants.ts.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type * as grpc from "@grpc/grpc-js";
+import type { EventEnvelope } from "../../proto/gen/otp/events/v1/events";
+import { IssuanceServiceClient } from "../../proto/gen/otp/v1/issuance";
+import { VerificationServiceClient } from "../../proto/gen/otp/v1/verification";
+import { createAllInOne, type AllInOne } from "../../services/all-in-one/src/all-in-one";
+import type { Subscription } from "../../services/shared/src/bus/port";
+import { createClient } from "../../services/shared/src/grpc/client";
+import type { TokenGrant } from "../../services/shared/src/grpc/identity";
+import { createGrpcServer, type GrpcServer } from "../../services/shared/src/grpc/server";
+import { createLogger } from "../../services/shared/src/log";
+import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
+import { startKafka, type KafkaBroker } from "../harness/kafka";
+import { freePort, startRedis } from "../harness/redis";
+
+export const FAULT_TOKEN = "tok-fault-0123456789abcdef";
+export const FAULT_TENANT = "fault";
+const GRANTS: TokenGrant[] = [
+  { token: FAULT_TOKEN, principal: `tenant:${FAULT_TENANT}`, tenant: FAULT_TENANT, roles: ["tenant"] },
+];
+
+/**
+ * Generous limits (the load comes from one tenant and a handful of prefixes) and short steps, so
+ * a lost receipt or a dead channel moves on within seconds instead of the default 20–30 s.
+ */
+const POLICY = {
+  default: {
+    limits: {
+      perTenant: { requestsPerSecond: 5000, burst: 5000 },
+      perPhone: { sendsPerHour: 50, startsPer10Minutes: 50 },
+      perDestinationPrefix: { prefixDigits: 7, sendsPerMinute: 100000 },
+      perCountry: { sendsPerMinute: 100000 },
+    },
+    workflows: {
+      default: [
+        { channel: "whatsapp", timeoutSeconds: 5, advanceWhen: "not_delivered" },
+        { channel: "sms", timeoutSeconds: 8, advanceWhen: "not_delivered" },
+        { channel: "voice", timeoutSeconds: 30, advanceWhen: "not_verified" },
+      ],
+    },
+  },
+  tenants: { [FAULT_TENANT]: {} },
+};
+
+export interface RedisHandle {
+  url: string;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface FaultStack {
+  /** The configuration the in-process services run on: replicas in child processes get it too. */
+  env: Record<string, string>;
+  kafka: KafkaBroker;
+  redis: RedisHandle;
+  platform: Platform;
+  app: AllInOne;
+  address: string;
+  /** Where the WhatsApp and voice connectors take their webhooks. */
+  webhookPorts: { whatsapp: number; voice: number };
+  logs: string[];
+  envelopes: EventEnvelope[];
+  issuance: IssuanceServiceClient;
+  verification: VerificationServiceClient;
+  eventsOf(verificationId: string): EventEnvelope[];
+  close(): Promise<void>;
+}
+
+export async function startFaultStack(label: string): Promise<FaultStack> {
+  const run = `${label}-${randomUUID().slice(0, 8)}`;
+  const [kafka, redis] = await Promise.all([startKafka(), startRedis()]);
+  const policyFile = path.join(tmpdir(), `otp-fault-policy-${run}.json`);
+  writeFileSync(policyFile, JSON.stringify(POLICY));
+  const logs: string[] = [];
+  const env = {
+    KAFKA_BROKERS: kafka.brokers,
+    REDIS_URL: redis.url,
+    OTP_TOPIC_PREFIX: `fault-${run}.`,
+    OTP_STORE_PREFIX: `fault-${run}:`,
+    OTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+    OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
+    OTP_POLICY_FILE: policyFile,
+    LOG_LEVEL: "info",
+  };
+  const teardown: Array<() => Promise<unknown>> = [
+    () => kafka.stop(),
+    () => redis.stop(),
+    async () => rmSync(policyFile, { force: true }),
+  ];
+  const closeAll = async (): Promise<void> => {
+    for (const step of teardown.splice(0).reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const platform = await platformFromEnv({ service: `fault-${label}`, env, logWrite: (l) => logs.push(l) });
+    teardown.push(() => platform.close());
+    const server: GrpcServer = createGrpcServer({
+      address: "127.0.0.1:0",
+      insecure: true,
+      tokens: GRANTS,
+      logger: createLogger({ level: "info", write: (l) => logs.push(l) }),
+    });
+    const ports = {
+      inbox: await freePort(),
+      smpp: 0,
+      smscControl: 0,
+      whatsapp: 0,
+      voice: 0,
+      whatsappWebhook: await freePort(),
+      voiceWebhook: await freePort(),
+    };
+    const app = await createAllInOne(platform, server, {
+      host: "127.0.0.1",
+      ports,
+      maxInFlight: 500,
+      retentionMs: 3_600_000,
+    });
+    teardown.push(() => app.stop());
+    const envelopes: EventEnvelope[] = [];
+    const capture: Subscription = await platform.bus.subscribe({
+      groupId: `fault-capture-${run}`,
+      topics: [platform.topics.verifications],
+      fromBeginning: true,
+      handler: async (m) => void envelopes.push(m.envelope),
+    });
+    teardown.push(() => capture.stop());
+    await Promise.all([app.start(), capture.ready]);
+    const address = `127.0.0.1:${(await server.start()).port}`;
+    teardown.push(() => server.shutdown(1_000));
+    const options = { address, insecure: true as const, token: FAULT_TOKEN, defaultDeadlineMs: 5_000 };
+    const issuance = createClient(IssuanceServiceClient, options);
+    const verification = createClient(VerificationServiceClient, options);
+    const clients: grpc.Client[] = [issuance, verification];
+    teardown.push(async () => clients.forEach((c) => c.close()));
+    return {
+      env,
+      kafka,
+      redis,
+      platform,
+      app,
+      address,
+      webhookPorts: { whatsapp: ports.whatsappWebhook, voice: ports.voiceWebhook },
+      logs,
+      envelopes,
+      issuance,
+      verification,
+      eventsOf: (id) => envelopes.filter((e) => e.verificationId === id),
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
