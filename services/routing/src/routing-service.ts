@@ -9,6 +9,7 @@
  *   ...
  *   await routing.stop();
  */
+import { trace } from "@opentelemetry/api";
 import { RoutingServiceService } from "../../../proto/gen/otp/v1/routing";
 import type { EventBus, Subscription } from "../../shared/src/bus/port";
 import { type TopicNames, topicSpecs } from "../../shared/src/events/topics";
@@ -29,8 +30,14 @@ import { commandFromEnvelope } from "./lifecycle-input";
 import { defaultRoutesTable } from "./routes-config";
 import { createRoutingEngine, type RoutingEngine } from "./routing-engine";
 import { createRoutingStateRepo } from "./routing-state-repo";
-import { createTimerPoller, DEFAULT_TIMER_SETTINGS, type TimerSettings } from "./timer-poller";
+import {
+  createTimerPoller,
+  DEFAULT_TIMER_SETTINGS,
+  VERIFICATION_TRACE,
+  type TimerSettings,
+} from "./timer-poller";
 import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
+import { createDispatchTraces } from "../../shared/src/telemetry/dispatch-traces";
 
 export interface RoutingServiceSettings {
   routing: RoutingSettings;
@@ -132,11 +139,13 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     logger,
     metrics: options.metrics,
   });
+  const traces = createDispatchTraces({ store, tracer: trace.getTracer("otp-router.routing"), now: clock });
   const poller = createTimerPoller({
     store,
     engine,
     clock,
     logger,
+    traces,
     settings: settings.timers,
     afterClaim: options.afterTimerClaim,
   });
@@ -176,6 +185,18 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
         retry: { attempts: 20, initialBackoffMs: 100, maxBackoffMs: 5_000 },
         handler: async (message) => {
           const command = commandFromEnvelope(message.envelope, options.policies);
+          const started =
+            message.envelope.event?.$case === "verificationStarted"
+              ? message.envelope.event.value
+              : undefined;
+          // Timers fire outside any trace: remember this verification's, to continue it then.
+          if (started?.expiresAt) {
+            traces.remember({
+              verificationId: message.envelope.verificationId,
+              attempt: VERIFICATION_TRACE,
+              expiresAtMs: started.expiresAt.getTime(),
+            });
+          }
           if (command) await engine.handle(message.envelope.verificationId, command);
         },
       });

@@ -13,6 +13,7 @@ import type { RoutingCommand } from "./core/types";
 import { parseTimerId } from "./effects";
 import type { RoutingEngine } from "./routing-engine";
 import { timerSets } from "./timer-sets";
+import type { DispatchTraces } from "../../shared/src/telemetry/dispatch-traces";
 
 export interface TimerSettings {
   /** How often an idle poller looks for due timers. */
@@ -40,6 +41,8 @@ export interface TimerPollerDeps {
   clock: () => number;
   logger: Logger;
   settings: TimerSettings;
+  /** Continues the verification's trace when a timer fires (it fires in no trace of its own). */
+  traces?: DispatchTraces;
   /** Called with the ids of each claim before they fire (fault-injection seam for tests). */
   afterClaim?: (ids: readonly string[]) => void;
 }
@@ -51,6 +54,9 @@ export interface TimerPoller {
 }
 
 const ERROR_BACKOFF_MS = 500;
+
+/** The trace anchor routing keeps per verification (attempt numbers start at 1). */
+export const VERIFICATION_TRACE = 0;
 
 export function createTimerPoller(deps: TimerPollerDeps): TimerPoller {
   const { settings, logger } = deps;
@@ -65,7 +71,17 @@ export function createTimerPoller(deps: TimerPollerDeps): TimerPoller {
         parsed.timer.kind === "expiry"
           ? { type: "ExpiryDue", inputId: id }
           : { type: "FallbackDue", inputId: id, attempt: parsed.timer.attempt };
-      await deps.engine.handle(parsed.verificationId, command);
+      const handle = () => deps.engine.handle(parsed.verificationId, command);
+      if (deps.traces) {
+        await deps.traces.continueAttempt(
+          { verificationId: parsed.verificationId, attempt: VERIFICATION_TRACE },
+          `routing ${parsed.timer.kind} timer`,
+          { "otp.timer.kind": parsed.timer.kind },
+          handle,
+        );
+      } else {
+        await handle();
+      }
     } else {
       logger.warn("dropping a timer with an unknown id", { timerId: id });
     }
