@@ -46,6 +46,14 @@ const GRANTS: TokenGrant[] = [
 
 const POLICY = {
   default: {
+    // A short WhatsApp step, so a timer-driven fallback happens within a test.
+    purposes: { quick_login: { riskTier: "medium", workflow: "quick" } },
+    workflows: {
+      quick: [
+        { channel: "whatsapp", timeoutSeconds: 5, advanceWhen: "not_delivered" },
+        { channel: "sms", timeoutSeconds: 30, advanceWhen: "not_verified" },
+      ],
+    },
     limits: {
       perTenant: { requestsPerSecond: 1000, burst: 1000 },
       perPhone: { sendsPerHour: 50, startsPer10Minutes: 50 },
