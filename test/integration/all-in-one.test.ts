@@ -7,7 +7,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
 import { IssuanceServiceClient } from "../../proto/gen/otp/v1/issuance";
-import { CheckCodeRequest, CheckResult, VerificationServiceClient } from "../../proto/gen/otp/v1/verification";
+import {
+  CheckCodeRequest,
+  CheckResult,
+  VerificationServiceClient,
+} from "../../proto/gen/otp/v1/verification";
 import { Channel, DeliveryStatus } from "../../proto/gen/otp/v1/common";
 import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../services/all-in-one/src/all-in-one";
 import { inboxOf } from "../../services/all-in-one/src/inbox-server";
@@ -23,8 +27,17 @@ let address: string;
 const logs: string[] = [];
 
 before(async () => {
-  platform = await platformFromEnv({ service: "all-in-one-test", env: { LOG_LEVEL: "info" }, logWrite: (l) => logs.push(l) });
-  server = createGrpcServer({ address: "127.0.0.1:0", insecure: true, tokens: DEV_TOKENS, logger: platform.logger });
+  platform = await platformFromEnv({
+    service: "all-in-one-test",
+    env: { LOG_LEVEL: "info" },
+    logWrite: (l) => logs.push(l),
+  });
+  server = createGrpcServer({
+    address: "127.0.0.1:0",
+    insecure: true,
+    tokens: DEV_TOKENS,
+    logger: platform.logger,
+  });
   const ports = {
     inbox: await freePort(),
     smpp: 0,
@@ -34,7 +47,12 @@ before(async () => {
     whatsappWebhook: await freePort(),
     voiceWebhook: await freePort(),
   };
-  app = await createAllInOne(platform, server, { host: "127.0.0.1", ports, maxInFlight: 100, retentionMs: 3_600_000 });
+  app = await createAllInOne(platform, server, {
+    host: "127.0.0.1",
+    ports,
+    maxInFlight: 100,
+    retentionMs: 3_600_000,
+  });
   await app.start();
   address = `127.0.0.1:${(await server.start()).port}`;
 });
@@ -48,13 +66,28 @@ after(async () => {
 describe("all-in-one on embedded defaults", () => {
   it("delivers a code to the simulated phone by WhatsApp first, and it verifies", async () => {
     const token = DEV_TOKENS[0]!.token;
-    const issuance = createClient(IssuanceServiceClient, { address, insecure: true, token, defaultDeadlineMs: 5000 });
-    const verification = createClient(VerificationServiceClient, { address, insecure: true, token, defaultDeadlineMs: 5000 });
+    const issuance = createClient(IssuanceServiceClient, {
+      address,
+      insecure: true,
+      token,
+      defaultDeadlineMs: 5000,
+    });
+    const verification = createClient(VerificationServiceClient, {
+      address,
+      insecure: true,
+      token,
+      defaultDeadlineMs: 5000,
+    });
     const phone = "+6281234567890";
     const started = await callUnary(
       issuance,
       "startVerification",
-      StartVerificationRequest.fromPartial({ phone, purpose: "login", locale: "id", districtHint: "ID-JK-JKS" }),
+      StartVerificationRequest.fromPartial({
+        phone,
+        purpose: "login",
+        locale: "id",
+        districtHint: "ID-JK-JKS",
+      }),
     );
     const id = started.verification!.verificationId;
 
@@ -75,10 +108,21 @@ describe("all-in-one on embedded defaults", () => {
     );
     assert.equal(checked.result, CheckResult.CHECK_RESULT_VERIFIED);
 
-    let attempts = (await callUnary(issuance, "getVerification", { verificationId: id })).verification!.attempts;
-    for (let i = 0; i < 50 && !attempts.some((a) => a.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED || a.status === DeliveryStatus.DELIVERY_STATUS_READ); i++) {
+    let attempts = (await callUnary(issuance, "getVerification", { verificationId: id })).verification!
+      .attempts;
+    for (
+      let i = 0;
+      i < 50 &&
+      !attempts.some(
+        (a) =>
+          a.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED ||
+          a.status === DeliveryStatus.DELIVERY_STATUS_READ,
+      );
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 100));
-      attempts = (await callUnary(issuance, "getVerification", { verificationId: id })).verification!.attempts;
+      attempts = (await callUnary(issuance, "getVerification", { verificationId: id })).verification!
+        .attempts;
     }
     assert.equal(attempts[0]?.channel, Channel.CHANNEL_WHATSAPP);
     issuance.close();

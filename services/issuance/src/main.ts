@@ -28,7 +28,8 @@ runMain(async () => {
     maxInFlight: cfg.ISSUANCE_MAX_IN_FLIGHT,
     retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
     // Incidents declared through routing (or detected from health) are shared through the store.
-    incidentActive: async (district) => (await activeIncidents(platform.store, district, platform.now())).length > 0,
+    incidentActive: async (district) =>
+      (await activeIncidents(platform.store, district, platform.now())).length > 0,
     metrics: observed.metrics,
   });
   app.register(server);

@@ -47,7 +47,9 @@ export function createCodeHasher(secret: Buffer): CodeHasher {
         .digest("base64url");
     },
     lookup(kind, value) {
-      return createHmac("sha256", secret).update(`otp-lookup/v1\u0000${kind}\u0000${value}`, "utf8").digest("base64url");
+      return createHmac("sha256", secret)
+        .update(`otp-lookup/v1\u0000${kind}\u0000${value}`, "utf8")
+        .digest("base64url");
     },
   };
 }
