@@ -6,6 +6,7 @@
  */
 import { createSmsGateway, type SmsGateway } from "../../../gateway-smpp/src/gateway";
 import { loadGatewayConfig } from "../../../gateway-smpp/src/config/load-config";
+import type { GatewayConfig } from "../../../gateway-smpp/src/config/gateway-config";
 import { createIssuanceApp } from "../../issuance/src/app";
 import { createRoutingService, type RoutingServiceSettingsInput } from "../../routing/src/routing-service";
 import { activeIncidents } from "../../shared/src/incidents";
@@ -39,6 +40,11 @@ export interface AllInOneOptions {
   routing?: RoutingServiceSettingsInput;
   /** One Prometheus registry for every service of the process. */
   metrics?: OtpMetrics;
+  /**
+   * Put before every consumer group name, so several platforms can share one Kafka cluster
+   * (a group shared by consumers of different topics would split partitions between them).
+   */
+  groupPrefix?: string;
 }
 
 /** Development tokens when none are configured: printed at start. */
@@ -76,7 +82,12 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
     incidentActive: async (district) => (await activeIncidents(p.store, district, p.now())).length > 0,
     metrics: o.metrics,
   });
-  const verification = createVerificationApp(p, { retentionMs: o.retentionMs, metrics: o.metrics });
+  const group = (name: string): string => `${o.groupPrefix ?? ""}${name}`;
+  const verification = createVerificationApp(p, {
+    retentionMs: o.retentionMs,
+    metrics: o.metrics,
+    projectorGroup: group("otp-projector"),
+  });
   const routing = createRoutingService({
     bus: p.bus,
     store: p.store,
@@ -85,18 +96,22 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
     logger: p.logger,
     topics: p.topics,
     metrics: o.metrics,
+    groupId: group("routing"),
     ...(o.routing === undefined ? {} : { settings: o.routing }),
   });
   const gateway = createSmsGateway({
     ...p,
     clock: p.now,
     metrics: o.metrics,
-    config: loadGatewayConfig({
-      SMSC_SIM_HOST: o.host,
-      SMSC_SIM_SMPP_PORT: String(sims.smsc.port),
-      SMSC_SIM_SYSTEM_ID: c.smpp.systemId,
-      SMSC_SIM_PASSWORD: c.smpp.password,
-    }),
+    config: withConsumerGroup(
+      loadGatewayConfig({
+        SMSC_SIM_HOST: o.host,
+        SMSC_SIM_SMPP_PORT: String(sims.smsc.port),
+        SMSC_SIM_SYSTEM_ID: c.smpp.systemId,
+        SMSC_SIM_PASSWORD: c.smpp.password,
+      }),
+      group("gateway-smpp"),
+    ),
   });
   const whatsapp = createWhatsAppChannel({
     ...p,
@@ -109,6 +124,7 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
       WHATSAPP_APP_SECRET: c.whatsapp.appSecret,
       WHATSAPP_VERIFY_TOKEN: c.whatsapp.verifyToken,
       WHATSAPP_WEBHOOK_LISTEN: `${o.host}:${o.ports.whatsappWebhook}`,
+      WHATSAPP_CONSUMER_GROUP: group("whatsapp-connector"),
     }),
   });
   const voice = createVoiceChannel({
@@ -122,6 +138,7 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
       VOICE_CALLER_IDS: "*=+6215000000",
       VOICE_PUBLIC_BASE_URL: `http://${o.host}:${o.ports.voiceWebhook}`,
       VOICE_WEBHOOK_LISTEN: `${o.host}:${o.ports.voiceWebhook}`,
+      VOICE_CONSUMER_GROUP: group("voice-connector"),
     }),
   });
   issuance.register(server);
@@ -159,4 +176,8 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
       await sims.close();
     },
   };
+}
+
+function withConsumerGroup(config: GatewayConfig, consumerGroup: string): GatewayConfig {
+  return { ...config, dispatch: { ...config.dispatch, consumerGroup } };
 }

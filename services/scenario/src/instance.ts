@@ -62,6 +62,8 @@ export async function startStrategyInstance(
   const ms = (seconds: number): number => Math.round(seconds * 1000 * scale);
   const app = await createAllInOne(platform, server, {
     host: "127.0.0.1",
+    // Each strategy's services consume their own topics: their groups must be their own too.
+    groupPrefix: env.OTP_TOPIC_PREFIX,
     ports: {
       inbox: 0,
       smpp: 0,
