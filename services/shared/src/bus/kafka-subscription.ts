@@ -51,15 +51,6 @@ export async function startKafkaSubscription(
   }
   await deps.ensureTopics(topics.map((topic) => ({ name: deadLetterTopic(topic) })));
 
-  const consumer = deps.kafka.consumer({
-    groupId,
-    allowAutoTopicCreation: false,
-    maxWaitTimeInMs: deps.maxWaitTimeMs,
-  });
-  const ready = watchGroupJoin(consumer, deps, options);
-  // The caller may never await `ready`; a failed join must not become an unhandled rejection.
-  ready.catch(() => undefined);
-
   const baseContext: Omit<DeliveryContext, "backoff"> = {
     groupId,
     handler: options.handler,
@@ -72,24 +63,70 @@ export async function startKafkaSubscription(
     now: () => new Date(),
   };
 
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? false });
-    await consumer.run({
-      eachBatchAutoResolve: false,
-      autoCommitInterval: 1_000,
-      partitionsConsumedConcurrently: options.partitionConcurrency ?? 1,
-      eachBatch: (payload) => handleBatch(payload, baseContext),
+  const startConsumer = async (): Promise<{ consumer: Consumer; ready: Promise<void> }> => {
+    const consumer = deps.kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: deps.maxWaitTimeMs,
     });
-  } catch (err) {
-    await consumer.disconnect().catch(() => undefined);
-    throw err;
-  }
+    const ready = watchGroupJoin(consumer, deps, options);
+    // The caller may never await `ready`; a failed join must not become an unhandled rejection.
+    ready.catch(() => undefined);
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) void recover(consumer);
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? false });
+      await consumer.run({
+        eachBatchAutoResolve: false,
+        autoCommitInterval: 1_000,
+        partitionsConsumedConcurrently: options.partitionConcurrency ?? 1,
+        eachBatch: (payload) => handleBatch(payload, baseContext),
+      });
+    } catch (err) {
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
+    return { consumer, ready };
+  };
 
+  let current = await startConsumer();
   let stopping: Promise<void> | undefined;
+  let recovering = false;
+
+  /**
+   * kafkajs gives up on a consumer after errors it does not retry (a broker that stayed away
+   * longer than its retries): start a new one, with backoff, until it runs or we are stopped.
+   * Uncommitted messages are redelivered to it, so nothing is lost.
+   */
+  const recover = async (crashed: Consumer): Promise<void> => {
+    if (stopping || recovering || crashed !== current.consumer) return;
+    recovering = true;
+    await crashed.disconnect().catch(() => undefined);
+    for (let attempt = 0; !stopping; attempt++) {
+      await sleep(Math.min(30_000, 500 * 2 ** attempt));
+      if (stopping) break;
+      try {
+        current = await startConsumer();
+        // stop() came while this consumer was starting: it disconnected the crashed one.
+        if (stopping) await current.consumer.disconnect();
+        else deps.logger.warn("event consumer restarted after a crash", { groupId, attempt });
+        break;
+      } catch (err) {
+        deps.logger.warn("event consumer restart failed", {
+          groupId,
+          attempt,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }
+    recovering = false;
+  };
+
   return {
-    ready,
-    stop: () => (stopping ??= consumer.disconnect()),
+    ready: current.ready,
+    stop: () => (stopping ??= current.consumer.disconnect()),
   };
 }
 
