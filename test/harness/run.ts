@@ -5,6 +5,8 @@
  *
  *   npm test                       # everything
  *   npm test -- gateway-smpp       # only test files whose path contains "gateway-smpp"
+ *   npm run test:faults            # the fault-injection suite (test/faults), left out of `npm test`:
+ *                                  # each file runs its own Kafka and Redis and kills them
  */
 import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -15,6 +17,7 @@ import { startRedis } from "./redis";
 const ROOT = path.resolve(__dirname, "../..");
 const TEST_ROOTS = ["services", "gateway-smpp", "test"];
 const SKIP_DIRS = new Set(["node_modules", "dist", ".cache", "gen"]);
+const FAULTS = path.join("test", "faults");
 
 interface Running {
   stop(): Promise<void>;
@@ -50,7 +53,7 @@ function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> 
 async function main(): Promise<number> {
   const filters = process.argv.slice(2);
   const files = TEST_ROOTS.flatMap((r) => findTests(path.join(ROOT, r)))
-    .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+    .filter((f) => (filters.length === 0 ? !f.startsWith(FAULTS) : filters.some((x) => f.includes(x))))
     .sort();
   if (files.length === 0) {
     console.error(`no test files match ${filters.join(", ")}`);
