@@ -96,6 +96,7 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
     logger: p.logger,
     topics: p.topics,
     metrics: o.metrics,
+    sealer: p.secrets.sealer,
     groupId: group("routing"),
     ...(o.routing === undefined ? {} : { settings: o.routing }),
   });

@@ -4,6 +4,7 @@
  * done, and done again if a replica dies half-way: each effect is idempotent (envelopes keep
  * their event ids, timers are keyed, a duplicated health sample only nudges a rate).
  */
+import type { Sealed } from "./core/types";
 import type { EventBody } from "../../shared/src/events/envelope";
 import { envelope } from "../../shared/src/events/envelope";
 import type { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
@@ -34,10 +35,14 @@ export function parseTimerId(id: string): { verificationId: string; timer: Timer
 }
 
 /** The effects of events already folded into `state`; `causationId` is the input that caused them. */
+/** Makes and seals a new code for an attempt (a policy with a new code per attempt). */
+export type MintCode = (verificationId: string, length: number) => Sealed;
+
 export function effectsOf(
   events: readonly RoutingEvent[],
   state: RoutingState,
   causationId: string,
+  mintCode?: MintCode,
 ): Effect[] {
   const id = state.verificationId;
   const publish = (at: number, body: EventBody): Effect => ({
@@ -90,7 +95,7 @@ export function effectsOf(
             timerId: timerId(id, { kind: "fallback", attempt: event.attempt }),
             dueAt: event.dueAt,
           },
-          publish(event.at, dispatchBody(event, state)),
+          publish(event.at, dispatchBody(event, state, mintCode)),
           ...(event.attempt > 1
             ? [
                 {
@@ -164,8 +169,13 @@ export function effectsOf(
 function dispatchBody(
   event: Extract<RoutingEvent, { type: "DispatchRequested" }>,
   state: RoutingState,
+  mintCode: MintCode | undefined,
 ): EventBody {
   const facts = state.facts!;
+  // A fallback attempt gets its own code when the policy says so; a resend brought its own
+  // already. Minted here, the code goes into the saved outbox, so a retry sends the same one.
+  const rotate = facts.codePerAttempt && event.attempt > 1 && sameSealed(event.code, facts.code) && mintCode;
+  const code = rotate ? mintCode(state.verificationId, facts.codeLength || 6) : event.code;
   return {
     $case: "dispatchRequested",
     value: {
@@ -173,7 +183,7 @@ function dispatchBody(
       channel: channelToProto(event.channel),
       route: event.route,
       phone: facts.phone,
-      code: event.code,
+      code,
       locale: facts.locale,
       purpose: facts.purpose,
       expiresAt: new Date(facts.expiresAt),
@@ -185,4 +195,9 @@ function dispatchBody(
       maskedPhone: facts.maskedPhone,
     },
   };
+}
+
+function sameSealed(a: Sealed | undefined, b: Sealed | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.keyId === b.keyId && Buffer.from(a.ciphertext).equals(Buffer.from(b.ciphertext));
 }

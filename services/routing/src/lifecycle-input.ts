@@ -36,6 +36,7 @@ export function commandFromEnvelope(env: EventEnvelope, policies: PolicyBook): R
         expiresAt: started.expiresAt?.getTime() ?? 0,
         maxSends: started.maxSends,
         codePerAttempt: started.codePerAttempt,
+        codeLength: started.codeLength,
       };
       const workflow = workflowFor(
         policies.policyFor(env.tenant),

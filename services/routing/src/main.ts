@@ -35,6 +35,7 @@ runMain(async () => {
     groupId: cfg.groupId,
     settings: cfg.settings,
     metrics: observed.metrics,
+    sealer: platform.secrets.sealer,
   });
   routing.register(server);
   const service = {

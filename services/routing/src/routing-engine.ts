@@ -10,6 +10,7 @@
  * timer: timers are set before anything is published, so one is always there to wake it).
  */
 import { trace } from "@opentelemetry/api";
+import type { MintCode } from "./effects";
 import { recordFallback } from "../../shared/src/telemetry/fallback-metrics";
 import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
 import type { EventBus } from "../../shared/src/bus/port";
@@ -40,6 +41,8 @@ export interface RoutingEngineDeps {
   timerShards: number;
   logger: Logger;
   metrics?: Pick<OtpMetrics, "fallbacks">;
+  /** New sealed codes for fallback attempts (policies with a new code per attempt). */
+  mintCode?: MintCode;
 }
 
 export interface RoutingEngine {
@@ -123,7 +126,7 @@ export function createRoutingEngine(deps: RoutingEngineDeps): RoutingEngine {
         const now = deps.clock();
         const handled = handleCommand(state, command, await contextFor(state, command, now));
         if (handled.events.length === 0) return;
-        const effects = effectsOf(handled.events, handled.state, command.inputId);
+        const effects = effectsOf(handled.events, handled.state, command.inputId, deps.mintCode);
         const version = await repo.save(loaded?.version ?? 0, handled.state, effects, now);
         if (version === 0) continue;
         traceDecisions(handled.events);

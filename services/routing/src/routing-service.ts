@@ -38,6 +38,9 @@ import {
 } from "./timer-poller";
 import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
 import { createDispatchTraces } from "../../shared/src/telemetry/dispatch-traces";
+import { randomCode } from "../../shared/src/crypto/codes";
+import { sealedField, type Sealer } from "../../shared/src/crypto/sealer";
+import type { MintCode } from "./effects";
 
 export interface RoutingServiceSettings {
   routing: RoutingSettings;
@@ -86,6 +89,8 @@ export interface RoutingServiceOptions {
   settings?: RoutingServiceSettingsInput;
   /** Prometheus metrics (fallbacks by from → to and reason). */
   metrics?: OtpMetrics;
+  /** Seals a new code per fallback attempt where the policy asks; without it attempts share the code. */
+  sealer?: Sealer;
   /** Fault-injection seam for tests: sees each batch of claimed timers before it fires. */
   afterTimerClaim?: (ids: readonly string[]) => void;
 }
@@ -138,6 +143,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     timerShards: settings.timers.shards,
     logger,
     metrics: options.metrics,
+    mintCode: options.sealer ? codeMinter(options.sealer) : undefined,
   });
   const traces = createDispatchTraces({ store, tracer: trace.getTracer("otp-router.routing"), now: clock });
   const poller = createTimerPoller({
@@ -212,4 +218,8 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
       await Promise.all([poller.stop(), healthMonitor.stop()]);
     },
   };
+}
+
+function codeMinter(sealer: Sealer): MintCode {
+  return (verificationId, length) => sealer.seal(randomCode(length), sealedField(verificationId, "code"));
 }

@@ -122,6 +122,7 @@ export interface IssueInput {
   channelPreference?: Channel;
   numberType?: string;
   verificationId?: string;
+  codePerAttempt?: boolean;
 }
 
 export interface RoutingHarness {
@@ -310,7 +311,7 @@ export async function startRoutingHarness(name: string): Promise<RoutingHarness>
             expiresAt: new Date(Date.now() + (input.expiresInMs ?? 120_000)),
             maxChecks: 5,
             maxSends: input.maxSends ?? 5,
-            codePerAttempt: false,
+            codePerAttempt: input.codePerAttempt ?? false,
             transaction: undefined,
             hasTransactionBinding: false,
             idempotencyKeyHash: randomUUID(),

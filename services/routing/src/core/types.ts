@@ -79,6 +79,8 @@ export interface VerificationFacts {
   expiresAt: number;
   maxSends: number;
   codePerAttempt: boolean;
+  /** Digits of the code, for the new code of each attempt when the policy rotates codes. */
+  codeLength?: number;
 }
 
 /** Why the router chose what it chose, with the figures it looked at. */

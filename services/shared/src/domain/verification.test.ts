@@ -101,6 +101,11 @@ const receipt = (attempt: number, status: DeliveryStatus, at: number) =>
     at,
   );
 
+const eventValue = (e: EventEnvelope) => {
+  if (e.event?.$case !== "verificationStarted") throw new Error("not a start");
+  return e.event.value;
+};
+
 const fold = (events: EventEnvelope[]): VerificationState =>
   events.reduce(evolve, initialState("v1", "acme"));
 
@@ -136,6 +141,23 @@ describe("verification evolve", () => {
     assert.equal(s.attempts[0]!.failureClass, FailureClass.FAILURE_CLASS_PERMANENT);
     assert.equal(s.attempts[0]!.reason, "WHATSAPP_131026");
     assert.equal(s.status, "pending");
+  });
+
+  it("keeps every attempt's code when the policy rotates codes, and only new ones", () => {
+    const rotating = env(
+      { $case: "verificationStarted", value: { ...eventValue(startedEvent()), codePerAttempt: true } },
+      T0,
+    );
+    const fresh = { ...sealed, ciphertext: Buffer.from([1, 2, 3, 4, 5, 6]) };
+    const second = dispatch(2, Channel.CHANNEL_SMS, T0 + 20);
+    if (second.event?.$case === "dispatchRequested") second.event.value.code = fresh;
+    const s = fold([rotating, dispatch(1, Channel.CHANNEL_WHATSAPP, T0), second]);
+    assert.deepEqual(
+      s.codes.map((c) => c.attempt),
+      [0, 2],
+    );
+    const oneCode = fold([startedEvent(), dispatch(1, Channel.CHANNEL_WHATSAPP, T0), second]);
+    assert.equal(oneCode.codes.length, 1, "without rotation a dispatch adds no code");
   });
 
   it("applies a replayed event once", () => {

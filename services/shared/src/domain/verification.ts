@@ -224,7 +224,24 @@ function dispatched(state: VerificationState, e: DispatchRequested, at: number):
     operator: e.operator,
     requestedAt: at,
   };
-  return { ...state, attempts: [...state.attempts, attempt], sendsUsed: state.sendsUsed + 1, lastSendAt: at };
+  // With a new code per attempt, a fallback's dispatch brings its own (resends added theirs).
+  const newCode =
+    state.codePerAttempt && e.code && !state.codes.some((c) => sameSealed(c.sealed, e.code!))
+      ? [{ attempt: e.attempt, sealed: e.code, expiresAt: ms(e.expiresAt) || state.expiresAt }]
+      : [];
+  return {
+    ...state,
+    attempts: [...state.attempts, attempt],
+    codes: [...state.codes, ...newCode],
+    sendsUsed: state.sendsUsed + 1,
+    lastSendAt: at,
+  };
+}
+
+function sameSealed(a: EncryptedValue, b: EncryptedValue): boolean {
+  if (a.keyId !== b.keyId || a.ciphertext.length !== b.ciphertext.length) return false;
+  for (let i = 0; i < a.ciphertext.length; i++) if (a.ciphertext[i] !== b.ciphertext[i]) return false;
+  return true;
 }
 
 /** Receipts only move an attempt forward (a late "sent" after "delivered" is recorded but ignored). */
