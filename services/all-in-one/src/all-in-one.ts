@@ -166,7 +166,7 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
       inbox = await startInboxServer(sims, o.host, o.ports.inbox);
     },
     async stop() {
-      await new Promise<void>((resolve) => (inbox ? inbox.server.close(() => resolve()) : resolve()));
+      await inbox?.close(1_000);
       await Promise.allSettled([
         ...channels.map((ch) => ch.stop()),
         gateway.close(),

@@ -4,7 +4,8 @@
  * refreshes itself), `DELETE /inbox`, and `PUT /scenario/{sms|whatsapp|voice}` to change how a
  * simulated network behaves (blackouts, delays, failures).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { listenHttp, type HttpListener } from "../../shared/src/http/http-listener";
 import { readRawBody } from "../../shared/src/http/raw-body";
 import type { Simulators } from "./simulators";
 
@@ -71,11 +72,7 @@ function send(res: ServerResponse, status: number, body: unknown, type = "applic
   res.end(type === "application/json" ? JSON.stringify(body) : String(body));
 }
 
-export async function startInboxServer(
-  sims: Simulators,
-  host: string,
-  port: number,
-): Promise<{ server: Server; port: number }> {
+export async function startInboxServer(sims: Simulators, host: string, port: number): Promise<HttpListener> {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://inbox");
     if (req.method === "GET" && url.pathname === "/")
@@ -104,15 +101,12 @@ export async function startInboxServer(
     }
     return send(res, 404, { error: "not found" });
   };
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) =>
-      send(res, 400, { error: err instanceof Error ? err.message : "bad request" }),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, resolve);
-  });
-  const address = server.address();
-  return { server, port: typeof address === "object" && address ? address.port : port };
+  return listenHttp(
+    (req, res) => {
+      handle(req, res).catch((err: unknown) =>
+        send(res, 400, { error: err instanceof Error ? err.message : "bad request" }),
+      );
+    },
+    { host, port },
+  );
 }

@@ -10,7 +10,7 @@ import type { NumberType } from "../../shared/src/numbering";
 import type { ChannelName, TenantPolicy } from "../../shared/src/policy";
 import type { Store } from "../../shared/src/store/port";
 import { counterWindow, rateLimit } from "../../shared/src/store/scripts";
-import { pumpBlockKey, recordPumpSend, recordPumpVerified } from "../../shared/src/fraud/pumping-script";
+import { pumpBlockKey, recordPumpSend } from "../../shared/src/fraud/pumping-script";
 
 export interface SendSubject {
   tenant: string;
@@ -35,8 +35,6 @@ export interface AbuseGuards {
   admitStart(subject: SendSubject): Promise<void>;
   /** Limits for one more send (start or resend); counts it and feeds the pumping guard. */
   admitSend(subject: SendSubject): Promise<void>;
-  /** A verified code: conversion for the pumping guard. */
-  recordVerified(tenant: string, policy: TenantPolicy, prefix: string): Promise<void>;
 }
 
 const MINUTE = 60_000;
@@ -153,18 +151,6 @@ export function createAbuseGuards({
           action: guard.shadowMode ? "report" : "block",
         });
       }
-    },
-
-    async recordVerified(tenant, policy, prefix) {
-      const guard = policy.fraud.pumpingGuard;
-      if (!guard.enabled) return;
-      const windowMs = guard.windowSeconds * 1000;
-      await store.run(recordPumpVerified, {
-        tenant,
-        prefix,
-        windowIndex: Math.floor(now() / windowMs),
-        windowMs,
-      });
     },
   };
 }

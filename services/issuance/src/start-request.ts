@@ -3,10 +3,10 @@
  * violations (gRPC BadRequest), with messages that never echo a full phone number.
  */
 import { isIP } from "node:net";
-import type { TransactionBinding } from "../../../proto/gen/otp/v1/common";
 import { Channel } from "../../../proto/gen/otp/v1/common";
 import type { StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
 import type { TransactionBindingInput } from "../../shared/src/crypto/code-hash";
+import { validateTransaction } from "../../shared/src/crypto/transaction-binding";
 import { OtpError, type FieldViolation } from "../../shared/src/errors";
 import { parseE164, type ParsedPhoneNumber } from "../../shared/src/numbering";
 
@@ -37,27 +37,6 @@ const KNOWN_CHANNELS = new Set<number>([
 ]);
 
 export const UNKNOWN_DISTRICT = "unknown";
-
-export function validateTransaction(
-  t: TransactionBinding | undefined,
-  field: string,
-  violations: FieldViolation[],
-): TransactionBindingInput | undefined {
-  if (!t) return undefined;
-  if (!Number.isSafeInteger(t.amountMinor) || t.amountMinor <= 0) {
-    violations.push({
-      field: `${field}.amount_minor`,
-      description: "must be a positive whole number of minor units",
-    });
-  }
-  if (!/^[A-Z]{3}$/.test(t.currency)) {
-    violations.push({ field: `${field}.currency`, description: "must be an ISO 4217 code such as IDR" });
-  }
-  if (t.payee.trim() === "" || t.payee.length > 140 || CONTROL.test(t.payee)) {
-    violations.push({ field: `${field}.payee`, description: "must be 1-140 printable characters" });
-  }
-  return { amountMinor: t.amountMinor, currency: t.currency, payee: t.payee };
-}
 
 export function validateStart(req: StartVerificationRequest): StartInput {
   const violations: FieldViolation[] = [];

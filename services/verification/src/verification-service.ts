@@ -19,7 +19,7 @@ import { decideOverride } from "../../shared/src/domain/verification-decide";
 import { OtpError, invalidArgument, type FieldViolation } from "../../shared/src/errors";
 import { envelope, VERIFICATION_ID_PATTERN, type EventBody } from "../../shared/src/events/envelope";
 import type { TopicNames } from "../../shared/src/events/topics";
-import { recordPumpVerified } from "../../shared/src/fraud/pumping-script";
+import { recordConversion } from "../../shared/src/fraud/pumping-script";
 import { parseE164 } from "../../shared/src/numbering";
 import type { PolicyBook } from "../../shared/src/policy";
 import type { VerificationProjection } from "../../shared/src/projection/projection";
@@ -27,7 +27,7 @@ import { activeName, onceKey } from "../../shared/src/projection/projector";
 import { destinationPrefix } from "../../shared/src/projection/view";
 import type { Store } from "../../shared/src/store/port";
 import { setIfAbsentGet } from "../../shared/src/store/scripts";
-import { validateTransaction } from "../../issuance/src/start-request";
+import { validateTransaction } from "../../shared/src/crypto/transaction-binding";
 
 export interface VerificationDeps {
   bus: EventBus;
@@ -105,19 +105,6 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
     return { verificationId: undefined, byPhone: false };
   };
 
-  const recordConversion = async (tenant: string, state: VerificationState | undefined): Promise<void> => {
-    if (!state) return;
-    const guard = deps.policies.policyFor(tenant).fraud.pumpingGuard;
-    if (!guard.enabled) return;
-    const windowMs = guard.windowSeconds * 1000;
-    await store.run(recordPumpVerified, {
-      tenant,
-      prefix: destinationPrefix(state.maskedPhone),
-      windowIndex: Math.floor(now() / windowMs),
-      windowMs,
-    });
-  };
-
   return {
     async check(tenant, request) {
       const violations: FieldViolation[] = [];
@@ -166,8 +153,18 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
       await publish(events.map((event) => envelope({ verificationId, tenant, at }, event)));
 
       const verified = decision.outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED;
-      const state = verified ? await projection.read(verificationId) : undefined;
-      if (verified) await recordConversion(tenant, state);
+      if (verified) {
+        await recordConversion(
+          store,
+          deps.policies.policyFor(tenant).fraud.pumpingGuard,
+          tenant,
+          async () => {
+            const state = await projection.read(verificationId);
+            return state && destinationPrefix(state.maskedPhone);
+          },
+          now(),
+        );
+      }
       return {
         result: byPhone && !verified ? CheckResult.CHECK_RESULT_REJECTED : RESULT[decision.outcome],
         verificationId: byPhone && !verified ? "" : verificationId,

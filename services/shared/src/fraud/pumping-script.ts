@@ -4,7 +4,7 @@
  * prefix does not escape at a window boundary. A prefix whose conversion (verified ÷ sent)
  * stays under the floor after enough sends gets a block key with a TTL.
  */
-import type { LocalDb, Script } from "../store/port";
+import type { LocalDb, Script, Store } from "../store/port";
 import { taggedKey } from "../store/port";
 import { replyArray, replyInteger } from "../store/reply";
 
@@ -99,3 +99,21 @@ export const recordPumpVerified: Script<PumpKeys & { windowMs: number }, number>
   encode: (input, key) => ({ keys: [key(windowKey(input, input.windowIndex))], argv: [input.windowMs] }),
   decode: (reply) => replyInteger("pumpRecordVerified", reply),
 };
+
+/**
+ * A verified code counts toward its destination prefix's conversion, in the guard's current
+ * window. Nothing to do (and nothing to read) when the tenant's guard is off.
+ */
+export async function recordConversion(
+  store: Store,
+  guard: { enabled: boolean; windowSeconds: number },
+  tenant: string,
+  prefixOf: () => Promise<string | undefined>,
+  now: number,
+): Promise<void> {
+  if (!guard.enabled) return;
+  const prefix = await prefixOf();
+  if (prefix === undefined) return;
+  const windowMs = guard.windowSeconds * 1000;
+  await store.run(recordPumpVerified, { tenant, prefix, windowIndex: Math.floor(now / windowMs), windowMs });
+}

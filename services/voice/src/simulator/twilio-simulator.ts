@@ -8,8 +8,9 @@
  * a simulated listener. Control: GET /inbox[?phone=], DELETE /inbox, GET|PUT /scenario, GET /stats.
  */
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { isOtpError } from "../../../shared/src/errors";
+import { listenHttp } from "../../../shared/src/http/http-listener";
 import { BodyTooLargeError, readRawBody } from "../../../shared/src/http/raw-body";
 import { createCallInbox, type CallInbox } from "./inbox";
 import { seededRandom } from "../../../shared/src/http/seeded-random";
@@ -217,24 +218,21 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     }
   };
 
-  const server = createServer((request, response) => {
-    route(request, response).catch((err: unknown) => {
-      if (response.headersSent) return;
-      const bad = err instanceof SyntaxError || (isOtpError(err) && err.code === "CONFIG_INVALID");
-      const status = err instanceof BodyTooLargeError ? 413 : bad ? 400 : 500;
-      sendJson(response, status, { message: err instanceof Error ? err.message : "error" });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : (options.port ?? 0);
+  const listener = await listenHttp(
+    (request, response) => {
+      route(request, response).catch((err: unknown) => {
+        if (response.headersSent) return;
+        const bad = err instanceof SyntaxError || (isOtpError(err) && err.code === "CONFIG_INVALID");
+        const status = err instanceof BodyTooLargeError ? 413 : bad ? 400 : 500;
+        sendJson(response, status, { message: err instanceof Error ? err.message : "error" });
+      });
+    },
+    { host: options.host ?? "127.0.0.1", port: options.port ?? 0 },
+  );
 
   const simulator: TwilioSimulator = {
-    port,
-    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    port: listener.port,
+    url: listener.url,
     inbox,
     get scenario() {
       return scenario;
@@ -249,8 +247,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     stats: () => structuredClone(stats),
     async close() {
       for (const call of calls.values()) call.abandon();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listener.close(0);
     },
   };
   return simulator;

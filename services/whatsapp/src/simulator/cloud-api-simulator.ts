@@ -7,8 +7,9 @@
  * The inbox holds codes on purpose (it plays the handsets): bind it to loopback.
  */
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { isOtpError } from "../../../shared/src/errors";
+import { listenHttp } from "../../../shared/src/http/http-listener";
 import { BodyTooLargeError, readRawBody } from "../../../shared/src/http/raw-body";
 import { createInbox, type Inbox } from "./inbox";
 import { startLifecycle } from "./message-lifecycle";
@@ -201,28 +202,25 @@ export async function startCloudApiSimulator(options: CloudApiSimulatorOptions):
     }
   };
 
-  const server: Server = createServer((request, response) => {
-    route(request, response).catch((err: unknown) => {
-      const status =
-        err instanceof SyntaxError || (isOtpError(err) && err.code === "CONFIG_INVALID") ? 400 : 500;
-      const tooLarge = err instanceof BodyTooLargeError;
-      if (!response.headersSent) {
-        sendJson(response, tooLarge ? 413 : status, {
-          error: { message: err instanceof Error ? err.message : "error" },
-        });
-      }
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : (options.port ?? 0);
+  const listener = await listenHttp(
+    (request, response) => {
+      route(request, response).catch((err: unknown) => {
+        const status =
+          err instanceof SyntaxError || (isOtpError(err) && err.code === "CONFIG_INVALID") ? 400 : 500;
+        const tooLarge = err instanceof BodyTooLargeError;
+        if (!response.headersSent) {
+          sendJson(response, tooLarge ? 413 : status, {
+            error: { message: err instanceof Error ? err.message : "error" },
+          });
+        }
+      });
+    },
+    { host: options.host ?? "127.0.0.1", port: options.port ?? 0 },
+  );
 
   const simulator: CloudApiSimulator = {
-    port,
-    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    port: listener.port,
+    url: listener.url,
     inbox,
     get scenario() {
       return scenario;
@@ -239,8 +237,7 @@ export async function startCloudApiSimulator(options: CloudApiSimulatorOptions):
     async close() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listener.close(0);
     },
   };
   return simulator;
