@@ -56,3 +56,38 @@ describe("scenario runner: blackout, shortened", () => {
     );
   });
 });
+
+describe("scenario runner: surge, shortened", () => {
+  it("refuses past the contracted rate with RetryInfo, and repeated taps send nothing new", async () => {
+    const scenario = loadScenario("surge");
+    const short = {
+      ...scenario,
+      arrivals: { ...scenario.arrivals, durationSeconds: 30 },
+      users: { ...scenario.users, giveUpAfterSeconds: 120 },
+      // Half the shipped capacity, so the shortened crowd is still well past it.
+      policy: { limits: { perTenant: { requestsPerSecond: 2, burst: 2 } } },
+    };
+    const report = await runScenario(short, { scale: 0.15, sizeFactor: 0.25, logWrite: () => {} });
+    const row = (strategy: string): GroupFigures => {
+      const found = report.rows.find((r) => r.strategy === strategy && r.group === "all");
+      assert.ok(found, `no row ${strategy}/all`);
+      return found;
+    };
+    for (const strategy of ["A", "B"]) {
+      const r = row(strategy);
+      assert.equal(r.users, report.users);
+      assert.ok(r.limited > 0, `${strategy}: the crowd exceeded the tenant's rate, yet nothing was limited`);
+      assert.equal(r.shedWithRetryInfo, r.shed + r.limited, `${strategy}: every refusal says when to retry`);
+      assert.ok(r.accepted + r.shed + r.limited <= r.startCalls, `${strategy}: answers add up`);
+      assert.ok(r.accepted >= r.verifications, `${strategy}: every verification came from an accepted start`);
+      assert.ok(r.duplicateSendsAvoided <= r.taps);
+      assert.ok(r.verified > 0, `${strategy}: nobody verified`);
+      for (const name of Object.keys(r.errors)) {
+        assert.ok(!["OTP_INTERNAL", "CLIENT", "UNKNOWN"].includes(name), `${strategy}: error ${name}`);
+      }
+    }
+    const b = row("B");
+    assert.ok(b.taps > 0, "some users were impatient");
+    assert.equal(b.duplicateSendsAvoided, b.taps, "a repeated start never sends another code");
+  });
+});

@@ -4,7 +4,7 @@
  * per scenario second (0.1 runs ten times faster); `--size` multiplies the population.
  */
 import { flag, option, parseArgs } from "../../cli/src/args";
-import { formatTable } from "./report";
+import { formatLoadTable, formatTable } from "./report";
 import { runScenario, type ScenarioReport } from "./runner";
 import { loadScenario } from "./scenario-file";
 
@@ -25,8 +25,14 @@ export function formatReport(r: ScenarioReport): string {
     "",
     formatTable(r.rows, currency),
     "",
+    formatLoadTable(r.rows),
+    "",
     "times are scenario seconds (wall time ÷ scale), from the user's first tap to VERIFIED.",
     "fallback: verifications that used more than one channel; sends: attempts the provider accepted.",
+    "starts: StartVerification calls (first taps, impatient taps, retries after a refusal); reused: answered",
+    "with the active verification, nothing sent; taps: impatient taps, dup avoided: those that sent nothing;",
+    "shed: OTP_OVERLOADED; limited: OTP_RATE_LIMITED (tenant rate, resend cooldown); retry-info: refusals",
+    "that said when to retry; latencies are wall milliseconds at the client.",
     "time compression per strategy:",
     ...Object.entries(r.timeNotes).flatMap(([id, notes]) => notes.map((n) => `  ${id}: ${n}`)),
   ];

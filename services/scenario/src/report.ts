@@ -26,9 +26,20 @@ export interface GroupFigures {
   cost: number;
   costPerSuccess: number | null;
   startCalls: number;
+  /** StartVerification answered OK (new or reused). */
+  accepted: number;
+  /** Answers with the active verification: a send the tap did not cause. */
   reused: number;
+  /** Impatient taps, and those that did not make the platform send again. */
+  taps: number;
+  duplicateSendsAvoided: number;
   shed: number;
+  limited: number;
   shedWithRetryInfo: number;
+  /** Wall ms of StartVerification answers: accepted ones, and shed or limited ones. */
+  acceptedP50Ms: number | null;
+  acceptedP99Ms: number | null;
+  refusedP99Ms: number | null;
   errors: Record<string, number>;
 }
 
@@ -45,6 +56,14 @@ export function percentile(sorted: number[], p: number): number | null {
 }
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function latency(ms: number[], p: number): number | null {
+  const value = percentile(
+    ms.sort((a, b) => a - b),
+    p,
+  );
+  return value === null ? null : round(value, 1);
+}
 
 /** An attempt costs money once the provider accepted it. */
 const charged = (a: DeliveryAttempt): boolean => a.acceptedAt !== undefined || a.deliveredAt !== undefined;
@@ -104,9 +123,25 @@ export function figures(
     cost: round(cost, 4),
     costPerSuccess: verified === 0 ? null : round(cost / verified, 4),
     startCalls: sum((o) => o.startCalls),
+    accepted: sum((o) => o.acceptedMs.length),
     reused: sum((o) => o.reused),
+    taps: sum((o) => o.resends),
+    duplicateSendsAvoided: sum((o) => o.resends - o.resendsSent),
     shed: sum((o) => o.shed),
+    limited: sum((o) => o.limited),
     shedWithRetryInfo: sum((o) => o.shedWithRetryInfo),
+    acceptedP50Ms: latency(
+      outcomes.flatMap((o) => o.acceptedMs),
+      50,
+    ),
+    acceptedP99Ms: latency(
+      outcomes.flatMap((o) => o.acceptedMs),
+      99,
+    ),
+    refusedP99Ms: latency(
+      outcomes.flatMap((o) => o.refusedMs),
+      99,
+    ),
     errors,
   };
 }
@@ -141,6 +176,10 @@ export function formatTable(rows: GroupFigures[], currency: string): string {
     num(r.sendsPerSuccess, 2),
     num(r.costPerSuccess, 4),
   ]);
+  return aligned(header, cells);
+}
+
+function aligned(header: string[], cells: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? "").length)));
   const line = (c: string[]): string =>
     c
@@ -149,3 +188,47 @@ export function formatTable(rows: GroupFigures[], currency: string): string {
       .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }
+
+/** The load side of a run: what StartVerification answered, and how fast. */
+export function formatLoadTable(rows: GroupFigures[]): string {
+  const header = [
+    "strategy",
+    "district",
+    "starts",
+    "accepted",
+    "reused",
+    "taps",
+    "dup avoided",
+    "shed",
+    "limited",
+    "retry-info",
+    "accept p50/p99 ms",
+    "refusal p99 ms",
+    "other errors",
+  ];
+  const cells = rows.map((r) => {
+    const refusals = r.shed + r.limited;
+    const other = Object.entries(r.errors)
+      .filter(([name]) => !REFUSALS.has(name))
+      .map(([name, n]) => `${name}×${n}`)
+      .join(" ");
+    return [
+      r.strategy,
+      r.group,
+      String(r.startCalls),
+      String(r.accepted),
+      String(r.reused),
+      String(r.taps),
+      String(r.duplicateSendsAvoided),
+      String(r.shed),
+      String(r.limited),
+      refusals === 0 ? "-" : pct(r.shedWithRetryInfo / refusals),
+      `${num(r.acceptedP50Ms)}/${num(r.acceptedP99Ms)}`,
+      num(r.refusedP99Ms),
+      other === "" ? "-" : other,
+    ];
+  });
+  return aligned(header, cells);
+}
+
+const REFUSALS = new Set(["OTP_OVERLOADED", "OTP_RATE_LIMITED", "UNAVAILABLE"]);

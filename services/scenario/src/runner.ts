@@ -96,6 +96,7 @@ async function runStrategy(
     locale: s.locale,
     scale: o.scale,
     pollMs: 100,
+    tapAsksNewCode: strategy.tapAsksNewCode ?? false,
     now: () => Date.now(),
   };
   try {

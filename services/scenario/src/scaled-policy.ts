@@ -23,13 +23,37 @@ export function workflowOf(strategy: Strategy): WorkflowStep[] {
 const scaled = (seconds: number, scale: number, min: number): number =>
   Math.max(min, Math.ceil(seconds * scale));
 
+/** The tenant's contracted rate, if the scenario sets one, in scenario seconds. */
+function tenantRate(s: ScenarioFile): { requestsPerSecond: number; burst: number } | undefined {
+  const limits = s.policy?.limits as
+    { perTenant?: { requestsPerSecond?: number; burst?: number } } | undefined;
+  const rate = limits?.perTenant?.requestsPerSecond;
+  return rate === undefined
+    ? undefined
+    : { requestsPerSecond: rate, burst: limits?.perTenant?.burst ?? rate };
+}
+
+/**
+ * A rate per scenario second is a higher rate per wall second: the tenant's requests per second
+ * are divided by the scale (the burst, a count, stays as written unless the rate overtakes it).
+ */
+function scaledLimits(s: ScenarioFile, scale: number): Record<string, unknown> | undefined {
+  const limits = s.policy?.limits as Record<string, unknown> | undefined;
+  const rate = tenantRate(s);
+  if (rate === undefined) return limits;
+  const requestsPerSecond = Math.ceil(rate.requestsPerSecond / scale);
+  return { ...limits, perTenant: { requestsPerSecond, burst: Math.max(rate.burst, requestsPerSecond) } };
+}
+
 export function tenantPolicy(s: ScenarioFile, strategy: Strategy, scale: number): Record<string, unknown> {
+  const limits = scaledLimits(s, scale);
   const steps = workflowOf(strategy).map((step) => ({
     ...step,
     timeoutSeconds: scaled(step.timeoutSeconds, scale, STEP_TIMEOUT.min),
   }));
   return {
     ...s.policy,
+    ...(limits === undefined ? {} : { limits }),
     purposes: {
       [s.purpose]: {
         workflow: "scenario",
@@ -54,7 +78,13 @@ export function timeNotes(s: ScenarioFile, strategy: Strategy, scale: number): s
       ? `${what} ${seconds} s → ${wall} s wall (bound ${min} s), i.e. ${effective.toFixed(0)} s in scenario time`
       : `${what} ${seconds} s → ${wall} s wall`;
   };
+  const rate = tenantRate(s);
   return [
+    ...(rate === undefined
+      ? []
+      : [
+          `tenant rate ${rate.requestsPerSecond}/s → ${Math.ceil(rate.requestsPerSecond / scale)}/s wall, burst ${Math.max(rate.burst, Math.ceil(rate.requestsPerSecond / scale))}`,
+        ]),
     ...workflowOf(strategy).map((step, i) =>
       note(`step ${i + 1} ${step.channel} timeout`, step.timeoutSeconds, STEP_TIMEOUT.min),
     ),

@@ -60,6 +60,13 @@ export interface Strategy {
   smsRoute?: { extraDelaySeconds?: number; extraLoss?: number };
   /** Per-channel prices overriding the scenario's (e.g. the international SMS rate). */
   prices?: Partial<Record<ChannelName, number>>;
+  /**
+   * What an impatient user's repeated tap does: by default the client sends the same
+   * StartVerification and gets the active verification back (`reused`, nothing sent); with
+   * `tapAsksNewCode` it sets `resend_if_active`, as a naive integration would, so each tap asks
+   * for another code (within the resend cooldown and send caps).
+   */
+  tapAsksNewCode?: boolean;
 }
 
 export type ChannelName = "whatsapp" | "sms" | "voice";

@@ -26,10 +26,18 @@ export interface UserOutcome {
   startCalls: number;
   /** Starts answered with an existing verification: nothing new was sent. */
   reused: number;
-  /** Starts refused for load (RESOURCE_EXHAUSTED / UNAVAILABLE). */
+  /** Starts shed for load (OTP_OVERLOADED, or UNAVAILABLE). */
   shed: number;
+  /** Starts refused by a limit (OTP_RATE_LIMITED: the tenant's rate, the resend cooldown…). */
+  limited: number;
+  /** Shed or limited answers that said when to come back (RetryInfo). */
   shedWithRetryInfo: number;
+  /** Wall ms of each StartVerification answered OK, and of each shed or limited answer. */
+  acceptedMs: number[];
+  refusedMs: number[];
+  /** Impatient taps ("didn't get it, again"), and those that made the platform send another code. */
   resends: number;
+  resendsSent: number;
   wrongCodes: number;
   errors: Record<string, number>;
 }
@@ -44,6 +52,8 @@ export interface UserContext {
   scale: number;
   /** Wall ms between looks at the phone. */
   pollMs: number;
+  /** An impatient tap asks for a new code (`resend_if_active`) instead of reusing the active one. */
+  tapAsksNewCode: boolean;
   now: () => number;
 }
 
@@ -56,10 +66,25 @@ function countError(out: UserOutcome, err: unknown): ServiceError | undefined {
   return typeof e?.code === "number" ? e : undefined;
 }
 
+/**
+ * How long a well-behaved client waits after its n-th refusal in a row: exponential backoff with
+ * full jitter, 1 s doubling to 16 s (scenario time), with the server's RetryInfo as the floor. A
+ * rate limiter's RetryInfo names the moment the next request fits, the same for everyone waiting,
+ * so clients that only obeyed it would come back together and be refused together.
+ */
+function backoffMs(n: number, scale: number): number {
+  return Math.random() * Math.min(16, 2 ** n) * 1000 * scale;
+}
+
+/** What a start came to: a new verification, the active one again, the active one with a new code. */
+type Started = "new" | "reused" | "resent" | "failed";
+
 /** Starts (or restarts) a verification; retries shed answers after their RetryInfo. */
-async function start(ctx: UserContext, out: UserOutcome, deadline: number, fresh: boolean): Promise<boolean> {
+async function start(ctx: UserContext, out: UserOutcome, deadline: number, fresh: boolean): Promise<Started> {
+  let refusals = 0;
   while (ctx.now() < deadline) {
     out.startCalls++;
+    const sentAt = performance.now();
     try {
       const res = await callUnary(
         ctx.issuance,
@@ -72,20 +97,26 @@ async function start(ctx: UserContext, out: UserOutcome, deadline: number, fresh
           resendIfActive: fresh,
         }),
       );
-      if (res.reused) out.reused++;
+      out.acceptedMs.push(performance.now() - sentAt);
+      // With resend_if_active, "reused" means the active verification got another code.
+      if (res.reused && !fresh) out.reused++;
       const id = res.verification?.verificationId;
       if (id !== undefined && !out.verificationIds.includes(id)) out.verificationIds.push(id);
-      return true;
+      return res.reused ? (fresh ? "resent" : "reused") : "new";
     } catch (err) {
       const e = countError(out, err);
-      if (e?.code !== GrpcStatus.RESOURCE_EXHAUSTED && e?.code !== GrpcStatus.UNAVAILABLE) return false;
-      out.shed++;
-      const retryAfterMs = decodeStatusDetails(e).retryAfterMs;
+      if (e?.code !== GrpcStatus.RESOURCE_EXHAUSTED && e?.code !== GrpcStatus.UNAVAILABLE) return "failed";
+      out.refusedMs.push(performance.now() - sentAt);
+      const { reason, retryAfterMs } = decodeStatusDetails(e);
+      if (reason === "OTP_RATE_LIMITED") out.limited++;
+      else out.shed++;
       if (retryAfterMs !== undefined) out.shedWithRetryInfo++;
-      await sleep(Math.max(retryAfterMs ?? 1_000 * ctx.scale, 50));
+      const waitMs = Math.max(retryAfterMs ?? 0, backoffMs(refusals++, ctx.scale), 50);
+      if (ctx.now() + waitMs >= deadline) return "failed";
+      await sleep(waitMs);
     }
   }
-  return false;
+  return "failed";
 }
 
 export async function runUser(user: VirtualUser, ctx: UserContext): Promise<UserOutcome> {
@@ -101,13 +132,17 @@ export async function runUser(user: VirtualUser, ctx: UserContext): Promise<User
     startCalls: 0,
     reused: 0,
     shed: 0,
+    limited: 0,
     shedWithRetryInfo: 0,
+    acceptedMs: [],
+    refusedMs: [],
     resends: 0,
+    resendsSent: 0,
     wrongCodes: 0,
     errors: {},
   };
   const giveUpAt = arrivedAt + sec(b.giveUpAfterSeconds);
-  if (!(await start(ctx, out, giveUpAt, false))) return out;
+  if ((await start(ctx, out, giveUpAt, false)) === "failed") return out;
   let requestedAt = ctx.now();
   let restartedAt = requestedAt;
   let restarts = 0;
@@ -157,8 +192,12 @@ export async function runUser(user: VirtualUser, ctx: UserContext): Promise<User
   return out;
 }
 
-/** "Didn't get it? Send again": a repeated start, which the platform answers with the same verification. */
+/**
+ * "Didn't get it? Send again": a repeated start, which the platform answers with the same
+ * verification, or (a naive client) with another code for it.
+ */
 async function resend(ctx: UserContext, out: UserOutcome): Promise<void> {
   out.resends++;
-  await start(ctx, out, ctx.now() + 1, false);
+  const started = await start(ctx, out, ctx.now() + 1, ctx.tapAsksNewCode);
+  if (started === "new" || started === "resent") out.resendsSent++;
 }
