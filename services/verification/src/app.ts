@@ -4,6 +4,7 @@ import type { Subscription } from "../../shared/src/bus/port";
 import type { GrpcServer } from "../../shared/src/grpc/server";
 import { createVerificationProjection } from "../../shared/src/projection/projection";
 import { createProjector, type Projector } from "../../shared/src/projection/projector";
+import { createStoreLossWatch } from "../../shared/src/projection/store-loss-watch";
 import type { Platform } from "../../shared/src/runtime/platform";
 import { observeLifecycle } from "../../shared/src/telemetry/lifecycle-metrics";
 import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
@@ -25,6 +26,8 @@ export interface VerificationAppOptions {
   metrics?: OtpMetrics;
   /** The projector's consumer group (default "otp-projector"; tests give each run its own). */
   projectorGroup?: string;
+  /** How often to look for a store that lost its data, and rebuild it from the log (ms). */
+  storeLossCheckMs?: number;
 }
 
 export function createVerificationApp(p: Platform, options: VerificationAppOptions): VerificationApp {
@@ -47,6 +50,13 @@ export function createVerificationApp(p: Platform, options: VerificationAppOptio
     ...p,
     projection: observeLifecycle(projection, options.metrics, p.now),
   });
+  const storeLoss = createStoreLossWatch({
+    store: p.store,
+    logger: p.logger,
+    now: p.now,
+    replay: (observe) => projector.rebuild(observe),
+    intervalMs: options.storeLossCheckMs,
+  });
   let projecting: Subscription | undefined;
   return {
     service,
@@ -60,8 +70,10 @@ export function createVerificationApp(p: Platform, options: VerificationAppOptio
     async start() {
       projecting = await projector.start(options.projectorGroup);
       await projecting.ready;
+      await storeLoss.start();
     },
     async stop() {
+      await storeLoss.stop();
       await projecting?.stop();
     },
   };

@@ -64,20 +64,31 @@ export function createProjector(deps: ProjectorDeps) {
     }
   };
 
-  const subscribe = (groupId: string, fromBeginning: boolean): Promise<Subscription> =>
+  const subscribe = (
+    groupId: string,
+    fromBeginning: boolean,
+    observe?: (message: BusMessage) => void,
+  ): Promise<Subscription> =>
     deps.bus.subscribe({
       groupId,
       topics: [deps.topics.verifications],
       fromBeginning,
-      handler: handle,
+      handler: async (message) => {
+        await handle(message);
+        observe?.(message);
+      },
       partitionConcurrency: 4,
     });
 
   return {
     /** The steady projector: one group shared by every replica. */
     start: (groupId = "otp-projector") => subscribe(groupId, true),
-    /** Replays the whole log into the store in a fresh group; stop it once caught up. */
-    rebuild: () => subscribe(`otp-projector-rebuild-${randomUUID()}`, true),
+    /**
+     * Replays the whole log into the store in a fresh group; stop it once caught up. `observe`
+     * sees each message once it is applied (see store-loss-watch.ts).
+     */
+    rebuild: (observe?: (message: BusMessage) => void) =>
+      subscribe(`otp-projector-rebuild-${randomUUID()}`, true, observe),
     handle,
   };
 }
