@@ -2,10 +2,13 @@
  * Notices that the store lost its data (a Redis restarted without persistence, a failover to an
  * empty replica, a FLUSHALL) and rebuilds the projection from the log by itself.
  *
- * A marker key without expiry is written once; every `intervalMs` each replica reads it. When it
- * is gone, the replica that writes the new marker first (set-if-absent) replays the log in a
- * fresh consumer group; the others only see a new marker. Replaying is idempotent (evolve skips
- * events it has applied), so a second replica replaying by mistake costs time, not correctness.
+ * A marker key without expiry marks a store the log has been replayed into; every `intervalMs`
+ * each replica reads it. When it is gone, the replica that writes the new marker first
+ * (set-if-absent) replays the log in a fresh consumer group; the others only see a new marker.
+ * At start, a store without a marker is replayed into as well: a new deployment's store and one
+ * that came back empty together with the services (a site-wide power cut) look the same, and
+ * replaying a short log costs little. Replaying is idempotent (evolve skips events it has
+ * applied), so a second replica replaying by mistake costs time, not correctness.
  *
  * The replay is caught up once it has gone `idleMs` without handling an event older than the
  * moment the loss was seen: from then on it only sees what the steady projector sees too.
@@ -44,12 +47,13 @@ export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
   let running: Promise<void> | undefined;
   let stopped = false;
 
-  const rebuild = async (): Promise<void> => {
+  const rebuild = async (atStart: boolean): Promise<void> => {
     const lossSeenAt = deps.now();
     let lastOldEventAt = deps.now();
     let replayed = 0;
     deps.onRebuild?.("started");
-    deps.logger.warn("store lost its data: rebuilding the projection from the log");
+    if (atStart) deps.logger.info("store has no marker: replaying the log into it");
+    else deps.logger.warn("store lost its data: rebuilding the projection from the log");
     const subscription = await deps.replay((message) => {
       replayed++;
       const at = message.envelope.occurredAt?.getTime() ?? 0;
@@ -67,13 +71,13 @@ export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
     deps.onRebuild?.("finished");
   };
 
-  const check = async (): Promise<void> => {
+  const check = async (atStart = false): Promise<void> => {
     if (running) return running;
     running = (async () => {
       if ((await deps.store.get(marker)) !== null) return;
       // Whoever writes the new marker first rebuilds; the others carry on.
       if (await deps.store.set(marker, `${deps.now()}:${randomUUID()}`, { onlyIfAbsent: true })) {
-        await rebuild();
+        await rebuild(atStart);
       }
     })().finally(() => {
       running = undefined;
@@ -81,8 +85,8 @@ export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
     return running;
   };
 
-  const tick = (): void => {
-    check()
+  const tick = (atStart = false): void => {
+    check(atStart)
       .catch((err: unknown) => {
         // The store being down is someone else's alarm; look again next time.
         deps.logger.debug("store marker unreadable", { error: (err as Error).message });
@@ -94,16 +98,14 @@ export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
 
   return {
     async start() {
-      // A store that has never had a marker is a new one, not a lost one.
-      await deps.store.set(marker, `${deps.now()}:${randomUUID()}`, { onlyIfAbsent: true });
       stopped = false;
-      timer = setTimeout(tick, intervalMs);
+      tick(true);
     },
     async stop() {
       stopped = true;
       clearTimeout(timer);
       await running?.catch(() => undefined);
     },
-    check,
+    check: () => check(false),
   };
 }
