@@ -1,13 +1,16 @@
 /**
  * Every service in one process: issuance, verification (with the projector), routing, the SMS
- * gateway and the WhatsApp and voice connectors, on one gRPC server, with the SMSC, WhatsApp and
- * voice simulators standing in for the outside networks. On the embedded bus and store by
- * default; on Kafka and Redis when KAFKA_BROKERS and REDIS_URL are set.
+ * gateway, the WhatsApp and voice connectors and the WhatsApp support assistant, on one gRPC
+ * server, with the SMSC, WhatsApp and voice simulators standing in for the outside networks. On
+ * the embedded bus and store by default; on Kafka and Redis when KAFKA_BROKERS and REDIS_URL
+ * are set.
  */
 import { createSmsGateway, type SmsGateway } from "../../../gateway-smpp/src/gateway";
 import { loadGatewayConfig } from "../../../gateway-smpp/src/config/load-config";
 import type { GatewayConfig } from "../../../gateway-smpp/src/config/gateway-config";
+import { createInProcessAssistant } from "../../assistant/src/in-process";
 import { createIssuanceApp } from "../../issuance/src/app";
+import { registerSupportService } from "../../issuance/src/support-handlers";
 import { createRoutingService, type RoutingServiceSettingsInput } from "../../routing/src/routing-service";
 import { activeIncidents } from "../../shared/src/incidents";
 import type { GrpcServer } from "../../shared/src/grpc/server";
@@ -45,6 +48,8 @@ export interface AllInOneOptions {
    * (a group shared by consumers of different topics would split partitions between them).
    */
   groupPrefix?: string;
+  /** Support assistant limits (default 10 messages a minute, 3 resends an hour per sender). */
+  assistant?: { messagesPerMinute?: number; resendOffersPerHour?: number };
 }
 
 /** Development tokens when none are configured: printed at start. */
@@ -114,10 +119,19 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
       group("gateway-smpp"),
     ),
   });
+  // Users write to the business number that sent their code: it serves the demo tenant.
+  const assistant = createInProcessAssistant(p, {
+    issuance: issuance.issuance,
+    health: routing.health,
+    tenants: { [c.whatsapp.phoneNumberId]: DEV_TOKENS[0]?.tenant ?? "demo-bank" },
+    whatsapp: { baseUrl: sims.whatsapp.url, apiVersion: "v21.0", ...c.whatsapp },
+    ...o.assistant,
+  });
   const whatsapp = createWhatsAppChannel({
     ...p,
     clock: p.now,
     metrics: o.metrics,
+    onMessages: (messages) => assistant.onMessages(messages),
     config: whatsAppConfigFromEnv({
       WHATSAPP_API_BASE_URL: sims.whatsapp.url,
       WHATSAPP_ACCESS_TOKEN: c.whatsapp.accessToken,
@@ -145,6 +159,7 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
   issuance.register(server);
   verification.register(server);
   routing.register(server);
+  registerSupportService(server, assistant.desk, p.now);
 
   const channels: ChannelService[] = [whatsapp, voice];
   let inbox: Awaited<ReturnType<typeof startInboxServer>> | undefined;
@@ -160,6 +175,7 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
         issuance.start(),
         routing.start(),
         gateway.start(),
+        assistant.start(),
         ...channels.map((ch) => ch.start()),
       ]);
       sims.whatsapp.setWebhookUrl(`${whatsapp.listenUrl ?? ""}/whatsapp/webhook`);
@@ -167,6 +183,7 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
     },
     async stop() {
       await inbox?.close(1_000);
+      await assistant.stop();
       await Promise.allSettled([
         ...channels.map((ch) => ch.stop()),
         gateway.close(),

@@ -11,6 +11,8 @@ import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { createIssuanceApp } from "./app";
+import { createSupportDesk } from "./support-desk";
+import { registerSupportService } from "./support-handlers";
 
 runMain(async () => {
   const cfg = readConfig({
@@ -33,6 +35,8 @@ runMain(async () => {
     metrics: observed.metrics,
   });
   app.register(server);
+  // otp.v1.SupportService (service principals only): the WhatsApp support assistant's lookups.
+  registerSupportService(server, createSupportDesk({ ...platform, issuance: app.issuance }), platform.now);
   const service = {
     async start() {
       await app.start();

@@ -33,6 +33,7 @@ import { policyTemplate } from "./policy-template";
 import { createSenderPool, type WhatsAppSender } from "./sender-pool";
 import { createStoreCorrelation } from "./store-correlation";
 import { createWhatsAppWebhookHandler } from "./webhook-handler";
+import type { InboundMessage } from "./webhook-payload";
 import { createWhatsAppConnector } from "./whatsapp-connector";
 
 export interface WhatsAppChannelDeps {
@@ -47,6 +48,8 @@ export interface WhatsAppChannelDeps {
   clock?: () => number;
   /** Prometheus metrics of the process: sends, deliveries, failures (none: not exported). */
   metrics?: OtpMetrics;
+  /** Messages users write to the business (the support assistant); dropped when absent. */
+  onMessages?: (messages: InboundMessage[]) => Promise<void>;
 }
 
 export function createWhatsAppChannel(deps: WhatsAppChannelDeps): ChannelService {
@@ -81,6 +84,7 @@ export function createWhatsAppChannel(deps: WhatsAppChannelDeps): ChannelService
     verifyToken: config.verifyToken,
     appSecret: config.appSecret,
     onStatuses: (statuses) => connector.handleStatuses(statuses),
+    onMessages: deps.onMessages,
     maxBodyBytes: config.maxBodyBytes,
     logger,
   });

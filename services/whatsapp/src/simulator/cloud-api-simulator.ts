@@ -3,7 +3,9 @@
  *   POST /{version}/{phone-number-id}/messages   Bearer token; template payload checked; Graph
  *                                                API errors; statuses posted to the webhook URL
  *   GET /inbox[?phone=]  DELETE /inbox  GET|PUT /scenario  GET /stats
- *   POST /inbound {from, text, phoneNumberId}    a user writes to the business (messages webhook)
+ *   POST /inbound {from, text, phoneNumberId}    a user writes to the business (messages webhook);
+ *                                                opens the 24-hour customer service window, in
+ *                                                which free-form text replies are delivered
  * The inbox holds codes on purpose (it plays the handsets): bind it to loopback.
  */
 import { randomBytes } from "node:crypto";
@@ -16,6 +18,7 @@ import { startLifecycle } from "./message-lifecycle";
 import { seededRandom } from "../../../shared/src/http/seeded-random";
 import { createFaultInjector } from "./faults";
 import { parseScenario, type Scenario } from "./scenario";
+import { createServiceWindows } from "./service-windows";
 import { checkSendRequest, type GraphErrorAnswer } from "./send-request";
 import { createWebhookPoster, inboundWebhook, type WebhookPoster } from "./webhook-poster";
 
@@ -69,6 +72,7 @@ export async function startCloudApiSimulator(options: CloudApiSimulatorOptions):
   const now = options.now ?? Date.now;
   const wabaId = options.wabaId ?? "100000000000001";
   const inbox = createInbox();
+  const windows = createServiceWindows();
   const timers = new Set<NodeJS.Timeout>();
   let scenario: Scenario = parseScenario(options.scenario ?? {});
   let random = seededRandom(scenario.seed ?? 1);
@@ -105,6 +109,7 @@ export async function startCloudApiSimulator(options: CloudApiSimulatorOptions):
     wabaId,
     later,
     onPosted: (ok: boolean) => (ok ? stats.webhooksPosted++ : stats.webhookFailures++),
+    windowOpen: (phoneNumberId: string, user: string) => windows.isOpen(phoneNumberId, user, now()),
   };
 
   const handleSend = async (phoneNumberId: string, request: IncomingMessage, response: ServerResponse) => {
@@ -169,6 +174,7 @@ export async function startCloudApiSimulator(options: CloudApiSimulatorOptions):
       text: field("text", ""),
       timestamp: new Date(now()),
     };
+    windows.open(notice.phoneNumberId, from, now());
     const posted = poster ? await poster.post(inboundWebhook(wabaId, notice)) : false;
     sendJson(response, 200, { posted, messageId: notice.messageId });
   };

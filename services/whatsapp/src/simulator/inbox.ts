@@ -1,17 +1,23 @@
 /**
  * What the simulated handsets show: each delivered authentication message as the user sees it
- * (the preset text and the copy-code button). Holds codes on purpose: it plays the phones.
+ * (the preset text and the copy-code button), and the business's free-form replies. Holds codes
+ * on purpose: it plays the phones.
  */
 export interface InboxMessage {
   /** Digits, no "+". */
   phone: string;
   phoneNumberId: string;
   messageId: string;
+  /** An authentication template, or a free-form text reply (in a customer service window). */
+  kind: "authentication" | "text";
+  /** "" for text replies. */
   templateName: string;
+  /** "" for text replies. */
   language: string;
-  /** e.g. "482913 is your verification code." */
+  /** e.g. "482913 is your verification code.", or the reply's text. */
   text: string;
-  button: { type: "copy_code"; label: string; copies: string };
+  /** Authentication messages only. */
+  button?: { type: "copy_code"; label: string; copies: string };
   ttlSeconds: number | undefined;
   deliveredAt: string;
   /** Statuses posted so far for this message. */

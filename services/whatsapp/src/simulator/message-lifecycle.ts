@@ -1,9 +1,10 @@
 /**
  * What happens to an accepted message in the simulator: status webhooks after the scenario's
  * delays, in order (sent → delivered → read, or failed with a code), and the message landing in
- * the handset's inbox when it is delivered.
+ * the handset's inbox when it is delivered. A free-form text reaches the handset only inside the
+ * user's customer service window (see service-windows.ts).
  */
-import { authenticationText, type Inbox } from "./inbox";
+import { authenticationText, type Inbox, type InboxMessage } from "./inbox";
 import { isNotOnWhatsApp, pickOutcome, profileFor, activeOutage, type Scenario } from "./scenario";
 import type { SessionSend, TemplateSend } from "./send-request";
 import { statusWebhook, type StatusNotice, type WebhookPoster } from "./webhook-poster";
@@ -27,6 +28,8 @@ export interface LifecycleDeps {
   /** Timers are tracked so that close() can cancel what is pending. */
   later: (ms: number, run: () => Promise<void>) => void;
   onPosted: (ok: boolean) => void;
+  /** Whether the user wrote to this business number within the last 24 hours. */
+  windowOpen: (phoneNumberId: string, user: string) => boolean;
 }
 
 type Step = { delayMs: number; notice: Omit<StatusNotice, "timestamp">; deliver?: boolean };
@@ -44,8 +47,7 @@ export function startLifecycle(
     if (step === undefined) return;
     deps.later(step.delayMs, async () => {
       statuses.push(step.notice.status);
-      if (step.deliver && send.kind === "template")
-        deps.inbox.add(inboxEntry(phoneNumberId, messageId, send, statuses, deps.now()));
+      if (step.deliver) deps.inbox.add(inboxEntry(phoneNumberId, messageId, send, statuses, deps.now()));
       const poster = deps.poster();
       if (poster)
         deps.onPosted(
@@ -72,7 +74,8 @@ function plan(
       notice: { ...base, status: "failed", error: { code, title: ERROR_TITLES[code] ?? "Error" } },
     },
   ];
-  if (send.kind === "session") return failed(131047);
+  const inWindow = send.kind === "session" && send.type === "text" && deps.windowOpen(phoneNumberId, send.to);
+  if (send.kind === "session" && !inWindow) return failed(131047);
   if (isNotOnWhatsApp(scenario, send.to)) return failed(131026);
   const sent: Step = { delayMs: profile.sentDelayMs, notice: { ...base, status: "sent" } };
   if (activeOutage(scenario, send.to, phoneNumberId, deps.now())?.effect === "no-delivery") return [sent];
@@ -82,6 +85,8 @@ function plan(
     deliver: true,
   };
   const read: Step = { delayMs: profile.readDelayMs, notice: { ...base, status: "read" } };
+  // The user has just written to us: a reply in the window reaches them.
+  if (inWindow) return [sent, delivered, read];
   switch (pickOutcome(profile.outcomeMix, deps.random())) {
     case "failed":
       return failed(profile.failedCode);
@@ -97,14 +102,29 @@ function plan(
 function inboxEntry(
   phoneNumberId: string,
   messageId: string,
-  send: TemplateSend,
+  send: TemplateSend | SessionSend,
   statuses: string[],
   now: number,
-) {
+): InboxMessage {
+  if (send.kind === "session") {
+    return {
+      phone: send.to,
+      phoneNumberId,
+      messageId,
+      kind: "text",
+      templateName: "",
+      language: "",
+      text: send.text ?? "",
+      ttlSeconds: undefined,
+      deliveredAt: new Date(now).toISOString(),
+      statuses,
+    };
+  }
   return {
     phone: send.to,
     phoneNumberId,
     messageId,
+    kind: "authentication",
     templateName: send.templateName,
     language: send.language,
     text: authenticationText(send.code),

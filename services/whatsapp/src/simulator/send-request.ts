@@ -13,11 +13,16 @@ export interface TemplateSend {
   ttlSeconds: number | undefined;
 }
 
-/** Anything but a template: accepted, then fails 131047 (no open 24-hour window here). */
+/**
+ * Anything but a template (a free-form reply): accepted, then delivered when the user wrote to
+ * the business within the last 24 hours (the customer service window), else failed 131047.
+ */
 export interface SessionSend {
   kind: "session";
   to: string;
   type: string;
+  /** The body of a `text` message. */
+  text?: string;
 }
 
 export interface GraphErrorAnswer {
@@ -47,6 +52,7 @@ export function checkSendRequest(body: unknown, approvedTemplates: readonly stri
     return invalidParameter("The parameter to must be a phone number");
   }
   const to = body.to.replace(/^\+/, "");
+  if (body.type === "text") return textSend(body, to);
   if (body.type !== "template") return { ok: true, send: { kind: "session", to, type: String(body.type) } };
   const template = body.template;
   if (!isObject(template) || typeof template.name !== "string" || template.name === "") {
@@ -83,6 +89,15 @@ export function checkSendRequest(body: unknown, approvedTemplates: readonly stri
       ttlSeconds: ttl,
     },
   };
+}
+
+/** `text.body`: 1 to 4096 characters, as the Cloud API allows. */
+function textSend(body: Json, to: string): SendCheck {
+  const text = isObject(body.text) ? body.text.body : undefined;
+  if (typeof text !== "string" || text.length === 0 || text.length > 4096) {
+    return invalidParameter("The parameter text.body is required (1 to 4096 characters)");
+  }
+  return { ok: true, send: { kind: "session", to, type: "text", text } };
 }
 
 /** The code from the body and copy-code button parameters, or the error to answer. */

@@ -1,0 +1,45 @@
+/**
+ * HandoffRequested on the support topic (`<prefix>otp.support.v1`), keyed by its own id
+ * (`hof_…`): the phone sealed with the platform's key (associated data "<id>:phone"), masked in
+ * the clear field; the transcript has codes and phone numbers removed already.
+ */
+import { randomBytes } from "node:crypto";
+import type { EventBus } from "../../../shared/src/bus/port";
+import type { Sealer } from "../../../shared/src/crypto/sealer";
+import { envelope } from "../../../shared/src/events/envelope";
+import { maskPhone } from "../../../shared/src/privacy";
+import type { HandoffPublisher } from "../ports";
+
+export const SUPPORT_TOPIC = "otp.support.v1";
+
+export const newHandoffId = (): string => `hof_${randomBytes(16).toString("base64url")}`;
+
+export function createHandoffPublisher(deps: {
+  bus: EventBus;
+  sealer: Sealer;
+  topic: string;
+  now: () => number;
+}): HandoffPublisher & { ensureTopic(): Promise<void> } {
+  return {
+    ensureTopic: () => deps.bus.ensureTopics([{ name: deps.topic, partitions: 3 }]),
+    async publish(request) {
+      const id = newHandoffId();
+      await deps.bus.publish(
+        deps.topic,
+        envelope(
+          { verificationId: id, tenant: request.tenant, at: new Date(deps.now()) },
+          {
+            $case: "handoffRequested",
+            value: {
+              maskedPhone: maskPhone(request.phone),
+              phone: deps.sealer.seal(request.phone, `${id}:phone`),
+              locale: request.language,
+              reason: request.reason,
+              transcript: request.transcript,
+            },
+          },
+        ),
+      );
+    },
+  };
+}

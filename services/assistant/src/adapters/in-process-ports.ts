@@ -1,0 +1,63 @@
+/**
+ * The ports on services in the same process (the all-in-one mode): issuance's support desk,
+ * routing's health figures, and the incidents in the store. Same answers as over gRPC.
+ */
+import type { SupportDesk } from "../../../issuance/src/support-desk";
+import type { HealthRepository } from "../../../routing/src/health/health-store";
+import { channelHealthToProto } from "../../../routing/src/proto-mapping";
+import { isOtpError } from "../../../shared/src/errors";
+import { createIncidentStore } from "../../../shared/src/incidents";
+import { toVerificationView } from "../../../shared/src/projection/view";
+import type { Store } from "../../../shared/src/store/port";
+import { Channel } from "../../../../proto/gen/otp/v1/common";
+import type { ChannelStatusPort, VerificationDesk } from "../ports";
+import { resendRefusal } from "./resend-outcome";
+import { channelEnum, healthSnapshots, incidentSnapshot, verificationSnapshot } from "./snapshots";
+
+export function inProcessDesk(desk: SupportDesk, now: () => number): VerificationDesk {
+  return {
+    async findActive(tenant, phone) {
+      const state = await desk.findActive(tenant, phone);
+      return state ? verificationSnapshot(toVerificationView(state, now())) : undefined;
+    },
+    async resend(tenant, phone, verificationId, channel) {
+      try {
+        await desk.resend(
+          tenant,
+          phone,
+          verificationId,
+          channel ? channelEnum(channel) : Channel.CHANNEL_UNSPECIFIED,
+          "service:assistant",
+        );
+        return { kind: "sent", channel };
+      } catch (err) {
+        if (!isOtpError(err)) throw err;
+        return resendRefusal(err.code, err.message, err.retryAfterMs);
+      }
+    },
+  };
+}
+
+export function inProcessStatus(
+  health: Pick<HealthRepository, "districtFigures">,
+  store: Store,
+  now: () => number,
+): ChannelStatusPort {
+  const incidents = createIncidentStore(store);
+  return {
+    async district(district) {
+      const at = now();
+      const [figures, declared] = await Promise.all([
+        health.districtFigures(district, at, true),
+        incidents.list({ district, now: new Date(at) }),
+      ]);
+      return {
+        channels: healthSnapshots(figures.map(channelHealthToProto)),
+        incidents: declared.map(incidentSnapshot),
+      };
+    },
+    async incidents() {
+      return (await incidents.list({ district: "", now: new Date(now()) })).map(incidentSnapshot);
+    },
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * The support assistant: a WhatsApp message in, a reply out. Per message: deduplicate (webhooks
+ * come at least once), apply the sender's rate limit, understand the text, load what the turn
+ * needs (the sender's own verification, their district's channel health), decide, resend if
+ * decided, hand off to an agent if decided, reply, remember. Messages of one sender are handled
+ * one after another; different senders in parallel. The webhook is answered once a message is
+ * accepted, before it is handled, so a slow dependency never makes Meta deliver it again.
+ *
+ * Logs carry the masked phone, the intent and the language, never the text.
+ */
+import { newConversation, transcriptOf, withTurn, type Conversation } from "./core/conversation";
+import { contextNeeded, decideTurn, describeResend, type TurnDecision } from "./core/decide";
+import { PHRASES } from "./core/replies";
+import { containsCodeLike, mentionsOtherNumber, redact } from "./core/safety";
+import { understandOffline } from "./core/understand";
+import type {
+  DistrictStatus,
+  IncidentSnapshot,
+  ResendOutcome,
+  Understanding,
+  VerificationSnapshot,
+} from "./core/types";
+import type { Logger } from "../../shared/src/log";
+import { maskPhone } from "../../shared/src/privacy";
+import type {
+  ChannelStatusPort,
+  ConversationStore,
+  HandoffPublisher,
+  LanguageModelPort,
+  ReplySender,
+  SenderLimits,
+  VerificationDesk,
+} from "./ports";
+
+/** One user message, as the webhook delivered it. */
+export interface IncomingText {
+  id: string;
+  /** Digits, as WhatsApp gives the sender (no "+"). */
+  from: string;
+  phoneNumberId: string;
+  text: string;
+}
+
+export interface AssistantDeps {
+  /** The tenant a business phone number serves (by configuration); unknown numbers are ignored. */
+  tenantFor: (phoneNumberId: string) => string | undefined;
+  /** Keyed hash of the sender's phone, for store keys. */
+  senderKey: (e164: string) => string;
+  desk: VerificationDesk;
+  status: ChannelStatusPort;
+  model: LanguageModelPort;
+  replies: ReplySender;
+  handoffs: HandoffPublisher;
+  conversations: ConversationStore;
+  limits: SenderLimits;
+  logger: Logger;
+  now: () => number;
+}
+
+export interface Assistant {
+  /** Accepts the messages (deduplicated) and handles them in the background. */
+  accept(messages: readonly IncomingText[]): Promise<void>;
+  /** Resolves when every accepted message has been handled (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+interface Sender {
+  e164: string;
+  key: string;
+  masked: string;
+  tenant: string;
+}
+
+export function createAssistant(deps: AssistantDeps): Assistant {
+  const { logger, now } = deps;
+  const queues = new Map<string, Promise<void>>();
+
+  const understand = async (text: string, conversation: Conversation): Promise<Understanding> => {
+    const context = conversation.language ? { previousLanguage: conversation.language } : {};
+    try {
+      return await deps.model.understand(text, context);
+    } catch (err) {
+      logger.warn("language model failed; offline classifier used", { model: deps.model.name, err });
+      return understandOffline(text, conversation.language);
+    }
+  };
+
+  const districtOf = async (v: VerificationSnapshot | undefined): Promise<DistrictStatus | undefined> => {
+    if (!v?.district) return undefined;
+    return deps.status.district(v.district).catch((err: unknown) => {
+      logger.warn("channel health unavailable", { err });
+      return undefined;
+    });
+  };
+
+  const turn = async (sender: Sender, message: IncomingText): Promise<void> => {
+    const conversation = await deps.conversations.load(sender.key).catch(() => newConversation());
+    const signals = {
+      codeLike: containsCodeLike(message.text),
+      otherNumber: mentionsOtherNumber(message.text, sender.e164),
+    };
+    const understanding = await understand(redact(message.text, { code: " ", number: " " }), conversation);
+    const language = understanding.language;
+    const needs = contextNeeded(understanding.intent, signals);
+    const verification = needs.verification
+      ? await deps.desk.findActive(sender.tenant, sender.e164)
+      : undefined;
+    const district = await districtOf(verification);
+    const incidents: IncidentSnapshot[] | undefined =
+      understanding.intent === "incident" && !verification ? await deps.status.incidents() : undefined;
+    const offersLeft = needs.verification ? await deps.limits.offersLeft(sender.key) : true;
+    const at = now();
+    const heard = withTurn(conversation, { role: "user", text: redact(message.text), at });
+    const decision = decideTurn({
+      now: at,
+      language,
+      understanding,
+      signals,
+      conversation: heard,
+      ...(verification ? { verification } : {}),
+      ...(district ? { district } : {}),
+      ...(incidents ? { incidents } : {}),
+      offersLeft,
+    });
+    if (decision.spendsOffer) await deps.limits.spendOffer(sender.key);
+    const { replies, conversation: after, outcome } = await carryOut(sender, decision, language);
+    const final = withTurn(after, { role: "assistant", text: replies.join(" "), at: now() });
+    if (decision.handoff) {
+      await deps.handoffs.publish({
+        tenant: sender.tenant,
+        phone: sender.e164,
+        language,
+        reason: decision.handoff,
+        transcript: transcriptOf(final),
+      });
+    }
+    await deps.replies.sendText(message.phoneNumberId, message.from, replies.join("\n\n"));
+    await deps.conversations.save(sender.key, final);
+    logger.info("assistant turn", {
+      phone: sender.masked,
+      tenant: sender.tenant,
+      language,
+      intent: understanding.intent,
+      codeLike: signals.codeLike,
+      resend: outcome?.kind,
+      handoff: decision.handoff,
+    });
+  };
+
+  const carryOut = async (
+    sender: Sender,
+    decision: TurnDecision,
+    language: Understanding["language"],
+  ): Promise<{ replies: string[]; conversation: Conversation; outcome?: ResendOutcome }> => {
+    if (!decision.resend) return { replies: decision.replies, conversation: decision.conversation };
+    const { verificationId, channel } = decision.resend;
+    const outcome = await deps.desk.resend(sender.tenant, sender.e164, verificationId, channel);
+    const told = describeResend(language, outcome, decision.resend, decision.conversation, now());
+    return { replies: [...decision.replies, ...told.replies], conversation: told.conversation, outcome };
+  };
+
+  const handle = async (message: IncomingText): Promise<void> => {
+    const tenant = deps.tenantFor(message.phoneNumberId);
+    const e164 = `+${message.from.replace(/\D/g, "")}`;
+    const sender: Sender = { e164, key: deps.senderKey(e164), masked: maskPhone(e164), tenant: tenant ?? "" };
+    if (tenant === undefined) {
+      logger.warn("message to a business number with no tenant", { phoneNumberId: message.phoneNumberId });
+      return;
+    }
+    const admitted = await deps.limits.admitMessage(sender.key);
+    if (!admitted.allowed) {
+      logger.info("assistant sender over its message limit", {
+        phone: sender.masked,
+        notice: admitted.noticeDue,
+      });
+      if (!admitted.noticeDue) return;
+      const conversation = await deps.conversations.load(sender.key).catch(() => newConversation());
+      const text = PHRASES[conversation.language ?? "en"].rateLimited;
+      await deps.replies.sendText(message.phoneNumberId, message.from, text);
+      return;
+    }
+    await turn(sender, message);
+  };
+
+  const enqueue = (message: IncomingText): void => {
+    const lane = message.from;
+    const previous = queues.get(lane) ?? Promise.resolve();
+    const next = previous
+      .then(() => handle(message))
+      .catch((err: unknown) =>
+        logger.error("assistant could not handle a message", { phone: maskPhone(`+${message.from}`), err }),
+      )
+      .finally(() => {
+        if (queues.get(lane) === next) queues.delete(lane);
+      });
+    queues.set(lane, next);
+  };
+
+  return {
+    async accept(messages) {
+      for (const message of messages) {
+        if (await deps.limits.firstDelivery(message.id)) enqueue(message);
+      }
+    },
+    async idle() {
+      while (queues.size > 0) await Promise.allSettled([...queues.values()]);
+    },
+  };
+}

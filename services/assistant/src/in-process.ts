@@ -1,0 +1,50 @@
+/**
+ * The assistant inside the all-in-one process: issuance's support desk and routing's health
+ * figures called in the process, the webhook's messages handed over by the WhatsApp channel
+ * (which shares one business number for codes and support, as users reply to the number that
+ * sent them their code).
+ */
+import type { Issuance } from "../../issuance/src/issuance";
+import { createSupportDesk, type SupportDesk } from "../../issuance/src/support-desk";
+import type { HealthRepository } from "../../routing/src/health/health-store";
+import { TOPICS } from "../../shared/src/events/topics";
+import type { Platform } from "../../shared/src/runtime/platform";
+import { SUPPORT_TOPIC } from "./adapters/handoff-publisher";
+import { inProcessDesk, inProcessStatus } from "./adapters/in-process-ports";
+import type { AssistantConfig } from "./config";
+import { createAssistantService, type AssistantService } from "./service";
+
+export interface InProcessAssistantOptions {
+  issuance: Pick<Issuance, "get" | "resend">;
+  health: Pick<HealthRepository, "districtFigures">;
+  /** Business phone number id → tenant. */
+  tenants: Record<string, string>;
+  whatsapp: AssistantConfig["whatsapp"];
+  messagesPerMinute?: number;
+  resendOffersPerHour?: number;
+}
+
+export interface InProcessAssistant extends AssistantService {
+  /** For otp.v1.SupportService on the process's gRPC server. */
+  desk: SupportDesk;
+}
+
+export function createInProcessAssistant(p: Platform, o: InProcessAssistantOptions): InProcessAssistant {
+  const desk = createSupportDesk({ ...p, issuance: o.issuance });
+  // The support topic lives next to the platform's other topics, under the same prefix.
+  const prefix = p.topics.verifications.slice(0, -TOPICS.verifications.length);
+  const service = createAssistantService({
+    ...p,
+    desk: inProcessDesk(desk, p.now),
+    status: inProcessStatus(o.health, p.store, p.now),
+    config: {
+      tenants: o.tenants,
+      messagesPerMinute: o.messagesPerMinute ?? 10,
+      resendOffersPerHour: o.resendOffersPerHour ?? 3,
+      handoffTopic: `${prefix}${SUPPORT_TOPIC}`,
+      whatsapp: o.whatsapp,
+      webhookPath: "/whatsapp/webhook",
+    },
+  });
+  return Object.assign(service, { desk });
+}

@@ -1,0 +1,53 @@
+/**
+ * Support assistant service: `npx tsx services/assistant/src/main.ts`. Settings: see README.md.
+ * Reaches issuance's otp.v1.SupportService and routing's otp.v1.RoutingService over gRPC as a
+ * service principal (an mTLS certificate with CN=service:assistant, or a static token in
+ * development), and serves its own signed WhatsApp webhook.
+ */
+// First: tracing patches grpc-js, http and ioredis before anything loads them.
+import { telemetry } from "../../shared/src/telemetry/instrumentation";
+import { readFileSync } from "node:fs";
+import { address, optionalStr, readConfig } from "../../shared/src/config";
+import type { GrpcClientOptions } from "../../shared/src/grpc/client";
+import { platformFromEnv } from "../../shared/src/runtime/platform";
+import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
+import { createGrpcPorts } from "./adapters/grpc-ports";
+import { assistantConfigFromEnv } from "./config";
+import { createAssistantService } from "./service";
+
+runMain(async () => {
+  const grpc = readConfig({
+    ASSISTANT_ISSUANCE_ADDRESS: address("127.0.0.1:50051"),
+    ASSISTANT_ROUTING_ADDRESS: address("127.0.0.1:50051"),
+    ASSISTANT_GRPC_TOKEN: optionalStr(),
+    OTP_TLS_CA: optionalStr(),
+    OTP_TLS_CERT: optionalStr(),
+    OTP_TLS_KEY: optionalStr(),
+  });
+  const config = assistantConfigFromEnv();
+  const platform = await platformFromEnv({ service: "assistant" });
+  const client = (target: string): GrpcClientOptions => ({
+    address: target,
+    ...(grpc.ASSISTANT_GRPC_TOKEN === undefined ? {} : { token: grpc.ASSISTANT_GRPC_TOKEN }),
+    ...(grpc.OTP_TLS_CA === undefined
+      ? { insecure: true as const }
+      : {
+          tls: {
+            ca: readFileSync(grpc.OTP_TLS_CA),
+            ...(grpc.OTP_TLS_CERT === undefined ? {} : { cert: readFileSync(grpc.OTP_TLS_CERT) }),
+            ...(grpc.OTP_TLS_KEY === undefined ? {} : { key: readFileSync(grpc.OTP_TLS_KEY) }),
+          },
+        }),
+  });
+  const ports = createGrpcPorts(
+    client(grpc.ASSISTANT_ISSUANCE_ADDRESS),
+    client(grpc.ASSISTANT_ROUTING_ADDRESS),
+  );
+  const service = createAssistantService({ ...platform, ...ports, config });
+  const cleanup = async () => {
+    ports.close();
+    await platform.close();
+    await telemetry.shutdown();
+  };
+  await runUntilSignalled(service, cleanup, platform.logger);
+});
