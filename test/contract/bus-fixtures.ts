@@ -33,6 +33,7 @@ export function envelopeFor(verificationId: string, seq: number): EventEnvelope 
         transaction: undefined,
         stepTimeoutSeconds: 45,
         maskedPhone: "+62812****5678",
+        stepIndex: 0,
       },
     },
   };

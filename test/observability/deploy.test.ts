@@ -14,13 +14,22 @@ import { after, describe, it } from "node:test";
 import { parseAllDocuments, parse } from "yaml";
 import { loadGatewayConfig } from "../../gateway-smpp/src/config/load-config";
 import { parseGatewayConfig } from "../../gateway-smpp/src/config/parse-config";
+import { assistantConfigFromEnv } from "../../services/assistant/src/config";
 import { secretsFromEnv } from "../../services/shared/src/crypto/keys";
 import { voiceConfigFromEnv } from "../../services/voice/src/channel-config";
 import { whatsAppConfigFromEnv } from "../../services/whatsapp/src/channel-config";
 
 const ROOT = path.resolve(__dirname, "../..");
 const DEPLOY = path.join(ROOT, "deploy");
-const PLATFORM_SERVICES = ["issuance", "verification", "routing", "gateway-smpp", "whatsapp", "voice"];
+const PLATFORM_SERVICES = [
+  "issuance",
+  "verification",
+  "routing",
+  "gateway-smpp",
+  "whatsapp",
+  "voice",
+  "assistant",
+];
 
 type Env = Record<string, string>;
 interface ComposeService {
@@ -115,6 +124,7 @@ describe("deploy/", () => {
   it("gives the connectors and the gateway settings their own readers accept", () => {
     assert.doesNotThrow(() => whatsAppConfigFromEnv(envOf("whatsapp")));
     assert.doesNotThrow(() => voiceConfigFromEnv(envOf("voice")));
+    assert.doesNotThrow(() => assistantConfigFromEnv(envOf("assistant")));
     const gateway = loadGatewayConfig(envOf("gateway-smpp"));
     assert.equal(gateway.accounts.simulator?.host, "smsc-simulator");
     assert.equal(envOf("smsc-simulator").SMSC_SIM_PASSWORD, envOf("gateway-smpp").SMSC_SIM_PASSWORD);
@@ -192,6 +202,9 @@ describe("deploy/", () => {
     assert.deepEqual(names, [
       "otp.routing.v1",
       "otp.routing.v1.dlq",
+      "otp.support.inbound.v1",
+      "otp.support.inbound.v1.dlq",
+      "otp.support.v1",
       "otp.verifications.v1",
       "otp.verifications.v1.dlq",
     ]);

@@ -160,6 +160,7 @@ export function dispatchRequested(sealer: Sealer, spec: DispatchSpec): EventEnve
         transaction: undefined,
         stepTimeoutSeconds: 30,
         maskedPhone: "",
+        stepIndex: 0,
       },
     },
   );

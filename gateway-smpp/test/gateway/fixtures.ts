@@ -53,6 +53,7 @@ export function sealedDispatch(sealer: Sealer, input: DispatchInput = {}): Seale
         transaction: undefined,
         stepTimeoutSeconds: 30,
         maskedPhone: maskPhone(phone),
+        stepIndex: 0,
       },
     },
   );

@@ -62,6 +62,8 @@ export const DEV_TOKENS: TokenGrant[] = [
   },
   { token: "dev-token-admin-alice-0001", principal: "admin:alice", roles: ["admin"] },
   { token: "dev-token-admin-bob-000002", principal: "admin:bob", roles: ["admin"] },
+  // For otp.v1.SupportService (service principals only), as the assistant calls it.
+  { token: "dev-token-service-assistant", principal: "service:assistant", roles: ["service"] },
 ];
 
 export interface AllInOne {
@@ -125,6 +127,7 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
     health: routing.health,
     tenants: { [c.whatsapp.phoneNumberId]: DEV_TOKENS[0]?.tenant ?? "demo-bank" },
     whatsapp: { baseUrl: sims.whatsapp.url, apiVersion: "v21.0", ...c.whatsapp },
+    groupId: group("assistant"),
     ...o.assistant,
   });
   const whatsapp = createWhatsAppChannel({
@@ -132,6 +135,8 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
     clock: p.now,
     metrics: o.metrics,
     onMessages: (messages) => assistant.onMessages(messages),
+    // The assistant's replies go out from the same number: their statuses are not the channel's.
+    foreignMessage: (messageId) => assistant.sentReply(messageId),
     config: whatsAppConfigFromEnv({
       WHATSAPP_API_BASE_URL: sims.whatsapp.url,
       WHATSAPP_ACCESS_TOKEN: c.whatsapp.accessToken,

@@ -53,7 +53,15 @@ runMain(async () => {
       await app.start();
       const { port } = await server.start();
       process.stdout.write(
-        banner(`${host}:${port}`, app.inboxUrl, observed.url, platform.embedded, devTokens),
+        banner({
+          grpc: `${host}:${port}`,
+          inbox: app.inboxUrl,
+          metrics: observed.url,
+          embedded: platform.embedded,
+          devTokens,
+          whatsappSimulator: app.simulators.whatsapp.url,
+          businessNumber: app.simulators.credentials.whatsapp.phoneNumberId,
+        }),
       );
     },
     async stop() {
@@ -69,27 +77,42 @@ runMain(async () => {
   await runUntilSignalled(service, cleanup, platform.logger);
 });
 
-function banner(
-  grpc: string,
-  inbox: string,
-  metrics: string | undefined,
-  embedded: boolean,
-  devTokens: boolean,
-): string {
+interface BannerFacts {
+  grpc: string;
+  inbox: string;
+  metrics: string | undefined;
+  embedded: boolean;
+  devTokens: boolean;
+  whatsappSimulator: string;
+  /** The simulated business number: it sends the codes and answers support questions. */
+  businessNumber: string;
+}
+
+function banner(f: BannerFacts): string {
   const token = DEV_TOKENS[0]!.token;
+  const service = DEV_TOKENS.find((t) => t.principal === "service:assistant")?.token ?? "<service token>";
+  const tokens = `  dev tokens  tenant demo-bank: ${token}; admins: ${DEV_TOKENS[1]!.token}, ${DEV_TOKENS[2]!.token}; service:assistant: ${service}\n`;
   return `
-otp-router is running (${embedded ? "embedded bus and store" : "Kafka and Redis"})
-  gRPC        ${grpc}  (otp.v1.IssuanceService, VerificationService, RoutingService; reflection on)
-  inbox       ${inbox}  (what the simulated phones received)
-${metrics ? `  metrics     ${metrics}/metrics  (Prometheus)\n` : ""}${devTokens ? `  dev tokens  tenant demo-bank: ${token}; admins: ${DEV_TOKENS[1]!.token}, ${DEV_TOKENS[2]!.token}\n` : ""}
+otp-router is running (${f.embedded ? "embedded bus and store" : "Kafka and Redis"})
+  gRPC        ${f.grpc}  (otp.v1.IssuanceService, VerificationService, RoutingService, SupportService; reflection on)
+  inbox       ${f.inbox}  (what the simulated phones received)
+${f.metrics ? `  metrics     ${f.metrics}/metrics  (Prometheus)\n` : ""}${f.devTokens ? tokens : ""}
 Try it:
   grpcurl -plaintext -H 'authorization: Bearer ${token}' \\
     -d '{"phone":"+6281234567890","purpose":"login","locale":"id","district_hint":"ID-JK-JKS"}' \\
-    ${grpc} otp.v1.IssuanceService/StartVerification
-  curl -s '${inbox}/inbox?phone=%2B6281234567890'
+    ${f.grpc} otp.v1.IssuanceService/StartVerification
+  curl -s '${f.inbox}/inbox?phone=%2B6281234567890'
   grpcurl -plaintext -H 'authorization: Bearer ${token}' \\
     -d '{"verification_id":"<id from the first call>","code":"<code from the inbox>"}' \\
-    ${grpc} otp.v1.VerificationService/CheckCode
+    ${f.grpc} otp.v1.VerificationService/CheckCode
+
+The support assistant answers on WhatsApp: write as the user, then read its reply in the inbox.
+  curl -s -X POST ${f.whatsappSimulator}/inbound \\
+    -d '{"from":"+6281234567890","text":"belum terima kode","phoneNumberId":"${f.businessNumber}"}'
+  curl -s '${f.inbox}/inbox?phone=%2B6281234567890'
+  grpcurl -plaintext -H 'authorization: Bearer ${service}' \\
+    -d '{"tenant":"demo-bank","phone":"+6281234567890"}' \\
+    ${f.grpc} otp.v1.SupportService/FindActiveVerification
 Ctrl-C stops everything.
 `;
 }

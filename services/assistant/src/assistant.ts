@@ -1,10 +1,11 @@
 /**
- * The support assistant: a WhatsApp message in, a reply out. Per message: deduplicate (webhooks
- * come at least once), apply the sender's rate limit, understand the text, load what the turn
- * needs (the sender's own verification, their district's channel health), decide, resend if
- * decided, hand off to an agent if decided, reply, remember. Messages of one sender are handled
- * one after another; different senders in parallel. The webhook is answered once a message is
- * accepted, before it is handled, so a slow dependency never makes Meta deliver it again.
+ * The support assistant: a WhatsApp message in, a reply out. Per message: skip it if it was
+ * handled already (delivery is at least once), apply the sender's rate limit, understand the
+ * text, load what the turn needs (the sender's own verification, their district's channel
+ * health), decide, resend if decided, hand off to an agent (or forward the turn to the agent who
+ * has the conversation) if decided, reply, remember, and only then mark it handled: a turn cut
+ * short runs again. The caller feeds one sender's messages one after another (the inbound
+ * topic's consumer group, keyed by sender); an error is left to it to retry.
  *
  * Logs carry the masked phone, the intent and the language, never the text.
  */
@@ -16,6 +17,7 @@ import { understandOffline } from "./core/understand";
 import type {
   DistrictStatus,
   IncidentSnapshot,
+  Language,
   ResendOutcome,
   Understanding,
   VerificationSnapshot,
@@ -46,6 +48,8 @@ export interface AssistantDeps {
   tenantFor: (phoneNumberId: string) => string | undefined;
   /** Keyed hash of the sender's phone, for store keys. */
   senderKey: (e164: string) => string;
+  /** The id of a hand-off raised by a message (the same when the message is handled again). */
+  handoffIdFor: (messageId: string) => string;
   desk: VerificationDesk;
   status: ChannelStatusPort;
   model: LanguageModelPort;
@@ -58,10 +62,8 @@ export interface AssistantDeps {
 }
 
 export interface Assistant {
-  /** Accepts the messages (deduplicated) and handles them in the background. */
-  accept(messages: readonly IncomingText[]): Promise<void>;
-  /** Resolves when every accepted message has been handled (tests, shutdown). */
-  idle(): Promise<void>;
+  /** Handles one message, unless it was handled before; rejects when it should be retried. */
+  handle(message: IncomingText): Promise<void>;
 }
 
 interface Sender {
@@ -73,7 +75,6 @@ interface Sender {
 
 export function createAssistant(deps: AssistantDeps): Assistant {
   const { logger, now } = deps;
-  const queues = new Map<string, Promise<void>>();
 
   const understand = async (text: string, conversation: Conversation): Promise<Understanding> => {
     const context = conversation.language ? { previousLanguage: conversation.language } : {};
@@ -121,21 +122,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       ...(district ? { district } : {}),
       ...(incidents ? { incidents } : {}),
       offersLeft,
+      handoffId: deps.handoffIdFor(message.id),
     });
     if (decision.spendsOffer) await deps.limits.spendOffer(sender.key);
     const { replies, conversation: after, outcome } = await carryOut(sender, decision, language);
-    const final = withTurn(after, { role: "assistant", text: replies.join(" "), at: now() });
-    if (decision.handoff) {
-      await deps.handoffs.publish({
-        tenant: sender.tenant,
-        phone: sender.e164,
-        language,
-        reason: decision.handoff,
-        transcript: transcriptOf(final),
-      });
-    }
-    await deps.replies.sendText(message.phoneNumberId, message.from, replies.join("\n\n"));
-    await deps.conversations.save(sender.key, final);
+    await respond(sender, message, { decision, replies, conversation: after, language });
     logger.info("assistant turn", {
       phone: sender.masked,
       tenant: sender.tenant,
@@ -147,10 +138,40 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     });
   };
 
+  /**
+   * Hands off (a new hand-off carries the conversation so far, a follow-up only this turn's
+   * lines), replies (a follow-up may have nothing to say), and remembers.
+   */
+  const respond = async (
+    sender: Sender,
+    message: IncomingText,
+    turn: { decision: TurnDecision; replies: string[]; conversation: Conversation; language: Language },
+  ): Promise<void> => {
+    const { replies, language } = turn;
+    const said = replies.length > 0;
+    const final = said
+      ? withTurn(turn.conversation, { role: "assistant", text: replies.join(" "), at: now() })
+      : turn.conversation;
+    const reason = turn.decision.handoff;
+    if (reason !== undefined && final.handoff !== undefined) {
+      const transcript = transcriptOf(final);
+      await deps.handoffs.publish({
+        id: final.handoff.id,
+        tenant: sender.tenant,
+        phone: sender.e164,
+        language,
+        reason,
+        transcript: reason === "follow_up" ? transcript.slice(said ? -2 : -1) : transcript,
+      });
+    }
+    if (said) await deps.replies.sendText(message.phoneNumberId, message.from, replies.join("\n\n"));
+    await deps.conversations.save(sender.key, final);
+  };
+
   const carryOut = async (
     sender: Sender,
     decision: TurnDecision,
-    language: Understanding["language"],
+    language: Language,
   ): Promise<{ replies: string[]; conversation: Conversation; outcome?: ResendOutcome }> => {
     if (!decision.resend) return { replies: decision.replies, conversation: decision.conversation };
     const { verificationId, channel } = decision.resend;
@@ -159,7 +180,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     return { replies: [...decision.replies, ...told.replies], conversation: told.conversation, outcome };
   };
 
-  const handle = async (message: IncomingText): Promise<void> => {
+  const handleOnce = async (message: IncomingText): Promise<void> => {
     const tenant = deps.tenantFor(message.phoneNumberId);
     const e164 = `+${message.from.replace(/\D/g, "")}`;
     const sender: Sender = { e164, key: deps.senderKey(e164), masked: maskPhone(e164), tenant: tenant ?? "" };
@@ -182,28 +203,14 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     await turn(sender, message);
   };
 
-  const enqueue = (message: IncomingText): void => {
-    const lane = message.from;
-    const previous = queues.get(lane) ?? Promise.resolve();
-    const next = previous
-      .then(() => handle(message))
-      .catch((err: unknown) =>
-        logger.error("assistant could not handle a message", { phone: maskPhone(`+${message.from}`), err }),
-      )
-      .finally(() => {
-        if (queues.get(lane) === next) queues.delete(lane);
-      });
-    queues.set(lane, next);
-  };
-
   return {
-    async accept(messages) {
-      for (const message of messages) {
-        if (await deps.limits.firstDelivery(message.id)) enqueue(message);
+    async handle(message) {
+      if (await deps.limits.handled(message.id)) {
+        logger.info("assistant message handled before; skipped", { phone: maskPhone(`+${message.from}`) });
+        return;
       }
-    },
-    async idle() {
-      while (queues.size > 0) await Promise.allSettled([...queues.values()]);
+      await handleOnce(message);
+      await deps.limits.markHandled(message.id);
     },
   };
 }

@@ -4,6 +4,8 @@
  *   ASSISTANT_MESSAGES_PER_MINUTE  per sender (default 10); then one notice, then silence
  *   ASSISTANT_RESENDS_PER_HOUR     resend offers and resends per sender (default 3)
  *   ASSISTANT_HANDOFF_TOPIC        default <OTP_TOPIC_PREFIX>otp.support.v1
+ *   ASSISTANT_INBOUND_TOPIC        default <OTP_TOPIC_PREFIX>otp.support.inbound.v1 (messages taken in)
+ *   ASSISTANT_CONSUMER_GROUP       default assistant (the replicas handling the inbound topic)
  *   ASSISTANT_WEBHOOK_LISTEN       host:port of its own webhook (default 0.0.0.0:8083)
  *   ASSISTANT_WEBHOOK_PATH         default /whatsapp/webhook
  *   WHATSAPP_API_BASE_URL, WHATSAPP_API_VERSION, WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET,
@@ -13,6 +15,7 @@ import { address, int, readConfig, secret, str, type Env } from "../../shared/sr
 import { OtpError } from "../../shared/src/errors";
 import { httpUrl, keyValues } from "../../shared/src/http/config-fields";
 import { SUPPORT_TOPIC } from "./adapters/handoff-publisher";
+import { INBOUND_TOPIC } from "./adapters/inbound-event";
 
 export interface AssistantConfig {
   /** Business phone number id → tenant. */
@@ -20,6 +23,9 @@ export interface AssistantConfig {
   messagesPerMinute: number;
   resendOffersPerHour: number;
   handoffTopic: string;
+  /** Where the webhook writes the messages it takes in, and the group that handles them. */
+  inboundTopic: string;
+  groupId: string;
   whatsapp: {
     baseUrl: string;
     apiVersion: string;
@@ -39,6 +45,8 @@ const SPEC = {
   ASSISTANT_MESSAGES_PER_MINUTE: int(10, { min: 1, max: 600 }),
   ASSISTANT_RESENDS_PER_HOUR: int(3, { min: 1, max: 100 }),
   ASSISTANT_HANDOFF_TOPIC: str(""),
+  ASSISTANT_INBOUND_TOPIC: str(""),
+  ASSISTANT_CONSUMER_GROUP: str("assistant"),
   ASSISTANT_WEBHOOK_LISTEN: address("0.0.0.0:8083"),
   ASSISTANT_WEBHOOK_PATH: str("/whatsapp/webhook"),
   OTP_TOPIC_PREFIX: str(""),
@@ -65,6 +73,8 @@ export function assistantConfigFromEnv(env: Env = process.env): AssistantConfig 
     messagesPerMinute: c.ASSISTANT_MESSAGES_PER_MINUTE,
     resendOffersPerHour: c.ASSISTANT_RESENDS_PER_HOUR,
     handoffTopic: c.ASSISTANT_HANDOFF_TOPIC || `${c.OTP_TOPIC_PREFIX}${SUPPORT_TOPIC}`,
+    inboundTopic: c.ASSISTANT_INBOUND_TOPIC || `${c.OTP_TOPIC_PREFIX}${INBOUND_TOPIC}`,
+    groupId: c.ASSISTANT_CONSUMER_GROUP,
     whatsapp: {
       baseUrl: c.WHATSAPP_API_BASE_URL,
       apiVersion: c.WHATSAPP_API_VERSION,

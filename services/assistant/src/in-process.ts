@@ -2,7 +2,7 @@
  * The assistant inside the all-in-one process: issuance's support desk and routing's health
  * figures called in the process, the webhook's messages handed over by the WhatsApp channel
  * (which shares one business number for codes and support, as users reply to the number that
- * sent them their code).
+ * sent them their code) and written to the inbound topic of the platform's bus like anywhere else.
  */
 import type { Issuance } from "../../issuance/src/issuance";
 import { createSupportDesk, type SupportDesk } from "../../issuance/src/support-desk";
@@ -10,6 +10,7 @@ import type { HealthRepository } from "../../routing/src/health/health-store";
 import { TOPICS } from "../../shared/src/events/topics";
 import type { Platform } from "../../shared/src/runtime/platform";
 import { SUPPORT_TOPIC } from "./adapters/handoff-publisher";
+import { INBOUND_TOPIC } from "./adapters/inbound-event";
 import { inProcessDesk, inProcessStatus } from "./adapters/in-process-ports";
 import type { AssistantConfig } from "./config";
 import { createAssistantService, type AssistantService } from "./service";
@@ -22,6 +23,8 @@ export interface InProcessAssistantOptions {
   whatsapp: AssistantConfig["whatsapp"];
   messagesPerMinute?: number;
   resendOffersPerHour?: number;
+  /** Consumer group on the inbound topic (default "assistant"). */
+  groupId?: string;
 }
 
 export interface InProcessAssistant extends AssistantService {
@@ -42,6 +45,8 @@ export function createInProcessAssistant(p: Platform, o: InProcessAssistantOptio
       messagesPerMinute: o.messagesPerMinute ?? 10,
       resendOffersPerHour: o.resendOffersPerHour ?? 3,
       handoffTopic: `${prefix}${SUPPORT_TOPIC}`,
+      inboundTopic: `${prefix}${INBOUND_TOPIC}`,
+      groupId: o.groupId ?? "assistant",
       whatsapp: o.whatsapp,
       webhookPath: "/whatsapp/webhook",
     },

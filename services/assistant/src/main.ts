@@ -2,7 +2,8 @@
  * Support assistant service: `npx tsx services/assistant/src/main.ts`. Settings: see README.md.
  * Reaches issuance's otp.v1.SupportService and routing's otp.v1.RoutingService over gRPC as a
  * service principal (an mTLS certificate with CN=service:assistant, or a static token in
- * development), and serves its own signed WhatsApp webhook.
+ * development), serves its own signed WhatsApp webhook, and handles the inbound topic as a
+ * member of its consumer group.
  */
 // First: tracing patches grpc-js, http and ioredis before anything loads them.
 import { telemetry } from "../../shared/src/telemetry/instrumentation";
@@ -11,6 +12,7 @@ import { address, optionalStr, readConfig } from "../../shared/src/config";
 import type { GrpcClientOptions } from "../../shared/src/grpc/client";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
+import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { createGrpcPorts } from "./adapters/grpc-ports";
 import { assistantConfigFromEnv } from "./config";
 import { createAssistantService } from "./service";
@@ -26,6 +28,13 @@ runMain(async () => {
   });
   const config = assistantConfigFromEnv();
   const platform = await platformFromEnv({ service: "assistant" });
+  // /metrics (the process and the inbound topic's consumer lag) also serves the pod's probes.
+  const observed = await startServiceMetrics({
+    service: "assistant",
+    env: process.env,
+    logger: platform.logger,
+    consumerGroups: [{ groupId: config.groupId, topics: [config.inboundTopic] }],
+  });
   const client = (target: string): GrpcClientOptions => ({
     address: target,
     ...(grpc.ASSISTANT_GRPC_TOKEN === undefined ? {} : { token: grpc.ASSISTANT_GRPC_TOKEN }),
@@ -47,6 +56,7 @@ runMain(async () => {
   const cleanup = async () => {
     ports.close();
     await platform.close();
+    await observed.close();
     await telemetry.shutdown();
   };
   await runUntilSignalled(service, cleanup, platform.logger);

@@ -52,12 +52,14 @@ export interface ReplySender {
 }
 
 export interface HandoffRequest {
+  /** `hof_…`: the event's id and key; a follow-up carries the first hand-off's. */
+  id: string;
   tenant: string;
   /** E.164: sealed in the event, masked in its clear fields. */
   phone: string;
   language: Language;
   reason: HandoffReason;
-  /** Codes and phone numbers already removed. */
+  /** Codes and phone numbers already removed; a follow-up's only its own turn. */
   transcript: string[];
 }
 
@@ -72,8 +74,12 @@ export interface ConversationStore {
 }
 
 export interface SenderLimits {
-  /** False when this message id was seen before (webhooks are delivered at least once). */
-  firstDelivery(messageId: string): Promise<boolean>;
+  /**
+   * Whether a message was handled already: webhooks and the inbound topic deliver at least
+   * once. Marked only once handled, so a message whose handling was cut short runs again.
+   */
+  handled(messageId: string): Promise<boolean>;
+  markHandled(messageId: string): Promise<void>;
   /** Messages per minute; `noticeDue` once when the sender first goes over. */
   admitMessage(senderKey: string): Promise<{ allowed: boolean; noticeDue: boolean }>;
   /** Whether a resend may still be offered (or made) this hour. */

@@ -1,8 +1,8 @@
 /**
  * The whole platform for the assistant's tests: the all-in-one factory on real Kafka and Redis
- * (own topic and key prefixes), a gRPC server with tenant, admin and service tokens, the
- * WhatsApp simulator as the users' handsets (reached over HTTP), and every event of the
- * verifications and support topics captured.
+ * (own topic and key prefixes), a gRPC server with its development tokens (tenant, admin and
+ * service), the WhatsApp simulator as the users' handsets (reached over HTTP), and every event
+ * of the verifications and support topics captured.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -14,7 +14,6 @@ import { RoutingServiceClient } from "../../../proto/gen/otp/v1/routing";
 import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../all-in-one/src/all-in-one";
 import type { Subscription } from "../../shared/src/bus/port";
 import { callUnary, createClient } from "../../shared/src/grpc/client";
-import type { TokenGrant } from "../../shared/src/grpc/identity";
 import { createGrpcServer, type GrpcServer } from "../../shared/src/grpc/server";
 import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
 import { freePort } from "../../../test/harness/redis";
@@ -25,12 +24,8 @@ export const BUSINESS_NUMBER = "100200300400";
 export const TOKENS = {
   tenant: DEV_TOKENS[0]!.token,
   admin: DEV_TOKENS[1]!.token,
-  service: "tok-service-assistant-0001",
+  service: DEV_TOKENS.find((t) => t.principal === "service:assistant")!.token,
 };
-const GRANTS: TokenGrant[] = [
-  ...DEV_TOKENS,
-  { token: TOKENS.service, principal: "service:assistant", roles: ["service"] },
-];
 /** Routing judges health on few samples here, so a test can make a channel go down. */
 export const ROUTING = { health: { minSamples: 3, minDwellMs: 0 } };
 export const MESSAGES_PER_MINUTE = 5;
@@ -84,7 +79,7 @@ export async function startStack(): Promise<Stack> {
   const server = createGrpcServer({
     address: "127.0.0.1:0",
     insecure: true,
-    tokens: GRANTS,
+    tokens: DEV_TOKENS,
     logger: platform.logger,
   });
   const ports = {

@@ -340,3 +340,80 @@ describe("otp.v1.SupportService over gRPC", () => {
     }
   });
 });
+
+describe("after a hand-off", () => {
+  it("forwards every later turn to the agent under the first hand-off's id, redacted, and says so once", async () => {
+    const phone = freshPhone();
+    const other = `0${freshPhone().slice(3)}`;
+    assert.deepEqual(await ask(stack, phone, "let me talk to a real person"), [PHRASES.en.handoff]);
+    const [first] = await eventually("the hand-off", async () => nonEmpty(handoffsFor(phone)));
+    const id = first!.verificationId;
+    assert.match(id, /^hof_[A-Za-z0-9_-]{22}$/);
+
+    // Would be handed off again: goes to the agent, and the user hears once that the agent has it.
+    assert.deepEqual(await ask(stack, phone, "the agent asked me for 4 8 2 9 1 3"), [
+      PHRASES.en.codeWarning,
+      PHRASES.en.handoffPending,
+    ]);
+    // Again: to the agent only, no reply.
+    await write(stack, phone, "please, a real person");
+    await eventually("the silent follow-up", async () => (handoffsFor(phone).length >= 3 ? true : undefined));
+    // Answered by the assistant itself, and forwarded as well.
+    assert.deepEqual(await ask(stack, phone, `did ${other} get a code?`), [PHRASES.en.otherNumber]);
+
+    const events = await eventually("four hand-off events", async () => {
+      const found = handoffsFor(phone);
+      return found.length >= 4 ? found : undefined;
+    });
+    const values = events.flatMap((e) => (e.event?.$case === "handoffRequested" ? [e.event.value] : []));
+    assert.deepEqual(
+      events.map((e) => e.verificationId),
+      [id, id, id, id],
+    );
+    assert.deepEqual(
+      values.map((v) => v.reason),
+      ["requested", "follow_up", "follow_up", "follow_up"],
+    );
+    assert.deepEqual(
+      values.slice(1).map((v) => v.transcript),
+      [
+        [
+          "user: the agent asked me for [code removed]",
+          `assistant: ${PHRASES.en.codeWarning} ${PHRASES.en.handoffPending}`,
+        ],
+        ["user: please, a real person"],
+        ["user: did [number removed] get a code?", `assistant: ${PHRASES.en.otherNumber}`],
+      ],
+    );
+    for (const [i, value] of values.entries()) {
+      assert.equal(
+        stack.platform.secrets.sealer.open(value.phone!, `${events[i]!.verificationId}:phone`),
+        phone,
+      );
+    }
+    // Three replies in all: the silent follow-up got none.
+    assert.equal((await textsOn(stack, phone)).length, 3);
+  });
+});
+
+describe("statuses of the assistant's replies", () => {
+  it("are passed over by the WhatsApp connector, not held as statuses of its own unknown sends", async () => {
+    const phone = freshPhone();
+    assert.deepEqual(await ask(stack, phone, "hello"), [PHRASES.en.help]);
+    const url = `${stack.app.simulators.whatsapp.url}/inbox?phone=${encodeURIComponent(phone)}`;
+    // Statuses are posted one after another: once "read" is on its way, "sent" and "delivered"
+    // have been answered.
+    const reply = await eventually("the reply read", async () => {
+      const body = (await (await fetch(url)).json()) as {
+        messages: Array<{ kind: string; messageId: string; statuses: string[] }>;
+      };
+      return body.messages.find((m) => m.kind === "text" && m.statuses.includes("read"));
+    });
+    const held = stack.logs.filter((l) => l.includes("unknown message") && l.includes(reply.messageId));
+    assert.deepEqual(held, []);
+  });
+});
+
+function nonEmpty<T>(items: T[]): T[] | undefined {
+  return items.length > 0 ? items : undefined;
+}

@@ -65,6 +65,7 @@ export function describeChange(env: EventEnvelope): string | undefined {
     case "incidentResolved":
     case "channelHealthChanged":
     case "handoffRequested":
+    case "supportMessageReceived":
       return undefined;
     default:
       return undefined;

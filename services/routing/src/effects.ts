@@ -193,6 +193,7 @@ function dispatchBody(
       transaction: facts.transaction,
       stepTimeoutSeconds: event.timeoutSeconds,
       maskedPhone: facts.maskedPhone,
+      stepIndex: event.stepIndex,
     },
   };
 }

@@ -95,6 +95,7 @@ export function commandFromEnvelope(env: EventEnvelope, policies: PolicyBook): R
     case "incidentResolved":
     case "channelHealthChanged":
     case "handoffRequested":
+    case "supportMessageReceived":
     case undefined:
       return undefined;
   }

@@ -29,7 +29,9 @@ import { createIncidentReader } from "./incident-reader";
 import { commandFromEnvelope } from "./lifecycle-input";
 import { defaultRoutesTable } from "./routes-config";
 import { createRoutingEngine, type RoutingEngine } from "./routing-engine";
+import { replayRouting } from "./routing-rebuild";
 import { createRoutingStateRepo } from "./routing-state-repo";
+import { createStoreLossWatch } from "../../shared/src/store/loss-watch";
 import {
   createTimerPoller,
   DEFAULT_TIMER_SETTINGS,
@@ -93,6 +95,10 @@ export interface RoutingServiceOptions {
   sealer?: Sealer;
   /** Fault-injection seam for tests: sees each batch of claimed timers before it fires. */
   afterTimerClaim?: (ids: readonly string[]) => void;
+  /** How often to look for a store that lost routing's state, and rebuild it from the log (ms). */
+  storeLossCheckMs?: number;
+  /** Told when a rebuild of routing's state from the log starts and finishes. */
+  onStoreRebuild?: (phase: "started" | "finished") => void;
 }
 
 export interface RoutingService {
@@ -130,12 +136,13 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
   const incidents = createIncidentStore(store);
   const incidentReader = createIncidentReader(incidents, settings.incidentCacheMs);
   const health = createHealthRepository(store, settings.health);
+  const repo = createRoutingStateRepo(store, { retentionMs: settings.stateRetentionMs });
   const engine = createRoutingEngine({
     bus,
     store,
     topics,
     clock,
-    repo: createRoutingStateRepo(store, { retentionMs: settings.stateRetentionMs }),
+    repo,
     health,
     incidents: incidentReader,
     routes: options.routes ?? defaultRoutesTable(),
@@ -167,6 +174,32 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     onIncidentChange: () => incidentReader.invalidate(),
   });
   let subscription: Subscription | undefined;
+  const storeLoss = createStoreLossWatch({
+    store,
+    logger,
+    now: clock,
+    marker: "routing-epoch",
+    what: "routing state",
+    intervalMs: options.storeLossCheckMs,
+    onRebuild: options.onStoreRebuild,
+    replay: (observe, lossSeenAt) =>
+      replayRouting(
+        {
+          bus,
+          store,
+          topic: topics.verifications,
+          groupPrefix: options.groupId === undefined ? "" : `${options.groupId}-`,
+          policies: options.policies,
+          repo,
+          engine,
+          timerShards: settings.timers.shards,
+          logger,
+          now: clock,
+        },
+        lossSeenAt,
+        observe,
+      ),
+  });
 
   const handlers = routingGrpcHandlers({ engine, health, incidents, incidentReader, bus, topics, clock });
 
@@ -210,10 +243,12 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
       poller.start();
       healthMonitor.start();
       await subscription.ready;
+      await storeLoss.start();
       logger.info("routing started", { groupId: options.groupId ?? "routing", topic: topics.verifications });
     },
 
     async stop() {
+      await storeLoss.stop();
       await subscription?.stop();
       await Promise.all([poller.stop(), healthMonitor.stop()]);
     },

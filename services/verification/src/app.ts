@@ -4,7 +4,7 @@ import type { Subscription } from "../../shared/src/bus/port";
 import type { GrpcServer } from "../../shared/src/grpc/server";
 import { createVerificationProjection } from "../../shared/src/projection/projection";
 import { createProjector, type Projector } from "../../shared/src/projection/projector";
-import { createStoreLossWatch } from "../../shared/src/projection/store-loss-watch";
+import { createStoreLossWatch } from "../../shared/src/store/loss-watch";
 import type { Platform } from "../../shared/src/runtime/platform";
 import { observeLifecycle } from "../../shared/src/telemetry/lifecycle-metrics";
 import type { OtpMetrics } from "../../shared/src/telemetry/metrics";

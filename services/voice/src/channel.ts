@@ -175,6 +175,7 @@ async function reactTo(
     case "incidentResolved":
     case "channelHealthChanged":
     case "handoffRequested":
+    case "supportMessageReceived":
       // Nothing rings for these (a failed verification has no step left to call).
       return;
   }

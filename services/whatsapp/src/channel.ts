@@ -50,6 +50,11 @@ export interface WhatsAppChannelDeps {
   metrics?: OtpMetrics;
   /** Messages users write to the business (the support assistant); dropped when absent. */
   onMessages?: (messages: InboundMessage[]) => Promise<void>;
+  /**
+   * Messages someone else sent from the same number (the assistant's replies): their statuses
+   * are dropped at once, not held as statuses that beat their own send.
+   */
+  foreignMessage?: (messageId: string) => boolean;
 }
 
 export function createWhatsAppChannel(deps: WhatsAppChannelDeps): ChannelService {
@@ -83,7 +88,10 @@ export function createWhatsAppChannel(deps: WhatsAppChannelDeps): ChannelService
   const handler = createWhatsAppWebhookHandler({
     verifyToken: config.verifyToken,
     appSecret: config.appSecret,
-    onStatuses: (statuses) => connector.handleStatuses(statuses),
+    onStatuses: (statuses) =>
+      connector.handleStatuses(
+        deps.foreignMessage ? statuses.filter((s) => !deps.foreignMessage?.(s.id)) : statuses,
+      ),
     onMessages: deps.onMessages,
     maxBodyBytes: config.maxBodyBytes,
     logger,

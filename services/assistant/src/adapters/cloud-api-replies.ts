@@ -13,6 +13,8 @@ export interface CloudApiReplyOptions {
   accessToken: string;
   timeoutMs?: number;
   attempts?: number;
+  /** Told the WhatsApp message id of each reply sent. */
+  onSent?: (messageId: string) => void;
 }
 
 const MAX_TEXT = 4096;
@@ -39,8 +41,12 @@ export function createCloudApiReplies(options: CloudApiReplyOptions): ReplySende
             body,
             signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
           });
-          await response.arrayBuffer();
-          if (response.ok) return;
+          const answer = await response.arrayBuffer();
+          if (response.ok) {
+            const id = sentMessageId(answer);
+            if (id !== undefined) options.onSent?.(id);
+            return;
+          }
           status = response.status;
           if (status !== 429 && status < 500) break;
         } catch {
@@ -54,4 +60,15 @@ export function createCloudApiReplies(options: CloudApiReplyOptions): ReplySende
       );
     },
   };
+}
+
+/** `messages[0].id` of the Cloud API's answer, if it is there. */
+function sentMessageId(answer: ArrayBuffer): string | undefined {
+  try {
+    const body = JSON.parse(Buffer.from(answer).toString("utf8")) as { messages?: Array<{ id?: unknown }> };
+    const id = body.messages?.[0]?.id;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }

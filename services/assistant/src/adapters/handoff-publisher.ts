@@ -1,9 +1,9 @@
 /**
- * HandoffRequested on the support topic (`<prefix>otp.support.v1`), keyed by its own id
- * (`hof_…`): the phone sealed with the platform's key (associated data "<id>:phone"), masked in
- * the clear field; the transcript has codes and phone numbers removed already.
+ * HandoffRequested on the support topic (`<prefix>otp.support.v1`), keyed by the hand-off's id
+ * (`hof_…`, also the envelope's verification id), so a hand-off and its follow-ups stay in order:
+ * the phone sealed with the platform's key (associated data "<id>:phone"), masked in the clear
+ * field; the transcript has codes and phone numbers removed already.
  */
-import { randomBytes } from "node:crypto";
 import type { EventBus } from "../../../shared/src/bus/port";
 import type { Sealer } from "../../../shared/src/crypto/sealer";
 import { envelope } from "../../../shared/src/events/envelope";
@@ -11,8 +11,6 @@ import { maskPhone } from "../../../shared/src/privacy";
 import type { HandoffPublisher } from "../ports";
 
 export const SUPPORT_TOPIC = "otp.support.v1";
-
-export const newHandoffId = (): string => `hof_${randomBytes(16).toString("base64url")}`;
 
 export function createHandoffPublisher(deps: {
   bus: EventBus;
@@ -23,7 +21,7 @@ export function createHandoffPublisher(deps: {
   return {
     ensureTopic: () => deps.bus.ensureTopics([{ name: deps.topic, partitions: 3 }]),
     async publish(request) {
-      const id = newHandoffId();
+      const { id } = request;
       await deps.bus.publish(
         deps.topic,
         envelope(

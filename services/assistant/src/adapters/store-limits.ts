@@ -1,7 +1,7 @@
 /**
  * Per-sender limits on the store, shared by every replica: messages per minute (GCRA), one
  * polite notice when a sender goes over and then silence until the minute is up, resend offers
- * per hour, and webhook deduplication by message id.
+ * per hour, and the message ids already handled (for a day: the window a reply is allowed in).
  */
 import { rateLimit } from "../../../shared/src/store/scripts";
 import type { Store } from "../../../shared/src/store/port";
@@ -25,12 +25,10 @@ export function createStoreLimits(store: Store, settings: SenderLimitSettings): 
       burst: settings.resendOffersPerHour,
       cost,
     });
+  const seenKey = (messageId: string) => store.key(`assistant:seen:${messageId.slice(0, 200)}`);
   return {
-    firstDelivery: (messageId) =>
-      store.set(store.key(`assistant:seen:${messageId.slice(0, 200)}`), "1", {
-        ttlMs: SEEN_MS,
-        onlyIfAbsent: true,
-      }),
+    handled: async (messageId) => (await store.get(seenKey(messageId))) !== null,
+    markHandled: async (messageId) => void (await store.set(seenKey(messageId), "1", { ttlMs: SEEN_MS })),
     async admitMessage(senderKey) {
       const admitted = await store.run(rateLimit, {
         key: `assistant-messages|${senderKey}`,

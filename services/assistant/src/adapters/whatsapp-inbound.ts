@@ -9,12 +9,14 @@ import { createWhatsAppWebhookHandler } from "../../../whatsapp/src/webhook-hand
 import type { InboundMessage } from "../../../whatsapp/src/webhook-payload";
 import type { IncomingText } from "../assistant";
 
-export function textMessages(messages: readonly InboundMessage[]): IncomingText[] {
+export function textMessages(
+  messages: readonly InboundMessage[],
+): Array<IncomingText & { receivedAt: Date }> {
   return messages.flatMap((m) => {
     const text = m.raw.text;
     const body = typeof text === "object" && text !== null ? (text as { body?: unknown }).body : undefined;
     if (m.type !== "text" || typeof body !== "string" || m.from === "") return [];
-    return [{ id: m.id, from: m.from, phoneNumberId: m.phoneNumberId, text: body }];
+    return [{ id: m.id, from: m.from, phoneNumberId: m.phoneNumberId, text: body, receivedAt: m.timestamp }];
   });
 }
 

@@ -1,7 +1,7 @@
 /**
  * What the assistant remembers of a conversation with one sender, for a while: the language
  * so far, the turns (codes and numbers already removed) for a hand-off, a resend it offered and
- * is waiting for a "yes" to, and when it last handed the conversation to an agent.
+ * is waiting for a "yes" to, and the hand-off an agent has, if any.
  */
 import type { ChannelName, Language } from "./types";
 
@@ -18,17 +18,29 @@ export interface PendingOffer {
   until: number;
 }
 
+/** The conversation an agent was given: later turns follow it under the same id. */
+export interface OpenHandoff {
+  /** `hof_…`, the hand-off's id on the support topic. */
+  id: string;
+  at: number;
+  /** The user has been told, once, that the agent has the conversation. */
+  told: boolean;
+}
+
 export interface Conversation {
   language?: Language;
   turns: Turn[];
   offer?: PendingOffer;
-  handedOffAt?: number;
+  handoff?: OpenHandoff;
 }
 
 export const MAX_TURNS = 30;
 export const MAX_TURN_CHARS = 500;
 export const OFFER_VALID_MS = 10 * 60_000;
-/** After a hand-off, another is not raised for this long: the agent has the conversation. */
+/**
+ * After a hand-off the agent has the conversation for this long: no new hand-off is raised,
+ * and every turn is forwarded to the agent as a follow-up instead.
+ */
 export const HANDOFF_QUIET_MS = 30 * 60_000;
 
 export const newConversation = (): Conversation => ({ turns: [] });
@@ -42,4 +54,10 @@ export function withTurn(conversation: Conversation, turn: Turn): Conversation {
 /** The transcript an agent sees: "user: …" / "assistant: …" lines. */
 export function transcriptOf(conversation: Conversation): string[] {
   return conversation.turns.map((t) => `${t.role}: ${t.text}`);
+}
+
+/** The hand-off the agent still has at `now`, if any. */
+export function openHandoff(conversation: Conversation, now: number): OpenHandoff | undefined {
+  const handoff = conversation.handoff;
+  return handoff !== undefined && now - handoff.at < HANDOFF_QUIET_MS ? handoff : undefined;
 }

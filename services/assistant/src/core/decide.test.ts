@@ -37,6 +37,7 @@ function turn(intent: Intent, over: Partial<TurnInput> = {}, understanding: Part
     signals: { codeLike: false, otherNumber: false },
     conversation: newConversation(),
     offersLeft: true,
+    handoffId: "hof_new",
     ...over,
   });
 }
@@ -170,14 +171,52 @@ describe("hand-off", () => {
       const d = turn(intent);
       assert.equal(d.handoff, reason);
       assert.deepEqual(d.replies, [en.handoff]);
-      assert.equal(d.conversation.handedOffAt, NOW);
+      assert.deepEqual(d.conversation.handoff, { id: "hof_new", at: NOW, told: false });
     });
   }
 
-  it("does not raise a second hand-off while an agent has the conversation", () => {
-    const d = turn("human", { conversation: { turns: [], handedOffAt: NOW - HANDOFF_QUIET_MS + 1 } });
-    assert.equal(d.handoff, undefined);
-    assert.deepEqual(d.replies, [en.handoffPending]);
+  describe("while the agent has the conversation", () => {
+    const handedOff = (at: number, told = false): Conversation => ({
+      turns: [],
+      handoff: { id: "hof_first", at, told },
+    });
+
+    it("forwards what would have been handed off under the first id, and tells the user once", () => {
+      const first = turn("human", { conversation: handedOff(NOW - HANDOFF_QUIET_MS + 1) });
+      assert.equal(first.handoff, "follow_up");
+      assert.deepEqual(first.replies, [en.handoffPending]);
+      assert.deepEqual(first.conversation.handoff, {
+        id: "hof_first",
+        at: NOW - HANDOFF_QUIET_MS + 1,
+        told: true,
+      });
+      const again = turn("frustrated", { conversation: first.conversation });
+      assert.equal(again.handoff, "follow_up");
+      assert.deepEqual(again.replies, []);
+      assert.equal(again.conversation.handoff?.id, "hof_first");
+    });
+
+    it("still warns about a code, and forwards it (redacted by the caller) as a follow-up", () => {
+      const signals = { codeLike: true, otherNumber: false };
+      const d = turn("other", { signals, conversation: handedOff(NOW - 1_000, true) });
+      assert.equal(d.handoff, "follow_up");
+      assert.deepEqual(d.replies, [en.codeWarning]);
+    });
+
+    it("answers what it can itself and forwards that turn too", () => {
+      const d = turn("safety", { conversation: handedOff(NOW - 1_000) });
+      assert.deepEqual(d.replies, [en.safety]);
+      assert.equal(d.handoff, "follow_up");
+      assert.equal(d.conversation.handoff?.told, false);
+    });
+
+    it("opens a new hand-off once the quiet period is over", () => {
+      const d = turn("human", { conversation: handedOff(NOW - HANDOFF_QUIET_MS, true) });
+      assert.equal(d.handoff, "requested");
+      assert.deepEqual(d.replies, [en.handoff]);
+      assert.deepEqual(d.conversation.handoff, { id: "hof_new", at: NOW, told: false });
+      assert.equal(turn("safety", { conversation: handedOff(NOW - HANDOFF_QUIET_MS) }).handoff, undefined);
+    });
   });
 });
 

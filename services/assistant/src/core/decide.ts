@@ -4,7 +4,7 @@
  * loading the verification and district health, resending and sending happen in the adapters.
  */
 import { healthiestChannel } from "./channel-choice";
-import { HANDOFF_QUIET_MS, OFFER_VALID_MS, type Conversation } from "./conversation";
+import { OFFER_VALID_MS, openHandoff, type Conversation } from "./conversation";
 import { explainState } from "./explain";
 import { incidentNotices } from "./incidents";
 import { PHRASES } from "./replies";
@@ -41,12 +41,15 @@ export interface TurnInput {
   incidents?: IncidentSnapshot[];
   /** Whether the sender may still be offered a resend this hour. */
   offersLeft: boolean;
+  /** The id a new hand-off gets (`hof_…`; made outside, from the message it answers). */
+  handoffId: string;
 }
 
 export interface TurnDecision {
   replies: string[];
   /** Channel undefined: routing chooses (nothing planned yet to choose from here). */
   resend?: { verificationId: string; channel: ChannelName | undefined };
+  /** Publish a hand-off with the id in `conversation.handoff`; "follow_up" for a later turn. */
   handoff?: HandoffReason;
   /** A resend offered or asked for: counts against the sender's hourly allowance. */
   spendsOffer: boolean;
@@ -69,15 +72,17 @@ const say = (input: TurnInput, replies: string[], extra: Partial<TurnDecision> =
 
 function handOff(input: TurnInput, reason: HandoffReason, lead: string[] = []): TurnDecision {
   const phrases = PHRASES[input.language];
-  const recent = input.conversation.handedOffAt;
-  if (recent !== undefined && input.now - recent < HANDOFF_QUIET_MS) {
-    return say(input, [...lead, phrases.handoffPending]);
+  const open = openHandoff(input.conversation, input.now);
+  if (open) {
+    // The agent has the conversation: this goes to them; the user hears so once, then silence.
+    const decision = say(input, open.told ? lead : [...lead, phrases.handoffPending], {
+      handoff: "follow_up",
+    });
+    return { ...decision, conversation: { ...decision.conversation, handoff: { ...open, told: true } } };
   }
   const decision = say(input, [...lead, phrases.handoff], { handoff: reason });
-  return {
-    ...decision,
-    conversation: { ...decision.conversation, handedOffAt: input.now, offer: undefined },
-  };
+  const handoff = { id: input.handoffId, at: input.now, told: false };
+  return { ...decision, conversation: { ...decision.conversation, handoff, offer: undefined } };
 }
 
 /** Resend now on `channel`, or say why not. */
@@ -145,6 +150,15 @@ function incident(input: TurnInput): TurnDecision {
 }
 
 export function decideTurn(input: TurnInput): TurnDecision {
+  const decision = answer(input);
+  // While an agent has the conversation, turns the assistant answered itself go to them too.
+  if (decision.handoff === undefined && openHandoff(input.conversation, input.now)) {
+    return { ...decision, handoff: "follow_up" };
+  }
+  return decision;
+}
+
+function answer(input: TurnInput): TurnDecision {
   const phrases = PHRASES[input.language];
   if (input.signals.otherNumber) return say(input, [phrases.otherNumber]);
   // Someone may be talking the user into sharing it: warn, and let an agent look.

@@ -85,4 +85,10 @@ export type ResendOutcome =
   | { kind: "closed" }
   | { kind: "unavailable" };
 
-export type HandoffReason = "requested" | "frustrated" | "not_understood" | "possible_social_engineering";
+export type HandoffReason =
+  | "requested"
+  | "frustrated"
+  | "not_understood"
+  | "possible_social_engineering"
+  /** A turn after a hand-off, while the agent has the conversation. */
+  | "follow_up";

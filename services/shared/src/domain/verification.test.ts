@@ -73,6 +73,7 @@ const dispatch = (attempt: number, channel: Channel, at: number) =>
         transaction: undefined,
         stepTimeoutSeconds: 20,
         maskedPhone: "+62812****5678",
+        stepIndex: 0,
       },
     },
     at,

@@ -178,6 +178,7 @@ function applyEvent(state: VerificationState, envelope: EventEnvelope): Verifica
     case "incidentResolved":
     case "channelHealthChanged":
     case "handoffRequested":
+    case "supportMessageReceived":
       return state;
     default:
       return assertNever(event);

@@ -31,6 +31,7 @@ const ROUTING_ONLY = new Set([
   "incidentResolved",
   "channelHealthChanged",
   "handoffRequested",
+  "supportMessageReceived",
 ]);
 
 /** The names setIfAbsentGet uses for the start's lookup keys (see issuance). */
@@ -85,7 +86,7 @@ export function createProjector(deps: ProjectorDeps) {
     start: (groupId = "otp-projector") => subscribe(groupId, true),
     /**
      * Replays the whole log into the store in a fresh group; stop it once caught up. `observe`
-     * sees each message once it is applied (see store-loss-watch.ts).
+     * sees each message once it is applied (see store/loss-watch.ts).
      */
     rebuild: (observe?: (message: BusMessage) => void) =>
       subscribe(`otp-projector-rebuild-${randomUUID()}`, true, observe),

@@ -5,7 +5,8 @@
  *   METRICS_LISTEN   host:port, or "off"; default 127.0.0.1:<9464 + the service's offset>
  *
  * Default ports, one per service so that several run side by side on one machine:
- * issuance 9464, verification 9465, routing 9466, gateway-smpp 9467, whatsapp 9468, voice 9469.
+ * issuance 9464, verification 9465, routing 9466, gateway-smpp 9467, whatsapp 9468, voice 9469,
+ * assistant 9470.
  * In containers set METRICS_LISTEN=0.0.0.0:9464 (each container has its own network).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -23,6 +24,7 @@ export const METRICS_PORT_OFFSETS: Readonly<Record<string, number>> = {
   "gateway-smpp": 3,
   whatsapp: 4,
   voice: 5,
+  assistant: 6,
 };
 
 /** Where the service's /metrics listens, or undefined when switched off. */

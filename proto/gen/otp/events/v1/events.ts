@@ -177,6 +177,7 @@ export interface EventEnvelope {
     | { $case: "incidentResolved"; value: IncidentResolved }
     | { $case: "channelHealthChanged"; value: ChannelHealthChanged }
     | { $case: "handoffRequested"; value: HandoffRequested }
+    | { $case: "supportMessageReceived"; value: SupportMessageReceived }
     | undefined;
 }
 
@@ -262,6 +263,11 @@ export interface DispatchRequested {
   /** Seconds this step may take before routing falls back. */
   stepTimeoutSeconds: number;
   maskedPhone: string;
+  /**
+   * Position (0-based) in the route plan this attempt stands for: routing rebuilds its state
+   * from the log with it after its store lost its data.
+   */
+  stepIndex: number;
 }
 
 /** Routing asks a connector to stop an attempt it has not finished (e.g. a queued call). */
@@ -350,14 +356,40 @@ export interface ChannelHealthChanged {
   previousState: HealthState;
 }
 
-/** The support assistant hands a conversation to a human agent. Never contains a code. */
+/**
+ * The support assistant hands a conversation to a human agent. Never contains a code. The
+ * envelope's verification_id is the hand-off's id ("hof_..."), also its key: while the agent has
+ * the conversation, each later turn follows with the same id and reason "follow_up".
+ */
 export interface HandoffRequested {
   maskedPhone: string;
   phone?: EncryptedValue | undefined;
   locale: string;
+  /**
+   * "requested", "frustrated", "not_understood", "possible_social_engineering"; "follow_up" for
+   * the turns after a hand-off.
+   */
   reason: string;
-  /** The conversation so far, with anything that looks like a code redacted. */
+  /** The conversation so far (a follow-up: only its own lines), codes and phone numbers redacted. */
   transcript: string[];
+}
+
+/**
+ * A user's WhatsApp message to a support number, written by the assistant's webhook before it
+ * answers 200 and handled by the assistant's consumer group. Keyed by a keyed hash of the
+ * sender, so one sender's messages keep their order. Sender and text only ever sealed (the text
+ * may hold a code), with associated data "<message_id>:sender" and "<message_id>:text".
+ */
+export interface SupportMessageReceived {
+  /** WhatsApp's message id (wamid): a message delivered twice is handled once. */
+  messageId: string;
+  /** E.164. */
+  sender?: EncryptedValue | undefined;
+  text?: EncryptedValue | undefined;
+  /** The business number written to; it selects the tenant. */
+  phoneNumberId: string;
+  /** When the user sent it, as WhatsApp reports. */
+  receivedAt?: Date | undefined;
 }
 
 function createBaseEventEnvelope(): EventEnvelope {
@@ -443,6 +475,9 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
         break;
       case "handoffRequested":
         HandoffRequested.encode(message.event.value, writer.uint32(322).fork()).join();
+        break;
+      case "supportMessageReceived":
+        SupportMessageReceived.encode(message.event.value, writer.uint32(330).fork()).join();
         break;
     }
     return writer;
@@ -690,6 +725,17 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
             };
             continue;
           }
+          case 41: {
+            if (tag !== 330) {
+              break;
+            }
+
+            message.event = {
+              $case: "supportMessageReceived",
+              value: SupportMessageReceived.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -919,7 +965,29 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
                                                                                   object.handoff_requested,
                                                                                 ),
                                                                             }
-                                                                          : undefined,
+                                                                          : isSet(
+                                                                                object.supportMessageReceived,
+                                                                              )
+                                                                            ? {
+                                                                                $case:
+                                                                                  "supportMessageReceived",
+                                                                                value:
+                                                                                  SupportMessageReceived.fromJSON(
+                                                                                    object.supportMessageReceived,
+                                                                                  ),
+                                                                              }
+                                                                            : isSet(
+                                                                                  object.support_message_received,
+                                                                                )
+                                                                              ? {
+                                                                                  $case:
+                                                                                    "supportMessageReceived",
+                                                                                  value:
+                                                                                    SupportMessageReceived.fromJSON(
+                                                                                      object.support_message_received,
+                                                                                    ),
+                                                                                }
+                                                                              : undefined,
     };
   },
 
@@ -977,6 +1045,8 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
       obj.channelHealthChanged = ChannelHealthChanged.toJSON(message.event.value);
     } else if (message.event?.$case === "handoffRequested") {
       obj.handoffRequested = HandoffRequested.toJSON(message.event.value);
+    } else if (message.event?.$case === "supportMessageReceived") {
+      obj.supportMessageReceived = SupportMessageReceived.toJSON(message.event.value);
     }
     return obj;
   },
@@ -1136,6 +1206,15 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
           message.event = {
             $case: "handoffRequested",
             value: HandoffRequested.fromPartial(object.event.value),
+          };
+        }
+        break;
+      }
+      case "supportMessageReceived": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = {
+            $case: "supportMessageReceived",
+            value: SupportMessageReceived.fromPartial(object.event.value),
           };
         }
         break;
@@ -1857,6 +1936,7 @@ function createBaseDispatchRequested(): DispatchRequested {
     transaction: undefined,
     stepTimeoutSeconds: 0,
     maskedPhone: "",
+    stepIndex: 0,
   };
 }
 
@@ -1903,6 +1983,9 @@ export const DispatchRequested: MessageFns<DispatchRequested> = {
     }
     if (message.maskedPhone !== "") {
       writer.uint32(114).string(message.maskedPhone);
+    }
+    if (message.stepIndex !== 0) {
+      writer.uint32(120).uint32(message.stepIndex);
     }
     return writer;
   },
@@ -2032,6 +2115,14 @@ export const DispatchRequested: MessageFns<DispatchRequested> = {
             message.maskedPhone = reader.string();
             continue;
           }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.stepIndex = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2072,6 +2163,11 @@ export const DispatchRequested: MessageFns<DispatchRequested> = {
         : isSet(object.masked_phone)
           ? globalThis.String(object.masked_phone)
           : "",
+      stepIndex: isSet(object.stepIndex)
+        ? globalThis.Number(object.stepIndex)
+        : isSet(object.step_index)
+          ? globalThis.Number(object.step_index)
+          : 0,
     };
   },
 
@@ -2119,6 +2215,9 @@ export const DispatchRequested: MessageFns<DispatchRequested> = {
     if (message.maskedPhone !== "") {
       obj.maskedPhone = message.maskedPhone;
     }
+    if (message.stepIndex !== 0) {
+      obj.stepIndex = Math.round(message.stepIndex);
+    }
     return obj;
   },
 
@@ -2148,6 +2247,7 @@ export const DispatchRequested: MessageFns<DispatchRequested> = {
         : undefined;
     message.stepTimeoutSeconds = object.stepTimeoutSeconds ?? 0;
     message.maskedPhone = object.maskedPhone ?? "";
+    message.stepIndex = object.stepIndex ?? 0;
     return message;
   },
 };
@@ -3646,6 +3746,155 @@ export const HandoffRequested: MessageFns<HandoffRequested> = {
     message.locale = object.locale ?? "";
     message.reason = object.reason ?? "";
     message.transcript = object.transcript?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseSupportMessageReceived(): SupportMessageReceived {
+  return { messageId: "", sender: undefined, text: undefined, phoneNumberId: "", receivedAt: undefined };
+}
+
+export const SupportMessageReceived: MessageFns<SupportMessageReceived> = {
+  encode(message: SupportMessageReceived, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    if (message.sender !== undefined) {
+      EncryptedValue.encode(message.sender, writer.uint32(18).fork()).join();
+    }
+    if (message.text !== undefined) {
+      EncryptedValue.encode(message.text, writer.uint32(26).fork()).join();
+    }
+    if (message.phoneNumberId !== "") {
+      writer.uint32(34).string(message.phoneNumberId);
+    }
+    if (message.receivedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.receivedAt), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SupportMessageReceived {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSupportMessageReceived();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sender = EncryptedValue.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.text = EncryptedValue.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.phoneNumberId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.receivedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SupportMessageReceived {
+    return {
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+          ? globalThis.String(object.message_id)
+          : "",
+      sender: isSet(object.sender) ? EncryptedValue.fromJSON(object.sender) : undefined,
+      text: isSet(object.text) ? EncryptedValue.fromJSON(object.text) : undefined,
+      phoneNumberId: isSet(object.phoneNumberId)
+        ? globalThis.String(object.phoneNumberId)
+        : isSet(object.phone_number_id)
+          ? globalThis.String(object.phone_number_id)
+          : "",
+      receivedAt: isSet(object.receivedAt)
+        ? fromJsonTimestamp(object.receivedAt)
+        : isSet(object.received_at)
+          ? fromJsonTimestamp(object.received_at)
+          : undefined,
+    };
+  },
+
+  toJSON(message: SupportMessageReceived): unknown {
+    const obj: any = {};
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.sender !== undefined) {
+      obj.sender = EncryptedValue.toJSON(message.sender);
+    }
+    if (message.text !== undefined) {
+      obj.text = EncryptedValue.toJSON(message.text);
+    }
+    if (message.phoneNumberId !== "") {
+      obj.phoneNumberId = message.phoneNumberId;
+    }
+    if (message.receivedAt !== undefined) {
+      obj.receivedAt = message.receivedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SupportMessageReceived>): SupportMessageReceived {
+    return SupportMessageReceived.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SupportMessageReceived>): SupportMessageReceived {
+    const message = createBaseSupportMessageReceived();
+    message.messageId = object.messageId ?? "";
+    message.sender =
+      object.sender !== undefined && object.sender !== null
+        ? EncryptedValue.fromPartial(object.sender)
+        : undefined;
+    message.text =
+      object.text !== undefined && object.text !== null ? EncryptedValue.fromPartial(object.text) : undefined;
+    message.phoneNumberId = object.phoneNumberId ?? "";
+    message.receivedAt = object.receivedAt ?? undefined;
     return message;
   },
 };

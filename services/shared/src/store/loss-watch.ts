@@ -16,7 +16,7 @@
 import { randomUUID } from "node:crypto";
 import type { BusMessage, Subscription } from "../bus/port";
 import type { Logger } from "../log";
-import type { Store } from "../store/port";
+import type { Store } from "./port";
 
 export const STORE_MARKER = "store-epoch";
 
@@ -24,8 +24,15 @@ export interface StoreLossWatchDeps {
   store: Store;
   logger: Logger;
   now: () => number;
-  /** Replays the whole log into the store through `observe`, in a group of its own. */
-  replay(observe: (message: BusMessage) => void): Promise<Subscription>;
+  /**
+   * Replays the whole log into the store, in a group of its own, telling `observe` of each
+   * message; `lossSeenAt` is when the loss was seen. Its `stop()` ends the rebuild.
+   */
+  replay(observe: (message: BusMessage) => void, lossSeenAt: number): Promise<Subscription>;
+  /** The marker's key suffix: one per service whose state lives in the store. */
+  marker?: string;
+  /** What is rebuilt, for the logs ("projection"). */
+  what?: string;
   intervalMs?: number;
   idleMs?: number;
   /** Told when a rebuild starts and ends (metrics, tests). */
@@ -42,7 +49,8 @@ export interface StoreLossWatch {
 export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
   const intervalMs = deps.intervalMs ?? 2_000;
   const idleMs = deps.idleMs ?? 5_000;
-  const marker = deps.store.key(STORE_MARKER);
+  const marker = deps.store.key(deps.marker ?? STORE_MARKER);
+  const what = deps.what ?? "projection";
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -52,13 +60,13 @@ export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
     let lastOldEventAt = deps.now();
     let replayed = 0;
     deps.onRebuild?.("started");
-    if (atStart) deps.logger.info("store has no marker: replaying the log into it");
-    else deps.logger.warn("store lost its data: rebuilding the projection from the log");
+    if (atStart) deps.logger.info(`store has no ${what} marker: replaying the log into it`);
+    else deps.logger.warn(`store lost its data: rebuilding the ${what} from the log`);
     const subscription = await deps.replay((message) => {
       replayed++;
       const at = message.envelope.occurredAt?.getTime() ?? 0;
       if (at < lossSeenAt) lastOldEventAt = deps.now();
-    });
+    }, lossSeenAt);
     try {
       await subscription.ready;
       while (!stopped && deps.now() - lastOldEventAt < idleMs) {
@@ -67,7 +75,7 @@ export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
     } finally {
       await subscription.stop();
     }
-    deps.logger.info("projection rebuilt from the log", { replayed });
+    deps.logger.info(`${what} rebuilt from the log`, { replayed });
     deps.onRebuild?.("finished");
   };
 
