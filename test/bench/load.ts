@@ -51,6 +51,33 @@ export async function closedLoop(
   return summarize(latencies, errors, (performance.now() - t0) / 1000);
 }
 
+/** `concurrency` callers back to back for `seconds` (calls in progress at the end finish). */
+export async function closedLoopFor(
+  seconds: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<LatencySummary> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        try {
+          await op(next++);
+          latencies.push(performance.now() - s);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return summarize(latencies, errors, (performance.now() - t0) / 1000);
+}
+
 /**
  * Calls start at a fixed rate whatever the answers do, so queueing shows in the latencies
  * (a closed loop hides it by slowing down with the system).

@@ -1,73 +1,230 @@
 /**
- * `npm run bench [-- --json] [-- --quick]`: benchmarks on a real Kafka broker and redis-server
- * (started here unless KAFKA_BROKERS / REDIS_URL are given). Prints a table, or JSON.
+ * `npm run bench [-- --quick] [-- --json] [-- --profile[=dir]] [-- --only=lifecycle,sweep]`
+ * `[-- --routing-partition-concurrency=12]` (to try a routing setting other than its default):
+ * benchmarks on a real Kafka broker and redis-server (started here unless KAFKA_BROKERS /
+ * REDIS_URL are given). Prints tables with each goal next to its measure, or JSON for tools.
+ *
+ * Phases: baseline, store, roundtrips, memory, lifecycle, shedding, sweep (on one SMS platform in
+ * this process), then routing and smpp (their own harnesses). --quick stays under ~3 minutes.
+ * With KAFKA_BROKERS given, KAFKA_PID (the broker's pid on this machine) adds its CPU and memory.
  */
+import { mkdirSync } from "node:fs";
 import os from "node:os";
 import { startKafka } from "../harness/kafka";
 import { startRedis } from "../harness/redis";
+import { benchBaseline } from "./baseline.bench";
+import { createProfiler, noProfiler } from "./cpu-profile";
 import { benchLifecycle } from "./lifecycle.bench";
+import { benchRedisMemory } from "./memory.bench";
+import { adminRedis, cpuSnapshot, machineLine, processMemory, redisInfo } from "./process-stats";
+import { formatReport, type BenchResults } from "./report";
+import { benchRoundTrips } from "./round-trips.bench";
 import { benchRouting } from "./routing.bench";
-import { formatSmppBench, runSmppBench, type SmppBenchResult } from "./smpp.bench";
-import type { LatencySummary } from "./load";
+import { benchShedding } from "./shedding.bench";
+import { benchStore } from "./store.bench";
+import { DEFAULT_CASES, formatSmppBench, runSmppBench } from "./smpp.bench";
+import { startSmsPlatform } from "./sms-platform";
+import { benchSweep } from "./sweep.bench";
 
-const json = process.argv.includes("--json");
-const quick = process.argv.includes("--quick");
+const args = process.argv.slice(2);
+const json = args.includes("--json");
+const quick = args.includes("--quick");
+const only = args
+  .find((a) => a.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
+const profileArg = args.find((a) => a === "--profile" || a.startsWith("--profile="));
+const routingConcurrency = args.find((a) => a.startsWith("--routing-partition-concurrency="))?.split("=")[1];
+const wanted = (phase: string): boolean => only === undefined || only.includes(phase);
+const began = performance.now();
+const log = (line: string): void => {
+  if (!json) process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0)} s] ${line}\n`);
+};
 
-function table(title: string, rows: Record<string, LatencySummary>): string {
-  const lines = [
-    `\n${title}`,
-    "| measure | calls | errors | per second | p50 ms | p99 ms | max ms |",
-    "|---|---:|---:|---:|---:|---:|---:|",
-  ];
-  for (const [name, s] of Object.entries(rows)) {
-    lines.push(
-      `| ${name} | ${s.count} | ${s.errors} | ${s.perSecond.toFixed(0)} | ${s.p50Ms.toFixed(2)} | ${s.p99Ms.toFixed(2)} | ${s.maxMs.toFixed(1)} |`,
-    );
-  }
-  return lines.join("\n");
-}
+/** The goals' rate, and how long each phase runs. */
+const SETTINGS = quick
+  ? {
+      baselineRates: [250, 1_000],
+      baselineSeconds: 3,
+      lifecycle: {
+        closedUsers: 64,
+        closedSeconds: 4,
+        openRates: [250, 1_000],
+        openSeconds: 2,
+        singleRate: 1_000,
+        singleSeconds: 2,
+        settleMs: 15_000,
+      },
+      sweep: {
+        fromRate: 250,
+        factor: 2,
+        maxRate: 4_000,
+        secondsPerStep: 2,
+        targetP99Ms: 10,
+        settleMs: 5_000,
+      },
+      shedding: { maxInFlight: 4, ratePerSec: 3_000, seconds: 1 },
+      memory: { verifications: 500, ratePerSec: 250 },
+      roundTrips: 5,
+      storeCalls: 20_000,
+      routing: { verifications: 100, ratePerSec: 50 },
+      smppScale: 0.2,
+    }
+  : {
+      baselineRates: [250, 500, 1_000],
+      baselineSeconds: 5,
+      lifecycle: {
+        closedUsers: 128,
+        closedSeconds: 15,
+        openRates: [250, 500, 1_000],
+        openSeconds: 5,
+        singleRate: 1_000,
+        singleSeconds: 5,
+        settleMs: 60_000,
+      },
+      sweep: {
+        fromRate: 250,
+        factor: Math.SQRT2,
+        maxRate: 8_000,
+        secondsPerStep: 5,
+        targetP99Ms: 10,
+        settleMs: 20_000,
+      },
+      shedding: { maxInFlight: 4, ratePerSec: 3_000, seconds: 2 },
+      memory: { verifications: 2_500, ratePerSec: 250 },
+      roundTrips: 10,
+      storeCalls: 100_000,
+      routing: { verifications: 400, ratePerSec: 100 },
+      smppScale: 1,
+    };
 
 async function main(): Promise<void> {
+  const t0 = performance.now();
   const stops: (() => Promise<void>)[] = [];
+  const results: BenchResults = {
+    mode: quick ? "quick" : "full",
+    machine: machineLine(),
+    loadAtEnd: [],
+    seconds: 0,
+  };
+  log(`machine: ${results.machine.text}`);
+  let kafkaPid: number | undefined;
   try {
     if (!process.env.KAFKA_BROKERS) {
       const kafka = await startKafka();
       stops.push(() => kafka.stop());
       process.env.KAFKA_BROKERS = kafka.brokers;
+      kafkaPid = kafka.pid;
+    } else if (process.env.KAFKA_PID) {
+      kafkaPid = Number(process.env.KAFKA_PID); // a broker of your own on this machine
     }
     if (!process.env.REDIS_URL) {
       const redis = await startRedis();
       stops.push(() => redis.stop());
       process.env.REDIS_URL = redis.url;
     }
-    const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-    if (!json) console.log(`machine: ${machine}`);
-    const results: Record<string, Record<string, LatencySummary>> = {};
-    results.routing = await benchRouting(
-      quick
-        ? { verifications: 100, ratePerSec: 50, print: !json }
-        : { verifications: 400, ratePerSec: 100, print: !json },
-    );
-    const smpp: SmppBenchResult[] = await runSmppBench();
-    results.lifecycle = await benchLifecycle(
-      quick
-        ? { startTotal: 500, concurrency: 32, openRate: 200, openSeconds: 3 }
-        : { startTotal: 5000, concurrency: 64, openRate: 500, openSeconds: 10 },
-    );
-    if (json) {
-      process.stdout.write(JSON.stringify({ machine, results, smpp }, null, 2) + "\n");
-    } else {
-      console.log(
-        table("Issuance and verification (real gRPC + Kafka + Redis, one process)", results.lifecycle),
+    const redis = adminRedis(process.env.REDIS_URL);
+    stops.push(async () => void redis.disconnect());
+    const profiler = profileArg ? createProfiler(profileDir(profileArg)) : undefined;
+    const profile = profiler?.profile ?? noProfiler;
+
+    if (wanted("baseline")) {
+      log("baseline: grpc-js + ioredis + kafkajs …");
+      results.baseline = await benchBaseline({
+        brokers: process.env.KAFKA_BROKERS,
+        redisUrl: process.env.REDIS_URL,
+        rates: SETTINGS.baselineRates,
+        seconds: SETTINGS.baselineSeconds,
+        cpu: () => cpuSnapshot(redis, kafkaPid),
+      });
+    }
+    if (wanted("store")) {
+      log("Redis store adapter …");
+      results.store = await benchStore(process.env.REDIS_URL, SETTINGS.storeCalls);
+    }
+    if (["roundtrips", "lifecycle", "sweep", "shedding", "memory"].some(wanted)) {
+      log("starting the SMS platform …");
+      const h = await startSmsPlatform(
+        routingConcurrency === undefined ? {} : { routingPartitionConcurrency: Number(routingConcurrency) },
       );
-      console.log(`\n${formatSmppBench(smpp)}`);
+      try {
+        if (wanted("roundtrips")) {
+          log("round trips per verification …");
+          results.roundTrips = await benchRoundTrips(h, process.env.REDIS_URL, SETTINGS.roundTrips);
+        }
+        // Before the load runs: their backlog would land in the difference.
+        if (wanted("memory")) {
+          log("Redis memory per pending verification …");
+          results.redisMemory = await benchRedisMemory(h, redis, SETTINGS.memory);
+        }
+        if (wanted("lifecycle")) {
+          log("lifecycles …");
+          results.lifecycle = await benchLifecycle(h, SETTINGS.lifecycle, profile, () =>
+            cpuSnapshot(redis, kafkaPid),
+          );
+        }
+        if (wanted("shedding")) {
+          log("shedding …");
+          results.shedding = await benchShedding(h, SETTINGS.shedding);
+        }
+        if (wanted("sweep")) {
+          log("capacity sweep …");
+          results.sweep = await benchSweep(h, SETTINGS.sweep);
+        }
+        results.warnings = h.warnings();
+      } finally {
+        await h.close();
+      }
+    }
+    if (wanted("routing")) {
+      log("routing timers …");
+      results.routing = await benchRouting({ ...SETTINGS.routing, print: false });
+    }
+    if (wanted("smpp")) {
+      log("SMPP …");
+      const cases = DEFAULT_CASES.map((c) => ({
+        ...c,
+        messages: Math.round(c.messages * SETTINGS.smppScale),
+      }));
+      results.smpp = await runSmppBench(cases);
+    }
+    results.processes = [
+      processMemory("bench process (every service, simulator, load generator)", process.pid),
+      processMemory("Kafka broker (java)", kafkaPid),
+      processMemory("redis-server", await redisPid(redis)),
+    ];
+    results.profiles = profiler?.summaries;
+    results.loadAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
+    results.seconds = (performance.now() - t0) / 1000;
+    if (json) {
+      process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    } else {
+      process.stdout.write(`${formatReport(results)}\n`);
+      if (results.smpp) process.stdout.write(`\n${formatSmppBench(results.smpp)}\n`);
     }
   } finally {
-    for (const stop of stops.reverse()) await stop();
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+/** redis-server's pid when it runs on this machine (INFO server), else undefined. */
+async function redisPid(redis: ReturnType<typeof adminRedis>): Promise<number | undefined> {
+  const host = redis.options.host ?? "";
+  if (!["127.0.0.1", "localhost", "::1"].includes(host)) return undefined;
+  const pid = Number((await redisInfo(redis, "server")).process_id);
+  return Number.isFinite(pid) && pid > 0 ? pid : undefined;
+}
+
+function profileDir(arg: string): string {
+  const dir = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : ".cache/bench-profiles";
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -29,6 +29,8 @@ export interface KafkaBroker {
   /** bootstrap servers, e.g. "127.0.0.1:41234" */
   brokers: string;
   version: string;
+  /** The broker's JVM process id while it runs (benchmarks read its memory in /proc). */
+  readonly pid: number | undefined;
   /** Graceful shutdown (SIGTERM, SIGKILL after a timeout); removes the data. Final. */
   stop(): Promise<void>;
   /** SIGKILL, as in a power cut; the data stays for restart(). */
@@ -108,6 +110,9 @@ async function startBroker(dist: KafkaDistribution, opts: StartKafkaOptions): Pr
   return {
     brokers,
     version: dist.version,
+    get pid() {
+      return broker?.isRunning() ? broker.pid : undefined;
+    },
     async stop() {
       if (finished) return;
       await broker?.terminate("SIGTERM");
@@ -125,6 +130,7 @@ async function startBroker(dist: KafkaDistribution, opts: StartKafkaOptions): Pr
 }
 
 interface RunningBroker {
+  pid: number | undefined;
   exited: Promise<void>;
   isRunning(): boolean;
   exitSummary(): string;
@@ -164,6 +170,7 @@ function launch(
 
   const isRunning = (): boolean => child.exitCode === null && child.signalCode === null && summary === "";
   return {
+    pid: child.pid,
     exited,
     isRunning,
     exitSummary: () => summary,

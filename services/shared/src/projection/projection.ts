@@ -3,7 +3,7 @@
  * it in the store with the guards the atomic check needs. Codes are kept only as keyed hashes,
  * computed here from the sealed codes the events carry.
  */
-import type { EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
+import type { EncryptedValue, EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
 import { bindingDigest, type TransactionBindingInput } from "../crypto/code-hash";
 import type { SecretMaterial } from "../crypto/keys";
 import { sealedField } from "../crypto/sealer";
@@ -41,23 +41,37 @@ export interface ProjectionOptions {
   retentionMs: number;
 }
 
+/** Derived values remembered per projection (see `memo`): about 3 MB at most. */
+const MEMO_ENTRIES = 10_000;
+
 export function createVerificationProjection({
   store,
   secrets,
   retentionMs,
 }: ProjectionOptions): VerificationProjection {
+  // Every write of a verification (its start, then each event the projector folds in) needs
+  // the binding digest and the code hashes, which cost an AES-GCM open and an HMAC each, the
+  // largest CPU cost of a write. They are pure functions of the sealed values (bound to the
+  // verification id), so each is computed once per process. Only digests and keyed hashes
+  // are kept, never a code.
+  const memo = createMemo(MEMO_ENTRIES);
+
   const bindingOf = (state: VerificationState): string => {
-    if (!state.transaction) return "";
-    const json = secrets.sealer.open(state.transaction, sealedField(state.id, "transaction"));
-    return bindingDigest(JSON.parse(json) as TransactionBindingInput);
+    const sealed = state.transaction;
+    if (!sealed) return "";
+    return memo(`b\u0000${state.id}\u0000${sealedKey(sealed)}`, () => {
+      const json = secrets.sealer.open(sealed, sealedField(state.id, "transaction"));
+      return bindingDigest(JSON.parse(json) as TransactionBindingInput);
+    });
   };
 
+  const codeHash = (state: VerificationState, sealed: EncryptedValue, binding: string): string =>
+    memo(`c\u0000${state.id}\u0000${binding}\u0000${sealedKey(sealed)}`, () =>
+      secrets.hasher.hash(state.id, secrets.sealer.open(sealed, sealedField(state.id, "code")), binding),
+    );
+
   const codeHashes = (state: VerificationState, binding: string): StoredCode[] =>
-    state.codes.map((c) => ({
-      a: c.attempt,
-      h: secrets.hasher.hash(state.id, secrets.sealer.open(c.sealed, sealedField(state.id, "code")), binding),
-      e: c.expiresAt,
-    }));
+    state.codes.map((c) => ({ a: c.attempt, h: codeHash(state, c.sealed, binding), e: c.expiresAt }));
 
   const read = async (verificationId: string): Promise<VerificationState | undefined> => {
     const row = await store.run(readProjection, { verificationId });
@@ -96,5 +110,23 @@ export function createVerificationProjection({
     applyFresh: (verificationId, tenant, events) =>
       write(events.reduce(evolve, initialState(verificationId, tenant))),
     check: (input) => store.run(checkCode, input),
+  };
+}
+
+/** Names one sealed value: its key id, IV (random per seal), auth tag and ciphertext. */
+function sealedKey(v: EncryptedValue): string {
+  return `${v.keyId}\u0000${Buffer.from(v.iv).toString("base64")}\u0000${Buffer.from(v.tag).toString("base64")}\u0000${Buffer.from(v.ciphertext).toString("base64")}`;
+}
+
+/** A bounded memo: the oldest entry leaves when a new one would exceed `max`. */
+function createMemo(max: number): (key: string, compute: () => string) => string {
+  const entries = new Map<string, string>();
+  return (key, compute) => {
+    const known = entries.get(key);
+    if (known !== undefined) return known;
+    const value = compute();
+    if (entries.size >= max) entries.delete(entries.keys().next().value as string);
+    entries.set(key, value);
+    return value;
   };
 }

@@ -8,6 +8,7 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { OtpError } from "../errors";
 import type { RedisEndpoint } from "./redis-url";
+import { coalesceRedisWrites } from "./write-coalescing";
 
 export type RedisClient = Redis | Cluster;
 
@@ -43,24 +44,34 @@ export function createRedisClient(endpoint: RedisEndpoint, settings: RedisClient
   const [first, ...others] = endpoint.nodes;
   if (!first) throw new OtpError("CONFIG_INVALID", "invalid Redis URL: no node");
   if (others.length === 0 && !settings.cluster) {
-    return new Redis({
-      ...nodeOptions,
-      host: first.host,
-      port: first.port,
-      db: endpoint.db,
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      retryStrategy: reconnectDelayMs,
-    });
+    return withCoalescedWrites(
+      new Redis({
+        ...nodeOptions,
+        host: first.host,
+        port: first.port,
+        db: endpoint.db,
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        retryStrategy: reconnectDelayMs,
+      }),
+    );
   }
   if (endpoint.db !== 0) throw new OtpError("CONFIG_INVALID", "Redis Cluster has only database 0");
-  return new Cluster(endpoint.nodes, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    clusterRetryStrategy: reconnectDelayMs,
-    slotsRefreshTimeout: nodeOptions.connectTimeout ?? 1_000,
-    redisOptions: nodeOptions,
-  });
+  return withCoalescedWrites(
+    new Cluster(endpoint.nodes, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: reconnectDelayMs,
+      slotsRefreshTimeout: nodeOptions.connectTimeout ?? 1_000,
+      redisOptions: nodeOptions,
+    }),
+  );
+}
+
+/** Commands issued in one turn of the event loop leave in one write (see write-coalescing.ts). */
+function withCoalescedWrites<C extends RedisClient>(client: C): C {
+  coalesceRedisWrites(client);
+  return client;
 }
 
 /** Connects a lazily created client once; later calls find it ready or reconnecting. */
