@@ -20,7 +20,7 @@ import { createIssuanceApp, type IssuanceApp } from "../../services/issuance/src
 import { createRoutingService, type RoutingService } from "../../services/routing/src/routing-service";
 import { createClient } from "../../services/shared/src/grpc/client";
 import type { TokenGrant } from "../../services/shared/src/grpc/identity";
-import { activeIncidents } from "../../services/shared/src/incidents";
+import { cachedIncidentCheck } from "../../services/shared/src/incidents";
 import { createGrpcServer, type GrpcServer } from "../../services/shared/src/grpc/server";
 import { createLogger } from "../../services/shared/src/log";
 import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
@@ -164,7 +164,7 @@ function buildServices(
     maxInFlight: options.maxInFlight ?? 2_000,
     retentionMs: 3_600_000,
     // As issuance's main.ts wires it: every start asks whether an incident is declared.
-    incidentActive: async (district) => (await activeIncidents(p.store, district, p.now())).length > 0,
+    incidentActive: cachedIncidentCheck(p.store, p.now),
   });
   const verificationApp = createVerificationApp(p, {
     retentionMs: 3_600_000,

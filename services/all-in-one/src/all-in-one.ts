@@ -12,7 +12,7 @@ import { createInProcessAssistant } from "../../assistant/src/in-process";
 import { createIssuanceApp } from "../../issuance/src/app";
 import { registerSupportService } from "../../issuance/src/support-handlers";
 import { createRoutingService, type RoutingServiceSettingsInput } from "../../routing/src/routing-service";
-import { activeIncidents } from "../../shared/src/incidents";
+import { cachedIncidentCheck } from "../../shared/src/incidents";
 import type { GrpcServer } from "../../shared/src/grpc/server";
 import type { TokenGrant } from "../../shared/src/grpc/identity";
 import type { Platform } from "../../shared/src/runtime/platform";
@@ -86,7 +86,7 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
   const issuance = createIssuanceApp(p, {
     maxInFlight: o.maxInFlight,
     retentionMs: o.retentionMs,
-    incidentActive: async (district) => (await activeIncidents(p.store, district, p.now())).length > 0,
+    incidentActive: cachedIncidentCheck(p.store, p.now),
     metrics: o.metrics,
   });
   const group = (name: string): string => `${o.groupPrefix ?? ""}${name}`;

@@ -58,6 +58,8 @@ export function createAbuseGuards({
     const r = await store.run(counterWindow, { key, windowMs, limit });
     if (!r.allowed) throw limited(what, r.retryAfterMs);
   };
+  /** Tenant, prefix and window of each low-conversion warning already written. */
+  const lowReported = new Set<string>();
 
   return {
     async admitTenant(tenant, policy) {
@@ -142,7 +144,11 @@ export function createAbuseGuards({
         blockMs: guard.blockDurationSeconds * 1000,
         shadow: guard.shadowMode,
       });
-      if (r.judgedLow) {
+      const windowKey = `${s.tenant}|${s.prefix}|${Math.floor(now() / windowMs)}`;
+      if (r.judgedLow && !lowReported.has(windowKey)) {
+        // Once per prefix and window: every send to a suspect prefix would be a line otherwise.
+        if (lowReported.size > 10_000) lowReported.clear();
+        lowReported.add(windowKey);
         logger.warn("pumping guard: low conversion", {
           tenant: s.tenant,
           prefix: s.prefix,

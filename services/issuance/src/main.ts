@@ -5,7 +5,7 @@
 // First: tracing patches grpc-js, http and ioredis before anything loads them.
 import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { int, readConfig } from "../../shared/src/config";
-import { activeIncidents } from "../../shared/src/incidents";
+import { cachedIncidentCheck } from "../../shared/src/incidents";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
@@ -30,8 +30,7 @@ runMain(async () => {
     maxInFlight: cfg.ISSUANCE_MAX_IN_FLIGHT,
     retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
     // Incidents declared through routing (or detected from health) are shared through the store.
-    incidentActive: async (district) =>
-      (await activeIncidents(platform.store, district, platform.now())).length > 0,
+    incidentActive: cachedIncidentCheck(platform.store, platform.now),
     metrics: observed.metrics,
   });
   app.register(server);

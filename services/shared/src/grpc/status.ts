@@ -60,6 +60,7 @@ const SERVER_FAULTS: ReadonlySet<GrpcCode> = new Set([
   GrpcCode.UNKNOWN,
   GrpcCode.DATA_LOSS,
 ]);
+const REFUSALS: ReadonlySet<string> = new Set(["OTP_OVERLOADED", "OTP_RATE_LIMITED"]);
 const SERVER_PRESSURE: ReadonlySet<GrpcCode> = new Set([
   GrpcCode.UNAVAILABLE,
   GrpcCode.DEADLINE_EXCEEDED,
@@ -83,7 +84,8 @@ export function statusFromError(err: OtpError): StatusObject {
 
 /**
  * Maps anything a handler threw to the status to send, and writes one log line for the failed
- * call: error level with the cause for server faults, warn for pressure, info for caller errors.
+ * call: error level with the cause for server faults, warn for pressure, info for caller errors,
+ * debug for shedding and rate limits.
  */
 export function toGrpcStatus(thrown: unknown, logger: Logger, fields: LogFields = {}): StatusObject {
   const err = toOtpError(thrown);
@@ -91,6 +93,11 @@ export function toGrpcStatus(thrown: unknown, logger: Logger, fields: LogFields 
   const line: LogFields = { ...fields, grpcCode: GrpcCode[status.code], reason: err.code };
   if (SERVER_FAULTS.has(status.code)) {
     logger.error("grpc call failed", { ...line, err: describeCause(err, thrown) });
+  } else if (REFUSALS.has(err.code)) {
+    // Shedding and rate limits are the platform working: in a surge there are thousands a
+    // second, which the request metrics count by reason; a log line each would cost more CPU
+    // than the refusal itself.
+    logger.debug("grpc call refused", line);
   } else if (SERVER_PRESSURE.has(status.code)) {
     logger.warn("grpc call failed", line);
   } else {

@@ -9,7 +9,7 @@ import { Channel } from "../../../../proto/gen/otp/v1/common";
 import { createMemoryStore } from "../store/memory";
 import type { Store } from "../store/port";
 import { createRedisStore } from "../store/redis";
-import { activeIncidents, createIncidentStore } from "./index";
+import { activeIncidents, cachedIncidentCheck, createIncidentStore } from "./index";
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) throw new Error("REDIS_URL is not set: run through `npm test` or export it");
@@ -32,6 +32,31 @@ function incidentSuite(adapter: string, open: (prefix: string) => Store): void {
         await store.clear();
         await store.close();
       }
+    });
+
+    test("issuance's check reads the store at most once per second per district", async () => {
+      const store = fresh();
+      const incidents = createIncidentStore(store);
+      let clock = T0.getTime();
+      const active = cachedIncidentCheck(store, () => clock, 1_000);
+      assert.equal(await active("ID-JK-JS"), false);
+      const declared = await incidents.declare({
+        district: "ID-JK-JS",
+        channels: [Channel.CHANNEL_WHATSAPP],
+        notices: {},
+        automatic: false,
+        declaredBy: "admin:alice",
+        now: T0,
+      });
+      clock += 999;
+      assert.equal(await active("ID-JK-JS"), false, "still the cached answer");
+      assert.equal(await active("ID-JB-BDG"), false, "another district is read on its own");
+      clock += 1;
+      assert.equal(await active("ID-JK-JS"), true, "read again after a second");
+      await incidents.resolve(declared.incidentId, "admin:bob", new Date(clock));
+      clock += 1_000;
+      assert.equal(await active("ID-JK-JS"), false);
+      assert.equal(await active(""), false);
     });
 
     test("declare, list active by district, resolve once", async () => {

@@ -11,3 +11,4 @@ export {
   type ResolvedIncident,
 } from "./incident-store";
 export { putIncident, readIncidents, resolveIncident } from "./incident-scripts";
+export { cachedIncidentCheck } from "./incident-check";
