@@ -11,7 +11,7 @@
  * that has passed) and the expiry. A verification planned but never dispatched starts over.
  */
 import type { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
-import { CheckOutcome, FallbackReason } from "../../../proto/gen/otp/events/v1/events";
+import { FallbackReason } from "../../../proto/gen/otp/events/v1/events";
 import type { BusMessage, EventBus, Subscription } from "../../shared/src/bus/port";
 import type { Logger } from "../../shared/src/log";
 import type { PolicyBook } from "../../shared/src/policy/policy-book";
@@ -146,20 +146,16 @@ export function routingEventsOf(
         { type: "CodeReplaced", at, code: e.value.newCode, expiresAt: e.value.expiresAt?.getTime() },
         input,
       ];
-    case "codeChecked": {
-      const outcome = e.value.outcome;
-      if (outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED)
-        return [{ type: "VerificationEnded", at, outcome: "verified" }, input];
-      if (outcome === CheckOutcome.CHECK_OUTCOME_LOCKED)
-        return [{ type: "VerificationEnded", at, outcome: "locked" }, input];
-      return [input];
-    }
+    case "codeChecked":
     case "verificationCancelled":
-      return [{ type: "VerificationEnded", at, outcome: "cancelled" }, input];
     case "verificationLocked":
-      return [{ type: "VerificationEnded", at, outcome: "locked" }, input];
-    case "verificationOverridden":
-      return [{ type: "VerificationEnded", at, outcome: "overridden" }, input];
+    case "verificationOverridden": {
+      // The inputs that end a verification, read as routing reads them.
+      const finish = commandFromEnvelope(env, policies);
+      return finish?.type === "Finish"
+        ? [{ type: "VerificationEnded", at, outcome: finish.outcome }, input]
+        : [input];
+    }
     case "verificationExpired":
       return [{ type: "VerificationExpired", at }];
     case "verificationFailed":
