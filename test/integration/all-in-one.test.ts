@@ -18,7 +18,7 @@ import { inboxOf } from "../../services/all-in-one/src/inbox-server";
 import { callUnary, createClient } from "../../services/shared/src/grpc/client";
 import { createGrpcServer, type GrpcServer } from "../../services/shared/src/grpc/server";
 import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
-import { freePort } from "../harness/redis";
+import { testPorts } from "../support/all-in-one-ports";
 
 let platform: Platform;
 let server: GrpcServer;
@@ -38,15 +38,7 @@ before(async () => {
     tokens: DEV_TOKENS,
     logger: platform.logger,
   });
-  const ports = {
-    inbox: await freePort(),
-    smpp: 0,
-    smscControl: 0,
-    whatsapp: 0,
-    voice: 0,
-    whatsappWebhook: await freePort(),
-    voiceWebhook: await freePort(),
-  };
+  const ports = await testPorts();
   app = await createAllInOne(platform, server, {
     host: "127.0.0.1",
     ports,

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../services/all-in-one/src/all-in-one";
 import { createGrpcServer, type GrpcServer } from "../../services/shared/src/grpc/server";
 import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
-import { freePort } from "../harness/redis";
+import { testPorts } from "../support/all-in-one-ports";
 
 let platform: Platform;
 let server: GrpcServer;
@@ -50,15 +50,7 @@ before(async () => {
     tokens: DEV_TOKENS,
     logger: platform.logger,
   });
-  const ports = {
-    inbox: await freePort(),
-    smpp: 0,
-    smscControl: 0,
-    whatsapp: 0,
-    voice: 0,
-    whatsappWebhook: await freePort(),
-    voiceWebhook: await freePort(),
-  };
+  const ports = await testPorts();
   app = await createAllInOne(platform, server, {
     host: "127.0.0.1",
     ports,

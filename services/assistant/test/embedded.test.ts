@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../all-in-one/src/all-in-one";
 import { createGrpcServer, type GrpcServer } from "../../shared/src/grpc/server";
 import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
-import { freePort } from "../../../test/harness/redis";
+import { testPorts } from "../../../test/support/all-in-one-ports";
 import { PHRASES } from "../src/core/replies";
 import { eventually, freshPhone } from "./stack";
 
@@ -26,15 +26,7 @@ before(async () => {
   });
   app = await createAllInOne(platform, server, {
     host: "127.0.0.1",
-    ports: {
-      inbox: await freePort(),
-      smpp: 0,
-      smscControl: 0,
-      whatsapp: 0,
-      voice: 0,
-      whatsappWebhook: await freePort(),
-      voiceWebhook: await freePort(),
-    },
+    ports: await testPorts(),
     maxInFlight: 100,
     retentionMs: 3_600_000,
   });

@@ -16,7 +16,7 @@ import type { Subscription } from "../../shared/src/bus/port";
 import { callUnary, createClient } from "../../shared/src/grpc/client";
 import { createGrpcServer, type GrpcServer } from "../../shared/src/grpc/server";
 import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
-import { freePort } from "../../../test/harness/redis";
+import { testPorts } from "../../../test/support/all-in-one-ports";
 import { SUPPORT_TOPIC } from "../src/adapters/handoff-publisher";
 
 export const TENANT = "demo-bank";
@@ -82,15 +82,7 @@ export async function startStack(): Promise<Stack> {
     tokens: DEV_TOKENS,
     logger: platform.logger,
   });
-  const ports = {
-    inbox: await freePort(),
-    smpp: 0,
-    smscControl: 0,
-    whatsapp: 0,
-    voice: 0,
-    whatsappWebhook: await freePort(),
-    voiceWebhook: await freePort(),
-  };
+  const ports = await testPorts();
   const app = await createAllInOne(platform, server, {
     host: "127.0.0.1",
     ports,
