@@ -5,7 +5,7 @@
  * the lifecycle topic captured for the invariants in invariants.ts.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type * as grpc from "@grpc/grpc-js";
@@ -13,6 +13,10 @@ import type { EventEnvelope } from "../../proto/gen/otp/events/v1/events";
 import { IssuanceServiceClient } from "../../proto/gen/otp/v1/issuance";
 import { VerificationServiceClient } from "../../proto/gen/otp/v1/verification";
 import { createAllInOne, type AllInOne } from "../../services/all-in-one/src/all-in-one";
+import type { RoutingServiceSettingsInput } from "../../services/routing/src/routing-service";
+import type { AccountConfig } from "../../gateway-smpp/src/config/gateway-config";
+import { simulatorGatewayConfig } from "../../gateway-smpp/src/config/default-config";
+import { createSmsGateway, type SmsGateway } from "../../gateway-smpp/src/gateway";
 import type { Subscription } from "../../services/shared/src/bus/port";
 import { createClient } from "../../services/shared/src/grpc/client";
 import type { TokenGrant } from "../../services/shared/src/grpc/identity";
@@ -32,7 +36,7 @@ const GRANTS: TokenGrant[] = [
  * Generous limits (the load comes from one tenant and a handful of prefixes) and short steps, so
  * a lost receipt or a dead channel moves on within seconds instead of the default 20–30 s.
  */
-const POLICY = {
+export const POLICY = {
   default: {
     limits: {
       perTenant: { requestsPerSecond: 5000, burst: 5000 },
@@ -65,6 +69,8 @@ export interface FaultStack {
   redis: RedisHandle;
   platform: Platform;
   app: AllInOne;
+  /** The SMS gateway consuming dispatches (the all-in-one's, or its replacement). */
+  gateway: SmsGateway;
   address: string;
   /** Where the WhatsApp and voice connectors take their webhooks. */
   webhookPorts: { whatsapp: number; voice: number };
@@ -76,12 +82,56 @@ export interface FaultStack {
   close(): Promise<void>;
 }
 
-export async function startFaultStack(label: string): Promise<FaultStack> {
+export interface FaultStackOptions {
+  /** The policy file's content (default POLICY). */
+  policy?: unknown;
+  /** Routing settings: health windows and dwell scaled down like the steps' timeouts. */
+  routing?: RoutingServiceSettingsInput;
+  /**
+   * Over the SMPP account the all-in-one binds to the SMSC simulator (its 10 s response timeout
+   * and 30 s enquire_link suit a demo): timeouts scaled down like the steps' timeouts.
+   */
+  smscAccount?: Partial<AccountConfig>;
+}
+
+/**
+ * The all-in-one builds its SMS gateway on the simulator defaults: this replaces it (same
+ * consumer group, same simulator account) with one whose account settings are overridden.
+ */
+async function scaledGateway(
+  platform: Platform,
+  app: AllInOne,
+  account: Partial<AccountConfig>,
+): Promise<SmsGateway> {
+  await app.gateway.close();
+  const sims = app.simulators;
+  const base = simulatorGatewayConfig({
+    host: "127.0.0.1",
+    port: sims.smsc.port,
+    systemId: sims.credentials.smpp.systemId,
+    password: sims.credentials.smpp.password,
+  });
+  const accounts = Object.fromEntries(
+    Object.entries(base.accounts).map(([name, config]) => [name, { ...config, ...account }]),
+  );
+  const gateway = createSmsGateway({ ...platform, clock: platform.now, config: { ...base, accounts } });
+  await gateway.start();
+  return gateway;
+}
+
+/** With FAULT_TEST_LOGS=<dir>, every stack's log lines are kept there (CI artefacts). */
+function keepLogs(run: string, logs: readonly string[]): void {
+  const dir = process.env.FAULT_TEST_LOGS;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${run}.log`), `${logs.join("\n")}\n`);
+}
+
+export async function startFaultStack(label: string, options: FaultStackOptions = {}): Promise<FaultStack> {
   const run = `${label}-${randomUUID().slice(0, 8)}`;
   const [kafka, redis] = await Promise.all([startKafka(), startRedis()]);
   const policyFile = path.join(tmpdir(), `otp-fault-policy-${run}.json`);
-  writeFileSync(policyFile, JSON.stringify(POLICY));
-  const logs: string[] = [];
+  writeFileSync(policyFile, JSON.stringify(options.policy ?? POLICY));
   const env = {
     KAFKA_BROKERS: kafka.brokers,
     REDIS_URL: redis.url,
@@ -92,7 +142,9 @@ export async function startFaultStack(label: string): Promise<FaultStack> {
     OTP_POLICY_FILE: policyFile,
     LOG_LEVEL: "info",
   };
+  const logs: string[] = [];
   const teardown: Array<() => Promise<unknown>> = [
+    async () => keepLogs(run, logs),
     () => kafka.stop(),
     () => redis.stop(),
     async () => rmSync(policyFile, { force: true }),
@@ -123,6 +175,7 @@ export async function startFaultStack(label: string): Promise<FaultStack> {
       ports,
       maxInFlight: 500,
       retentionMs: 3_600_000,
+      routing: options.routing,
     });
     teardown.push(() => app.stop());
     const envelopes: EventEnvelope[] = [];
@@ -134,11 +187,16 @@ export async function startFaultStack(label: string): Promise<FaultStack> {
     });
     teardown.push(() => capture.stop());
     await Promise.all([app.start(), capture.ready]);
+    let gateway = app.gateway;
+    if (options.smscAccount) {
+      gateway = await scaledGateway(platform, app, options.smscAccount);
+      teardown.push(() => gateway.close());
+    }
     const address = `127.0.0.1:${(await server.start()).port}`;
     teardown.push(() => server.shutdown(1_000));
-    const options = { address, insecure: true as const, token: FAULT_TOKEN, defaultDeadlineMs: 5_000 };
-    const issuance = createClient(IssuanceServiceClient, options);
-    const verification = createClient(VerificationServiceClient, options);
+    const client = { address, insecure: true as const, token: FAULT_TOKEN, defaultDeadlineMs: 5_000 };
+    const issuance = createClient(IssuanceServiceClient, client);
+    const verification = createClient(VerificationServiceClient, client);
     const clients: grpc.Client[] = [issuance, verification];
     teardown.push(async () => clients.forEach((c) => c.close()));
     return {
@@ -147,6 +205,7 @@ export async function startFaultStack(label: string): Promise<FaultStack> {
       redis,
       platform,
       app,
+      gateway,
       address,
       webhookPorts: { whatsapp: ports.whatsappWebhook, voice: ports.voiceWebhook },
       logs,

@@ -9,6 +9,7 @@ import { Channel } from "../../proto/gen/otp/v1/common";
 import { inboxOf } from "../../services/all-in-one/src/inbox-server";
 import type { FaultStack } from "./fault-stack";
 import { codeOnHandset, eventually, statusOf, verifyAll, type Accepted } from "./load";
+import { storyOf } from "./story";
 
 const CHANNEL_OF_INBOX = {
   sms: Channel.CHANNEL_SMS,
@@ -65,9 +66,18 @@ export function assertStartedOnLog(stack: FaultStack, accepted: readonly Accepte
   }
 }
 
-export async function assertAllVerified(stack: FaultStack, accepted: readonly Accepted[]): Promise<void> {
-  const failures = await verifyAll(stack, accepted);
-  assert.deepEqual([...failures], [], "every accepted verification gets its code and verifies");
+export async function assertAllVerified(
+  stack: FaultStack,
+  accepted: readonly Accepted[],
+  timeoutMs?: number,
+): Promise<void> {
+  const failures = await verifyAll(stack, accepted, timeoutMs);
+  const stories = [...failures].slice(0, 12).map(([id, why]) => `${id}: ${why}\n  ${storyOf(stack, id)}`);
+  assert.equal(
+    failures.size,
+    0,
+    `${failures.size} of ${accepted.length} accepted verifications did not verify:\n${stories.join("\n")}`,
+  );
   for (const v of accepted)
     assert.equal(await statusOf(stack, v.verificationId), "VERIFIED", v.verificationId);
 }
@@ -81,10 +91,17 @@ export function assertNoCodeInLogs(stack: FaultStack, accepted: readonly Accepte
   }
 }
 
-/** All four, in the order that gives the clearest failure. */
-export async function assertNothingLost(stack: FaultStack, accepted: readonly Accepted[]): Promise<void> {
+/**
+ * All four, in the order that gives the clearest failure. `verifyTimeoutMs`: how long the
+ * verifications may take to reach their handsets and verify (default 90 s).
+ */
+export async function assertNothingLost(
+  stack: FaultStack,
+  accepted: readonly Accepted[],
+  options: { verifyTimeoutMs?: number } = {},
+): Promise<void> {
   assert.ok(accepted.length > 0, "the load was accepted at all");
-  await assertAllVerified(stack, accepted);
+  await assertAllVerified(stack, accepted, options.verifyTimeoutMs);
   // The capturing consumer may trail the services by a moment.
   await eventually("every outcome captured", () =>
     accepted.every((v) => stack.eventsOf(v.verificationId).some((e) => e.event?.$case === "codeChecked")),

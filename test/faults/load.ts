@@ -29,9 +29,9 @@ export interface LoadResult {
 }
 
 /** A phone of its own per verification, so inbox counts belong to one verification. */
-export function phoneFactory(): () => string {
+export function phoneFactory(prefix = "+62812"): () => string {
   let next = randomInt(10_000_000, 90_000_000);
-  return () => `+62812${next++}`;
+  return () => `${prefix}${next++}`;
 }
 
 /** What a client may retry; anything else is the answer. */
@@ -48,6 +48,10 @@ export interface LoadOptions {
   /** How long a client keeps retrying one start. */
   giveUpMs?: number;
   districtHint?: string;
+  /** The numbers' first digits, "+" included (default +62812): a district of the simulators. */
+  phonePrefix?: string;
+  /** Default "login". */
+  purpose?: string;
   channelPreference?: Channel;
   /** The fault, run alongside the load. */
   during?: () => Promise<void>;
@@ -61,7 +65,7 @@ async function startOne(
 ): Promise<Accepted | undefined> {
   const request = StartVerificationRequest.fromPartial({
     phone,
-    purpose: "login",
+    purpose: opts.purpose ?? "login",
     locale: "id",
     districtHint: opts.districtHint ?? "ID-JK-JKS",
     channelPreference: opts.channelPreference ?? Channel.CHANNEL_UNSPECIFIED,
@@ -83,7 +87,7 @@ async function startOne(
 
 /** `count` starts at `perSecond` (open loop), each retried until accepted or given up. */
 export async function runLoad(stack: FaultStack, opts: LoadOptions): Promise<LoadResult> {
-  const newPhone = phoneFactory();
+  const newPhone = phoneFactory(opts.phonePrefix);
   const statuses = new Map<string, number>();
   const calls: Promise<Accepted | undefined>[] = [];
   const fault = opts.during?.();
@@ -109,7 +113,8 @@ export function codeOnHandset(stack: FaultStack, phone: string): string | undefi
 
 async function settleOne(stack: FaultStack, v: Accepted, deadline: number): Promise<string> {
   let lastError = "no code on the handset";
-  while (Date.now() < deadline) {
+  // At least one look, also when other verifications used up the time.
+  for (let first = true; first || Date.now() < deadline; first = false) {
     const code = codeOnHandset(stack, v.phone);
     if (code) {
       try {

@@ -3,6 +3,8 @@
  *   GET /inbox?phone=62812...   messages one handset received   GET /inbox   all of them
  *   DELETE /inbox               forget them                     GET /stats   counters
  *   GET /scenario               the scenario in force           PUT /scenario replace it
+ *   POST /connections/drop[?unbind=1]   drop every connection now (an SMSC restarting)
+ *   POST /connections/mute      the connections open now go half-open (up, never answered)
  * The inbox holds message text on purpose (it plays the handsets); bind it to loopback.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -60,6 +62,12 @@ async function handle(
     case "PUT /scenario":
       simulator.setScenario(JSON.parse(await readBody(request)) as unknown);
       return send(response, 200, simulator.scenario);
+    case "POST /connections/drop": {
+      const unbind = ["1", "true"].includes(url.searchParams.get("unbind") ?? "");
+      return send(response, 200, { dropped: simulator.dropConnections({ unbind }) });
+    }
+    case "POST /connections/mute":
+      return send(response, 200, { muted: simulator.muteConnections() });
     default:
       return send(response, 404, { error: `no route ${route}` });
   }

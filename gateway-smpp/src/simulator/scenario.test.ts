@@ -43,3 +43,11 @@ test("bad scenarios are refused with the field named", () => {
   assert.throws(() => parseScenario({ throttlePerSecond: -1 }), /throttlePerSecond/);
   assert.throws(() => parseScenario([]), /object/);
 });
+
+test("receipt copies: a whole number from 1 to 10", () => {
+  assert.equal(parseScenario({ receiptCopies: 2, receiptRepeatMs: 0 }).receiptCopies, 2);
+  assert.throws(() => parseScenario({ receiptCopies: 0 }), /receiptCopies/);
+  assert.throws(() => parseScenario({ receiptCopies: 1.5 }), /receiptCopies/);
+  assert.throws(() => parseScenario({ receiptCopies: 11 }), /receiptCopies/);
+  assert.throws(() => parseScenario({ receiptRepeatMs: -1 }), /receiptRepeatMs/);
+});

@@ -58,8 +58,17 @@ export interface Scenario {
   responseDelayMs?: number;
   /** Send receipts on another bound session of the same system_id when there is one. */
   receiptsOnOtherBind?: boolean;
+  /**
+   * Send every receipt this many times (default 1), `receiptRepeatMs` apart (default 50): an
+   * SMSC that repeats receipts, e.g. after a failover of its own.
+   */
+  receiptCopies?: number;
+  receiptRepeatMs?: number;
   outages?: OutageWindow[];
-  /** A half-open connection: stop answering anything (enquire_link included). */
+  /**
+   * A hung SMSC: no connection is answered any more, binds and enquire_link included (for
+   * half-open connections alone, see SmscSimulator.muteConnections).
+   */
   silent?: boolean;
 }
 
@@ -122,9 +131,14 @@ export function parseScenario(input: unknown): Scenario {
     "unbindOnSubmitEvery",
     "dropConnectionOnSubmitEvery",
     "responseDelayMs",
+    "receiptRepeatMs",
   ] as const;
   for (const key of numbers) {
     if (input[key] !== undefined && !isCount(input[key])) throw invalid(key, "must be a number ≥ 0");
+  }
+  const copies = input.receiptCopies;
+  if (copies !== undefined && !(Number.isInteger(copies) && Number(copies) >= 1 && Number(copies) <= 10)) {
+    throw invalid("receiptCopies", "must be a whole number from 1 to 10");
   }
   const flags = ["noSubmitResponse", "receiptsBeforeResponses", "hexIds", "receiptsOnOtherBind", "silent"];
   for (const key of flags) {

@@ -18,12 +18,13 @@ const BIND_MODES: Readonly<Record<string, BindMode>> = {
 };
 
 export function attachSimulatorSession(core: SimulatorCore, wire: WireSession): SimSession {
-  const session: SimSession = { wire, systemId: undefined, mode: undefined, unanswered: 0 };
+  const session: SimSession = { wire, systemId: undefined, mode: undefined, unanswered: 0, muted: false };
+  const deaf = (): boolean => core.scenario.silent === true || session.muted;
   core.sessions.add(session);
   core.stats.connections++;
 
   const respond = (pdu: WirePdu, status: number, fields: PduFields = {}): void => {
-    if (core.scenario.silent) return;
+    if (deaf()) return;
     if (pdu.command === "submit_sm") {
       session.unanswered--;
       core.stats.unanswered--;
@@ -150,7 +151,7 @@ export function attachSimulatorSession(core: SimulatorCore, wire: WireSession): 
   };
 
   const onPdu = (pdu: WirePdu): void => {
-    if (core.scenario.silent) return;
+    if (deaf()) return;
     if (pdu.isResponse || pdu.command === GENERIC_NACK) return onResponse(pdu);
     const bindMode = BIND_MODES[pdu.command];
     if (bindMode !== undefined) return onBind(pdu, bindMode);
@@ -184,8 +185,10 @@ export function attachSimulatorSession(core: SimulatorCore, wire: WireSession): 
   wire.onError(() => {
     // The package stops reading after a PDU it cannot parse (e.g. a bad command_length), so
     // the session cannot go on: say why with a generic_nack, then close.
-    core.stats.genericNacksSent++;
-    wire.nack(0, STATUS.INVALID_COMMAND_LENGTH);
+    if (!deaf()) {
+      core.stats.genericNacksSent++;
+      wire.nack(0, STATUS.INVALID_COMMAND_LENGTH);
+    }
     wire.close();
   });
   wire.onClose(() => {

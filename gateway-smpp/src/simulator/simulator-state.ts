@@ -17,6 +17,8 @@ export interface SimulatorStats {
   /** Highest number of unanswered submit_sm seen on one connection (the client's window). */
   maxUnansweredPerSession: number;
   receiptsSent: number;
+  /** Receipts sent on another connection than the one that submitted the message. */
+  receiptsOnOtherSession: number;
   receiptsAcked: number;
   receiptsRefused: number;
   receiptsWaitingForBind: number;
@@ -24,6 +26,7 @@ export interface SimulatorStats {
   genericNacksSent: number;
   unbindsSent: number;
   connectionsDropped: number;
+  connectionsMuted: number;
 }
 
 export function emptyStats(): SimulatorStats {
@@ -39,6 +42,7 @@ export function emptyStats(): SimulatorStats {
     unanswered: 0,
     maxUnansweredPerSession: 0,
     receiptsSent: 0,
+    receiptsOnOtherSession: 0,
     receiptsAcked: 0,
     receiptsRefused: 0,
     receiptsWaitingForBind: 0,
@@ -46,6 +50,7 @@ export function emptyStats(): SimulatorStats {
     genericNacksSent: 0,
     unbindsSent: 0,
     connectionsDropped: 0,
+    connectionsMuted: 0,
   };
 }
 
@@ -54,6 +59,8 @@ export interface SimSession {
   systemId: string | undefined;
   mode: BindMode | undefined;
   unanswered: number;
+  /** Half-open: the connection stays up, nothing on it is read or answered any more. */
+  muted: boolean;
 }
 
 export interface ReceiptJob {

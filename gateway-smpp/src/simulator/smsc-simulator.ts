@@ -40,6 +40,18 @@ export interface SmscSimulator {
   readonly scenario: Scenario;
   /** Validates and applies a scenario (the seed restarts the outcome sequence). */
   setScenario(scenario: unknown): void;
+  /**
+   * Drops every open connection at once, as an SMSC restarting does: with an unbind first
+   * (`unbind`), or by closing the sockets. Submits not answered yet stay unanswered, even when
+   * their messages were accepted. Returns how many connections were dropped.
+   */
+  dropConnections(options?: { unbind?: boolean }): number;
+  /**
+   * Half-open connections: those open now stay up but nothing on them is read or answered any
+   * more (no responses, no enquire_link_resp, no receipts), as when a network path dies
+   * silently; connections opened later work. Returns how many were muted.
+   */
+  muteConnections(): number;
   stats(): SimulatorStats;
   close(): Promise<void>;
 }
@@ -86,20 +98,29 @@ export async function startSmscSimulator(options: SimulatorOptions): Promise<Sms
       timers.add(timer);
     },
     sendReceipt(origin, job) {
-      const target = receiptTarget(core, origin, job.systemId);
-      if (target === undefined) {
-        waitingForBind.push(job);
-        core.stats.receiptsWaitingForBind = waitingForBind.length;
-        return;
+      deliverReceipt(origin, job);
+      const copies = core.scenario.receiptCopies ?? 1;
+      for (let copy = 1; copy < copies; copy++) {
+        core.later(copy * (core.scenario.receiptRepeatMs ?? 50), () => deliverReceipt(origin, job));
       }
-      target.wire.send("deliver_sm", receiptFields(job, new Date()));
-      core.stats.receiptsSent++;
     },
+  };
+
+  const deliverReceipt = (origin: SimSession | undefined, job: ReceiptJob): void => {
+    const target = receiptTarget(core, origin, job.systemId);
+    if (target === undefined) {
+      waitingForBind.push(job);
+      core.stats.receiptsWaitingForBind = waitingForBind.length;
+      return;
+    }
+    target.wire.send("deliver_sm", receiptFields(job, new Date()));
+    core.stats.receiptsSent++;
+    if (target !== origin) core.stats.receiptsOnOtherSession++;
   };
 
   // Receipts that found no receiving bind go out when one binds.
   const flushWaiting = (): void => {
-    for (const job of waitingForBind.splice(0)) core.sendReceipt(undefined, job);
+    for (const job of waitingForBind.splice(0)) deliverReceipt(undefined, job);
     core.stats.receiptsWaitingForBind = waitingForBind.length;
   };
 
@@ -123,6 +144,26 @@ export async function startSmscSimulator(options: SimulatorOptions): Promise<Sms
       core.scenario = parseScenario(input);
       core.random = seededRandom(core.scenario.seed ?? 1);
     },
+    dropConnections(dropOptions = {}) {
+      const sessions = [...core.sessions];
+      for (const session of sessions) {
+        core.stats.connectionsDropped++;
+        if (dropOptions.unbind && session.mode !== undefined && !session.muted) {
+          core.stats.unbindsSent++;
+          session.wire.send("unbind");
+          core.later(200, () => session.wire.destroy());
+        } else {
+          session.wire.destroy();
+        }
+      }
+      return sessions.length;
+    },
+    muteConnections() {
+      const open = [...core.sessions].filter((s) => !s.muted);
+      for (const session of open) session.muted = true;
+      core.stats.connectionsMuted += open.length;
+      return open.length;
+    },
     stats: () => ({ ...core.stats }),
     async close() {
       for (const timer of timers) clearTimeout(timer);
@@ -138,7 +179,7 @@ function receiptTarget(
   systemId: string,
 ): SimSession | undefined {
   const receivers = [...core.sessions].filter(
-    (s) => s.systemId === systemId && (s.mode === "transceiver" || s.mode === "receiver"),
+    (s) => s.systemId === systemId && (s.mode === "transceiver" || s.mode === "receiver") && !s.muted,
   );
   if (core.scenario.receiptsOnOtherBind) return receivers.find((s) => s !== origin) ?? receivers[0];
   return receivers.find((s) => s === origin) ?? receivers[0];

@@ -63,11 +63,18 @@ export async function startKafkaSubscription(
     now: () => new Date(),
   };
 
+  let stopping: Promise<void> | undefined;
+  let recovering = false;
+
   const startConsumer = async (): Promise<{ consumer: Consumer; ready: Promise<void> }> => {
     const consumer = deps.kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: deps.maxWaitTimeMs,
+      // kafkajs restarts a crashed consumer by itself, also one that was disconnected while a
+      // restart was under way (a stop during a broker outage): it would then retry forever
+      // after stop(), keeping the process alive. A stopped subscription never comes back.
+      retry: { retries: 5, restartOnFailure: async () => stopping === undefined },
     });
     const ready = watchGroupJoin(consumer, deps, options);
     // The caller may never await `ready`; a failed join must not become an unhandled rejection.
@@ -92,8 +99,6 @@ export async function startKafkaSubscription(
   };
 
   let current = await startConsumer();
-  let stopping: Promise<void> | undefined;
-  let recovering = false;
 
   /**
    * kafkajs gives up on a consumer after errors it does not retry (a broker that stayed away

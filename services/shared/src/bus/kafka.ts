@@ -1,8 +1,9 @@
 /**
  * The event bus on Apache Kafka (kafkajs). Writes are durable and ordered per key: idempotent
  * producer, one request in flight, acks from all in-sync replicas; writes made while a request
- * is in flight share the next one (group commit). Connections open lazily on
- * first use; close() stops every subscription and disconnects.
+ * is in flight share the next one (group commit); a failed write retires its producer (see
+ * producer-slot.ts). Connections open lazily on first use; close() stops every subscription and
+ * disconnects.
  */
 import type { Tracer } from "@opentelemetry/api";
 import { Kafka, type KafkaConfig, logLevel, Partitioners } from "kafkajs";
@@ -10,6 +11,7 @@ import { OtpError } from "../errors";
 import { CURRENT_SCHEMA_VERSION, encodeEnvelope, type RawMessage, type RawPublisher } from "./codec";
 import { kafkajsLogCreator } from "./kafka-logger";
 import { createGroupCommit } from "./group-commit";
+import { createProducerSlot } from "./producer-slot";
 import { ensureKafkaTopics } from "./kafka-topics";
 import { startKafkaSubscription } from "./kafka-subscription";
 import { type BusLogger, silentLogger } from "./logger";
@@ -49,13 +51,19 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     ...options.kafkaConfig,
     logCreator: kafkajsLogCreator(logger),
   });
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  const connectedProducer = connectOnce(() => producer.connect().then(() => producer));
+  const producers = createProducerSlot(
+    () =>
+      kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    (err) =>
+      logger.warn("event bus write failed: the next write goes through a new producer", {
+        error: err instanceof Error ? err.message : String(err),
+      }),
+  );
   const admin = kafka.admin();
   const connectedAdmin = connectOnce(() => admin.connect().then(() => admin));
   const subscriptions = new Set<Subscription>();
@@ -66,19 +74,20 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
   };
 
   const sendRequest = createGroupCommit<RawMessage>(async (topicMessages) => {
-    const ready = await connectedProducer();
-    await ready.sendBatch({
-      acks: ACKS_ALL,
-      topicMessages: topicMessages.map(({ topic, messages }) => ({
-        topic,
-        messages: messages.map((m) => ({
-          key: m.key,
-          value:
-            m.value === null ? null : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
-          headers: m.headers,
+    await producers.write((ready) =>
+      ready.sendBatch({
+        acks: ACKS_ALL,
+        topicMessages: topicMessages.map(({ topic, messages }) => ({
+          topic,
+          messages: messages.map((m) => ({
+            key: m.key,
+            value:
+              m.value === null ? null : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
+            headers: m.headers,
+          })),
         })),
-      })),
-    });
+      }),
+    );
   });
 
   const send = async (topicMessages: Array<{ topic: string; messages: RawMessage[] }>): Promise<void> => {
@@ -154,7 +163,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
       if (closed) return;
       await Promise.allSettled([...subscriptions].map((s) => s.stop()));
       closed = true;
-      await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+      await Promise.allSettled([producers.close(), admin.disconnect()]);
     },
   };
 }

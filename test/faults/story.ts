@@ -1,0 +1,41 @@
+/**
+ * One verification's story as the log tells it, in one line, for failure messages: where a
+ * stuck verification stopped is most of the diagnosis (never dispatched, dispatched but no
+ * receipt, delivered but not checked...). Carries no code and no phone number.
+ */
+import { CheckOutcome, type EventEnvelope } from "../../proto/gen/otp/events/v1/events";
+import { Channel, DeliveryStatus, FailureClass } from "../../proto/gen/otp/v1/common";
+import type { FaultStack } from "./fault-stack";
+
+const channelName = (c: Channel): string => Channel[c].replace("CHANNEL_", "").toLowerCase();
+
+function chapter(env: EventEnvelope): string {
+  const event = env.event;
+  if (event === undefined) return "?";
+  if (event.$case === "dispatchRequested") {
+    return `dispatch#${event.value.attempt} ${channelName(event.value.channel)}@${event.value.route}`;
+  }
+  if (event.$case === "deliveryReported") {
+    const d = event.value;
+    const status = DeliveryStatus[d.status].replace("DELIVERY_STATUS_", "");
+    const failure =
+      d.failureClass === FailureClass.FAILURE_CLASS_UNSPECIFIED
+        ? ""
+        : ` ${FailureClass[d.failureClass].replace("FAILURE_CLASS_", "")} ${d.reason}`;
+    return `#${d.attempt} ${channelName(d.channel)} ${status}${failure}`;
+  }
+  if (event.$case === "fallbackTriggered")
+    return `fallback ${event.value.fromAttempt}→${event.value.toAttempt}`;
+  if (event.$case === "codeChecked") {
+    return `checked ${CheckOutcome[event.value.outcome].replace("CHECK_OUTCOME_", "")}`;
+  }
+  return event.$case;
+}
+
+/** Offsets from the start in ms, e.g. `+0 verificationStarted, +35 dispatch#1 sms@…`. */
+export function storyOf(stack: FaultStack, verificationId: string): string {
+  const events = stack.eventsOf(verificationId);
+  const t0 = events[0]?.occurredAt?.getTime() ?? 0;
+  const told = events.map((e) => `+${(e.occurredAt?.getTime() ?? t0) - t0} ${chapter(e)}`);
+  return told.length === 0 ? "(nothing on the log)" : told.join(", ");
+}
