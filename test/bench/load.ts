@@ -24,33 +24,6 @@ export function summarize(latenciesMs: number[], errors: number, seconds: number
   };
 }
 
-/** `concurrency` callers, each calling `op(i)` again as soon as the last call returned. */
-export async function closedLoop(
-  total: number,
-  concurrency: number,
-  op: (i: number) => Promise<unknown>,
-): Promise<LatencySummary> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        const i = next++;
-        const s = performance.now();
-        try {
-          await op(i);
-          latencies.push(performance.now() - s);
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  return summarize(latencies, errors, (performance.now() - t0) / 1000);
-}
-
 /** `concurrency` callers back to back for `seconds` (calls in progress at the end finish). */
 export async function closedLoopFor(
   seconds: number,

@@ -70,29 +70,6 @@ export async function redisInfo(redis: Redis, section: string): Promise<Record<s
   return out;
 }
 
-/** Calls per command from INFO commandstats ("evalsha" → 1234). */
-export async function redisCommandCalls(redis: Redis): Promise<Record<string, number>> {
-  const stats = await redisInfo(redis, "commandstats");
-  const out: Record<string, number> = {};
-  for (const [field, value] of Object.entries(stats)) {
-    const calls = /calls=(\d+)/.exec(value);
-    if (field.startsWith("cmdstat_") && calls) out[field.slice("cmdstat_".length)] = Number(calls[1]);
-  }
-  return out;
-}
-
-export function diffCounts(
-  after: Record<string, number>,
-  before: Record<string, number>,
-): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, n] of Object.entries(after)) {
-    const d = n - (before[name] ?? 0);
-    if (d > 0) out[name] = d;
-  }
-  return out;
-}
-
 /** CPU seconds used so far by the bench process, redis-server and the Kafka JVM (when known). */
 export interface CpuSnapshot {
   bench: number;

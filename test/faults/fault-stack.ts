@@ -24,7 +24,8 @@ import { createGrpcServer, type GrpcServer } from "../../services/shared/src/grp
 import { createLogger } from "../../services/shared/src/log";
 import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
 import { startKafka, type KafkaBroker } from "../harness/kafka";
-import { freePort, startRedis } from "../harness/redis";
+import { startRedis } from "../harness/redis";
+import { testPorts } from "../support/all-in-one-ports";
 
 export const FAULT_TOKEN = "tok-fault-0123456789abcdef";
 export const FAULT_TENANT = "fault";
@@ -161,15 +162,7 @@ export async function startFaultStack(label: string, options: FaultStackOptions 
       tokens: GRANTS,
       logger: createLogger({ level: "info", write: (l) => logs.push(l) }),
     });
-    const ports = {
-      inbox: await freePort(),
-      smpp: 0,
-      smscControl: 0,
-      whatsapp: 0,
-      voice: 0,
-      whatsappWebhook: await freePort(),
-      voiceWebhook: await freePort(),
-    };
+    const ports = await testPorts();
     const app = await createAllInOne(platform, server, {
       host: "127.0.0.1",
       ports,

@@ -3,7 +3,7 @@
  * partitions Kafka assigned to it in its consumer group, the partition a verification's events
  * go to (the producer's own partitioner), and counters from its /metrics.
  */
-import { AssignerProtocol, Kafka, logLevel, Partitioners } from "kafkajs";
+import { AssignerProtocol, Kafka, type Admin, logLevel, Partitioners } from "kafkajs";
 import type { FaultStack } from "./fault-stack";
 
 export interface GroupView {
@@ -12,8 +12,8 @@ export interface GroupView {
   members: number;
 }
 
-/** The consumer group as the broker describes it now. */
-export async function describeGroup(stack: FaultStack, groupId: string): Promise<GroupView> {
+/** A Kafka admin client on the stack's broker for the length of `use`. */
+async function withAdmin<T>(stack: FaultStack, use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Kafka({
     clientId: "fault-observer",
     brokers: [stack.kafka.brokers],
@@ -21,6 +21,15 @@ export async function describeGroup(stack: FaultStack, groupId: string): Promise
   }).admin();
   await admin.connect();
   try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The consumer group as the broker describes it now. */
+export async function describeGroup(stack: FaultStack, groupId: string): Promise<GroupView> {
+  return withAdmin(stack, async (admin) => {
     const [group] = (await admin.describeGroups([groupId])).groups;
     const topic = stack.platform.topics.verifications;
     const byClient = new Map<string, number[]>();
@@ -33,31 +42,21 @@ export async function describeGroup(stack: FaultStack, groupId: string): Promise
       partitionsOf: (clientId) => byClient.get(clientId) ?? [],
       members: group?.members.length ?? 0,
     };
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /** The partition of the verifications topic a verification's events are written to. */
 export async function partitionOfVerification(
   stack: FaultStack,
 ): Promise<(verificationId: string) => number> {
-  const admin = new Kafka({
-    clientId: "fault-observer",
-    brokers: [stack.kafka.brokers],
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
+  return withAdmin(stack, async (admin) => {
     const topic = stack.platform.topics.verifications;
     const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
     const partitionMetadata = metadata?.partitions ?? [];
     const partitioner = Partitioners.DefaultPartitioner();
     return (verificationId) =>
       partitioner({ topic, partitionMetadata, message: { key: verificationId, value: null } });
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /** The sum of a counter's series whose labels include all of `labels`, from a /metrics page. */

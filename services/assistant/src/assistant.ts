@@ -22,6 +22,7 @@ import type {
   Understanding,
   VerificationSnapshot,
 } from "./core/types";
+import { isOtpError } from "../../shared/src/errors";
 import type { Logger } from "../../shared/src/log";
 import { maskPhone } from "../../shared/src/privacy";
 import type {
@@ -81,7 +82,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     try {
       return await deps.model.understand(text, context);
     } catch (err) {
-      logger.warn("language model failed; offline classifier used", { model: deps.model.name, err });
+      // Only the kind of failure: a provider's error may quote the text it was given.
+      logger.warn("language model failed; offline classifier used", {
+        model: deps.model.name,
+        failure: isOtpError(err) ? err.code : err instanceof Error ? err.name : typeof err,
+      });
       return understandOffline(text, conversation.language);
     }
   };
@@ -182,12 +187,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
 
   const handleOnce = async (message: IncomingText): Promise<void> => {
     const tenant = deps.tenantFor(message.phoneNumberId);
-    const e164 = `+${message.from.replace(/\D/g, "")}`;
-    const sender: Sender = { e164, key: deps.senderKey(e164), masked: maskPhone(e164), tenant: tenant ?? "" };
     if (tenant === undefined) {
       logger.warn("message to a business number with no tenant", { phoneNumberId: message.phoneNumberId });
       return;
     }
+    const e164 = `+${message.from.replace(/\D/g, "")}`;
+    const sender: Sender = { e164, key: deps.senderKey(e164), masked: maskPhone(e164), tenant };
     const admitted = await deps.limits.admitMessage(sender.key);
     if (!admitted.allowed) {
       logger.info("assistant sender over its message limit", {

@@ -10,6 +10,7 @@
  * none, and its timers are set again: the current attempt's fallback at its due time (at once if
  * that has passed) and the expiry. A verification planned but never dispatched starts over.
  */
+import { randomUUID } from "node:crypto";
 import type { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
 import { FallbackReason } from "../../../proto/gen/otp/events/v1/events";
 import type { BusMessage, EventBus, Subscription } from "../../shared/src/bus/port";
@@ -194,7 +195,7 @@ export async function replayRouting(
 ): Promise<Subscription> {
   const states = new Map<string, Rebuilt>();
   const subscription = await deps.bus.subscribe({
-    groupId: `${deps.groupPrefix}routing-rebuild-${lossSeenAt}-${Math.random().toString(36).slice(2, 8)}`,
+    groupId: `${deps.groupPrefix}routing-rebuild-${randomUUID()}`,
     topics: [deps.topic],
     fromBeginning: true,
     handler: async (message) => {

@@ -8,10 +8,9 @@ import { RoutingServiceClient } from "../../../../proto/gen/otp/v1/routing";
 import { SupportServiceClient } from "../../../../proto/gen/otp/v1/support";
 import { callUnary, createClient, type GrpcClientOptions } from "../../../shared/src/grpc/client";
 import { decodeStatusDetails } from "../../../shared/src/grpc/status";
-import { Channel } from "../../../../proto/gen/otp/v1/common";
 import type { ChannelStatusPort, VerificationDesk } from "../ports";
 import { resendRefusal } from "./resend-outcome";
-import { channelEnum, healthSnapshots, incidentSnapshot, verificationSnapshot } from "./snapshots";
+import { healthSnapshots, incidentSnapshot, resendChannel, verificationSnapshot } from "./snapshots";
 
 export interface GrpcPorts {
   desk: VerificationDesk;
@@ -37,7 +36,7 @@ export function createGrpcPorts(issuance: GrpcClientOptions, routing: GrpcClient
             tenant,
             phone,
             verificationId,
-            channel: channel ? channelEnum(channel) : Channel.CHANNEL_UNSPECIFIED,
+            channel: resendChannel(channel),
           });
           // Routing dispatches the new attempt afterwards: the channel is the one asked for.
           return { kind: "sent", channel };

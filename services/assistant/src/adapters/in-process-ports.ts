@@ -9,10 +9,9 @@ import { isOtpError } from "../../../shared/src/errors";
 import { createIncidentStore } from "../../../shared/src/incidents";
 import { toVerificationView } from "../../../shared/src/projection/view";
 import type { Store } from "../../../shared/src/store/port";
-import { Channel } from "../../../../proto/gen/otp/v1/common";
 import type { ChannelStatusPort, VerificationDesk } from "../ports";
 import { resendRefusal } from "./resend-outcome";
-import { channelEnum, healthSnapshots, incidentSnapshot, verificationSnapshot } from "./snapshots";
+import { healthSnapshots, incidentSnapshot, resendChannel, verificationSnapshot } from "./snapshots";
 
 export function inProcessDesk(desk: SupportDesk, now: () => number): VerificationDesk {
   return {
@@ -22,13 +21,7 @@ export function inProcessDesk(desk: SupportDesk, now: () => number): Verificatio
     },
     async resend(tenant, phone, verificationId, channel) {
       try {
-        await desk.resend(
-          tenant,
-          phone,
-          verificationId,
-          channel ? channelEnum(channel) : Channel.CHANNEL_UNSPECIFIED,
-          "service:assistant",
-        );
+        await desk.resend(tenant, phone, verificationId, resendChannel(channel), "service:assistant");
         return { kind: "sent", channel };
       } catch (err) {
         if (!isOtpError(err)) throw err;

@@ -7,6 +7,8 @@ import {
   type Incident,
   type Verification,
 } from "../../../../proto/gen/otp/v1/common";
+import { receiptStatusFromProto } from "../../../routing/src/proto-mapping";
+import { channelFromProto, channelToProto } from "../../../shared/src/policy/proto";
 import type {
   AttemptStatus,
   ChannelHealthSnapshot,
@@ -15,39 +17,18 @@ import type {
   VerificationSnapshot,
 } from "../core/types";
 
-export function channelName(channel: Channel): ChannelName | undefined {
-  switch (channel) {
-    case Channel.CHANNEL_WHATSAPP:
-      return "whatsapp";
-    case Channel.CHANNEL_SMS:
-      return "sms";
-    case Channel.CHANNEL_VOICE:
-      return "voice";
-    case Channel.CHANNEL_UNSPECIFIED:
-    default:
-      return undefined;
-  }
-}
+/** The channel a resend asks for; unspecified lets routing choose. */
+export const resendChannel = (channel: ChannelName | undefined): Channel =>
+  channel ? channelToProto(channel) : Channel.CHANNEL_UNSPECIFIED;
 
-export function channelEnum(channel: ChannelName): Channel {
-  return { whatsapp: Channel.CHANNEL_WHATSAPP, sms: Channel.CHANNEL_SMS, voice: Channel.CHANNEL_VOICE }[
-    channel
-  ];
+/** A receipt status the assistant does not know (or from a newer schema) is "unknown". */
+function attemptStatus(status: DeliveryStatus): AttemptStatus {
+  const name = receiptStatusFromProto(status);
+  return name === "unspecified" ? "unknown" : name;
 }
-
-const ATTEMPT_STATUS: Partial<Record<DeliveryStatus, AttemptStatus>> = {
-  [DeliveryStatus.DELIVERY_STATUS_QUEUED]: "queued",
-  [DeliveryStatus.DELIVERY_STATUS_ACCEPTED]: "accepted",
-  [DeliveryStatus.DELIVERY_STATUS_SENT]: "sent",
-  [DeliveryStatus.DELIVERY_STATUS_DELIVERED]: "delivered",
-  [DeliveryStatus.DELIVERY_STATUS_READ]: "read",
-  [DeliveryStatus.DELIVERY_STATUS_FAILED]: "failed",
-  [DeliveryStatus.DELIVERY_STATUS_EXPIRED]: "expired",
-  [DeliveryStatus.DELIVERY_STATUS_CANCELLED]: "cancelled",
-};
 
 const names = (channels: Channel[]): ChannelName[] => [
-  ...new Set(channels.map(channelName).filter((c): c is ChannelName => c !== undefined)),
+  ...new Set(channels.map(channelFromProto).filter((c): c is ChannelName => c !== undefined)),
 ];
 
 export function verificationSnapshot(v: Verification): VerificationSnapshot {
@@ -57,13 +38,13 @@ export function verificationSnapshot(v: Verification): VerificationSnapshot {
     locale: v.locale,
     channels: names(v.plannedSteps.map((s) => s.channel)),
     attempts: v.attempts.flatMap((a) => {
-      const channel = channelName(a.channel);
+      const channel = channelFromProto(a.channel);
       if (!channel) return [];
       return [
         {
           attempt: a.attempt,
           channel,
-          status: ATTEMPT_STATUS[a.status] ?? "unknown",
+          status: attemptStatus(a.status),
           requestedAt: a.requestedAt?.getTime() ?? 0,
         },
       ];
@@ -83,7 +64,7 @@ const HEALTH: Partial<Record<HealthState, ChannelHealthSnapshot["state"]>> = {
 /** Channel-wide series only (route ""): per-route series are routing's business. */
 export function healthSnapshots(channels: readonly ChannelHealth[]): ChannelHealthSnapshot[] {
   return channels.flatMap((h) => {
-    const channel = channelName(h.channel);
+    const channel = channelFromProto(h.channel);
     if (!channel || h.route !== "") return [];
     return [{ channel, state: HEALTH[h.state] ?? "unknown", deliveryRate: h.deliveryRate }];
   });
