@@ -37,6 +37,10 @@ before(async () => {
   root.end();
   // WhatsApp never delivers; after its 5 s step the timer moves the code to SMS.
   await stack.codeFromSms(phone, 30_000);
+  // The simulator shows the SMS on receiving submit_sm; the gateway's span ends on its response.
+  for (let i = 0; i < 100 && !finishedSpans.some((s) => s.name === "smpp submit_sm"); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
 });
 
 after(async () => {
