@@ -1,12 +1,15 @@
 /**
- * `npm test`: starts a real Kafka broker and a real redis-server when KAFKA_BROKERS / REDIS_URL
- * are not given, runs every *.test.ts with node's test runner, and stops both at the end, also
- * on failure or Ctrl-C.
+ * `npm test`: runs every *.test.ts with node's test runner in two parts.
+ *
+ * - The main suite, on a real Kafka broker and a real redis-server that this starts when
+ *   KAFKA_BROKERS / REDIS_URL are not given and stops at the end, also on failure or Ctrl-C.
+ * - Then the fault-injection suite (test/faults): each file starts its own Kafka and Redis and
+ *   kills them, so these files run one at a time (FAULT_TEST_CONCURRENCY), after the main suite
+ *   has released its broker.
  *
  *   npm test                       # everything
  *   npm test -- gateway-smpp       # only test files whose path contains "gateway-smpp"
- *   npm run test:faults            # the fault-injection suite (test/faults), left out of `npm test`:
- *                                  # each file runs its own Kafka and Redis and kills them
+ *   npm run test:faults            # only the fault-injection suite
  */
 import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -33,14 +36,14 @@ function findTests(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
+function runNodeTests(files: string[], env: NodeJS.ProcessEnv, concurrency: string): Promise<number> {
   const args = [
     "--import",
     "tsx",
     "--disable-warning=TimeoutNegativeWarning",
     "--test",
     "--test-reporter=spec",
-    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? "2"}`,
+    `--test-concurrency=${concurrency}`,
     `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? "180000"}`,
     ...files,
   ];
@@ -53,22 +56,31 @@ function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> 
 async function main(): Promise<number> {
   const filters = process.argv.slice(2);
   const files = TEST_ROOTS.flatMap((r) => findTests(path.join(ROOT, r)))
-    .filter((f) => (filters.length === 0 ? !f.startsWith(FAULTS) : filters.some((x) => f.includes(x))))
+    .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
     .sort();
   if (files.length === 0) {
     console.error(`no test files match ${filters.join(", ")}`);
     return 1;
   }
+  const faults = files.filter((f) => f.startsWith(FAULTS));
+  const main = files.filter((f) => !f.startsWith(FAULTS));
+  const mainCode = main.length === 0 ? 0 : await runMainSuite(main);
+  if (faults.length === 0) return mainCode;
+  console.log(
+    `test harness: fault-injection suite, ${faults.length} test files, each on its own Kafka and Redis`,
+  );
+  const faultCode = await runNodeTests(faults, { ...process.env }, process.env.FAULT_TEST_CONCURRENCY ?? "1");
+  return mainCode || faultCode;
+}
 
+async function runMainSuite(files: string[]): Promise<number> {
   const started: Running[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.allSettled(started.splice(0).map((s) => s.stop()));
   };
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      void stopAll().then(() => process.exit(130));
-    });
-  }
+  const onSignal = () => void stopAll().then(() => process.exit(130));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
 
   try {
     const env: NodeJS.ProcessEnv = { ...process.env };
@@ -89,9 +101,11 @@ async function main(): Promise<number> {
       `test harness: Kafka ${env.KAFKA_BROKERS}${kafka ? " (started)" : ""}, ` +
         `Redis ${env.REDIS_URL}${redis ? " (started)" : ""} in ${Date.now() - t0} ms; ${files.length} test files`,
     );
-    return await runNodeTests(files, env);
+    return await runNodeTests(files, env, process.env.TEST_CONCURRENCY ?? "2");
   } finally {
     await stopAll();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 

@@ -52,6 +52,7 @@ export function createIssuanceApp(p: Platform, options: IssuanceAppOptions): Iss
     admission: createAdmission({ maxInFlight: options.maxInFlight }),
     topics: p.topics,
     now: p.now,
+    logger: p.logger,
     incidentActive: options.incidentActive,
   });
   const knownPurpose = (tenant: string, purpose: string) =>

@@ -1,7 +1,9 @@
 /**
  * The issuance application service: starts verifications, resends, cancels and reads them.
  * Every change is an event on the bus first (acks=all), then the hot projection, then the
- * answer; a failed publish answers UNAVAILABLE and leaves no half-made verification behind.
+ * answer; a failed publish answers UNAVAILABLE and leaves no half-made verification behind. Once
+ * the event is on the log the change has happened: a store that cannot take it right then gets it
+ * from the projector, and the caller its answer (a retry would make a second verification).
  */
 import type { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
 import { Channel } from "../../../proto/gen/otp/v1/common";
@@ -9,18 +11,24 @@ import type { EventBus } from "../../shared/src/bus/port";
 import { randomCode } from "../../shared/src/crypto/codes";
 import type { SecretMaterial } from "../../shared/src/crypto/keys";
 import { sealedField } from "../../shared/src/crypto/sealer";
-import type { VerificationState } from "../../shared/src/domain/verification";
+import { evolve, initialState, type VerificationState } from "../../shared/src/domain/verification";
 import { decideCancel, decideResend, type Rejection } from "../../shared/src/domain/verification-decide";
-import { OtpError, invalidArgument } from "../../shared/src/errors";
+import { OtpError, invalidArgument, isOtpError } from "../../shared/src/errors";
 import { envelope, newVerificationId, type EventBody } from "../../shared/src/events/envelope";
 import type { TopicNames } from "../../shared/src/events/topics";
 import { classify, type NumberingPlan } from "../../shared/src/numbering";
+import { silentLogger, type Logger } from "../../shared/src/log";
 import { maskPhone } from "../../shared/src/privacy";
 import { effectivePurposeRules, riskTierToProto, type PolicyBook } from "../../shared/src/policy";
 import type { VerificationProjection } from "../../shared/src/projection/projection";
 import { destinationPrefix } from "../../shared/src/projection/view";
 import type { Store } from "../../shared/src/store/port";
-import { activeName, idempotencyName, onceKey } from "../../shared/src/projection/projector";
+import {
+  activeName,
+  IDEMPOTENCY_TTL_MS,
+  idempotencyName,
+  onceKey,
+} from "../../shared/src/projection/projector";
 import { setIfAbsentGet } from "../../shared/src/store/scripts";
 import type { AbuseGuards, SendSubject } from "./abuse-guards";
 import type { Admission } from "./admission";
@@ -42,6 +50,12 @@ export interface IssuanceDeps {
   incidentActive?: (district: string) => Promise<boolean>;
   /** How long an idempotency key keeps answering with its verification. */
   idempotencyTtlMs?: number;
+  /**
+   * After a failed publish, how long the idempotency key still waits for the start it names
+   * (a publish that timed out may land): the projector then keeps it; else it is released.
+   */
+  publishDoubtMs?: number;
+  logger?: Logger;
 }
 
 export interface StartResult {
@@ -56,8 +70,6 @@ export interface Issuance {
   get(tenant: string, verificationId: string): Promise<VerificationState>;
 }
 
-const DAY_MS = 86_400_000;
-
 const notFound = (): OtpError => new OtpError("OTP_NOT_FOUND", "verification not found");
 
 function rejected(r: Rejection): OtpError {
@@ -66,7 +78,9 @@ function rejected(r: Rejection): OtpError {
 
 export function createIssuance(deps: IssuanceDeps): Issuance {
   const { bus, store, projection, secrets, policies, guards, topics, now } = deps;
-  const idempotencyTtlMs = deps.idempotencyTtlMs ?? DAY_MS;
+  const idempotencyTtlMs = deps.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS;
+  const publishDoubtMs = deps.publishDoubtMs ?? 30_000;
+  const logger = deps.logger ?? silentLogger();
 
   const publish = async (env: EventEnvelope): Promise<void> => {
     try {
@@ -79,10 +93,32 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
     }
   };
 
+  /** Writes a published event's effect to the store, or leaves it to the projector. */
+  const project = async (
+    env: EventEnvelope,
+    write: () => Promise<VerificationState>,
+    folded: () => VerificationState,
+  ): Promise<VerificationState> => {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isOtpError(err) || err.code !== "OTP_STATE_UNAVAILABLE") throw err;
+      logger.warn("event published, store unavailable: the projector will write it", {
+        verificationId: env.verificationId,
+        event: env.event?.$case,
+      });
+      return folded();
+    }
+  };
+
   const append = async (state: VerificationState, event: EventBody): Promise<VerificationState> => {
     const env = envelope({ verificationId: state.id, tenant: state.tenant, at: new Date(now()) }, event);
     await publish(env);
-    return projection.apply(state.id, state.tenant, [env]);
+    return project(
+      env,
+      () => projection.apply(state.id, state.tenant, [env]),
+      () => evolve(state, env),
+    );
   };
 
   const load = async (tenant: string, verificationId: string): Promise<VerificationState> => {
@@ -248,17 +284,32 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
     try {
       await publish(env);
     } catch (err) {
-      await store.del(store.key(onceKey(activeKey))).catch(() => 0);
+      await Promise.all([
+        store.del(store.key(onceKey(activeKey))).catch(() => 0),
+        input.idempotencyKey
+          ? rememberIdempotency(tenant, input.idempotencyKey, verificationId, publishDoubtMs).catch(() => 0)
+          : 0,
+      ]);
       throw err;
     }
-    return { state: await projection.applyFresh(verificationId, tenant, [env]), reused: false };
+    const state = await project(
+      env,
+      () => projection.applyFresh(verificationId, tenant, [env]),
+      () => evolve(initialState(verificationId, tenant), env),
+    );
+    return { state, reused: false };
   };
 
   const idemName = (tenant: string, key: string): string =>
     idempotencyName(tenant, secrets.hasher.lookup("idem", key));
 
-  const rememberIdempotency = async (tenant: string, key: string, verificationId: string): Promise<void> => {
-    await store.set(store.key(onceKey(idemName(tenant, key))), verificationId, { ttlMs: idempotencyTtlMs });
+  const rememberIdempotency = async (
+    tenant: string,
+    key: string,
+    verificationId: string,
+    ttlMs = idempotencyTtlMs,
+  ): Promise<void> => {
+    await store.set(store.key(onceKey(idemName(tenant, key))), verificationId, { ttlMs });
   };
 
   return {

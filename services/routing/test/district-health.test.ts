@@ -81,6 +81,9 @@ describe("per-district adaptive routing", () => {
       () => whatsappStates(X).includes(HealthState.HEALTH_STATE_DOWN),
       "WhatsApp down in X",
     );
+    // The transition is on the log once it is stored; a routing decision may still use figures
+    // read up to cacheMs (100 ms) before it.
+    await sleep(300);
 
     const inX = await issueAndPlan(X, 12);
     const inY = await issueAndPlan(Y, 12);

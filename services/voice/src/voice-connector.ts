@@ -145,18 +145,27 @@ export function createVoiceConnector(options: VoiceConnectorOptions): VoiceConne
         gatherUrl: options.keyPressUrl === undefined ? undefined : callbackUrl(options.keyPressUrl, ref),
       });
       const lifeMs = d.expiresAt.getTime() - now();
-      await registry.track(
-        d.verificationId,
-        { callId: call.callId, attempt: d.attempt, status: call.status },
-        lifeMs + graceMs,
+      // Placed: from here only the receipt may fail the dispatch. A store that cannot take the
+      // call must not make the bus redeliver it (its claim may have gone with the store): the
+      // call goes on without cancellation or key-press reading, and the step's timer decides.
+      const bestEffort = (what: string, write: Promise<unknown>) =>
+        write.catch((err: unknown) => log.warn(`voice call ${what}`, { callId: call.callId, err }));
+      await bestEffort(
+        "not tracked",
+        registry.track(
+          d.verificationId,
+          { callId: call.callId, attempt: d.attempt, status: call.status },
+          lifeMs + graceMs,
+        ),
       );
-      if (options.keyPressUrl !== undefined) {
+      if (options.keyPressUrl !== undefined && options.readings !== undefined) {
         const reading = { verificationId: d.verificationId, code: d.code, locale };
-        await options.readings?.put(call.callId, reading, lifeMs);
+        await bestEffort("reading not kept", options.readings.put(call.callId, reading, lifeMs));
       }
       log.info("voice call placed", { callId: call.callId, route: provider.name });
       await report(ref, accepted(), call.callId, new Date(now()));
-      if (await registry.isCancelled(d.verificationId, d.attempt)) await endCall(call.callId, false, log);
+      const cancelled = await registry.isCancelled(d.verificationId, d.attempt).catch(() => false);
+      if (cancelled) await endCall(call.callId, false, log);
     } catch (err) {
       if (!(err instanceof VoiceProviderError)) throw err;
       log.warn("voice call failed", { reason: err.reason, err });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DeliveryStatus as S, FailureClass as F } from "../../../proto/gen/otp/v1/common";
+import { createMemoryCallRegistry, createMemoryPendingReadings } from "../src/call-registry";
 import type { Scenario } from "../src/simulator/scenario";
 import { receiptsOf, startVoiceStack, voiceDispatch, type VoiceStackOptions } from "./harness";
 
@@ -85,6 +86,34 @@ describe("calls per second", () => {
       const reasons = dispatches.map((d) => receiptsOf(stack, d.verificationId)[0]?.reason);
       assert.equal(stats.created, reasons.filter((r) => r === "").length);
       assert.ok(reasons.includes("VOICE_LOCAL_THROTTLE"), "calls beyond the queue bound are refused locally");
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe("a store failing after the call is placed", () => {
+  it("reports the call ACCEPTED instead of failing the dispatch, so it is never placed twice", async () => {
+    const registry = createMemoryCallRegistry();
+    const readings = createMemoryPendingReadings();
+    const down = () => Promise.reject(new Error("store unavailable"));
+    const stack = await startVoiceStack({
+      keyPress: true,
+      connector: { registry: { ...registry, track: down }, readings: { ...readings, put: down } },
+    });
+    try {
+      const d = voiceDispatch();
+      await stack.connector.dispatch(d);
+      assert.equal(stack.simulator.stats().created, 1);
+      assert.deepEqual(
+        receiptsOf(stack, d.verificationId).map((r) => r.status),
+        [S.DELIVERY_STATUS_ACCEPTED],
+      );
+      assert.ok(stack.logs.some((l) => l.includes("voice call not tracked")));
+      assert.ok(stack.logs.some((l) => l.includes("voice call reading not kept")));
+      // The claim survived: the bus delivering the dispatch again places nothing.
+      await stack.connector.dispatch(d);
+      assert.equal(stack.simulator.stats().created, 1);
     } finally {
       await stack.close();
     }

@@ -117,7 +117,12 @@ export function createWhatsAppConnector(options: WhatsAppConnectorOptions): What
           });
         });
         const ref = { ...base, route: sender.name };
-        await options.correlation.remember(messageId, ref, d.expiresAt.getTime() - now() + graceMs);
+        // Sent: from here only the receipt may fail the dispatch. A store that cannot take the
+        // wamid must not make the bus redeliver a message that has gone out (its claim may have
+        // gone with the store); its statuses are then dropped and the step's timer decides.
+        await options.correlation
+          .remember(messageId, ref, d.expiresAt.getTime() - now() + graceMs)
+          .catch((err: unknown) => log.warn("whatsapp message id not remembered", { messageId, err }));
         log.info("whatsapp message accepted", { route: sender.name, messageId });
         await report(ref, accepted(), messageId, new Date(now()));
       } catch (err) {

@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import { createLogger, type Logger } from "../../shared/src/log";
 import { createCloudApiClient, type CloudApiClientOptions } from "../src/cloud-api-client";
 import type { ChannelDispatch, ChannelReceipt } from "../../shared/src/http/channel-dispatch";
-import { createMemoryCorrelation } from "../src/message-correlation";
+import { createMemoryCorrelation, type MessageCorrelation } from "../src/message-correlation";
 import { createSenderPool, type SenderPool, type WhatsAppSender } from "../src/sender-pool";
 import type { BreakerOptions } from "../src/sender-health";
 import { startCloudApiSimulator, type CloudApiSimulator } from "../src/simulator/cloud-api-simulator";
@@ -40,6 +40,8 @@ export interface StackOptions {
   breaker?: Partial<BreakerOptions>;
   now?: () => number;
   unknownStatusHoldMs?: number;
+  /** Where claims and wamids are kept (default: in memory). */
+  correlation?: MessageCorrelation;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -70,7 +72,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const pool = createSenderPool({ senders: { "*": senders }, breaker: options.breaker, now });
   const connector = createWhatsAppConnector({
     pool,
-    correlation: createMemoryCorrelation(),
+    correlation: options.correlation ?? createMemoryCorrelation(),
     onReceipt: async (receipt) => void receipts.push(receipt),
     logger,
     now,

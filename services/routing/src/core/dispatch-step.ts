@@ -8,6 +8,7 @@ import { isProbe } from "./plan-route";
 import { describeFigures } from "./health-text";
 import { chooseRoute, type RoutesTable } from "./routes";
 import type {
+  AttemptOutcome,
   AttemptRecord,
   ChannelName,
   Decision,
@@ -20,6 +21,9 @@ import type {
   RoutingState,
   VerificationFacts,
 } from "./types";
+
+/** Routes not to take again for a channel: what failed there, or may have gone out already. */
+const AVOIDED: ReadonlySet<AttemptOutcome> = new Set(["failed", "in_doubt", "timed_out"]);
 
 export interface DecideContext {
   now: number;
@@ -64,7 +68,7 @@ export function dispatchNext(
 
   const attempt = state.attempts.length + 1;
   const avoid = state.attempts
-    .filter((a) => a.channel === step.channel && (a.outcome === "failed" || a.outcome === "timed_out"))
+    .filter((a) => a.channel === step.channel && AVOIDED.has(a.outcome))
     .map((a) => a.route);
   const route = chooseRoute({
     channel: step.channel,
@@ -140,9 +144,11 @@ export function stopOrFail(state: RoutingState, reason: string, ctx: DecideConte
   ];
 }
 
-/** An attempt was delivered, or may still be (no result yet). */
+/** An attempt was delivered, or may still be (no result yet, or one nobody knows). */
 export function canStillReachUser(state: RoutingState): boolean {
-  return state.attempts.some((a) => a.outcome === "delivered" || a.outcome === "pending");
+  return state.attempts.some(
+    (a) => a.outcome === "delivered" || a.outcome === "pending" || a.outcome === "in_doubt",
+  );
 }
 
 /** A channel routing should not start a step on right now, unless nothing else is left. */

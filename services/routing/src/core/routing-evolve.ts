@@ -146,6 +146,7 @@ function outcomeAfterReceipt(
 ): AttemptRecord["outcome"] {
   if (status === "delivered" || status === "read") return a.outcome === "cancelled" ? a.outcome : "delivered";
   const final = status === "expired" || (status === "failed" && failureClass !== "transient");
-  if (final && (a.outcome === "pending" || a.outcome === "timed_out")) return "failed";
-  return a.outcome;
+  if (!final || !(a.outcome === "pending" || a.outcome === "timed_out" || a.outcome === "in_doubt"))
+    return a.outcome;
+  return status === "failed" && failureClass === "unknown" ? "in_doubt" : "failed";
 }

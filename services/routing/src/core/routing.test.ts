@@ -278,6 +278,47 @@ describe("routing aggregate", () => {
     assert.equal(state.status, "active");
   });
 
+  test("an outcome nobody knows on the last step: routing stops and waits, the SMS may still arrive", () => {
+    const smsOnly: Workflow = {
+      name: "sms-only",
+      steps: [{ channel: "sms", timeoutSeconds: 30, advanceWhen: "not_verified" }],
+    };
+    const { state, last } = given([
+      [T0, start(facts(), smsOnly)],
+      [T0 + 10_000, receipt(1, "failed", "unknown")],
+    ]);
+    assert.deepEqual(types(last), ["ReceiptRecorded", "RoutingStopped"]);
+    assert.equal(state.status, "active");
+    assert.equal(state.attempts[0]?.outcome, "in_doubt");
+    // A repeated report of the same outcome changes nothing; a later delivery receipt still counts.
+    assert.equal(
+      handleCommand(state, receipt(1, "failed", "unknown"), ctx(T0 + 11_000)).state.attempts[0]?.outcome,
+      "in_doubt",
+    );
+    const delivered = handleCommand(state, receipt(1, "delivered"), ctx(T0 + 12_000)).state;
+    assert.equal(delivered.attempts[0]?.outcome, "delivered");
+    // A permanent failure after all: nothing can reach the user any more.
+    const failed = handleCommand(state, receipt(1, "failed", "permanent"), ctx(T0 + 12_000));
+    assert.deepEqual(types(failed.events), ["ReceiptRecorded", "VerificationFailed"]);
+  });
+
+  test("an attempt in doubt is never resent on its route", () => {
+    const twoSms: Workflow = {
+      name: "sms-twice",
+      steps: [
+        { channel: "sms", timeoutSeconds: 30, advanceWhen: "not_verified" },
+        { channel: "sms", timeoutSeconds: 30, advanceWhen: "not_verified" },
+      ],
+    };
+    const { state, last } = given([
+      [T0, start(facts(), twoSms)],
+      [T0 + 10_000, receipt(1, "failed", "unknown")],
+    ]);
+    const [second] = dispatches(last);
+    assert.equal(second?.channel, "sms");
+    assert.notEqual(second?.route, state.attempts[0]?.route, "the second SMS avoids the route in doubt");
+  });
+
   test("never dispatches a code about to expire; the expiry timer expires the verification", () => {
     const f = facts({ expiresAt: T0 + 22_000 });
     const { last, state } = given([

@@ -111,7 +111,12 @@ export interface Receipt {
   at: number;
 }
 
-export type AttemptOutcome = "pending" | "delivered" | "failed" | "timed_out" | "cancelled";
+/**
+ * `in_doubt`: the channel cannot tell whether the message went out (an SMPP response lost to a
+ * dropped bind): it may still reach the user, so it keeps the verification open like a pending
+ * attempt, but it is never resent on its route.
+ */
+export type AttemptOutcome = "pending" | "delivered" | "failed" | "in_doubt" | "timed_out" | "cancelled";
 
 export interface AttemptRecord {
   attempt: number;

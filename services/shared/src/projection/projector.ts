@@ -34,6 +34,9 @@ const ROUTING_ONLY = new Set([
   "supportMessageReceived",
 ]);
 
+/** How long an idempotency key answers with its verification (issuance's default). */
+export const IDEMPOTENCY_TTL_MS = 86_400_000;
+
 /** The names setIfAbsentGet uses for the start's lookup keys (see issuance). */
 export const activeName = (tenant: string, phoneKey: string, purpose: string): string =>
   `vact|${tenant}|${phoneKey}|${purpose}`;
@@ -57,11 +60,12 @@ export function createProjector(deps: ProjectorDeps) {
       await store.set(store.key(onceKey(name)), env.verificationId, { ttlMs, onlyIfAbsent: true });
     }
     if (started.idempotencyKeyHash) {
+      // Written over, not only if absent: after a publish that failed in doubt, issuance keeps
+      // the key briefly; the start landing after all makes it answer for a day.
       const name = idempotencyName(env.tenant, started.idempotencyKeyHash);
-      await store.set(store.key(onceKey(name)), env.verificationId, {
-        ttlMs: 86_400_000,
-        onlyIfAbsent: true,
-      });
+      const startedAt = env.occurredAt?.getTime() ?? deps.now();
+      const keepMs = IDEMPOTENCY_TTL_MS - (deps.now() - startedAt);
+      if (keepMs > 0) await store.set(store.key(onceKey(name)), env.verificationId, { ttlMs: keepMs });
     }
   };
 
