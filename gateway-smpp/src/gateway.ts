@@ -49,6 +49,7 @@ import {
 } from "./metrics/gateway-metrics";
 import { STAT_BY_STATUS } from "./delivery-receipt";
 import { createSmscPool, type SmscPool, type SmscPoolOptions } from "./smsc-pool";
+import { eventTypes } from "../../services/shared/src/bus/codec";
 
 export interface SmsGatewayDeps {
   bus: EventBus;
@@ -152,6 +153,7 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
         groupId: settings.consumerGroup,
         topics: [deps.topics.verifications],
         handler: (message) => dispatcher.handle(message),
+        accepts: eventTypes("dispatchRequested"),
         partitionConcurrency: settings.partitionConcurrency,
       });
       await subscription.ready;

@@ -8,7 +8,12 @@ import { randomUUID } from "node:crypto";
 import { before, describe, it } from "node:test";
 import { context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { OtpError } from "../../services/shared/src/errors";
-import type { RawPublisher, StoredMessage } from "../../services/shared/src/bus/codec";
+import {
+  eventTypes,
+  HEADERS,
+  type RawPublisher,
+  type StoredMessage,
+} from "../../services/shared/src/bus/codec";
 import { DLQ_HEADERS } from "../../services/shared/src/bus/delivery";
 import type {
   BusMessage,
@@ -314,6 +319,49 @@ export function busContract(
         assert.equal(dead[0]!.headers[DLQ_HEADERS.attempts], "0");
         assert.equal(dead[0]!.headers["x-source"], "fuzz");
         assert.equal(dead[1]!.headers[DLQ_HEADERS.errorCode], "EVENT_SCHEMA_UNSUPPORTED");
+      }),
+    );
+
+    it(
+      "skips what a subscriber does not accept before decoding, and moves past it",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("accepts");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 1 }]);
+        const handled = collector();
+        const seen: string[] = [];
+        await subscribe({
+          groupId: name("g"),
+          topics: [topic],
+          handler: handled.handler,
+          retry: FAST_RETRY,
+          accepts: (m) => {
+            seen.push(m.key);
+            return eventTypes("dispatchRequested")(m);
+          },
+        });
+        // Bytes that are dead-lettered when decoded: under a type the subscriber refuses, then
+        // under one it accepts. The dead letters, in order, show which were decoded.
+        const garbage = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        await fx.bus.publishRaw(topic, {
+          key: "ver-skipped",
+          value: garbage,
+          headers: { [HEADERS.eventType]: "codeChecked" },
+        });
+        await fx.bus.publishRaw(topic, {
+          key: "ver-decoded",
+          value: garbage,
+          headers: { [HEADERS.eventType]: "dispatchRequested" },
+        });
+        const wanted = envelopeFor("ver-wanted", 1);
+        await fx.bus.publish(topic, wanted);
+        await eventually(() => handled.messages.length === 1);
+        assert.deepEqual(handled.eventIds(), [wanted.eventId]);
+        assert.deepEqual(seen, ["ver-skipped", "ver-decoded", "ver-wanted"]);
+        const dead = await fx.readRaw(`${topic}.dlq`, 1);
+        assert.deepEqual(
+          dead.map((d) => d.key),
+          ["ver-decoded"],
+        );
       }),
     );
 

@@ -98,6 +98,8 @@ export function createWatchHub(deps: {
         groupId: `issuance-watch-${randomUUID()}`,
         topics: [deps.topics.verifications],
         fromBeginning: false,
+        // Messages are keyed by verification id: only watched ones are decoded.
+        accepts: ({ key }) => listeners.has(key),
         handler: (m) => onEvent(m.envelope),
       }),
     watch(verificationId, listener) {

@@ -14,6 +14,18 @@ import {
   receiptStatusFromProto,
   riskTierFromProto,
 } from "./proto-mapping";
+import type { EventType } from "../../shared/src/bus/codec";
+
+/** The events commandFromEnvelope turns into commands. */
+export const ROUTING_INPUTS: EventType[] = [
+  "verificationStarted",
+  "deliveryReported",
+  "resendRequested",
+  "codeChecked",
+  "verificationCancelled",
+  "verificationLocked",
+  "verificationOverridden",
+];
 
 export function commandFromEnvelope(env: EventEnvelope, policies: PolicyBook): RoutingCommand | undefined {
   const inputId = env.eventId;

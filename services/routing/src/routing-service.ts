@@ -26,7 +26,7 @@ import { ROUTING_ADMIN_METHODS, routingGrpcHandlers } from "./grpc-service";
 import { createHealthMonitor, type HealthMonitor } from "./health/health-monitor";
 import { createHealthRepository, type HealthRepository, type HealthSettings } from "./health/health-store";
 import { createIncidentReader } from "./incident-reader";
-import { commandFromEnvelope } from "./lifecycle-input";
+import { commandFromEnvelope, ROUTING_INPUTS } from "./lifecycle-input";
 import { defaultRoutesTable } from "./routes-config";
 import { createRoutingEngine, type RoutingEngine } from "./routing-engine";
 import { replayRouting } from "./routing-rebuild";
@@ -43,6 +43,7 @@ import { createDispatchTraces } from "../../shared/src/telemetry/dispatch-traces
 import { randomCode } from "../../shared/src/crypto/codes";
 import { sealedField, type Sealer } from "../../shared/src/crypto/sealer";
 import type { MintCode } from "./effects";
+import { eventTypes } from "../../shared/src/bus/codec";
 
 export interface RoutingServiceSettings {
   routing: RoutingSettings;
@@ -218,6 +219,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
       subscription = await bus.subscribe({
         groupId: options.groupId ?? "routing",
         topics: [topics.verifications],
+        accepts: eventTypes(...ROUTING_INPUTS),
         partitionConcurrency: settings.partitionConcurrency,
         // A lifecycle event dead-lettered is a verification routing never hears of again: ride
         // out a Redis or Kafka blip of a minute or so before giving up on one.

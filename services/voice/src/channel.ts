@@ -34,6 +34,7 @@ import { createStorePendingReadings } from "./store-pending-readings";
 import { createTwilioAdapter } from "./twilio-adapter";
 import { createVoiceConnector, type VoiceConnector } from "./voice-connector";
 import { createVoiceWebhookHandler } from "./webhook-handler";
+import { eventTypes, type EventType } from "../../shared/src/bus/codec";
 
 export interface VoiceChannelDeps {
   bus: EventBus;
@@ -120,6 +121,7 @@ export function createVoiceChannel(deps: VoiceChannelDeps): ChannelService {
         groupId: config.groupId,
         topics: [topics.verifications],
         handler: onMessage,
+        accepts: eventTypes(...VOICE_INPUTS),
       });
       await subscription.ready;
       logger.info("voice channel started", { groupId: config.groupId, topic: topics.verifications });
@@ -132,6 +134,17 @@ export function createVoiceChannel(deps: VoiceChannelDeps): ChannelService {
     },
   };
 }
+
+/** The events reactTo acts on. */
+const VOICE_INPUTS: EventType[] = [
+  "dispatchRequested",
+  "dispatchCancelled",
+  "codeChecked",
+  "verificationCancelled",
+  "verificationExpired",
+  "verificationLocked",
+  "verificationOverridden",
+];
 
 /** What one event of the verification's life means for its calls. */
 async function reactTo(

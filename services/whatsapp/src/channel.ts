@@ -35,6 +35,7 @@ import { createStoreCorrelation } from "./store-correlation";
 import { createWhatsAppWebhookHandler } from "./webhook-handler";
 import type { InboundMessage } from "./webhook-payload";
 import { createWhatsAppConnector } from "./whatsapp-connector";
+import { eventTypes } from "../../shared/src/bus/codec";
 
 export interface WhatsAppChannelDeps {
   bus: EventBus;
@@ -123,6 +124,7 @@ export function createWhatsAppChannel(deps: WhatsAppChannelDeps): ChannelService
         groupId: config.groupId,
         topics: [topics.verifications],
         handler: onMessage,
+        accepts: eventTypes("dispatchRequested"),
       });
       await subscription.ready;
       if (config.webhookListen !== undefined) {

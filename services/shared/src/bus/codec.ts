@@ -5,6 +5,7 @@
  */
 import { EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
 import { OtpError } from "../errors";
+import type { MessageMeta } from "./port";
 
 /** The envelope schema this code writes and the newest it can read. */
 export const CURRENT_SCHEMA_VERSION = 1;
@@ -17,6 +18,21 @@ export const HEADERS = {
   eventId: "otp-event-id",
   schemaVersion: "otp-schema-version",
 } as const;
+
+/** The name of an envelope's event, as in the `otp-event-type` header. */
+export type EventType = NonNullable<EventEnvelope["event"]>["$case"];
+
+/**
+ * A subscription filter (SubscribeOptions.accepts) for some event types, read from the
+ * `otp-event-type` header; a message without that header is let through to be decoded.
+ */
+export function eventTypes(...types: EventType[]): (message: MessageMeta) => boolean {
+  const wanted: ReadonlySet<string> = new Set(types);
+  return ({ headers }) => {
+    const type = headers[HEADERS.eventType];
+    return type === undefined || wanted.has(type);
+  };
+}
 
 /** A message as it is stored on a topic: key, bytes and string headers. */
 export interface RawMessage {

@@ -9,7 +9,7 @@ import type { EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
 import { type ErrorCode, isOtpError } from "../errors";
 import { decodeEnvelope, type StoredMessage } from "./codec";
 import type { BusLogger } from "./logger";
-import type { MessageHandler, RetryPolicy } from "./port";
+import type { MessageHandler, MessageMeta, RetryPolicy } from "./port";
 import { withProcessSpan } from "./trace-context";
 
 export const DLQ_HEADERS = {
@@ -28,6 +28,8 @@ const MAX_ERROR_MESSAGE_LENGTH = 500;
 export interface DeliveryContext {
   groupId: string;
   handler: MessageHandler;
+  /** Messages refused here are not decoded and count as handled (SubscribeOptions.accepts). */
+  accepts?: (message: MessageMeta) => boolean;
   retry: RetryPolicy;
   maxSchemaVersion: number;
   tracer: Tracer;
@@ -42,6 +44,7 @@ export interface DeliveryContext {
 export type DeliveryOutcome = "handled" | "dead-lettered" | "abandoned";
 
 export async function deliver(message: StoredMessage, ctx: DeliveryContext): Promise<DeliveryOutcome> {
+  if (ctx.accepts?.(message) === false) return "handled";
   let envelope: EventEnvelope;
   try {
     envelope = decodeEnvelope(message.value, ctx.maxSchemaVersion);

@@ -54,6 +54,7 @@ export async function startKafkaSubscription(
   const baseContext: Omit<DeliveryContext, "backoff"> = {
     groupId,
     handler: options.handler,
+    accepts: options.accepts,
     retry: { ...DEFAULT_RETRY, ...options.retry },
     maxSchemaVersion: deps.maxSchemaVersion,
     tracer: deps.tracer,

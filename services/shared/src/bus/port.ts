@@ -58,6 +58,12 @@ export interface RetryPolicy {
   maxBackoffMs: number;
 }
 
+/** What a subscriber sees of a message before it is decoded. */
+export interface MessageMeta {
+  key: string;
+  headers: Readonly<Record<string, string>>;
+}
+
 export interface SubscribeOptions {
   groupId: string;
   topics: string[];
@@ -69,6 +75,12 @@ export interface SubscribeOptions {
   deadLetterTopic?: (topic: string) => string;
   /** Partitions handled concurrently by one consumer (order is kept within a partition). */
   partitionConcurrency?: number;
+  /**
+   * A cheap filter for subscribers that want few of a topic's messages: those it refuses are
+   * neither decoded nor handed to the handler, and count as handled. The handler must still
+   * ignore what it does not want (see `eventTypes` in codec.ts).
+   */
+  accepts?: (message: MessageMeta) => boolean;
 }
 
 export interface Subscription {
