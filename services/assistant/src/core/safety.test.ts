@@ -59,4 +59,22 @@ describe("redaction", () => {
   it("removes a spaced-out code whole", () => {
     assert.equal(redact("1 2 3 4 5 6 ok?"), `${CODE_PLACEHOLDER} ok?`);
   });
+
+  it("removes a code however it is split or decorated, and keeps amounts named by a currency", () => {
+    for (const text of [
+      "my code is 482.913",
+      "kode 482,913",
+      "482  913",
+      "4 8 2  9 1 3",
+      "code +482913",
+      "the code is 482913k",
+      "482 913 k",
+    ]) {
+      assert.doesNotMatch(redact(text), /\d/, text);
+      assert.match(redact(text), /\[code removed\]/, text);
+    }
+    assert.equal(redact("transfer Rp 150.000 gagal"), "transfer Rp 150.000 gagal");
+    assert.equal(redact("150.000 rupiah"), "150.000 rupiah");
+    assert.equal(redact("jam 10:30, 3x coba"), "jam 10:30, 3x coba");
+  });
 });

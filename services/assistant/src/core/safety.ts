@@ -54,25 +54,29 @@ export function mentionsOtherNumber(text: string, senderDigits: string): boolean
 export const CODE_PLACEHOLDER = "[code removed]";
 export const NUMBER_PLACEHOLDER = "[number removed]";
 
+/** Digits joined by whatever people type between them: spaces, dots, commas, dashes. */
+const LOOSE_RUN = /\+?\d(?:[\s.,-]*\d)*/g;
+/** An amount keeps its digits only with its currency written before it ("Rp 150.000"). */
+const CURRENCY_WORD_AFTER =
+  /^\s*(?:rb|ribu|jt|juta|rupiah|ringgit|peso|pesos|dong|đồng|vnd|baht|บาท|usd|sgd|rm|rp)\b/i;
+
 /**
  * The message as it may be kept or shown to an agent: codes and phone numbers replaced by
  * placeholders (or by nothing, for a classifier that should not read "[code removed]" as "code").
+ * Stricter than `containsCodeLike`, which must not cry wolf: any run of 4 digits or more goes,
+ * however it is split ("482.913", "482  913", "+482913", "482913k"), unless a currency names it
+ * an amount.
  */
 export function redact(
   text: string,
   placeholders = { code: CODE_PLACEHOLDER, number: NUMBER_PLACEHOLDER },
 ): string {
-  let out = "";
-  let last = 0;
-  for (const run of digitRuns(text)) {
-    const replacement = isCodeLike(text, run)
-      ? placeholders.code
-      : isPhoneLike(run)
-        ? placeholders.number
-        : undefined;
-    if (replacement === undefined) continue;
-    out += text.slice(last, run.index) + replacement;
-    last = run.index + run.text.length;
-  }
-  return out + text.slice(last);
+  return text.replace(LOOSE_RUN, (run: string, index: number) => {
+    const digits = run.replace(/\D/g, "").length;
+    if (digits < 4) return run;
+    const before = text.slice(Math.max(0, index - 6), index);
+    const after = text.slice(index + run.length, index + run.length + 10);
+    if (CURRENCY_BEFORE.test(before) || CURRENCY_WORD_AFTER.test(after)) return run;
+    return digits >= 9 && digits <= 15 ? placeholders.number : placeholders.code;
+  });
 }
