@@ -20,7 +20,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createProjector } from "../../shared/src/projection/projector";
 import { createAbuseGuards } from "./abuse-guards";
 import { createAdmission } from "./admission";
-import { createIssuance, type Issuance } from "./issuance";
+import { createIssuance, type Issuance, type IssuanceDeps } from "./issuance";
 
 const TENANT = "demo-bank";
 
@@ -33,6 +33,22 @@ describe("issuance around the log write", () => {
   const now = () => clock;
   const logs: string[] = [];
   const published: EventEnvelope[] = [];
+
+  /** Issuance on the test platform; `overrides` replace its dependencies. */
+  const issuanceWith = (overrides: Partial<IssuanceDeps> = {}): Issuance =>
+    createIssuance({
+      bus: platform.bus,
+      store: platform.store,
+      projection,
+      secrets: platform.secrets,
+      policies: platform.policies,
+      guards: createAbuseGuards({ store: platform.store, now, logger: platform.logger }),
+      admission: createAdmission({ maxInFlight: 10 }),
+      topics: platform.topics,
+      now,
+      logger: platform.logger,
+      ...overrides,
+    });
 
   before(async () => {
     platform = await platformFromEnv({ service: "issuance-test", env: {}, logWrite: (l) => logs.push(l) });
@@ -55,18 +71,7 @@ describe("issuance around the log write", () => {
         published.push(args[1]);
       },
     };
-    issuance = createIssuance({
-      bus,
-      store: platform.store,
-      projection: flaky,
-      secrets: platform.secrets,
-      policies: platform.policies,
-      guards: createAbuseGuards({ store: platform.store, now, logger: platform.logger }),
-      admission: createAdmission({ maxInFlight: 10 }),
-      topics: platform.topics,
-      now,
-      logger: platform.logger,
-    });
+    issuance = issuanceWith({ bus, projection: flaky });
   });
   after(() => platform.close());
 
@@ -114,16 +119,8 @@ describe("issuance around the log write", () => {
 
   it("still refuses when the store fails before anything is published", async () => {
     const before = published.length;
-    const failing = createIssuance({
-      bus: platform.bus,
+    const failing = issuanceWith({
       store: { ...platform.store, run: () => Promise.reject(new OtpError("OTP_STATE_UNAVAILABLE", "down")) },
-      projection,
-      secrets: platform.secrets,
-      policies: platform.policies,
-      guards: createAbuseGuards({ store: platform.store, now: platform.now, logger: platform.logger }),
-      admission: createAdmission({ maxInFlight: 10 }),
-      topics: platform.topics,
-      now: platform.now,
     });
     await assert.rejects(failing.start(TENANT, startRequest("+6281234500003")), /down/);
     assert.equal(published.length, before);
@@ -131,18 +128,7 @@ describe("issuance around the log write", () => {
 
   describe("a failed publish", () => {
     const make = (publish: Platform["bus"]["publish"]) =>
-      createIssuance({
-        bus: { ...platform.bus, publish },
-        store: platform.store,
-        projection,
-        secrets: platform.secrets,
-        policies: platform.policies,
-        guards: createAbuseGuards({ store: platform.store, now, logger: platform.logger }),
-        admission: createAdmission({ maxInFlight: 10 }),
-        topics: platform.topics,
-        now,
-        publishDoubtMs: 300,
-      });
+      issuanceWith({ bus: { ...platform.bus, publish }, publishDoubtMs: 300 });
     const brokerDown = () => Promise.reject(new Error("broker unreachable"));
 
     it("answers UNAVAILABLE, and frees the idempotency key once the write cannot land any more", async () => {

@@ -18,7 +18,7 @@ import { OtpError } from "../../shared/src/errors";
 import type { TopicNames } from "../../shared/src/events/topics";
 import type { Logger } from "../../shared/src/log";
 import type { Store } from "../../shared/src/store/port";
-import { cancelTimer, scheduleTimer } from "../../shared/src/store/scripts";
+import { cancelTimer } from "../../shared/src/store/scripts";
 import type { RoutesTable } from "./core/routes";
 import { type DecideContext, handleCommand, initialRoutingState } from "./core/routing-aggregate";
 import type { RoutingCommand, RoutingEvent, RoutingSettings, RoutingState } from "./core/types";
@@ -26,7 +26,7 @@ import { type Effect, effectsOf } from "./effects";
 import type { HealthRepository } from "./health/health-store";
 import type { IncidentReader } from "./incident-reader";
 import type { RoutingStateRepo } from "./routing-state-repo";
-import { timerSetFor } from "./timer-sets";
+import { setTimer, timerSetFor } from "./timer-sets";
 
 export interface RoutingEngineDeps {
   bus: EventBus;
@@ -73,13 +73,8 @@ export function createRoutingEngine(deps: RoutingEngineDeps): RoutingEngine {
   const carryOut = async (effects: readonly Effect[]): Promise<void> => {
     // Timers first: if this replica dies before publishing, a timer will wake the verification.
     for (const effect of effects) {
-      if (effect.kind === "schedule") {
-        await deps.store.run(scheduleTimer, {
-          key: timerSetFor(effect.timerId, deps.timerShards),
-          id: effect.timerId,
-          dueAtMs: Math.max(0, Math.round(effect.dueAt)),
-        });
-      }
+      if (effect.kind === "schedule")
+        await setTimer(deps.store, deps.timerShards, effect.timerId, effect.dueAt);
     }
     const envelopes = effects.flatMap((e) => (e.kind === "publish" ? [e.envelope] : []));
     if (envelopes.length > 0) {

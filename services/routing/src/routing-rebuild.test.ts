@@ -1,6 +1,6 @@
 /**
  * Routing state from the log, on plain data: the envelopes a verification left on the topic,
- * folded through routingEventsOf + evolve, give back where its routing stood.
+ * folded through applyEnvelope, give back where its routing stood.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -9,9 +9,9 @@ import { Channel, DeliveryStatus, FailureClass, RiskTier } from "../../../proto/
 import { type EventBody, envelope } from "../../shared/src/events/envelope";
 import { DEFAULT_POLICY } from "../../shared/src/policy/defaults";
 import { createPolicyBook } from "../../shared/src/policy/policy-book";
-import { evolve, initialRoutingState } from "./core/routing-evolve";
+import { initialRoutingState } from "./core/routing-evolve";
 import type { RoutingState } from "./core/types";
-import { routingEventsOf } from "./routing-rebuild";
+import { applyEnvelope } from "./routing-rebuild";
 
 const T0 = 1_767_225_600_000;
 const ID = "ver_rebuild";
@@ -66,12 +66,10 @@ const dispatch = (seconds: number, attempt: number, channel: Channel, stepIndex:
   });
 
 function fold(envelopes: ReturnType<typeof at>[]): RoutingState {
-  let state = initialRoutingState(ID, "bank-a");
-  for (const env of envelopes) {
-    if (state.appliedInputs.includes(env.eventId)) continue;
-    for (const event of routingEventsOf(state, env, policies)) state = evolve(state, event);
-  }
-  return state;
+  return envelopes.reduce(
+    (state, env) => applyEnvelope(state, env, policies),
+    initialRoutingState(ID, "bank-a"),
+  );
 }
 
 describe("routing state rebuilt from the log", () => {

@@ -13,24 +13,26 @@
 import { randomUUID } from "node:crypto";
 import type { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
 import { FallbackReason } from "../../../proto/gen/otp/events/v1/events";
-import type { BusMessage, EventBus, Subscription } from "../../shared/src/bus/port";
+import type { EventBus } from "../../shared/src/bus/port";
 import type { Logger } from "../../shared/src/log";
 import type { PolicyBook } from "../../shared/src/policy/policy-book";
 import type { Store } from "../../shared/src/store/port";
-import { scheduleTimer } from "../../shared/src/store/scripts";
-import { evolve, initialRoutingState } from "./core/routing-evolve";
-import type { Decision, PlanStep, RoutingCommand, RoutingEvent, RoutingState } from "./core/types";
+import type { StoreLossWatchDeps } from "../../shared/src/store/loss-watch";
+import { evolveAll, initialRoutingState } from "./core/routing-evolve";
+import type {
+  Decision,
+  PlanStep,
+  RoutingCommand,
+  RoutingEvent,
+  RoutingSettings,
+  RoutingState,
+} from "./core/types";
 import { timerId } from "./effects";
 import { commandFromEnvelope } from "./lifecycle-input";
-import {
-  channelFromProto,
-  failureClassFromProto,
-  optionalChannel,
-  receiptStatusFromProto,
-} from "./proto-mapping";
+import { channelFromProto, optionalChannel } from "./proto-mapping";
 import type { RoutingEngine } from "./routing-engine";
 import type { RoutingStateRepo } from "./routing-state-repo";
-import { timerSetFor } from "./timer-sets";
+import { setTimer } from "./timer-sets";
 
 const rebuiltDecision = (at: number, attempt: number, reason: string): Decision => ({
   at,
@@ -42,32 +44,22 @@ const rebuiltDecision = (at: number, attempt: number, reason: string): Decision 
 });
 
 /** The routing events one log envelope stands for, given the state so far. */
-export function routingEventsOf(
-  state: RoutingState,
-  env: EventEnvelope,
-  policies: PolicyBook,
-): RoutingEvent[] {
+function routingEventsOf(state: RoutingState, env: EventEnvelope, policies: PolicyBook): RoutingEvent[] {
   const at = env.occurredAt?.getTime() ?? 0;
   const input: RoutingEvent = { type: "InputApplied", inputId: env.eventId };
   const e = env.event;
   switch (e?.$case) {
-    case "verificationStarted": {
-      const start = commandFromEnvelope(env, policies);
-      if (start?.type !== "Start") return [];
-      const { facts, workflow } = start;
-      const decision = rebuiltDecision(at, 0, "plan from the tenant's policy");
-      return [
-        {
-          type: "RoutePlanned",
-          at,
-          tenant: env.tenant,
-          facts,
-          workflow: workflow.name,
-          steps: workflow.steps,
-          decision,
-        },
-        input,
-      ];
+    case "verificationStarted":
+    case "deliveryReported":
+    case "resendRequested":
+    case "codeChecked":
+    case "verificationCancelled":
+    case "verificationLocked":
+    case "verificationOverridden": {
+      // Routing's inputs, read as routing reads them. A start it cannot read plans nothing.
+      const command = commandFromEnvelope(env, policies);
+      if (!command) return e.$case === "verificationStarted" ? [] : [input];
+      return [...eventsOfInput(state, command, at), input];
     }
     case "routePlanned": {
       if (!state.facts) return [];
@@ -119,21 +111,6 @@ export function routingEventsOf(
         },
       ];
     }
-    case "deliveryReported": {
-      const r = e.value;
-      return [
-        {
-          type: "ReceiptRecorded",
-          at,
-          attempt: r.attempt,
-          status: receiptStatusFromProto(r.status),
-          failureClass: failureClassFromProto(r.failureClass),
-          reason: r.reason,
-          late: r.attempt !== state.currentAttempt,
-        },
-        input,
-      ];
-    }
     case "fallbackTriggered":
       return e.value.reason === FallbackReason.FALLBACK_REASON_TIMEOUT
         ? [{ type: "AttemptTimedOut", at, attempt: e.value.fromAttempt }]
@@ -141,21 +118,6 @@ export function routingEventsOf(
     case "dispatchCancelled": {
       const channel = optionalChannel(e.value.channel) ?? "sms";
       return [{ type: "DispatchCancelled", at, attempt: e.value.attempt, channel, reason: e.value.reason }];
-    }
-    case "resendRequested":
-      return [
-        { type: "CodeReplaced", at, code: e.value.newCode, expiresAt: e.value.expiresAt?.getTime() },
-        input,
-      ];
-    case "codeChecked":
-    case "verificationCancelled":
-    case "verificationLocked":
-    case "verificationOverridden": {
-      // The inputs that end a verification, read as routing reads them.
-      const finish = commandFromEnvelope(env, policies);
-      return finish?.type === "Finish"
-        ? [{ type: "VerificationEnded", at, outcome: finish.outcome }, input]
-        : [input];
     }
     case "verificationExpired":
       return [{ type: "VerificationExpired", at }];
@@ -171,6 +133,32 @@ export function routingEventsOf(
   }
 }
 
+/** What an input routing decided on left in its state (the decisions are on the log). */
+function eventsOfInput(state: RoutingState, command: RoutingCommand, at: number): RoutingEvent[] {
+  switch (command.type) {
+    case "Start": {
+      const { facts, workflow } = command;
+      const decision = rebuiltDecision(at, 0, "plan from the tenant's policy");
+      const { tenant } = command;
+      return [
+        { type: "RoutePlanned", at, tenant, facts, workflow: workflow.name, steps: workflow.steps, decision },
+      ];
+    }
+    case "RecordReceipt": {
+      const { attempt, status, failureClass, reason } = command.receipt;
+      const late = attempt !== state.currentAttempt;
+      return [{ type: "ReceiptRecorded", at, attempt, status, failureClass, reason, late }];
+    }
+    case "Resend":
+      return [{ type: "CodeReplaced", at, code: command.newCode, expiresAt: command.expiresAt }];
+    case "Finish":
+      return [{ type: "VerificationEnded", at, outcome: command.outcome }];
+    case "FallbackDue":
+    case "ExpiryDue":
+      return [];
+  }
+}
+
 export interface RoutingRebuildDeps {
   bus: EventBus;
   store: Store;
@@ -179,43 +167,52 @@ export interface RoutingRebuildDeps {
   policies: PolicyBook;
   repo: RoutingStateRepo;
   engine: RoutingEngine;
+  settings: RoutingSettings;
   timerShards: number;
   logger: Logger;
   now: () => number;
 }
 
 /**
- * Replays the log in a fresh group, folding the verifications started before `lossSeenAt`;
- * the subscription's `stop()` writes what was rebuilt and sets the timers again.
+ * The store-loss watch's replay for routing: the log is replayed in a fresh group, folding the
+ * verifications started before the loss; once it has caught up, what was rebuilt is written and
+ * the timers are set again.
  */
-export async function replayRouting(
-  deps: RoutingRebuildDeps,
-  lossSeenAt: number,
-  observe: (message: BusMessage) => void,
-): Promise<Subscription> {
-  const states = new Map<string, Rebuilt>();
-  const subscription = await deps.bus.subscribe({
-    groupId: `${deps.groupPrefix}routing-rebuild-${randomUUID()}`,
-    topics: [deps.topic],
-    fromBeginning: true,
-    handler: async (message) => {
-      fold(states, message.envelope, lossSeenAt, deps);
-      observe(message);
-    },
-  });
-  return {
-    ready: subscription.ready,
-    async stop() {
-      await subscription.stop();
-      await restore(states, deps);
-    },
+export function routingReplay(deps: RoutingRebuildDeps): StoreLossWatchDeps["replay"] {
+  return async (observe, lossSeenAt) => {
+    const states = new Map<string, Rebuilt>();
+    const subscription = await deps.bus.subscribe({
+      groupId: `${deps.groupPrefix}routing-rebuild-${randomUUID()}`,
+      topics: [deps.topic],
+      fromBeginning: true,
+      handler: async (message) => {
+        fold(states, message.envelope, lossSeenAt, deps);
+        observe(message);
+      },
+    });
+    return {
+      ready: subscription.ready,
+      stop: () => subscription.stop(),
+      caughtUp: () => restore(states, deps),
+    };
   };
 }
 
 interface Rebuilt {
   state: RoutingState;
   /** The Start command of its VerificationStarted, to plan again if nothing was dispatched. */
-  start: RoutingCommand;
+  start: Extract<RoutingCommand, { type: "Start" }>;
+}
+
+/** Folds one log envelope into the state it stands for (inputs already applied are skipped). */
+export function applyEnvelope(
+  state: RoutingState,
+  env: EventEnvelope,
+  policies: PolicyBook,
+  settings?: RoutingSettings,
+): RoutingState {
+  if (env.eventId && state.appliedInputs.includes(env.eventId)) return state;
+  return evolveAll(state, routingEventsOf(state, env, policies), settings);
 }
 
 function fold(
@@ -228,48 +225,35 @@ function fold(
   if (!id) return;
   let rebuilt = states.get(id);
   if (!rebuilt) {
+    // Only verifications started before the loss and still live; most of the log is neither.
     const started = env.event?.$case === "verificationStarted" ? env.event.value : undefined;
     const startedAt = env.occurredAt?.getTime() ?? 0;
-    const live = (started?.expiresAt?.getTime() ?? 0) > deps.now();
-    const start = started ? commandFromEnvelope(env, deps.policies) : undefined;
-    if (!start || startedAt >= lossSeenAt || !live) return;
+    if (!started || startedAt >= lossSeenAt || (started.expiresAt?.getTime() ?? 0) <= deps.now()) return;
+    const start = commandFromEnvelope(env, deps.policies);
+    if (start?.type !== "Start") return;
     rebuilt = { state: initialRoutingState(id, env.tenant), start };
   }
-  let state = rebuilt.state;
-  if (env.eventId && state.appliedInputs.includes(env.eventId)) return;
-  for (const event of routingEventsOf(state, env, deps.policies)) state = evolve(state, event);
-  states.set(id, { ...rebuilt, state });
+  states.set(id, { ...rebuilt, state: applyEnvelope(rebuilt.state, env, deps.policies, deps.settings) });
 }
 
 async function restore(states: Map<string, Rebuilt>, deps: RoutingRebuildDeps): Promise<void> {
   let restored = 0;
-  let restarted = 0;
+  let replanned = 0;
   for (const [id, { state, start }] of states) {
     if (state.status !== "active" || !state.facts || state.facts.expiresAt <= deps.now()) continue;
     if (state.currentAttempt === 0) {
-      // Planned, never dispatched: the plan's outbox went with the store. Plan it again.
-      if ((await deps.repo.load(id)) === undefined) {
-        await deps.engine.handle(id, start);
-        restarted++;
-      }
+      // Planned, never dispatched: the plan's outbox went with the store. Plan it again (the
+      // engine ignores the start if the verification has state again).
+      await deps.engine.handle(id, start);
+      replanned++;
       continue;
     }
     if ((await deps.repo.save(0, state, [], deps.now())) === 0) continue; // it has state again
     const current = state.attempts[state.currentAttempt - 1];
-    const timers = [
-      { id: timerId(id, { kind: "expiry" }), dueAt: state.facts.expiresAt },
-      ...(current
-        ? [{ id: timerId(id, { kind: "fallback", attempt: current.attempt }), dueAt: current.dueAt }]
-        : []),
-    ];
-    for (const t of timers) {
-      await deps.store.run(scheduleTimer, {
-        key: timerSetFor(t.id, deps.timerShards),
-        id: t.id,
-        dueAtMs: Math.max(0, Math.round(t.dueAt)),
-      });
-    }
+    const timers: Array<[string, number]> = [[timerId(id, { kind: "expiry" }), state.facts.expiresAt]];
+    if (current) timers.push([timerId(id, { kind: "fallback", attempt: current.attempt }), current.dueAt]);
+    await Promise.all(timers.map(([timer, dueAt]) => setTimer(deps.store, deps.timerShards, timer, dueAt)));
     restored++;
   }
-  deps.logger.info("routing state rebuilt from the log", { restored, restarted });
+  deps.logger.info("routing state rebuilt from the log", { restored, replanned });
 }

@@ -29,7 +29,7 @@ import { createIncidentReader } from "./incident-reader";
 import { commandFromEnvelope, ROUTING_INPUTS } from "./lifecycle-input";
 import { defaultRoutesTable } from "./routes-config";
 import { createRoutingEngine, type RoutingEngine } from "./routing-engine";
-import { replayRouting } from "./routing-rebuild";
+import { routingReplay } from "./routing-rebuild";
 import { createRoutingStateRepo } from "./routing-state-repo";
 import { createStoreLossWatch } from "../../shared/src/store/loss-watch";
 import {
@@ -183,23 +183,19 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     what: "routing state",
     intervalMs: options.storeLossCheckMs,
     onRebuild: options.onStoreRebuild,
-    replay: (observe, lossSeenAt) =>
-      replayRouting(
-        {
-          bus,
-          store,
-          topic: topics.verifications,
-          groupPrefix: options.groupId === undefined ? "" : `${options.groupId}-`,
-          policies: options.policies,
-          repo,
-          engine,
-          timerShards: settings.timers.shards,
-          logger,
-          now: clock,
-        },
-        lossSeenAt,
-        observe,
-      ),
+    replay: routingReplay({
+      bus,
+      store,
+      topic: topics.verifications,
+      groupPrefix: options.groupId === undefined ? "" : `${options.groupId}-`,
+      policies: options.policies,
+      repo,
+      engine,
+      settings: settings.routing,
+      timerShards: settings.timers.shards,
+      logger,
+      now: clock,
+    }),
   });
 
   const handlers = routingGrpcHandlers({ engine, health, incidents, incidentReader, bus, topics, clock });

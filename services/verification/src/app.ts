@@ -55,6 +55,8 @@ export function createVerificationApp(p: Platform, options: VerificationAppOptio
     logger: p.logger,
     now: p.now,
     replay: (observe) => projector.rebuild(observe),
+    marker: "store-epoch",
+    what: "projection",
     intervalMs: options.storeLossCheckMs,
   });
   let projecting: Subscription | undefined;

@@ -1,24 +1,29 @@
 /**
  * Notices that the store lost its data (a Redis restarted without persistence, a failover to an
- * empty replica, a FLUSHALL) and rebuilds the projection from the log by itself.
+ * empty replica, a FLUSHALL) and rebuilds a service's state from the log by itself.
  *
  * A marker key without expiry marks a store the log has been replayed into; every `intervalMs`
  * each replica reads it. When it is gone, the replica that writes the new marker first
  * (set-if-absent) replays the log in a fresh consumer group; the others only see a new marker.
  * At start, a store without a marker is replayed into as well: a new deployment's store and one
  * that came back empty together with the services (a site-wide power cut) look the same, and
- * replaying a short log costs little. Replaying is idempotent (evolve skips events it has
- * applied), so a second replica replaying by mistake costs time, not correctness.
+ * replaying a short log costs little. Replays must be idempotent, so a second replica replaying
+ * by mistake costs time, not correctness.
  *
  * The replay is caught up once it has gone `idleMs` without handling an event older than the
- * moment the loss was seen: from then on it only sees what the steady projector sees too.
+ * moment the loss was seen: from then on it only sees what the steady consumer sees too. A replay
+ * that ends before that (the service stopping, the replay failing) removes the marker again, so
+ * the next look replays anew.
  */
 import { randomUUID } from "node:crypto";
 import type { BusMessage, Subscription } from "../bus/port";
 import type { Logger } from "../log";
 import type { Store } from "./port";
 
-export const STORE_MARKER = "store-epoch";
+/** A replay under way: `caughtUp` (if any) runs once it has caught up and stopped. */
+export interface Replay extends Subscription {
+  caughtUp?(): Promise<void>;
+}
 
 export interface StoreLossWatchDeps {
   store: Store;
@@ -26,13 +31,13 @@ export interface StoreLossWatchDeps {
   now: () => number;
   /**
    * Replays the whole log into the store, in a group of its own, telling `observe` of each
-   * message; `lossSeenAt` is when the loss was seen. Its `stop()` ends the rebuild.
+   * message; `lossSeenAt` is when the loss was seen.
    */
-  replay(observe: (message: BusMessage) => void, lossSeenAt: number): Promise<Subscription>;
+  replay(observe: (message: BusMessage) => void, lossSeenAt: number): Promise<Replay>;
   /** The marker's key suffix: one per service whose state lives in the store. */
-  marker?: string;
+  marker: string;
   /** What is rebuilt, for the logs ("projection"). */
-  what?: string;
+  what: string;
   intervalMs?: number;
   idleMs?: number;
   /** Told when a rebuild starts and ends (metrics, tests). */
@@ -42,15 +47,13 @@ export interface StoreLossWatchDeps {
 export interface StoreLossWatch {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** One look at the marker (what the timer does); resolves once any rebuild it began is done. */
-  check(): Promise<void>;
 }
 
 export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
   const intervalMs = deps.intervalMs ?? 2_000;
   const idleMs = deps.idleMs ?? 5_000;
-  const marker = deps.store.key(deps.marker ?? STORE_MARKER);
-  const what = deps.what ?? "projection";
+  const marker = deps.store.key(deps.marker);
+  const { what } = deps;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -62,19 +65,21 @@ export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
     deps.onRebuild?.("started");
     if (atStart) deps.logger.info(`store has no ${what} marker: replaying the log into it`);
     else deps.logger.warn(`store lost its data: rebuilding the ${what} from the log`);
-    const subscription = await deps.replay((message) => {
+    const replay = await deps.replay((message) => {
       replayed++;
       const at = message.envelope.occurredAt?.getTime() ?? 0;
       if (at < lossSeenAt) lastOldEventAt = deps.now();
     }, lossSeenAt);
     try {
-      await subscription.ready;
+      await replay.ready;
       while (!stopped && deps.now() - lastOldEventAt < idleMs) {
         await new Promise((r) => setTimeout(r, Math.min(500, idleMs)));
       }
     } finally {
-      await subscription.stop();
+      await replay.stop();
     }
+    if (stopped) throw new Error("stopped before the replay caught up");
+    await replay.caughtUp?.();
     deps.logger.info(`${what} rebuilt from the log`, { replayed });
     deps.onRebuild?.("finished");
   };
@@ -84,9 +89,14 @@ export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
     running = (async () => {
       if ((await deps.store.get(marker)) !== null) return;
       // Whoever writes the new marker first rebuilds; the others carry on.
-      if (await deps.store.set(marker, `${deps.now()}:${randomUUID()}`, { onlyIfAbsent: true })) {
-        await rebuild(atStart);
-      }
+      if (!(await deps.store.set(marker, `${deps.now()}:${randomUUID()}`, { onlyIfAbsent: true }))) return;
+      await rebuild(atStart).catch(async (err: unknown) => {
+        // Half a replay is no rebuild: without the marker, the next look (or start) replays anew.
+        await deps.store.del(marker).catch(() => 0);
+        const error = (err as Error).message;
+        if (stopped) deps.logger.info(`${what} rebuild did not finish`, { error });
+        else deps.logger.warn(`${what} rebuild did not finish`, { error });
+      });
     })().finally(() => {
       running = undefined;
     });
@@ -114,6 +124,5 @@ export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
       clearTimeout(timer);
       await running?.catch(() => undefined);
     },
-    check: () => check(false),
   };
 }
