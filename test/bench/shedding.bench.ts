@@ -12,7 +12,7 @@ import { createGrpcServer } from "../../services/shared/src/grpc/server";
 import { createLogger } from "../../services/shared/src/log";
 import { phoneNumbers } from "./bench-users";
 import { openLoop, summarize, type LatencySummary } from "./load";
-import { BENCH_TOKEN, type SmsPlatform } from "./sms-platform";
+import { BENCH_TOKEN, GRANTS, type SmsPlatform } from "./sms-platform";
 
 export interface SheddingOptions {
   maxInFlight: number;
@@ -36,7 +36,7 @@ export async function benchShedding(h: SmsPlatform, o: SheddingOptions): Promise
   const server = createGrpcServer({
     address: "127.0.0.1:0",
     insecure: true,
-    tokens: [{ token: BENCH_TOKEN, principal: "tenant:bench", tenant: "bench", roles: ["tenant"] }],
+    tokens: GRANTS,
     // Each shed call writes one warn line, as in production; it is dropped here, not printed.
     logger: createLogger({ level: "info", write: () => undefined }),
   });

@@ -25,10 +25,13 @@ import { createGrpcServer, type GrpcServer } from "../../services/shared/src/grp
 import { createLogger } from "../../services/shared/src/log";
 import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
 import { createVerificationApp, type VerificationApp } from "../../services/verification/src/app";
+import { requireEnv } from "../support/env";
 import { countingBus, type BusCounts } from "./counting-bus";
 
+const BENCH_RUNNER = "`npm run bench`";
+
 export const BENCH_TOKEN = "tok-bench-0123456789abcdef";
-const GRANTS: TokenGrant[] = [
+export const GRANTS: TokenGrant[] = [
   { token: BENCH_TOKEN, principal: "tenant:bench", tenant: "bench", roles: ["tenant"] },
 ];
 
@@ -57,8 +60,6 @@ export interface Warnings {
 }
 
 export interface SmsPlatformOptions {
-  /** StartVerification calls in flight before shedding (ISSUANCE_MAX_IN_FLIGHT). */
-  maxInFlight?: number;
   /** Partitions routing handles at once (its default when absent): to try other settings. */
   routingPartitionConcurrency?: number;
 }
@@ -97,8 +98,8 @@ export async function startSmsPlatform(options: SmsPlatformOptions = {}): Promis
   const platform = await platformFromEnv({
     service: "bench",
     env: {
-      KAFKA_BROKERS: requireEnv("KAFKA_BROKERS"),
-      REDIS_URL: requireEnv("REDIS_URL"),
+      KAFKA_BROKERS: requireEnv("KAFKA_BROKERS", BENCH_RUNNER),
+      REDIS_URL: requireEnv("REDIS_URL", BENCH_RUNNER),
       OTP_TOPIC_PREFIX: `bench-${run}.`,
       OTP_STORE_PREFIX: `bench-${run}:`,
       OTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
@@ -161,7 +162,7 @@ function buildServices(
   options: SmsPlatformOptions,
 ): Services {
   const issuanceApp = createIssuanceApp(p, {
-    maxInFlight: options.maxInFlight ?? 2_000,
+    maxInFlight: 2_000,
     retentionMs: 3_600_000,
     // As issuance's main.ts wires it: every start asks whether an incident is declared.
     incidentActive: cachedIncidentCheck(p.store, p.now),
@@ -269,10 +270,4 @@ function watchHandsets(simulator: SmscSimulator, listener: (part: ReceivedPart, 
     listener(part, at);
     return message;
   };
-}
-
-function requireEnv(name: "KAFKA_BROKERS" | "REDIS_URL"): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run through \`npm run bench\``);
-  return value;
 }

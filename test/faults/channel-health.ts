@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { Channel, HealthState } from "../../proto/gen/otp/v1/common";
 import { RoutingServiceClient } from "../../proto/gen/otp/v1/routing";
 import { callUnary, createClient } from "../../services/shared/src/grpc/client";
+import { channelLabel } from "../../services/shared/src/telemetry/labels";
 import { FAULT_TOKEN, type FaultStack } from "./fault-stack";
 
 export interface HealthReader {
@@ -45,7 +46,7 @@ export function firstDispatchOf(
     const event = env.event;
     if (event?.$case === "routePlanned") rule = event.value.rule;
     if (event?.$case === "dispatchRequested" && event.value.attempt === 1) {
-      channel = Channel[event.value.channel].replace("CHANNEL_", "").toLowerCase();
+      channel = channelLabel(event.value.channel);
     }
   }
   return { channel, rule };

@@ -170,14 +170,18 @@ export async function statusOf(stack: FaultStack, verificationId: string): Promi
   return VerificationStatus[res.verification!.status].replace("VERIFICATION_STATUS_", "");
 }
 
+/** Polls `condition` every 200 ms; on timeout fails naming `what`, followed by `detail()`. */
 export async function eventually(
   what: string,
   condition: () => boolean | Promise<boolean>,
   timeoutMs = 30_000,
+  detail?: () => string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`not within ${timeoutMs} ms: ${what}${detail ? `\n${detail()}` : ""}`);
+    }
     await sleep(200);
   }
 }

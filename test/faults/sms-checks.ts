@@ -10,7 +10,7 @@ import type { SimulatorStats } from "../../gateway-smpp/src/simulator/simulator-
 import type { Scenario } from "../../gateway-smpp/src/simulator/scenario";
 import type { FaultStack } from "./fault-stack";
 import { eventually, type Accepted } from "./load";
-import { storyOf } from "./story";
+import { storiesOf, storyOf } from "./story";
 
 export interface SmsAttempt {
   attempt: number;
@@ -63,11 +63,11 @@ export async function assertEverySmsDispatchReported(
 ): Promise<void> {
   const unreported = () =>
     accepted.filter((v) => smsAttemptsOf(stack, v.verificationId).some((a) => a.reports.length === 0));
-  await eventually("a report for every SMS dispatch", () => unreported().length === 0, 30_000).catch(
-    (err: unknown) => {
-      const stories = unreported().map((v) => `${v.verificationId}: ${storyOf(stack, v.verificationId)}`);
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${stories.join("\n")}`);
-    },
+  await eventually(
+    "a report for every SMS dispatch",
+    () => unreported().length === 0,
+    30_000,
+    () => storiesOf(stack, unreported()),
   );
 }
 
@@ -106,16 +106,21 @@ export async function assertDeliveredBySmsFirst(
 ): Promise<void> {
   const bySmsAlone = (v: Accepted): boolean => {
     const attempts = smsAttemptsOf(stack, v.verificationId);
-    const dispatches = stack.eventsOf(v.verificationId).filter((e) => e.event?.$case === "dispatchRequested");
-    return attempts[0]?.attempt === 1 && attempts[0].reports.some(isDelivered) && dispatches.length === 1;
+    return (
+      attempts[0]?.attempt === 1 &&
+      attempts[0].reports.some(isDelivered) &&
+      dispatchCount(stack, v.verificationId) === 1
+    );
   };
-  await eventually("delivered by their first SMS alone", () => accepted.every(bySmsAlone), 15_000).catch(
-    (err: unknown) => {
-      const stories = accepted
-        .filter((v) => !bySmsAlone(v))
-        .map((v) => `${v.verificationId}: ${storyOf(stack, v.verificationId)}`);
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${stories.join("\n")}`);
-    },
+  await eventually(
+    "delivered by their first SMS alone",
+    () => accepted.every(bySmsAlone),
+    15_000,
+    () =>
+      storiesOf(
+        stack,
+        accepted.filter((v) => !bySmsAlone(v)),
+      ),
   );
 }
 

@@ -4,16 +4,15 @@
  * receipt, delivered but not checked...). Carries no code and no phone number.
  */
 import { CheckOutcome, type EventEnvelope } from "../../proto/gen/otp/events/v1/events";
-import { Channel, DeliveryStatus, FailureClass } from "../../proto/gen/otp/v1/common";
+import { DeliveryStatus, FailureClass } from "../../proto/gen/otp/v1/common";
+import { channelLabel } from "../../services/shared/src/telemetry/labels";
 import type { FaultStack } from "./fault-stack";
-
-const channelName = (c: Channel): string => Channel[c].replace("CHANNEL_", "").toLowerCase();
 
 function chapter(env: EventEnvelope): string {
   const event = env.event;
   if (event === undefined) return "?";
   if (event.$case === "dispatchRequested") {
-    return `dispatch#${event.value.attempt} ${channelName(event.value.channel)}@${event.value.route}`;
+    return `dispatch#${event.value.attempt} ${channelLabel(event.value.channel)}@${event.value.route}`;
   }
   if (event.$case === "deliveryReported") {
     const d = event.value;
@@ -22,7 +21,7 @@ function chapter(env: EventEnvelope): string {
       d.failureClass === FailureClass.FAILURE_CLASS_UNSPECIFIED
         ? ""
         : ` ${FailureClass[d.failureClass].replace("FAILURE_CLASS_", "")} ${d.reason}`;
-    return `#${d.attempt} ${channelName(d.channel)} ${status}${failure}`;
+    return `#${d.attempt} ${channelLabel(d.channel)} ${status}${failure}`;
   }
   if (event.$case === "fallbackTriggered")
     return `fallback ${event.value.fromAttempt}→${event.value.toAttempt}`;
@@ -38,4 +37,12 @@ export function storyOf(stack: FaultStack, verificationId: string): string {
   const t0 = events[0]?.occurredAt?.getTime() ?? 0;
   const told = events.map((e) => `+${(e.occurredAt?.getTime() ?? t0) - t0} ${chapter(e)}`);
   return told.length === 0 ? "(nothing on the log)" : told.join(", ");
+}
+
+/** One line per verification, `<id>: <story>`, for failure messages. */
+export function storiesOf(
+  stack: FaultStack,
+  verifications: ReadonlyArray<{ verificationId: string }>,
+): string {
+  return verifications.map((v) => `${v.verificationId}: ${storyOf(stack, v.verificationId)}`).join("\n");
 }

@@ -19,6 +19,7 @@ import type { TokenGrant } from "../../services/shared/src/grpc/identity";
 import { createLogger } from "../../services/shared/src/log";
 import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
 import { createVerificationApp, type VerificationApp } from "../../services/verification/src/app";
+import { requireEnv } from "../support/env";
 
 export const TOKENS = {
   acme: "tok-acme-0123456789abcdef",
@@ -88,11 +89,7 @@ export interface LifecycleHarness {
   close(): Promise<void>;
 }
 
-export function requireEnv(name: "KAFKA_BROKERS" | "REDIS_URL"): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run through \`npm test\`, which starts Kafka and Redis`);
-  return value;
-}
+export { requireEnv };
 
 export async function startLifecycle(): Promise<LifecycleHarness> {
   const run = randomUUID().slice(0, 8);

@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
 import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
 import { CheckCodeRequest, CheckResult } from "../../proto/gen/otp/v1/verification";
 import { callUnary } from "../../services/shared/src/grpc/client";
+import { eventually } from "../support/channel-fixture";
 import { TOKENS, startLifecycle, type LifecycleHarness } from "./lifecycle-harness";
 
 let h: LifecycleHarness;
@@ -39,21 +39,14 @@ const check = (id: string, code: string) =>
     CheckCodeRequest.fromPartial({ target: { $case: "verificationId", value: id }, code }),
   );
 
-async function eventually(what: string, ok: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await ok()) return;
-    await sleep(200);
-  }
-  assert.fail(`not within ${timeoutMs} ms: ${what}`);
-}
-
 describe("store loss", () => {
   it("is noticed and the projection rebuilt from the log, single use included", async () => {
     // A new store is replayed into at start; that replay must be over before the loss, or it
     // would repair the loss itself.
-    await eventually("the start-time replay done", async () =>
-      h.logs.some((l) => l.includes("projection rebuilt from the log")),
+    await eventually(
+      "the start-time replay done",
+      async () => h.logs.some((l) => l.includes("projection rebuilt from the log")),
+      60_000,
     );
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -69,19 +62,25 @@ describe("store loss", () => {
     assert.ok(used);
     assert.equal((await check(used, codes[0] ?? "")).result, CheckResult.CHECK_RESULT_VERIFIED);
     // The check's outcome is on the log before its answer; let the projector see it too.
-    await eventually("the check outcome on the log", async () =>
-      h.eventsOf(used).some((e) => e.event?.$case === "codeChecked"),
+    await eventually(
+      "the check outcome on the log",
+      async () => h.eventsOf(used).some((e) => e.event?.$case === "codeChecked"),
+      60_000,
     );
 
     await h.platform.store.clear();
     assert.equal(await readable(ids[1] ?? ""), false, "the store really lost the verification");
 
-    await eventually("every verification readable again", async () => {
-      for (const id of ids) if (!(await readable(id))) return false;
-      return true;
-    });
+    await eventually(
+      "every verification readable again",
+      async () => {
+        for (const id of ids) if (!(await readable(id))) return false;
+        return true;
+      },
+      60_000,
+    );
     const rebuilds = () => h.logs.filter((l) => l.includes("rebuilding the projection from the log")).length;
-    await eventually("the loss seen", async () => rebuilds() > 0);
+    await eventually("the loss seen", async () => rebuilds() > 0, 60_000);
     assert.equal(rebuilds(), 1, "one rebuild for one loss");
 
     assert.equal(

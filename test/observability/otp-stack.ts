@@ -36,6 +36,7 @@ import {
   startCloudApiSimulator,
   type CloudApiSimulator,
 } from "../../services/whatsapp/src/simulator/cloud-api-simulator";
+import { requireEnv } from "../support/env";
 
 export const TOKENS = { acme: "tok-obs-acme-0123456789", tight: "tok-obs-tight-0123456789" } as const;
 
@@ -87,11 +88,7 @@ export interface OtpStack {
   close(): Promise<void>;
 }
 
-export function requireEnv(name: "KAFKA_BROKERS" | "REDIS_URL"): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run through \`npm test\`, which starts Kafka and Redis`);
-  return value;
-}
+export { requireEnv };
 
 export async function startOtpStack(label: string, scenarios: StackScenarios = {}): Promise<OtpStack> {
   const prefix = `obs-${label}-${randomBytes(4).toString("hex")}`;

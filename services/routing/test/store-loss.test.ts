@@ -8,12 +8,18 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import { Channel } from "../../../proto/gen/otp/v1/common";
-import { delivered, type Dispatch, eventually, type RoutingHarness, startRoutingHarness } from "./harness";
+import {
+  type ConnectorScript,
+  delivered,
+  eventually,
+  type RoutingHarness,
+  startRoutingHarness,
+} from "./harness";
 
 describe("routing after its store lost its data", () => {
   let h: RoutingHarness;
   const rebuilds: string[] = [];
-  const scripts = new Map<string, (d: Dispatch) => ReturnType<Parameters<RoutingHarness["setScript"]>[0]>>();
+  const scripts = new Map<string, ConnectorScript>();
 
   before(async () => {
     h = await startRoutingHarness("store-loss");

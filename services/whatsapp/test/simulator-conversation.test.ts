@@ -88,10 +88,15 @@ describe("Cloud API simulator: customer service window", () => {
 
   it("a window is per business number: writing to another number opens none here", async () => {
     const user = "6281200000003";
-    await fetch(`${simulator.url}/inbound`, {
+    const inbound = await fetch(`${simulator.url}/inbound`, {
       method: "POST",
       body: JSON.stringify({ from: user, text: "hi", phoneNumberId: "100000000000777" }),
     });
+    assert.equal(
+      ((await inbound.json()) as { posted: boolean }).posted,
+      true,
+      "the user wrote to the other number",
+    );
     const sent = await sendText(user, { body: "Hello?" });
     await eventually("failed status", () => statuses.some((s) => s.id === sent.id && s.status === "failed"));
     assert.equal(simulator.inbox.messages(user).length, 0);
