@@ -15,8 +15,6 @@ import { VerificationServiceClient } from "../../proto/gen/otp/v1/verification";
 import { createAllInOne, type AllInOne } from "../../services/all-in-one/src/all-in-one";
 import type { RoutingServiceSettingsInput } from "../../services/routing/src/routing-service";
 import type { AccountConfig } from "../../gateway-smpp/src/config/gateway-config";
-import { simulatorGatewayConfig } from "../../gateway-smpp/src/config/default-config";
-import { createSmsGateway, type SmsGateway } from "../../gateway-smpp/src/gateway";
 import type { Subscription } from "../../services/shared/src/bus/port";
 import { createClient } from "../../services/shared/src/grpc/client";
 import type { TokenGrant } from "../../services/shared/src/grpc/identity";
@@ -70,8 +68,6 @@ export interface FaultStack {
   redis: RedisHandle;
   platform: Platform;
   app: AllInOne;
-  /** The SMS gateway consuming dispatches (the all-in-one's, or its replacement). */
-  gateway: SmsGateway;
   address: string;
   /** Where the WhatsApp and voice connectors take their webhooks. */
   webhookPorts: { whatsapp: number; voice: number };
@@ -93,31 +89,6 @@ export interface FaultStackOptions {
    * and 30 s enquire_link suit a demo): timeouts scaled down like the steps' timeouts.
    */
   smscAccount?: Partial<AccountConfig>;
-}
-
-/**
- * The all-in-one builds its SMS gateway on the simulator defaults: this replaces it (same
- * consumer group, same simulator account) with one whose account settings are overridden.
- */
-async function scaledGateway(
-  platform: Platform,
-  app: AllInOne,
-  account: Partial<AccountConfig>,
-): Promise<SmsGateway> {
-  await app.gateway.close();
-  const sims = app.simulators;
-  const base = simulatorGatewayConfig({
-    host: "127.0.0.1",
-    port: sims.smsc.port,
-    systemId: sims.credentials.smpp.systemId,
-    password: sims.credentials.smpp.password,
-  });
-  const accounts = Object.fromEntries(
-    Object.entries(base.accounts).map(([name, config]) => [name, { ...config, ...account }]),
-  );
-  const gateway = createSmsGateway({ ...platform, clock: platform.now, config: { ...base, accounts } });
-  await gateway.start();
-  return gateway;
 }
 
 /** With FAULT_TEST_LOGS=<dir>, every stack's log lines are kept there (CI artefacts). */
@@ -169,6 +140,7 @@ export async function startFaultStack(label: string, options: FaultStackOptions 
       maxInFlight: 500,
       retentionMs: 3_600_000,
       routing: options.routing,
+      smscAccount: options.smscAccount,
     });
     teardown.push(() => app.stop());
     const envelopes: EventEnvelope[] = [];
@@ -180,11 +152,6 @@ export async function startFaultStack(label: string, options: FaultStackOptions 
     });
     teardown.push(() => capture.stop());
     await Promise.all([app.start(), capture.ready]);
-    let gateway = app.gateway;
-    if (options.smscAccount) {
-      gateway = await scaledGateway(platform, app, options.smscAccount);
-      teardown.push(() => gateway.close());
-    }
     const address = `127.0.0.1:${(await server.start()).port}`;
     teardown.push(() => server.shutdown(1_000));
     const client = { address, insecure: true as const, token: FAULT_TOKEN, defaultDeadlineMs: 5_000 };
@@ -198,7 +165,6 @@ export async function startFaultStack(label: string, options: FaultStackOptions 
       redis,
       platform,
       app,
-      gateway,
       address,
       webhookPorts: { whatsapp: ports.whatsappWebhook, voice: ports.voiceWebhook },
       logs,

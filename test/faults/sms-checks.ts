@@ -161,7 +161,7 @@ export function smscControl(stack: FaultStack): SmscControl {
 export async function allBindsBound(stack: FaultStack, timeoutMs = 30_000): Promise<void> {
   await eventually(
     "every SMPP bind bound again",
-    () => stack.gateway.snapshot().binds.every((b) => b.state === "bound"),
+    () => stack.app.gateway.snapshot().binds.every((b) => b.state === "bound"),
     timeoutMs,
   );
 }

@@ -223,7 +223,7 @@ test("receipts before the submit_sm_resp: held and matched, delivered by SMS", a
 
 test("receipts twice: one DELIVERED per attempt", async () => {
   const before = await smsc.stats();
-  const duplicatesBefore = stack.gateway.snapshot().gateway.receiptsDuplicate;
+  const duplicatesBefore = stack.app.gateway.snapshot().gateway.receiptsDuplicate;
   await misbehaving({ receiptCopies: 2, receiptRepeatMs: 100 });
   const result = await load();
   await assertHeld(result.accepted);
@@ -234,7 +234,7 @@ test("receipts twice: one DELIVERED per attempt", async () => {
   });
   await eventually(
     "the gateway dropped the copies",
-    () => stack.gateway.snapshot().gateway.receiptsDuplicate - duplicatesBefore >= result.accepted.length,
+    () => stack.app.gateway.snapshot().gateway.receiptsDuplicate - duplicatesBefore >= result.accepted.length,
   );
   await sleep(500); // a copy's report, had one got through, would be on the log by now
   assertSmsPromisesKept(stack, result.accepted);

@@ -7,7 +7,7 @@
  */
 import { createSmsGateway, type SmsGateway } from "../../../gateway-smpp/src/gateway";
 import { loadGatewayConfig } from "../../../gateway-smpp/src/config/load-config";
-import type { GatewayConfig } from "../../../gateway-smpp/src/config/gateway-config";
+import type { AccountConfig, GatewayConfig } from "../../../gateway-smpp/src/config/gateway-config";
 import { createInProcessAssistant } from "../../assistant/src/in-process";
 import { createIssuanceApp } from "../../issuance/src/app";
 import { registerSupportService } from "../../issuance/src/support-handlers";
@@ -50,6 +50,8 @@ export interface AllInOneOptions {
   groupPrefix?: string;
   /** Support assistant limits (default 10 messages a minute, 3 resends an hour per sender). */
   assistant?: { messagesPerMinute?: number; resendOffersPerHour?: number };
+  /** Over every SMPP account the gateway binds to the SMSC simulator (timeouts, binds, window). */
+  smscAccount?: Partial<AccountConfig>;
 }
 
 /** Development tokens when none are configured: printed at start. */
@@ -111,14 +113,17 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
     ...p,
     clock: p.now,
     metrics: o.metrics,
-    config: withConsumerGroup(
-      loadGatewayConfig({
-        SMSC_SIM_HOST: o.host,
-        SMSC_SIM_SMPP_PORT: String(sims.smsc.port),
-        SMSC_SIM_SYSTEM_ID: c.smpp.systemId,
-        SMSC_SIM_PASSWORD: c.smpp.password,
-      }),
-      group("gateway-smpp"),
+    config: withAccounts(
+      withConsumerGroup(
+        loadGatewayConfig({
+          SMSC_SIM_HOST: o.host,
+          SMSC_SIM_SMPP_PORT: String(sims.smsc.port),
+          SMSC_SIM_SYSTEM_ID: c.smpp.systemId,
+          SMSC_SIM_PASSWORD: c.smpp.password,
+        }),
+        group("gateway-smpp"),
+      ),
+      o.smscAccount,
     ),
   });
   // Users write to the business number that sent their code: it serves the demo tenant.
@@ -203,4 +208,12 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
 
 function withConsumerGroup(config: GatewayConfig, consumerGroup: string): GatewayConfig {
   return { ...config, dispatch: { ...config.dispatch, consumerGroup } };
+}
+
+function withAccounts(config: GatewayConfig, account: Partial<AccountConfig> | undefined): GatewayConfig {
+  if (account === undefined) return config;
+  const accounts = Object.fromEntries(
+    Object.entries(config.accounts).map(([name, settings]) => [name, { ...settings, ...account }]),
+  );
+  return { ...config, accounts };
 }
