@@ -108,13 +108,15 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const understanding = await understand(redact(message.text, { code: " ", number: " " }), conversation);
     const language = understanding.language;
     const needs = contextNeeded(understanding.intent, signals);
-    const verification = needs.verification
-      ? await deps.desk.findActive(sender.tenant, sender.e164)
-      : undefined;
+    const [verification, offersLeft] = needs.verification
+      ? await Promise.all([
+          deps.desk.findActive(sender.tenant, sender.e164),
+          deps.limits.offersLeft(sender.key),
+        ])
+      : [undefined, true];
     const district = await districtOf(verification);
     const incidents: IncidentSnapshot[] | undefined =
       understanding.intent === "incident" && !verification ? await deps.status.incidents() : undefined;
-    const offersLeft = needs.verification ? await deps.limits.offersLeft(sender.key) : true;
     const at = now();
     const heard = withTurn(conversation, { role: "user", text: redact(message.text), at });
     const decision = decideTurn({

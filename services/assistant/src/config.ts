@@ -13,6 +13,7 @@
  */
 import { address, int, readConfig, secret, str, type Env } from "../../shared/src/config";
 import { OtpError } from "../../shared/src/errors";
+import { isPrincipalName } from "../../shared/src/grpc/identity";
 import { httpUrl, keyValues } from "../../shared/src/http/config-fields";
 import { SUPPORT_TOPIC } from "./adapters/handoff-publisher";
 import { INBOUND_TOPIC } from "./adapters/inbound-event";
@@ -40,7 +41,7 @@ export interface AssistantConfig {
 
 const SPEC = {
   ASSISTANT_TENANTS: keyValues(undefined, (tenant) =>
-    /^[A-Za-z0-9._@-]{1,64}$/.test(tenant) ? undefined : `"${tenant}" is not a tenant name`,
+    isPrincipalName(tenant) ? undefined : `"${tenant}" is not a tenant name`,
   ),
   ASSISTANT_MESSAGES_PER_MINUTE: int(10, { min: 1, max: 600 }),
   ASSISTANT_RESENDS_PER_HOUR: int(3, { min: 1, max: 100 }),

@@ -12,6 +12,7 @@ import { Partitioners } from "kafkajs";
 import type { EventBus, OutgoingMessage } from "../../shared/src/bus/port";
 import { OtpError } from "../../shared/src/errors";
 import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
+import { requireEnv } from "../../../test/support/env";
 import {
   startCloudApiSimulator,
   type CloudApiSimulator,
@@ -63,12 +64,6 @@ export interface Replica {
   handledCount(): number;
   stop(): Promise<void>;
   close(): Promise<void>;
-}
-
-function requireEnv(name: "KAFKA_BROKERS" | "REDIS_URL"): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run through \`npm test\`, which starts Kafka and Redis`);
-  return value;
 }
 
 export async function startIntakeRig(): Promise<IntakeRig> {

@@ -17,6 +17,7 @@ import { callUnary, createClient } from "../../shared/src/grpc/client";
 import { createGrpcServer, type GrpcServer } from "../../shared/src/grpc/server";
 import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
 import { testPorts } from "../../../test/support/all-in-one-ports";
+import { requireEnv } from "../../../test/support/env";
 import { SUPPORT_TOPIC } from "../src/adapters/handoff-publisher";
 
 export const TENANT = "demo-bank";
@@ -49,12 +50,6 @@ export interface Stack {
   issuance: IssuanceServiceClient;
   routing: RoutingServiceClient;
   close(): Promise<void>;
-}
-
-function requireEnv(name: "KAFKA_BROKERS" | "REDIS_URL"): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run through \`npm test\`, which starts Kafka and Redis`);
-  return value;
 }
 
 export async function startStack(): Promise<Stack> {

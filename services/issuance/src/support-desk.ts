@@ -12,6 +12,7 @@ import type { SecretMaterial } from "../../shared/src/crypto/keys";
 import { sealedField } from "../../shared/src/crypto/sealer";
 import type { VerificationState } from "../../shared/src/domain/verification";
 import { invalidArgument, isOtpError, OtpError } from "../../shared/src/errors";
+import { isPrincipalName } from "../../shared/src/grpc/identity";
 import { VERIFICATION_ID_PATTERN } from "../../shared/src/events/envelope";
 import type { PolicyBook } from "../../shared/src/policy";
 import { activeName, onceKey } from "../../shared/src/projection/projector";
@@ -39,12 +40,11 @@ export interface SupportDesk {
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
-const TENANT = /^[A-Za-z0-9._@-]{1,64}$/;
 
 const notFound = (): OtpError => new OtpError("OTP_NOT_FOUND", "verification not found");
 
 function checkSubject(tenant: string, phone: string): void {
-  if (!TENANT.test(tenant)) throw invalidArgument("tenant", "not a tenant name");
+  if (!isPrincipalName(tenant)) throw invalidArgument("tenant", "not a tenant name");
   if (!E164.test(phone)) throw invalidArgument("phone", "must be E.164, e.g. +6281234567890");
 }
 

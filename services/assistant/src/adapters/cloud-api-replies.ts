@@ -5,6 +5,7 @@
  * that cannot go out now is not worth queueing for long.
  */
 import { OtpError } from "../../../shared/src/errors";
+import { parseMessageId } from "../../../whatsapp/src/cloud-api-payload";
 import type { ReplySender } from "../ports";
 
 export interface CloudApiReplyOptions {
@@ -65,9 +66,7 @@ export function createCloudApiReplies(options: CloudApiReplyOptions): ReplySende
 /** `messages[0].id` of the Cloud API's answer, if it is there. */
 function sentMessageId(answer: ArrayBuffer): string | undefined {
   try {
-    const body = JSON.parse(Buffer.from(answer).toString("utf8")) as { messages?: Array<{ id?: unknown }> };
-    const id = body.messages?.[0]?.id;
-    return typeof id === "string" ? id : undefined;
+    return parseMessageId(JSON.parse(Buffer.from(answer).toString("utf8")));
   } catch {
     return undefined;
   }

@@ -11,6 +11,8 @@ import { maskPhone } from "../../../shared/src/privacy";
 import type { HandoffPublisher } from "../ports";
 
 export const SUPPORT_TOPIC = "otp.support.v1";
+/** Partitions of the support topic when the assistant creates it (Kafka: kafka-topics.yaml). */
+export const SUPPORT_PARTITIONS = 6;
 
 export function createHandoffPublisher(deps: {
   bus: EventBus;
@@ -19,7 +21,7 @@ export function createHandoffPublisher(deps: {
   now: () => number;
 }): HandoffPublisher & { ensureTopic(): Promise<void> } {
   return {
-    ensureTopic: () => deps.bus.ensureTopics([{ name: deps.topic, partitions: 3 }]),
+    ensureTopic: () => deps.bus.ensureTopics([{ name: deps.topic, partitions: SUPPORT_PARTITIONS }]),
     async publish(request) {
       const { id } = request;
       await deps.bus.publish(

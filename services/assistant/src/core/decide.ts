@@ -86,15 +86,10 @@ function handOff(input: TurnInput, reason: HandoffReason, lead: string[] = []): 
 }
 
 /** Resend now on `channel`, or say why not. */
-function resendOn(
-  input: TurnInput,
-  verification: VerificationSnapshot,
-  channel: ChannelName | undefined,
-  lead: string[],
-) {
+function resendOn(input: TurnInput, verification: VerificationSnapshot, channel: ChannelName | undefined) {
   const phrases = PHRASES[input.language];
-  if (verification.sendsRemaining <= 0) return say(input, [...lead, phrases.sendLimit]);
-  const decision = say(input, lead, { resend: { verificationId: verification.id, channel } });
+  if (verification.sendsRemaining <= 0) return say(input, [phrases.sendLimit]);
+  const decision = say(input, [], { resend: { verificationId: verification.id, channel } });
   return { ...decision, conversation: { ...decision.conversation, offer: undefined } };
 }
 
@@ -119,7 +114,7 @@ function codeNotReceived(input: TurnInput, resendNow: boolean): TurnDecision {
   const state = explainState(phrases, v, input.district, input.now);
   if (!resendNow) return offerResend(input, v, state);
   if (!input.offersLeft) return say(input, [...state, phrases.budgetExhausted]);
-  return { ...resendOn(input, v, healthiestChannel(v, input.district), []), spendsOffer: true };
+  return { ...resendOn(input, v, healthiestChannel(v, input.district)), spendsOffer: true };
 }
 
 function switchChannel(input: TurnInput, channel: ChannelName): TurnDecision {
@@ -130,7 +125,7 @@ function switchChannel(input: TurnInput, channel: ChannelName): TurnDecision {
     return offerResend(input, v, [phrases.channelNotOffered(phrases.channel[channel])]);
   }
   if (!input.offersLeft) return say(input, [phrases.budgetExhausted]);
-  return { ...resendOn(input, v, channel, []), spendsOffer: true };
+  return { ...resendOn(input, v, channel), spendsOffer: true };
 }
 
 function confirm(input: TurnInput): TurnDecision {
@@ -139,7 +134,7 @@ function confirm(input: TurnInput): TurnDecision {
   const v = input.verification;
   if (!offer || input.now > offer.until) return say(input, [phrases.help]);
   if (!v || v.id !== offer.verificationId) return say(input, [phrases.closed]);
-  return resendOn(input, v, offer.channel, []);
+  return resendOn(input, v, offer.channel);
 }
 
 function incident(input: TurnInput): TurnDecision {

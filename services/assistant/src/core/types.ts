@@ -2,12 +2,12 @@
  * The assistant's plain data: what a message means, what we know about the sender's
  * verification and the channels in their district. No gRPC, Kafka, Redis or node:* here.
  */
+import type { ChannelName } from "../../../shared/src/policy/types";
+
+export type { ChannelName };
 
 export const LANGUAGES = ["id", "en", "ms", "th", "vi", "fil"] as const;
 export type Language = (typeof LANGUAGES)[number];
-
-export const CHANNELS = ["whatsapp", "sms", "voice"] as const;
-export type ChannelName = (typeof CHANNELS)[number];
 
 export const INTENTS = [
   "not_received",

@@ -117,12 +117,7 @@ function shouting(raw: string): boolean {
   return /[!?]{3,}/.test(raw) || (letters.length >= 12 && letters === letters.toUpperCase());
 }
 
-export interface Analysis extends Understanding {
-  /** For tests and tuning: every intent's score. */
-  scores: Array<{ intent: Intent; score: number }>;
-}
-
-export function understandOffline(raw: string, previous?: Language): Analysis {
+export function understandOffline(raw: string, previous?: Language): Understanding {
   const folded = foldText(raw);
   const guess = detectLanguage(raw, folded, previous);
   const reading = findConcepts(raw, guess.language);
@@ -139,6 +134,5 @@ export function understandOffline(raw: string, previous?: Language): Analysis {
     languageConfidence: guess.confidence,
     intent: intent === "switch_channel" && channel === undefined ? "resend" : intent,
     ...(channel === undefined ? {} : { channel }),
-    scores,
   };
 }

@@ -52,13 +52,16 @@ const NAME = /^[A-Za-z0-9._@-]{1,64}$/;
 const MIN_TOKEN_LENGTH = 16;
 const AUTHORIZATION = "authorization";
 
+/** A principal's or tenant's name: 1–64 characters of [A-Za-z0-9._@-]. */
+export const isPrincipalName = (name: string): boolean => NAME.test(name);
+
 /** Parses `<kind>:<name>` (the certificate CN scheme) into an identity. */
 export function identityFromCommonName(commonName: string): CallerIdentity | undefined {
   const separator = commonName.indexOf(":");
   if (separator < 0) return undefined;
   const kind = commonName.slice(0, separator);
   const name = commonName.slice(separator + 1);
-  if (!NAME.test(name) || !isRole(kind)) return undefined;
+  if (!isPrincipalName(name) || !isRole(kind)) return undefined;
   return {
     principal: `${kind}:${name}`,
     ...(kind === "tenant" ? { tenant: name } : {}),
@@ -121,7 +124,7 @@ function toHashedGrant(grant: TokenGrant): HashedGrant {
       `token for ${grant.principal}: the tenant role and a tenant go together`,
     );
   }
-  if (grant.tenant !== undefined && !NAME.test(grant.tenant)) {
+  if (grant.tenant !== undefined && !isPrincipalName(grant.tenant)) {
     throw new OtpError("CONFIG_INVALID", `token for ${grant.principal} has an invalid tenant name`);
   }
   return {

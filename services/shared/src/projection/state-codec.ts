@@ -5,21 +5,22 @@
 import type { EncryptedValue } from "../../../../proto/gen/otp/events/v1/events";
 import type { VerificationState } from "../domain/verification";
 
-interface SealedJson {
+/** A sealed value as JSON: key id, and iv, ciphertext and tag in base64. */
+export interface SealedJson {
   k: string;
   i: string;
   c: string;
   t: string;
 }
 
-const toJson = (v: EncryptedValue): SealedJson => ({
+export const sealedToJson = (v: EncryptedValue): SealedJson => ({
   k: v.keyId,
   i: Buffer.from(v.iv).toString("base64"),
   c: Buffer.from(v.ciphertext).toString("base64"),
   t: Buffer.from(v.tag).toString("base64"),
 });
 
-const fromJson = (j: SealedJson): EncryptedValue => ({
+export const sealedFromJson = (j: SealedJson): EncryptedValue => ({
   keyId: j.k,
   iv: Buffer.from(j.i, "base64"),
   ciphertext: Buffer.from(j.c, "base64"),
@@ -35,11 +36,13 @@ function isEncryptedValue(v: unknown): v is EncryptedValue {
 }
 
 export function serializeState(state: VerificationState): string {
-  return JSON.stringify(state, (_key, value: unknown) => (isEncryptedValue(value) ? toJson(value) : value));
+  return JSON.stringify(state, (_key, value: unknown) =>
+    isEncryptedValue(value) ? sealedToJson(value) : value,
+  );
 }
 
 export function parseState(json: string): VerificationState {
   return JSON.parse(json, (_key, value: unknown) =>
-    isSealedJson(value) ? fromJson(value) : value,
+    isSealedJson(value) ? sealedFromJson(value) : value,
   ) as VerificationState;
 }
