@@ -40,6 +40,7 @@ export function countingBus(inner: EventBus): { bus: EventBus; counts: () => Bus
         },
       });
     },
+    process: (options) => inner.process(options),
     ensureTopics: (topics) => inner.ensureTopics(topics),
     close: () => inner.close(),
   };

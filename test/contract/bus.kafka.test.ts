@@ -10,7 +10,8 @@ import { Kafka, logLevel } from "kafkajs";
 import { EventEnvelope } from "../../proto/gen/otp/events/v1/events";
 import { createKafkaBus } from "../../services/shared/src/bus/kafka";
 import type { StoredMessage } from "../../services/shared/src/bus/codec";
-import { busContract } from "./bus.contract";
+import { busContract, type BusFixtureFactory } from "./bus.contract";
+import { processorContract } from "./processor.contract";
 import { envelopeFor, eventually } from "./bus-fixtures";
 
 const brokers = process.env.KAFKA_BROKERS;
@@ -26,21 +27,19 @@ if (!brokers) {
     logLevel: logLevel.NOTHING,
   });
 
-  busContract(
-    "Kafka",
-    async ({ prefix }) => {
-      const bus = createKafkaBus({ brokers, clientId: prefix });
-      return {
-        bus,
-        readRaw: (topic, count) => readRaw(kafka, topic, count, `${prefix}-raw-${randomUUID().slice(0, 6)}`),
-        cleanup: async () => {
-          await bus.close();
-          await deleteByPrefix(kafka, prefix);
-        },
-      };
-    },
-    { concurrency: 3 },
-  );
+  const kafkaFixture: BusFixtureFactory = async ({ prefix }) => {
+    const bus = createKafkaBus({ brokers, clientId: prefix });
+    return {
+      bus,
+      readRaw: (topic, count) => readRaw(kafka, topic, count, `${prefix}-raw-${randomUUID().slice(0, 6)}`),
+      cleanup: async () => {
+        await bus.close();
+        await deleteByPrefix(kafka, prefix);
+      },
+    };
+  };
+  busContract("Kafka", kafkaFixture, { concurrency: 3 });
+  processorContract("Kafka", kafkaFixture);
 
   describe("Kafka bus on the wire", () => {
     it("writes protobuf envelopes with their headers to the broker", async () => {

@@ -4,24 +4,24 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createMemoryBus } from "../../services/shared/src/bus/memory";
-import { busContract } from "./bus.contract";
+import { busContract, type BusFixtureFactory } from "./bus.contract";
+import { processorContract } from "./processor.contract";
 import { collector, envelopeFor, eventually } from "./bus-fixtures";
 
-busContract(
-  "in-process",
-  async () => {
-    const bus = createMemoryBus();
-    return {
-      bus,
-      readRaw: async (topic, count) => {
-        await eventually(() => bus.records(topic).length >= count, 10_000);
-        return bus.records(topic);
-      },
-      cleanup: () => bus.close(),
-    };
-  },
-  { concurrency: 4 },
-);
+const memoryFixture: BusFixtureFactory = async () => {
+  const bus = createMemoryBus();
+  return {
+    bus,
+    readRaw: async (topic, count) => {
+      await eventually(() => bus.records(topic).length >= count, 10_000);
+      return bus.records(topic);
+    },
+    cleanup: () => bus.close(),
+  };
+};
+
+busContract("in-process", memoryFixture, { concurrency: 4 });
+processorContract("in-process", memoryFixture);
 
 describe("in-process bus", () => {
   it("never runs a handler inside publish", async () => {

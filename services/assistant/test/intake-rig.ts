@@ -209,6 +209,7 @@ function controlled(bus: EventBus, topic: string): ControlledBus {
       return bus.publishBatch(messages);
     },
     subscribe: (options) => bus.subscribe(options),
+    process: (options) => bus.process(options),
     ensureTopics: (topics) => bus.ensureTopics(topics),
     close: () => bus.close(),
     hold() {

@@ -106,22 +106,36 @@ async function sendToDeadLetter(
   err: unknown,
   attempts: number,
 ): Promise<void> {
-  const code = errorCodeOf(err);
-  ctx.logger.warn("event dead-lettered", { ...where(message, ctx.groupId), attempts, code });
-  await ctx.deadLetter(message, {
+  ctx.logger.warn("event dead-lettered", {
+    ...where(message, ctx.groupId),
+    attempts,
+    code: errorCodeOf(err),
+  });
+  await ctx.deadLetter(message, deadLetterHeaders(message, ctx.groupId, err, attempts, ctx.now()));
+}
+
+/** The original headers plus the `dlq-*` headers saying where the message came from and why. */
+export function deadLetterHeaders(
+  message: StoredMessage,
+  groupId: string,
+  err: unknown,
+  attempts: number,
+  now: Date,
+): Record<string, string> {
+  return {
     ...message.headers,
-    [DLQ_HEADERS.errorCode]: code,
+    [DLQ_HEADERS.errorCode]: errorCodeOf(err),
     [DLQ_HEADERS.errorMessage]: errorMessageOf(err),
     [DLQ_HEADERS.originalTopic]: message.topic,
     [DLQ_HEADERS.originalPartition]: String(message.partition),
     [DLQ_HEADERS.originalOffset]: message.offset,
-    [DLQ_HEADERS.consumerGroup]: ctx.groupId,
+    [DLQ_HEADERS.consumerGroup]: groupId,
     [DLQ_HEADERS.attempts]: String(attempts),
-    [DLQ_HEADERS.failedAt]: ctx.now().toISOString(),
-  });
+    [DLQ_HEADERS.failedAt]: now.toISOString(),
+  };
 }
 
-function errorCodeOf(err: unknown): ErrorCode {
+export function errorCodeOf(err: unknown): ErrorCode {
   return isOtpError(err) ? err.code : "OTP_INTERNAL";
 }
 

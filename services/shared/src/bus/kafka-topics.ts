@@ -36,10 +36,11 @@ export async function ensureKafkaTopics(
         topic: t.name,
         numPartitions: t.partitions ?? defaults.defaultPartitions,
         replicationFactor,
-        configEntries:
-          t.retentionMs === undefined
-            ? durability
-            : [...durability, { name: "retention.ms", value: String(t.retentionMs) }],
+        configEntries: [
+          ...durability,
+          ...(t.retentionMs === undefined ? [] : [{ name: "retention.ms", value: String(t.retentionMs) }]),
+          ...(t.compacted ? [{ name: "cleanup.policy", value: "compact" }] : []),
+        ],
       })),
     });
   }

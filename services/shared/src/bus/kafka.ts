@@ -14,6 +14,7 @@ import { createGroupCommit } from "./group-commit";
 import { createProducerSlot } from "./producer-slot";
 import { ensureKafkaTopics } from "./kafka-topics";
 import { startKafkaSubscription } from "./kafka-subscription";
+import { startKafkaProcessor } from "./kafka-processor";
 import { type BusLogger, silentLogger } from "./logger";
 import type { EventBus, OutgoingMessage, Subscription, TopicSpec } from "./port";
 import { defaultTracer, withPublishSpan } from "./trace-context";
@@ -157,6 +158,38 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
       };
       subscriptions.add(tracked);
       return tracked;
+    },
+
+    async process(processOptions) {
+      assertOpen();
+      const processor = await startKafkaProcessor(
+        {
+          kafka,
+          admin: connectedAdmin,
+          ensureTopics,
+          logger,
+          tracer,
+          maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
+          maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
+        },
+        processOptions,
+      ).catch((err: unknown) => {
+        throw toBusError(err, "event bus processor failed to start");
+      });
+      const tracked: Subscription = {
+        ready: processor.ready,
+        stop: async () => {
+          subscriptions.delete(tracked);
+          await processor.stop();
+        },
+      };
+      subscriptions.add(tracked);
+      return {
+        ready: processor.ready,
+        owned: () => processor.owned(),
+        latest: (key) => processor.latest(key),
+        stop: () => tracked.stop(),
+      };
     },
 
     async close() {

@@ -16,6 +16,7 @@ import {
 import { type BusLogger, silentLogger } from "./logger";
 import { createConsumerGroup, type ConsumerGroup, type GroupMember } from "./memory-group";
 import { createTopic, type MemoryTopic, partitionFor } from "./memory-log";
+import { newProcessorGroupState, type ProcessorGroupState, startMemoryProcessor } from "./memory-processor";
 import {
   DEFAULT_RETRY,
   deadLetterTopicOf,
@@ -47,6 +48,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
   const tracer = options.tracer ?? defaultTracer();
   const topics = new Map<string, MemoryTopic>();
   const groups = new Map<string, ConsumerGroup>();
+  const processorGroups = new Map<string, ProcessorGroupState>();
   const stops = new Set<() => Promise<void>>();
   let closed = false;
 
@@ -67,9 +69,9 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
     }
     return group;
   };
-  const append = (topicName: string, message: RawMessage): void => {
+  const append = (topicName: string, message: RawMessage, partition?: number): void => {
     const topic = topicOf(topicName);
-    topic.partitions[partitionFor(message.key, topic.partitions.length)]!.append(message);
+    topic.partitions[partition ?? partitionFor(message.key, topic.partitions.length)]!.append(message);
   };
 
   const ensureTopics = async (specs: TopicSpec[]): Promise<void> => {
@@ -165,6 +167,36 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
       };
       stops.add(stop);
       return { ready, stop };
+    },
+
+    async process(processOptions) {
+      assertOpen();
+      let group = processorGroups.get(processOptions.groupId);
+      if (!group) {
+        group = newProcessorGroupState();
+        processorGroups.set(processOptions.groupId, group);
+      }
+      const processor = await startMemoryProcessor(
+        {
+          topicOf,
+          append,
+          ensureTopics,
+          tracer,
+          logger,
+          maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
+          now: options.now ?? (() => new Date()),
+        },
+        group,
+        processOptions,
+      );
+      const stop = (): Promise<void> => processor.stop().finally(() => stops.delete(stop));
+      stops.add(stop);
+      return {
+        ready: processor.ready,
+        owned: () => processor.owned(),
+        latest: (key) => processor.latest(key),
+        stop,
+      };
     },
 
     async close() {

@@ -21,6 +21,7 @@
  *   the publisher's trace.
  */
 import type { EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
+import type { ProcessOptions, Processor } from "./processor-port";
 
 export interface PublishOptions {
   /** Partition key; defaults to the envelope's verification id. */
@@ -101,6 +102,8 @@ export interface TopicSpec {
   partitions?: number;
   /** How long the log keeps messages (Kafka retention.ms); the broker's default when absent. */
   retentionMs?: number;
+  /** Keep the latest message of each key instead of deleting by age (a changelog). */
+  compacted?: boolean;
 }
 
 export interface EventBus {
@@ -108,6 +111,8 @@ export interface EventBus {
   /** Publishes several messages; all or (on error) possibly some of them are written. */
   publishBatch(messages: OutgoingMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Stateful processing: partition-owned tasks, transactional output (see processor-port.ts). */
+  process(options: ProcessOptions): Promise<Processor>;
   /** Creates topics that do not exist yet. */
   ensureTopics(topics: TopicSpec[]): Promise<void>;
   /** Stops every subscription, flushes the producer and disconnects. */

@@ -106,3 +106,10 @@ export function recordFailure(span: Span, err: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR });
   span.setAttribute("error.type", isOtpError(err) ? err.code : err instanceof Error ? err.name : "unknown");
 }
+
+/** The trace context of the active span as message headers (for messages sent later, in a batch). */
+export function activeTraceHeaders(): Record<string, string> {
+  const headers: Record<string, string> = {};
+  propagation.inject(context.active(), headers);
+  return headers;
+}

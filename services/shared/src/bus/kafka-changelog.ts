@@ -1,0 +1,100 @@
+/**
+ * A standby copy of a processor's changelog (Kafka Streams' standby replicas): one consumer per
+ * processor, in a group of its own, reads every partition of the compacted changelog from the
+ * beginning (read committed, so aborted transactions never show) and keeps the latest value of
+ * each key as bytes, undecoded. A member that takes a partition over restores it from here once
+ * the copy has caught up with the changelog's end, so a takeover reads only the tail it missed;
+ * any member can look a key up.
+ */
+import { randomUUID } from "node:crypto";
+import type { Kafka } from "kafkajs";
+import type { BusLogger } from "./logger";
+
+export interface ChangelogStandby {
+  /**
+   * The partition's latest values once the copy has read up to `end` (exclusive); `start` is the
+   * partition's first retained offset (a log compacted to nothing has start = end).
+   */
+  restore(partition: number, start: bigint, end: bigint): Promise<Map<string, Uint8Array>>;
+  latest(key: string): Uint8Array | undefined;
+  stop(): Promise<void>;
+}
+
+export interface ChangelogStandbyOptions {
+  kafka: Kafka;
+  topic: string;
+  /** The processor's group; the standby's own group is derived from it and unique per process. */
+  groupId: string;
+  logger: BusLogger;
+  maxWaitTimeMs: number;
+}
+
+export async function startChangelogStandby(options: ChangelogStandbyOptions): Promise<ChangelogStandby> {
+  const values = new Map<number, Map<string, Uint8Array>>();
+  const positions = new Map<number, bigint>();
+  const waiters = new Set<() => void>();
+  const valuesOf = (partition: number): Map<string, Uint8Array> => {
+    let view = values.get(partition);
+    if (!view) values.set(partition, (view = new Map<string, Uint8Array>()));
+    return view;
+  };
+  const advance = (partition: number, lastOffset: string | null | undefined): void => {
+    if (lastOffset === null || lastOffset === undefined) return;
+    const next = BigInt(lastOffset) + 1n;
+    if (next > (positions.get(partition) ?? 0n)) positions.set(partition, next);
+    waiters.forEach((wake) => wake());
+  };
+
+  const consumer = options.kafka.consumer({
+    groupId: `${options.groupId}.standby.${randomUUID()}`,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: options.maxWaitTimeMs,
+  });
+  // Batches of nothing but transaction markers or aborted records reach no handler, only here.
+  consumer.on(consumer.events.END_BATCH_PROCESS, (event) =>
+    advance(event.payload.partition, event.payload.lastOffset),
+  );
+  await consumer.connect();
+  await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      const view = valuesOf(batch.partition);
+      for (const m of batch.messages) {
+        const key = m.key?.toString() ?? "";
+        // Copied: the fetched buffer behind a value is far larger than the value.
+        if (m.value === null || m.value.length === 0) view.delete(key);
+        else view.set(key, Uint8Array.from(m.value));
+      }
+    },
+  });
+
+  return {
+    restore(partition, start, end) {
+      if (start >= end) return Promise.resolve(new Map());
+      return new Promise((resolve) => {
+        const check = (): void => {
+          if ((positions.get(partition) ?? 0n) < end) return;
+          waiters.delete(check);
+          resolve(new Map(valuesOf(partition)));
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    latest(key) {
+      for (const view of values.values()) {
+        const value = view.get(key);
+        if (value) return value;
+      }
+      return undefined;
+    },
+    async stop() {
+      await consumer.disconnect().catch((err: unknown) =>
+        options.logger.warn("changelog standby did not disconnect cleanly", {
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,351 @@
+/**
+ * Stateful processors on Kafka (see processor-port.ts for the semantics). One kafkajs consumer
+ * per processor in the processor's group; for each partition it is assigned, one transactional
+ * producer whose transactional id belongs to that input partition
+ * (`<group>.<topic>.<partition>`). kafkajs speaks TxnOffsetCommit v0–v1 only, without KIP-447's
+ * group-generation fencing, so the id per input partition is what fences a zombie owner: the
+ * new owner's InitProducerId bumps the id's epoch and ends the old owner's open transaction,
+ * and only then does the new owner read the committed offset and restore the state.
+ *
+ * Per partition, inputs and timers run one at a time on a promise chain; each fetched batch (and
+ * each timer firing) commits as one transaction: output events, changelog records, dead
+ * letters and the next input offset. A failed commit drops the task and restores it again.
+ */
+import type { Tracer } from "@opentelemetry/api";
+import type { Admin, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import { OtpError } from "../errors";
+import type { StoredMessage } from "./codec";
+import { startChangelogStandby, type ChangelogStandby } from "./kafka-changelog";
+import type { BusLogger } from "./logger";
+import { deadLetterTopicOf, type TopicSpec } from "./port";
+import type { PartitionTask, Processor, ProcessOptions } from "./processor-port";
+import { type FeedContext, feedTask, isEmptyOutput, type OutRecord, outputRecords } from "./task-feed";
+
+export interface KafkaProcessorDeps {
+  kafka: Kafka;
+  admin: () => Promise<Admin>;
+  ensureTopics(topics: TopicSpec[]): Promise<void>;
+  logger: BusLogger;
+  tracer: Tracer;
+  maxSchemaVersion: number;
+  maxWaitTimeMs: number;
+}
+
+const ACKS_ALL = -1;
+const RESTORE_RETRY_MS = 1_000;
+
+interface Owner {
+  partition: number;
+  /** Serialises this partition's batches, timers and restores. */
+  chain: Promise<void>;
+  /** Resolves once the partition serves (fenced, restored, positioned). */
+  ready: Promise<void>;
+  producer?: Producer;
+  task?: PartitionTask;
+  /** The next input offset to handle; everything below is committed. */
+  position: bigint;
+  timer?: NodeJS.Timeout;
+  released: boolean;
+}
+
+export async function startKafkaProcessor(
+  deps: KafkaProcessorDeps,
+  options: ProcessOptions,
+): Promise<Processor> {
+  const { groupId, topic, changelogTopic } = options;
+  const log = deps.logger;
+  const clock = options.clock ?? Date.now;
+  const deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicOf;
+  const admin = await deps.admin();
+  const existing = new Set(await admin.listTopics());
+  const missing = [topic, changelogTopic].filter((t) => !existing.has(t));
+  if (missing.length > 0) {
+    throw new OtpError(
+      "OTP_FAILED_PRECONDITION",
+      `unknown topic ${missing.join(", ")}; call ensureTopics first`,
+    );
+  }
+  await deps.ensureTopics([{ name: deadLetterTopic(topic) }]);
+  const feed: FeedContext = {
+    groupId,
+    accepts: options.accepts,
+    maxSchemaVersion: deps.maxSchemaVersion,
+    tracer: deps.tracer,
+    logger: log,
+    deadLetterTopic,
+    now: () => new Date(),
+  };
+
+  const standby: ChangelogStandby = await startChangelogStandby({
+    kafka: deps.kafka,
+    topic: changelogTopic,
+    groupId,
+    logger: log,
+    maxWaitTimeMs: Math.min(deps.maxWaitTimeMs, 100),
+  });
+  const owners = new Map<number, Owner>();
+  let stopping: Promise<void> | undefined;
+
+  const consumer = deps.kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: deps.maxWaitTimeMs,
+    retry: { retries: 5, restartOnFailure: async () => stopping === undefined },
+  });
+
+  const enqueue = (owner: Owner, work: () => Promise<void>): Promise<void> => {
+    const next = owner.chain.then(async () => {
+      if (!owner.released) await work();
+    });
+    owner.chain = next.catch((err: unknown) =>
+      log.error("partition processor step failed", {
+        groupId,
+        partition: owner.partition,
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
+    return owner.chain;
+  };
+
+  const write = async (owner: Owner, records: OutRecord[], nextOffset: bigint | undefined): Promise<void> => {
+    const producer = owner.producer!;
+    const txn = await producer.transaction();
+    try {
+      if (records.length > 0) {
+        const byTopic = new Map<string, OutRecord[]>();
+        for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+        await txn.sendBatch({
+          acks: ACKS_ALL,
+          topicMessages: [...byTopic].map(([name, rs]) => ({
+            topic: name,
+            messages: rs.map((r) => ({
+              key: r.message.key,
+              value:
+                r.message.value === null
+                  ? null
+                  : Buffer.from(
+                      r.message.value.buffer,
+                      r.message.value.byteOffset,
+                      r.message.value.byteLength,
+                    ),
+              headers: r.message.headers,
+              ...(r.partition === undefined ? {} : { partition: r.partition }),
+            })),
+          })),
+        });
+      }
+      if (nextOffset !== undefined) {
+        await txn.sendOffsets({
+          consumerGroupId: groupId,
+          topics: [{ topic, partitions: [{ partition: owner.partition, offset: String(nextOffset) }] }],
+        });
+      }
+      await txn.commit();
+    } catch (err) {
+      await txn.abort().catch(() => undefined);
+      throw err;
+    }
+  };
+
+  /** Writes what the task decided; on failure the task is dropped and restored from the log. */
+  const commit = async (
+    owner: Owner,
+    deadLetters: OutRecord[],
+    nextOffset: bigint | undefined,
+  ): Promise<boolean> => {
+    const output = owner.task!.drain();
+    if (isEmptyOutput(output) && deadLetters.length === 0 && nextOffset === undefined) return true;
+    try {
+      await write(
+        owner,
+        [...outputRecords(output, topic, changelogTopic, owner.partition), ...deadLetters],
+        nextOffset,
+      );
+    } catch (err) {
+      log.warn("partition commit failed: its state is restored from the log", {
+        groupId,
+        partition: owner.partition,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      await restore(owner);
+      return false;
+    }
+    if (nextOffset !== undefined) owner.position = nextOffset;
+    output.afterCommit?.();
+    return true;
+  };
+
+  const armTimer = (owner: Owner): void => {
+    clearTimeout(owner.timer);
+    const due = owner.task?.nextDueAt();
+    if (due === undefined || owner.released) return;
+    owner.timer = setTimeout(
+      () =>
+        void enqueue(owner, async () => {
+          const task = owner.task;
+          if (!task) return;
+          await task.fire(clock());
+          if (await commit(owner, [], undefined)) armTimer(owner);
+        }),
+      Math.max(0, due - clock()),
+    );
+  };
+
+  /** Fences the previous owner, reads the committed offset, restores the state, seeks. */
+  const restore = async (owner: Owner): Promise<void> => {
+    const started = Date.now();
+    clearTimeout(owner.timer);
+    owner.task?.close();
+    owner.task = undefined;
+    for (;;) {
+      if (owner.released) return;
+      try {
+        await owner.producer?.disconnect().catch(() => undefined);
+        owner.producer = deps.kafka.producer({
+          transactionalId: `${groupId}.${topic}.${owner.partition}`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          allowAutoTopicCreation: false,
+        });
+        await owner.producer.connect(); // InitProducerId: the previous owner is fenced from here on
+        const position = await committedOffset(admin, groupId, topic, owner.partition);
+        if (position.committed === undefined) await write(owner, [], position.next);
+        const bounds = (await admin.fetchTopicOffsets(changelogTopic)).find(
+          (o) => o.partition === owner.partition,
+        );
+        const restored = await standby.restore(
+          owner.partition,
+          BigInt(bounds?.low ?? 0),
+          BigInt(bounds?.high ?? 0),
+        );
+        if (owner.released) return;
+        owner.task = options.createTask(owner.partition, restored);
+        owner.position = position.next;
+        consumer.seek({ topic, partition: owner.partition, offset: String(position.next) });
+        armTimer(owner);
+        options.onOwnership?.({
+          partition: owner.partition,
+          kind: "serving",
+          restoreMs: Date.now() - started,
+          restoredKeys: restored.size,
+        });
+        return;
+      } catch (err) {
+        log.warn("partition restore failed, retrying", {
+          groupId,
+          partition: owner.partition,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        await new Promise((resolve) => setTimeout(resolve, RESTORE_RETRY_MS));
+      }
+    }
+  };
+
+  const assign = (partition: number): Owner => {
+    const owner: Owner = {
+      partition,
+      chain: Promise.resolve(),
+      ready: Promise.resolve(),
+      position: 0n,
+      released: false,
+    };
+    owner.ready = enqueue(owner, () => restore(owner));
+    owners.set(partition, owner);
+    return owner;
+  };
+
+  const release = async (owner: Owner): Promise<void> => {
+    owner.released = true;
+    owners.delete(owner.partition);
+    clearTimeout(owner.timer);
+    await owner.chain;
+    owner.task?.close();
+    owner.task = undefined;
+    await owner.producer?.disconnect().catch(() => undefined);
+    options.onOwnership?.({ partition: owner.partition, kind: "released" });
+  };
+
+  let assignedNow = new Set<number>();
+  let joined: (() => void) | undefined;
+  const ready = new Promise<void>((resolve) => (joined = resolve));
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    const assigned = new Set(event.payload.memberAssignment[topic] ?? []);
+    assignedNow = assigned;
+    const revoked = [...owners.values()].filter((o) => !assigned.has(o.partition));
+    const added = [...assigned].filter((p) => !owners.has(p)).map(assign);
+    void Promise.all([...revoked.map(release), ...added.map((o) => o.ready)]).then(() => joined?.());
+  });
+
+  const handleBatch = async (payload: EachBatchPayload): Promise<void> => {
+    const { batch } = payload;
+    if (!assignedNow.has(batch.partition)) return; // revoked while this batch was fetched
+    const owner = owners.get(batch.partition) ?? assign(batch.partition);
+    await owner.ready;
+    await enqueue(owner, async () => {
+      if (!owner.task || payload.isStale()) return;
+      const fresh = batch.messages.filter((m) => BigInt(m.offset) >= owner.position);
+      if (fresh.length === 0) return;
+      const deadLetters = await feedTask(
+        owner.task,
+        fresh.map((m) => stored(topic, batch.partition, m)),
+        feed,
+      );
+      if (await commit(owner, deadLetters, BigInt(batch.lastOffset()) + 1n)) armTimer(owner);
+    });
+    // After a failed commit the restore sought back to the committed offset: keep that.
+    if (!payload.isStale()) payload.resolveOffset(batch.lastOffset());
+    await payload.heartbeat();
+  };
+
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: false });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: 64,
+    eachBatch: handleBatch,
+  });
+
+  return {
+    ready,
+    owned: () => [...owners.keys()].sort((a, b) => a - b),
+    latest: (key) => standby.latest(key),
+    stop: () =>
+      (stopping ??= (async () => {
+        await consumer.disconnect().catch(() => undefined);
+        await Promise.all([...owners.values()].map(release));
+        await standby.stop();
+      })()),
+  };
+}
+
+/** The group's committed offset of a partition, or (none yet) the partition's end. */
+async function committedOffset(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  partition: number,
+): Promise<{ committed: bigint | undefined; next: bigint }> {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const found = offsets?.partitions.find((p) => p.partition === partition);
+  if (found && Number(found.offset) >= 0)
+    return { committed: BigInt(found.offset), next: BigInt(found.offset) };
+  const end = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
+  return { committed: undefined, next: BigInt(end?.high ?? 0) };
+}
+
+function stored(topic: string, partition: number, message: KafkaMessage): StoredMessage {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) headers[name] = first.toString();
+  }
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString() ?? "",
+    value: message.value,
+    headers,
+  };
+}
