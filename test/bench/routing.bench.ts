@@ -8,7 +8,6 @@
  * get a hard failure at once (WhatsApp step of 30 s that must not be waited for).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEFAULT_TIMER_SETTINGS } from "../../services/routing/src/timer-poller";
 import {
   eventually,
   hardFailure,
@@ -36,9 +35,8 @@ export async function benchRouting(
     h.setScript((d) =>
       d.attempt === 1 && failing.has(d.verificationId) ? [hardFailure("WHATSAPP_131026", 0)] : [],
     );
-    // Production timer settings; health never judges here (it would reorder channels, which is
-    // not what this measures).
-    await h.startService({ settings: { timers: DEFAULT_TIMER_SETTINGS, health: { minSamples: 1_000_000 } } });
+    // Health never judges here (it would reorder channels, which is not what this measures).
+    await h.startService({ settings: { health: { minSamples: 1_000_000 } } });
     await h.ready();
 
     const timed: string[] = [];
@@ -105,7 +103,7 @@ function attempts(events: ReturnType<Awaited<ReturnType<typeof startRoutingHarne
 
 function printTable(o: RoutingBenchOptions, rows: Record<string, LatencySummary>): void {
   const lines = [
-    `\nRouting (real Kafka + Redis, one replica, ${o.verifications} verifications at ${o.ratePerSec}/s, timer poll ${DEFAULT_TIMER_SETTINGS.pollIntervalMs} ms)`,
+    `\nRouting (real Kafka + Redis, one replica, ${o.verifications} verifications at ${o.ratePerSec}/s, timers held by the partition owner)`,
     "| measure | samples | p50 ms | p99 ms | max ms |",
     "|---|---:|---:|---:|---:|",
     ...Object.entries(rows).map(

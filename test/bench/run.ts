@@ -34,7 +34,6 @@ const only = args
   ?.slice("--only=".length)
   .split(",");
 const profileArg = args.find((a) => a === "--profile" || a.startsWith("--profile="));
-const routingConcurrency = args.find((a) => a.startsWith("--routing-partition-concurrency="))?.split("=")[1];
 const wanted = (phase: string): boolean => only === undefined || only.includes(phase);
 const began = performance.now();
 const log = (line: string): void => {
@@ -144,9 +143,7 @@ async function main(): Promise<void> {
     }
     if (["roundtrips", "lifecycle", "sweep", "shedding", "memory"].some(wanted)) {
       log("starting the SMS platform …");
-      const h = await startSmsPlatform(
-        routingConcurrency === undefined ? {} : { routingPartitionConcurrency: Number(routingConcurrency) },
-      );
+      const h = await startSmsPlatform();
       try {
         if (wanted("roundtrips")) {
           log("round trips per verification …");

@@ -59,11 +59,6 @@ export interface Warnings {
   byMessage: Record<string, number>;
 }
 
-export interface SmsPlatformOptions {
-  /** Partitions routing handles at once (its default when absent): to try other settings. */
-  routingPartitionConcurrency?: number;
-}
-
 export interface SmsPlatform {
   platform: Platform;
   issuanceApp: IssuanceApp;
@@ -83,7 +78,7 @@ export interface SmsPlatform {
   close(): Promise<void>;
 }
 
-export async function startSmsPlatform(options: SmsPlatformOptions = {}): Promise<SmsPlatform> {
+export async function startSmsPlatform(): Promise<SmsPlatform> {
   const run = randomUUID().slice(0, 8);
   const policyFile = path.join(tmpdir(), `otp-bench-policy-${run}.json`);
   writeFileSync(policyFile, JSON.stringify(POLICY));
@@ -121,7 +116,7 @@ export async function startSmsPlatform(options: SmsPlatformOptions = {}): Promis
   });
   watchHandsets(simulator, (part, at) => listeners.forEach((l) => l(part, at)));
 
-  const apps = buildServices(p, simulator, credentials, run, options);
+  const apps = buildServices(p, simulator, credentials, run);
   const server = createGrpcServer({
     address: "127.0.0.1:0",
     insecure: true,
@@ -159,7 +154,6 @@ function buildServices(
   simulator: SmscSimulator,
   credentials: { systemId: string; password: string },
   run: string,
-  options: SmsPlatformOptions,
 ): Services {
   const issuanceApp = createIssuanceApp(p, {
     maxInFlight: 2_000,
@@ -180,9 +174,6 @@ function buildServices(
     topics: p.topics,
     sealer: p.secrets.sealer,
     groupId: `bench-routing-${run}`,
-    ...(options.routingPartitionConcurrency === undefined
-      ? {}
-      : { settings: { partitionConcurrency: options.routingPartitionConcurrency } }),
   });
   const gateway = createSmsGateway({
     ...p,

@@ -50,6 +50,8 @@ export function writeServerProperties(layout: BrokerLayout): void {
     "share.coordinator.state.topic.min.isr": 1,
     // Tests join groups all the time; waiting 3 s for more members to arrive only slows them.
     "group.initial.rebalance.delay.ms": 0,
+    // Routing's takeover tests let a killed owner's session lapse within a few seconds.
+    "group.min.session.timeout.ms": 1_000,
     // Topics exist because code created them (EventBus.ensureTopics), never by accident.
     "auto.create.topics.enable": false,
     // After a SIGKILL the restarted broker may register only once its old session expired

@@ -9,16 +9,13 @@ import type { RoutingServiceSettingsInput } from "./routing-service";
 const SPEC = {
   ROUTING_GROUP_ID: str("routing"),
   ROUTING_ROUTES_FILE: optionalStr(),
-  ROUTING_TIMER_POLL_MS: int(25, { min: 5, max: 1_000 }),
-  ROUTING_TIMER_BATCH: int(100, { min: 1, max: 1_000 }),
-  ROUTING_TIMER_LEASE_MS: int(5_000, { min: 500, max: 60_000 }),
-  ROUTING_TIMER_SHARDS: int(1, { min: 1, max: 64 }),
   ROUTING_HEALTH_WINDOW_SECONDS: int(300, { min: 10, max: 3_600 }),
   ROUTING_HEALTH_BUCKET_SECONDS: int(10, { min: 1, max: 300 }),
   ROUTING_HEALTH_MIN_SAMPLES: int(20, { min: 1, max: 10_000 }),
   ROUTING_HEALTH_MIN_DWELL_SECONDS: int(60, { min: 0, max: 3_600 }),
   ROUTING_PROBE_PERCENT: int(5, { min: 0, max: 100 }),
-  ROUTING_STATE_RETENTION_HOURS: int(24, { min: 1, max: 24 * 90 }),
+  ROUTING_STATE_RETENTION_MINUTES: int(15, { min: 1, max: 24 * 60 }),
+  ROUTING_SESSION_TIMEOUT_MS: int(6_000, { min: 1_000, max: 300_000 }),
 };
 
 export interface RoutingConfig {
@@ -33,12 +30,6 @@ export function routingConfigFromEnv(env: Env = process.env): RoutingConfig {
     groupId: cfg.ROUTING_GROUP_ID,
     routesFile: cfg.ROUTING_ROUTES_FILE,
     settings: {
-      timers: {
-        pollIntervalMs: cfg.ROUTING_TIMER_POLL_MS,
-        batchSize: cfg.ROUTING_TIMER_BATCH,
-        leaseMs: cfg.ROUTING_TIMER_LEASE_MS,
-        shards: cfg.ROUTING_TIMER_SHARDS,
-      },
       health: {
         windowMs: cfg.ROUTING_HEALTH_WINDOW_SECONDS * 1_000,
         bucketMs: cfg.ROUTING_HEALTH_BUCKET_SECONDS * 1_000,
@@ -46,7 +37,8 @@ export function routingConfigFromEnv(env: Env = process.env): RoutingConfig {
         minDwellMs: cfg.ROUTING_HEALTH_MIN_DWELL_SECONDS * 1_000,
       },
       routing: { probeShare: cfg.ROUTING_PROBE_PERCENT / 100 },
-      stateRetentionMs: cfg.ROUTING_STATE_RETENTION_HOURS * 3_600_000,
+      stateRetentionMs: cfg.ROUTING_STATE_RETENTION_MINUTES * 60_000,
+      sessionTimeoutMs: cfg.ROUTING_SESSION_TIMEOUT_MS,
     },
   };
 }

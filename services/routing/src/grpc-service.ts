@@ -24,12 +24,12 @@ import {
   decisionToProto,
   plannedStepToProto,
 } from "./proto-mapping";
-import type { RoutingEngine } from "./routing-engine";
+import type { RoutingStates } from "./routing-service";
 
 export const ROUTING_ADMIN_METHODS = ["declareIncident", "resolveIncident"] as const;
 
 export interface RoutingGrpcDeps {
-  engine: RoutingEngine;
+  states: RoutingStates;
   health: HealthRepository;
   incidents: IncidentStore;
   incidentReader: IncidentReader;
@@ -63,7 +63,7 @@ export function routingGrpcHandlers(deps: RoutingGrpcDeps): ServiceHandlers<type
 
     explainRoute: unary(async (req, ctx) => {
       const state = /^[A-Za-z0-9_-]{1,128}$/.test(req.verificationId)
-        ? await deps.engine.load(req.verificationId)
+        ? await deps.states.load(req.verificationId)
         : undefined;
       // The same answer for "no such verification" and "not yours": existence is not disclosed.
       if (!state || state.status === "new" || !mayExplain(ctx.identity, state.tenant)) {

@@ -1,6 +1,7 @@
 /**
- * The routing service, wired from its dependencies: the consumer of lifecycle events, the timer
- * poller, the health monitor and the gRPC handlers. `main.ts` builds it on Kafka and Redis; the
+ * The routing service, wired from its dependencies: the partition processor that owns the
+ * routing state and timers of the verifications topic's partitions, the health monitor and the
+ * gRPC handlers (ADR 0007). `main.ts` builds it on Kafka and Redis; the
  * all-in-one process builds it on the in-process bus and store:
  *
  *   const routing = createRoutingService({ bus, store, policies, logger, topics });
@@ -11,7 +12,8 @@
  */
 import { trace } from "@opentelemetry/api";
 import { RoutingServiceService } from "../../../proto/gen/otp/v1/routing";
-import type { EventBus, Subscription } from "../../shared/src/bus/port";
+import type { EventBus } from "../../shared/src/bus/port";
+import type { OwnershipChange, Processor } from "../../shared/src/bus/processor-port";
 import { type TopicNames, topicSpecs } from "../../shared/src/events/topics";
 import type { ServiceHandlers } from "../../shared/src/grpc/handlers";
 import type { GrpcServer } from "../../shared/src/grpc/server";
@@ -21,62 +23,51 @@ import type { PolicyBook } from "../../shared/src/policy/policy-book";
 import type { Store } from "../../shared/src/store/port";
 import { DEFAULT_HEALTH_THRESHOLDS } from "./core/health-state";
 import type { RoutesTable } from "./core/routes";
-import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from "./core/types";
+import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings, type RoutingState } from "./core/types";
 import { ROUTING_ADMIN_METHODS, routingGrpcHandlers } from "./grpc-service";
 import { createHealthMonitor, type HealthMonitor } from "./health/health-monitor";
 import { createHealthRepository, type HealthRepository, type HealthSettings } from "./health/health-store";
 import { createIncidentReader } from "./incident-reader";
-import { commandFromEnvelope, ROUTING_INPUTS } from "./lifecycle-input";
+import { ROUTING_INPUTS } from "./lifecycle-input";
 import { defaultRoutesTable } from "./routes-config";
-import { createRoutingEngine, type RoutingEngine } from "./routing-engine";
-import { routingReplay } from "./routing-rebuild";
-import { createRoutingStateRepo } from "./routing-state-repo";
-import { createStoreLossWatch } from "../../shared/src/store/loss-watch";
-import {
-  createTimerPoller,
-  DEFAULT_TIMER_SETTINGS,
-  VERIFICATION_TRACE,
-  type TimerSettings,
-} from "./timer-poller";
 import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
-import { createDispatchTraces } from "../../shared/src/telemetry/dispatch-traces";
 import { randomCode } from "../../shared/src/crypto/codes";
 import { sealedField, type Sealer } from "../../shared/src/crypto/sealer";
 import type { MintCode } from "./effects";
 import { eventTypes } from "../../shared/src/bus/codec";
+import { createRoutingTask, type RoutingTask } from "./partition/routing-task";
+import { decodeOwnedState } from "./partition/state-codec";
+import type { DueTimer } from "./partition/timer-heap";
 
 export interface RoutingServiceSettings {
   routing: RoutingSettings;
   health: HealthSettings;
-  timers: TimerSettings;
   /** How often the health monitor re-evaluates scopes written since its last pass. */
   healthEvaluateIntervalMs: number;
   /** How long each replica reuses the incident list it read. */
   incidentCacheMs: number;
-  /** How long a routing state (and so ExplainRoute) outlives its code. */
+  /** How long a finished verification's routing state (and so ExplainRoute) is kept. */
   stateRetentionMs: number;
-  /** Partitions of the verifications topic one replica handles concurrently. */
-  partitionConcurrency: number;
+  /** After this long without a heartbeat, a replica's partitions move to the others. */
+  sessionTimeoutMs: number;
 }
 
 export const DEFAULT_ROUTING_SERVICE_SETTINGS: RoutingServiceSettings = {
   routing: DEFAULT_ROUTING_SETTINGS,
-  health: { ...DEFAULT_HEALTH_THRESHOLDS, cacheMs: 1_000 },
-  timers: DEFAULT_TIMER_SETTINGS,
+  health: { ...DEFAULT_HEALTH_THRESHOLDS, cacheMs: 1_000, flushMs: 1_000 },
   healthEvaluateIntervalMs: 250,
   incidentCacheMs: 1_000,
-  stateRetentionMs: 24 * 3_600_000,
-  partitionConcurrency: 4,
+  stateRetentionMs: 15 * 60_000,
+  sessionTimeoutMs: 6_000,
 };
 
 export interface RoutingServiceSettingsInput {
   routing?: Partial<RoutingSettings>;
   health?: Partial<HealthSettings>;
-  timers?: Partial<TimerSettings>;
   healthEvaluateIntervalMs?: number;
   incidentCacheMs?: number;
   stateRetentionMs?: number;
-  partitionConcurrency?: number;
+  sessionTimeoutMs?: number;
 }
 
 export interface RoutingServiceOptions {
@@ -94,26 +85,31 @@ export interface RoutingServiceOptions {
   metrics?: OtpMetrics;
   /** Seals a new code per fallback attempt where the policy asks; without it attempts share the code. */
   sealer?: Sealer;
-  /** Fault-injection seam for tests: sees each batch of claimed timers before it fires. */
-  afterTimerClaim?: (ids: readonly string[]) => void;
-  /** How often to look for a store that lost routing's state, and rebuild it from the log (ms). */
-  storeLossCheckMs?: number;
-  /** Told when a rebuild of routing's state from the log starts and finishes. */
-  onStoreRebuild?: (phase: "started" | "finished") => void;
+  /** Told when this replica starts serving a partition (with its restore time) or lets it go. */
+  onOwnership?: (change: OwnershipChange) => void;
+}
+
+/** The routing states this replica can see: its own partitions', then the changelog's copy. */
+export interface RoutingStates {
+  load(verificationId: string): Promise<RoutingState | undefined>;
+  /** Partitions this replica serves now. */
+  owned(): number[];
+  /** The timers this replica holds for a verification (none when another replica owns it). */
+  timers(verificationId: string): DueTimer[];
 }
 
 export interface RoutingService {
   readonly handlers: ServiceHandlers<typeof RoutingServiceService>;
   /** Adds otp.v1.RoutingService to a server, with its admin-only methods. */
   register(server: GrpcServer): void;
-  readonly engine: RoutingEngine;
+  readonly states: RoutingStates;
   readonly health: HealthRepository;
   readonly healthMonitor: HealthMonitor;
   readonly incidents: IncidentStore;
   readonly settings: RoutingServiceSettings;
-  /** Creates missing topics, joins the consumer group, starts the timer poller and health monitor. */
+  /** Creates missing topics, joins the group (restoring the partitions it gets), starts the health monitor. */
   start(): Promise<void>;
-  /** Stops consuming and polling; in-flight work finishes first. */
+  /** Stops processing; work in hand is committed first. */
   stop(): Promise<void>;
 }
 
@@ -122,11 +118,10 @@ export function resolveSettings(input: RoutingServiceSettingsInput = {}): Routin
   return {
     routing: { ...d.routing, ...input.routing },
     health: { ...d.health, ...input.health },
-    timers: { ...d.timers, ...input.timers },
     healthEvaluateIntervalMs: input.healthEvaluateIntervalMs ?? d.healthEvaluateIntervalMs,
     incidentCacheMs: input.incidentCacheMs ?? d.incidentCacheMs,
     stateRetentionMs: input.stateRetentionMs ?? d.stateRetentionMs,
-    partitionConcurrency: input.partitionConcurrency ?? d.partitionConcurrency,
+    sessionTimeoutMs: input.sessionTimeoutMs ?? d.sessionTimeoutMs,
   };
 }
 
@@ -137,32 +132,21 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
   const incidents = createIncidentStore(store);
   const incidentReader = createIncidentReader(incidents, settings.incidentCacheMs);
   const health = createHealthRepository(store, settings.health);
-  const repo = createRoutingStateRepo(store, { retentionMs: settings.stateRetentionMs });
-  const engine = createRoutingEngine({
-    bus,
-    store,
+  const tasks = new Map<number, RoutingTask>();
+  const taskDeps = {
+    policies: options.policies,
     topics,
     clock,
-    repo,
     health,
     incidents: incidentReader,
     routes: options.routes ?? defaultRoutesTable(),
     settings: settings.routing,
-    timerShards: settings.timers.shards,
-    logger,
-    metrics: options.metrics,
+    retentionMs: settings.stateRetentionMs,
     mintCode: options.sealer ? codeMinter(options.sealer) : undefined,
-  });
-  const traces = createDispatchTraces({ store, tracer: trace.getTracer("otp-router.routing"), now: clock });
-  const poller = createTimerPoller({
-    store,
-    engine,
-    clock,
+    metrics: options.metrics,
     logger,
-    traces,
-    settings: settings.timers,
-    afterClaim: options.afterTimerClaim,
-  });
+    tracer: trace.getTracer("otp-router.routing"),
+  };
   const healthMonitor = createHealthMonitor({
     health,
     incidents,
@@ -174,37 +158,28 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     sweepIntervalMs: Math.max(settings.healthEvaluateIntervalMs, settings.health.bucketMs),
     onIncidentChange: () => incidentReader.invalidate(),
   });
-  let subscription: Subscription | undefined;
-  const storeLoss = createStoreLossWatch({
-    store,
-    logger,
-    now: clock,
-    marker: "routing-epoch",
-    what: "routing state",
-    intervalMs: options.storeLossCheckMs,
-    onRebuild: options.onStoreRebuild,
-    replay: routingReplay({
-      bus,
-      store,
-      topic: topics.verifications,
-      groupPrefix: options.groupId === undefined ? "" : `${options.groupId}-`,
-      policies: options.policies,
-      repo,
-      engine,
-      settings: settings.routing,
-      timerShards: settings.timers.shards,
-      logger,
-      now: clock,
-    }),
-  });
+  let processor: Processor | undefined;
 
-  const handlers = routingGrpcHandlers({ engine, health, incidents, incidentReader, bus, topics, clock });
+  const states: RoutingStates = {
+    async load(verificationId) {
+      for (const task of tasks.values()) {
+        const state = task.get(verificationId);
+        if (state) return state;
+      }
+      const copy = processor?.latest(verificationId);
+      return copy ? decodeOwnedState(copy).state : undefined;
+    },
+    owned: () => processor?.owned() ?? [],
+    timers: (verificationId) => [...tasks.values()].flatMap((task) => task.timers(verificationId)),
+  };
+
+  const handlers = routingGrpcHandlers({ states, health, incidents, incidentReader, bus, topics, clock });
 
   return {
     handlers,
     register: (server) =>
       server.addService(RoutingServiceService, handlers, { adminMethods: [...ROUTING_ADMIN_METHODS] }),
-    engine,
+    states,
     health,
     healthMonitor,
     incidents,
@@ -212,43 +187,33 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
 
     async start() {
       await bus.ensureTopics(topicSpecs(topics));
-      subscription = await bus.subscribe({
+      healthMonitor.start();
+      processor = await bus.process({
         groupId: options.groupId ?? "routing",
-        topics: [topics.verifications],
+        topic: topics.verifications,
+        changelogTopic: topics.routingState,
         accepts: eventTypes(...ROUTING_INPUTS),
-        partitionConcurrency: settings.partitionConcurrency,
-        // A lifecycle event dead-lettered is a verification routing never hears of again: ride
-        // out a Redis or Kafka blip of a minute or so before giving up on one.
-        retry: { attempts: 20, initialBackoffMs: 100, maxBackoffMs: 5_000 },
-        handler: async (message) => {
-          const command = commandFromEnvelope(message.envelope, options.policies);
-          const started =
-            message.envelope.event?.$case === "verificationStarted"
-              ? message.envelope.event.value
-              : undefined;
-          // Timers fire outside any trace: remember this verification's, to continue it then.
-          if (started?.expiresAt) {
-            traces.remember({
-              verificationId: message.envelope.verificationId,
-              attempt: VERIFICATION_TRACE,
-              expiresAtMs: started.expiresAt.getTime(),
-            });
-          }
-          if (command) await engine.handle(message.envelope.verificationId, command);
+        clock,
+        sessionTimeoutMs: settings.sessionTimeoutMs,
+        createTask: (partition, restored) => {
+          tasks.get(partition)?.close();
+          const task = createRoutingTask(taskDeps, partition, restored);
+          tasks.set(partition, task);
+          return task;
+        },
+        onOwnership: (change) => {
+          if (change.kind === "released") tasks.delete(change.partition);
+          else logger.info("routing partition serving", { ...change });
+          options.onOwnership?.(change);
         },
       });
-      // Timers do not wait for the consumer group: they keep firing through a rebalance.
-      poller.start();
-      healthMonitor.start();
-      await subscription.ready;
-      await storeLoss.start();
+      await processor.ready;
       logger.info("routing started", { groupId: options.groupId ?? "routing", topic: topics.verifications });
     },
 
     async stop() {
-      await storeLoss.stop();
-      await subscription?.stop();
-      await Promise.all([poller.stop(), healthMonitor.stop()]);
+      await processor?.stop();
+      await healthMonitor.stop();
     },
   };
 }

@@ -121,7 +121,7 @@ describe("routing on the in-process bus and store", () => {
       0,
       "the timeout counted",
     );
-    const explained = await routing.engine.load(id);
+    const explained = await routing.states.load(id);
     assert.deepEqual(
       explained?.attempts.map((a) => a.outcome),
       ["timed_out", "delivered"],

@@ -142,7 +142,7 @@ describe("routing fallback over Kafka and Redis", () => {
       },
     });
     await eventually(
-      async () => (await routing.engine.load(id))?.attempts[0]?.lastStatus === "failed",
+      async () => (await routing.states.load(id))?.attempts[0]?.lastStatus === "failed",
       "recorded",
     );
     await sleep(2_500);

@@ -22,8 +22,7 @@ import { createLogger, type Logger, silentLogger } from "../../shared/src/log";
 import { DEFAULT_POLICY } from "../../shared/src/policy/defaults";
 import { createPolicyBook, type PolicyBook } from "../../shared/src/policy/policy-book";
 import type { TenantPolicy, WorkflowStep } from "../../shared/src/policy/types";
-import type { Script as StoreScript, Store } from "../../shared/src/store/port";
-import { taggedKey } from "../../shared/src/store/port";
+import type { Store } from "../../shared/src/store/port";
 import { createRedisStore } from "../../shared/src/store/redis";
 import {
   createRoutingService,
@@ -84,7 +83,7 @@ export function testPolicies(): PolicyBook {
 
 /** Settings that make a test run in seconds: fast polling, short caches. */
 export const FAST_SETTINGS: RoutingServiceSettingsInput = {
-  timers: { pollIntervalMs: 20, leaseMs: 2_000 },
+  sessionTimeoutMs: 3_000,
   health: { cacheMs: 100 },
   healthEvaluateIntervalMs: 100,
   incidentCacheMs: 100,
@@ -148,20 +147,10 @@ export interface RoutingHarness {
   routingEvents(): EventEnvelope[];
   /** When the fake connectors received an event (ms, this process' clock). */
   receivedAt(eventId: string): number | undefined;
-  /** The score of a timer in the shared timer set, or null. */
+  /** When a timer (`<id>|f|<attempt>`, `<id>|x`) is due on the replica that owns it, or null. */
   timerScore(timerId: string): Promise<number | null>;
   close(): Promise<void>;
 }
-
-/** ZSCORE on the routing timer set (test-only read). */
-const timerScoreScript: StoreScript<string, number | null> = {
-  name: "otpTestRoutingTimerScore",
-  numberOfKeys: 1,
-  lua: "local s = redis.call('ZSCORE', KEYS[1], ARGV[1]) if s then return tonumber(s) end return false",
-  local: (db, [key = ""], [id = ""]) => db.zscore(key, id),
-  encode: (id, key) => ({ keys: [key(taggedKey("timers", "routing"))], argv: [id] }),
-  decode: (reply) => (typeof reply === "number" ? reply : null),
-};
 
 export async function startRoutingHarness(name: string): Promise<RoutingHarness> {
   const { brokers, redisUrl } = requireEnv();
@@ -343,7 +332,15 @@ export async function startRoutingHarness(name: string): Promise<RoutingHarness>
       ),
     routingEvents: () => [...routing],
     receivedAt: (eventId) => received.get(eventId),
-    timerScore: (id) => store.run(timerScoreScript, id),
+    timerScore: async (timerId) => {
+      const [verificationId = "", kind, attempt] = timerId.split("|");
+      const timer = services
+        .flatMap((service) => service.states.timers(verificationId))
+        .find((t) =>
+          kind === "x" ? t.kind === "expiry" : t.kind === "fallback" && t.attempt === Number(attempt),
+        );
+      return timer?.at ?? null;
+    },
     async close() {
       await Promise.allSettled(services.map((s) => s.stop()));
       await Promise.allSettled(subscriptions.map((s) => s.stop()));

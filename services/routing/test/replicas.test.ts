@@ -1,7 +1,8 @@
 /**
- * Durable timers shared by replicas, over real Kafka and Redis: with two routing replicas every
- * fallback acts exactly once, and a replica killed with SIGKILL right after claiming timers
- * (before firing them) loses nothing: the other replica fires them when the lease runs out.
+ * Routing replicas over a real Kafka broker: two replicas split the partitions and every
+ * fallback acts exactly once; a replica killed with SIGKILL while its verifications wait on
+ * their fallback timers loses nothing: the survivor takes its partitions over, restores their
+ * state from the changelog and fires each timer once.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -9,6 +10,7 @@ import { once } from "node:events";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Partitioners } from "kafkajs";
 import { Channel } from "../../../proto/gen/otp/v1/common";
 import { eventually, type RoutingHarness, startRoutingHarness } from "./harness";
 
@@ -50,11 +52,16 @@ describe("fallback timers with two routing replicas", () => {
     await h.close();
   });
 
-  test("every timer acts exactly once while two replicas poll the same timers", async () => {
-    const claims = { a: 0, b: 0 };
-    await h.startService({ afterTimerClaim: (ids) => void (claims.a += ids.length) });
-    await h.startService({ afterTimerClaim: (ids) => void (claims.b += ids.length) });
+  test("each partition has one owner and every timer acts exactly once", async () => {
+    const a = await h.startService();
+    const b = await h.startService();
     await h.ready();
+    await eventually(
+      () => a.states.owned().length > 0 && b.states.owned().length > 0,
+      "both replicas own partitions",
+    );
+    const owned = [...a.states.owned(), ...b.states.owned()].sort();
+    assert.deepEqual(owned, [0, 1, 2], "the three partitions, each once");
     const ids = await Promise.all(Array.from({ length: 20 }, () => h.issue()));
     // Nobody answers: WhatsApp (2 s) → SMS (2 s) → voice, three attempts each.
     await eventually(
@@ -64,7 +71,6 @@ describe("fallback timers with two routing replicas", () => {
     );
     await sleep(3_000); // time for a duplicate to show up, if there were one
     assertEachAttemptOnce(h, ids, 3);
-    assert.ok(claims.a + claims.b >= 40, `claims ${JSON.stringify(claims)}`);
   });
 });
 
@@ -97,28 +103,33 @@ describe("fallback timers survive a replica killed with SIGKILL", () => {
     return { child, output };
   }
 
-  test("timers claimed by the killed replica fire on the other one, once", async () => {
-    // The doomed replica polls fast so it claims first; the survivor polls slowly.
-    const doomed = replica("doomed", { ROUTING_CRASH_ON_CLAIM: "1", ROUTING_POLL_MS: "5" });
-    const survivor = replica("survivor", { ROUTING_POLL_MS: "100" });
+  test("the survivor takes the killed replica's partitions over and fires their timers once", async () => {
+    const doomed = replica("doomed", {});
+    await eventually(() => doomed.output.includes("ready"), "first replica ready", 60_000);
+    const survivor = replica("survivor", {});
     await eventually(
-      () => doomed.output.includes("ready") && survivor.output.includes("ready"),
-      "replicas ready",
+      () => survivor.output.includes("ready") && servingNow(survivor.output).length > 0,
+      "second replica serving",
       60_000,
     );
     await h.ready();
+    const doomedPartitions = servingNow(doomed.output);
+    assert.ok(doomedPartitions.length > 0, "the doomed replica serves partitions");
 
-    const ids = await Promise.all(Array.from({ length: 10 }, () => h.issue()));
+    const ids = await Promise.all(Array.from({ length: 12 }, () => h.issue()));
+    const held = ids.filter((id) => doomedPartitions.includes(partitionOf(id, 3)));
+    assert.ok(held.length > 0, "the doomed replica holds live verifications");
     await eventually(() => ids.every((id) => dispatchCounts(h, id).size >= 1), "first attempts");
-    const [, signal] = (await once(doomed.child, "exit")) as [number | null, NodeJS.Signals | null];
-    assert.equal(signal, "SIGKILL");
-    const claimed =
-      doomed.output
-        .find((line) => line.startsWith("claimed "))
-        ?.split(" ")
-        .slice(1) ?? [];
-    assert.ok(claimed.length > 0, "the killed replica held timers");
+    doomed.child.kill("SIGKILL");
+    const killedAt = Date.now();
+    await once(doomed.child, "exit");
 
+    await eventually(
+      () => doomedPartitions.every((p) => servingNow(survivor.output).includes(p)),
+      "the survivor serves the killed replica's partitions",
+      30_000,
+    );
+    process.stdout.write(`# takeover after SIGKILL: ${Date.now() - killedAt} ms\n`);
     await eventually(
       () => ids.every((id) => dispatchCounts(h, id).size === 3),
       "three attempts each",
@@ -126,16 +137,35 @@ describe("fallback timers survive a replica killed with SIGKILL", () => {
     );
     await sleep(3_000);
     assertEachAttemptOnce(h, ids, 3);
-    for (const timerId of claimed) {
-      const [verificationId = "", , attempt] = timerId.split("|");
-      const next = Number(attempt) + 1;
-      assert.equal(
-        dispatchCounts(h, verificationId).get(next)?.size,
-        1,
-        `${timerId} fired once after the kill`,
-      );
-    }
     survivor.child.kill("SIGTERM");
     await once(survivor.child, "exit");
   });
 });
+
+/** The partitions a replica's output says it serves now. */
+function servingNow(output: readonly string[]): number[] {
+  const serving = new Set<number>();
+  for (const line of output) {
+    const [word, partition] = line.split(" ");
+    if (word === "serving") serving.add(Number(partition));
+    if (word === "released") serving.delete(Number(partition));
+  }
+  return [...serving].sort();
+}
+
+/** The partition Kafka's default partitioner gives a key. */
+function partitionOf(key: string, partitions: number): number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  return partitioner({
+    topic: "t",
+    partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+      partitionErrorCode: 0,
+      offlineReplicas: [],
+    })),
+    message: { key, value: null },
+  });
+}

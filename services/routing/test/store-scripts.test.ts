@@ -9,11 +9,9 @@ import { createMemoryStore } from "../../shared/src/store/memory";
 import type { Store } from "../../shared/src/store/port";
 import { createRedisStore } from "../../shared/src/store/redis";
 import {
-  loadRoutingState,
   readHealthIndex,
   readHealthScope,
   recordHealth,
-  saveRoutingState,
   touchHealthIndex,
   transitionHealth,
 } from "../src/store-scripts";
@@ -37,19 +35,6 @@ function scriptContract(adapter: string, open: (prefix: string) => Store): void 
         await store.clear();
         await store.close();
       }
-    });
-
-    test("routing state: compare-and-set on the version, with a TTL", async () => {
-      const store = fresh();
-      assert.deepEqual(await store.run(loadRoutingState, "ver_a"), { version: 0, json: undefined });
-      const save = (expectedVersion: number, json: string) =>
-        store.run(saveRoutingState, { verificationId: "ver_a", expectedVersion, json, ttlMs: 60_000 });
-      assert.equal(await save(0, '{"n":1}'), 1);
-      assert.equal(await save(0, '{"n":"lost"}'), 0, "a writer that loaded version 0 loses");
-      assert.equal(await save(1, '{"n":2}'), 2);
-      assert.deepEqual(await store.run(loadRoutingState, "ver_a"), { version: 2, json: '{"n":2}' });
-      const ttl = await store.pttl(store.key("routing:{ver_a}"));
-      assert.ok(ttl > 50_000 && ttl <= 60_000, `ttl ${ttl}`);
     });
 
     test("health buckets: increments add up within a bucket and a reused slot starts afresh", async () => {
@@ -91,6 +76,20 @@ function scriptContract(adapter: string, open: (prefix: string) => Store): void 
       assert.ok(ttl > 50_000 && ttl <= 60_000, `ttl ${ttl}`);
     });
 
+    test("health buckets: a summed increment counts each delivered sample in its latency slot", async () => {
+      const store = fresh();
+      const base = { scope: "d:ID-BD", bucketMs: 10_000, slots: 3, ttlMs: 60_000, atMs: 1_000 };
+      await store.run(recordHealth, {
+        ...base,
+        increments: [
+          { series: "sms", sent: 0, delivered: 3, failed: 0, verified: 0, histogramIndex: 1 },
+          { series: "sms", sent: 5, delivered: 0, failed: 2, verified: 1, histogramIndex: -1 },
+        ],
+      });
+      const fields = await store.run(readHealthScope, "d:ID-BD");
+      assert.equal(fields["b|sms|0"], "0,5,3,2,1,0,3,0,0,0,0,0,0,0,0");
+    });
+
     test("health state transitions apply only from the state read", async () => {
       const store = fresh();
       const move = (expected: string, next: string) =>
@@ -116,7 +115,6 @@ function scriptContract(adapter: string, open: (prefix: string) => Store): void 
     test("scripts refuse keys that would break the hash tag", async () => {
       const store = fresh();
       await assert.rejects(store.run(readHealthScope, "d:{evil}"), /OTP_INTERNAL|braces/);
-      await assert.rejects(store.run(loadRoutingState, "ver_{x}"), /OTP_INTERNAL|must be an id/);
     });
   });
 }

@@ -1,5 +1,6 @@
 /**
- * Turns health figures into states, a few times a second: scopes written since the last pass
+ * Writes this replica's health samples about once a second (one script per scope) and turns
+ * health figures into states, a few times a second: scopes written since the last pass
  * (and, less often, every scope still known) are re-evaluated (core/health-state.ts decides; the store's compare-and-set makes one replica
  * the one that announces each change). A change is announced as ChannelHealthChanged on the
  * routing topic; a district channel going down also declares an automatic incident (and its
@@ -132,7 +133,13 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     return [...scopes];
   };
 
-  const evaluateNow = async (): Promise<void> => {
+  /** `force` writes the samples gathered so far at once (tests, and the last pass on stop). */
+  const evaluateNow = async (force = true): Promise<void> => {
+    try {
+      await deps.health.flush(deps.clock(), force);
+    } catch (err) {
+      logger.warn("could not write channel health samples", { error: err });
+    }
     for (const scope of await scopesToEvaluate()) {
       try {
         for (const transition of await deps.health.evaluate(scope, deps.clock())) await announce(transition);
@@ -146,7 +153,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     start() {
       loop ??= (async () => {
         while (!stopping.signal.aborted) {
-          await evaluateNow();
+          await evaluateNow(false);
           await sleep(deps.intervalMs, undefined, { signal: stopping.signal }).catch(() => undefined);
         }
       })();
@@ -154,8 +161,9 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     async stop() {
       stopping.abort();
       await loop;
+      await deps.health.flush(deps.clock(), true).catch(() => undefined);
     },
-    evaluateNow,
+    evaluateNow: () => evaluateNow(true),
   };
 }
 

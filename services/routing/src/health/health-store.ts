@@ -33,6 +33,8 @@ import {
 export interface HealthSettings extends HealthThresholds {
   /** How long a replica reuses a scope it read. */
   cacheMs: number;
+  /** How long samples gather in memory before one batched write per scope. */
+  flushMs: number;
 }
 
 export interface HealthObservation {
@@ -52,7 +54,10 @@ export interface HealthTransition {
 }
 
 export interface HealthRepository {
-  record(observations: readonly HealthObservation[]): Promise<void>;
+  /** Adds samples to this replica's tally; `flush` writes the tally, one script per scope. */
+  record(observations: readonly HealthObservation[]): void;
+  /** Writes the samples gathered since the last write, if `flushMs` has passed (or `force`). */
+  flush(now: number, force?: boolean): Promise<void>;
   /** What a routing decision needs for a district and an operator (cached). */
   view(district: string, operator: string, now: number): Promise<HealthView>;
   /** Every series of a district: its channels, then its routes (fresh when `fresh`). */
@@ -86,6 +91,8 @@ export function createHealthRepository(store: Store, settings: HealthSettings): 
   const cache = new Map<string, { readAt: number; series: Map<string, SeriesData> }>();
   const indexTouched = new Map<string, number>();
   const dirty = new Set<string>();
+  const tally = createHealthTally(settings.bucketMs);
+  let lastFlush = 0;
 
   const readScope = async (scope: string, now: number, fresh = false): Promise<Map<string, SeriesData>> => {
     const cached = cache.get(scope);
@@ -119,24 +126,22 @@ export function createHealthRepository(store: Store, settings: HealthSettings): 
   };
 
   return {
-    async record(observations) {
-      const byScope = new Map<string, { at: number; increments: SeriesIncrement[] }>();
-      const add = (scope: string, at: number, series: string, sample: HealthSample) => {
-        const entry = byScope.get(scope) ?? { at, increments: [] };
-        const [sent, delivered, failed, verified, histogramIndex] = incrementsOf(sample);
-        entry.increments.push({ series, sent, delivered, failed, verified, histogramIndex });
-        entry.at = Math.max(entry.at, at);
-        byScope.set(scope, entry);
-      };
+    record(observations) {
       for (const o of observations) {
-        add(districtScope(o.district), o.at, o.channel, o.sample);
-        if (o.route) add(districtScope(o.district), o.at, routeHealthKey(o.channel, o.route), o.sample);
+        tally.add(districtScope(o.district), o.at, o.channel, o.sample);
+        if (o.route) tally.add(districtScope(o.district), o.at, routeHealthKey(o.channel, o.route), o.sample);
         if (o.channel === "sms" && o.operator && o.route) {
-          add(operatorScope(o.operator), o.at, routeHealthKey(o.channel, o.route), o.sample);
+          tally.add(operatorScope(o.operator), o.at, routeHealthKey(o.channel, o.route), o.sample);
         }
       }
+    },
+
+    async flush(now, force = false) {
+      if (!force && now - lastFlush < settings.flushMs) return;
+      lastFlush = now;
+      const batches = tally.take();
       await Promise.all(
-        [...byScope].map(async ([scope, { at, increments }]) => {
+        batches.map(async ({ scope, at, increments }) => {
           await store.run(recordHealth, {
             scope,
             atMs: Math.max(0, Math.floor(at)),
@@ -146,6 +151,7 @@ export function createHealthRepository(store: Store, settings: HealthSettings): 
             increments,
           });
           dirty.add(scope);
+          cache.delete(scope);
           await touchIndex(scope, at);
         }),
       );
@@ -265,4 +271,47 @@ function parseScope(fields: Record<string, string>): Map<string, SeriesData> {
 
 function isStateName(value: string): value is HealthStateName {
   return value === "healthy" || value === "degraded" || value === "down" || value === "unknown";
+}
+
+interface ScopeBatch {
+  scope: string;
+  /** A time within the bucket the increments belong to. */
+  at: number;
+  increments: SeriesIncrement[];
+}
+
+/**
+ * Samples summed in memory per scope, bucket and series (and latency slot), so a replica writes
+ * each scope once per flush however many samples it saw.
+ */
+function createHealthTally(bucketMs: number) {
+  let batches = new Map<string, { scope: string; at: number; bySeries: Map<string, SeriesIncrement> }>();
+  return {
+    add(scope: string, at: number, series: string, sample: HealthSample) {
+      const key = `${scope}@${Math.floor(at / bucketMs)}`;
+      let batch = batches.get(key);
+      if (!batch) batches.set(key, (batch = { scope, at, bySeries: new Map() }));
+      batch.at = Math.max(batch.at, at);
+      const [sent, delivered, failed, verified, histogramIndex] = incrementsOf(sample);
+      const seriesKey = `${series}|${histogramIndex}`;
+      const sum = batch.bySeries.get(seriesKey);
+      if (sum) {
+        sum.sent += sent;
+        sum.delivered += delivered;
+        sum.failed += failed;
+        sum.verified += verified;
+      } else {
+        batch.bySeries.set(seriesKey, { series, sent, delivered, failed, verified, histogramIndex });
+      }
+    },
+    take(): ScopeBatch[] {
+      const taken = [...batches.values()].map((b) => ({
+        scope: b.scope,
+        at: b.at,
+        increments: [...b.bySeries.values()],
+      }));
+      batches = new Map();
+      return taken;
+    },
+  };
 }

@@ -62,7 +62,7 @@ for i = 5, #ARGV, 6 do
   end
   for k = 1, 4 do counts[k + 1] = counts[k + 1] + tonumber(ARGV[i + k]) end
   local h = tonumber(ARGV[i + 5])
-  if h >= 0 then counts[${HISTOGRAM_OFFSET} + 1 + h] = counts[${HISTOGRAM_OFFSET} + 1 + h] + 1 end
+  if h >= 0 then counts[${HISTOGRAM_OFFSET} + 1 + h] = counts[${HISTOGRAM_OFFSET} + 1 + h] + tonumber(ARGV[i + 2]) end
   redis.call('HSET', KEYS[1], field, table.concat(counts, ','))
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -82,7 +82,8 @@ function recordLocal(db: LocalDb, [key = ""]: string[], argv: string[]): number 
     }
     for (let k = 1; k <= 4; k++) counts[k]! += Number(argv[i + k]);
     const h = Number(argv[i + 5]);
-    if (h >= 0) counts[HISTOGRAM_OFFSET + h]! += 1;
+    // Each delivered sample of this increment falls in the same latency slot.
+    if (h >= 0) counts[HISTOGRAM_OFFSET + h]! += Number(argv[i + 2]);
     db.hset(key, { [field]: counts.join(",") });
   }
   db.pexpire(key, Number(argv[2]));

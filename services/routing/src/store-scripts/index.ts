@@ -1,11 +1,5 @@
 /** Store scripts of the routing service (each with a Lua body and a local body). */
 export {
-  loadRoutingState,
-  saveRoutingState,
-  type LoadedRoutingState,
-  type SaveRoutingStateInput,
-} from "./routing-state";
-export {
   BUCKET_FIELDS,
   readHealthIndex,
   readHealthScope,

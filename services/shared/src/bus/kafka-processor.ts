@@ -90,6 +90,8 @@ export async function startKafkaProcessor(
     groupId,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: deps.maxWaitTimeMs,
+    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+    heartbeatInterval: Math.max(100, Math.floor((options.sessionTimeoutMs ?? 10_000) / 5)),
     retry: { retries: 5, restartOnFailure: async () => stopping === undefined },
   });
 

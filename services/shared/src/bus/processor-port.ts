@@ -62,6 +62,12 @@ export interface ProcessOptions {
   /** Told each time a partition starts serving (restore finished) or stops. */
   onOwnership?: (change: OwnershipChange) => void;
   clock?: () => number;
+  /**
+   * How long the group waits for a silent member before its partitions move (Kafka
+   * session.timeout.ms; the broker's group.min.session.timeout.ms bounds it from below). A
+   * killed owner's partitions are served again after about this long plus the restore.
+   */
+  sessionTimeoutMs?: number;
 }
 
 export interface OwnershipChange {

@@ -9,16 +9,23 @@ import type { TopicSpec } from "../bus/port";
 export const TOPICS = {
   verifications: "otp.verifications.v1",
   routing: "otp.routing.v1",
+  routingState: "otp.routing.state.v1",
 } as const;
 
 export interface TopicNames {
   verifications: string;
   routing: string;
+  /** Routing's changelog: the state of each live verification, compacted (ADR 0007). */
+  routingState: string;
 }
 
 /** Topic names under a prefix (tests and several environments on one cluster). */
 export function topicNames(prefix = ""): TopicNames {
-  return { verifications: prefix + TOPICS.verifications, routing: prefix + TOPICS.routing };
+  return {
+    verifications: prefix + TOPICS.verifications,
+    routing: prefix + TOPICS.routing,
+    routingState: prefix + TOPICS.routingState,
+  };
 }
 
 /** Topics with their partitions and, when given, how long their events are kept. */
@@ -26,5 +33,7 @@ export function topicSpecs(names: TopicNames, partitions = 12, retentionMs?: num
   return [
     { name: names.verifications, partitions, retentionMs },
     { name: names.routing, partitions: Math.max(1, Math.floor(partitions / 4)), retentionMs },
+    // Partition N holds the routing state of verifications partition N.
+    { name: names.routingState, partitions, compacted: true },
   ];
 }

@@ -1,0 +1,281 @@
+/**
+ * Routing's task for one partition of the verifications topic: the routing state of that
+ * partition's verifications, in memory, and their timers. Every input (an event of the log, a
+ * fallback or expiry timer) runs the pure core (`handleCommand`) on the verification's state,
+ * one at a time; the events it decides, the changed states (for the changelog) and the health
+ * samples wait in the task until the processor drains them into one transaction with the input
+ * offsets. Timers follow from the state (an attempt dispatched at t with step timeout s is due at
+ * t + s; the code's expiry), so a new owner gets them back with the state.
+ */
+import { context, propagation, ROOT_CONTEXT, trace, type Tracer } from "@opentelemetry/api";
+import type { BusMessage, OutgoingMessage } from "../../../shared/src/bus/port";
+import type { PartitionTask, TaskOutput } from "../../../shared/src/bus/processor-port";
+import { activeTraceHeaders } from "../../../shared/src/bus/trace-context";
+import type { TopicNames } from "../../../shared/src/events/topics";
+import type { Logger } from "../../../shared/src/log";
+import type { PolicyBook } from "../../../shared/src/policy/policy-book";
+import { recordFallback } from "../../../shared/src/telemetry/fallback-metrics";
+import type { OtpMetrics } from "../../../shared/src/telemetry/metrics";
+import type { RoutesTable } from "../core/routes";
+import { type DecideContext, handleCommand, initialRoutingState } from "../core/routing-aggregate";
+import type { RoutingCommand, RoutingEvent, RoutingSettings, RoutingState } from "../core/types";
+import { effectsOf, type MintCode } from "../effects";
+import type { HealthObservation, HealthRepository } from "../health/health-store";
+import type { IncidentReader } from "../incident-reader";
+import { commandFromEnvelope } from "../lifecycle-input";
+import { channelToProto, fallbackReasonToProto } from "../proto-mapping";
+import { decodeOwnedState, encodeOwnedState, type OwnedState } from "./state-codec";
+import { createTimerHeap, type DueTimer } from "./timer-heap";
+
+export interface RoutingTaskDeps {
+  policies: PolicyBook;
+  topics: TopicNames;
+  clock: () => number;
+  health: HealthRepository;
+  incidents: IncidentReader;
+  routes: RoutesTable;
+  settings: RoutingSettings;
+  /** How long a finished verification's state stays (ExplainRoute answers until then). */
+  retentionMs: number;
+  mintCode?: MintCode;
+  metrics?: Pick<OtpMetrics, "fallbacks">;
+  logger: Logger;
+  tracer: Tracer;
+}
+
+export interface RoutingTask extends PartitionTask {
+  get(verificationId: string): RoutingState | undefined;
+  /** The timers that stand for a verification now. */
+  timers(verificationId: string): DueTimer[];
+  /** Verifications held (live and recently finished). */
+  readonly size: number;
+}
+
+const FINAL = new Set(["verified", "cancelled", "locked", "overridden", "expired", "failed"]);
+
+export function createRoutingTask(
+  deps: RoutingTaskDeps,
+  partition: number,
+  restored: ReadonlyMap<string, Uint8Array>,
+): RoutingTask {
+  const owned = new Map<string, OwnedState>();
+  /** The fallback attempt whose timer already fired, per verification (never twice). */
+  const firedFallback = new Map<string, number>();
+  const heap = createTimerHeap();
+  let messages: OutgoingMessage[] = [];
+  let observations: HealthObservation[] = [];
+  let fallbacks: Array<Extract<RoutingEvent, { type: "FallbackTriggered" }>> = [];
+  const dirty = new Set<string>();
+  const dropped = new Set<string>();
+
+  const timersOf = (id: string, entry: OwnedState): DueTimer[] => {
+    const { state } = entry;
+    if (entry.finishedAt !== undefined)
+      return [{ at: entry.finishedAt + deps.retentionMs, verificationId: id, kind: "evict", attempt: 0 }];
+    if (state.status !== "active" || !state.facts) return [];
+    const timers: DueTimer[] = [
+      { at: state.facts.expiresAt, verificationId: id, kind: "expiry", attempt: 0 },
+    ];
+    const current = state.attempts[state.currentAttempt - 1];
+    if (current && firedFallback.get(id) !== current.attempt) {
+      timers.push({ at: current.dueAt, verificationId: id, kind: "fallback", attempt: current.attempt });
+    }
+    return timers;
+  };
+  const arm = (id: string, entry: OwnedState) => timersOf(id, entry).forEach((t) => heap.push(t));
+  const stillStands = (timer: DueTimer): boolean => {
+    const entry = owned.get(timer.verificationId);
+    return (
+      !!entry &&
+      timersOf(timer.verificationId, entry).some(
+        (t) => t.kind === timer.kind && t.at === timer.at && t.attempt === timer.attempt,
+      )
+    );
+  };
+
+  for (const [id, bytes] of restored) {
+    try {
+      const entry = decodeOwnedState(bytes);
+      owned.set(id, entry);
+      arm(id, entry);
+    } catch (err) {
+      deps.logger.error("unreadable routing state in the changelog; dropped", {
+        verificationId: id,
+        partition,
+        error: err,
+      });
+    }
+  }
+
+  const contextFor = async (
+    state: RoutingState,
+    command: RoutingCommand,
+    now: number,
+  ): Promise<DecideContext> => {
+    const facts = command.type === "Start" ? command.facts : state.facts;
+    const district = facts?.district ?? "";
+    const [health, incidents] = await Promise.all([
+      deps.health.view(district, facts?.operator ?? "", now),
+      deps.incidents.declaredFor(district, now),
+    ]);
+    return { now, health, incidents, routes: deps.routes, settings: deps.settings };
+  };
+
+  const apply = async (id: string, command: RoutingCommand, traceparent?: string): Promise<void> => {
+    const entry = owned.get(id);
+    const state = entry?.state ?? initialRoutingState(id);
+    if (state.status === "new" && command.type !== "Start") {
+      deps.logger.debug("no routing state for this verification; input ignored", {
+        verificationId: id,
+        input: command.type,
+      });
+      return;
+    }
+    const now = deps.clock();
+    const handled = handleCommand(state, command, await contextFor(state, command, now));
+    if (handled.events.length === 0) return;
+    const effects = effectsOf(handled.events, handled.state, command.inputId, deps.mintCode);
+    traceDecisions(handled.events);
+    const next: OwnedState = {
+      state: handled.state,
+      ...(entry?.traceparent || traceparent ? { traceparent: entry?.traceparent ?? traceparent } : {}),
+      ...(entry?.finishedAt !== undefined || FINAL.has(handled.state.status)
+        ? { finishedAt: entry?.finishedAt ?? now }
+        : {}),
+    };
+    owned.set(id, next);
+    dirty.add(id);
+    dropped.delete(id);
+    const headers = activeTraceHeaders();
+    for (const effect of effects) {
+      if (effect.kind === "publish")
+        messages.push({ topic: deps.topics.verifications, envelope: effect.envelope, headers });
+      else if (effect.kind === "observe") observations.push(effect.observation);
+    }
+    fallbacks.push(...handled.events.filter((e) => e.type === "FallbackTriggered"));
+    arm(id, next);
+  };
+
+  const fireOne = async (timer: DueTimer): Promise<void> => {
+    const id = timer.verificationId;
+    if (timer.kind === "evict") {
+      owned.delete(id);
+      firedFallback.delete(id);
+      dirty.delete(id);
+      dropped.add(id);
+      return;
+    }
+    const command: RoutingCommand =
+      timer.kind === "expiry"
+        ? { type: "ExpiryDue", inputId: `${id}|x` }
+        : { type: "FallbackDue", inputId: `${id}|f|${timer.attempt}`, attempt: timer.attempt };
+    if (timer.kind === "fallback") firedFallback.set(id, timer.attempt);
+    await withTimerSpan(deps.tracer, owned.get(id)?.traceparent, timer.kind, () => apply(id, command));
+  };
+
+  return {
+    async handle(message: BusMessage) {
+      const command = commandFromEnvelope(message.envelope, deps.policies);
+      if (!command) return;
+      await apply(message.envelope.verificationId, command, message.headers.traceparent);
+    },
+
+    nextDueAt() {
+      for (let top = heap.peek(); top; top = heap.peek()) {
+        if (stillStands(top)) return top.at;
+        heap.pop();
+      }
+      return undefined;
+    },
+
+    async fire(now) {
+      for (let top = heap.peek(); top && top.at <= now; top = heap.peek()) {
+        heap.pop();
+        if (stillStands(top)) await fireOne(top);
+      }
+    },
+
+    drain(): TaskOutput {
+      const changelog = [
+        ...[...dirty].map((id) => ({ key: id, value: encodeOwnedState(owned.get(id)!) })),
+        ...[...dropped].map((id) => ({ key: id, value: null })),
+      ];
+      dirty.clear();
+      dropped.clear();
+      const samples = observations;
+      const triggered = fallbacks;
+      const output: TaskOutput = {
+        messages,
+        changelog,
+        afterCommit: () => {
+          if (samples.length > 0) deps.health.record(samples);
+          for (const f of triggered) recordFallback(deps.metrics, fallbackLabels(f));
+        },
+      };
+      messages = [];
+      observations = [];
+      fallbacks = [];
+      return output;
+    },
+
+    close() {
+      owned.clear();
+      firedFallback.clear();
+    },
+
+    get: (id) => owned.get(id)?.state,
+    timers(id) {
+      const entry = owned.get(id);
+      return entry ? timersOf(id, entry).filter((t) => t.kind !== "evict") : [];
+    },
+    get size() {
+      return owned.size;
+    },
+  };
+}
+
+/** A timer fires in no trace of its own: it continues the verification's. */
+async function withTimerSpan(
+  tracer: Tracer,
+  traceparent: string | undefined,
+  kind: DueTimer["kind"],
+  run: () => Promise<void>,
+): Promise<void> {
+  const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
+  const span = tracer.startSpan(`routing ${kind} timer`, { attributes: { "otp.timer.kind": kind } }, parent);
+  try {
+    await context.with(trace.setSpan(parent, span), run);
+  } finally {
+    span.end();
+  }
+}
+
+/** The decision trail also goes on the trace of the input that caused it. */
+function traceDecisions(events: readonly RoutingEvent[]): void {
+  const span = trace.getActiveSpan();
+  if (!span) return;
+  for (const event of events) {
+    if (
+      event.type !== "RoutePlanned" &&
+      event.type !== "DispatchRequested" &&
+      event.type !== "RoutingStopped"
+    )
+      continue;
+    const d = event.decision;
+    span.addEvent("routing.decision", {
+      "otp.attempt": d.attempt,
+      "otp.channel": d.channel ?? "",
+      "otp.route": d.route,
+      "otp.routing.rule": d.rule,
+      "otp.routing.reason": d.reason,
+    });
+  }
+}
+
+function fallbackLabels(event: Extract<RoutingEvent, { type: "FallbackTriggered" }>) {
+  return {
+    fromChannel: channelToProto(event.fromChannel),
+    toChannel: channelToProto(event.toChannel),
+    reason: fallbackReasonToProto(event.reason),
+  };
+}
