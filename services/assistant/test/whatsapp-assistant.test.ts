@@ -173,7 +173,8 @@ describe("resend on the healthiest channel", () => {
         ...Array.from({ length: delivered }, () => ({ kind: "delivered" as const, latencyMs: 4_000 })),
         ...Array.from({ length: failed }, () => ({ kind: "failed" as const })),
       ].map((sample) => ({ at, district, operator: "", channel, route: "", sample }));
-    await health.record([...observe("whatsapp", 1, 9), ...observe("sms", 7, 3), ...observe("voice", 10, 0)]);
+    health.record([...observe("whatsapp", 1, 9), ...observe("sms", 7, 3), ...observe("voice", 10, 0)]);
+    await health.flush(Date.now(), true);
     await health.evaluate(districtScope(district), Date.now());
     await untilResendable(stack, [verificationId]);
 

@@ -87,6 +87,8 @@ export interface RoutingServiceOptions {
   sealer?: Sealer;
   /** Told when this replica starts serving a partition (with its restore time) or lets it go. */
   onOwnership?: (change: OwnershipChange) => void;
+  /** Fault-injection seam for tests: see ProcessOptions.beforeCommit. */
+  beforeCommit?: (partition: number) => void;
 }
 
 /** The routing states this replica can see: its own partitions', then the changelog's copy. */
@@ -195,6 +197,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
         accepts: eventTypes(...ROUTING_INPUTS),
         clock,
         sessionTimeoutMs: settings.sessionTimeoutMs,
+        beforeCommit: options.beforeCommit,
         createTask: (partition, restored) => {
           tasks.get(partition)?.close();
           const task = createRoutingTask(taskDeps, partition, restored);

@@ -142,6 +142,64 @@ describe("fallback timers survive a replica killed with SIGKILL", () => {
   });
 });
 
+describe("an owner SIGKILLed inside a transaction", () => {
+  let h: RoutingHarness;
+  const children: ChildProcess[] = [];
+  before(async () => {
+    h = await startRoutingHarness("kill-in-commit");
+  });
+  after(async () => {
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await h.close();
+  });
+
+  test("its half-written decisions stay invisible and the survivor makes each once", async () => {
+    const start = (name: string, env: Record<string, string>) => {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", path.join(__dirname, "fixtures", "replica.ts")],
+        {
+          env: { ...process.env, ROUTING_TEST_PREFIX: h.prefix, ...env },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      children.push(child);
+      const output: string[] = [];
+      child.stdout?.on("data", (chunk: Buffer) =>
+        output.push(...chunk.toString().split("\n").filter(Boolean)),
+      );
+      child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
+      return { child, output };
+    };
+    const doomed = start("doomed", { ROUTING_KILL_IN_COMMIT: "6" });
+    await eventually(() => doomed.output.includes("ready"), "first replica ready", 60_000);
+    const survivor = start("survivor", {});
+    await eventually(
+      () => survivor.output.includes("ready") && servingNow(survivor.output).length > 0,
+      "second replica serving",
+      60_000,
+    );
+    await h.ready();
+    const ids = await Promise.all(Array.from({ length: 12 }, () => h.issue()));
+    const [, signal] = (await once(doomed.child, "exit")) as [number | null, NodeJS.Signals | null];
+    assert.equal(signal, "SIGKILL");
+    assert.ok(
+      doomed.output.some((line) => line.startsWith("dying in a commit")),
+      "it died inside a transaction",
+    );
+    await eventually(
+      () => ids.every((id) => dispatchCounts(h, id).size === 3),
+      "three attempts each",
+      60_000,
+    );
+    await sleep(3_000);
+    assertEachAttemptOnce(h, ids, 3);
+    survivor.child.kill("SIGTERM");
+    await once(survivor.child, "exit");
+  });
+});
+
 /** The partitions a replica's output says it serves now. */
 function servingNow(output: readonly string[]): number[] {
   const serving = new Set<number>();

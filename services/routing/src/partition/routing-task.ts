@@ -10,7 +10,7 @@
 import { context, propagation, ROOT_CONTEXT, trace, type Tracer } from "@opentelemetry/api";
 import type { BusMessage, OutgoingMessage } from "../../../shared/src/bus/port";
 import type { PartitionTask, TaskOutput } from "../../../shared/src/bus/processor-port";
-import { activeTraceHeaders } from "../../../shared/src/bus/trace-context";
+import { startProducerSpan } from "../../../shared/src/bus/trace-context";
 import type { TopicNames } from "../../../shared/src/events/topics";
 import type { Logger } from "../../../shared/src/log";
 import type { PolicyBook } from "../../../shared/src/policy/policy-book";
@@ -65,6 +65,7 @@ export function createRoutingTask(
   let messages: OutgoingMessage[] = [];
   let observations: HealthObservation[] = [];
   let fallbacks: Array<Extract<RoutingEvent, { type: "FallbackTriggered" }>> = [];
+  let sends: Array<{ end(): void }> = [];
   const dirty = new Set<string>();
   const dropped = new Set<string>();
 
@@ -146,12 +147,15 @@ export function createRoutingTask(
     owned.set(id, next);
     dirty.add(id);
     dropped.delete(id);
-    const headers = activeTraceHeaders();
-    for (const effect of effects) {
-      if (effect.kind === "publish")
-        messages.push({ topic: deps.topics.verifications, envelope: effect.envelope, headers });
-      else if (effect.kind === "observe") observations.push(effect.observation);
+    const published = effects.flatMap((e) => (e.kind === "publish" ? [e.envelope] : []));
+    if (published.length > 0) {
+      const span = startProducerSpan(deps.tracer, deps.topics.verifications, published.length);
+      sends.push(span);
+      for (const envelope of published) {
+        messages.push({ topic: deps.topics.verifications, envelope, headers: span.headers });
+      }
     }
+    for (const effect of effects) if (effect.kind === "observe") observations.push(effect.observation);
     fallbacks.push(...handled.events.filter((e) => e.type === "FallbackTriggered"));
     arm(id, next);
   };
@@ -204,17 +208,20 @@ export function createRoutingTask(
       dropped.clear();
       const samples = observations;
       const triggered = fallbacks;
+      const spans = sends;
       const output: TaskOutput = {
         messages,
         changelog,
         afterCommit: () => {
           if (samples.length > 0) deps.health.record(samples);
           for (const f of triggered) recordFallback(deps.metrics, fallbackLabels(f));
+          for (const span of spans) span.end();
         },
       };
       messages = [];
       observations = [];
       fallbacks = [];
+      sends = [];
       return output;
     },
 

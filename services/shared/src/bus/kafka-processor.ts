@@ -142,6 +142,7 @@ export async function startKafkaProcessor(
           topics: [{ topic, partitions: [{ partition: owner.partition, offset: String(nextOffset) }] }],
         });
       }
+      if (records.length > 0) options.beforeCommit?.(owner.partition);
       await txn.commit();
     } catch (err) {
       await txn.abort().catch(() => undefined);

@@ -99,6 +99,7 @@ export async function startMemoryProcessor(
       const output = task.drain();
       if (stopped.signal.aborted) return; // revoked meanwhile: nothing of it takes effect
       if (isEmptyOutput(output) && deadLetters.length === 0 && nextOffset === undefined) return;
+      if (!isEmptyOutput(output) || deadLetters.length > 0) options.beforeCommit?.(partition);
       commit(
         [...outputRecords(output, options.topic, options.changelogTopic, partition), ...deadLetters],
         partition,

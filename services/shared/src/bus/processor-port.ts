@@ -68,6 +68,11 @@ export interface ProcessOptions {
    * killed owner's partitions are served again after about this long plus the restore.
    */
   sessionTimeoutMs?: number;
+  /**
+   * Fault-injection seam for tests: runs inside each transaction after its records and offsets
+   * were sent and before it commits (a process that dies here leaves an open transaction).
+   */
+  beforeCommit?: (partition: number) => void;
 }
 
 export interface OwnershipChange {

@@ -107,9 +107,24 @@ export function recordFailure(span: Span, err: unknown): void {
   span.setAttribute("error.type", isOtpError(err) ? err.code : err instanceof Error ? err.name : "unknown");
 }
 
-/** The trace context of the active span as message headers (for messages sent later, in a batch). */
-export function activeTraceHeaders(): Record<string, string> {
+/**
+ * A producer span for messages decided now and written later (in a transaction with others):
+ * its context goes into the messages' headers; `end` is called once they are committed. A span
+ * never ended (its transaction aborted) is never exported.
+ */
+export function startProducerSpan(
+  tracer: Tracer,
+  topic: string,
+  messageCount: number,
+): { headers: Record<string, string>; end(): void } {
+  const attributes: Attributes = {
+    "messaging.system": "kafka",
+    "messaging.operation.type": "send",
+    "messaging.destination.name": topic,
+  };
+  if (messageCount !== 1) attributes["messaging.batch.message_count"] = messageCount;
+  const span = tracer.startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes });
   const headers: Record<string, string> = {};
-  propagation.inject(context.active(), headers);
-  return headers;
+  propagation.inject(trace.setSpan(context.active(), span), headers);
+  return { headers, end: () => span.end() };
 }
