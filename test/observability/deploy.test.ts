@@ -197,9 +197,26 @@ describe("deploy/", () => {
   });
 
   it("declares the Kafka topics with replication 3 and min.insync.replicas 2", () => {
+    const changelog = ofKind("KafkaTopic").find(
+      (t) => (t.spec as { topicName: string }).topicName === "otp.routing.state.v1",
+    );
+    const verifications = ofKind("KafkaTopic").find(
+      (t) => (t.spec as { topicName: string }).topicName === "otp.verifications.v1",
+    );
+    assert.equal(
+      (changelog?.spec as { config: Record<string, unknown> }).config["cleanup.policy"],
+      "compact",
+      "routing's changelog is compacted",
+    );
+    assert.equal(
+      (changelog?.spec as { partitions: number }).partitions,
+      (verifications?.spec as { partitions: number }).partitions,
+      "routing's changelog has the verifications topic's partitions",
+    );
     const topics = ofKind("KafkaTopic");
     const names = topics.map((t) => (t.spec as { topicName: string }).topicName).sort();
     assert.deepEqual(names, [
+      "otp.routing.state.v1",
       "otp.routing.v1",
       "otp.routing.v1.dlq",
       "otp.support.inbound.v1",

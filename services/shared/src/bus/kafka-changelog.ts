@@ -15,7 +15,12 @@ export interface ChangelogStandby {
    * The partition's latest values once the copy has read up to `end` (exclusive); `start` is the
    * partition's first retained offset (a log compacted to nothing has start = end).
    */
-  restore(partition: number, start: bigint, end: bigint): Promise<Map<string, Uint8Array>>;
+  restore(
+    partition: number,
+    start: bigint,
+    end: bigint,
+    timeoutMs?: number,
+  ): Promise<Map<string, Uint8Array>>;
   latest(key: string): Uint8Array | undefined;
   stop(): Promise<void>;
 }
@@ -70,11 +75,16 @@ export async function startChangelogStandby(options: ChangelogStandbyOptions): P
   });
 
   return {
-    restore(partition, start, end) {
+    restore(partition, start, end, timeoutMs = 60_000) {
       if (start >= end) return Promise.resolve(new Map());
-      return new Promise((resolve) => {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`changelog partition ${partition} not read up to ${end} within ${timeoutMs} ms`));
+        }, timeoutMs);
         const check = (): void => {
           if ((positions.get(partition) ?? 0n) < end) return;
+          clearTimeout(timer);
           waiters.delete(check);
           resolve(new Map(valuesOf(partition)));
         };
