@@ -38,6 +38,7 @@ export async function startChangelogStandby(options: ChangelogStandbyOptions): P
   const values = new Map<number, Map<string, Uint8Array>>();
   const positions = new Map<number, bigint>();
   const waiters = new Set<() => void>();
+  const failers = new Set<(reason: string) => void>();
   const valuesOf = (partition: number): Map<string, Uint8Array> => {
     let view = values.get(partition);
     if (!view) values.set(partition, (view = new Map<string, Uint8Array>()));
@@ -50,10 +51,13 @@ export async function startChangelogStandby(options: ChangelogStandbyOptions): P
     waiters.forEach((wake) => wake());
   };
 
+  let stopped = false;
   const consumer = options.kafka.consumer({
     groupId: `${options.groupId}.standby.${randomUUID()}`,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: options.maxWaitTimeMs,
+    // kafkajs may restart a crashed consumer even after it was disconnected: never once stopped.
+    retry: { retries: 5, restartOnFailure: async () => !stopped },
   });
   // Batches of nothing but transaction markers or aborted records reach no handler, only here.
   consumer.on(consumer.events.END_BATCH_PROCESS, (event) =>
@@ -77,18 +81,28 @@ export async function startChangelogStandby(options: ChangelogStandbyOptions): P
   return {
     restore(partition, start, end, timeoutMs = 60_000) {
       if (start >= end) return Promise.resolve(new Map());
+      if (stopped) return Promise.reject(new Error("changelog standby stopped"));
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`changelog partition ${partition} not read up to ${end} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const check = (): void => {
-          if ((positions.get(partition) ?? 0n) < end) return;
+        const done = (): void => {
           clearTimeout(timer);
           waiters.delete(check);
+          failers.delete(fail);
+        };
+        const fail = (reason: string): void => {
+          done();
+          reject(new Error(reason));
+        };
+        const timer = setTimeout(
+          () => fail(`changelog partition ${partition} not read up to ${end} within ${timeoutMs} ms`),
+          timeoutMs,
+        );
+        const check = (): void => {
+          if ((positions.get(partition) ?? 0n) < end) return;
+          done();
           resolve(new Map(valuesOf(partition)));
         };
         waiters.add(check);
+        failers.add(fail);
         check();
       });
     },
@@ -100,6 +114,8 @@ export async function startChangelogStandby(options: ChangelogStandbyOptions): P
       return undefined;
     },
     async stop() {
+      stopped = true;
+      failers.forEach((fail) => fail("changelog standby stopped"));
       await consumer.disconnect().catch((err: unknown) =>
         options.logger.warn("changelog standby did not disconnect cleanly", {
           error: err instanceof Error ? err.message : String(err),

@@ -115,7 +115,11 @@ export async function startKafkaProcessor(
     try {
       if (records.length > 0) {
         const byTopic = new Map<string, OutRecord[]>();
-        for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+        for (const r of records) {
+          const list = byTopic.get(r.topic);
+          if (list) list.push(r);
+          else byTopic.set(r.topic, [r]);
+        }
         await txn.sendBatch({
           acks: ACKS_ALL,
           topicMessages: [...byTopic].map(([name, rs]) => ({
@@ -187,8 +191,17 @@ export async function startKafkaProcessor(
         void enqueue(owner, async () => {
           const task = owner.task;
           if (!task) return;
-          await task.fire(clock());
-          if (await commit(owner, [], undefined)) armTimer(owner);
+          try {
+            await task.fire(clock());
+            if (await commit(owner, [], undefined)) armTimer(owner);
+          } catch (err) {
+            log.error("partition timers failed: the state is restored from the log", {
+              groupId,
+              partition: owner.partition,
+              error: err instanceof Error ? err.message : String(err),
+            });
+            await restore(owner);
+          }
         }),
       Math.max(0, due - clock()),
     );
@@ -201,7 +214,7 @@ export async function startKafkaProcessor(
     owner.task?.close();
     owner.task = undefined;
     for (;;) {
-      if (owner.released) return;
+      if (owner.released || stopping) return;
       try {
         await owner.producer?.disconnect().catch(() => undefined);
         owner.producer = deps.kafka.producer({
@@ -272,6 +285,7 @@ export async function startKafkaProcessor(
   let joined: (() => void) | undefined;
   const ready = new Promise<void>((resolve) => (joined = resolve));
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    if (stopping) return;
     const assigned = new Set(event.payload.memberAssignment[topic] ?? []);
     assignedNow = assigned;
     const revoked = [...owners.values()].filter((o) => !assigned.has(o.partition));
@@ -288,12 +302,22 @@ export async function startKafkaProcessor(
       if (!owner.task || payload.isStale()) return;
       const fresh = batch.messages.filter((m) => BigInt(m.offset) >= owner.position);
       if (fresh.length === 0) return;
-      const deadLetters = await feedTask(
-        owner.task,
-        fresh.map((m) => stored(topic, batch.partition, m)),
-        feed,
-      );
-      if (await commit(owner, deadLetters, BigInt(batch.lastOffset()) + 1n)) armTimer(owner);
+      try {
+        const deadLetters = await feedTask(
+          owner.task,
+          fresh.map((m) => stored(topic, batch.partition, m)),
+          feed,
+        );
+        if (await commit(owner, deadLetters, BigInt(batch.lastOffset()) + 1n)) armTimer(owner);
+      } catch (err) {
+        // Nothing of this batch was committed: start again from the log.
+        log.error("partition batch failed: its state is restored from the log", {
+          groupId,
+          partition: owner.partition,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        await restore(owner);
+      }
     });
     // After a failed commit the restore sought back to the committed offset: keep that.
     if (!payload.isStale()) payload.resolveOffset(batch.lastOffset());
@@ -318,6 +342,8 @@ export async function startKafkaProcessor(
         await consumer.disconnect().catch(() => undefined);
         await Promise.all([...owners.values()].map(release));
         await standby.stop();
+        // A join that raced the disconnect may have assigned partitions since.
+        await Promise.all([...owners.values()].map(release));
       })()),
   };
 }
