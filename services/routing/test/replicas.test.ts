@@ -86,27 +86,10 @@ describe("fallback timers survive a replica killed with SIGKILL", () => {
     await h.close();
   });
 
-  function replica(name: string, env: Record<string, string>): { child: ChildProcess; output: string[] } {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", path.join(__dirname, "fixtures", "replica.ts")],
-      {
-        env: { ...process.env, ROUTING_TEST_PREFIX: h.prefix, ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    children.push(child);
-    const output: string[] = [];
-    const collect = (chunk: Buffer) => output.push(...chunk.toString().split("\n").filter(Boolean));
-    child.stdout?.on("data", collect);
-    child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
-    return { child, output };
-  }
-
   test("the survivor takes the killed replica's partitions over and fires their timers once", async () => {
-    const doomed = replica("doomed", {});
+    const doomed = replica(h, children, "doomed", {});
     await eventually(() => doomed.output.includes("ready"), "first replica ready", 60_000);
-    const survivor = replica("survivor", {});
+    const survivor = replica(h, children, "survivor", {});
     await eventually(
       () => survivor.output.includes("ready") && servingNow(survivor.output).length > 0,
       "second replica serving",
@@ -155,26 +138,9 @@ describe("an owner SIGKILLed inside a transaction", () => {
   });
 
   test("its half-written decisions stay invisible and the survivor makes each once", async () => {
-    const start = (name: string, env: Record<string, string>) => {
-      const child = spawn(
-        process.execPath,
-        ["--import", "tsx", path.join(__dirname, "fixtures", "replica.ts")],
-        {
-          env: { ...process.env, ROUTING_TEST_PREFIX: h.prefix, ...env },
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
-      children.push(child);
-      const output: string[] = [];
-      child.stdout?.on("data", (chunk: Buffer) =>
-        output.push(...chunk.toString().split("\n").filter(Boolean)),
-      );
-      child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
-      return { child, output };
-    };
-    const doomed = start("doomed", { ROUTING_KILL_IN_COMMIT: "6" });
+    const doomed = replica(h, children, "doomed", { ROUTING_KILL_IN_COMMIT: "6" });
     await eventually(() => doomed.output.includes("ready"), "first replica ready", 60_000);
-    const survivor = start("survivor", {});
+    const survivor = replica(h, children, "survivor", {});
     await eventually(
       () => survivor.output.includes("ready") && servingNow(survivor.output).length > 0,
       "second replica serving",
@@ -199,6 +165,24 @@ describe("an owner SIGKILLed inside a transaction", () => {
     await once(survivor.child, "exit");
   });
 });
+
+/** A routing replica in its own process (fixtures/replica.ts), with what it prints. */
+function replica(
+  h: RoutingHarness,
+  children: ChildProcess[],
+  name: string,
+  env: Record<string, string>,
+): { child: ChildProcess; output: string[] } {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "fixtures", "replica.ts")], {
+    env: { ...process.env, ROUTING_TEST_PREFIX: h.prefix, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  const output: string[] = [];
+  child.stdout?.on("data", (chunk: Buffer) => output.push(...chunk.toString().split("\n").filter(Boolean)));
+  child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
+  return { child, output };
+}
 
 /** The partitions a replica's output says it serves now. */
 function servingNow(output: readonly string[]): number[] {

@@ -12,11 +12,11 @@
  * letters and the next input offset. A failed commit drops the task and restores it again.
  */
 import type { Tracer } from "@opentelemetry/api";
-import type { Admin, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import type { Admin, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import { OtpError } from "../errors";
-import type { StoredMessage } from "./codec";
 import { startChangelogStandby, type ChangelogStandby } from "./kafka-changelog";
 import type { BusLogger } from "./logger";
+import { toStoredMessage } from "./kafka-subscription";
 import { deadLetterTopicOf, type TopicSpec } from "./port";
 import type { PartitionTask, Processor, ProcessOptions } from "./processor-port";
 import { type FeedContext, feedTask, isEmptyOutput, type OutRecord, outputRecords } from "./task-feed";
@@ -305,7 +305,7 @@ export async function startKafkaProcessor(
       try {
         const deadLetters = await feedTask(
           owner.task,
-          fresh.map((m) => stored(topic, batch.partition, m)),
+          fresh.map((m) => toStoredMessage(topic, batch.partition, m)),
           feed,
         );
         if (await commit(owner, deadLetters, BigInt(batch.lastOffset()) + 1n)) armTimer(owner);
@@ -361,20 +361,4 @@ async function committedOffset(
     return { committed: BigInt(found.offset), next: BigInt(found.offset) };
   const end = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
   return { committed: undefined, next: BigInt(end?.high ?? 0) };
-}
-
-function stored(topic: string, partition: number, message: KafkaMessage): StoredMessage {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) headers[name] = first.toString();
-  }
-  return {
-    topic,
-    partition,
-    offset: message.offset,
-    key: message.key?.toString() ?? "",
-    value: message.value,
-    headers,
-  };
 }

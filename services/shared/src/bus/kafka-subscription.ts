@@ -160,7 +160,8 @@ async function handleBatch(payload: EachBatchPayload, baseContext: Omit<Delivery
   }
 }
 
-function toStoredMessage(topic: string, partition: number, message: KafkaMessage): StoredMessage {
+/** A fetched kafkajs message as the bus stores it: string key, bytes, string headers. */
+export function toStoredMessage(topic: string, partition: number, message: KafkaMessage): StoredMessage {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     const first = Array.isArray(value) ? value[0] : value;

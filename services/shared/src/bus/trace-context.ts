@@ -26,6 +26,16 @@ export function defaultTracer(): Tracer {
   return trace.getTracer(TRACER_NAME);
 }
 
+function sendAttributes(topic: string, messageCount: number): Attributes {
+  const attributes: Attributes = {
+    "messaging.system": "kafka",
+    "messaging.operation.type": "send",
+    "messaging.destination.name": topic,
+  };
+  if (messageCount !== 1) attributes["messaging.batch.message_count"] = messageCount;
+  return attributes;
+}
+
 /** Runs `send` inside a producer span, with the headers that carry that span's context. */
 export async function withPublishSpan<T>(
   tracer: Tracer,
@@ -33,13 +43,10 @@ export async function withPublishSpan<T>(
   messageCount: number,
   send: (traceHeaders: Record<string, string>) => Promise<T>,
 ): Promise<T> {
-  const attributes: Attributes = {
-    "messaging.system": "kafka",
-    "messaging.operation.type": "send",
-    "messaging.destination.name": topic,
-  };
-  if (messageCount !== 1) attributes["messaging.batch.message_count"] = messageCount;
-  const span = tracer.startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes });
+  const span = tracer.startSpan(`send ${topic}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: sendAttributes(topic, messageCount),
+  });
   const spanContext = trace.setSpan(context.active(), span);
   const traceHeaders: Record<string, string> = {};
   propagation.inject(spanContext, traceHeaders);
@@ -117,13 +124,10 @@ export function startProducerSpan(
   topic: string,
   messageCount: number,
 ): { headers: Record<string, string>; end(): void } {
-  const attributes: Attributes = {
-    "messaging.system": "kafka",
-    "messaging.operation.type": "send",
-    "messaging.destination.name": topic,
-  };
-  if (messageCount !== 1) attributes["messaging.batch.message_count"] = messageCount;
-  const span = tracer.startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes });
+  const span = tracer.startSpan(`send ${topic}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: sendAttributes(topic, messageCount),
+  });
   const headers: Record<string, string> = {};
   propagation.inject(trace.setSpan(context.active(), span), headers);
   return { headers, end: () => span.end() };
