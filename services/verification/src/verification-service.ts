@@ -23,7 +23,7 @@ import { recordConversion } from "../../shared/src/fraud/pumping-script";
 import { parseE164 } from "../../shared/src/numbering";
 import type { PolicyBook } from "../../shared/src/policy";
 import type { VerificationProjection } from "../../shared/src/projection/projection";
-import { activeName, onceKey } from "../../shared/src/projection/projector";
+import { activeKey, onceKey } from "../../shared/src/projection/projector";
 import { destinationPrefix } from "../../shared/src/projection/view";
 import type { Store } from "../../shared/src/store/port";
 import { setIfAbsentGet } from "../../shared/src/store/scripts";
@@ -98,8 +98,8 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
       if (!phone.ok) violations.push({ field: "by_phone.phone", description: phone.reason });
       if (!target.value.purpose) violations.push({ field: "by_phone.purpose", description: "is required" });
       if (!phone.ok || violations.length > 0) return { verificationId: undefined, byPhone: true };
-      const name = activeName(tenant, secrets.hasher.lookup("phone", phone.e164), target.value.purpose);
-      return { verificationId: (await store.get(store.key(onceKey(name)))) ?? undefined, byPhone: true };
+      const key = activeKey(tenant, secrets.hasher.lookup("phone", phone.e164), target.value.purpose);
+      return { verificationId: (await store.get(store.key(key))) ?? undefined, byPhone: true };
     }
     violations.push({ field: "target", description: "give verification_id or by_phone" });
     return { verificationId: undefined, byPhone: false };
@@ -158,10 +158,9 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
           store,
           deps.policies.policyFor(tenant).fraud.pumpingGuard,
           tenant,
-          async () => {
-            const state = await projection.read(verificationId);
-            return state && destinationPrefix(state.maskedPhone);
-          },
+          await projection
+            .read(verificationId)
+            .then((state) => state && destinationPrefix(state.maskedPhone)),
           now(),
         );
       }

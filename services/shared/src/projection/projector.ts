@@ -37,10 +37,16 @@ const ROUTING_ONLY = new Set([
 /** How long an idempotency key answers with its verification (issuance's default). */
 export const IDEMPOTENCY_TTL_MS = 86_400_000;
 
-/** The names setIfAbsentGet uses for the start's lookup keys (see issuance). */
-export const activeName = (tenant: string, phoneKey: string, purpose: string): string =>
-  `vact|${tenant}|${phoneKey}|${purpose}`;
-export const idempotencyName = (tenant: string, keyHash: string): string => `videm|${tenant}|${keyHash}`;
+/**
+ * The start's lookup keys: the active verification per phone + purpose, and the idempotency
+ * key. Issuance claims them in its limits script, so the tenant is their hash tag (one cluster
+ * slot with the tenant's limits).
+ */
+export const activeKey = (tenant: string, phoneKey: string, purpose: string): string =>
+  taggedKey("vact", tenant, `${phoneKey}|${purpose}`);
+export const idempotencyKey = (tenant: string, keyHash: string): string =>
+  taggedKey("videm", tenant, keyHash);
+/** The key setIfAbsentGet uses for a name. */
 export const onceKey = (name: string): string => taggedKey("once", name);
 
 export function createProjector(deps: ProjectorDeps) {
@@ -56,16 +62,16 @@ export function createProjector(deps: ProjectorDeps) {
     const started = env.event.value;
     if (started.phone) {
       const phone = secrets.sealer.open(started.phone, sealedField(env.verificationId, "phone"));
-      const name = activeName(env.tenant, secrets.hasher.lookup("phone", phone), started.purpose);
-      await store.set(store.key(onceKey(name)), env.verificationId, { ttlMs, onlyIfAbsent: true });
+      const key = activeKey(env.tenant, secrets.hasher.lookup("phone", phone), started.purpose);
+      await store.set(store.key(key), env.verificationId, { ttlMs, onlyIfAbsent: true });
     }
     if (started.idempotencyKeyHash) {
       // Written over, not only if absent: after a publish that failed in doubt, issuance keeps
       // the key briefly; the start landing after all makes it answer for a day.
-      const name = idempotencyName(env.tenant, started.idempotencyKeyHash);
+      const key = idempotencyKey(env.tenant, started.idempotencyKeyHash);
       const startedAt = env.occurredAt?.getTime() ?? deps.now();
       const keepMs = IDEMPOTENCY_TTL_MS - (deps.now() - startedAt);
-      if (keepMs > 0) await store.set(store.key(onceKey(name)), env.verificationId, { ttlMs: keepMs });
+      if (keepMs > 0) await store.set(store.key(key), env.verificationId, { ttlMs: keepMs });
     }
   };
 
