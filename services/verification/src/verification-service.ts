@@ -105,6 +105,16 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
     return { verificationId: undefined, byPhone: false };
   };
 
+  /** Counts a success toward its destination prefix's conversion (pumping guard). */
+  const recordVerified = async (tenant: string, verificationId: string, prefix: string | undefined) => {
+    const guard = deps.policies.policyFor(tenant).fraud.pumpingGuard;
+    if (!guard.enabled) return;
+    // A projection written before the prefix was kept beside the codes: read it from the state.
+    const known =
+      prefix ?? (await projection.read(verificationId).then((s) => s && destinationPrefix(s.maskedPhone)));
+    await recordConversion(store, guard, tenant, known, now());
+  };
+
   return {
     async check(tenant, request) {
       const violations: FieldViolation[] = [];
@@ -150,20 +160,13 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
       if (decision.lockedNow)
         events.push({ $case: "verificationLocked", value: { checksUsed: decision.checksUsed } });
       const at = new Date(now());
-      await publish(events.map((event) => envelope({ verificationId, tenant, at }, event)));
-
       const verified = decision.outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED;
-      if (verified) {
-        await recordConversion(
-          store,
-          deps.policies.policyFor(tenant).fraud.pumpingGuard,
-          tenant,
-          await projection
-            .read(verificationId)
-            .then((state) => state && destinationPrefix(state.maskedPhone)),
-          now(),
-        );
-      }
+      // The pumping guard's conversion record does not wait for the log write, nor the log
+      // write for it: both follow from the decision already taken.
+      await Promise.all([
+        publish(events.map((event) => envelope({ verificationId, tenant, at }, event))),
+        verified ? recordVerified(tenant, verificationId, decision.prefix) : undefined,
+      ]);
       return {
         result: byPhone && !verified ? CheckResult.CHECK_RESULT_REJECTED : RESULT[decision.outcome],
         verificationId: byPhone && !verified ? "" : verificationId,

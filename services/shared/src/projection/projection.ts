@@ -18,6 +18,7 @@ import {
   type StoredCode,
 } from "./scripts";
 import { parseState, serializeState } from "./state-codec";
+import { destinationPrefix } from "./view";
 
 export interface ProjectedVerification {
   state: VerificationState;
@@ -94,6 +95,7 @@ export function createVerificationProjection({
       codes: codeHashes(state, binding),
       doc: serializeState(state),
       retainUntil: state.expiresAt + retentionMs,
+      prefix: destinationPrefix(state.maskedPhone),
     });
     return { ...state, status };
   };
