@@ -4,13 +4,13 @@
  * message was handled or dead-lettered, so a crash redelivers rather than loses.
  *
  * kafkajs heartbeats only between messages, so the batch loop heartbeats after every message
- * and during retry backoff.
+ * (every run, with a batch handler) and during retry backoff.
  */
 import type { Tracer } from "@opentelemetry/api";
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { OtpError } from "../errors";
-import { type DeliveryContext, deliver } from "./delivery";
+import { type DeliveryContext, deliver, deliverBatch, MAX_BATCH_MESSAGES } from "./delivery";
 import type { BusLogger } from "./logger";
 import type { RawMessage, StoredMessage } from "./codec";
 import {
@@ -54,6 +54,7 @@ export async function startKafkaSubscription(
   const baseContext: Omit<DeliveryContext, "backoff"> = {
     groupId,
     handler: options.handler,
+    batchHandler: options.batchHandler,
     accepts: options.accepts,
     retry: { ...DEFAULT_RETRY, ...options.retry },
     maxSchemaVersion: deps.maxSchemaVersion,
@@ -150,12 +151,31 @@ async function handleBatch(payload: EachBatchPayload, baseContext: Omit<Delivery
       return active();
     },
   };
+  if (context.batchHandler) return handleInRuns(payload, context, active);
   for (const message of batch.messages) {
     if (!active()) return;
     const outcome = await deliver(toStoredMessage(batch.topic, batch.partition, message), context);
     if (outcome === "abandoned") return;
     payload.resolveOffset(message.offset);
     await payload.commitOffsetsIfNecessary();
+    await payload.heartbeat();
+  }
+}
+
+/** The batch handler's way: runs of up to MAX_BATCH_MESSAGES, committed run by run. */
+async function handleInRuns(payload: EachBatchPayload, context: DeliveryContext, active: () => boolean) {
+  const { batch } = payload;
+  for (let from = 0; from < batch.messages.length; from += MAX_BATCH_MESSAGES) {
+    if (!active()) return;
+    const run = batch.messages.slice(from, from + MAX_BATCH_MESSAGES);
+    const outcome = await deliverBatch(
+      run.map((message) => toStoredMessage(batch.topic, batch.partition, message)),
+      context,
+    );
+    const last = run[outcome.handled - 1];
+    if (last) payload.resolveOffset(last.offset);
+    await payload.commitOffsetsIfNecessary();
+    if (outcome.abandoned) return;
     await payload.heartbeat();
   }
 }
