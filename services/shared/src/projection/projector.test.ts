@@ -13,6 +13,8 @@ import { topicNames } from "../events/topics";
 import { silentLogger } from "../log";
 import { createMemoryStore } from "../store/memory";
 import type { Store } from "../store/port";
+import { observeLifecycle } from "../telemetry/lifecycle-metrics";
+import { createMetrics } from "../telemetry/metrics";
 import { createVerificationProjection } from "./projection";
 import { activeKey, createProjector } from "./projector";
 
@@ -20,6 +22,7 @@ const TENANT = "bank-a";
 const PHONE = "+6281234567890";
 
 function setup() {
+  const metrics = createMetrics({ service: "projector-test", processMetrics: false });
   const secrets = secretsFromEnv({}, { allowEphemeral: true });
   const store = createMemoryStore({ prefix: "projector-test:" });
   const scripts: string[] = [];
@@ -35,13 +38,13 @@ function setup() {
   const projector = createProjector({
     bus: {} as EventBus,
     store: counted,
-    projection,
+    projection: observeLifecycle(projection, metrics, Date.now),
     secrets,
     topics: topicNames(""),
     logger: silentLogger(),
     now: Date.now,
   });
-  return { secrets, store, projection, projector, scripts };
+  return { secrets, store, projection, projector, scripts, metrics };
 }
 
 function lifecycle(secrets: ReturnType<typeof setup>["secrets"], verificationId: string): EventEnvelope[] {
@@ -110,6 +113,16 @@ describe("projector", () => {
     // right after it, though the batch ended it.
     const phoneKey = secrets.hasher.lookup("phone", PHONE);
     assert.equal(await store.get(store.key(activeKey(TENANT, phoneKey, "login"))), a);
+  });
+
+  it("records each event's outcome metrics with the state right after it", async () => {
+    const { secrets, projector, metrics } = setup();
+    await projector.handleBatch(asMessages(lifecycle(secrets, newVerificationId())));
+    const finished = await metrics.verificationsFinished.get();
+    assert.deepEqual(
+      finished.values.map((v) => [v.labels, v.value]),
+      [[{ purpose: "login", outcome: "cancelled" }, 1]],
+    );
   });
 
   it("writes nothing for events it has applied before", async () => {
