@@ -200,6 +200,39 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
     }
   };
 
+  /**
+   * One store call checks and counts every limit and claims both keys. A key naming another
+   * verification answers instead (undefined: admitted); an active one that has ended is
+   * replaced by a further call.
+   */
+  const admitStart = async (
+    tenant: string,
+    input: StartInput,
+    request: AdmitRequest,
+  ): Promise<StartResult | undefined> => {
+    for (let round = 0; ; round++) {
+      const admission = await guards.admit(request);
+      if (admission.kind === "admitted") return undefined;
+      if (admission.kind === "idempotent" && request.idempotency) {
+        const state = await awaitIdempotent(tenant, request.idempotency.key, admission.verificationId);
+        return { state, reused: true };
+      }
+      const existing = await projection.read(admission.verificationId);
+      if (existing && existing.tenant === tenant && isLive(existing)) {
+        if (input.idempotencyKey) await rememberIdempotency(tenant, input.idempotencyKey, existing.id);
+        if (!input.resendIfActive) return { state: existing, reused: true };
+        return { state: await resend(tenant, existing.id, input.channelPreference, "start"), reused: true };
+      }
+      if (round >= 3 || !request.active) {
+        throw new OtpError("OTP_STATE_UNAVAILABLE", "verification is being replaced, retry shortly", {
+          retryAfterMs: 100,
+        });
+      }
+      request.countRequest = false;
+      request.active = { ...request.active, replacing: admission.verificationId };
+    }
+  };
+
   const startAdmitted = async (tenant: string, input: StartInput): Promise<StartResult> => {
     const policy = policies.policyFor(tenant);
     const incident = deps.incidentActive ? await deps.incidentActive(input.district) : false;
@@ -240,31 +273,8 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
         : undefined,
       active: { key: activeName, value: verificationId, ttlMs },
     };
-    // One store call checks and counts every limit and claims both keys. A key naming another
-    // verification answers instead; an active one that has ended is replaced on the next call.
-    for (let round = 0; ; round++) {
-      const admission = await guards.admit(request);
-      if (admission.kind === "admitted") break;
-      if (admission.kind === "idempotent") {
-        return {
-          state: await awaitIdempotent(tenant, request.idempotency!.key, admission.verificationId),
-          reused: true,
-        };
-      }
-      const existing = await projection.read(admission.verificationId);
-      if (existing && existing.tenant === tenant && isLive(existing)) {
-        if (input.idempotencyKey) await rememberIdempotency(tenant, input.idempotencyKey, existing.id);
-        if (!input.resendIfActive) return { state: existing, reused: true };
-        return { state: await resend(tenant, existing.id, input.channelPreference, "start"), reused: true };
-      }
-      if (round >= 3) {
-        throw new OtpError("OTP_STATE_UNAVAILABLE", "verification is being replaced, retry shortly", {
-          retryAfterMs: 100,
-        });
-      }
-      request.countRequest = false;
-      request.active = { key: activeName, value: verificationId, ttlMs, replacing: admission.verificationId };
-    }
+    const answered = await admitStart(tenant, input, request);
+    if (answered) return answered;
 
     const at = now();
     const expiresAt = at + ttlMs;
