@@ -1,15 +1,17 @@
 /**
- * The limits script's parity suite: the same cases through its Lua body on a real Redis and
- * its TypeScript twin on the in-process store, with the same expectations.
+ * The limits script's parity suite: the same cases through its Lua body on a real Redis (one
+ * node, and a three-master cluster, where keys of several slots would be refused) and its
+ * TypeScript twin on the in-process store, with the same expectations.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { pumpBlockKey, pumpWindowKey } from "../../shared/src/fraud/pumping-script";
 import { activeKey, idempotencyKey } from "../../shared/src/projection/projector";
 import { createMemoryStore } from "../../shared/src/store/memory";
 import { taggedKey, type Store } from "../../shared/src/store/port";
 import { createRedisStore } from "../../shared/src/store/redis";
+import { startRedisCluster, type RedisCluster } from "../../../test/harness/redis";
 import { admitLimits, type LimitsInput, type LimitWindow } from "./limits-script";
 
 const redisUrl = process.env.REDIS_URL;
@@ -168,6 +170,27 @@ function limitsSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.equal(await store.get(store.key(pumpBlockKey(TENANT, "+62812"))), null);
     });
 
+    test("a start with every part at once: one call, one slot", async () => {
+      const store = fresh();
+      const windows = ["start|p9", "ip|203.0.113.9", "dev|d{9}", "send|p9", "pfx|+62812", "cty|ID"].map(
+        (name) => windowOf(name, 5),
+      );
+      const start = {
+        rate: slowRate(10),
+        idempotency: { key: idempotencyKey(TENANT, "h9"), value: "v9", ttlMs: HOUR },
+        active: { key: activeKey(TENANT, "p9", "login"), value: "v9", ttlMs: HOUR },
+        blockedPrefix: "+62812",
+        pump: pumpOf(false),
+        windows,
+      };
+      assert.deepEqual(await admit(store, start), {
+        kind: "admitted",
+        pump: { judgedLow: false, sends: 1, verified: 0 },
+      });
+      for (const w of windows) assert.equal(await count(store, w.name), 1, w.name);
+      assert.equal(await store.get(store.key(start.idempotency.key)), "v9");
+    });
+
     test("refuses keys outside the tenant's slot and bad settings", async () => {
       const store = fresh();
       const elsewhere = { key: activeKey("bank-b", "p8", "login"), value: "v1", ttlMs: HOUR };
@@ -180,3 +203,16 @@ function limitsSuite(adapter: string, open: (prefix: string) => Store): void {
 
 limitsSuite("in-process", (prefix) => createMemoryStore({ prefix }));
 limitsSuite("Redis", (prefix) => createRedisStore({ url: redisUrl, prefix }));
+
+describe("on Redis Cluster", () => {
+  let cluster: RedisCluster | undefined;
+  before(async () => {
+    cluster = await startRedisCluster(3);
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+  limitsSuite("Redis Cluster (3 masters)", (prefix) =>
+    createRedisStore({ url: cluster?.url ?? assert.fail("cluster not started"), prefix }),
+  );
+});
