@@ -32,12 +32,19 @@ export function countingBus(inner: EventBus): { bus: EventBus; counts: () => Bus
       return inner.publishBatch(messages);
     },
     subscribe(options) {
+      const { batchHandler } = options;
       return inner.subscribe({
         ...options,
         handler: (message) => {
           c.consumed++;
           return options.handler(message);
         },
+        batchHandler: batchHandler
+          ? (messages) => {
+              c.consumed += messages.length;
+              return batchHandler(messages);
+            }
+          : undefined,
       });
     },
     process: (options) => inner.process(options),

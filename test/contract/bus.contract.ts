@@ -366,6 +366,125 @@ export function busContract(
     );
 
     it(
+      "hands a batch handler runs of one partition in offset order, and commits them",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("batch");
+        const groupId = name("g");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 2 }]);
+        const keys = Array.from({ length: 5 }, (_, i) => `ver-batch-${i}`);
+        const sent = Array.from({ length: 6 }, (_, seq) => keys.map((key) => envelopeFor(key, seq))).flat();
+        // Published before the group joins, so its first fetches find many messages waiting.
+        await fx.bus.publishBatch(sent.map((envelope) => ({ topic, envelope })));
+        const batches: BusMessage[][] = [];
+        const oneByOne = collector();
+        const first = await subscribe({
+          groupId,
+          topics: [topic],
+          fromBeginning: true,
+          handler: oneByOne.handler,
+          batchHandler: async (messages) => void batches.push(messages),
+        });
+        await eventually(() => batches.flat().length >= sent.length);
+        assert.equal(oneByOne.messages.length, 0, "nothing went through the one-message handler");
+        const got = batches.flat();
+        assert.deepEqual(got.map((m) => m.envelope.eventId).sort(), sent.map((e) => e.eventId).sort());
+        assert.ok(
+          batches.some((b) => b.length > 1),
+          "messages arrive in runs",
+        );
+        for (const batch of batches) {
+          assert.ok(batch.length >= 1 && batch.length <= 100);
+          assert.equal(new Set(batch.map((m) => m.partition)).size, 1, "one partition per run");
+          const offsets = batch.map((m) => Number(m.offset));
+          assert.deepEqual(
+            offsets,
+            [...offsets].sort((a, b) => a - b),
+            "offset order",
+          );
+          assert.ok(batch.every((m) => m.redelivery === 0 && m.topic === topic));
+        }
+        for (const key of keys) {
+          const mine = got.filter((m) => m.key === key).map(sequenceOf);
+          assert.deepEqual(mine, [...Array(6).keys()], `order of ${key}`);
+        }
+
+        await first.stop();
+        const late = envelopeFor("ver-batch-late", 0);
+        await fx.bus.publish(topic, late);
+        const resumed: BusMessage[] = [];
+        await subscribe({
+          groupId,
+          topics: [topic],
+          fromBeginning: true,
+          handler: async () => assert.fail("the one-message handler is not used"),
+          batchHandler: async (messages) => void resumed.push(...messages),
+        });
+        await eventually(() => resumed.length >= 1);
+        assert.deepEqual(
+          resumed.map((m) => m.envelope.eventId),
+          [late.eventId],
+          "the handled runs were committed",
+        );
+      }),
+    );
+
+    it(
+      "retries a failed run one message at a time: a bad message is dead-lettered alone",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("batch-poison");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 1 }]);
+        const good = [envelopeFor("ver-batch-poison", 0), envelopeFor("ver-batch-poison", 2)];
+        const poison = envelopeFor("ver-batch-poison", 1);
+        const garbage = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        await fx.bus.publish(topic, good[0]!);
+        await fx.bus.publishRaw(topic, { key: "ver-batch-poison", value: garbage, headers: {} });
+        await fx.bus.publish(topic, poison);
+        await fx.bus.publish(topic, good[1]!);
+        const batches: BusMessage[][] = [];
+        const inBatch: BusMessage[] = [];
+        const alone: BusMessage[] = [];
+        await subscribe({
+          groupId: name("g"),
+          topics: [topic],
+          fromBeginning: true,
+          retry: FAST_RETRY,
+          handler: async (m) => {
+            if (m.envelope.eventId === poison.eventId) throw new Error("handler bug");
+            alone.push(m);
+          },
+          batchHandler: async (messages) => {
+            batches.push(messages);
+            if (messages.some((m) => m.envelope.eventId === poison.eventId)) throw new Error("write failed");
+            inBatch.push(...messages);
+          },
+        });
+        const handledIds = () => [...inBatch, ...alone].map((m) => m.envelope.eventId);
+        await eventually(() => handledIds().length >= good.length);
+        const dead = await fx.readRaw(`${topic}.dlq`, 2);
+
+        assert.deepEqual(handledIds().sort(), good.map((e) => e.eventId).sort(), "each good message once");
+        const failedRun = batches.find((b) => b.some((m) => m.envelope.eventId === poison.eventId));
+        assert.ok(failedRun, "the poison reached the batch handler");
+        for (const m of alone) {
+          assert.equal(m.redelivery, 1, "the failed run counts as the first attempt");
+          assert.ok(failedRun.some((f) => f.envelope.eventId === m.envelope.eventId));
+        }
+        const decodable = new Set([...good, poison].map((e) => e.eventId));
+        assert.ok(
+          batches.flat().every((m) => decodable.has(m.envelope.eventId)),
+          "only decoded messages",
+        );
+        assert.deepEqual(
+          dead.map((d) => d.headers[DLQ_HEADERS.errorCode]),
+          ["EVENT_DECODE_FAILED", "OTP_INTERNAL"],
+        );
+        assert.equal(dead[1]!.headers[DLQ_HEADERS.attempts], String(FAST_RETRY.attempts));
+        assert.match(dead[1]!.headers[DLQ_HEADERS.errorMessage] ?? "", /handler bug/);
+        assert.equal(dead[1]!.headers["otp-event-id"], poison.eventId);
+      }),
+    );
+
+    it(
       "carries the W3C trace context from publisher to handler",
       withBus(async ({ fx, name, subscribe }) => {
         const topic = name("trace");

@@ -28,8 +28,10 @@ const PARTITIONS = 4;
 
 /** Seq 999 makes the task throw (a refused input). */
 const POISON = 999;
+/** Seq 500 is an input the task ignores: no output, no state change. */
+const IGNORED = 500;
 
-function countingTask(out: string, timerMs: number, fired: string[]) {
+function countingTask(out: string, timerMs: number, fired: string[], handled: number[] = []) {
   return (partition: number, restored: ReadonlyMap<string, Uint8Array>): PartitionTask => {
     const state = new Map<string, Counted>(
       [...restored].map(([key, value]) => [key, JSON.parse(Buffer.from(value).toString()) as Counted]),
@@ -45,6 +47,13 @@ function countingTask(out: string, timerMs: number, fired: string[]) {
           message.envelope.event.value.attempt === POISON + 1
         )
           throw new Error("refused by the task");
+        if (message.envelope.event?.$case === "dispatchRequested")
+          handled.push(message.envelope.event.value.attempt - 1);
+        if (
+          message.envelope.event?.$case === "dispatchRequested" &&
+          message.envelope.event.value.attempt === IGNORED + 1
+        )
+          return;
         const current = state.get(message.key) ?? { count: 0, timerAt: 0 };
         const next = { count: current.count + 1, timerAt: timerMs > 0 ? Date.now() + timerMs : 0 };
         state.set(message.key, next);
@@ -108,12 +117,12 @@ export function processorContract(adapter: string, makeFixture: BusFixtureFactor
         { name: names.out, partitions: 1 },
       ]);
       const processors: Processor[] = [];
-      const start = async (timerMs = 0, fired: string[] = []) => {
+      const start = async (timerMs = 0, fired: string[] = [], handled: number[] = []) => {
         const p = await fx.bus.process({
           groupId: names.group,
           topic: names.input,
           changelogTopic: names.changelog,
-          createTask: countingTask(names.out, timerMs, fired),
+          createTask: countingTask(names.out, timerMs, fired, handled),
         });
         processors.push(p);
         await p.ready;
@@ -171,6 +180,30 @@ export function processorContract(adapter: string, makeFixture: BusFixtureFactor
         for (const key of keys) {
           assert.deepEqual(out.filter((m) => m.key === key).map(decodeSeq), [1, 2, 3, 4, 5, 6, 7], key);
         }
+      } finally {
+        await t.cleanup();
+      }
+    });
+
+    it("inputs that change nothing commit with later work or on release, and are not handled again", async () => {
+      const t = await setup();
+      try {
+        const handled: number[] = [];
+        const first = await t.start(0, [], handled);
+        await t.fx.bus.publishBatch(
+          [IGNORED, IGNORED, 0, IGNORED].map((seq) => ({
+            topic: t.names.input,
+            envelope: envelopeFor("k-i", seq),
+          })),
+        );
+        await t.outputs(1);
+        await eventually(() => handled.length === 4);
+        await first.stop();
+        await t.start(0, [], handled);
+        await t.publish(t.fx.bus, ["k-i"], 1, 1);
+        const out = await t.outputs(2);
+        assert.deepEqual(out.map(decodeSeq), [1, 2]);
+        assert.deepEqual(handled, [IGNORED, IGNORED, 0, IGNORED, 1], "each input handled once");
       } finally {
         await t.cleanup();
       }

@@ -3,14 +3,16 @@
  * per-destination limits, geo permissions, refused number types and the SMS pumping guard.
  * Counters are keyed on the tenant and the phone (a keyed hash), never on a session, so a new
  * session does not reset them. Each refusal is an OtpError a client can act on.
+ *
+ * Every limit of a start or a resend is checked in one store call (limits-script.ts), which
+ * also claims the start's idempotency and active-verification keys.
  */
 import { OtpError } from "../../shared/src/errors";
 import type { Logger } from "../../shared/src/log";
 import type { NumberType } from "../../shared/src/numbering";
 import type { ChannelName, TenantPolicy } from "../../shared/src/policy";
 import type { Store } from "../../shared/src/store/port";
-import { counterWindow, rateLimit } from "../../shared/src/store/scripts";
-import { pumpBlockKey, recordPumpSend } from "../../shared/src/fraud/pumping-script";
+import { admitLimits, type LimitsInput, type LimitWindow } from "./limits-script";
 
 export interface SendSubject {
   tenant: string;
@@ -26,15 +28,39 @@ export interface SendSubject {
   deviceId: string;
 }
 
+/** A key the limits claim for the request when every limit passes (first writer wins). */
+export interface Claim {
+  key: string;
+  value: string;
+  ttlMs: number;
+}
+
+export interface AdmitRequest {
+  subject: SendSubject;
+  /** A new verification (also counts starts per phone, client IP and device), or a resend. */
+  kind: "start" | "resend";
+  /** False when this request's tenant rate was counted by an earlier call. */
+  countRequest: boolean;
+  idempotency?: Claim;
+  /** `replacing`: an ended verification the key may still name. */
+  active?: Claim & { replacing?: string };
+}
+
+export type Admission =
+  | { kind: "admitted" }
+  /** The idempotency key, or the active-verification key, names this verification. */
+  | { kind: "idempotent" | "active"; verificationId: string };
+
 export interface AbuseGuards {
-  /** Tenant request rate (every RPC that creates work). */
+  /** Only the tenant request rate: for a request refused before its limits are checked. */
   admitTenant(tenant: string, policy: TenantPolicy): Promise<void>;
   /** Who may receive a code at all: country and number type. */
   checkDestination(policy: TenantPolicy, country: string, type: NumberType, workflow: ChannelName[]): void;
-  /** Limits for a new verification; counts it. */
-  admitStart(subject: SendSubject): Promise<void>;
-  /** Limits for one more send (start or resend); counts it and feeds the pumping guard. */
-  admitSend(subject: SendSubject): Promise<void>;
+  /**
+   * Every limit of a start or a resend, counted only when all pass; claims the request's keys
+   * then. Throws the refusal (the first in order: rate, pumping block, windows).
+   */
+  admit(request: AdmitRequest): Promise<Admission>;
 }
 
 const MINUTE = 60_000;
@@ -43,6 +69,64 @@ function limited(what: string, retryAfterMs: number): OtpError {
   return new OtpError("OTP_RATE_LIMITED", `rate limit exceeded: ${what}`, {
     retryAfterMs: Math.max(1, retryAfterMs),
   });
+}
+
+const TENANT_RATE = "tenant requests per second";
+
+/** The capped windows of a request, in the order they are checked, with what each limits. */
+function windowsOf(s: SendSubject, kind: AdmitRequest["kind"]): (LimitWindow & { what: string })[] {
+  const l = s.policy.limits;
+  const windows: (LimitWindow & { what: string })[] = [];
+  if (kind === "start") {
+    windows.push({
+      name: `start|${s.phoneKey}`,
+      windowMs: 10 * MINUTE,
+      limit: l.perPhone.startsPer10Minutes,
+      what: "verifications per phone",
+    });
+    if (s.clientIp) {
+      windows.push({
+        name: `ip|${s.clientIp}`,
+        windowMs: MINUTE,
+        limit: l.perClientIp.startsPerMinute,
+        what: "verifications per client IP",
+      });
+    }
+    if (s.deviceId) {
+      windows.push({
+        name: `dev|${s.deviceId}`,
+        windowMs: MINUTE,
+        limit: l.perDevice.startsPerMinute,
+        what: "verifications per device",
+      });
+    }
+  }
+  windows.push(
+    {
+      name: `send|${s.phoneKey}`,
+      windowMs: 60 * MINUTE,
+      limit: l.perPhone.sendsPerHour,
+      what: "sends per phone per hour",
+    },
+    {
+      name: `pfx|${s.e164.slice(0, 1 + l.perDestinationPrefix.prefixDigits)}`,
+      windowMs: MINUTE,
+      limit: l.perDestinationPrefix.sendsPerMinute,
+      what: "sends per destination prefix",
+    },
+    {
+      name: `cty|${s.country}`,
+      windowMs: MINUTE,
+      limit: l.perCountry.sendsPerMinute,
+      what: "sends per country",
+    },
+  );
+  return windows;
+}
+
+function tenantRate(policy: TenantPolicy): LimitsInput["rate"] {
+  const { requestsPerSecond, burst } = policy.limits.perTenant;
+  return { ratePerSec: requestsPerSecond, burst };
 }
 
 export function createAbuseGuards({
@@ -54,18 +138,28 @@ export function createAbuseGuards({
   now: () => number;
   logger: Logger;
 }): AbuseGuards {
-  const capped = async (key: string, windowMs: number, limit: number, what: string): Promise<void> => {
-    const r = await store.run(counterWindow, { key, windowMs, limit });
-    if (!r.allowed) throw limited(what, r.retryAfterMs);
-  };
   /** Tenant, prefix and window of each low-conversion warning already written. */
   const lowReported = new Set<string>();
 
+  const reportLow = (s: SendSubject, windowIndex: number, sends: number, verified: number): void => {
+    const windowKey = `${s.tenant}|${s.prefix}|${windowIndex}`;
+    // Once per prefix and window: every send to a suspect prefix would be a line otherwise.
+    if (lowReported.has(windowKey)) return;
+    if (lowReported.size > 10_000) lowReported.clear();
+    lowReported.add(windowKey);
+    logger.warn("pumping guard: low conversion", {
+      tenant: s.tenant,
+      prefix: s.prefix,
+      sends,
+      verified,
+      action: s.policy.fraud.pumpingGuard.shadowMode ? "report" : "block",
+    });
+  };
+
   return {
     async admitTenant(tenant, policy) {
-      const { requestsPerSecond, burst } = policy.limits.perTenant;
-      const r = await store.run(rateLimit, { key: `tenant:${tenant}`, ratePerSec: requestsPerSecond, burst });
-      if (!r.allowed) throw limited("tenant requests per second", r.retryAfterMs);
+      const r = await store.run(admitLimits, { tenant, rate: tenantRate(policy), windows: [] });
+      if (r.kind === "rate-limited") throw limited(TENANT_RATE, r.retryAfterMs);
     },
 
     checkDestination(policy, country, type, workflow) {
@@ -81,81 +175,47 @@ export function createAbuseGuards({
       }
     },
 
-    async admitStart(s) {
-      const l = s.policy.limits;
-      await capped(
-        `start:${s.tenant}|${s.phoneKey}`,
-        10 * MINUTE,
-        l.perPhone.startsPer10Minutes,
-        "verifications per phone",
-      );
-      if (s.clientIp)
-        await capped(
-          `ip:${s.tenant}|${s.clientIp}`,
-          MINUTE,
-          l.perClientIp.startsPerMinute,
-          "verifications per client IP",
-        );
-      if (s.deviceId)
-        await capped(
-          `dev:${s.tenant}|${s.deviceId}`,
-          MINUTE,
-          l.perDevice.startsPerMinute,
-          "verifications per device",
-        );
-    },
-
-    async admitSend(s) {
-      const l = s.policy.limits;
+    async admit(request) {
+      const s = request.subject;
       const guard = s.policy.fraud.pumpingGuard;
-      if (
-        guard.enabled &&
-        !guard.shadowMode &&
-        (await store.get(store.key(pumpBlockKey(s.tenant, s.prefix))))
-      ) {
-        throw new OtpError(
-          "OTP_FRAUD_BLOCKED",
-          `destination prefix ${s.prefix} is temporarily blocked (suspected SMS pumping)`,
-        );
-      }
-      await capped(
-        `send:${s.tenant}|${s.phoneKey}`,
-        60 * MINUTE,
-        l.perPhone.sendsPerHour,
-        "sends per phone per hour",
-      );
-      const prefix = s.e164.slice(0, 1 + l.perDestinationPrefix.prefixDigits);
-      await capped(
-        `pfx:${s.tenant}|${prefix}`,
-        MINUTE,
-        l.perDestinationPrefix.sendsPerMinute,
-        "sends per destination prefix",
-      );
-      await capped(`cty:${s.tenant}|${s.country}`, MINUTE, l.perCountry.sendsPerMinute, "sends per country");
-      if (!guard.enabled) return;
+      const windows = windowsOf(s, request.kind);
       const windowMs = guard.windowSeconds * 1000;
-      const r = await store.run(recordPumpSend, {
+      const windowIndex = Math.floor(now() / windowMs);
+      const r = await store.run(admitLimits, {
         tenant: s.tenant,
-        prefix: s.prefix,
-        windowIndex: Math.floor(now() / windowMs),
-        windowMs,
-        minSends: guard.minSends,
-        minConversionPermille: Math.round(guard.minConversion * 1000),
-        blockMs: guard.blockDurationSeconds * 1000,
-        shadow: guard.shadowMode,
+        rate: request.countRequest ? tenantRate(s.policy) : undefined,
+        idempotency: request.idempotency,
+        active: request.active,
+        blockedPrefix: guard.enabled && !guard.shadowMode ? s.prefix : undefined,
+        windows: windows.map(({ name, windowMs: ms, limit }) => ({ name, windowMs: ms, limit })),
+        pump: guard.enabled
+          ? {
+              prefix: s.prefix,
+              windowIndex,
+              windowMs,
+              minSends: guard.minSends,
+              minConversionPermille: Math.round(guard.minConversion * 1000),
+              blockMs: guard.blockDurationSeconds * 1000,
+              shadow: guard.shadowMode,
+            }
+          : undefined,
       });
-      const windowKey = `${s.tenant}|${s.prefix}|${Math.floor(now() / windowMs)}`;
-      if (r.judgedLow && !lowReported.has(windowKey)) {
-        // Once per prefix and window: every send to a suspect prefix would be a line otherwise.
-        if (lowReported.size > 10_000) lowReported.clear();
-        lowReported.add(windowKey);
-        logger.warn("pumping guard: low conversion", {
-          tenant: s.tenant,
-          prefix: s.prefix,
-          sends: r.sends,
-          verified: r.verified,
-          action: guard.shadowMode ? "report" : "block",
-        });
+      switch (r.kind) {
+        case "admitted":
+          if (r.pump.judgedLow) reportLow(s, windowIndex, r.pump.sends, r.pump.verified);
+          return { kind: "admitted" };
+        case "idempotent":
+        case "active":
+          return r;
+        case "rate-limited":
+          throw limited(TENANT_RATE, r.retryAfterMs);
+        case "blocked":
+          throw new OtpError(
+            "OTP_FRAUD_BLOCKED",
+            `destination prefix ${s.prefix} is temporarily blocked (suspected SMS pumping)`,
+          );
+        case "window-limited":
+          throw limited(windows[r.window]?.what ?? "limit", r.retryAfterMs);
       }
     },
   };

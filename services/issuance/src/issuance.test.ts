@@ -119,11 +119,51 @@ describe("issuance around the log write", () => {
 
   it("still refuses when the store fails before anything is published", async () => {
     const before = published.length;
+    const store = {
+      ...platform.store,
+      run: () => Promise.reject(new OtpError("OTP_STATE_UNAVAILABLE", "down")),
+    };
+    // The limits, checked first, are where the store is met first.
     const failing = issuanceWith({
-      store: { ...platform.store, run: () => Promise.reject(new OtpError("OTP_STATE_UNAVAILABLE", "down")) },
+      store,
+      guards: createAbuseGuards({ store, now, logger: platform.logger }),
     });
     await assert.rejects(failing.start(TENANT, startRequest("+6281234500003")), /down/);
     assert.equal(published.length, before);
+  });
+
+  describe("limits", () => {
+    it("replaces an ended verification for the phone and purpose with a new one", async () => {
+      const request = StartVerificationRequest.fromPartial({ phone: "+6281234500010", purpose: "login" });
+      const first = await issuance.start(TENANT, request);
+      assert.equal((await issuance.start(TENANT, request)).state.id, first.state.id, "live: reused");
+      await issuance.cancel(TENANT, first.state.id, "test", "test");
+      const second = await issuance.start(TENANT, request);
+      assert.equal(second.reused, false);
+      assert.notEqual(second.state.id, first.state.id);
+      assert.equal(
+        (await issuance.start(TENANT, request)).state.id,
+        second.state.id,
+        "the new one is active",
+      );
+    });
+
+    it("a refused start claims no idempotency key: its retry is refused the same way, not kept waiting", async () => {
+      const phone = "+6281234500011";
+      const plain = StartVerificationRequest.fromPartial({ phone, purpose: "login" });
+      for (let i = 0; i < 5; i++) {
+        const { state } = await issuance.start(TENANT, plain);
+        await issuance.cancel(TENANT, state.id, "test", "test");
+      }
+      const keyed = StartVerificationRequest.fromPartial({
+        phone,
+        purpose: "login",
+        idempotencyKey: "retry-me",
+      });
+      const limited = { code: "OTP_RATE_LIMITED", message: "rate limit exceeded: verifications per phone" };
+      await assert.rejects(issuance.start(TENANT, keyed), limited);
+      await assert.rejects(issuance.start(TENANT, keyed), limited);
+    });
   });
 
   describe("a failed publish", () => {

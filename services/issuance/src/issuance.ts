@@ -23,14 +23,9 @@ import { effectivePurposeRules, riskTierToProto, type PolicyBook } from "../../s
 import type { VerificationProjection } from "../../shared/src/projection/projection";
 import { destinationPrefix } from "../../shared/src/projection/view";
 import type { Store } from "../../shared/src/store/port";
-import {
-  activeName,
-  IDEMPOTENCY_TTL_MS,
-  idempotencyName,
-  onceKey,
-} from "../../shared/src/projection/projector";
+import { activeKey, IDEMPOTENCY_TTL_MS, idempotencyKey } from "../../shared/src/projection/projector";
 import { setIfAbsentGet } from "../../shared/src/store/scripts";
-import type { AbuseGuards, SendSubject } from "./abuse-guards";
+import type { AbuseGuards, AdmitRequest, SendSubject } from "./abuse-guards";
 import type { Admission } from "./admission";
 import { validateStart, type StartInput } from "./start-request";
 import type { StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
@@ -131,10 +126,10 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
    * The first request with an idempotency key may still be writing its verification, or may
    * have pointed the key at an active verification it reused: follow the key until it resolves.
    */
-  const awaitIdempotent = async (tenant: string, name: string, first: string): Promise<VerificationState> => {
+  const awaitIdempotent = async (tenant: string, key: string, first: string): Promise<VerificationState> => {
     let verificationId = first;
     for (let i = 0; i < 40; i++) {
-      verificationId = (await store.get(store.key(onceKey(name)))) ?? verificationId;
+      if (i > 0) verificationId = (await store.get(store.key(key))) ?? verificationId;
       const state = await projection.read(verificationId);
       if (state) {
         if (state.tenant !== tenant) throw notFound();
@@ -168,17 +163,20 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
     if (!claim.created)
       throw new OtpError("OTP_RATE_LIMITED", "resend cooldown", { retryAfterMs: state.resendCooldownMs });
     const policy = policies.policyFor(tenant);
-    await guards.admitTenant(tenant, policy);
     const e164 = state.phone ? secrets.sealer.open(state.phone, sealedField(state.id, "phone")) : "";
-    await guards.admitSend({
-      tenant,
-      policy,
-      phoneKey: secrets.hasher.lookup("phone", e164),
-      e164,
-      prefix: destinationPrefix(state.maskedPhone),
-      country: state.country,
-      clientIp: "",
-      deviceId: "",
+    await guards.admit({
+      kind: "resend",
+      countRequest: true,
+      subject: {
+        tenant,
+        policy,
+        phoneKey: secrets.hasher.lookup("phone", e164),
+        e164,
+        prefix: destinationPrefix(state.maskedPhone),
+        country: state.country,
+        clientIp: "",
+        deviceId: "",
+      },
     });
     const newCode = state.codePerAttempt
       ? secrets.sealer.seal(randomCode(codeLengthOf(state, policy)), sealedField(state.id, "code"))
@@ -202,40 +200,60 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
     }
   };
 
-  const startAdmitted = async (tenant: string, input: StartInput): Promise<StartResult> => {
-    const policy = policies.policyFor(tenant);
-    await guards.admitTenant(tenant, policy);
-    const incident = deps.incidentActive ? await deps.incidentActive(input.district) : false;
-    const rules = effectivePurposeRules(policy, input.purpose, { incidentActive: incident });
-    if (rules.requireTransactionBinding && !input.transaction) {
-      throw invalidArgument("transaction", `purpose ${input.purpose} requires amount, currency and payee`);
-    }
-    const number = classify(input.phone.e164, deps.plan);
-    const workflow = (policy.workflows[rules.workflow] ?? []).map((s) => s.channel);
-    guards.checkDestination(policy, number.country, number.type, workflow);
-
-    const verificationId = newVerificationId();
-    const phoneKey = secrets.hasher.lookup("phone", input.phone.e164);
-    const ttlMs = rules.ttlSeconds * 1000;
-
-    if (input.idempotencyKey) {
-      const key = idemName(tenant, input.idempotencyKey);
-      const claim = await store.run(setIfAbsentGet, { key, value: verificationId, ttlMs: idempotencyTtlMs });
-      if (!claim.created) return { state: await awaitIdempotent(tenant, key, claim.value), reused: true };
-    }
-
-    const activeKey = activeName(tenant, phoneKey, input.purpose);
-    const active = await store.run(setIfAbsentGet, { key: activeKey, value: verificationId, ttlMs });
-    if (!active.created) {
-      const existing = await projection.read(active.value);
+  /**
+   * One store call checks and counts every limit and claims both keys. A key naming another
+   * verification answers instead (undefined: admitted); an active one that has ended is
+   * replaced by a further call.
+   */
+  const admitStart = async (
+    tenant: string,
+    input: StartInput,
+    request: AdmitRequest,
+  ): Promise<StartResult | undefined> => {
+    for (let round = 0; ; round++) {
+      const admission = await guards.admit(request);
+      if (admission.kind === "admitted") return undefined;
+      if (admission.kind === "idempotent" && request.idempotency) {
+        const state = await awaitIdempotent(tenant, request.idempotency.key, admission.verificationId);
+        return { state, reused: true };
+      }
+      const existing = await projection.read(admission.verificationId);
       if (existing && existing.tenant === tenant && isLive(existing)) {
         if (input.idempotencyKey) await rememberIdempotency(tenant, input.idempotencyKey, existing.id);
         if (!input.resendIfActive) return { state: existing, reused: true };
         return { state: await resend(tenant, existing.id, input.channelPreference, "start"), reused: true };
       }
-      await store.set(store.key(onceKey(activeKey)), verificationId, { ttlMs });
+      if (round >= 3 || !request.active) {
+        throw new OtpError("OTP_STATE_UNAVAILABLE", "verification is being replaced, retry shortly", {
+          retryAfterMs: 100,
+        });
+      }
+      request.countRequest = false;
+      request.active = { ...request.active, replacing: admission.verificationId };
+    }
+  };
+
+  const startAdmitted = async (tenant: string, input: StartInput): Promise<StartResult> => {
+    const policy = policies.policyFor(tenant);
+    const incident = deps.incidentActive ? await deps.incidentActive(input.district) : false;
+    const rules = effectivePurposeRules(policy, input.purpose, { incidentActive: incident });
+    const number = classify(input.phone.e164, deps.plan);
+    try {
+      if (rules.requireTransactionBinding && !input.transaction) {
+        throw invalidArgument("transaction", `purpose ${input.purpose} requires amount, currency and payee`);
+      }
+      const workflow = (policy.workflows[rules.workflow] ?? []).map((s) => s.channel);
+      guards.checkDestination(policy, number.country, number.type, workflow);
+    } catch (err) {
+      // A refused request still counts toward the tenant's request rate, which answers first.
+      await guards.admitTenant(tenant, policy);
+      throw err;
     }
 
+    const verificationId = newVerificationId();
+    const phoneKey = secrets.hasher.lookup("phone", input.phone.e164);
+    const ttlMs = rules.ttlSeconds * 1000;
+    const activeName = activeKey(tenant, phoneKey, input.purpose);
     const subject: SendSubject = {
       tenant,
       policy,
@@ -246,7 +264,17 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
       clientIp: input.clientIp,
       deviceId: input.deviceId,
     };
-    await Promise.all([guards.admitStart(subject), guards.admitSend(subject)]);
+    const request: AdmitRequest = {
+      kind: "start",
+      subject,
+      countRequest: true,
+      idempotency: input.idempotencyKey
+        ? { key: idemKey(tenant, input.idempotencyKey), value: verificationId, ttlMs: idempotencyTtlMs }
+        : undefined,
+      active: { key: activeName, value: verificationId, ttlMs },
+    };
+    const answered = await admitStart(tenant, input, request);
+    if (answered) return answered;
 
     const at = now();
     const expiresAt = at + ttlMs;
@@ -285,7 +313,7 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
       await publish(env);
     } catch (err) {
       await Promise.all([
-        store.del(store.key(onceKey(activeKey))).catch(() => 0),
+        store.del(store.key(activeName)).catch(() => 0),
         input.idempotencyKey
           ? rememberIdempotency(tenant, input.idempotencyKey, verificationId, publishDoubtMs).catch(() => 0)
           : 0,
@@ -300,8 +328,8 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
     return { state, reused: false };
   };
 
-  const idemName = (tenant: string, key: string): string =>
-    idempotencyName(tenant, secrets.hasher.lookup("idem", key));
+  const idemKey = (tenant: string, key: string): string =>
+    idempotencyKey(tenant, secrets.hasher.lookup("idem", key));
 
   const rememberIdempotency = async (
     tenant: string,
@@ -309,7 +337,7 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
     verificationId: string,
     ttlMs = idempotencyTtlMs,
   ): Promise<void> => {
-    await store.set(store.key(onceKey(idemName(tenant, key))), verificationId, { ttlMs });
+    await store.set(store.key(idemKey(tenant, key)), verificationId, { ttlMs });
   };
 
   return {

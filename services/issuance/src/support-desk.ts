@@ -4,7 +4,7 @@
  * resend it through the same rules as ResendCode. Nothing here answers about another phone: a
  * verification started for a different number is "not found", exactly like an unknown id.
  *
- * The active index is per tenant + phone + purpose (see activeName), so the lookup reads one key
+ * The active index is per tenant + phone + purpose (see activeKey), so the lookup reads one key
  * per purpose of the tenant's policy; a policy has a handful of purposes.
  */
 import type { Channel } from "../../../proto/gen/otp/v1/common";
@@ -15,7 +15,7 @@ import { invalidArgument, isOtpError, OtpError } from "../../shared/src/errors";
 import { isPrincipalName } from "../../shared/src/grpc/identity";
 import { VERIFICATION_ID_PATTERN } from "../../shared/src/events/envelope";
 import type { PolicyBook } from "../../shared/src/policy";
-import { activeName, onceKey } from "../../shared/src/projection/projector";
+import { activeKey } from "../../shared/src/projection/projector";
 import { effectiveStatus } from "../../shared/src/projection/view";
 import type { Store } from "../../shared/src/store/port";
 import type { Issuance } from "./issuance";
@@ -71,7 +71,7 @@ export function createSupportDesk(deps: SupportDeskDeps): SupportDesk {
       const phoneKey = secrets.hasher.lookup("phone", phone);
       const purposes = Object.keys(policies.policyFor(tenant).purposes);
       const ids = await Promise.all(
-        purposes.map((purpose) => store.get(store.key(onceKey(activeName(tenant, phoneKey, purpose))))),
+        purposes.map((purpose) => store.get(store.key(activeKey(tenant, phoneKey, purpose)))),
       );
       const live = await Promise.all(
         [...new Set(ids.filter((id): id is string => id !== null))].map((id) => readLive(tenant, id)),

@@ -23,7 +23,7 @@ import { recordConversion } from "../../shared/src/fraud/pumping-script";
 import { parseE164 } from "../../shared/src/numbering";
 import type { PolicyBook } from "../../shared/src/policy";
 import type { VerificationProjection } from "../../shared/src/projection/projection";
-import { activeName, onceKey } from "../../shared/src/projection/projector";
+import { activeKey, onceKey } from "../../shared/src/projection/projector";
 import { destinationPrefix } from "../../shared/src/projection/view";
 import type { Store } from "../../shared/src/store/port";
 import { setIfAbsentGet } from "../../shared/src/store/scripts";
@@ -98,11 +98,21 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
       if (!phone.ok) violations.push({ field: "by_phone.phone", description: phone.reason });
       if (!target.value.purpose) violations.push({ field: "by_phone.purpose", description: "is required" });
       if (!phone.ok || violations.length > 0) return { verificationId: undefined, byPhone: true };
-      const name = activeName(tenant, secrets.hasher.lookup("phone", phone.e164), target.value.purpose);
-      return { verificationId: (await store.get(store.key(onceKey(name)))) ?? undefined, byPhone: true };
+      const key = activeKey(tenant, secrets.hasher.lookup("phone", phone.e164), target.value.purpose);
+      return { verificationId: (await store.get(store.key(key))) ?? undefined, byPhone: true };
     }
     violations.push({ field: "target", description: "give verification_id or by_phone" });
     return { verificationId: undefined, byPhone: false };
+  };
+
+  /** Counts a success toward its destination prefix's conversion (pumping guard). */
+  const recordVerified = async (tenant: string, verificationId: string, prefix: string | undefined) => {
+    const guard = deps.policies.policyFor(tenant).fraud.pumpingGuard;
+    if (!guard.enabled) return;
+    // A projection written before the prefix was kept beside the codes: read it from the state.
+    const known =
+      prefix ?? (await projection.read(verificationId).then((s) => s && destinationPrefix(s.maskedPhone)));
+    await recordConversion(store, guard, tenant, known, now());
   };
 
   return {
@@ -150,21 +160,13 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
       if (decision.lockedNow)
         events.push({ $case: "verificationLocked", value: { checksUsed: decision.checksUsed } });
       const at = new Date(now());
-      await publish(events.map((event) => envelope({ verificationId, tenant, at }, event)));
-
       const verified = decision.outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED;
-      if (verified) {
-        await recordConversion(
-          store,
-          deps.policies.policyFor(tenant).fraud.pumpingGuard,
-          tenant,
-          async () => {
-            const state = await projection.read(verificationId);
-            return state && destinationPrefix(state.maskedPhone);
-          },
-          now(),
-        );
-      }
+      // The pumping guard's conversion record does not wait for the log write, nor the log
+      // write for it: both follow from the decision already taken.
+      await Promise.all([
+        publish(events.map((event) => envelope({ verificationId, tenant, at }, event))),
+        verified ? recordVerified(tenant, verificationId, decision.prefix) : undefined,
+      ]);
       return {
         result: byPhone && !verified ? CheckResult.CHECK_RESULT_REJECTED : RESULT[decision.outcome],
         verificationId: byPhone && !verified ? "" : verificationId,

@@ -1,16 +1,17 @@
 /**
  * What both adapters do with one stored message: decode it, hand it to the handler with
  * retries and exponential backoff, and dead-letter it when it cannot be decoded, is of an
- * unknown schema, fails with a non-retryable OtpError, or keeps failing. This is the one place
- * where handler errors map to Kafka retry / dead-letter.
+ * unknown schema, fails with a non-retryable OtpError, or keeps failing. With a batch handler,
+ * the same for a run of messages (`deliverBatch`). This is the one place where handler errors
+ * map to Kafka retry / dead-letter.
  */
 import type { Tracer } from "@opentelemetry/api";
 import type { EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
 import { type ErrorCode, isOtpError } from "../errors";
 import { decodeEnvelope, type StoredMessage } from "./codec";
 import type { BusLogger } from "./logger";
-import type { MessageHandler, MessageMeta, RetryPolicy } from "./port";
-import { withProcessSpan } from "./trace-context";
+import type { BusMessage, MessageHandler, MessageMeta, RetryPolicy, SubscribeOptions } from "./port";
+import { withBatchProcessSpans, withProcessSpan, type ProcessSpanInfo } from "./trace-context";
 
 export const DLQ_HEADERS = {
   errorCode: "dlq-error-code",
@@ -25,9 +26,13 @@ export const DLQ_HEADERS = {
 
 const MAX_ERROR_MESSAGE_LENGTH = 500;
 
+/** The most messages one batch handler call gets (see SubscribeOptions.batchHandler). */
+export const MAX_BATCH_MESSAGES = 100;
+
 export interface DeliveryContext {
   groupId: string;
   handler: MessageHandler;
+  batchHandler?: SubscribeOptions["batchHandler"];
   /** Messages refused here are not decoded and count as handled (SubscribeOptions.accepts). */
   accepts?: (message: MessageMeta) => boolean;
   retry: RetryPolicy;
@@ -45,37 +50,89 @@ export type DeliveryOutcome = "handled" | "dead-lettered" | "abandoned";
 
 export async function deliver(message: StoredMessage, ctx: DeliveryContext): Promise<DeliveryOutcome> {
   if (ctx.accepts?.(message) === false) return "handled";
-  let envelope: EventEnvelope;
+  const envelope = await decodeOrDeadLetter(message, ctx);
+  if (envelope === undefined) return "dead-lettered";
+  return handleWithRetries(message, envelope, ctx, 0);
+}
+
+/** What deliverBatch did: the first `handled` messages may be committed. */
+export interface BatchOutcome {
+  handled: number;
+  /** The consumer is stopping: the rest must be delivered again. */
+  abandoned: boolean;
+}
+
+/**
+ * Delivers a run of one partition's messages (at most MAX_BATCH_MESSAGES) to the batch
+ * handler; when it fails, one at a time to the handler (see SubscribeOptions.batchHandler).
+ */
+export async function deliverBatch(messages: StoredMessage[], ctx: DeliveryContext): Promise<BatchOutcome> {
+  const batchHandler = ctx.batchHandler;
+  if (!batchHandler) throw new Error("deliverBatch needs a batch handler");
+  const decoded: { stored: StoredMessage; envelope: EventEnvelope; index: number }[] = [];
+  for (const [index, stored] of messages.entries()) {
+    if (ctx.accepts?.(stored) === false) continue;
+    const envelope = await decodeOrDeadLetter(stored, ctx);
+    if (envelope !== undefined) decoded.push({ stored, envelope, index });
+  }
+  const all: BatchOutcome = { handled: messages.length, abandoned: false };
+  if (decoded.length === 0) return all;
   try {
-    envelope = decodeEnvelope(message.value, ctx.maxSchemaVersion);
+    await withBatchProcessSpans(
+      ctx.tracer,
+      decoded.map(({ stored }) => ({ headers: stored.headers, info: spanInfo(stored, ctx.groupId, 0) })),
+      () => batchHandler(decoded.map(({ stored, envelope }) => busMessage(stored, envelope, 0))),
+    );
+    return all;
+  } catch (err) {
+    ctx.logger.debug("event batch handler failed, handling its messages one at a time", {
+      ...where(decoded[0]!.stored, ctx.groupId),
+      messages: decoded.length,
+      code: errorCodeOf(err),
+    });
+  }
+  if (!(await ctx.backoff(backoffMs(ctx.retry, 0)))) return { handled: decoded[0]!.index, abandoned: true };
+  for (const { stored, envelope, index } of decoded) {
+    if ((await handleWithRetries(stored, envelope, ctx, 1)) === "abandoned") {
+      return { handled: index, abandoned: true };
+    }
+  }
+  return all;
+}
+
+async function decodeOrDeadLetter(
+  message: StoredMessage,
+  ctx: DeliveryContext,
+): Promise<EventEnvelope | undefined> {
+  try {
+    return decodeEnvelope(message.value, ctx.maxSchemaVersion);
   } catch (err) {
     await sendToDeadLetter(message, ctx, err, 0);
-    return "dead-lettered";
+    return undefined;
   }
+}
 
-  for (let attempt = 0; ; attempt++) {
+function spanInfo(message: StoredMessage, groupId: string, redelivery: number): ProcessSpanInfo {
+  const { topic, partition, offset, key } = message;
+  return { topic, partition, offset, key, groupId, redelivery };
+}
+
+function busMessage(message: StoredMessage, envelope: EventEnvelope, redelivery: number): BusMessage {
+  const { topic, partition, offset, key } = message;
+  return { topic, partition, offset, key, envelope, headers: { ...message.headers }, redelivery };
+}
+
+/** Hands one decoded message to the handler; `firstAttempt` attempts were made before. */
+async function handleWithRetries(
+  message: StoredMessage,
+  envelope: EventEnvelope,
+  ctx: DeliveryContext,
+  firstAttempt: number,
+): Promise<DeliveryOutcome> {
+  for (let attempt = firstAttempt; ; attempt++) {
     try {
-      await withProcessSpan(
-        ctx.tracer,
-        message.headers,
-        {
-          topic: message.topic,
-          partition: message.partition,
-          offset: message.offset,
-          key: message.key,
-          groupId: ctx.groupId,
-          redelivery: attempt,
-        },
-        () =>
-          ctx.handler({
-            topic: message.topic,
-            partition: message.partition,
-            offset: message.offset,
-            key: message.key,
-            envelope,
-            headers: { ...message.headers },
-            redelivery: attempt,
-          }),
+      await withProcessSpan(ctx.tracer, message.headers, spanInfo(message, ctx.groupId, attempt), () =>
+        ctx.handler(busMessage(message, envelope, attempt)),
       );
       return "handled";
     } catch (err) {

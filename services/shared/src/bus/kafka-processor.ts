@@ -20,6 +20,7 @@ import { toStoredMessage } from "./kafka-subscription";
 import { deadLetterTopicOf, type TopicSpec } from "./port";
 import type { PartitionTask, Processor, ProcessOptions } from "./processor-port";
 import { type FeedContext, feedTask, isEmptyOutput, type OutRecord, outputRecords } from "./task-feed";
+import { writeTransaction } from "./kafka-transaction";
 
 export interface KafkaProcessorDeps {
   kafka: Kafka;
@@ -31,8 +32,8 @@ export interface KafkaProcessorDeps {
   maxWaitTimeMs: number;
 }
 
-const ACKS_ALL = -1;
 const RESTORE_RETRY_MS = 1_000;
+const OFFSET_FLUSH_MS = 1_000;
 
 interface Owner {
   partition: number;
@@ -42,8 +43,14 @@ interface Owner {
   ready: Promise<void>;
   producer?: Producer;
   task?: PartitionTask;
-  /** The next input offset to handle; everything below is committed. */
+  /**
+   * The next input offset to handle. Everything below it is committed, or changed nothing
+   * (inputs the task ignored): those offsets ride along with the next transaction, or a
+   * transaction of offsets alone within OFFSET_FLUSH_MS.
+   */
   position: bigint;
+  /** Set while `position` is ahead of the committed offset. */
+  offsetsPending?: NodeJS.Timeout;
   timer?: NodeJS.Timeout;
   released: boolean;
 }
@@ -109,50 +116,14 @@ export async function startKafkaProcessor(
     return owner.chain;
   };
 
-  const write = async (owner: Owner, records: OutRecord[], nextOffset: bigint | undefined): Promise<void> => {
-    const producer = owner.producer!;
-    const txn = await producer.transaction();
-    try {
-      if (records.length > 0) {
-        const byTopic = new Map<string, OutRecord[]>();
-        for (const r of records) {
-          const list = byTopic.get(r.topic);
-          if (list) list.push(r);
-          else byTopic.set(r.topic, [r]);
-        }
-        await txn.sendBatch({
-          acks: ACKS_ALL,
-          topicMessages: [...byTopic].map(([name, rs]) => ({
-            topic: name,
-            messages: rs.map((r) => ({
-              key: r.message.key,
-              value:
-                r.message.value === null
-                  ? null
-                  : Buffer.from(
-                      r.message.value.buffer,
-                      r.message.value.byteOffset,
-                      r.message.value.byteLength,
-                    ),
-              headers: r.message.headers,
-              ...(r.partition === undefined ? {} : { partition: r.partition }),
-            })),
-          })),
-        });
-      }
-      if (nextOffset !== undefined) {
-        await txn.sendOffsets({
-          consumerGroupId: groupId,
-          topics: [{ topic, partitions: [{ partition: owner.partition, offset: String(nextOffset) }] }],
-        });
-      }
-      if (records.length > 0) options.beforeCommit?.(owner.partition);
-      await txn.commit();
-    } catch (err) {
-      await txn.abort().catch(() => undefined);
-      throw err;
-    }
-  };
+  const write = (owner: Owner, records: OutRecord[], nextOffset: bigint | undefined): Promise<void> =>
+    writeTransaction(owner.producer!, records, {
+      groupId,
+      topic,
+      partition: owner.partition,
+      nextOffset,
+      beforeCommit: options.beforeCommit,
+    });
 
   /** Writes what the task decided; on failure the task is dropped and restored from the log. */
   const commit = async (
@@ -161,12 +132,25 @@ export async function startKafkaProcessor(
     nextOffset: bigint | undefined,
   ): Promise<boolean> => {
     const output = owner.task!.drain();
-    if (isEmptyOutput(output) && deadLetters.length === 0 && nextOffset === undefined) return true;
+    if (isEmptyOutput(output) && deadLetters.length === 0) {
+      // Inputs that changed nothing (routing's own events coming back, say): no transaction
+      // for them alone; handled again after a crash, they change nothing again.
+      if (nextOffset !== undefined) {
+        owner.position = nextOffset;
+        owner.offsetsPending ??= setTimeout(
+          () => void enqueue(owner, () => flushOffsets(owner)),
+          OFFSET_FLUSH_MS,
+        );
+      }
+      output.afterCommit?.();
+      return true;
+    }
+    const offset = nextOffset ?? (owner.offsetsPending ? owner.position : undefined);
     try {
       await write(
         owner,
         [...outputRecords(output, topic, changelogTopic, owner.partition), ...deadLetters],
-        nextOffset,
+        offset,
       );
     } catch (err) {
       log.warn("partition commit failed: its state is restored from the log", {
@@ -177,9 +161,28 @@ export async function startKafkaProcessor(
       await restore(owner);
       return false;
     }
-    if (nextOffset !== undefined) owner.position = nextOffset;
+    if (offset !== undefined) {
+      owner.position = offset;
+      clearTimeout(owner.offsetsPending);
+      owner.offsetsPending = undefined;
+    }
     output.afterCommit?.();
     return true;
+  };
+
+  const flushOffsets = async (owner: Owner): Promise<void> => {
+    if (!owner.offsetsPending || !owner.task || owner.released) return;
+    owner.offsetsPending = undefined;
+    try {
+      await write(owner, [], owner.position);
+    } catch (err) {
+      log.warn("partition offset commit failed: the partition is restored from the log", {
+        groupId,
+        partition: owner.partition,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      await restore(owner);
+    }
   };
 
   const armTimer = (owner: Owner): void => {
@@ -211,6 +214,8 @@ export async function startKafkaProcessor(
   const restore = async (owner: Owner): Promise<void> => {
     const started = Date.now();
     clearTimeout(owner.timer);
+    clearTimeout(owner.offsetsPending);
+    owner.offsetsPending = undefined;
     owner.task?.close();
     owner.task = undefined;
     for (;;) {
@@ -222,6 +227,8 @@ export async function startKafkaProcessor(
           idempotent: true,
           maxInFlightRequests: 1,
           allowAutoTopicCreation: false,
+          // Short first retries: CONCURRENT_TRANSACTIONS clears within milliseconds.
+          retry: { initialRetryTime: 10, retries: 8 },
         });
         await owner.producer.connect(); // InitProducerId: the previous owner is fenced from here on
         const position = await committedOffset(admin, groupId, topic, owner.partition);
@@ -275,6 +282,12 @@ export async function startKafkaProcessor(
     owners.delete(owner.partition);
     clearTimeout(owner.timer);
     await owner.chain;
+    // Offsets of inputs that changed nothing, so the next owner does not read them again.
+    if (owner.offsetsPending) {
+      clearTimeout(owner.offsetsPending);
+      await write(owner, [], owner.position).catch(() => undefined);
+      owner.offsetsPending = undefined;
+    }
     owner.task?.close();
     owner.task = undefined;
     await owner.producer?.disconnect().catch(() => undefined);

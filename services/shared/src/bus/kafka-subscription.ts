@@ -4,13 +4,13 @@
  * message was handled or dead-lettered, so a crash redelivers rather than loses.
  *
  * kafkajs heartbeats only between messages, so the batch loop heartbeats after every message
- * and during retry backoff.
+ * (every run, with a batch handler) and during retry backoff.
  */
 import type { Tracer } from "@opentelemetry/api";
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { OtpError } from "../errors";
-import { type DeliveryContext, deliver } from "./delivery";
+import { type DeliveryContext, deliver, deliverBatch, MAX_BATCH_MESSAGES } from "./delivery";
 import type { BusLogger } from "./logger";
 import type { RawMessage, StoredMessage } from "./codec";
 import {
@@ -34,6 +34,7 @@ export interface KafkaSubscriptionDeps {
 }
 
 const HEARTBEAT_DURING_BACKOFF_MS = 1_000;
+const COMMIT_INTERVAL_MS = 1_000;
 
 export async function startKafkaSubscription(
   deps: KafkaSubscriptionDeps,
@@ -54,6 +55,7 @@ export async function startKafkaSubscription(
   const baseContext: Omit<DeliveryContext, "backoff"> = {
     groupId,
     handler: options.handler,
+    batchHandler: options.batchHandler,
     accepts: options.accepts,
     retry: { ...DEFAULT_RETRY, ...options.retry },
     maxSchemaVersion: deps.maxSchemaVersion,
@@ -66,6 +68,8 @@ export async function startKafkaSubscription(
 
   let stopping: Promise<void> | undefined;
   let recovering = false;
+  /** The next offset to commit per partition handled here, so a stop can commit it. */
+  const handled = new Map<string, { topic: string; partition: number; offset: string }>();
 
   const startConsumer = async (): Promise<{ consumer: Consumer; ready: Promise<void> }> => {
     const consumer = deps.kafka.consumer({
@@ -78,6 +82,13 @@ export async function startKafkaSubscription(
       retry: { retries: 5, restartOnFailure: async () => stopping === undefined },
     });
     const ready = watchGroupJoin(consumer, deps, options);
+    // Offsets of partitions this member lost are another member's to commit now.
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      for (const [key, entry] of handled) {
+        if (!(event.payload.memberAssignment[entry.topic] ?? []).includes(entry.partition))
+          handled.delete(key);
+      }
+    });
     // The caller may never await `ready`; a failed join must not become an unhandled rejection.
     ready.catch(() => undefined);
     consumer.on(consumer.events.CRASH, (event) => {
@@ -88,9 +99,28 @@ export async function startKafkaSubscription(
       await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? false });
       await consumer.run({
         eachBatchAutoResolve: false,
-        autoCommitInterval: 1_000,
+        // kafkajs's auto-commit commits after every fetched batch, whatever the interval: one
+        // OffsetCommit per batch and group. Commits are ours instead: at most once a second,
+        // and at once when the consumer stops or loses the partition (handleBatch).
+        autoCommit: false,
+        autoCommitInterval: COMMIT_INTERVAL_MS,
         partitionsConsumedConcurrently: options.partitionConcurrency ?? 1,
-        eachBatch: (payload) => handleBatch(payload, baseContext),
+        eachBatch: (payload) =>
+          handleBatch(
+            {
+              ...payload,
+              resolveOffset: (offset) => {
+                payload.resolveOffset(offset);
+                const { topic, partition } = payload.batch;
+                handled.set(`${topic}#${partition}`, {
+                  topic,
+                  partition,
+                  offset: String(BigInt(offset) + 1n),
+                });
+              },
+            },
+            baseContext,
+          ),
       });
     } catch (err) {
       await consumer.disconnect().catch(() => undefined);
@@ -132,11 +162,31 @@ export async function startKafkaSubscription(
 
   return {
     ready: current.ready,
-    stop: () => (stopping ??= current.consumer.disconnect()),
+    stop: () =>
+      (stopping ??= (async () => {
+        // What was handled since the last interval commit; a batch still in hand commits its
+        // own when it ends (handleBatch), before the group is left.
+        await current.consumer.commitOffsets([...handled.values()]).catch(() => undefined);
+        await current.consumer.disconnect();
+      })()),
   };
 }
 
 async function handleBatch(payload: EachBatchPayload, baseContext: Omit<DeliveryContext, "backoff">) {
+  const commitHandled = () =>
+    payload.commitOffsetsIfNecessary(payload.uncommittedOffsets()).catch(() => undefined);
+  try {
+    await deliverBatchOf(payload, baseContext);
+  } catch (err) {
+    // A rebalance shows as a heartbeat that throws: what was handled is committed first.
+    await commitHandled();
+    throw err;
+  }
+  // Stopping: the group is left once this batch returns.
+  if (!payload.isRunning()) await commitHandled();
+}
+
+async function deliverBatchOf(payload: EachBatchPayload, baseContext: Omit<DeliveryContext, "backoff">) {
   const { batch } = payload;
   const active = (): boolean => payload.isRunning() && !payload.isStale();
   const context: DeliveryContext = {
@@ -150,12 +200,31 @@ async function handleBatch(payload: EachBatchPayload, baseContext: Omit<Delivery
       return active();
     },
   };
+  if (context.batchHandler) return handleInRuns(payload, context, active);
   for (const message of batch.messages) {
     if (!active()) return;
     const outcome = await deliver(toStoredMessage(batch.topic, batch.partition, message), context);
     if (outcome === "abandoned") return;
     payload.resolveOffset(message.offset);
     await payload.commitOffsetsIfNecessary();
+    await payload.heartbeat();
+  }
+}
+
+/** The batch handler's way: runs of up to MAX_BATCH_MESSAGES, committed run by run. */
+async function handleInRuns(payload: EachBatchPayload, context: DeliveryContext, active: () => boolean) {
+  const { batch } = payload;
+  for (let from = 0; from < batch.messages.length; from += MAX_BATCH_MESSAGES) {
+    if (!active()) return;
+    const run = batch.messages.slice(from, from + MAX_BATCH_MESSAGES);
+    const outcome = await deliverBatch(
+      run.map((message) => toStoredMessage(batch.topic, batch.partition, message)),
+      context,
+    );
+    const last = run[outcome.handled - 1];
+    if (last) payload.resolveOffset(last.offset);
+    await payload.commitOffsetsIfNecessary();
+    if (outcome.abandoned) return;
     await payload.heartbeat();
   }
 }

@@ -2,11 +2,13 @@
  * Consumer groups of the in-process bus, with Kafka's semantics: committed offsets per
  * partition, partitions split round-robin between the group's members, a rebalance whenever
  * one joins or leaves (the member losing a partition finishes its message in hand first),
- * and at most `partitionConcurrency` messages in a member's handler at once.
+ * and at most `partitionConcurrency` messages (or runs, with a batch handler) in a member's
+ * handlers at once.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { type DeliveryContext, deliver } from "./delivery";
-import type { MemoryTopic } from "./memory-log";
+import { type DeliveryContext, deliver, deliverBatch, MAX_BATCH_MESSAGES } from "./delivery";
+import type { StoredMessage } from "./codec";
+import type { MemoryTopic, PartitionLog } from "./memory-log";
 
 type PartitionKey = `${string}#${number}`;
 
@@ -58,6 +60,11 @@ export function createConsumerGroup(topicOf: (name: string) => MemoryTopic): Con
       try {
         // Waiting for a slot is not having the message in hand: a stopping worker leaves it.
         if (signal.aborted) return;
+        if (context.batchHandler) {
+          const { handled } = await deliverBatch(readRun(log, topicName, partition, offset), context);
+          if (handled > 0) committed.set(key, offset + handled);
+          return;
+        }
         const stored = { ...record, topic: topicName, partition, offset: String(offset) };
         if ((await deliver(stored, context)) !== "abandoned") committed.set(key, offset + 1);
       } finally {
@@ -136,6 +143,17 @@ export function createConsumerGroup(topicOf: (name: string) => MemoryTopic): Con
         await rebalance();
       }),
   };
+}
+
+/** Consecutive records from `offset`, at most MAX_BATCH_MESSAGES of them. */
+function readRun(log: PartitionLog, topic: string, partition: number, offset: number): StoredMessage[] {
+  const run: StoredMessage[] = [];
+  for (let at = offset; run.length < MAX_BATCH_MESSAGES; at++) {
+    const record = log.read(at);
+    if (!record) break;
+    run.push({ ...record, topic, partition, offset: String(at) });
+  }
+  return run;
 }
 
 function assignRoundRobin(

@@ -149,6 +149,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
         delivery: {
           groupId: subscribeOptions.groupId,
           handler: subscribeOptions.handler,
+          batchHandler: subscribeOptions.batchHandler,
           accepts: subscribeOptions.accepts,
           retry: { ...DEFAULT_RETRY, ...subscribeOptions.retry },
           maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,

@@ -82,6 +82,16 @@ export interface SubscribeOptions {
    * ignore what it does not want (see `eventTypes` in codec.ts).
    */
   accepts?: (message: MessageMeta) => boolean;
+  /**
+   * Takes a partition's messages a run at a time instead of one by one, so a subscriber can fold
+   * several into one write: each call gets up to 100 consecutive messages of one partition in
+   * offset order (those `accepts` refuses left out, undecodable ones dead-lettered first), and
+   * they are all committed when it resolves. When it throws, the run is retried one message at a
+   * time through `handler`, after one backoff, with the usual retries and dead-lettering, the
+   * batch attempt counting as each message's first (`redelivery` starts at 1): a bad message is
+   * dead-lettered alone and the rest handled. Both handlers must be idempotent.
+   */
+  batchHandler?: (messages: BusMessage[]) => Promise<void>;
 }
 
 export interface Subscription {

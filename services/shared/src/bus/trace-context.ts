@@ -69,6 +69,22 @@ export interface ProcessSpanInfo {
   redelivery: number;
 }
 
+function processAttributes(headers: Record<string, string>, info: ProcessSpanInfo): Attributes {
+  return {
+    "messaging.system": "kafka",
+    "messaging.operation.type": "process",
+    "messaging.destination.name": info.topic,
+    "messaging.destination.partition.id": String(info.partition),
+    "messaging.kafka.offset": Number(info.offset),
+    "messaging.kafka.message.key": info.key,
+    "messaging.consumer.group.name": info.groupId,
+    "otp.bus.redelivery": info.redelivery,
+    // The envelope's event case (codec.ts writes it into the headers): which step of the
+    // verification this is, readable in Jaeger without decoding the message.
+    "otp.event.type": headers[HEADERS.eventType] ?? "unknown",
+  };
+}
+
 /** Runs `handle` inside a consumer span that continues the trace found in `headers`. */
 export async function withProcessSpan(
   tracer: Tracer,
@@ -79,22 +95,7 @@ export async function withProcessSpan(
   const parent: Context = propagation.extract(ROOT_CONTEXT, headers);
   const span = tracer.startSpan(
     `process ${info.topic}`,
-    {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        "messaging.system": "kafka",
-        "messaging.operation.type": "process",
-        "messaging.destination.name": info.topic,
-        "messaging.destination.partition.id": String(info.partition),
-        "messaging.kafka.offset": Number(info.offset),
-        "messaging.kafka.message.key": info.key,
-        "messaging.consumer.group.name": info.groupId,
-        "otp.bus.redelivery": info.redelivery,
-        // The envelope's event case (codec.ts writes it into the headers): which step of the
-        // verification this is, readable in Jaeger without decoding the message.
-        "otp.event.type": headers[HEADERS.eventType] ?? "unknown",
-      },
-    },
+    { kind: SpanKind.CONSUMER, attributes: processAttributes(headers, info) },
     parent,
   );
   try {
@@ -104,6 +105,37 @@ export async function withProcessSpan(
     throw err;
   } finally {
     span.end();
+  }
+}
+
+/**
+ * Runs `handle` for a run of messages (a batch handler): one consumer span per message, each
+ * continuing its own message's trace as withProcessSpan does, marked with the batch size;
+ * `handle` runs inside the first one.
+ */
+export async function withBatchProcessSpans(
+  tracer: Tracer,
+  messages: { headers: Record<string, string>; info: ProcessSpanInfo }[],
+  handle: () => Promise<void>,
+): Promise<void> {
+  const spans = messages.map(({ headers, info }) => {
+    const parent = propagation.extract(ROOT_CONTEXT, headers);
+    const span = tracer.startSpan(
+      `process ${info.topic}`,
+      { kind: SpanKind.CONSUMER, attributes: processAttributes(headers, info) },
+      parent,
+    );
+    if (messages.length !== 1) span.setAttribute("messaging.batch.message_count", messages.length);
+    return { span, parent };
+  });
+  const first = spans[0];
+  try {
+    await (first ? context.with(trace.setSpan(first.parent, first.span), handle) : handle());
+  } catch (err) {
+    spans.forEach(({ span }) => recordFailure(span, err));
+    throw err;
+  } finally {
+    spans.forEach(({ span }) => span.end());
   }
 }
 

@@ -3,10 +3,14 @@
  * window, in one hash per window. Judging looks at the current and the previous window, so a
  * prefix does not escape at a window boundary. A prefix whose conversion (verified ÷ sent)
  * stays under the floor after enough sends gets a block key with a TTL.
+ *
+ * Sends are recorded by issuance's limits script (services/issuance/src/limits-script.ts),
+ * which runs `LUA_PUMP_RECORD_SEND` / `pumpRecordSendLocal` with every other limit of a start;
+ * the keys carry the tenant as their hash tag so they share that script's cluster slot.
  */
 import type { LocalDb, Script, Store } from "../store/port";
 import { taggedKey } from "../store/port";
-import { replyArray, replyInteger } from "../store/reply";
+import { replyInteger } from "../store/reply";
 
 export interface PumpKeys {
   tenant: string;
@@ -14,12 +18,12 @@ export interface PumpKeys {
   windowIndex: number;
 }
 
-const tag = (k: PumpKeys): string => `${k.tenant}|${k.prefix}`;
-const windowKey = (k: PumpKeys, index: number): string => taggedKey("pump", tag(k), String(index));
+export const pumpWindowKey = (k: PumpKeys, index: number): string =>
+  taggedKey("pump", k.tenant, `${k.prefix}|${index}`);
 export const pumpBlockKey = (tenant: string, prefix: string): string =>
-  taggedKey("pump", `${tenant}|${prefix}`, "block");
+  taggedKey("pump", tenant, `${prefix}|block`);
 
-export interface RecordSendInput extends PumpKeys {
+export interface PumpJudgement {
   windowMs: number;
   minSends: number;
   /** Conversion floor in thousandths (0.2 → 200). */
@@ -36,56 +40,43 @@ export interface RecordSendResult {
   verified: number;
 }
 
-const RECORD_SEND_LUA = `
-local sends = redis.call('HINCRBY', KEYS[1], 's', 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[1] * 2)
-local ok = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
-local prev = redis.call('HMGET', KEYS[2], 's', 'v')
-sends = sends + tonumber(prev[1] or '0')
-ok = ok + tonumber(prev[2] or '0')
-local low = 0
-if sends >= tonumber(ARGV[2]) and ok * 1000 < sends * tonumber(ARGV[3]) then
-  low = 1
-  if ARGV[5] == '0' then redis.call('SET', KEYS[3], '1', 'PX', ARGV[4]) end
+/**
+ * A Lua function: counts one send in the current window (`cur`), judges the conversion over it
+ * and the previous window (`prev`), and writes the block key unless `shadow` is '1'.
+ * Returns {low (0/1), sends, verified}.
+ */
+export const LUA_PUMP_RECORD_SEND = `
+local function pump_record_send(cur, prev, block, window_ms, min_sends, permille, block_ms, shadow)
+  local sends = redis.call('HINCRBY', cur, 's', 1)
+  redis.call('PEXPIRE', cur, tonumber(window_ms) * 2)
+  local ok = tonumber(redis.call('HGET', cur, 'v') or '0')
+  local before = redis.call('HMGET', prev, 's', 'v')
+  sends = sends + tonumber(before[1] or '0')
+  ok = ok + tonumber(before[2] or '0')
+  local low = 0
+  if sends >= tonumber(min_sends) and ok * 1000 < sends * tonumber(permille) then
+    low = 1
+    if shadow == '0' then redis.call('SET', block, '1', 'PX', block_ms) end
+  end
+  return {low, sends, ok}
 end
-return {low, sends, ok}
 `;
 
-function recordSendLocal(db: LocalDb, keys: string[], argv: string[]): number[] {
-  const [cur = "", prev = "", block = ""] = keys;
-  const [windowMs = "0", minSends = "0", permille = "0", blockMs = "0", shadow = "0"] = argv;
+/** The TypeScript twin of `pump_record_send`. */
+export function pumpRecordSendLocal(
+  db: LocalDb,
+  [cur, prev, block]: [string, string, string],
+  judgement: PumpJudgement,
+): [number, number, number] {
   let sends = db.hincrby(cur, "s", 1);
-  db.pexpire(cur, Number(windowMs) * 2);
+  db.pexpire(cur, judgement.windowMs * 2);
   let ok = Number(db.hget(cur, "v") ?? "0");
   sends += Number(db.hget(prev, "s") ?? "0");
   ok += Number(db.hget(prev, "v") ?? "0");
-  const low = sends >= Number(minSends) && ok * 1000 < sends * Number(permille);
-  if (low && shadow === "0") db.set(block, "1", { px: Number(blockMs) });
+  const low = sends >= judgement.minSends && ok * 1000 < sends * judgement.minConversionPermille;
+  if (low && !judgement.shadow) db.set(block, "1", { px: judgement.blockMs });
   return [low ? 1 : 0, sends, ok];
 }
-
-export const recordPumpSend: Script<RecordSendInput, RecordSendResult> = {
-  name: "otpPumpRecordSend",
-  numberOfKeys: 3,
-  lua: RECORD_SEND_LUA,
-  local: recordSendLocal,
-  encode: (input, key) => ({
-    keys: [
-      key(windowKey(input, input.windowIndex)),
-      key(windowKey(input, input.windowIndex - 1)),
-      key(pumpBlockKey(input.tenant, input.prefix)),
-    ],
-    argv: [input.windowMs, input.minSends, input.minConversionPermille, input.blockMs, input.shadow ? 1 : 0],
-  }),
-  decode(reply) {
-    const r = replyArray("pumpRecordSend", reply, 3);
-    return {
-      judgedLow: replyInteger("pumpRecordSend", r[0]) === 1,
-      sends: replyInteger("pumpRecordSend", r[1]),
-      verified: replyInteger("pumpRecordSend", r[2]),
-    };
-  },
-};
 
 export const recordPumpVerified: Script<PumpKeys & { windowMs: number }, number> = {
   name: "otpPumpRecordVerified",
@@ -96,24 +87,22 @@ export const recordPumpVerified: Script<PumpKeys & { windowMs: number }, number>
     db.pexpire(keys[0] ?? "", Number(argv[0]) * 2);
     return v;
   },
-  encode: (input, key) => ({ keys: [key(windowKey(input, input.windowIndex))], argv: [input.windowMs] }),
+  encode: (input, key) => ({ keys: [key(pumpWindowKey(input, input.windowIndex))], argv: [input.windowMs] }),
   decode: (reply) => replyInteger("pumpRecordVerified", reply),
 };
 
 /**
  * A verified code counts toward its destination prefix's conversion, in the guard's current
- * window. Nothing to do (and nothing to read) when the tenant's guard is off.
+ * window. Nothing to do when the tenant's guard is off or the prefix is unknown.
  */
 export async function recordConversion(
   store: Store,
   guard: { enabled: boolean; windowSeconds: number },
   tenant: string,
-  prefixOf: () => Promise<string | undefined>,
+  prefix: string | undefined,
   now: number,
 ): Promise<void> {
-  if (!guard.enabled) return;
-  const prefix = await prefixOf();
-  if (prefix === undefined) return;
+  if (!guard.enabled || prefix === undefined) return;
   const windowMs = guard.windowSeconds * 1000;
   await store.run(recordPumpVerified, { tenant, prefix, windowIndex: Math.floor(now / windowMs), windowMs });
 }

@@ -18,6 +18,7 @@ import {
   type StoredCode,
 } from "./scripts";
 import { parseState, serializeState } from "./state-codec";
+import { destinationPrefix } from "./view";
 
 export interface ProjectedVerification {
   state: VerificationState;
@@ -27,11 +28,23 @@ export interface VerificationProjection {
   read(verificationId: string): Promise<VerificationState | undefined>;
   /** Folds events (of one verification, in order) into the stored state and writes it. */
   apply(verificationId: string, tenant: string, events: EventEnvelope[]): Promise<VerificationState>;
+  /**
+   * Like apply (one read, one write), also giving the state after each event, for callers that
+   * act on some events of a run (the projector).
+   */
+  applyEach(verificationId: string, tenant: string, events: EventEnvelope[]): Promise<AppliedEvents>;
   /** Like apply, for a verification this caller just created: skips reading what is not there. */
   applyFresh(verificationId: string, tenant: string, events: EventEnvelope[]): Promise<VerificationState>;
   check(input: CheckCodeInput): Promise<CheckCodeResult>;
   /** The binding digest of a state's transaction ("" when there is none). */
   bindingOf(state: VerificationState): string;
+}
+
+export interface AppliedEvents {
+  /** The state as written (or as read, when the events changed nothing). */
+  state: VerificationState;
+  /** The folded state after each event, in order. */
+  steps: VerificationState[];
 }
 
 export interface ProjectionOptions {
@@ -94,19 +107,28 @@ export function createVerificationProjection({
       codes: codeHashes(state, binding),
       doc: serializeState(state),
       retainUntil: state.expiresAt + retentionMs,
+      prefix: destinationPrefix(state.maskedPhone),
     });
     return { ...state, status };
+  };
+
+  const applyEach = async (
+    verificationId: string,
+    tenant: string,
+    events: EventEnvelope[],
+  ): Promise<AppliedEvents> => {
+    const current = (await read(verificationId)) ?? initialState(verificationId, tenant);
+    const steps: VerificationState[] = [];
+    for (const event of events) steps.push(evolve(steps.at(-1) ?? current, event));
+    const next = steps.at(-1) ?? current;
+    return { state: next === current ? current : await write(next), steps };
   };
 
   return {
     read,
     bindingOf,
-    async apply(verificationId, tenant, events) {
-      const current = (await read(verificationId)) ?? initialState(verificationId, tenant);
-      const next = events.reduce(evolve, current);
-      if (next === current) return current;
-      return write(next);
-    },
+    applyEach,
+    apply: async (verificationId, tenant, events) => (await applyEach(verificationId, tenant, events)).state,
     applyFresh: (verificationId, tenant, events) =>
       write(events.reduce(evolve, initialState(verificationId, tenant))),
     check: (input) => store.run(checkCode, input),

@@ -1,7 +1,7 @@
 /**
  * The verification's hot projection is one hash, `vp:{<id>}`:
- *   tenant, status, exp (ms), checks, max, bind (binding digest), codes (JSON [{a,h,e}]), doc
- *   (the evolved state, JSON).
+ *   tenant, status, exp (ms), checks, max, bind (binding digest), codes (JSON [{a,h,e}]), pfx
+ *   (the destination prefix, for the pumping guard), doc (the evolved state, JSON).
  * Two scripts write it:
  * - `projectVerification` merges what the event log says (issuance at start, the projector
  *   after): monotonic, so it can run in any order with checks: a final status is never undone,
@@ -13,7 +13,7 @@ import { CheckOutcome } from "../../../../proto/gen/otp/events/v1/events";
 import { decideCheck, type CheckSubject } from "../domain/verification-decide";
 import type { VerificationStatus } from "../domain/verification";
 import { OtpError } from "../errors";
-import type { LocalDb, Script } from "../store/port";
+import type { LocalDb, LocalReply, Script } from "../store/port";
 import { replyArray, replyInteger } from "../store/reply";
 import { LUA_SERVER_TIME_MS } from "../store/scripts/common";
 import { taggedKey } from "../store/port";
@@ -41,6 +41,8 @@ export interface ProjectInput {
   doc: string;
   /** The hash lives until this time (ms since epoch). */
   retainUntil: number;
+  /** The destination prefix ("+62812"), which a successful check answers with. */
+  prefix: string;
 }
 
 const PROJECT_LUA = `
@@ -66,7 +68,7 @@ if cur[4] then
 end
 table.sort(codes, function(x, y) return x.a < y.a end)
 redis.call('HSET', key, 'tenant', ARGV[1], 'status', status, 'checks', checks, 'max', ARGV[4],
-  'exp', ARGV[5], 'bind', ARGV[6], 'codes', cjson.encode(codes), 'doc', ARGV[8])
+  'exp', ARGV[5], 'bind', ARGV[6], 'codes', cjson.encode(codes), 'doc', ARGV[8], 'pfx', ARGV[10])
 redis.call('PEXPIREAT', key, ARGV[9])
 return status
 `;
@@ -83,6 +85,7 @@ function projectLocal(db: LocalDb, keys: string[], argv: string[]): string {
     codesIn = "[]",
     doc = "",
     until = "0",
+    pfx = "",
   ] = argv;
   const cur = db.hgetall(key);
   if (cur.tenant !== undefined && cur.tenant !== tenant) throw new Error("tenant mismatch");
@@ -99,7 +102,17 @@ function projectLocal(db: LocalDb, keys: string[], argv: string[]): string {
     for (const c of JSON.parse(cur.codes) as StoredCode[]) if (!seen.has(c.a)) codes.push(c);
   }
   codes.sort((x, y) => x.a - y.a);
-  db.hset(key, { tenant, status, checks: String(checks), max, exp, bind, codes: JSON.stringify(codes), doc });
+  db.hset(key, {
+    tenant,
+    status,
+    checks: String(checks),
+    max,
+    exp,
+    bind,
+    codes: JSON.stringify(codes),
+    doc,
+    pfx,
+  });
   db.pexpireat(key, Number(until));
   return status;
 }
@@ -122,6 +135,7 @@ export const projectVerification: Script<ProjectInput, VerificationStatus> = {
         JSON.stringify(input.codes),
         input.doc,
         input.retainUntil,
+        input.prefix,
       ],
     };
   },
@@ -148,11 +162,13 @@ export type CheckCodeResult =
       matchedAttempt: number;
       lockedNow: boolean;
       maxChecks: number;
+      /** With a success: the destination prefix (absent on a hash written before it was kept). */
+      prefix?: string;
     };
 
 const O = CheckOutcome;
 const CHECK_LUA = `
-local h = redis.call('HMGET', KEYS[1], 'tenant', 'status', 'exp', 'checks', 'max', 'bind', 'codes')
+local h = redis.call('HMGET', KEYS[1], 'tenant', 'status', 'exp', 'checks', 'max', 'bind', 'codes', 'pfx')
 if not h[1] or h[1] ~= ARGV[1] then return {0} end
 local now = ${LUA_SERVER_TIME_MS}
 local status, exp, checks, max = h[2], tonumber(h[3]), tonumber(h[4]), tonumber(h[5])
@@ -169,7 +185,7 @@ for _, c in ipairs(cjson.decode(h[7])) do
 end
 if matched ~= nil and ARGV[3] == h[6] then
   redis.call('HSET', KEYS[1], 'status', 'verified', 'checks', used)
-  return {1, ${O.CHECK_OUTCOME_VERIFIED}, used, matched, 0, max}
+  return {1, ${O.CHECK_OUTCOME_VERIFIED}, used, matched, 0, max, h[8]}
 end
 local outcome = ${O.CHECK_OUTCOME_WRONG_CODE}
 if ARGV[3] ~= h[6] then outcome = ${O.CHECK_OUTCOME_BINDING_MISMATCH} end
@@ -181,7 +197,7 @@ end
 return {1, outcome, used, 0, locked, max}
 `;
 
-function checkLocal(db: LocalDb, keys: string[], argv: string[]): (number | string)[] {
+function checkLocal(db: LocalDb, keys: string[], argv: string[]): LocalReply {
   const [key = ""] = keys;
   const [tenant = "", candidateHash = "", candidateBinding = ""] = argv;
   const h = db.hgetall(key);
@@ -200,9 +216,11 @@ function checkLocal(db: LocalDb, keys: string[], argv: string[]): (number | stri
   };
   const d = decideCheck(subject, { now: db.timeMs(), candidateHash, candidateBinding });
   if (d.kind === "missing") return [0];
-  if (d.outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED)
+  if (d.outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED) {
     db.hset(key, { status: "verified", checks: String(d.checksUsed) });
-  else if (d.checksUsed !== subject.checksUsed) {
+    return [1, d.outcome, d.checksUsed, d.matchedAttempt, 0, subject.maxChecks, h.pfx ?? false];
+  }
+  if (d.checksUsed !== subject.checksUsed) {
     db.hset(
       key,
       d.lockedNow ? { status: "locked", checks: String(d.checksUsed) } : { checks: String(d.checksUsed) },
@@ -232,6 +250,7 @@ export const checkCode: Script<CheckCodeInput, CheckCodeResult> = {
       matchedAttempt: replyInteger("checkCode", r[3]),
       lockedNow: replyInteger("checkCode", r[4]) === 1,
       maxChecks: replyInteger("checkCode", r[5]),
+      ...(typeof r[6] === "string" ? { prefix: r[6] } : {}),
     };
   },
 };

@@ -35,16 +35,20 @@ export function observeLifecycle(
   maxEventAgeMs = FIVE_MINUTES,
 ): VerificationProjection {
   if (metrics === undefined) return projection;
+  // Each event is recorded with the state right after it, also when a run of events is folded
+  // into one write (the projector's batches).
+  const applyEach: VerificationProjection["applyEach"] = async (verificationId, tenant, events) => {
+    const applied = await projection.applyEach(verificationId, tenant, events);
+    events.forEach((env, i) => {
+      const at = env.occurredAt?.getTime() ?? 0;
+      if (now() - at <= maxEventAgeMs) recordEvent(metrics, env, applied.steps[i] ?? applied.state);
+    });
+    return applied;
+  };
   return {
     ...projection,
-    async apply(verificationId, tenant, events) {
-      const state = await projection.apply(verificationId, tenant, events);
-      for (const env of events) {
-        const at = env.occurredAt?.getTime() ?? 0;
-        if (now() - at <= maxEventAgeMs) recordEvent(metrics, env, state);
-      }
-      return state;
-    },
+    applyEach,
+    apply: async (verificationId, tenant, events) => (await applyEach(verificationId, tenant, events)).state,
   };
 }
 

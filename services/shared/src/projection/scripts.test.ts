@@ -1,0 +1,78 @@
+/**
+ * The projection's write and check scripts on both store adapters (Lua on a real Redis, the
+ * TypeScript twin in process), with the same expectations.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, describe, test } from "node:test";
+import { CheckOutcome } from "../../../../proto/gen/otp/events/v1/events";
+import { createMemoryStore } from "../store/memory";
+import type { Store } from "../store/port";
+import { createRedisStore } from "../store/redis";
+import { checkCode, projectVerification, type ProjectInput } from "./scripts";
+
+const redisUrl = process.env.REDIS_URL;
+if (!redisUrl) throw new Error("REDIS_URL is not set: run through `npm test` or export it");
+
+const filePrefix = `otp-test-projection-${randomBytes(4).toString("hex")}:`;
+
+const projected = (verificationId: string): ProjectInput => ({
+  verificationId,
+  tenant: "bank-a",
+  status: "pending",
+  checksUsed: 0,
+  maxChecks: 3,
+  expiresAt: Date.now() + 600_000,
+  bindingDigest: "",
+  codes: [{ a: 1, h: "hash-of-123456", e: Date.now() + 600_000 }],
+  doc: "{}",
+  retainUntil: Date.now() + 3_600_000,
+  prefix: "+62812",
+});
+
+function scriptsSuite(adapter: string, open: (prefix: string) => Store): void {
+  describe(`projection scripts: ${adapter}`, () => {
+    const store = open(`${filePrefix}${adapter}:`);
+    after(async () => {
+      await store.clear();
+      await store.close();
+    });
+    const check = (verificationId: string, candidateHash: string) =>
+      store.run(checkCode, { verificationId, tenant: "bank-a", candidateHash, candidateBinding: "" });
+
+    test("a successful check answers with the destination prefix, for the pumping guard", async () => {
+      await store.run(projectVerification, projected("v-ok"));
+      const wrong = await check("v-ok", "hash-of-000000");
+      assert.equal(wrong.kind === "decided" && wrong.outcome, CheckOutcome.CHECK_OUTCOME_WRONG_CODE);
+      assert.equal(wrong.kind === "decided" && wrong.prefix, undefined);
+      const right = await check("v-ok", "hash-of-123456");
+      assert.deepEqual(right, {
+        kind: "decided",
+        outcome: CheckOutcome.CHECK_OUTCOME_VERIFIED,
+        checksUsed: 2,
+        matchedAttempt: 1,
+        lockedNow: false,
+        maxChecks: 3,
+        prefix: "+62812",
+      });
+      const again = await check("v-ok", "hash-of-123456");
+      assert.equal(again.kind === "decided" && again.outcome, CheckOutcome.CHECK_OUTCOME_ALREADY_USED);
+      assert.equal(again.kind === "decided" && again.prefix, undefined, "only a success counts");
+    });
+
+    test("an unknown verification or another tenant's is missing", async () => {
+      await store.run(projectVerification, projected("v-other"));
+      assert.deepEqual(await check("v-none", "hash-of-123456"), { kind: "missing" });
+      const foreign = await store.run(checkCode, {
+        verificationId: "v-other",
+        tenant: "bank-b",
+        candidateHash: "hash-of-123456",
+        candidateBinding: "",
+      });
+      assert.deepEqual(foreign, { kind: "missing" });
+    });
+  });
+}
+
+scriptsSuite("in-process", (prefix) => createMemoryStore({ prefix }));
+scriptsSuite("Redis", (prefix) => createRedisStore({ url: redisUrl, prefix }));
