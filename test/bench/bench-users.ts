@@ -99,7 +99,9 @@ export function createBenchUsers(platform: UserEndpoints, smsTimeoutMs = SMS_TIM
 
   const fail = (stages: StageTimes, stage: string, err: unknown): never => {
     const detail = (err as { details?: string }).details ?? (err as Error).message ?? String(err);
-    const key = `${stage}: ${detail.slice(0, 80)}`;
+    // One key per kind of failure: grpc-js appends timings and addresses to its details.
+    const kind = detail.split(",")[0]!.replace(/\d+(\.\d+)?/g, "N");
+    const key = `${stage}: ${kind.slice(0, 80)}`;
     stages.errors[key] = (stages.errors[key] ?? 0) + 1;
     throw err;
   };

@@ -12,7 +12,7 @@
  */
 import { Kafka, logLevel } from "kafkajs";
 import type { Redis } from "ioredis";
-import { createBenchUsers, emptyStages, type BenchUsers } from "./bench-users";
+import { createBenchUsers, emptyStages, type BenchUsers, type StageTimes } from "./bench-users";
 import {
   drain,
   perLifecycle,
@@ -24,7 +24,7 @@ import {
 } from "./deployed-measures";
 import { startDeployedStack, type DeployedStack } from "./deployed-stack";
 import { benchTakeover, type TakeoverResult } from "./takeover.bench";
-import { closedLoopFor, openLoop } from "./load";
+import { closedLoopFor, openLoop, type LatencySummary } from "./load";
 import type { StageSummaries } from "./lifecycle.bench";
 import { startMonitor } from "./redis-monitor";
 import { commandName, knownScripts } from "./round-trips.bench";
@@ -37,6 +37,8 @@ export interface DeployedBenchOptions {
   /** Open-loop arrival rates; the first is the latency goals' rate (500/s). */
   rates: number[];
   seconds: number;
+  /** A closed loop of this many users after the open-loop runs: the capacity without a backlog. */
+  closedUsers: number;
   roundTripSeconds: number;
   takeoverSeconds: number;
   routingSessionTimeoutMs: number;
@@ -46,7 +48,9 @@ export interface DeployedBenchOptions {
 
 export interface DeployedRun {
   label: string;
-  offeredPerSec: number;
+  /** Arrivals per second (open loop) or undefined (closed loop). */
+  offeredPerSec?: number;
+  users?: number;
   seconds: number;
   completed: number;
   completedPerSec: number;
@@ -129,8 +133,21 @@ export async function benchDeployed(o: DeployedBenchOptions): Promise<DeployedRe
     const runs: DeployedRun[] = [];
     for (const rate of o.rates) {
       o.log(`deployed: open loop ${rate}/s …`);
-      runs.push(await measuredRun(stack, users, sources, settle, rate, o.seconds));
+      const run = (stages: StageTimes) => openLoop(rate, o.seconds, () => users.lifecycle(stages));
+      runs.push({
+        label: `open loop ${rate}/s`,
+        offeredPerSec: rate,
+        ...(await measuredRun(stack, sources, settle, run)),
+      });
     }
+    o.log(`deployed: closed loop, ${o.closedUsers} users …`);
+    const closed = (stages: StageTimes) =>
+      closedLoopFor(o.seconds, o.closedUsers, () => users.lifecycle(stages));
+    runs.push({
+      label: `closed loop, ${o.closedUsers} users`,
+      users: o.closedUsers,
+      ...(await measuredRun(stack, sources, settle, closed)),
+    });
     o.log("deployed: Redis round trips (MONITOR) …");
     const redisRoundTrips = await countRoundTrips(users, `${stack.prefix}:`, o, settle);
     o.log("deployed: takeover (a second routing replica, SIGKILLed under load) …");
@@ -167,21 +184,17 @@ export async function benchDeployed(o: DeployedBenchOptions): Promise<DeployedRe
 
 async function measuredRun(
   stack: DeployedStack,
-  users: BenchUsers,
   sources: ReadingSources,
   settle: () => Promise<boolean>,
-  rate: number,
-  seconds: number,
-): Promise<DeployedRun> {
+  load: (stages: StageTimes) => Promise<LatencySummary>,
+): Promise<Omit<DeployedRun, "label" | "offeredPerSec" | "users">> {
   const stages = emptyStages();
   stack.feed.resetCounts();
   const before = await takeReadings(sources);
-  const run = await openLoop(rate, seconds, () => users.lifecycle(stages));
+  const run = await load(stages);
   const drained = await settle();
   const after = await takeReadings(sources);
   return {
-    label: `open loop ${rate}/s`,
-    offeredPerSec: rate,
     seconds: run.seconds,
     completed: run.count,
     completedPerSec: run.perSecond,
