@@ -25,6 +25,7 @@ runMain(async () => {
     service: "gateway-smpp",
     env: process.env,
     logger: platform.logger,
+    kafkaRequests: platform.kafkaRequests,
     consumerGroups: [{ groupId: config.dispatch.consumerGroup, topics: [platform.topics.verifications] }],
   });
   const gateway = createSmsGateway({ ...platform, clock: platform.now, config, metrics: observed.metrics });

@@ -1,13 +1,15 @@
 /**
  * The simulated users of the end-to-end bench: each starts a verification for its own phone
  * number, waits for the SMS on its handset (the SMSC simulator), reads the code and checks it.
- * Every step is timed on one clock (performance.now(), same process as the services).
+ * Every step is timed on one clock (performance.now() of the load generator; the deployed
+ * bench converts the simulator's arrival times to it).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
 import { CheckCodeRequest, CheckResult } from "../../proto/gen/otp/v1/verification";
+import type { IssuanceServiceClient } from "../../proto/gen/otp/v1/issuance";
+import type { VerificationServiceClient } from "../../proto/gen/otp/v1/verification";
 import { callUnary } from "../../services/shared/src/grpc/client";
-import type { SmsPlatform } from "./sms-platform";
 
 export interface Handset {
   /** performance.now() when the submit_sm reached the simulator. */
@@ -49,10 +51,19 @@ export interface BenchUsers {
   close(): void;
 }
 
+/** Where users call the platform and how their handsets hear of an SMS. */
+export interface UserEndpoints {
+  issuance(): IssuanceServiceClient;
+  verification(): VerificationServiceClient;
+  /** Calls `listener` for every SMS a handset receives, with performance.now() at the SMSC. */
+  onHandset(listener: (sms: { phone: string; text: string }, at: number) => void): () => void;
+}
+
 const SMS_TIMEOUT_MS = 30_000;
 const CODE_IN_TEXT = /\b(\d{4,10})\b/;
 
-export function createBenchUsers(platform: SmsPlatform): BenchUsers {
+/** `smsTimeoutMs`: how long a user waits for the SMS before counting the start as lost. */
+export function createBenchUsers(platform: UserEndpoints, smsTimeoutMs = SMS_TIMEOUT_MS): BenchUsers {
   const issuance = platform.issuance();
   const verification = platform.verification();
   const phones = phoneNumbers();
@@ -70,7 +81,7 @@ export function createBenchUsers(platform: SmsPlatform): BenchUsers {
       timer = setTimeout(() => {
         waiting.delete(digits);
         reject(new Error("no SMS within the timeout"));
-      }, SMS_TIMEOUT_MS);
+      }, smsTimeoutMs);
       waiting.set(digits, (h) => {
         clearTimeout(timer);
         resolve(h);
@@ -88,7 +99,9 @@ export function createBenchUsers(platform: SmsPlatform): BenchUsers {
 
   const fail = (stages: StageTimes, stage: string, err: unknown): never => {
     const detail = (err as { details?: string }).details ?? (err as Error).message ?? String(err);
-    const key = `${stage}: ${detail.slice(0, 80)}`;
+    // One key per kind of failure: grpc-js appends timings and addresses to its details.
+    const kind = detail.split(",")[0]!.replace(/\d+(\.\d+)?/g, "N");
+    const key = `${stage}: ${kind.slice(0, 80)}`;
     stages.errors[key] = (stages.errors[key] ?? 0) + 1;
     throw err;
   };

@@ -1,4 +1,8 @@
-/** The performance goals of issue #9 (2-core machine, Kafka and Redis beside), each next to its measure. */
+/**
+ * The performance goals of issues #9 and #15 (2-core machine, Kafka and Redis beside), each next
+ * to its measure. The deployed phase's goals are marked "(deployed)".
+ */
+import type { DeployedResult } from "./deployed.bench";
 import type { BenchResults } from "./report";
 
 export interface GoalCheck {
@@ -51,6 +55,7 @@ export function checkGoals(r: BenchResults): GoalCheck[] {
       met: lateness.p99Ms <= 50,
     });
   }
+  if (r.deployed) goals.push(...deployedGoals(r.deployed));
   if (r.shedding) {
     const shed = r.shedding.overloaded;
     goals.push({
@@ -61,4 +66,69 @@ export function checkGoals(r: BenchResults): GoalCheck[] {
     });
   }
   return goals;
+}
+
+function deployedGoals(d: DeployedResult): GoalCheck[] {
+  const s = d.summary;
+  const rate = `${s.latencyRatePerSec}/s`;
+  const latencyOk = s.latencyErrors === 0;
+  const t = d.takeover;
+  const takeover =
+    s.takeoverMs === undefined
+      ? "not served again"
+      : `${(s.takeoverMs / 1000).toFixed(2)} s (${t.partitions.length} partitions), ${t.lost} lost, ${t.sentTwice} sent twice`;
+  return [
+    {
+      goal: "(deployed) complete SMS lifecycles per second, services in separate processes",
+      target: "≥ 1,000/s",
+      measured: `${s.lifecyclesPerSec.toFixed(0)}/s`,
+      met: s.lifecyclesPerSec >= 1_000,
+    },
+    {
+      goal: `(deployed) CPU per complete lifecycle: services + Kafka + Redis (${s.capacityRun})`,
+      target: "≤ 1.5 ms",
+      measured: ms(s.platformCpuMsPerLifecycle),
+      met: s.platformCpuMsPerLifecycle === undefined ? undefined : s.platformCpuMsPerLifecycle <= 1.5,
+    },
+    {
+      goal: "(deployed) CPU per complete lifecycle: the above + SMSC simulator + load generator",
+      target: "≤ 2 ms",
+      measured: ms(s.totalCpuMsPerLifecycle),
+      met: s.totalCpuMsPerLifecycle === undefined ? undefined : s.totalCpuMsPerLifecycle <= 2,
+    },
+    {
+      goal: `(deployed) StartVerification p99 at ${rate}, pipeline running`,
+      target: "≤ 10 ms",
+      measured: ms(s.startP99Ms),
+      met: latencyOk && s.startP99Ms <= 10,
+    },
+    {
+      goal: `(deployed) CheckCode p99 at ${rate}, pipeline running`,
+      target: "≤ 5 ms",
+      measured: ms(s.checkP99Ms),
+      met: latencyOk && s.checkP99Ms <= 5,
+    },
+    {
+      goal: `(deployed) accept → submit_sm at the SMSC, p99 at ${rate}`,
+      target: "≤ 25 ms",
+      measured: ms(s.acceptToSubmitP99Ms),
+      met: latencyOk && s.acceptToSubmitP99Ms <= 25,
+    },
+    {
+      goal: "(deployed) Redis round trips per complete lifecycle (MONITOR)",
+      target: "≤ 10",
+      measured: `${s.redisRoundTripsPerLifecycle.toFixed(1)} (${s.redisCommandsPerLifecycle.toFixed(1)} commands incl. inside scripts)`,
+      met: s.redisRoundTripsPerLifecycle <= 10,
+    },
+    {
+      goal: `(deployed) takeover: SIGKILL of 1 of 2 routing replicas at ${t.offeredPerSec}/s → its partitions served again (ROUTING_SESSION_TIMEOUT_MS=${d.routingSessionTimeoutMs})`,
+      target: "≤ 5 s, none lost, none sent twice",
+      measured: takeover,
+      met:
+        s.takeoverMs !== undefined &&
+        s.takeoverMs <= 5_000 &&
+        s.takeoverLost === 0 &&
+        s.takeoverSentTwice === 0,
+    },
+  ];
 }

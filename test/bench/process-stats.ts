@@ -88,7 +88,7 @@ export async function cpuSnapshot(redis: Redis, kafkaPid: number | undefined): P
 }
 
 /** utime + stime of a process from /proc/<pid>/stat, in seconds. */
-function processCpuSeconds(pid: number | undefined): number | undefined {
+export function processCpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

@@ -1,6 +1,8 @@
 /** The bench report for people: markdown tables, the machine line and the goals. */
 import type { BaselineResult } from "./baseline.bench";
 import type { ProfileSummary } from "./cpu-profile";
+import type { DeployedResult } from "./deployed.bench";
+import { deployedTables } from "./deployed-report";
 import { checkGoals } from "./goals";
 import type { CpuPerOperation, LifecycleBenchResult, LifecycleRun } from "./lifecycle.bench";
 import type { LatencySummary } from "./load";
@@ -28,6 +30,8 @@ export interface BenchResults {
   roundTrips?: RoundTripsResult;
   routing?: Record<string, LatencySummary>;
   smpp?: SmppBenchResult[];
+  /** Every service, the SMSC simulator and the load generator in processes of their own. */
+  deployed?: DeployedResult;
   processes?: ProcessMemory[];
   profiles?: ProfileSummary[];
   warnings?: Warnings;
@@ -50,6 +54,7 @@ export function formatReport(r: BenchResults): string {
     r.shedding && sheddingTable(r.shedding),
     r.routing && latencyTable("Routing timing (one replica, production timer settings)", r.routing),
     r.roundTrips && roundTripsTable(r.roundTrips),
+    r.deployed && deployedTables(r.deployed),
     r.redisMemory && memoryTable(r),
     r.profiles?.map(profileTable).join("\n"),
     r.warnings && r.warnings.count > 0

@@ -101,7 +101,7 @@ function busPerLifecycle(before: BusCounts, after: BusCounts, n: number): RoundT
 }
 
 /** "script projectVerification", "GET once:vact", or "" for commands outside the store's prefix. */
-function commandName(args: string[], scripts: Map<string, string>, prefix: string): string {
+export function commandName(args: string[], scripts: Map<string, string>, prefix: string): string {
   const command = (args[0] ?? "").toLowerCase();
   if (command === "evalsha" || command === "eval") {
     const key = args[3] ?? "";
@@ -122,7 +122,7 @@ function keyKind(suffix: string): string {
 }
 
 /** Every store script loaded in this process, by the SHA1 Redis knows it by. */
-function knownScripts(): Map<string, string> {
+export function knownScripts(): Map<string, string> {
   const out = new Map<string, string>();
   for (const mod of Object.values(require.cache)) {
     for (const value of Object.values((mod?.exports ?? {}) as Record<string, unknown>)) {

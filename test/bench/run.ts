@@ -5,7 +5,8 @@
  * REDIS_URL are given). Prints tables with each goal next to its measure, or JSON for tools.
  *
  * Phases: baseline, store, roundtrips, memory, lifecycle, shedding, sweep (on one SMS platform in
- * this process), then routing and smpp (their own harnesses). --quick stays under ~3 minutes.
+ * this process), then routing and smpp (their own harnesses), then deployed (every service, the
+ * SMSC simulator and the load generator in processes of their own). --quick stays under ~4 minutes.
  * With KAFKA_BROKERS given, KAFKA_PID (the broker's pid on this machine) adds its CPU and memory.
  */
 import { mkdirSync } from "node:fs";
@@ -13,6 +14,7 @@ import os from "node:os";
 import { startKafka } from "../harness/kafka";
 import { startRedis } from "../harness/redis";
 import { benchBaseline } from "./baseline.bench";
+import { benchDeployed } from "./deployed.bench";
 import { createProfiler, noProfiler } from "./cpu-profile";
 import { benchLifecycle } from "./lifecycle.bench";
 import { benchRedisMemory } from "./memory.bench";
@@ -68,6 +70,14 @@ const SETTINGS = quick
       storeCalls: 20_000,
       routing: { verifications: 100, ratePerSec: 50 },
       smppScale: 0.2,
+      deployed: {
+        rates: [500, 1_000],
+        seconds: 4,
+        closedUsers: 64,
+        roundTripSeconds: 2,
+        takeoverSeconds: 10,
+        settleMs: 20_000,
+      },
     }
   : {
       baselineRates: [250, 500, 1_000],
@@ -95,7 +105,23 @@ const SETTINGS = quick
       storeCalls: 100_000,
       routing: { verifications: 400, ratePerSec: 100 },
       smppScale: 1,
+      deployed: {
+        // 500/s: the latency goals' rate; 1,000/s: the throughput goal; 100/s: with headroom.
+        rates: [500, 1_000, 100],
+        seconds: 10,
+        closedUsers: 128,
+        roundTripSeconds: 4,
+        takeoverSeconds: 15,
+        settleMs: 60_000,
+      },
     };
+
+/**
+ * Routing's group session timeout in the deployed phase (its default is 6 s): a SIGKILLed
+ * replica's partitions wait this long for the group to notice. The bench's broker allows 1 s
+ * and more (group.min.session.timeout.ms in test/kafka/broker-config.ts).
+ */
+const ROUTING_SESSION_TIMEOUT_MS = 3_000;
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -184,6 +210,17 @@ async function main(): Promise<void> {
         messages: Math.round(c.messages * SETTINGS.smppScale),
       }));
       results.smpp = await runSmppBench(cases);
+    }
+    if (wanted("deployed")) {
+      results.deployed = await benchDeployed({
+        brokers: process.env.KAFKA_BROKERS,
+        redisUrl: process.env.REDIS_URL,
+        redis,
+        kafkaPid,
+        ...SETTINGS.deployed,
+        routingSessionTimeoutMs: ROUTING_SESSION_TIMEOUT_MS,
+        log,
+      });
     }
     results.processes = [
       processMemory("bench process (every service, simulator, load generator)", process.pid),

@@ -36,7 +36,7 @@ export const GRANTS: TokenGrant[] = [
 ];
 
 /** SMS only, one step lasting the code's life: no fallback timer fires during a run. */
-const POLICY = {
+export const BENCH_POLICY = {
   default: {},
   tenants: {
     bench: {
@@ -52,7 +52,7 @@ const POLICY = {
 };
 
 /** Binds to the simulator: enough capacity that SMPP is not what limits the run. */
-const SMSC_ACCOUNT = { binds: 4, window: 50, tps: 5_000 };
+export const SMSC_ACCOUNT = { binds: 4, window: 50, tps: 5_000 };
 
 export interface Warnings {
   count: number;
@@ -81,7 +81,7 @@ export interface SmsPlatform {
 export async function startSmsPlatform(): Promise<SmsPlatform> {
   const run = randomUUID().slice(0, 8);
   const policyFile = path.join(tmpdir(), `otp-bench-policy-${run}.json`);
-  writeFileSync(policyFile, JSON.stringify(POLICY));
+  writeFileSync(policyFile, JSON.stringify(BENCH_POLICY));
   const warnings: Warnings = { count: 0, byMessage: {} };
   // Production log level; lines are counted, not printed (the load would flood the terminal).
   const logWrite = (line: string): void => {

@@ -154,6 +154,21 @@ describe("metric names in deploy/ exist in the services' /metrics", () => {
     for (const name of used) assert.ok(recorded.has(name), `recording rule ${name} is not defined`);
   });
 
+  it("counts each service's Kafka requests by API: issuance produces, the consumers fetch", async () => {
+    const requests = (service: keyof OtpStack["metricsUrls"], api: string): number => {
+      const line = new RegExp(`^otp_kafka_requests_total\\{api="${api}",service="${service}"\\} (\\d+)`, "m");
+      return Number(line.exec(texts[service])?.[1] ?? 0);
+    };
+    const texts = Object.fromEntries(
+      await Promise.all(
+        Object.entries(stack.metricsUrls).map(async ([service, url]) => [service, (await scrape(url)).text]),
+      ),
+    ) as Record<keyof OtpStack["metricsUrls"], string>;
+    assert.ok(requests("issuance", "Produce") >= 2, "issuance wrote its starts");
+    assert.ok(requests("gateway-smpp", "Fetch") >= 1, "the gateway fetched its dispatches");
+    assert.ok(requests("routing", "EndTxn") >= 1, "routing committed transactions");
+  });
+
   it("exports fallbacks with the labels the rules group by, through the helper routing calls", async () => {
     const metrics = createMetrics({ service: "routing", processMetrics: false });
     recordFallback(metrics, {

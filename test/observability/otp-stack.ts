@@ -114,7 +114,13 @@ export async function startOtpStack(label: string, scenarios: StackScenarios = {
   };
   const observe = async (service: string, p: Platform, groups: string[] = []): Promise<ServiceMetrics> => {
     const consumerGroups = groups.map((groupId) => ({ groupId, topics: [p.topics.verifications] }));
-    const observed = await startServiceMetrics({ service, env, logger: p.logger, consumerGroups });
+    const observed = await startServiceMetrics({
+      service,
+      env,
+      logger: p.logger,
+      consumerGroups,
+      kafkaRequests: p.kafkaRequests,
+    });
     closers.push(() => observed.close());
     return observed;
   };

@@ -1,6 +1,9 @@
 /**
  * HTTP control of the simulator (node:http, JSON):
  *   GET /inbox?phone=62812...   messages one handset received   GET /inbox   all of them
+ *   GET /inbox/stream[?phone=]  every message from now on as it arrives: newline-delimited JSON,
+ *                               one InboxMessage a line, held open (a load generator's handsets
+ *                               read codes from it without polling)
  *   DELETE /inbox               forget them                     GET /stats   counters
  *   GET /scenario               the scenario in force           PUT /scenario replace it
  *   POST /connections/drop[?unbind=1]   drop every connection now (an SMSC restarting)
@@ -9,6 +12,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { isOtpError } from "../../../services/shared/src/errors";
+import { normalisePhone, type InboxMessage } from "./inbox";
 import type { SmscSimulator } from "./smsc-simulator";
 
 export interface ControlApi {
@@ -23,7 +27,12 @@ export async function startControlApi(
   port: number,
   host = "127.0.0.1",
 ): Promise<ControlApi> {
+  const streams = new Set<ServerResponse>();
   const server = createServer((request, response) => {
+    if (request.method === "GET" && request.url?.startsWith("/inbox/stream")) {
+      streamInbox(simulator, request, response, streams);
+      return;
+    }
     handle(simulator, request, response).catch((err: unknown) => {
       const status = isOtpError(err) && err.code === "CONFIG_INVALID" ? 400 : 500;
       send(response, status, { error: err instanceof Error ? err.message : "error" });
@@ -36,7 +45,12 @@ export async function startControlApi(
   const address = server.address();
   return {
     port: typeof address === "object" && address !== null ? address.port : port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const stream of streams) stream.end();
+        server.closeIdleConnections();
+      }),
   };
 }
 
@@ -71,6 +85,39 @@ async function handle(
     default:
       return send(response, 404, { error: `no route ${route}` });
   }
+}
+
+/**
+ * Writes each message the handsets receive as one JSON line. Lines of one turn of the event loop
+ * leave in one write: at a thousand messages a second, one syscall per message would cost the
+ * simulator more than the SMPP work.
+ */
+function streamInbox(
+  simulator: SmscSimulator,
+  request: IncomingMessage,
+  response: ServerResponse,
+  streams: Set<ServerResponse>,
+): void {
+  const phone = new URL(request.url ?? "/", "http://localhost").searchParams.get("phone");
+  const wanted = phone === null ? undefined : normalisePhone(phone);
+  let pending: string[] = [];
+  const flush = (): void => {
+    const lines = pending.join("");
+    pending = [];
+    response.write(lines);
+  };
+  const unsubscribe = simulator.inbox.onMessage((message: InboxMessage) => {
+    if (wanted !== undefined && message.phone !== wanted) return;
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(`${JSON.stringify(message)}\n`);
+  });
+  streams.add(response);
+  response.on("close", () => {
+    unsubscribe();
+    streams.delete(response);
+  });
+  response.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store" });
+  response.flushHeaders();
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

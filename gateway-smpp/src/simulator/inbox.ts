@@ -32,6 +32,8 @@ export interface Inbox {
   messages(phone?: string): InboxMessage[];
   /** Parts received (counted per part, duplicates included): detects double sends. */
   partCount(phone?: string): number;
+  /** Calls `listener` with every message completed from now on; returns the unsubscribe. */
+  onMessage(listener: (message: InboxMessage) => void): () => void;
   clear(): void;
 }
 
@@ -50,6 +52,7 @@ export function createInbox(partTimeoutMs = 10 * 60_000, maxMessages = 50_000): 
   let complete: InboxMessage[] = [];
   let received: string[] = [];
   const assemblies = new Map<string, Assembly>();
+  const listeners = new Set<(message: InboxMessage) => void>();
 
   const finish = (parts: ReceivedPart[]): InboxMessage => {
     const first = parts[0];
@@ -65,6 +68,7 @@ export function createInbox(partTimeoutMs = 10 * 60_000, maxMessages = 50_000): 
     };
     complete.push(message);
     if (complete.length > maxMessages) complete.splice(0, complete.length - maxMessages);
+    for (const listener of listeners) listener(message);
     return message;
   };
 
@@ -102,6 +106,10 @@ export function createInbox(partTimeoutMs = 10 * 60_000, maxMessages = 50_000): 
       if (phone === undefined) return received.length;
       const wanted = normalisePhone(phone);
       return received.filter((p) => p === wanted).length;
+    },
+    onMessage(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     clear() {
       complete = [];

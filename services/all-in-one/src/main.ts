@@ -32,6 +32,7 @@ runMain(async () => {
     service: "all-in-one",
     env: process.env,
     logger: platform.logger,
+    kafkaRequests: platform.kafkaRequests,
   });
   const app = await createAllInOne(platform, server, {
     host,

@@ -33,6 +33,7 @@ runMain(async () => {
     service: "assistant",
     env: process.env,
     logger: platform.logger,
+    kafkaRequests: platform.kafkaRequests,
     consumerGroups: [{ groupId: config.groupId, topics: [config.inboundTopic] }],
   });
   const client = (target: string): GrpcClientOptions => ({

@@ -25,6 +25,7 @@ runMain(async () => {
     service: "issuance",
     env: process.env,
     logger: platform.logger,
+    kafkaRequests: platform.kafkaRequests,
   });
   const app = createIssuanceApp(platform, {
     maxInFlight: cfg.ISSUANCE_MAX_IN_FLIGHT,

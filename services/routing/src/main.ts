@@ -22,6 +22,7 @@ runMain(async () => {
     service: "routing",
     env: process.env,
     logger: platform.logger,
+    kafkaRequests: platform.kafkaRequests,
     consumerGroups: [{ groupId, topics: [platform.topics.verifications] }],
   });
   const routing = createRoutingService({

@@ -20,6 +20,7 @@ runMain(async () => {
     service: "verification",
     env: process.env,
     logger: platform.logger,
+    kafkaRequests: platform.kafkaRequests,
     consumerGroups: [{ groupId: "otp-projector", topics: [platform.topics.verifications] }],
   });
   const app = createVerificationApp(platform, {

@@ -19,6 +19,7 @@ runMain(async () => {
     service: "voice",
     env: process.env,
     logger: platform.logger,
+    kafkaRequests: platform.kafkaRequests,
     consumerGroups: [{ groupId: config.groupId, topics: [platform.topics.verifications] }],
   });
   const channel = createVoiceChannel({ ...platform, clock: platform.now, config, metrics: observed.metrics });

@@ -12,6 +12,7 @@ import { CURRENT_SCHEMA_VERSION, encodeEnvelope, type RawMessage, type RawPublis
 import { kafkajsLogCreator } from "./kafka-logger";
 import { createGroupCommit } from "./group-commit";
 import { createProducerSlot } from "./producer-slot";
+import { countKafkaRequests } from "./kafka-request-count";
 import { ensureKafkaTopics } from "./kafka-topics";
 import { startKafkaSubscription } from "./kafka-subscription";
 import { startKafkaProcessor } from "./kafka-processor";
@@ -33,6 +34,8 @@ export interface KafkaBusOptions {
   maxSchemaVersion?: number;
   /** Consumer fetch long-poll; a stopping consumer may wait this long. */
   maxWaitTimeMs?: number;
+  /** Called with the API name of every request a producer, consumer or admin of the bus sends. */
+  onRequest?: (api: string) => void;
   /** TLS, SASL, timeouts: passed to kafkajs as they are. */
   kafkaConfig?: Omit<KafkaConfig, "brokers" | "clientId" | "logCreator">;
 }
@@ -44,7 +47,7 @@ const ACKS_ALL = -1;
 export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
   const logger = options.logger ?? silentLogger;
   const tracer = options.tracer ?? defaultTracer();
-  const kafka = new Kafka({
+  const client = new Kafka({
     clientId: options.clientId,
     brokers:
       typeof options.brokers === "string" ? options.brokers.split(",").map((b) => b.trim()) : options.brokers,
@@ -52,6 +55,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     ...options.kafkaConfig,
     logCreator: kafkajsLogCreator(logger),
   });
+  const kafka = options.onRequest ? countKafkaRequests(client, options.onRequest) : client;
   const producers = createProducerSlot(
     () =>
       kafka.producer({

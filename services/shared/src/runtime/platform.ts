@@ -5,6 +5,7 @@
  */
 import type { EventBus } from "../bus/port";
 import { createKafkaBus } from "../bus/kafka";
+import { createKafkaRequestTally, type KafkaRequestCounts } from "../bus/kafka-request-count";
 import { createMemoryBus } from "../bus/memory";
 import { int, list, oneOf, optionalStr, readConfig, str, type Env } from "../config";
 import { secretsFromEnv, type SecretMaterial } from "../crypto/keys";
@@ -26,6 +27,8 @@ export interface Platform {
   now: () => number;
   /** True on the in-process bus and store. */
   embedded: boolean;
+  /** Requests the bus has sent to Kafka so far, per API (empty on the in-process bus). */
+  kafkaRequests: () => KafkaRequestCounts;
   close(): Promise<void>;
 }
 
@@ -64,12 +67,14 @@ export async function platformFromEnv({
     : createPolicyBook(DEFAULT_POLICY, {});
   const topics = topicNames(cfg.OTP_TOPIC_PREFIX);
 
+  const kafkaRequests = createKafkaRequestTally();
   const bus = embeddedBus
     ? createMemoryBus({ logger: logger.child({ component: "bus" }) })
     : createKafkaBus({
         brokers: cfg.KAFKA_BROKERS,
         clientId: service,
         logger: logger.child({ component: "kafka" }),
+        onRequest: kafkaRequests.record,
       });
   const store = embeddedStore
     ? createMemoryStore({ prefix: cfg.OTP_STORE_PREFIX })
@@ -94,6 +99,7 @@ export async function platformFromEnv({
     logger,
     now: Date.now,
     embedded: embeddedBus && embeddedStore,
+    kafkaRequests: kafkaRequests.counts,
     async close() {
       await Promise.allSettled([bus.close(), store.close()]);
     },

@@ -52,6 +52,7 @@ export interface PartitionLag {
 interface ScrapeSources {
   binds?: () => BindView[];
   consumerLag?: () => Promise<PartitionLag[]>;
+  kafkaRequests?: () => Readonly<Record<string, number>>;
 }
 
 export function createMetrics(options: MetricsOptions) {
@@ -83,6 +84,10 @@ export function createMetrics(options: MetricsOptions) {
     /** The consumer lag gauge awaits `lag()` at every scrape. */
     readConsumerLagFrom(lag: () => Promise<PartitionLag[]>): void {
       sources.consumerLag = lag;
+    },
+    /** The Kafka request counter reads the process's running totals per API at every scrape. */
+    readKafkaRequestsFrom(counts: () => Readonly<Record<string, number>>): void {
+      sources.kafkaRequests = counts;
     },
 
     // Requests and outcomes (issuance, verification).
@@ -234,6 +239,18 @@ export function createMetrics(options: MetricsOptions) {
         for (const { group, topic, partition, lag } of lags) {
           this.set({ group, topic, partition: String(partition) }, lag);
         }
+      },
+    }),
+    kafkaRequests: new Counter({
+      name: "otp_kafka_requests_total",
+      help: "Requests the process's Kafka clients sent to the brokers, by API (Produce, Fetch, EndTxn...)",
+      labelNames: ["api"] as const,
+      registers,
+      collect() {
+        if (sources.kafkaRequests === undefined) return;
+        // Running totals kept by the bus's instrumentation; copied in, never decreasing.
+        this.reset();
+        for (const [api, n] of Object.entries(sources.kafkaRequests())) this.inc({ api }, n);
       },
     }),
   };

@@ -19,6 +19,8 @@ export interface ServiceMetricsOptions {
   env: Env;
   logger: Logger;
   consumerGroups?: Array<{ groupId: string; topics: string[] }>;
+  /** The process's Kafka requests per API so far (Platform.kafkaRequests). */
+  kafkaRequests?: () => Readonly<Record<string, number>>;
 }
 
 export interface ServiceMetrics {
@@ -31,6 +33,7 @@ export interface ServiceMetrics {
 export async function startServiceMetrics(options: ServiceMetricsOptions): Promise<ServiceMetrics> {
   const { service, env, logger } = options;
   const metrics = createMetrics({ service });
+  if (options.kafkaRequests) metrics.readKafkaRequestsFrom(options.kafkaRequests);
   const { KAFKA_BROKERS: brokers } = readConfig({ KAFKA_BROKERS: list([]) }, env);
   const groups = options.consumerGroups ?? [];
   let lag: ConsumerLagReader | undefined;
