@@ -83,7 +83,27 @@ export function createRoutingTask(
     }
     return timers;
   };
-  const arm = (id: string, entry: OwnedState) => timersOf(id, entry).forEach((t) => heap.push(t));
+  /** Timers in the heap per verification, so a state that changes does not push its timers again. */
+  const armed = new Map<string, Set<string>>();
+  const timerKey = (t: DueTimer) => `${t.kind}:${t.at}:${t.attempt}`;
+  const arm = (id: string, entry: OwnedState) => {
+    for (const timer of timersOf(id, entry)) {
+      const keys = armed.get(id) ?? new Set<string>();
+      if (keys.has(timerKey(timer))) continue;
+      keys.add(timerKey(timer));
+      armed.set(id, keys);
+      heap.push(timer);
+    }
+  };
+  const popTimer = (): DueTimer | undefined => {
+    const timer = heap.pop();
+    if (timer) {
+      const keys = armed.get(timer.verificationId);
+      keys?.delete(timerKey(timer));
+      if (keys?.size === 0) armed.delete(timer.verificationId);
+    }
+    return timer;
+  };
   const stillStands = (timer: DueTimer): boolean => {
     const entry = owned.get(timer.verificationId);
     return (
@@ -187,14 +207,14 @@ export function createRoutingTask(
     nextDueAt() {
       for (let top = heap.peek(); top; top = heap.peek()) {
         if (stillStands(top)) return top.at;
-        heap.pop();
+        popTimer();
       }
       return undefined;
     },
 
     async fire(now) {
       for (let top = heap.peek(); top && top.at <= now; top = heap.peek()) {
-        heap.pop();
+        popTimer();
         if (stillStands(top)) await fireOne(top);
       }
     },
@@ -228,6 +248,7 @@ export function createRoutingTask(
     close() {
       owned.clear();
       firedFallback.clear();
+      armed.clear();
     },
 
     get: (id) => owned.get(id)?.state,
