@@ -17,6 +17,7 @@ import { OtpError } from "../errors";
 import { startChangelogStandby, type ChangelogStandby } from "./kafka-changelog";
 import type { BusLogger } from "./logger";
 import { toStoredMessage } from "./kafka-subscription";
+import type { StoredMessage } from "./codec";
 import { deadLetterTopicOf, type TopicSpec } from "./port";
 import type { PartitionTask, Processor, ProcessOptions } from "./processor-port";
 import { type FeedContext, feedTask, isEmptyOutput, type OutRecord, outputRecords } from "./task-feed";
@@ -34,6 +35,14 @@ export interface KafkaProcessorDeps {
 
 const RESTORE_RETRY_MS = 1_000;
 const OFFSET_FLUSH_MS = 1_000;
+/**
+ * How long a partition waits after a transaction before the next: the coordinator is still
+ * writing the last one's markers (it refuses the next with CONCURRENT_TRANSACTIONS meanwhile),
+ * and inputs arriving in the pause join the next transaction.
+ */
+const LINGER_MS = 3;
+/** Inputs held per partition before its fetching pauses. */
+const INBOX_LIMIT = 5_000;
 
 interface Owner {
   partition: number;
@@ -51,6 +60,13 @@ interface Owner {
   position: bigint;
   /** Set while `position` is ahead of the committed offset. */
   offsetsPending?: NodeJS.Timeout;
+  /** Fetched inputs not handled yet, and the offset after the last of them. */
+  inbox: StoredMessage[];
+  received: bigint;
+  /** A pump of the inbox is queued on the chain. */
+  pumping: boolean;
+  /** Fetching paused while the inbox is full. */
+  paused: boolean;
   timer?: NodeJS.Timeout;
   released: boolean;
 }
@@ -244,6 +260,9 @@ export async function startKafkaProcessor(
         if (owner.released) return;
         owner.task = options.createTask(owner.partition, restored);
         owner.position = position.next;
+        owner.received = position.next;
+        owner.inbox = [];
+        resumeFetching(owner);
         consumer.seek({ topic, partition: owner.partition, offset: String(position.next) });
         armTimer(owner);
         options.onOwnership?.({
@@ -271,6 +290,10 @@ export async function startKafkaProcessor(
       ready: Promise.resolve(),
       position: 0n,
       released: false,
+      inbox: [],
+      received: 0n,
+      pumping: false,
+      paused: false,
     };
     owner.ready = enqueue(owner, () => restore(owner));
     owners.set(partition, owner);
@@ -306,35 +329,70 @@ export async function startKafkaProcessor(
     void Promise.all([...revoked.map(release), ...added.map((o) => o.ready)]).then(() => joined?.());
   });
 
+  /**
+   * A fetched batch joins the partition's inbox and the fetch loop moves on at once; the
+   * partition's pump hands the inbox to the task and commits it as one transaction, one
+   * transaction in flight at a time, so inputs that arrive meanwhile join the next one.
+   */
   const handleBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch } = payload;
     if (!assignedNow.has(batch.partition)) return; // revoked while this batch was fetched
     const owner = owners.get(batch.partition) ?? assign(batch.partition);
     await owner.ready;
-    await enqueue(owner, async () => {
-      if (!owner.task || payload.isStale()) return;
-      const fresh = batch.messages.filter((m) => BigInt(m.offset) >= owner.position);
-      if (fresh.length === 0) return;
-      try {
-        const deadLetters = await feedTask(
-          owner.task,
-          fresh.map((m) => toStoredMessage(topic, batch.partition, m)),
-          feed,
-        );
-        if (await commit(owner, deadLetters, BigInt(batch.lastOffset()) + 1n)) armTimer(owner);
-      } catch (err) {
-        // Nothing of this batch was committed: start again from the log.
-        log.error("partition batch failed: its state is restored from the log", {
-          groupId,
-          partition: owner.partition,
-          error: err instanceof Error ? err.message : String(err),
-        });
-        await restore(owner);
-      }
-    });
-    // After a failed commit the restore sought back to the committed offset: keep that.
-    if (!payload.isStale()) payload.resolveOffset(batch.lastOffset());
+    // A restore sought back to the committed offset: this batch was fetched before it.
+    if (owner.released || !owner.task || payload.isStale()) return;
+    for (const m of batch.messages) {
+      if (BigInt(m.offset) >= owner.received) owner.inbox.push(toStoredMessage(topic, batch.partition, m));
+    }
+    const next = BigInt(batch.lastOffset()) + 1n;
+    if (next > owner.received) owner.received = next;
+    payload.resolveOffset(batch.lastOffset());
+    if (owner.inbox.length >= INBOX_LIMIT && !owner.paused) {
+      owner.paused = true;
+      consumer.pause([{ topic, partitions: [owner.partition] }]);
+    }
+    schedulePump(owner);
     await payload.heartbeat();
+  };
+
+  const schedulePump = (owner: Owner, delayMs = 0): void => {
+    if (owner.pumping || owner.inbox.length === 0) return;
+    owner.pumping = true;
+    const run = () =>
+      void enqueue(owner, async () => {
+        owner.pumping = false;
+        await pump(owner);
+      });
+    if (delayMs > 0) setTimeout(run, delayMs);
+    else run();
+  };
+
+  const pump = async (owner: Owner): Promise<void> => {
+    const task = owner.task;
+    if (!task || owner.inbox.length === 0) return;
+    const inputs = owner.inbox;
+    const upTo = owner.received;
+    owner.inbox = [];
+    resumeFetching(owner);
+    try {
+      const deadLetters = await feedTask(task, inputs, feed);
+      if (await commit(owner, deadLetters, upTo)) armTimer(owner);
+    } catch (err) {
+      // Nothing of these inputs was committed: start again from the log.
+      log.error("partition batch failed: its state is restored from the log", {
+        groupId,
+        partition: owner.partition,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      await restore(owner);
+    }
+    schedulePump(owner, LINGER_MS);
+  };
+
+  const resumeFetching = (owner: Owner): void => {
+    if (!owner.paused) return;
+    owner.paused = false;
+    consumer.resume([{ topic, partitions: [owner.partition] }]);
   };
 
   await consumer.connect();
