@@ -10,6 +10,7 @@ import type { RoundTripsResult } from "./round-trips.bench";
 import type { SheddingResult } from "./shedding.bench";
 import type { Warnings } from "./sms-platform";
 import type { SmppBenchResult } from "./smpp.bench";
+import type { ThrottleBenchResult } from "./smpp-throttle.bench";
 import type { StoreBenchRow } from "./store.bench";
 import type { SweepResult } from "./sweep.bench";
 
@@ -28,6 +29,8 @@ export interface BenchResults {
   roundTrips?: RoundTripsResult;
   routing?: Record<string, LatencySummary>;
   smpp?: SmppBenchResult[];
+  /** Learned rate under an SMSC that throttles above N/s (field names stable). */
+  smppThrottle?: ThrottleBenchResult[];
   processes?: ProcessMemory[];
   profiles?: ProfileSummary[];
   warnings?: Warnings;

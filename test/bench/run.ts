@@ -5,7 +5,7 @@
  * REDIS_URL are given). Prints tables with each goal next to its measure, or JSON for tools.
  *
  * Phases: baseline, store, roundtrips, memory, lifecycle, shedding, sweep (on one SMS platform in
- * this process), then routing and smpp (their own harnesses). --quick stays under ~3 minutes.
+ * this process), then routing, smpp and smpp-throttle (their own harnesses). --quick stays under ~3 minutes.
  * With KAFKA_BROKERS given, KAFKA_PID (the broker's pid on this machine) adds its CPU and memory.
  */
 import { mkdirSync } from "node:fs";
@@ -23,6 +23,7 @@ import { benchRouting } from "./routing.bench";
 import { benchShedding } from "./shedding.bench";
 import { benchStore } from "./store.bench";
 import { DEFAULT_CASES, formatSmppBench, runSmppBench } from "./smpp.bench";
+import { formatThrottleBench, runThrottleBench } from "./smpp-throttle.bench";
 import { startSmsPlatform } from "./sms-platform";
 import { benchSweep } from "./sweep.bench";
 
@@ -69,6 +70,7 @@ const SETTINGS = quick
       storeCalls: 20_000,
       routing: { verifications: 100, ratePerSec: 50 },
       smppScale: 0.2,
+      smppThrottle: { settleSeconds: 3, measuredSeconds: 5 },
     }
   : {
       baselineRates: [250, 500, 1_000],
@@ -96,6 +98,7 @@ const SETTINGS = quick
       storeCalls: 100_000,
       routing: { verifications: 400, ratePerSec: 100 },
       smppScale: 1,
+      smppThrottle: { settleSeconds: 5, measuredSeconds: 15 },
     };
 
 async function main(): Promise<void> {
@@ -188,6 +191,10 @@ async function main(): Promise<void> {
       }));
       results.smpp = await runSmppBench(cases);
     }
+    if (wanted("smpp-throttle")) {
+      log("SMPP under throttling …");
+      results.smppThrottle = await runThrottleBench(undefined, SETTINGS.smppThrottle);
+    }
     results.processes = [
       processMemory("bench process (every service, simulator, load generator)", process.pid),
       processMemory("Kafka broker (java)", kafkaPid),
@@ -201,6 +208,7 @@ async function main(): Promise<void> {
     } else {
       process.stdout.write(`${formatReport(results)}\n`);
       if (results.smpp) process.stdout.write(`\n${formatSmppBench(results.smpp)}\n`);
+      if (results.smppThrottle) process.stdout.write(`\n${formatThrottleBench(results.smppThrottle)}\n`);
     }
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
