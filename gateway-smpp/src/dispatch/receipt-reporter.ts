@@ -44,6 +44,8 @@ export interface ReceiptReporter {
 }
 
 const PUBLISH_RETRY_DELAYS_MS = [200, 500, 1_000, 2_000, 5_000, 10_000];
+/** How long after saving an ACCEPTED outcome its owner has surely published it. */
+const ACCEPTED_PUBLISH_MS = 1_000;
 
 export function createReceiptReporter(deps: ReceiptReporterDeps): ReceiptReporter {
   const inFlight = new Set<Promise<void>>();
@@ -63,12 +65,21 @@ export function createReceiptReporter(deps: ReceiptReporterDeps): ReceiptReporte
     }
   };
 
-  /** Receipts of a part found through the store: wait (briefly) for its ACCEPTED report. */
-  const waitForReported = async (part: SentPart): Promise<void> => {
+  /**
+   * Receipts of a part found through the store come after its ACCEPTED: the owner saves the
+   * outcome and publishes it at once, so a receipt waits while the attempt is still `sending`
+   * and until its outcome is `acceptedPublishMs` old. Consumers move an attempt forward only,
+   * so an ACCEPTED that still came later would change nothing.
+   */
+  const waitForAccepted = async (part: SentPart): Promise<void> => {
     const deadline = deps.now() + deps.receiptLookupMs;
     for (let wait = 25; deps.now() < deadline; wait = Math.min(wait * 2, 400)) {
       const entry = await deps.ledger.read(part.verificationId, part.attempt);
       if (entry === undefined || entry.phase === "reported") return;
+      if (entry.phase === "outcome") {
+        await sleep(Math.max(0, entry.at + ACCEPTED_PUBLISH_MS - deps.now()));
+        return;
+      }
       await sleep(wait);
     }
   };
@@ -98,7 +109,7 @@ export function createReceiptReporter(deps: ReceiptReporterDeps): ReceiptReporte
     const outcome = receiptOutcome(receipt, part.messageId, receiptTime(receipt.doneDate) ?? now);
     if (outcome === undefined) return;
     await deps.gate.wait(attemptKey(part));
-    if (viaStore) await waitForReported(part);
+    if (viaStore) await waitForAccepted(part);
     const decision = await deps.store.run(finalReceipt, {
       verificationId: part.verificationId,
       attempt: part.attempt,
