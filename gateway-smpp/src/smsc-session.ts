@@ -134,7 +134,7 @@ export function createSmscSession(options: SmscSessionOptions): SmscSession {
     });
     if (receipt !== undefined) {
       counters.receipts++;
-      options.onReceipt?.(receipt, options.name);
+      options.onReceipt?.({ ...receipt, receivedAtMs: Date.now() }, options.name);
     } else if (isReceipt(esmClass)) {
       counters.unparsedReceipts++;
       log.warn("unparsable delivery receipt", { session: options.name });

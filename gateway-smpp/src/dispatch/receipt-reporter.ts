@@ -19,7 +19,7 @@ import type { AttemptLedger } from "./attempt-ledger";
 import { attemptKey, attemptTtlMs, type SentPart } from "./attempt-ref";
 import { finalReceipt } from "./final-receipt";
 import type { MessageMap } from "./message-map";
-import { receiptOutcome, receiptTime, type ReportOutcome } from "./outcomes";
+import { receiptOutcome, type ReportOutcome } from "./outcomes";
 import type { ReportPublisher } from "./report-publisher";
 import { sentPart, type SubmitContext } from "./sms-submitter";
 
@@ -99,14 +99,19 @@ export function createReceiptReporter(deps: ReceiptReporterDeps): ReceiptReporte
     }
   };
 
-  const report = async (part: SentPart, receipt: DeliveryReceipt, viaStore: boolean): Promise<void> => {
+  const report = async (
+    part: SentPart,
+    receipt: DeliveryReceipt,
+    viaStore: boolean,
+    arrivedAt: number,
+  ): Promise<void> => {
     const now = deps.now();
     deps.metrics.receipt(
       part.bind,
       STAT_BY_STATUS[receipt.status],
       receipt.final ? now - part.submittedAtMs : undefined,
     );
-    const outcome = receiptOutcome(receipt, part.messageId, receiptTime(receipt.doneDate) ?? now);
+    const outcome = receiptOutcome(receipt, part.messageId, arrivedAt);
     if (outcome === undefined) return;
     await deps.gate.wait(attemptKey(part));
     if (viaStore) await waitForAccepted(part);
@@ -133,10 +138,11 @@ export function createReceiptReporter(deps: ReceiptReporterDeps): ReceiptReporte
   return {
     matched(context, receipt) {
       deps.metrics.count("receiptsMatchedLocally");
-      track(report(sentPart(context), receipt, false));
+      track(report(sentPart(context), receipt, false, receipt.receivedAtMs ?? deps.now()));
     },
     unmatched(account, receipt) {
       if (!receipt.final) return;
+      const arrivedAt = receipt.receivedAtMs ?? deps.now();
       track(
         (async () => {
           const part = await lookup(account, receipt.messageId);
@@ -150,7 +156,7 @@ export function createReceiptReporter(deps: ReceiptReporterDeps): ReceiptReporte
             return;
           }
           deps.metrics.count("receiptsMatchedViaStore");
-          await report(part, receipt, true);
+          await report(part, receipt, true, arrivedAt);
         })(),
       );
     },

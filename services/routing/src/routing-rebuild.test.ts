@@ -94,6 +94,8 @@ describe("routing state rebuilt from the log", () => {
       failureClass: FailureClass.FAILURE_CLASS_UNSPECIFIED,
       reason: "",
       providerTime: undefined,
+      providerSubmitDate: "",
+      providerDoneDate: "",
       providerMessageId: "",
       district: "ID-JK-JS",
       operator: "id-telkomsel",
