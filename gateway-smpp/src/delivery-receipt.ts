@@ -64,6 +64,8 @@ export interface DeliveryReceipt {
   errorCode: string | undefined;
   submitDate: string | undefined;
   doneDate: string | undefined;
+  /** When the deliver_sm reached this gateway (ms), set by the session that read it. */
+  receivedAtMs?: number;
 }
 
 export interface ReceiptFields {

@@ -232,7 +232,8 @@ function poolOptions(
 function bindStates(config: GatewayConfig, pools: ReadonlyMap<string, SmscPool<SubmitContext>>): BindState[] {
   return [...pools].flatMap(([name, pool]) => {
     const account = config.accounts[name];
-    return pool.stats().sessions.map((session) => ({
+    const stats = pool.stats();
+    return stats.sessions.map((session) => ({
       name: session.name,
       account: name,
       state: session.state,
@@ -241,6 +242,7 @@ function bindStates(config: GatewayConfig, pools: ReadonlyMap<string, SmscPool<S
       queued: session.queued,
       tps: account?.tps ?? 0,
       currentTps: session.currentRate,
+      accountTps: stats.accountRate,
     }));
   });
 }

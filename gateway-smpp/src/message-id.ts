@@ -38,3 +38,25 @@ export function messageIdKeys(id: string): string[] {
   const normalised = normaliseMessageId(id);
   return [normalised.exactKey, ...normalised.numericKeys];
 }
+
+/**
+ * The one key an id is stored under in the store's message map: trimmed, upper-cased, leading
+ * zeros dropped when it is all hex digits. Lookups (`lookupKeys`) try the receipt's own key, then
+ * the same number written the other way (decimal → hex, hex → decimal), which matches exactly
+ * the pairs `messageIdKeys` matches, with one write per id instead of one per reading.
+ */
+export function storedIdKey(id: string): string {
+  const upper = id.trim().toUpperCase();
+  return HEX.test(upper) ? upper.replace(/^0+(?=.)/, "") : upper;
+}
+
+/** The stored keys a receipt's id may match, in order: as written, then the other base. */
+export function lookupIdKeys(id: string): string[] {
+  const upper = id.trim().toUpperCase();
+  const keys = [storedIdKey(upper)];
+  if (upper.length > 0 && upper.length <= MAX_NUMERIC_LENGTH) {
+    if (DECIMAL.test(upper)) keys.push(BigInt(upper).toString(16).toUpperCase());
+    if (HEX.test(upper)) keys.push(BigInt(`0x${upper}`).toString(10));
+  }
+  return [...new Set(keys)];
+}

@@ -4,6 +4,8 @@ export interface SessionCounters {
   accepted: number;
   throttled: number;
   queueFull: number;
+  /** Cuts of the learned rate (throttling answers, at most one per round trip). */
+  rateCuts: number;
   refused: number;
   responseTimeouts: number;
   lateResponses: number;
@@ -20,6 +22,7 @@ export function createSessionCounters(): SessionCounters {
     accepted: 0,
     throttled: 0,
     queueFull: 0,
+    rateCuts: 0,
     refused: 0,
     responseTimeouts: 0,
     lateResponses: 0,

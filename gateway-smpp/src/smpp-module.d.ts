@@ -11,6 +11,8 @@ declare module "smpp" {
 
   export class PDU {
     constructor(command: string, options?: Record<string, PduValue | undefined>);
+    /** Parses a whole PDU (command_length first); throws on some malformed ones. */
+    constructor(buffer: Buffer);
     command: string;
     command_id: number;
     command_status: number;

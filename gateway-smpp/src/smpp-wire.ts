@@ -2,9 +2,17 @@
  * Typed facade over the `smpp` package: the only file that touches its untyped objects.
  * It moves PDUs on a socket and nothing more; timeouts, windows, retries and reconnects
  * live in the session code above it.
+ *
+ * Client sessions use the package's own session. Server sessions (the SMSC simulator) frame
+ * PDUs here, as a strict SMSC must: the package reads a command_length of 0 as "no data yet"
+ * and waits for ever, and stops reading after a PDU it cannot parse. Here a command_length
+ * below 16 or above `maxPduLength` is answered with generic_nack ESME_RINVCMDLEN and the
+ * connection closed (the stream cannot be re-synchronised), a PDU whose header came without
+ * its body within `incompletePduTimeoutMs` likewise, and every PDU keeps its raw octets
+ * (`WirePdu.body`) for checks the package does not make.
  */
-import type { Server as NetServer } from "node:net";
-import type { ConnectionOptions as TlsConnectOptions } from "node:tls";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { createServer as createTlsServer, type ConnectionOptions as TlsConnectOptions } from "node:tls";
 import * as smpp from "smpp";
 
 export type FieldValue = string | number | Buffer;
@@ -20,12 +28,20 @@ export interface ShortMessage {
   bytes: Buffer | undefined;
 }
 
+/** A PDU's octets as the package writes them (tests check what the gateway puts on the wire). */
+export function encodePdu(command: string, fields: PduFields = {}): Buffer {
+  return new smpp.PDU(command, { ...fields, sequence_number: 1 }).toBuffer();
+}
+
 /** One received PDU, read through typed accessors. */
 export class WirePdu {
   readonly #pdu: smpp.PDU;
+  /** The octets after the 16-octet header, when this side framed the PDU itself (server). */
+  readonly body: Buffer | undefined;
 
-  constructor(pdu: smpp.PDU) {
+  constructor(pdu: smpp.PDU, body?: Buffer) {
     this.#pdu = pdu;
+    this.body = body;
   }
 
   get command(): string {
@@ -150,6 +166,10 @@ export interface WireServerOptions {
   port: number;
   host?: string;
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Largest command_length accepted (default 65,536). */
+  maxPduLength?: number;
+  /** How long a PDU may stay incomplete (header without its whole body; default 10 s). */
+  incompletePduTimeoutMs?: number;
 }
 
 export interface WireServer {
@@ -158,18 +178,37 @@ export interface WireServer {
   close(): Promise<void>;
 }
 
+/** A framing error: what to answer (generic_nack with this status) before closing. */
+export class WireFrameError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly sequence: number,
+  ) {
+    super(message);
+    this.name = "WireFrameError";
+  }
+}
+
+const HEADER_LENGTH = 16;
+const INVALID_COMMAND_LENGTH = 0x02;
+
 export async function listenWire(
   options: WireServerOptions,
   onSession: (session: WireSession) => void,
 ): Promise<WireServer> {
-  const open = new Set<smpp.Session>();
-  const server: NetServer = smpp.createServer(options.tls ?? {}, (session) => {
-    open.add(session);
-    session.on("close", () => open.delete(session));
+  const open = new Set<Socket>();
+  const accept = (socket: Socket): void => {
+    open.add(socket);
+    socket.on("close", () => open.delete(socket));
     // Keep the process alive on socket errors; the session's own listeners report them.
-    session.on("error", () => undefined);
-    onSession(wrapSession(session, false));
-  });
+    socket.on("error", () => undefined);
+    onSession(framedSession(socket, options));
+  };
+  const server: NetServer =
+    options.tls === undefined
+      ? createNetServer(accept)
+      : createTlsServer({ key: options.tls.key, cert: options.tls.cert }, accept);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
@@ -180,8 +219,94 @@ export async function listenWire(
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const session of open) session.destroy();
+        for (const socket of open) socket.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** A server-side session over a socket, framing PDUs itself. */
+function framedSession(socket: Socket, options: WireServerOptions): WireSession {
+  const maxLength = options.maxPduLength ?? 65_536;
+  const incompleteMs = options.incompletePduTimeoutMs ?? 10_000;
+  const pduListeners: Array<(pdu: WirePdu) => void> = [];
+  const errorListeners: Array<(err: Error) => void> = [];
+  let buffered: Buffer = Buffer.alloc(0);
+  let sequence = 0;
+  let failed = false;
+  let incompleteTimer: NodeJS.Timeout | undefined;
+
+  const write = (pdu: smpp.PDU): boolean => {
+    if (!socket.writable) return false;
+    socket.write(pdu.toBuffer());
+    return true;
+  };
+  const fail = (err: WireFrameError): void => {
+    if (failed) return;
+    failed = true;
+    clearTimeout(incompleteTimer);
+    socket.pause();
+    for (const listener of errorListeners) listener(err);
+  };
+  const frames = (): void => {
+    while (!failed && buffered.length >= 4) {
+      const length = buffered.readUInt32BE(0);
+      const seq = buffered.length >= HEADER_LENGTH ? buffered.readUInt32BE(12) : 0;
+      if (length < HEADER_LENGTH || length > maxLength) {
+        return fail(new WireFrameError(`command_length ${length}`, INVALID_COMMAND_LENGTH, seq));
+      }
+      if (buffered.length < length) break;
+      const frame = buffered.subarray(0, length);
+      buffered = buffered.subarray(length);
+      deliver(frame);
+    }
+    clearTimeout(incompleteTimer);
+    incompleteTimer = undefined;
+    if (!failed && buffered.length > 0) {
+      incompleteTimer = setTimeout(
+        () => fail(new WireFrameError("incomplete PDU", INVALID_COMMAND_LENGTH, 0)),
+        incompleteMs,
+      );
+    }
+  };
+  const deliver = (frame: Buffer): void => {
+    let pdu: smpp.PDU;
+    try {
+      pdu = new smpp.PDU(Buffer.from(frame));
+    } catch {
+      // The frame is whole, so the stream goes on: this PDU alone is refused.
+      write(new smpp.PDU(GENERIC_NACK, { sequence_number: frame.readUInt32BE(12), command_status: 0x02 }));
+      return;
+    }
+    const wire = new WirePdu(pdu, Buffer.from(frame.subarray(HEADER_LENGTH)));
+    for (const listener of pduListeners) listener(wire);
+  };
+  socket.on("data", (chunk: Buffer) => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    frames();
+  });
+  socket.on("close", () => clearTimeout(incompleteTimer));
+
+  return {
+    send(command, fields = {}) {
+      sequence = sequence >= 0x7fffffff ? 1 : sequence + 1;
+      const pdu = new smpp.PDU(command, { ...fields, sequence_number: sequence });
+      return write(pdu) ? sequence : undefined;
+    },
+    reply: (to, fields = {}, status = 0) => write(to.response(fields, status)),
+    nack: (seq, status) =>
+      write(new smpp.PDU(GENERIC_NACK, { sequence_number: seq, command_status: status })),
+    onPdu: (listener) => void pduListeners.push(listener),
+    onConnect: () => undefined,
+    onClose: (listener) => void socket.on("close", listener),
+    onError: (listener) => {
+      errorListeners.push(listener);
+      socket.on("error", listener);
+    },
+    close: () => void socket.end(),
+    destroy: () => void socket.destroy(),
+    get remoteAddress() {
+      return `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+    },
   };
 }

@@ -52,6 +52,7 @@ interface Pending {
 }
 
 const MAX_REMEMBERED_TIMEOUTS = 10_000;
+const UNBIND_CLOSE_GRACE_MS = 500;
 const NO_RESPONSE_COMMANDS = new Set(["alert_notification", "outbind"]);
 
 /** Connects and binds; resolves once bound, rejects on failure (the socket is then closed). */
@@ -67,6 +68,14 @@ export function openSmscConnection(options: SmscConnectionOptions): Promise<Smsc
   const destroy = (reason: string): void => {
     if (!closed) closeReason = reason;
     wire.destroy();
+  };
+
+  // After unbind / unbind_resp the ESME closes the connection. Ending our side only half-closes
+  // it, and an SMSC that never closes its own (Net::SMPP does not) would keep it open: end it,
+  // then destroy it if it is still open after a grace for the last writes.
+  const closeAfterUnbind = (): void => {
+    wire.close();
+    setTimeout(() => wire.destroy(), UNBIND_CLOSE_GRACE_MS).unref();
   };
 
   const request = (command: string, fields: PduFields = {}, timeoutMs = options.responseTimeoutMs) =>
@@ -103,7 +112,7 @@ export function openSmscConnection(options: SmscConnectionOptions): Promise<Smsc
       case "unbind":
         wire.reply(pdu);
         closeReason = "unbound by the SMSC";
-        wire.close();
+        closeAfterUnbind();
         return;
       case "deliver_sm":
       case "data_sm":
@@ -160,7 +169,7 @@ export function openSmscConnection(options: SmscConnectionOptions): Promise<Smsc
       clearInterval(keepalive);
       closeReason = "unbound";
       await request("unbind").catch(() => undefined);
-      wire.close();
+      closeAfterUnbind();
     },
     destroy,
   };

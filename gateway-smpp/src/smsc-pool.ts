@@ -6,6 +6,7 @@
  */
 import { OtpError } from "../../services/shared/src/errors";
 import type { DeliveryReceipt } from "./delivery-receipt";
+import { createRateLimiter } from "./rate-limiter";
 import { createReceiptCorrelator, type ReceiptCorrelator } from "./receipt-correlator";
 import {
   createSmscSession,
@@ -27,7 +28,9 @@ export interface PartContext<C> {
 }
 
 export interface SmscPoolOptions<C> {
-  binds: Array<Omit<SmscSessionOptions, "onReceipt">>;
+  binds: Array<Omit<SmscSessionOptions, "onReceipt" | "accountLimiter">>;
+  /** The account's ceiling (default: the sum of its transmitting binds' rates). */
+  accountMessagesPerSecond?: number;
   onReceipt: (part: PartContext<C>, receipt: DeliveryReceipt) => void;
   /** A receipt whose message id never showed up within `holdReceiptMs`. */
   onUnmatchedReceipt?: (receipt: DeliveryReceipt) => void;
@@ -47,7 +50,12 @@ export interface SmscPool<C> {
   submit(request: SubmitRequest, context: C): Promise<PoolSubmitResult>;
   /** True when at least one transmitting bind is bound now. */
   readonly bound: boolean;
-  stats(): { sessions: SessionStats[]; tracked: { submitted: number; heldReceipts: number } };
+  stats(): {
+    sessions: SessionStats[];
+    /** The account's learned rate (messages per second), shared by its binds. */
+    accountRate: number;
+    tracked: { submitted: number; heldReceipts: number };
+  };
   waitUntilBound(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -62,8 +70,19 @@ export function createSmscPool<C>(options: SmscPoolOptions<C>): SmscPool<C> {
     onMatched: ({ context, receipt }) => options.onReceipt(context, receipt),
     onUnmatched: options.onUnmatchedReceipt,
   });
+  const accountLimiter = createRateLimiter({
+    messagesPerSecond:
+      options.accountMessagesPerSecond ??
+      options.binds
+        .filter((bind) => bind.bind.mode !== "receiver")
+        .reduce((sum, bind) => sum + bind.messagesPerSecond, 0),
+  });
   const sessions: SmscSession[] = options.binds.map((bind) =>
-    createSmscSession({ ...bind, onReceipt: (receipt) => correlator.receiptArrived(receipt) }),
+    createSmscSession({
+      ...bind,
+      accountLimiter,
+      onReceipt: (receipt) => correlator.receiptArrived(receipt),
+    }),
   );
   const sweeper = setInterval(() => correlator.sweep(), 1_000);
   sweeper.unref();
@@ -96,7 +115,11 @@ export function createSmscPool<C>(options: SmscPoolOptions<C>): SmscPool<C> {
     get bound() {
       return sessions.some((s) => s.canSubmit && s.state === "bound");
     },
-    stats: () => ({ sessions: sessions.map((s) => s.stats()), tracked: correlator.counts }),
+    stats: () => ({
+      sessions: sessions.map((s) => s.stats()),
+      accountRate: accountLimiter.currentRate(now()),
+      tracked: correlator.counts,
+    }),
     async waitUntilBound(timeoutMs) {
       await Promise.all(sessions.map((s) => s.waitUntilBound(timeoutMs)));
     },

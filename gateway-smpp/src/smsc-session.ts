@@ -8,7 +8,7 @@ import type { ConnectionOptions as TlsConnectOptions } from "node:tls";
 import { OtpError } from "../../services/shared/src/errors";
 import { backoffDelay, type BackoffOptions } from "./backoff";
 import { isReceipt, parseDeliveryReceipt, type DeliveryReceipt } from "./delivery-receipt";
-import { createRateLimiter } from "./rate-limiter";
+import { createRateLimiter, type RateLimiter } from "./rate-limiter";
 import { openSmscConnection, type BindCredentials, type SmscConnection } from "./smsc-connection";
 import { STATUS } from "./smpp-status";
 import type { WirePdu } from "./smpp-wire";
@@ -32,6 +32,8 @@ export interface SmscSessionOptions {
   tls?: TlsConnectOptions;
   bind: BindCredentials;
   messagesPerSecond: number;
+  /** The account's learned rate, shared by its binds (smsc-pool.ts); each bind learns its own too. */
+  accountLimiter?: RateLimiter;
   /** Max unanswered submit_sm (keep ≤ 2–3 × messagesPerSecond). */
   window: number;
   /** Callers that may wait for a window slot before new ones are refused. */
@@ -64,6 +66,7 @@ export interface SessionStats {
   state: SessionState;
   windowInUse: number;
   queued: number;
+  /** The bind's learned rate (messages per second). */
   currentRate: number;
   counters: Readonly<SessionCounters>;
   lastError: string | undefined;
@@ -100,10 +103,8 @@ export function createSmscSession(options: SmscSessionOptions): SmscSession {
   const random = options.random ?? Math.random;
   const counters = createSessionCounters();
   const window = createSubmitWindow(settings.window, settings.maxQueued);
-  const limiter = createRateLimiter({
-    messagesPerSecond: settings.messagesPerSecond,
-    slowDownMs: options.retry?.slowDownMs ?? 10_000,
-  });
+  const limiter = createRateLimiter({ messagesPerSecond: settings.messagesPerSecond });
+  const limiters = options.accountLimiter === undefined ? [limiter] : [limiter, options.accountLimiter];
   const boundWaiters = new Set<{ resolve: (c: SmscConnection) => void; reject: (e: Error) => void }>();
   let state: SessionState = "connecting";
   let connection: SmscConnection | undefined;
@@ -133,7 +134,7 @@ export function createSmscSession(options: SmscSessionOptions): SmscSession {
     });
     if (receipt !== undefined) {
       counters.receipts++;
-      options.onReceipt?.(receipt, options.name);
+      options.onReceipt?.({ ...receipt, receivedAtMs: Date.now() }, options.name);
     } else if (isReceipt(esmClass)) {
       counters.unparsedReceipts++;
       log.warn("unparsable delivery receipt", { session: options.name });
@@ -220,9 +221,10 @@ export function createSmscSession(options: SmscSessionOptions): SmscSession {
         await submitPart(fields, {
           connection: () => boundConnection(settings.notBoundWaitMs),
           window,
-          limiter,
+          limiters,
           counters,
           policy: options.retry,
+          random,
           observe: options.onSubmitResponse,
         }),
       );

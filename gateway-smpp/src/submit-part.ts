@@ -1,15 +1,17 @@
 /**
  * Submits one submit_sm and applies the SMSC's answer:
  * - OK → the message id;
- * - ESME_RTHROTTLED (0x58) → halve the bind's rate for a while, pause, send again;
- * - ESME_RMSGQFUL (0x14) → a few more tries with growing pauses;
+ * - ESME_RTHROTTLED (0x58) → cut the learned rate (once per round trip, rate-limiter.ts), wait a
+ *   short jittered backoff, send again through the rate limit;
+ * - ESME_RMSGQFUL (0x14) → the same cut, and a few more tries with growing jittered pauses;
  * - any other status (or generic_nack) → SMPP_SUBMIT_FAILED with the status;
  * - no answer in time → SMPP_RESPONSE_TIMEOUT. The SMSC may have accepted it, so it is never
  *   sent again here: the caller decides (usually: wait for a receipt or fall back).
  * A PDU that could not be written (connection gone) was not sent and waits for the next bind.
  */
 import { OtpError } from "../../services/shared/src/errors";
-import type { RateLimiter } from "./rate-limiter";
+import { backoffDelay } from "./backoff";
+import { reserveAll, type RateLimiter } from "./rate-limiter";
 import type { SessionCounters } from "./session-counters";
 import type { SmscConnection } from "./smsc-connection";
 import { STATUS, SmppStatusError } from "./smpp-status";
@@ -17,10 +19,9 @@ import type { PduFields, WirePdu } from "./smpp-wire";
 import type { SubmitWindow } from "./submit-window";
 
 export interface RetryPolicy {
+  /** First pause before a throttled PDU goes again (jittered, doubling up to 20 ×). */
   throttledPauseMs: number;
   maxThrottledRetries: number;
-  /** How long the halved rate lasts after a throttling answer. */
-  slowDownMs: number;
   queueFullPauseMs: number;
   maxQueueFullRetries: number;
   /** Pause before sending again a PDU that could not be written. */
@@ -29,10 +30,9 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  throttledPauseMs: 1_000,
+  throttledPauseMs: 200,
   maxThrottledRetries: 10,
-  slowDownMs: 10_000,
-  queueFullPauseMs: 2_000,
+  queueFullPauseMs: 500,
   maxQueueFullRetries: 3,
   notSentPauseMs: 100,
   maxNotSentRetries: 20,
@@ -44,15 +44,18 @@ export type SubmitObserver = (commandStatus: number | undefined, latencyMs: numb
 export interface PartSubmitContext {
   connection: () => Promise<SmscConnection>;
   window: SubmitWindow;
-  limiter: RateLimiter;
+  /** The bind's limiter, then its account's: a send waits for a slot in each. */
+  limiters: readonly RateLimiter[];
   counters: SessionCounters;
   policy?: Partial<RetryPolicy>;
   observe?: SubmitObserver;
+  random?: () => number;
 }
 
 export async function submitPart(fields: PduFields, context: PartSubmitContext): Promise<string> {
   const policy = { ...DEFAULT_RETRY_POLICY, ...context.policy };
   const { counters } = context;
+  const random = context.random ?? Math.random;
   let throttledRetries = 0;
   let queueFullRetries = 0;
   let notSent = 0;
@@ -67,24 +70,27 @@ export async function submitPart(fields: PduFields, context: PartSubmitContext):
       continue;
     }
     const { response, sentAt } = sent;
+    const now = Date.now();
     switch (response.status) {
       case STATUS.OK:
         counters.accepted++;
+        for (const limiter of context.limiters) limiter.accepted(now);
         return response.string("message_id") ?? "";
       case STATUS.THROTTLED:
         counters.throttled++;
-        context.limiter.slowDown(Date.now(), sentAt);
+        slowDown(context, now, sentAt);
         if (++throttledRetries > policy.maxThrottledRetries) {
           throw new SmppStatusError("SMPP_THROTTLED", "submit_sm throttled", response.status);
         }
-        await sleep(policy.throttledPauseMs);
+        await sleep(retryPause(policy.throttledPauseMs, throttledRetries, random));
         continue;
       case STATUS.MESSAGE_QUEUE_FULL:
         counters.queueFull++;
+        slowDown(context, now, sentAt);
         if (++queueFullRetries > policy.maxQueueFullRetries) {
           throw new SmppStatusError("SMPP_QUEUE_FULL", "submit_sm refused", response.status);
         }
-        await sleep(policy.queueFullPauseMs * queueFullRetries);
+        await sleep(retryPause(policy.queueFullPauseMs, queueFullRetries, random));
         continue;
       default:
         counters.refused++;
@@ -102,7 +108,7 @@ async function sendOnce(
   const release = await context.window.acquire();
   let sentAt = Date.now();
   try {
-    await sleep(context.limiter.reserve(Date.now()));
+    await sleep(reserveAll(context.limiters, Date.now()));
     context.counters.submitsSent++;
     sentAt = Date.now();
     const response = await connection.request("submit_sm", fields);
@@ -121,6 +127,17 @@ async function sendOnce(
   } finally {
     release();
   }
+}
+
+function slowDown(context: PartSubmitContext, now: number, sentAt: number): void {
+  let cut = false;
+  for (const limiter of context.limiters) cut = limiter.throttled(now, sentAt) || cut;
+  if (cut) context.counters.rateCuts++;
+}
+
+/** Jittered, doubling pause before try `retry` (1-based): uniform in [cap/2, cap]. */
+function retryPause(initialMs: number, retry: number, random: () => number): number {
+  return backoffDelay(retry, { initialMs, maxMs: initialMs * 20 }, random);
 }
 
 function sleep(ms: number): Promise<void> {

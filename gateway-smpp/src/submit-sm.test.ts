@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { OtpError } from "../../services/shared/src/errors";
+import { checkSubmitSm } from "./simulator/pdu-check";
+import { encodePdu } from "./smpp-wire";
 import { buildSubmitSms, relativeValidity, sourceAddress } from "./submit-sm";
 
 test("senders: alphanumeric TON 5/NPI 0 up to 11 chars, numbers TON 1/NPI 1", () => {
@@ -31,4 +33,24 @@ test("PDU fields of a concatenated message", () => {
     () => buildSubmitSms({ source: "MyBank", destination: "12", text: "x" }, { reference: 1 }),
     OtpError,
   );
+});
+
+test("every submit_sm the gateway builds passes an SMSC's SMPP 3.4 checks", () => {
+  const requests = [
+    { source: "MyBank", destination: "+628123456789", text: "Kode 123456", validityPeriodSeconds: 300 },
+    { source: "+6281234", destination: "628123456789", text: "x".repeat(400) },
+    {
+      source: "Bank",
+      destination: "+66812345678",
+      text: "รหัส 123456 ".repeat(12),
+      validityPeriodSeconds: 90_061,
+    },
+    { source: "ABCDEFGHIJK", destination: "+84912345678", text: "€{}[]~^|\\ code 1" },
+  ];
+  for (const request of requests) {
+    for (const fields of buildSubmitSms(request, { reference: 200 })) {
+      const body = encodePdu("submit_sm", fields).subarray(16);
+      assert.equal(checkSubmitSm(body), 0, `${request.source} → ${request.text.slice(0, 12)}`);
+    }
+  }
 });

@@ -106,3 +106,43 @@ test("our session binds to a Net::SMPP SMSC, submits and matches its receipt", a
   }
   assert.ok(perl.lines.includes("unbind"), "graceful unbind reached the Perl SMSC");
 });
+
+test("a Net::SMPP SMSC speaks first: enquire_link, alert_notification, an MO message, unbind; we answer and rebind", async () => {
+  requireNetSmpp();
+  const perl = runPerl("net-smpp-smsc-initiated.pl", []);
+  await eventually("perl SMSC listening", () => perl.lines.some((l) => l.startsWith("listening ")), 10_000);
+  const port = Number(perl.lines.find((l) => l.startsWith("listening "))?.split(" ")[1]);
+  const receipts: DeliveryReceipt[] = [];
+  const session = createSmscSession({
+    name: "perl-smsc-initiated",
+    host: "127.0.0.1",
+    port,
+    bind: { mode: "transceiver", systemId: "otp-router", password: "pw" },
+    messagesPerSecond: 10,
+    window: 2,
+    reconnect: { initialMs: 50, maxMs: 500 },
+    onReceipt: (receipt) => receipts.push(receipt),
+  });
+  try {
+    await eventually(
+      `bound twice (the Perl SMSC printed: ${perl.lines.join(" | ")}; ${perl.stderr()})`,
+      () => perl.lines.filter((l) => l === "bound").length === 2,
+      15_000,
+    );
+    await session.waitUntilBound(5_000);
+    assert.ok(perl.lines.includes("enquire_link_resp 0"), "enquire_link answered");
+    assert.ok(perl.lines.includes("deliver_sm_resp 0"), "the MO deliver_sm answered");
+    assert.ok(perl.lines.includes("unbind_resp 0"), "the SMSC's unbind answered");
+    const { counters } = session.stats();
+    assert.equal(counters.mobileOriginated, 1, "the MO message is counted as one");
+    assert.equal(counters.receipts + counters.unparsedReceipts, 0, "not mistaken for a receipt");
+    assert.equal(receipts.length, 0);
+    assert.equal(counters.binds, 2, "bound again after the SMSC's unbind");
+  } finally {
+    await session.close();
+    await perl.exited;
+    perl.child.kill();
+  }
+  assert.ok(perl.lines.includes("unbind"), "graceful unbind of the second bind");
+  assert.equal(perl.stderr(), "", "the Perl SMSC saw no protocol error (alert_notification left unanswered)");
+});

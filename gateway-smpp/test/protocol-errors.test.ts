@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { test } from "node:test";
-import { startSimulator } from "./harness";
+import { startSmscSimulator } from "../src/simulator/smsc-simulator";
+import { PASSWORD, SYSTEM_ID, startSimulator } from "./harness";
 
 function header(length: number, commandId: number, status: number, sequence: number): Buffer {
   const buffer = Buffer.alloc(16);
@@ -63,8 +64,75 @@ test("invalid command_length → generic_nack 0x02, then the connection closes",
     const next = reader(socket);
     const closed = new Promise((resolve) => socket.on("close", resolve));
     socket.write(header(100_000, 0x00000015, 0, 7));
+    assert.deepEqual(await next(), { id: 0x80000000, status: 0x02, sequence: 7 });
+    await closed;
+  } finally {
+    socket.destroy();
+    await simulator.close();
+  }
+});
+
+for (const length of [0, 3, 15]) {
+  test(`command_length ${length} → generic_nack 0x02 at once, then the connection closes`, async () => {
+    const simulator = await startSimulator();
+    const socket = connect(simulator.port, "127.0.0.1");
+    try {
+      const next = reader(socket);
+      const closed = new Promise((resolve) => socket.on("close", resolve));
+      socket.write(header(length, 0x00000015, 0, 9));
+      assert.deepEqual(await next(), { id: 0x80000000, status: 0x02, sequence: 9 });
+      await closed;
+    } finally {
+      socket.destroy();
+      await simulator.close();
+    }
+  });
+}
+
+test("a header without its body: generic_nack 0x02 and closed, not left hanging", async () => {
+  const simulator = await startSmscSimulator({
+    port: 0,
+    credentials: { [SYSTEM_ID]: PASSWORD },
+    incompletePduTimeoutMs: 200,
+  });
+  const socket = connect(simulator.port, "127.0.0.1");
+  try {
+    const next = reader(socket);
+    const closed = new Promise((resolve) => socket.on("close", resolve));
+    socket.write(header(60, 0x00000004, 0, 11)); // submit_sm announcing 44 octets that never come
     assert.deepEqual(await next(), { id: 0x80000000, status: 0x02, sequence: 0 });
     await closed;
+  } finally {
+    socket.destroy();
+    await simulator.close();
+  }
+});
+
+test("enquire_link with a body → enquire_link_resp 0x02, and the session goes on", async () => {
+  const simulator = await startSimulator();
+  const socket = connect(simulator.port, "127.0.0.1");
+  try {
+    const next = reader(socket);
+    socket.write(Buffer.concat([header(20, 0x00000015, 0, 12), Buffer.alloc(4)]));
+    assert.deepEqual(await next(), { id: 0x80000015, status: 0x02, sequence: 12 });
+    socket.write(header(16, 0x00000015, 0, 13));
+    assert.deepEqual(await next(), { id: 0x80000015, status: 0, sequence: 13 });
+  } finally {
+    socket.destroy();
+    await simulator.close();
+  }
+});
+
+test("a connection that never binds is closed after the bind timeout", async () => {
+  const simulator = await startSmscSimulator({
+    port: 0,
+    credentials: { [SYSTEM_ID]: PASSWORD },
+    bindTimeoutMs: 200,
+  });
+  const socket = connect(simulator.port, "127.0.0.1");
+  try {
+    await new Promise((resolve) => socket.on("close", resolve));
+    assert.equal(simulator.stats().bindTimeouts, 1);
   } finally {
     socket.destroy();
     await simulator.close();

@@ -65,6 +65,20 @@ export function checkGoals(r: BenchResults): GoalCheck[] {
       met: shed.count === 0 ? undefined : shed.p99Ms <= 1,
     });
   }
+  for (const t of r.smppThrottle ?? []) {
+    goals.push({
+      goal: `SMSC throttling above ${t.limitPerSecond}/s, ${t.binds === 1 ? "one bind" : `pool of ${t.binds}`}: accepted rate once settled`,
+      target: `≥ 90 % of ${t.limitPerSecond}/s`,
+      measured: `${t.acceptedPerSecond.toFixed(1)}/s (${(t.shareOfLimit * 100).toFixed(1)} %)`,
+      met: t.shareOfLimit >= 0.9 && t.errors === 0,
+    });
+    goals.push({
+      goal: `SMSC throttling above ${t.limitPerSecond}/s, ${t.binds === 1 ? "one bind" : `pool of ${t.binds}`}: throttled share of submits once settled`,
+      target: "≤ 5 %",
+      measured: `${(t.throttledShare * 100).toFixed(2)} %`,
+      met: t.throttledShare <= 0.05,
+    });
+  }
   return goals;
 }
 

@@ -12,6 +12,7 @@ import type { RoundTripsResult } from "./round-trips.bench";
 import type { SheddingResult } from "./shedding.bench";
 import type { Warnings } from "./sms-platform";
 import type { SmppBenchResult } from "./smpp.bench";
+import type { ThrottleBenchResult } from "./smpp-throttle.bench";
 import type { StoreBenchRow } from "./store.bench";
 import type { SweepResult } from "./sweep.bench";
 
@@ -32,6 +33,8 @@ export interface BenchResults {
   smpp?: SmppBenchResult[];
   /** Every service, the SMSC simulator and the load generator in processes of their own. */
   deployed?: DeployedResult;
+  /** Learned rate under an SMSC that throttles above N/s (field names stable). */
+  smppThrottle?: ThrottleBenchResult[];
   processes?: ProcessMemory[];
   profiles?: ProfileSummary[];
   warnings?: Warnings;

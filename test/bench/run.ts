@@ -1,12 +1,12 @@
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --profile[=dir]] [-- --only=lifecycle,sweep]`
- * `[-- --routing-partition-concurrency=12]` (to try a routing setting other than its default):
+ * `npm run bench [-- --quick] [-- --json] [-- --profile[=dir]] [-- --only=lifecycle,sweep]`:
  * benchmarks on a real Kafka broker and redis-server (started here unless KAFKA_BROKERS /
  * REDIS_URL are given). Prints tables with each goal next to its measure, or JSON for tools.
  *
  * Phases: baseline, store, roundtrips, memory, lifecycle, shedding, sweep (on one SMS platform in
- * this process), then routing and smpp (their own harnesses), then deployed (every service, the
- * SMSC simulator and the load generator in processes of their own). --quick stays under ~4 minutes.
+ * this process), then routing, smpp and smpp-throttle (their own harnesses), then deployed (every
+ * service, the SMSC simulator and the load generator in processes of their own). --quick stays
+ * under ~5 minutes.
  * With KAFKA_BROKERS given, KAFKA_PID (the broker's pid on this machine) adds its CPU and memory.
  */
 import { mkdirSync } from "node:fs";
@@ -25,6 +25,7 @@ import { benchRouting } from "./routing.bench";
 import { benchShedding } from "./shedding.bench";
 import { benchStore } from "./store.bench";
 import { DEFAULT_CASES, formatSmppBench, runSmppBench } from "./smpp.bench";
+import { formatThrottleBench, runThrottleBench } from "./smpp-throttle.bench";
 import { startSmsPlatform } from "./sms-platform";
 import { benchSweep } from "./sweep.bench";
 
@@ -78,6 +79,7 @@ const SETTINGS = quick
         takeoverSeconds: 10,
         settleMs: 20_000,
       },
+      smppThrottle: { settleSeconds: 3, measuredSeconds: 5 },
     }
   : {
       baselineRates: [250, 500, 1_000],
@@ -114,6 +116,7 @@ const SETTINGS = quick
         takeoverSeconds: 15,
         settleMs: 60_000,
       },
+      smppThrottle: { settleSeconds: 5, measuredSeconds: 15 },
     };
 
 /**
@@ -222,6 +225,10 @@ async function main(): Promise<void> {
         log,
       });
     }
+    if (wanted("smpp-throttle")) {
+      log("SMPP under throttling …");
+      results.smppThrottle = await runThrottleBench(undefined, SETTINGS.smppThrottle);
+    }
     results.processes = [
       processMemory("bench process (every service, simulator, load generator)", process.pid),
       processMemory("Kafka broker (java)", kafkaPid),
@@ -235,6 +242,7 @@ async function main(): Promise<void> {
     } else {
       process.stdout.write(`${formatReport(results)}\n`);
       if (results.smpp) process.stdout.write(`\n${formatSmppBench(results.smpp)}\n`);
+      if (results.smppThrottle) process.stdout.write(`\n${formatThrottleBench(results.smppThrottle)}\n`);
     }
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

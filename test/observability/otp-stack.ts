@@ -63,7 +63,7 @@ const POLICY = {
   tenants: { acme: {}, tight: { limits: { perTenant: { requestsPerSecond: 1, burst: 1 } } } },
 };
 
-const SMSC = { systemId: "otp-router", password: "obs-secret" };
+const SMSC = { systemId: "otp-router", password: "obs-sec" };
 const WHATSAPP = { accessToken: "obs-wa-token", appSecret: "obs-wa-secret", phoneNumberId: "100200300400" };
 
 export interface StackScenarios {

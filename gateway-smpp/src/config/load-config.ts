@@ -16,7 +16,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
       host: env.SMSC_SIM_HOST ?? "127.0.0.1",
       port: Number(env.SMSC_SIM_SMPP_PORT ?? 2775),
       systemId: env.SMSC_SIM_SYSTEM_ID ?? "otp-router",
-      password: env.SMSC_SIM_PASSWORD ?? "otp-router",
+      password: env.SMSC_SIM_PASSWORD ?? "otp-sim",
     });
   }
   let json: unknown;

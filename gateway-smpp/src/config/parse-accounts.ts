@@ -133,6 +133,10 @@ function readAccount(
   return problems.list.length > before ? undefined : account;
 }
 
+/** SMPP 3.4 gives the bind's password 9 octets with its NUL: a longer one is refused (0x0E). */
+const PASSWORD_RULE = "1 to 8 printable ASCII characters (SMPP 3.4)";
+const fitsSmppPassword = (value: string): boolean => /^[\x20-\x7e]{1,8}$/.test(value);
+
 /** `password` in the file, or `passwordEnv` naming the variable that holds it; never both. */
 function readPassword(obj: JsonObject, path: string, sources: ConfigSources, problems: Problems): string {
   const inline = obj.password;
@@ -146,12 +150,14 @@ function readPassword(obj: JsonObject, path: string, sources: ConfigSources, pro
     const value = name === "" ? undefined : sources.env[name];
     if (name !== "" && (value === undefined || value === "")) {
       problems.at(pathOf(path, "passwordEnv"), `environment variable ${name} is not set`);
+    } else if (value !== undefined && !fitsSmppPassword(value)) {
+      problems.at(pathOf(path, "passwordEnv"), `${name} must hold ${PASSWORD_RULE}`);
     }
     return value ?? "";
   }
   // Never echo a password back in a problem message.
-  if (typeof inline !== "string" || inline.length === 0 || inline.length > 64) {
-    problems.at(pathOf(path, "password"), "is required: 1 to 64 characters (or use passwordEnv)");
+  if (typeof inline !== "string" || !fitsSmppPassword(inline)) {
+    problems.at(pathOf(path, "password"), `is required: ${PASSWORD_RULE} (or use passwordEnv)`);
     return "";
   }
   return inline;

@@ -104,6 +104,23 @@ test("every problem is reported with its path", () => {
   }
 });
 
+test("a password longer than SMPP 3.4's 8 characters is refused, inline or from the environment", () => {
+  const result = parseGatewayConfig(
+    {
+      accounts: {
+        a: { host: "h", port: 1, systemId: "s", password: "123456789" },
+        b: { host: "h", port: 1, systemId: "s", passwordEnv: "LONG_PASSWORD" },
+      },
+      routes: { r: ["a", "b"] },
+    },
+    { ...sources, env: { LONG_PASSWORD: "abcdefghij" } },
+  );
+  assert.equal(result.ok, false);
+  const problems = result.ok ? [] : result.problems;
+  assert.ok(problems.some((p) => p.startsWith("accounts.a.password: is required: 1 to 8")));
+  assert.ok(problems.some((p) => p.startsWith("accounts.b.passwordEnv: LONG_PASSWORD must hold 1 to 8")));
+});
+
 test("passwords never appear in problems or in the logged description", () => {
   const result = parseGatewayConfig(
     {
@@ -145,7 +162,7 @@ test("the all-in-one default points at the simulator", () => {
     host: "127.0.0.1",
     port: 2775,
     systemId: "otp-router",
-    password: "otp-router",
+    password: "otp-sim",
   });
   assert.equal(config.defaultRoute, "sms-default");
   assert.deepEqual(config.routes["sms-default"], ["simulator"]);

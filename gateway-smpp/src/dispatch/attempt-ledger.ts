@@ -1,15 +1,17 @@
 /**
  * The store record that makes dispatch idempotent on (verification id, attempt) across
- * redeliveries, replicas and crashes. One key per attempt, written in three phases:
+ * redeliveries, replicas and crashes. One key per attempt, written twice:
  *
  *   sending  — claimed with SET NX (TTL: the code's remaining life + grace) before anything
  *              is sent; a second delivery of the dispatch finds it and never sends;
- *   outcome  — the report to publish, saved before publishing it;
- *   reported — published.
+ *   outcome  — the report to publish, saved before publishing it (in the same socket write
+ *              as the message ids, message-map.ts).
  *
  * A redelivery that finds `outcome` publishes the saved report again (the first publish may
- * not have happened); `reported` means nothing is left to do; `sending` means another
- * consumer is sending or died while sending: see dispatcher.ts.
+ * not have happened; a report published twice is harmless, since consumers only move an
+ * attempt forward); `sending` means another consumer is sending or died while sending: see
+ * dispatcher.ts. `reported` is no longer written (it cost a round trip per dispatch); records
+ * written by earlier versions may still carry it, and it means nothing is left to do.
  */
 import { taggedKey, type Store } from "../../../services/shared/src/store/port";
 import type { ReportOutcome } from "./outcomes";
@@ -31,7 +33,6 @@ export interface AttemptLedger {
   claim(verificationId: string, attempt: number, ttlMs: number): Promise<ClaimResult>;
   read(verificationId: string, attempt: number): Promise<LedgerEntry | undefined>;
   saveOutcome(verificationId: string, attempt: number, outcome: ReportOutcome, ttlMs: number): Promise<void>;
-  markReported(verificationId: string, attempt: number, ttlMs: number): Promise<void>;
 }
 
 export function createAttemptLedger(store: Store, owner: string, now: () => number): AttemptLedger {
@@ -65,7 +66,5 @@ export function createAttemptLedger(store: Store, owner: string, now: () => numb
     read,
     saveOutcome: (verificationId, attempt, outcome, ttlMs) =>
       write(verificationId, attempt, { phase: "outcome", outcome }, ttlMs),
-    markReported: (verificationId, attempt, ttlMs) =>
-      write(verificationId, attempt, { phase: "reported" }, ttlMs),
   };
 }

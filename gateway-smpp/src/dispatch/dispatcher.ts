@@ -2,11 +2,14 @@
  * Handles DispatchRequested (channel SMS) from the verifications topic, idempotent on
  * (verification id, attempt) through the attempt ledger:
  *
- * - first delivery: claim, send (send-attempt.ts), save the outcome, publish it, mark it
- *   reported. The handler returns (and the offset is committed) only once the outcome is
- *   published, so a crash at any point leads to a redelivery;
- * - redelivery, ledger `reported`: nothing to do;
- * - redelivery, ledger `outcome`: the saved report is published again;
+ * - first delivery: claim, send (send-attempt.ts), save the outcome and the message ids (one
+ *   socket write), publish the outcome. Two store round trips per dispatch: the claim before
+ *   sending, the outcome after. The handler returns (and the offset is committed) only once the
+ *   outcome is published, so a crash at any point leads to a redelivery;
+ * - redelivery, ledger `outcome`: nothing to do when this process published it (it remembers
+ *   the attempts it reported lately); else the saved report is published again, since its
+ *   owner may have died before publishing (consumers move an attempt forward only, so a
+ *   second ACCEPTED is harmless);
  * - redelivery, ledger `sending`: another consumer is sending it (a rebalance) or died while
  *   sending. Its outcome is waited for (at most inFlightWaitMs); if none comes the message
  *   may or may not have reached the SMSC, so it is never resent: FAILED UNKNOWN
@@ -18,7 +21,8 @@ import type { BusMessage } from "../../../services/shared/src/bus/port";
 import type { Logger } from "../../../services/shared/src/log";
 import type { AcceptedGate } from "./accepted-gate";
 import type { AttemptLedger, LedgerEntry } from "./attempt-ledger";
-import { attemptKey, attemptTtlMs, type AttemptRef } from "./attempt-ref";
+import { attemptKey, attemptTtlMs, type AttemptRef, type SentPart } from "./attempt-ref";
+import type { MessageMap } from "./message-map";
 import { failed, REASON, type ReportOutcome } from "./outcomes";
 import type { ReportPublisher } from "./report-publisher";
 import { sendAttempt, type SendAttemptDeps } from "./send-attempt";
@@ -26,6 +30,7 @@ import { readSmsDispatch } from "./sms-dispatch";
 
 export interface DispatcherDeps extends SendAttemptDeps {
   ledger: AttemptLedger;
+  messageMap: MessageMap;
   gate: AcceptedGate;
   publish: ReportPublisher;
   logger: Logger;
@@ -38,19 +43,40 @@ export interface Dispatcher {
   handle(message: BusMessage): Promise<void>;
 }
 
+/** Attempts this process reported, remembered so a redelivery here publishes nothing twice. */
+const REMEMBERED_REPORTS = 100_000;
+
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const ttl = (ref: AttemptRef) => attemptTtlMs(ref, deps.now(), deps.stateGraceMs);
+  const reported = new Set<string>();
+  const remember = (ref: AttemptRef): void => {
+    reported.add(attemptKey(ref));
+    if (reported.size > REMEMBERED_REPORTS) reported.delete(reported.values().next().value ?? "");
+  };
 
-  const finish = async (ref: AttemptRef, outcome: ReportOutcome, log: Logger): Promise<void> => {
-    // Ledger writes after the send are best effort: the report itself matters more.
-    await deps.ledger
-      .saveOutcome(ref.verificationId, ref.attempt, outcome, ttl(ref))
-      .catch((err: unknown) => log.warn("sms attempt outcome not saved", { err }));
+  const finish = async (
+    ref: AttemptRef,
+    outcome: ReportOutcome,
+    log: Logger,
+    parts: readonly SentPart[] = [],
+  ): Promise<void> => {
+    // Store writes after the send are best effort (the report itself matters more), and leave
+    // together: one round trip.
+    await Promise.all([
+      deps.ledger
+        .saveOutcome(ref.verificationId, ref.attempt, outcome, ttl(ref))
+        .catch((err: unknown) => log.warn("sms attempt outcome not saved", { err })),
+      parts.length === 0
+        ? undefined
+        : deps.messageMap.remember(parts, ttl(ref)).catch((err: unknown) =>
+            log.warn("sms message ids not recorded in the store: receipts on other replicas will not match", {
+              err,
+            }),
+          ),
+    ]);
     await deps.publish(ref, outcome);
     deps.metrics.count("reportsPublished");
-    await deps.ledger
-      .markReported(ref.verificationId, ref.attempt, ttl(ref))
-      .catch((err: unknown) => log.warn("sms attempt not marked reported", { err }));
+    remember(ref);
   };
 
   const countOutcome = (outcome: ReportOutcome): void => {
@@ -75,11 +101,15 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const entry = found === undefined ? undefined : await settled(ref, found);
     switch (entry?.phase) {
       case undefined:
-      case "reported":
+      case "reported": // written by earlier versions
         log.info("sms dispatch already handled; ignored");
         return;
       case "outcome":
-        log.info("sms dispatch redelivered before its report was confirmed; publishing it again");
+        if (entry.owner === deps.instanceId && reported.has(attemptKey(ref))) {
+          log.info("sms dispatch already reported here; ignored");
+          return;
+        }
+        log.info("sms dispatch redelivered; publishing its saved report again");
         if (entry.outcome !== undefined) await finish(ref, entry.outcome, log);
         return;
       case "sending":
@@ -105,9 +135,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (!claim.claimed) return resume(ref, claim.entry, log);
       const release = deps.gate.open(attemptKey(ref));
       try {
-        const outcome = await sendAttempt(deps, dispatch, log);
+        const { outcome, parts } = await sendAttempt(deps, dispatch, log);
         countOutcome(outcome);
-        await finish(ref, outcome, log);
+        await finish(ref, outcome, log, parts);
       } finally {
         release();
       }

@@ -1,12 +1,12 @@
 /**
  * Message id → the part it belongs to, in the store with a TTL, so that a receipt arriving on
  * another replica's bind of the same SMSC account (or after a restart) is still correlated.
- * Keys are per account (ids are unique per SMSC) and per normalised id key (message-id.ts):
- * the exact key is always written, numeric keys only if free, as the in-memory correlator does.
- * Lookups try the exact key first.
+ * One key per part, per account (ids are unique per SMSC) and stored id key (message-id.ts);
+ * a lookup tries the receipt's id as written, then read in the other base (hex ↔ decimal).
+ * Writing costs one command per part; the extra reads fall on receipts from other replicas.
  */
 import { taggedKey, type Store } from "../../../services/shared/src/store/port";
-import { messageIdKeys } from "../message-id";
+import { lookupIdKeys, storedIdKey } from "../message-id";
 import type { SentPart } from "./attempt-ref";
 
 export interface MessageMap {
@@ -15,7 +15,7 @@ export interface MessageMap {
 }
 
 export function createMessageMap(store: Store): MessageMap {
-  // The id key is the hash tag: each id's keys stand alone, spread over the cluster.
+  // The id key is the hash tag: each id's key stands alone, spread over the cluster.
   const keyOf = (account: string, idKey: string) =>
     store.key(taggedKey("sms-msg", `${account}|${idKey}`.replace(/[{}]/g, "_")));
 
@@ -23,16 +23,13 @@ export function createMessageMap(store: Store): MessageMap {
     async remember(parts, ttlMs) {
       const ttl = Math.max(1, Math.round(ttlMs));
       await Promise.all(
-        parts.flatMap((part) => {
-          const value = JSON.stringify(part);
-          return messageIdKeys(part.messageId).map((idKey, i) =>
-            store.set(keyOf(part.account, idKey), value, { ttlMs: ttl, onlyIfAbsent: i > 0 }),
-          );
-        }),
+        parts.map((part) =>
+          store.set(keyOf(part.account, storedIdKey(part.messageId)), JSON.stringify(part), { ttlMs: ttl }),
+        ),
       );
     },
     async lookup(account, messageId) {
-      for (const idKey of messageIdKeys(messageId)) {
+      for (const idKey of lookupIdKeys(messageId)) {
         const raw = await store.get(keyOf(account, idKey));
         if (raw !== null) return JSON.parse(raw) as SentPart;
       }

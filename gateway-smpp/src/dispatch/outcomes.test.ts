@@ -4,7 +4,7 @@ import { DeliveryStatus, FailureClass } from "../../../proto/gen/otp/v1/common";
 import { OtpError } from "../../../services/shared/src/errors";
 import type { DeliveryReceipt, ReceiptStatus } from "../delivery-receipt";
 import { SmppStatusError } from "../smpp-status";
-import { receiptOutcome, receiptTime, submitErrorOutcome } from "./outcomes";
+import { receiptOutcome, submitErrorOutcome } from "./outcomes";
 import { chooseSenders } from "./sender-choice";
 
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5);
@@ -57,11 +57,13 @@ test("receipts: DELIVRD, UNDELIV, EXPIRED, REJECTD; intermediate states ignored"
   assert.equal(of("accepted"), undefined);
 });
 
-test("receipt dates are read as UTC YYMMDDhhmm[ss]", () => {
-  assert.equal(receiptTime("2601020304"), Date.UTC(2026, 0, 2, 3, 4));
-  assert.equal(receiptTime("260102030405"), Date.UTC(2026, 0, 2, 3, 4, 5));
-  assert.equal(receiptTime("yesterday"), undefined);
-  assert.equal(receiptTime(undefined), undefined);
+test("a receipt's time is its arrival; the SMSC's own dates ride along as reported", () => {
+  const old = { ...receipt("delivered"), submitDate: "2401011200", doneDate: "2401011201" };
+  const outcome = receiptOutcome(old, "100001", NOW);
+  assert.equal(outcome?.providerTimeMs, NOW);
+  assert.equal(outcome?.providerSubmitDate, "2401011200");
+  assert.equal(outcome?.providerDoneDate, "2401011201");
+  assert.equal(receiptOutcome(receipt("delivered"), "100001", NOW)?.providerDoneDate, "");
 });
 
 test("sender: the operator's registered id, else the tenant's; numeric fallback when set", () => {

@@ -10,6 +10,9 @@
  *   never resent here, routing decides;
  * - receipts: DELIVRD → DELIVERED; UNDELIV, REJECTD, DELETED → FAILED PERMANENT
  *   "SMPP_DLR_<stat>"; EXPIRED → EXPIRED; UNKNOWN → FAILED UNKNOWN; ENROUTE, ACCEPTD ignored.
+ *   Their time is when the receipt arrived here: the receipt's own "done date" has minute
+ *   precision and the SMSC's unstated time zone (read as UTC it put deliveries before their
+ *   request), so it only rides along as reported, with the "submit date".
  */
 import { DeliveryStatus, FailureClass } from "../../../proto/gen/otp/v1/common";
 import { isOtpError, type ErrorCode } from "../../../services/shared/src/errors";
@@ -22,6 +25,9 @@ export interface ReportOutcome {
   reason: string;
   providerMessageId: string;
   providerTimeMs: number;
+  /** The SMSC's own receipt dates, as reported ("YYMMDDhhmm[ss]"); empty when absent. */
+  providerSubmitDate?: string;
+  providerDoneDate?: string;
 }
 
 /** SMSC-side conditions that may pass (0x64 is ESME_RX_T_APPN, the temporary one). */
@@ -106,14 +112,22 @@ export function submitErrorOutcome(err: unknown, now: number): ReportOutcome | u
   return mapped === undefined ? undefined : failed(mapped[0], mapped[1], now);
 }
 
-/** The outcome a final receipt reports; undefined for intermediate states. */
+/**
+ * The outcome a final receipt reports, at `arrivedAtMs` (when the receipt reached this gateway);
+ * undefined for intermediate states.
+ */
 export function receiptOutcome(
   receipt: DeliveryReceipt,
   messageId: string,
-  providerTimeMs: number,
+  arrivedAtMs: number,
 ): ReportOutcome | undefined {
   const stat = STAT_BY_STATUS[receipt.status];
-  const base = { providerMessageId: messageId, providerTimeMs };
+  const base = {
+    providerMessageId: messageId,
+    providerTimeMs: arrivedAtMs,
+    providerSubmitDate: receipt.submitDate ?? "",
+    providerDoneDate: receipt.doneDate ?? "",
+  };
   switch (receipt.status) {
     case "delivered":
       return {
@@ -149,13 +163,4 @@ export function receiptOutcome(
     case "accepted":
       return undefined;
   }
-}
-
-/** "YYMMDDhhmm[ss]" of a receipt (read as UTC), or undefined. */
-export function receiptTime(value: string | undefined): number | undefined {
-  const match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?$/.exec(value ?? "");
-  if (match === null) return undefined;
-  const [yy, mo, dd, hh, mi, ss] = match.slice(1).map((part) => Number(part ?? 0));
-  const time = Date.UTC(2000 + (yy ?? 0), (mo ?? 1) - 1, dd ?? 1, hh ?? 0, mi ?? 0, ss ?? 0);
-  return Number.isNaN(time) ? undefined : time;
 }

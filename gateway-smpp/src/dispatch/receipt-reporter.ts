@@ -19,7 +19,7 @@ import type { AttemptLedger } from "./attempt-ledger";
 import { attemptKey, attemptTtlMs, type SentPart } from "./attempt-ref";
 import { finalReceipt } from "./final-receipt";
 import type { MessageMap } from "./message-map";
-import { receiptOutcome, receiptTime, type ReportOutcome } from "./outcomes";
+import { receiptOutcome, type ReportOutcome } from "./outcomes";
 import type { ReportPublisher } from "./report-publisher";
 import { sentPart, type SubmitContext } from "./sms-submitter";
 
@@ -44,6 +44,8 @@ export interface ReceiptReporter {
 }
 
 const PUBLISH_RETRY_DELAYS_MS = [200, 500, 1_000, 2_000, 5_000, 10_000];
+/** How long after saving an ACCEPTED outcome its owner has surely published it. */
+const ACCEPTED_PUBLISH_MS = 1_000;
 
 export function createReceiptReporter(deps: ReceiptReporterDeps): ReceiptReporter {
   const inFlight = new Set<Promise<void>>();
@@ -63,12 +65,21 @@ export function createReceiptReporter(deps: ReceiptReporterDeps): ReceiptReporte
     }
   };
 
-  /** Receipts of a part found through the store: wait (briefly) for its ACCEPTED report. */
-  const waitForReported = async (part: SentPart): Promise<void> => {
+  /**
+   * Receipts of a part found through the store come after its ACCEPTED: the owner saves the
+   * outcome and publishes it at once, so a receipt waits while the attempt is still `sending`
+   * and until its outcome is `acceptedPublishMs` old. Consumers move an attempt forward only,
+   * so an ACCEPTED that still came later would change nothing.
+   */
+  const waitForAccepted = async (part: SentPart): Promise<void> => {
     const deadline = deps.now() + deps.receiptLookupMs;
     for (let wait = 25; deps.now() < deadline; wait = Math.min(wait * 2, 400)) {
       const entry = await deps.ledger.read(part.verificationId, part.attempt);
       if (entry === undefined || entry.phase === "reported") return;
+      if (entry.phase === "outcome") {
+        await sleep(Math.max(0, entry.at + ACCEPTED_PUBLISH_MS - deps.now()));
+        return;
+      }
       await sleep(wait);
     }
   };
@@ -88,17 +99,22 @@ export function createReceiptReporter(deps: ReceiptReporterDeps): ReceiptReporte
     }
   };
 
-  const report = async (part: SentPart, receipt: DeliveryReceipt, viaStore: boolean): Promise<void> => {
+  const report = async (
+    part: SentPart,
+    receipt: DeliveryReceipt,
+    viaStore: boolean,
+    arrivedAt: number,
+  ): Promise<void> => {
     const now = deps.now();
     deps.metrics.receipt(
       part.bind,
       STAT_BY_STATUS[receipt.status],
       receipt.final ? now - part.submittedAtMs : undefined,
     );
-    const outcome = receiptOutcome(receipt, part.messageId, receiptTime(receipt.doneDate) ?? now);
+    const outcome = receiptOutcome(receipt, part.messageId, arrivedAt);
     if (outcome === undefined) return;
     await deps.gate.wait(attemptKey(part));
-    if (viaStore) await waitForReported(part);
+    if (viaStore) await waitForAccepted(part);
     const decision = await deps.store.run(finalReceipt, {
       verificationId: part.verificationId,
       attempt: part.attempt,
@@ -122,10 +138,11 @@ export function createReceiptReporter(deps: ReceiptReporterDeps): ReceiptReporte
   return {
     matched(context, receipt) {
       deps.metrics.count("receiptsMatchedLocally");
-      track(report(sentPart(context), receipt, false));
+      track(report(sentPart(context), receipt, false, receipt.receivedAtMs ?? deps.now()));
     },
     unmatched(account, receipt) {
       if (!receipt.final) return;
+      const arrivedAt = receipt.receivedAtMs ?? deps.now();
       track(
         (async () => {
           const part = await lookup(account, receipt.messageId);
@@ -139,7 +156,7 @@ export function createReceiptReporter(deps: ReceiptReporterDeps): ReceiptReporte
             return;
           }
           deps.metrics.count("receiptsMatchedViaStore");
-          await report(part, receipt, true);
+          await report(part, receipt, true, arrivedAt);
         })(),
       );
     },

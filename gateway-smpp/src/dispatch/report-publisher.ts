@@ -29,6 +29,8 @@ export function createReportPublisher(bus: EventBus, topic: string, now: () => n
           district: ref.district,
           operator: ref.operator,
           providerTime: new Date(outcome.providerTimeMs),
+          providerSubmitDate: outcome.providerSubmitDate ?? "",
+          providerDoneDate: outcome.providerDoneDate ?? "",
         },
       },
     );

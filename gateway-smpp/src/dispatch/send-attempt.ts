@@ -1,8 +1,9 @@
 /**
  * One claimed attempt, from the dispatch to its first outcome: drop it if the code has (nearly)
  * run out, open the sealed number and code, pick the route's account, render the tenant's
- * localised text, choose the sender, submit, record the message ids in the store. Every
- * expected failure becomes an outcome; only bugs throw.
+ * localised text, choose the sender, submit. Returns the outcome and the parts sent (the
+ * dispatcher stores their message ids together with the outcome). Every expected failure
+ * becomes an outcome; only bugs throw.
  */
 import { FailureClass } from "../../../proto/gen/otp/v1/common";
 import type { Sealer } from "../../../services/shared/src/crypto/sealer";
@@ -11,8 +12,7 @@ import type { PolicyBook } from "../../../services/shared/src/policy/policy-book
 import type { GatewayConfig } from "../config/gateway-config";
 import { renderOtpSms } from "../messages/render-sms";
 import type { GatewayMetrics } from "../metrics/gateway-metrics";
-import { attemptTtlMs } from "./attempt-ref";
-import type { MessageMap } from "./message-map";
+import type { SentPart } from "./attempt-ref";
 import { accepted, codeExpired, failed, REASON, submitErrorOutcome, type ReportOutcome } from "./outcomes";
 import type { RouteTable } from "./route-table";
 import { chooseSenders } from "./sender-choice";
@@ -21,7 +21,6 @@ import { submitSms, type SubmitContext } from "./sms-submitter";
 
 export interface SendAttemptDeps {
   routes: RouteTable<SubmitContext>;
-  messageMap: MessageMap;
   policies: PolicyBook;
   messages: GatewayConfig["messages"];
   sealer: Sealer;
@@ -31,28 +30,35 @@ export interface SendAttemptDeps {
   stateGraceMs: number;
 }
 
+export interface AttemptResult {
+  outcome: ReportOutcome;
+  /** The parts the SMSC accepted (none unless the outcome is ACCEPTED). */
+  parts: readonly SentPart[];
+}
+
 export async function sendAttempt(
   deps: SendAttemptDeps,
   dispatch: SmsDispatch,
   log: Logger,
-): Promise<ReportOutcome> {
+): Promise<AttemptResult> {
+  const outcome = (value: ReportOutcome): AttemptResult => ({ outcome: value, parts: [] });
   const { ref, event } = dispatch;
   const remainingMs = ref.expiresAtMs - deps.now();
   if (remainingMs < deps.minRemainingMs) {
     log.info("sms dispatch dropped: the code has expired", { remainingMs });
-    return codeExpired(deps.now());
+    return outcome(codeExpired(deps.now()));
   }
   let sealed: { phone: string; code: string };
   try {
     sealed = openSealedFields(dispatch, deps.sealer);
   } catch (err) {
     log.error("sms dispatch dropped: sealed fields do not open", { err });
-    return failed(FailureClass.FAILURE_CLASS_PERMANENT, REASON.sealedDataUnreadable, deps.now());
+    return outcome(failed(FailureClass.FAILURE_CLASS_PERMANENT, REASON.sealedDataUnreadable, deps.now()));
   }
   const accounts = deps.routes.accountsFor(ref.route);
   if (accounts === undefined) {
     log.warn("sms dispatch for an unknown route, and no default route");
-    return failed(FailureClass.FAILURE_CLASS_PERMANENT, REASON.unknownRoute, deps.now());
+    return outcome(failed(FailureClass.FAILURE_CLASS_PERMANENT, REASON.unknownRoute, deps.now()));
   }
   const via = deps.routes.pick(accounts);
   const sms = deps.policies.policyFor(ref.tenant).senders.sms;
@@ -72,13 +78,6 @@ export async function sendAttempt(
       { metrics: deps.metrics, logger: log, now: deps.now, minRemainingMs: deps.minRemainingMs },
       { ref, via, destination: sealed.phone, text, senders },
     );
-    try {
-      await deps.messageMap.remember(sent.parts, attemptTtlMs(ref, deps.now(), deps.stateGraceMs));
-    } catch (err) {
-      log.warn("sms message ids not recorded in the store: receipts on other replicas will not match", {
-        err,
-      });
-    }
     const messageIds = sent.parts.map((p) => p.messageId);
     log.info("sms accepted by the SMSC", {
       account: via.account,
@@ -88,11 +87,11 @@ export async function sendAttempt(
       sender: sent.sender,
       language,
     });
-    return accepted(messageIds, deps.now());
+    return { outcome: accepted(messageIds, deps.now()), parts: sent.parts };
   } catch (err) {
-    const outcome = submitErrorOutcome(err, deps.now());
-    if (outcome === undefined) throw err;
-    log.warn("sms submit failed", { account: via.account, reason: outcome.reason, err });
-    return outcome;
+    const refused = submitErrorOutcome(err, deps.now());
+    if (refused === undefined) throw err;
+    log.warn("sms submit failed", { account: via.account, reason: refused.reason, err });
+    return outcome(refused);
   }
 }

@@ -40,6 +40,7 @@ test("per-bind snapshot joins live state with counters", () => {
         queued: 0,
         tps: 100,
         currentTps: 100,
+        accountTps: 100,
       },
     ],
   });

@@ -19,8 +19,10 @@ export interface BindState {
   queued: number;
   /** Configured messages per second. */
   tps: number;
-  /** The rate limiter's current rate (lower while slowed down after throttling). */
+  /** The bind's learned rate: cut on throttling answers, climbing back up to `tps`. */
   currentTps: number;
+  /** The account's learned rate, shared by its binds. */
+  accountTps: number;
 }
 
 export interface BindSnapshot extends BindState {

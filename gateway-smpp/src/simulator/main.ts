@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     host,
     credentials: {
       [values["system-id"] ?? env.SMSC_SIM_SYSTEM_ID ?? "otp-router"]:
-        values.password ?? env.SMSC_SIM_PASSWORD ?? "otp-router",
+        values.password ?? env.SMSC_SIM_PASSWORD ?? "otp-sim",
     },
   });
   simulator.setScenario(scenario);

@@ -1,13 +1,18 @@
 /**
  * How the simulated SMSC answers one connection: binds with credentials, submit_sm with the
  * scenario's (mis)behaviour, enquire_link, unbind, and generic_nack for what it cannot parse.
+ * Strict as an SMSC: a malformed bind or submit_sm is answered with the status an SMSC gives
+ * (pdu-check.ts) and never reaches the inbox; a bad command_length or a PDU left incomplete
+ * gets generic_nack and the connection closed; a connection that does not bind in time is
+ * closed.
  */
 import type { BindMode } from "../smsc-connection";
 import { concatInfo } from "../sms-encoding";
-import { STATUS } from "../smpp-status";
-import { GENERIC_NACK, type PduFields, type WirePdu, type WireSession } from "../smpp-wire";
+import { STATUS, commandStatusHex } from "../smpp-status";
+import { GENERIC_NACK, WireFrameError, type PduFields, type WirePdu, type WireSession } from "../smpp-wire";
 import { TON } from "../submit-sm";
 import { normalisePhone } from "./inbox";
+import { checkBind, checkEmptyBody, checkSubmitSm } from "./pdu-check";
 import { activeOutage, pickStat, profileFor } from "./scenario";
 import type { SimSession, SimulatorCore } from "./simulator-state";
 
@@ -22,6 +27,20 @@ export function attachSimulatorSession(core: SimulatorCore, wire: WireSession): 
   const deaf = (): boolean => core.scenario.silent === true || session.muted;
   core.sessions.add(session);
   core.stats.connections++;
+  core.later(core.bindTimeoutMs, () => {
+    if (session.mode !== undefined || !core.sessions.has(session)) return;
+    core.stats.bindTimeouts++;
+    wire.destroy();
+  });
+
+  /** Answers a malformed PDU with `status`; true when it was malformed. */
+  const refusedMalformed = (pdu: WirePdu, status: number): boolean => {
+    if (status === STATUS.OK) return false;
+    const label = commandStatusHex(status);
+    core.stats.malformed[label] = (core.stats.malformed[label] ?? 0) + 1;
+    respond(pdu, status);
+    return true;
+  };
 
   const respond = (pdu: WirePdu, status: number, fields: PduFields = {}): void => {
     if (deaf()) return;
@@ -34,6 +53,10 @@ export function attachSimulatorSession(core: SimulatorCore, wire: WireSession): 
 
   const onBind = (pdu: WirePdu, mode: BindMode): void => {
     if (session.mode !== undefined) return respond(pdu, STATUS.ALREADY_BOUND);
+    if (pdu.body !== undefined && refusedMalformed(pdu, checkBind(pdu.body))) {
+      core.stats.bindFailures++;
+      return;
+    }
     const systemId = pdu.string("system_id") ?? "";
     const expected = core.credentials.get(systemId);
     const status =
@@ -63,6 +86,7 @@ export function attachSimulatorSession(core: SimulatorCore, wire: WireSession): 
     session.unanswered++;
     core.stats.unanswered++;
     core.stats.maxUnansweredPerSession = Math.max(core.stats.maxUnansweredPerSession, session.unanswered);
+    if (pdu.body !== undefined && refusedMalformed(pdu, checkSubmitSm(pdu.body))) return;
     if (every(scenario.dropConnectionOnSubmitEvery, n)) {
       core.stats.connectionsDropped++;
       return wire.destroy();
@@ -160,8 +184,10 @@ export function attachSimulatorSession(core: SimulatorCore, wire: WireSession): 
         return onSubmit(pdu);
       case "enquire_link":
         core.stats.enquireLinks++;
+        if (pdu.body !== undefined && refusedMalformed(pdu, checkEmptyBody(pdu.body))) return;
         return respond(pdu, STATUS.OK);
       case "unbind":
+        if (pdu.body !== undefined && refusedMalformed(pdu, checkEmptyBody(pdu.body))) return;
         respond(pdu, STATUS.OK);
         return wire.close();
       case "unknown":
@@ -182,12 +208,12 @@ export function attachSimulatorSession(core: SimulatorCore, wire: WireSession): 
   };
 
   wire.onPdu(onPdu);
-  wire.onError(() => {
-    // The package stops reading after a PDU it cannot parse (e.g. a bad command_length), so
-    // the session cannot go on: say why with a generic_nack, then close.
-    if (!deaf()) {
+  wire.onError((err) => {
+    // A bad command_length or an incomplete PDU: the stream cannot be read any further, so say
+    // why with a generic_nack, then close. Socket errors just close.
+    if (err instanceof WireFrameError && !deaf()) {
       core.stats.genericNacksSent++;
-      wire.nack(0, STATUS.INVALID_COMMAND_LENGTH);
+      wire.nack(err.sequence, err.status);
     }
     wire.close();
   });

@@ -13,6 +13,10 @@ export interface SimulatorStats {
   throttled: number;
   queueFull: number;
   refused: number;
+  /** PDUs refused as malformed (pdu-check.ts), by the status answered ("0x0000000B"). */
+  malformed: Record<string, number>;
+  /** Connections closed for not binding within the bind timeout. */
+  bindTimeouts: number;
   unanswered: number;
   /** Highest number of unanswered submit_sm seen on one connection (the client's window). */
   maxUnansweredPerSession: number;
@@ -39,6 +43,8 @@ export function emptyStats(): SimulatorStats {
     throttled: 0,
     queueFull: 0,
     refused: 0,
+    malformed: {},
+    bindTimeouts: 0,
     unanswered: 0,
     maxUnansweredPerSession: 0,
     receiptsSent: 0,
@@ -81,6 +87,8 @@ export interface SimulatorCore {
   readonly inbox: Inbox;
   readonly stats: SimulatorStats;
   readonly sessions: Set<SimSession>;
+  /** Connections that have not bound by then are closed. */
+  readonly bindTimeoutMs: number;
   nextMessageId(): number;
   /** Counts submits across connections (for "every n-th submit" behaviours). */
   countSubmit(): number;

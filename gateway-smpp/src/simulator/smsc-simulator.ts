@@ -32,6 +32,10 @@ export interface SimulatorOptions {
   credentials: Record<string, string>;
   scenario?: Scenario;
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Connections that do not bind within this are closed (default 30 s). */
+  bindTimeoutMs?: number;
+  /** A PDU whose header came without its whole body by then closes the connection (default 10 s). */
+  incompletePduTimeoutMs?: number;
 }
 
 export interface SmscSimulator {
@@ -77,6 +81,7 @@ export async function startSmscSimulator(options: SimulatorOptions): Promise<Sms
     inbox: createInbox(),
     stats: emptyStats(),
     sessions: new Set(),
+    bindTimeoutMs: options.bindTimeoutMs ?? 30_000,
     nextMessageId: () => ++messageId,
     countSubmit: () => ++submits,
     withinRate(systemId, now) {
@@ -125,7 +130,12 @@ export async function startSmscSimulator(options: SimulatorOptions): Promise<Sms
   };
 
   const server = await listenWire(
-    { port: options.port ?? 0, host: options.host, tls: options.tls },
+    {
+      port: options.port ?? 0,
+      host: options.host,
+      tls: options.tls,
+      incompletePduTimeoutMs: options.incompletePduTimeoutMs,
+    },
     (wire) => {
       attachSimulatorSession(core, wire);
       wire.onPdu((pdu) => {
@@ -164,7 +174,7 @@ export async function startSmscSimulator(options: SimulatorOptions): Promise<Sms
       core.stats.connectionsMuted += open.length;
       return open.length;
     },
-    stats: () => ({ ...core.stats }),
+    stats: () => ({ ...core.stats, malformed: { ...core.stats.malformed } }),
     async close() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

@@ -50,7 +50,7 @@ for (const [name, open] of adapters) {
     const store = open();
     stores.push(store);
 
-    test("the attempt claim is taken once; the ledger moves through its phases", async () => {
+    test("the attempt claim is taken once; the outcome replaces it", async () => {
       const ledger = createAttemptLedger(store, "gw-a", Date.now);
       const other = createAttemptLedger(store, "gw-b", Date.now);
       assert.deepEqual(await ledger.claim("ver_claim", 1, 60_000), { claimed: true });
@@ -61,8 +61,7 @@ for (const [name, open] of adapters) {
       assert.deepEqual(await other.claim("ver_claim", 2, 60_000), { claimed: true }, "another attempt");
       await ledger.saveOutcome("ver_claim", 1, accepted(["7"], 1), 60_000);
       assert.equal((await ledger.read("ver_claim", 1))?.outcome?.providerMessageId, "7");
-      await ledger.markReported("ver_claim", 1, 60_000);
-      assert.equal((await other.read("ver_claim", 1))?.phase, "reported");
+      assert.equal((await other.read("ver_claim", 1))?.phase, "outcome");
       assert.ok((await store.pttl(store.key("sms-attempt:{ver_claim}:1"))) > 50_000);
     });
 
@@ -73,6 +72,17 @@ for (const [name, open] of adapters) {
       assert.equal((await map.lookup("sim", "1a2b"))?.verificationId, "ver_a");
       assert.equal(await map.lookup("other-account", "1A2B"), undefined);
       assert.equal(await map.lookup("sim", "999"), undefined);
+    });
+
+    test("the message map stores one key per id and matches both bases, padded or not", async () => {
+      const map = createMessageMap(store);
+      await map.remember([part({ messageId: "000012345", verificationId: "ver_dec" })], 60_000);
+      await map.remember([part({ messageId: "0c1d", verificationId: "ver_hex" })], 60_000);
+      assert.equal((await map.lookup("sim", "3039"))?.verificationId, "ver_dec", "hex receipt, decimal id");
+      assert.equal((await map.lookup("sim", "12345"))?.verificationId, "ver_dec");
+      assert.equal((await map.lookup("sim", "3101"))?.verificationId, "ver_hex", "decimal receipt, hex id");
+      assert.equal((await map.lookup("sim", "000C1D"))?.verificationId, "ver_hex");
+      assert.equal(await map.lookup("sim", "ZZ"), undefined);
     });
 
     test("final receipt: DELIVERED after the last part, first failure ends it, duplicates dropped", async () => {

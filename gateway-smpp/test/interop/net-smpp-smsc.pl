@@ -2,14 +2,14 @@
 # An SMSC written with Perl's Net::SMPP (libnet-smpp-perl), for one connection: answers the
 # bind, enquire_link and submit_sm (message id "ABC123" in hex style), prints what it got,
 # sends a delivery receipt, then waits for unbind.
-# Usage: net-smpp-smsc.pl  → prints "listening PORT" first.
+# Usage: net-smpp-smsc.pl [seconds before giving up, default 20]  → prints "listening PORT" first.
 use strict;
 use warnings;
 use Net::SMPP;
 
 $| = 1;
 $SIG{ALRM} = sub { die "timed out\n" };
-alarm 20;
+alarm($ARGV[0] // 20);
 
 my $server = Net::SMPP->new_listen('127.0.0.1', port => 0, smpp_version => 0x34)
     or die "cannot listen: $!\n";

@@ -3,7 +3,8 @@
  * gateway, the WhatsApp and voice connectors and the WhatsApp support assistant, on one gRPC
  * server, with the SMSC, WhatsApp and voice simulators standing in for the outside networks. On
  * the embedded bus and store by default; on Kafka and Redis when KAFKA_BROKERS and REDIS_URL
- * are set.
+ * are set. With `smppConfigFile` (SMPP_CONFIG) the SMS gateway binds to the SMSC accounts that
+ * file names instead of the SMSC simulator (which still runs, idle).
  */
 import { createSmsGateway, type SmsGateway } from "../../../gateway-smpp/src/gateway";
 import { loadGatewayConfig } from "../../../gateway-smpp/src/config/load-config";
@@ -52,6 +53,12 @@ export interface AllInOneOptions {
   assistant?: { messagesPerMinute?: number; resendOffersPerHour?: number };
   /** Over every SMPP account the gateway binds to the SMSC simulator (timeouts, binds, window). */
   smscAccount?: Partial<AccountConfig>;
+  /**
+   * A gateway configuration file (SMPP_CONFIG, the gateway service's format): bind to the SMSCs
+   * it names instead of the simulator. `env` resolves its `passwordEnv` entries.
+   */
+  smppConfigFile?: string;
+  env?: Record<string, string | undefined>;
 }
 
 /** Development tokens when none are configured: printed at start. */
@@ -71,6 +78,8 @@ export const DEV_TOKENS: TokenGrant[] = [
 export interface AllInOne {
   simulators: Simulators;
   gateway: SmsGateway;
+  /** What the SMS gateway binds to: the simulator, or the accounts of SMPP_CONFIG. */
+  gatewayConfig: GatewayConfig;
   inboxUrl: string;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -109,23 +118,21 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
     groupId: group("routing"),
     ...(o.routing === undefined ? {} : { settings: o.routing }),
   });
-  const gateway = createSmsGateway({
-    ...p,
-    clock: p.now,
-    metrics: o.metrics,
-    config: withAccounts(
-      withConsumerGroup(
-        loadGatewayConfig({
-          SMSC_SIM_HOST: o.host,
-          SMSC_SIM_SMPP_PORT: String(sims.smsc.port),
-          SMSC_SIM_SYSTEM_ID: c.smpp.systemId,
-          SMSC_SIM_PASSWORD: c.smpp.password,
-        }),
-        group("gateway-smpp"),
-      ),
-      o.smscAccount,
-    ),
-  });
+  const gatewayConfig = withConsumerGroup(
+    o.smppConfigFile === undefined
+      ? withAccounts(
+          loadGatewayConfig({
+            SMSC_SIM_HOST: o.host,
+            SMSC_SIM_SMPP_PORT: String(sims.smsc.port),
+            SMSC_SIM_SYSTEM_ID: c.smpp.systemId,
+            SMSC_SIM_PASSWORD: c.smpp.password,
+          }),
+          o.smscAccount,
+        )
+      : loadGatewayConfig({ ...o.env, SMPP_CONFIG: o.smppConfigFile }),
+    group("gateway-smpp"),
+  );
+  const gateway = createSmsGateway({ ...p, clock: p.now, metrics: o.metrics, config: gatewayConfig });
   // Users write to the business number that sent their code: it serves the demo tenant.
   const assistant = createInProcessAssistant(p, {
     issuance: issuance.issuance,
@@ -176,6 +183,7 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
   return {
     simulators: sims,
     gateway,
+    gatewayConfig,
     get inboxUrl() {
       return `http://${o.host}:${inbox?.port ?? o.ports.inbox}`;
     },

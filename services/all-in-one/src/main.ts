@@ -9,7 +9,7 @@ import { address, int, readConfig } from "../../shared/src/config";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
-import { createAllInOne, DEV_TOKENS } from "./all-in-one";
+import { createAllInOne, DEV_TOKENS, type AllInOne } from "./all-in-one";
 
 runMain(async () => {
   const cfg = readConfig({
@@ -24,6 +24,7 @@ runMain(async () => {
     ISSUANCE_MAX_IN_FLIGHT: int(2000, { min: 1 }),
     OTP_RETENTION_HOURS: int(24, { min: 1 }),
   });
+  const smppConfig = process.env.SMPP_CONFIG ?? "";
   const platform = await platformFromEnv({ service: "all-in-one" });
   const devTokens = process.env.OTP_TOKENS === undefined && process.env.OTP_TLS_CA === undefined;
   const { server } = grpcServerFromEnv(process.env, platform.logger, devTokens ? DEV_TOKENS : []);
@@ -48,6 +49,8 @@ runMain(async () => {
     maxInFlight: cfg.ISSUANCE_MAX_IN_FLIGHT,
     retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
     metrics: observed.metrics,
+    smppConfigFile: smppConfig === "" ? undefined : smppConfig,
+    env: process.env,
   });
   const service = {
     async start() {
@@ -62,6 +65,7 @@ runMain(async () => {
           devTokens,
           whatsappSimulator: app.simulators.whatsapp.url,
           businessNumber: app.simulators.credentials.whatsapp.phoneNumberId,
+          smscs: smppConfig === "" ? undefined : smscList(app),
         }),
       );
     },
@@ -87,6 +91,14 @@ interface BannerFacts {
   whatsappSimulator: string;
   /** The simulated business number: it sends the codes and answers support questions. */
   businessNumber: string;
+  /** The SMSC accounts of SMPP_CONFIG ("name host:port"), when it is set. */
+  smscs: string[] | undefined;
+}
+
+function smscList(app: AllInOne): string[] {
+  return Object.entries(app.gatewayConfig.accounts).map(
+    ([name, account]) => `${name} ${account.host}:${account.port}`,
+  );
 }
 
 function banner(f: BannerFacts): string {
@@ -96,8 +108,8 @@ function banner(f: BannerFacts): string {
   return `
 otp-router is running (${f.embedded ? "embedded bus and store" : "Kafka and Redis"})
   gRPC        ${f.grpc}  (otp.v1.IssuanceService, VerificationService, RoutingService, SupportService; reflection on)
-  inbox       ${f.inbox}  (what the simulated phones received)
-${f.metrics ? `  metrics     ${f.metrics}/metrics  (Prometheus)\n` : ""}${f.devTokens ? tokens : ""}
+  inbox       ${f.inbox}  (what the simulated phones received${f.smscs ? "; SMS goes to the SMSCs below, not here" : ""})
+${f.smscs ? `  SMSCs       ${f.smscs.join(", ")}  (SMPP_CONFIG)\n` : ""}${f.metrics ? `  metrics     ${f.metrics}/metrics  (Prometheus)\n` : ""}${f.devTokens ? tokens : ""}
 Try it:
   grpcurl -plaintext -H 'authorization: Bearer ${token}' \\
     -d '{"phone":"+6281234567890","purpose":"login","locale":"id","district_hint":"ID-JK-JKS"}' \\

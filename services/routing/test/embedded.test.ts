@@ -63,6 +63,8 @@ describe("routing on the in-process bus and store", () => {
                   district: d.district,
                   operator: d.operator,
                   providerTime: new Date(),
+                  providerSubmitDate: "",
+                  providerDoneDate: "",
                 },
               },
             ),

@@ -139,6 +139,8 @@ describe("routing fallback over Kafka and Redis", () => {
         district: "ID-JK-JS",
         operator: "",
         providerTime: new Date(),
+        providerSubmitDate: "",
+        providerDoneDate: "",
       },
     });
     await eventually(

@@ -193,6 +193,8 @@ export async function startRoutingHarness(name: string): Promise<RoutingHarness>
               district: d.district,
               operator: "",
               providerTime: new Date(),
+              providerSubmitDate: "",
+              providerDoneDate: "",
             },
           },
           d.tenant,

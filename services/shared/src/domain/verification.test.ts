@@ -97,6 +97,8 @@ const receipt = (attempt: number, status: DeliveryStatus, at: number) =>
         district: "ID-JK-JKS",
         operator: "",
         providerTime: undefined,
+        providerSubmitDate: "",
+        providerDoneDate: "",
       },
     },
     at,
@@ -131,6 +133,13 @@ describe("verification evolve", () => {
     assert.equal(s.status, "delivered");
     assert.equal(s.attempts[0]!.status, DeliveryStatus.DELIVERY_STATUS_DELIVERED);
     assert.equal(s.attempts[0]!.deliveredAt, T0 + 900);
+  });
+
+  it("never puts a delivery before its request, whatever time the provider gives", () => {
+    const early = receipt(1, DeliveryStatus.DELIVERY_STATUS_DELIVERED, T0 + 900);
+    if (early.event?.$case === "deliveryReported") early.event.value.providerTime = new Date(T0 - 60_000);
+    const s = fold([startedEvent(), dispatch(1, Channel.CHANNEL_WHATSAPP, T0), early]);
+    assert.equal(s.attempts[0]!.deliveredAt, T0);
   });
 
   it("records a hard failure with its reason", () => {

@@ -274,7 +274,9 @@ function delivered(state: VerificationState, e: DeliveryReported, at: number): V
   // A delivered attempt stays delivered: carriers send late failures for phones that got it.
   const forward =
     STATUS_RANK[e.status] > STATUS_RANK[current.status] && !(isDeliveredStatus(current.status) && !delivered);
-  const when = ms(e.providerTime) || at;
+  // Never before the attempt was requested: a provider's clock (or an SMSC's minute-precision
+  // receipt date in its own time zone) must not put a delivery before its request.
+  const when = Math.max(ms(e.providerTime) || at, current.requestedAt);
   const updated: AttemptState = forward
     ? {
         ...current,

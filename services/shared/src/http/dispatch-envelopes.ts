@@ -63,6 +63,8 @@ export function deliveryReportedEnvelope(
         district: receipt.district,
         operator: receipt.operator,
         providerTime: receipt.providerTime,
+        providerSubmitDate: "",
+        providerDoneDate: "",
       },
     },
   );

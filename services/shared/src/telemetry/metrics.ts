@@ -38,6 +38,8 @@ export interface BindView {
   queued: number;
   tps: number;
   currentTps: number;
+  /** The learned rate of the bind's account (all its binds together). */
+  accountTps: number;
 }
 
 /** Committed offset vs end of one partition, as a lag collector read it. */
@@ -197,8 +199,13 @@ export function createMetrics(options: MetricsOptions) {
     smppTpsLimit: bindGauge("otp_smpp_tps_limit", "Configured messages per second of the bind", (b) => b.tps),
     smppTpsCurrent: bindGauge(
       "otp_smpp_tps_current",
-      "The bind's current rate limit (below the configured one while slowed down by throttling)",
+      "The bind's learned rate: cut once per round trip on throttling (0x58, 0x14), climbing back to the configured one",
       (b) => b.currentTps,
+    ),
+    smppAccountTpsLearned: bindGauge(
+      "otp_smpp_account_tps_learned",
+      "The learned rate of the bind's account, shared by all its binds",
+      (b) => b.accountTps,
     ),
     smppSubmitResponses: new Counter({
       name: "otp_smpp_submit_responses_total",

@@ -153,6 +153,7 @@ describe("telemetry", () => {
         queued: 0,
         tps: 100,
         currentTps: 50,
+        accountTps: 50,
       },
     ]);
     assert.match(

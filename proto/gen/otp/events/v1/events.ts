@@ -290,8 +290,18 @@ export interface DeliveryReported {
   providerMessageId: string;
   district: string;
   operator: string;
-  /** When the provider says it happened (may be earlier than occurred_at). */
+  /**
+   * When it happened as far as the connector can tell (may be earlier than occurred_at). SMS
+   * receipts: the local time the receipt arrived, not the SMSC's done date (minute precision,
+   * unstated time zone), which stays below as reported.
+   */
   providerTime?: Date | undefined;
+  /**
+   * The provider's own dates for the message, exactly as reported (SMPP receipts: "submit date"
+   * and "done date", YYMMDDhhmm[ss] in the SMSC's time zone); empty when it gave none.
+   */
+  providerSubmitDate: string;
+  providerDoneDate: string;
 }
 
 export interface FallbackTriggered {
@@ -2365,6 +2375,8 @@ function createBaseDeliveryReported(): DeliveryReported {
     district: "",
     operator: "",
     providerTime: undefined,
+    providerSubmitDate: "",
+    providerDoneDate: "",
   };
 }
 
@@ -2399,6 +2411,12 @@ export const DeliveryReported: MessageFns<DeliveryReported> = {
     }
     if (message.providerTime !== undefined) {
       Timestamp.encode(toTimestamp(message.providerTime), writer.uint32(82).fork()).join();
+    }
+    if (message.providerSubmitDate !== "") {
+      writer.uint32(90).string(message.providerSubmitDate);
+    }
+    if (message.providerDoneDate !== "") {
+      writer.uint32(98).string(message.providerDoneDate);
     }
     return writer;
   },
@@ -2496,6 +2514,22 @@ export const DeliveryReported: MessageFns<DeliveryReported> = {
             message.providerTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.providerSubmitDate = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.providerDoneDate = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2532,6 +2566,16 @@ export const DeliveryReported: MessageFns<DeliveryReported> = {
         : isSet(object.provider_time)
           ? fromJsonTimestamp(object.provider_time)
           : undefined,
+      providerSubmitDate: isSet(object.providerSubmitDate)
+        ? globalThis.String(object.providerSubmitDate)
+        : isSet(object.provider_submit_date)
+          ? globalThis.String(object.provider_submit_date)
+          : "",
+      providerDoneDate: isSet(object.providerDoneDate)
+        ? globalThis.String(object.providerDoneDate)
+        : isSet(object.provider_done_date)
+          ? globalThis.String(object.provider_done_date)
+          : "",
     };
   },
 
@@ -2567,6 +2611,12 @@ export const DeliveryReported: MessageFns<DeliveryReported> = {
     if (message.providerTime !== undefined) {
       obj.providerTime = message.providerTime.toISOString();
     }
+    if (message.providerSubmitDate !== "") {
+      obj.providerSubmitDate = message.providerSubmitDate;
+    }
+    if (message.providerDoneDate !== "") {
+      obj.providerDoneDate = message.providerDoneDate;
+    }
     return obj;
   },
 
@@ -2585,6 +2635,8 @@ export const DeliveryReported: MessageFns<DeliveryReported> = {
     message.district = object.district ?? "";
     message.operator = object.operator ?? "";
     message.providerTime = object.providerTime ?? undefined;
+    message.providerSubmitDate = object.providerSubmitDate ?? "";
+    message.providerDoneDate = object.providerDoneDate ?? "";
     return message;
   },
 };

@@ -1,0 +1,192 @@
+/**
+ * `npm start` bound to an SMSC we did not write: Perl's Net::SMPP SMSC (Debian package
+ * libnet-smpp-perl, required) named by SMPP_CONFIG. The process is started as the npm script
+ * starts it; a code asked for by SMS reaches that SMSC over real SMPP, verifies, and the
+ * attempt's delivered_at is the receipt's arrival, not the SMSC's done date (the Perl SMSC
+ * reports one from 2024).
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { test } from "node:test";
+import { Channel, DeliveryStatus } from "../../proto/gen/otp/v1/common";
+import { IssuanceServiceClient, StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
+import {
+  CheckCodeRequest,
+  CheckResult,
+  VerificationServiceClient,
+} from "../../proto/gen/otp/v1/verification";
+import { DEV_TOKENS } from "../../services/all-in-one/src/all-in-one";
+import { callUnary, createClient } from "../../services/shared/src/grpc/client";
+
+const ROOT = join(__dirname, "..", "..");
+
+/** Output lines of a child process, and a wait for the first one matching. */
+function lineWatcher(stream: NodeJS.ReadableStream) {
+  const lines: string[] = [];
+  const waiters: Array<{ re: RegExp; resolve: (m: RegExpExecArray) => void }> = [];
+  createInterface({ input: stream }).on("line", (line) => {
+    lines.push(line);
+    for (const w of [...waiters]) {
+      const m = w.re.exec(line);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  });
+  const wait = (re: RegExp, what: string, timeoutMs: number): Promise<RegExpExecArray> => {
+    for (const line of lines) {
+      const m = re.exec(line);
+      if (m) return Promise.resolve(m);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
+      waiters.push({ re, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+    });
+  };
+  return { lines, wait };
+}
+
+test("npm start with SMPP_CONFIG sends codes through a foreign SMSC", async () => {
+  const probe = spawnSync("perl", ["-MNet::SMPP", "-e", "1"]);
+  assert.equal(probe.status, 0, "Perl Net::SMPP is missing: apt-get install -y libnet-smpp-perl");
+  const perl = spawn("perl", [join(ROOT, "gateway-smpp/test/interop/net-smpp-smsc.pl"), "120"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const smsc = lineWatcher(perl.stdout);
+  const perlExited = new Promise((resolve) => perl.on("close", resolve));
+  const port = Number((await smsc.wait(/^listening (\d+)/, "Perl SMSC", 10_000))[1]);
+
+  const dir = mkdtempSync(join(tmpdir(), "otp-smsc-"));
+  const configFile = join(dir, "smpp.json");
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      accounts: {
+        "perl-smsc": {
+          host: "127.0.0.1",
+          port,
+          systemId: "otp-router",
+          passwordEnv: "PERL_SMSC_PASSWORD",
+          bindMode: "transceiver",
+          binds: 1,
+          window: 2,
+          tps: 10,
+        },
+      },
+      routes: { "sms-perl": ["perl-smsc"] },
+      defaultRoute: "sms-perl",
+    }),
+  );
+  // The command of `npm start`, run without npm in between so that SIGTERM reaches it.
+  const script = (
+    JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }
+  ).scripts.start;
+  const [, ...args] = script.split(/\s+/);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SMPP_CONFIG: configFile,
+    PERL_SMSC_PASSWORD: "pw",
+    GRPC_ADDRESS: "127.0.0.1:0",
+    INBOX_PORT: "0",
+    SMSC_SIM_SMPP_PORT: "0",
+    SMSC_SIM_HTTP_PORT: "0",
+    WA_SIM_PORT: "0",
+    VOICE_SIM_PORT: "0",
+    WHATSAPP_WEBHOOK_PORT: "0",
+    VOICE_WEBHOOK_PORT: "0",
+    LOG_LEVEL: "warn",
+  };
+  delete env.KAFKA_BROKERS; // the embedded bus and store, as a new user starts it
+  delete env.REDIS_URL;
+  const app = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+  const out = lineWatcher(app.stdout);
+  const appExited = new Promise((resolve) => app.on("close", resolve));
+  try {
+    const grpc = (await out.wait(/gRPC\s+(\S+:\d+)/, "gRPC address in the banner", 90_000))[1]!;
+    assert.ok(
+      out.lines.some((l) => l.includes(`perl-smsc 127.0.0.1:${port}`)),
+      "the banner names the SMSC",
+    );
+    await smsc.wait(/^bind otp-router pw$/, "bind at the Perl SMSC", 10_000);
+
+    const token = DEV_TOKENS[0]!.token;
+    const issuance = createClient(IssuanceServiceClient, {
+      address: grpc,
+      insecure: true,
+      token,
+      defaultDeadlineMs: 5_000,
+    });
+    const verification = createClient(VerificationServiceClient, {
+      address: grpc,
+      insecure: true,
+      token,
+      defaultDeadlineMs: 5_000,
+    });
+    try {
+      const started = await callUnary(
+        issuance,
+        "startVerification",
+        StartVerificationRequest.fromPartial({
+          phone: "+6281234567890",
+          purpose: "login",
+          locale: "en",
+          districtHint: "ID-JK-JKS",
+          channelPreference: Channel.CHANNEL_SMS,
+        }),
+      );
+      const id = started.verification!.verificationId;
+      const submit = await smsc.wait(
+        /^submit_sm .* dst=6281234567890 .* sm=([0-9a-f]+)$/,
+        "submit_sm at the Perl SMSC",
+        15_000,
+      );
+      // GSM 03.38 unpacked septets: digits and Latin letters are their ASCII values.
+      const text = Buffer.from(submit[1]!, "hex").toString("latin1");
+      const code = /\b(\d{6})\b/.exec(text)?.[1];
+      assert.ok(code, "a six-digit code in the text");
+
+      let attempt;
+      for (let i = 0; i < 100; i++) {
+        const view = await callUnary(issuance, "getVerification", { verificationId: id });
+        attempt = view.verification!.attempts.find((a) => a.channel === Channel.CHANNEL_SMS);
+        if (attempt?.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(
+        attempt?.status,
+        DeliveryStatus.DELIVERY_STATUS_DELIVERED,
+        "the Perl SMSC's receipt came back",
+      );
+      assert.ok(attempt?.requestedAt && attempt.deliveredAt, "request and delivery times");
+      // Strictly after: the receipt crossed a Perl process after the request; the 2024 done date
+      // would come out as the request time itself (the domain never puts a delivery before it).
+      assert.ok(
+        attempt.deliveredAt.getTime() > attempt.requestedAt.getTime(),
+        "delivered_at is the receipt's arrival, not the SMSC's 2024 done date",
+      );
+
+      const checked = await callUnary(
+        verification,
+        "checkCode",
+        CheckCodeRequest.fromPartial({ target: { $case: "verificationId", value: id }, code }),
+      );
+      assert.equal(checked.result, CheckResult.CHECK_RESULT_VERIFIED);
+    } finally {
+      issuance.close();
+      verification.close();
+    }
+    app.kill("SIGTERM");
+    await appExited;
+    await smsc.wait(/^unbind$/, "unbind at the Perl SMSC on SIGTERM", 10_000);
+  } finally {
+    app.kill("SIGKILL");
+    perl.kill();
+    await perlExited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
