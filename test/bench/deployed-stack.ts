@@ -77,7 +77,8 @@ export async function startDeployedStack(o: DeployedStackOptions): Promise<Deplo
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const smsc = { systemId: "bench", password: randomBytes(6).toString("hex") };
+    // SMPP 3.4 passwords are at most 8 characters.
+    const smsc = { systemId: "bench", password: randomBytes(4).toString("hex") };
     const simulator = startServiceProcess("SMSC simulator", "gateway-smpp/src/simulator/main.ts", {}, [
       ...["--host", "127.0.0.1", "--smpp-port", "0", "--http-port", "0"],
       ...["--system-id", smsc.systemId, "--password", smsc.password],
