@@ -214,8 +214,6 @@ function sheddingTable(s: SheddingResult): string {
   ].join("\n");
 }
 
-const POLLER = "script otpClaimDue";
-
 function roundTripsTable(rt: RoundTripsResult): string {
   const total: Record<string, number> = {};
   for (const w of Object.values(rt.redis)) {
@@ -223,14 +221,12 @@ function roundTripsTable(rt: RoundTripsResult): string {
   }
   const list = (byName: Record<string, number>) =>
     Object.entries(byName)
-      .filter(([name]) => name !== POLLER)
       .sort((a, b) => b[1] - a[1])
       .map(([name, n]) => `${name} ${f(n)}`)
       .join(", ");
-  const sum = (byName: Record<string, number>) =>
-    Object.entries(byName).reduce((a, [name, n]) => (name === POLLER ? a : a + n), 0);
+  const sum = (byName: Record<string, number>) => Object.values(byName).reduce((a, n) => a + n, 0);
   const lines = [
-    `\nRedis round trips per verification (${rt.lifecycles} lifecycles one at a time, Redis MONITOR; the timer poller's ${f(total[POLLER] ?? 0)} idle claimDue polls left out)`,
+    `\nRedis round trips per verification (${rt.lifecycles} lifecycles one at a time, Redis MONITOR)`,
     `- in all: ${f(sum(total))} (${list(total)})`,
   ];
   for (const [window, w] of Object.entries(rt.redis)) {
