@@ -25,7 +25,7 @@ import {
 import { startDeployedStack, type DeployedStack } from "./deployed-stack";
 import { benchTakeover, type TakeoverResult } from "./takeover.bench";
 import { closedLoopFor, openLoop, type LatencySummary } from "./load";
-import type { StageSummaries } from "./lifecycle.bench";
+import type { LifecycleRun } from "./lifecycle.bench";
 import { startMonitor } from "./redis-monitor";
 import { commandName, knownScripts } from "./round-trips.bench";
 
@@ -46,16 +46,8 @@ export interface DeployedBenchOptions {
   log: (line: string) => void;
 }
 
-export interface DeployedRun {
-  label: string;
-  /** Arrivals per second (open loop) or undefined (closed loop). */
-  offeredPerSec?: number;
-  users?: number;
-  seconds: number;
-  completed: number;
-  completedPerSec: number;
-  errors: Record<string, number>;
-  stages: StageSummaries;
+/** A lifecycle run of the single-process bench's shape, measured per process. */
+export interface DeployedRun extends Omit<LifecycleRun, "cpu"> {
   /** Per complete lifecycle, between readings taken before the run and after it drained. */
   perLifecycle: PerLifecycle;
   /** Phones that received two SMS (each verification has its own phone). */

@@ -1,8 +1,7 @@
 /**
- * What the routing events mean for the outside world: envelopes to publish, timers to set or
- * clear, health samples to record. They are saved with the state (an outbox) before anything is
- * done, and done again if a replica dies half-way: each effect is idempotent (envelopes keep
- * their event ids, timers are keyed, a duplicated health sample only nudges a rate).
+ * What the routing events mean for the outside world: envelopes to publish and health samples
+ * to record. The partition task commits the envelopes with the state they came from; timers are
+ * not effects, they follow from the state (partition/routing-task.ts).
  */
 import type { Sealed } from "./core/types";
 import type { EventBody } from "../../shared/src/events/envelope";
@@ -13,26 +12,7 @@ import type { HealthObservation } from "./health/health-store";
 import { channelToProto, fallbackReasonToProto, plannedStepToProto } from "./proto-mapping";
 
 export type Effect =
-  | { kind: "publish"; envelope: EventEnvelope }
-  | { kind: "schedule"; timerId: string; dueAt: number }
-  | { kind: "cancel"; timerId: string }
-  | { kind: "observe"; observation: HealthObservation };
-
-export type TimerKind = { kind: "fallback"; attempt: number } | { kind: "expiry" };
-
-export function timerId(verificationId: string, timer: TimerKind): string {
-  return timer.kind === "expiry" ? `${verificationId}|x` : `${verificationId}|f|${timer.attempt}`;
-}
-
-export function parseTimerId(id: string): { verificationId: string; timer: TimerKind } | undefined {
-  const [verificationId = "", kind, attempt] = id.split("|");
-  if (!verificationId) return undefined;
-  if (kind === "x" && attempt === undefined) return { verificationId, timer: { kind: "expiry" } };
-  const n = Number(attempt);
-  if (kind === "f" && Number.isInteger(n) && n > 0)
-    return { verificationId, timer: { kind: "fallback", attempt: n } };
-  return undefined;
-}
+  { kind: "publish"; envelope: EventEnvelope } | { kind: "observe"; observation: HealthObservation };
 
 /** The effects of events already folded into `state`; `causationId` is the input that caused them. */
 /** Makes and seals a new code for an attempt (a policy with a new code per attempt). */
@@ -60,24 +40,11 @@ export function effectsOf(
       },
     ];
   };
-  const endTimers = (): Effect[] => [
-    ...(state.currentAttempt > 0
-      ? [
-          {
-            kind: "cancel",
-            timerId: timerId(id, { kind: "fallback", attempt: state.currentAttempt }),
-          } as const,
-        ]
-      : []),
-    { kind: "cancel", timerId: timerId(id, { kind: "expiry" }) },
-  ];
-
   const effects: Effect[] = [];
   for (const event of events) {
     switch (event.type) {
       case "RoutePlanned":
         effects.push(
-          { kind: "schedule", timerId: timerId(id, { kind: "expiry" }), dueAt: event.facts.expiresAt },
           publish(event.at, {
             $case: "routePlanned",
             value: {
@@ -90,20 +57,7 @@ export function effectsOf(
         break;
       case "DispatchRequested":
         effects.push(
-          {
-            kind: "schedule",
-            timerId: timerId(id, { kind: "fallback", attempt: event.attempt }),
-            dueAt: event.dueAt,
-          },
           publish(event.at, dispatchBody(event, state, mintCode)),
-          ...(event.attempt > 1
-            ? [
-                {
-                  kind: "cancel",
-                  timerId: timerId(id, { kind: "fallback", attempt: event.attempt - 1 }),
-                } as const,
-              ]
-            : []),
           ...observe(event.at, event.attempt, { kind: "sent" }),
         );
         break;
@@ -129,15 +83,6 @@ export function effectsOf(
       case "ConversionRecorded":
         effects.push(...observe(event.at, event.attempt, { kind: "verified" }));
         break;
-      case "CodeReplaced":
-        if (event.expiresAt !== undefined) {
-          effects.push({
-            kind: "schedule",
-            timerId: timerId(id, { kind: "expiry" }),
-            dueAt: event.expiresAt,
-          });
-        }
-        break;
       case "DispatchCancelled":
         effects.push(
           publish(event.at, {
@@ -147,17 +92,13 @@ export function effectsOf(
         );
         break;
       case "VerificationExpired":
-        effects.push(publish(event.at, { $case: "verificationExpired", value: {} }), ...endTimers());
+        effects.push(publish(event.at, { $case: "verificationExpired", value: {} }));
         break;
       case "VerificationFailed":
-        effects.push(
-          publish(event.at, { $case: "verificationFailed", value: { reason: event.reason } }),
-          ...endTimers(),
-        );
+        effects.push(publish(event.at, { $case: "verificationFailed", value: { reason: event.reason } }));
         break;
+      case "CodeReplaced":
       case "VerificationEnded":
-        effects.push(...endTimers());
-        break;
       case "RoutingStopped":
       case "InputApplied":
         break;

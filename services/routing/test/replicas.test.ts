@@ -75,21 +75,13 @@ describe("fallback timers with two routing replicas", () => {
 });
 
 describe("fallback timers survive a replica killed with SIGKILL", () => {
-  let h: RoutingHarness;
-  const children: ChildProcess[] = [];
-  before(async () => {
-    h = await startRoutingHarness("kill");
-  });
-  after(async () => {
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    await h.close();
-  });
+  const rig = replicaRig("kill");
 
   test("the survivor takes the killed replica's partitions over and fires their timers once", async () => {
-    const doomed = replica(h, children, "doomed", {});
+    const h = rig.harness();
+    const doomed = rig.start("doomed", {});
     await eventually(() => doomed.output.includes("ready"), "first replica ready", 60_000);
-    const survivor = replica(h, children, "survivor", {});
+    const survivor = rig.start("survivor", {});
     await eventually(
       () => survivor.output.includes("ready") && servingNow(survivor.output).length > 0,
       "second replica serving",
@@ -126,21 +118,13 @@ describe("fallback timers survive a replica killed with SIGKILL", () => {
 });
 
 describe("an owner SIGKILLed inside a transaction", () => {
-  let h: RoutingHarness;
-  const children: ChildProcess[] = [];
-  before(async () => {
-    h = await startRoutingHarness("kill-in-commit");
-  });
-  after(async () => {
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    await h.close();
-  });
+  const rig = replicaRig("kill-in-commit");
 
   test("its half-written decisions stay invisible and the survivor makes each once", async () => {
-    const doomed = replica(h, children, "doomed", { ROUTING_KILL_IN_COMMIT: "6" });
+    const h = rig.harness();
+    const doomed = rig.start("doomed", { ROUTING_KILL_IN_COMMIT: "6" });
     await eventually(() => doomed.output.includes("ready"), "first replica ready", 60_000);
-    const survivor = replica(h, children, "survivor", {});
+    const survivor = rig.start("survivor", {});
     await eventually(
       () => survivor.output.includes("ready") && servingNow(survivor.output).length > 0,
       "second replica serving",
@@ -166,22 +150,47 @@ describe("an owner SIGKILLed inside a transaction", () => {
   });
 });
 
-/** A routing replica in its own process (fixtures/replica.ts), with what it prints. */
-function replica(
-  h: RoutingHarness,
-  children: ChildProcess[],
-  name: string,
-  env: Record<string, string>,
-): { child: ChildProcess; output: string[] } {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "fixtures", "replica.ts")], {
-    env: { ...process.env, ROUTING_TEST_PREFIX: h.prefix, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+/**
+ * A harness of its own for a describe block, and routing replicas in their own processes
+ * (fixtures/replica.ts) with what they print; the replicas still running are killed after.
+ */
+function replicaRig(name: string) {
+  let h: RoutingHarness | undefined;
+  const children: ChildProcess[] = [];
+  before(async () => {
+    h = await startRoutingHarness(name);
   });
-  children.push(child);
-  const output: string[] = [];
-  child.stdout?.on("data", (chunk: Buffer) => output.push(...chunk.toString().split("\n").filter(Boolean)));
-  child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
-  return { child, output };
+  after(async () => {
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await h?.close();
+  });
+  const harness = (): RoutingHarness => {
+    if (!h) throw new Error("the harness starts before the tests");
+    return h;
+  };
+  return {
+    harness,
+    start(replicaName: string, env: Record<string, string>): { child: ChildProcess; output: string[] } {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", path.join(__dirname, "fixtures", "replica.ts")],
+        {
+          env: { ...process.env, ROUTING_TEST_PREFIX: harness().prefix, ...env },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      children.push(child);
+      const output: string[] = [];
+      child.stdout?.on("data", (chunk: Buffer) =>
+        output.push(...chunk.toString().split("\n").filter(Boolean)),
+      );
+      child.stderr?.on("data", (chunk: Buffer) =>
+        process.stderr.write(`[${replicaName}] ${chunk.toString()}`),
+      );
+      return { child, output };
+    },
+  };
 }
 
 /** The partitions a replica's output says it serves now. */

@@ -47,8 +47,6 @@ export interface RoutingTask extends PartitionTask {
   get(verificationId: string): RoutingState | undefined;
   /** The timers that stand for a verification now. */
   timers(verificationId: string): DueTimer[];
-  /** Verifications held (live and recently finished). */
-  readonly size: number;
 }
 
 const FINAL = new Set(["verified", "cancelled", "locked", "overridden", "expired", "failed"]);
@@ -255,9 +253,6 @@ export function createRoutingTask(
     timers(id) {
       const entry = owned.get(id);
       return entry ? timersOf(id, entry).filter((t) => t.kind !== "evict") : [];
-    },
-    get size() {
-      return owned.size;
     },
   };
 }

@@ -264,8 +264,8 @@ export interface DispatchRequested {
   stepTimeoutSeconds: number;
   maskedPhone: string;
   /**
-   * Position (0-based) in the route plan this attempt stands for: routing rebuilds its state
-   * from the log with it after its store lost its data.
+   * Position (0-based) in the route plan this attempt stands for, so the log alone says which
+   * step of the plan each attempt was.
    */
   stepIndex: number;
 }
