@@ -43,6 +43,8 @@ function runNodeTests(files: string[], env: NodeJS.ProcessEnv, concurrency: stri
     "--disable-warning=TimeoutNegativeWarning",
     "--test",
     "--test-reporter=spec",
+    // A file whose set-up failed half-way can leave servers open; it must not hold the run.
+    "--test-force-exit",
     `--test-concurrency=${concurrency}`,
     `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? "180000"}`,
     ...files,
