@@ -384,6 +384,7 @@ export async function startKafkaProcessor(
         partition: owner.partition,
         error: err instanceof Error ? err.message : String(err),
       });
+      await new Promise((resolve) => setTimeout(resolve, RESTORE_RETRY_MS));
       await restore(owner);
     }
     schedulePump(owner, LINGER_MS);

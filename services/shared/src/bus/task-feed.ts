@@ -6,6 +6,7 @@
  */
 import type { Tracer } from "@opentelemetry/api";
 import { decodeEnvelope, encodeEnvelope, type RawMessage, type StoredMessage } from "./codec";
+import { isOtpError } from "../errors";
 import { deadLetterHeaders, errorCodeOf } from "./delivery";
 import type { BusLogger } from "./logger";
 import type { MessageMeta } from "./port";
@@ -63,6 +64,9 @@ export async function feedTask(
           }),
       );
     } catch (err) {
+      // A dependency away (Redis, say) is no reason to give an input up: the whole batch fails
+      // uncommitted and the partition takes it again.
+      if (isOtpError(err) && err.retryable) throw err;
       ctx.logger.warn("event dead-lettered", {
         topic: message.topic,
         partition: message.partition,
