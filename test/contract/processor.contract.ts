@@ -30,6 +30,8 @@ const PARTITIONS = 4;
 const POISON = 999;
 /** Seq 500 is an input the task ignores: no output, no state change. */
 const IGNORED = 500;
+/** Seq 700 changes the key's state (its count) and emits nothing. */
+const QUIET = 700;
 
 function countingTask(out: string, timerMs: number, fired: string[], handled: number[] = []) {
   return (partition: number, restored: ReadonlyMap<string, Uint8Array>): PartitionTask => {
@@ -58,7 +60,11 @@ function countingTask(out: string, timerMs: number, fired: string[], handled: nu
         const next = { count: current.count + 1, timerAt: timerMs > 0 ? Date.now() + timerMs : 0 };
         state.set(message.key, next);
         dirty.add(message.key);
-        emit(message.key, next.count);
+        if (
+          message.envelope.event?.$case !== "dispatchRequested" ||
+          message.envelope.event.value.attempt !== QUIET + 1
+        )
+          emit(message.key, next.count);
         void partition;
       },
       nextDueAt() {
@@ -204,6 +210,32 @@ export function processorContract(adapter: string, makeFixture: BusFixtureFactor
         const out = await t.outputs(2);
         assert.deepEqual(out.map(decodeSeq), [1, 2]);
         assert.deepEqual(handled, [IGNORED, IGNORED, 0, IGNORED, 1], "each input handled once");
+      } finally {
+        await t.cleanup();
+      }
+    });
+
+    it("a change of state that emits nothing commits by itself, and the next owner continues from it", async () => {
+      const t = await setup();
+      try {
+        const handled: number[] = [];
+        const first = await t.start(0, [], handled);
+        await t.fx.bus.publishBatch(
+          [QUIET, QUIET, QUIET].map((seq) => ({ topic: t.names.input, envelope: envelopeFor("k-q", seq) })),
+        );
+        // No later input carries it: the change commits on its own.
+        await eventually(
+          () =>
+            first.latest("k-q") !== undefined &&
+            JSON.parse(Buffer.from(first.latest("k-q")!).toString()).count === 3,
+        );
+        await first.stop();
+        const second = await t.start(0, [], handled);
+        assert.deepEqual(JSON.parse(Buffer.from(second.latest("k-q")!).toString()), { count: 3, timerAt: 0 });
+        await t.publish(t.fx.bus, ["k-q"], 1, 1);
+        const out = await t.outputs(1);
+        assert.deepEqual(out.map(decodeSeq), [4], "the count went on from the committed state");
+        assert.deepEqual(handled, [QUIET, QUIET, QUIET, 1], "each input handled once");
       } finally {
         await t.cleanup();
       }

@@ -7,9 +7,10 @@
  * new owner's InitProducerId bumps the id's epoch and ends the old owner's open transaction,
  * and only then does the new owner read the committed offset and restore the state.
  *
- * Per partition, inputs and timers run one at a time on a promise chain; each fetched batch (and
- * each timer firing) commits as one transaction: output events, changelog records, dead
- * letters and the next input offset. A failed commit drops the task and restores it again.
+ * Per partition, inputs and timers run one at a time on a promise chain. What they decide
+ * commits as one transaction — output events, changelog records, dead letters and the next
+ * input offset — at once when it holds events, within STATE_COMMIT_MS when it is a change of
+ * state alone (pending-output.ts). A failed commit drops the task and restores it again.
  */
 import type { Tracer } from "@opentelemetry/api";
 import type { Admin, EachBatchPayload, Kafka, Producer } from "kafkajs";
@@ -20,8 +21,10 @@ import { toStoredMessage } from "./kafka-subscription";
 import type { StoredMessage } from "./codec";
 import { deadLetterTopicOf, type TopicSpec } from "./port";
 import type { PartitionTask, Processor, ProcessOptions } from "./processor-port";
-import { type FeedContext, feedTask, isEmptyOutput, type OutRecord, outputRecords } from "./task-feed";
+import { type FeedContext, feedTask, type OutRecord, outputRecords } from "./task-feed";
 import { writeTransaction } from "./kafka-transaction";
+import { producerWithCoordinatorCache } from "./kafka-coordinator-cache";
+import { createPendingOutput, type PendingOutput } from "./pending-output";
 
 export interface KafkaProcessorDeps {
   kafka: Kafka;
@@ -34,6 +37,9 @@ export interface KafkaProcessorDeps {
 }
 
 const RESTORE_RETRY_MS = 1_000;
+/** How long a change of state alone may wait for its commit (pending-output.ts). */
+const STATE_COMMIT_MS = 100;
+/** How long the offsets of inputs that changed nothing may wait for theirs. */
 const OFFSET_FLUSH_MS = 1_000;
 /**
  * How long a partition waits after a transaction before the next: the coordinator is still
@@ -52,14 +58,15 @@ interface Owner {
   ready: Promise<void>;
   producer?: Producer;
   task?: PartitionTask;
-  /**
-   * The next input offset to handle. Everything below it is committed, or changed nothing
-   * (inputs the task ignored): those offsets ride along with the next transaction, or a
-   * transaction of offsets alone within OFFSET_FLUSH_MS.
-   */
+  /** The next input offset to handle: every input below it is reflected in the task's state. */
   position: bigint;
-  /** Set while `position` is ahead of the committed offset. */
-  offsetsPending?: NodeJS.Timeout;
+  /** The group's committed offset; below `position` while inputs' commits wait. */
+  committed: bigint;
+  /** What the task decided that waits for a commit (pending-output.ts). */
+  pending: PendingOutput;
+  /** The commit of what waits, and when it is due. */
+  flushTimer?: NodeJS.Timeout;
+  flushDue: number;
   /** Fetched inputs not handled yet, and the offset after the last of them. */
   inbox: StoredMessage[];
   received: bigint;
@@ -141,33 +148,32 @@ export async function startKafkaProcessor(
       beforeCommit: options.beforeCommit,
     });
 
-  /** Writes what the task decided; on failure the task is dropped and restored from the log. */
+  /**
+   * Takes what the task decided. Events (and dead letters) commit at once, with every change
+   * of state and input offset that waits; a change of state alone waits for them, or for
+   * STATE_COMMIT_MS, and inputs that changed nothing for OFFSET_FLUSH_MS (pending-output.ts).
+   * On a failed commit the task is dropped and restored from the log.
+   */
   const commit = async (
     owner: Owner,
     deadLetters: OutRecord[],
     nextOffset: bigint | undefined,
   ): Promise<boolean> => {
-    const output = owner.task!.drain();
-    if (isEmptyOutput(output) && deadLetters.length === 0) {
-      // Inputs that changed nothing (routing's own events coming back, say): no transaction
-      // for them alone; handled again after a crash, they change nothing again.
-      if (nextOffset !== undefined) {
-        owner.position = nextOffset;
-        owner.offsetsPending ??= setTimeout(
-          () => void enqueue(owner, () => flushOffsets(owner)),
-          OFFSET_FLUSH_MS,
-        );
-      }
-      output.afterCommit?.();
-      return true;
-    }
-    const offset = nextOffset ?? (owner.offsetsPending ? owner.position : undefined);
+    owner.pending.add(owner.task!.drain());
+    if (nextOffset !== undefined) owner.position = nextOffset;
+    if (owner.pending.urgent() || deadLetters.length > 0) return flush(owner, deadLetters);
+    if (owner.pending.empty() && owner.position === owner.committed) return true;
+    scheduleFlush(owner, owner.pending.empty() ? OFFSET_FLUSH_MS : STATE_COMMIT_MS);
+    return true;
+  };
+
+  /** Commits everything that waits; false (and the task restored) if the commit failed. */
+  const flush = async (owner: Owner, deadLetters: OutRecord[] = []): Promise<boolean> => {
+    clearTimeout(owner.flushTimer);
+    owner.flushTimer = undefined;
     try {
-      await write(
-        owner,
-        [...outputRecords(output, topic, changelogTopic, owner.partition), ...deadLetters],
-        offset,
-      );
+      await writePending(owner, deadLetters);
+      return true;
     } catch (err) {
       log.warn("partition commit failed: its state is restored from the log", {
         groupId,
@@ -177,28 +183,29 @@ export async function startKafkaProcessor(
       await restore(owner);
       return false;
     }
-    if (offset !== undefined) {
-      owner.position = offset;
-      clearTimeout(owner.offsetsPending);
-      owner.offsetsPending = undefined;
-    }
-    output.afterCommit?.();
-    return true;
   };
 
-  const flushOffsets = async (owner: Owner): Promise<void> => {
-    if (!owner.offsetsPending || !owner.task || owner.released) return;
-    owner.offsetsPending = undefined;
-    try {
-      await write(owner, [], owner.position);
-    } catch (err) {
-      log.warn("partition offset commit failed: the partition is restored from the log", {
-        groupId,
-        partition: owner.partition,
-        error: err instanceof Error ? err.message : String(err),
-      });
-      await restore(owner);
-    }
+  const writePending = async (owner: Owner, deadLetters: OutRecord[]): Promise<void> => {
+    const output = owner.pending.take();
+    const records = [...outputRecords(output, topic, changelogTopic, owner.partition), ...deadLetters];
+    const offset = owner.position > owner.committed ? owner.position : undefined;
+    if (records.length > 0 || offset !== undefined) await write(owner, records, offset);
+    owner.committed = owner.position;
+    output.afterCommit?.();
+  };
+
+  const scheduleFlush = (owner: Owner, delayMs: number): void => {
+    const due = Date.now() + delayMs;
+    if (owner.flushTimer && owner.flushDue <= due) return;
+    clearTimeout(owner.flushTimer);
+    owner.flushDue = due;
+    owner.flushTimer = setTimeout(
+      () =>
+        void enqueue(owner, async () => {
+          if (owner.task && owner.flushTimer) await flush(owner);
+        }),
+      delayMs,
+    );
   };
 
   const armTimer = (owner: Owner): void => {
@@ -230,15 +237,16 @@ export async function startKafkaProcessor(
   const restore = async (owner: Owner): Promise<void> => {
     const started = Date.now();
     clearTimeout(owner.timer);
-    clearTimeout(owner.offsetsPending);
-    owner.offsetsPending = undefined;
+    clearTimeout(owner.flushTimer);
+    owner.flushTimer = undefined;
+    owner.pending.clear();
     owner.task?.close();
     owner.task = undefined;
     for (;;) {
       if (owner.released || stopping) return;
       try {
         await owner.producer?.disconnect().catch(() => undefined);
-        owner.producer = deps.kafka.producer({
+        owner.producer = producerWithCoordinatorCache(deps.kafka, {
           transactionalId: `${groupId}.${topic}.${owner.partition}`,
           idempotent: true,
           maxInFlightRequests: 1,
@@ -260,6 +268,7 @@ export async function startKafkaProcessor(
         if (owner.released) return;
         owner.task = options.createTask(owner.partition, restored);
         owner.position = position.next;
+        owner.committed = position.next;
         owner.received = position.next;
         owner.inbox = [];
         resumeFetching(owner);
@@ -289,6 +298,9 @@ export async function startKafkaProcessor(
       chain: Promise.resolve(),
       ready: Promise.resolve(),
       position: 0n,
+      committed: 0n,
+      pending: createPendingOutput(),
+      flushDue: 0,
       released: false,
       inbox: [],
       received: 0n,
@@ -305,12 +317,9 @@ export async function startKafkaProcessor(
     owners.delete(owner.partition);
     clearTimeout(owner.timer);
     await owner.chain;
-    // Offsets of inputs that changed nothing, so the next owner does not read them again.
-    if (owner.offsetsPending) {
-      clearTimeout(owner.offsetsPending);
-      await write(owner, [], owner.position).catch(() => undefined);
-      owner.offsetsPending = undefined;
-    }
+    // What waits, so the next owner neither reads those inputs again nor misses their state.
+    clearTimeout(owner.flushTimer);
+    if (owner.task) await writePending(owner, []).catch(() => undefined);
     owner.task?.close();
     owner.task = undefined;
     await owner.producer?.disconnect().catch(() => undefined);

@@ -12,6 +12,11 @@
  * partition's state from the changelog, then consumes from the committed offset, which is
  * exactly the point the changelog reflects. A commit that fails (fenced, broker away) drops the
  * task and restores it again, so memory never runs ahead of the log.
+ *
+ * Events commit as soon as they are decided. A change of state that emits nothing may wait a
+ * little (Kafka: up to 100 ms) for the next commit, together with the offsets of the inputs
+ * that caused it: an owner that dies meanwhile leaves those inputs uncommitted, and the next
+ * owner handles them again. An adapter may commit sooner (in-process: at once).
  */
 import type { BusMessage, MessageMeta, OutgoingMessage, Subscription } from "./port";
 
