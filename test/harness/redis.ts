@@ -43,16 +43,34 @@ function redisServerBinary(): string {
   return binary;
 }
 
+/**
+ * A loopback port free now, for a server that listens on it a little later. Ports come from
+ * below the kernel's ephemeral range (32768 and up on Linux), at random: a port the kernel
+ * handed out for `listen(0)` is one it may give the next outgoing connection meanwhile (Kafka
+ * and Redis clients open many), which then fails the listen with EADDRINUSE.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let tries = 0; ; tries++) {
+    const port = FIRST_PORT + Math.floor(Math.random() * (LAST_PORT - FIRST_PORT));
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
+    if (tries > 100) throw new Error("no free loopback port below the ephemeral range");
+  }
+}
+
+const FIRST_PORT = 20_000;
+const LAST_PORT = 32_000;
+const handedOut = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 
