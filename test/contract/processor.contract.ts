@@ -309,6 +309,43 @@ export function processorContract(adapter: string, makeFixture: BusFixtureFactor
       }
     });
 
+    it("a new owner handles what the log held at its restore before timers that fell due meanwhile", async () => {
+      const t = await setup();
+      try {
+        const first = await t.start(60_000);
+        await t.publish(t.fx.bus, ["k-h"], 0, 1);
+        await t.outputs(1);
+        await first.stop();
+        // While nobody owns the partition, an input arrives (a receipt, say) and the timer falls due.
+        await t.publish(t.fx.bus, ["k-h"], 1, 1);
+        const second = await t.fx.bus.process({
+          groupId: t.names.group,
+          topic: t.names.input,
+          changelogTopic: t.names.changelog,
+          createTask: (partition, restored) => {
+            const overdue = new Map(
+              [...restored].map(([k, v]) => {
+                const s = JSON.parse(Buffer.from(v).toString()) as Counted;
+                return [k, Buffer.from(JSON.stringify({ ...s, timerAt: s.timerAt > 0 ? Date.now() : 0 }))];
+              }),
+            );
+            return countingTask(t.names.out, 60_000, [])(partition, overdue);
+          },
+        });
+        try {
+          await second.ready;
+          const out = await t.outputs(2);
+          assert.deepEqual(out.map(decodeSeq), [1, 2], "the input first; it re-armed the timer");
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          assert.equal((await t.outputs(2)).length, 2, "the stale timer did not fire");
+        } finally {
+          await second.stop();
+        }
+      } finally {
+        await t.cleanup();
+      }
+    });
+
     it("an input the task refuses goes to the dead-letter topic and the partition moves on", async () => {
       const t = await setup();
       try {

@@ -88,6 +88,8 @@ export async function startMemoryProcessor(
     const task: PartitionTask = options.createTask(partition, restored);
     let position = group.committed.get(partition) ?? log.endOffset();
     group.committed.set(partition, position);
+    // What the log held at the restore is handled before timers that fell due meanwhile.
+    const restoredEnd = log.endOffset();
     options.onOwnership?.({
       partition,
       kind: "serving",
@@ -110,11 +112,12 @@ export async function startMemoryProcessor(
 
     const step = async (): Promise<void> => {
       const due = task.nextDueAt();
-      if (due !== undefined && due <= clock()) {
+      const overdue = due !== undefined && due <= clock();
+      const fire = async () => {
         await task.fire(clock());
         commitOutput([], undefined);
-        return;
-      }
+      };
+      if (overdue && position >= restoredEnd) return fire();
       const batch: StoredMessage[] = [];
       for (let offset = Math.max(position, log.startOffset()); batch.length < MAX_BATCH; offset++) {
         const record = log.read(offset);
@@ -128,6 +131,7 @@ export async function startMemoryProcessor(
         if (!stopped.signal.aborted) position = next;
         return;
       }
+      if (overdue) return fire();
       const wake = new AbortController();
       const onStop = () => wake.abort();
       stopped.signal.addEventListener("abort", onStop, { once: true });
