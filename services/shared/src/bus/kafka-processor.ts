@@ -13,18 +13,17 @@
  * state alone (pending-output.ts). A failed commit drops the task and restores it again.
  */
 import type { Tracer } from "@opentelemetry/api";
-import type { Admin, EachBatchPayload, Kafka, Producer } from "kafkajs";
+import type { Admin, EachBatchPayload, Kafka } from "kafkajs";
 import { OtpError } from "../errors";
 import { startChangelogStandby, type ChangelogStandby } from "./kafka-changelog";
 import type { BusLogger } from "./logger";
 import { toStoredMessage } from "./kafka-subscription";
-import type { StoredMessage } from "./codec";
 import { deadLetterTopicOf, type TopicSpec } from "./port";
-import type { PartitionTask, Processor, ProcessOptions } from "./processor-port";
-import { type FeedContext, feedTask, type OutRecord, outputRecords } from "./task-feed";
-import { writeTransaction } from "./kafka-transaction";
+import type { Processor, ProcessOptions } from "./processor-port";
+import { type FeedContext, feedTask } from "./task-feed";
 import { producerWithCoordinatorCache } from "./kafka-coordinator-cache";
-import { createPendingOutput, type PendingOutput } from "./pending-output";
+import { createPartitionCommits } from "./partition-commits";
+import { newOwner, type Owner } from "./partition-owner";
 
 export interface KafkaProcessorDeps {
   kafka: Kafka;
@@ -37,10 +36,6 @@ export interface KafkaProcessorDeps {
 }
 
 const RESTORE_RETRY_MS = 1_000;
-/** How long a change of state alone may wait for its commit (pending-output.ts). */
-const STATE_COMMIT_MS = 100;
-/** How long the offsets of inputs that changed nothing may wait for theirs. */
-const OFFSET_FLUSH_MS = 1_000;
 /**
  * How long a partition waits after a transaction before the next: the coordinator is still
  * writing the last one's markers (it refuses the next with CONCURRENT_TRANSACTIONS meanwhile),
@@ -54,37 +49,6 @@ const LINGER_MS = 3;
 const TIMER_HOLD_MS = 1_000;
 /** Inputs held per partition before its fetching pauses. */
 const INBOX_LIMIT = 5_000;
-
-interface Owner {
-  partition: number;
-  /** Serialises this partition's batches, timers and restores. */
-  chain: Promise<void>;
-  /** Resolves once the partition serves (fenced, restored, positioned). */
-  ready: Promise<void>;
-  producer?: Producer;
-  task?: PartitionTask;
-  /** The next input offset to handle: every input below it is reflected in the task's state. */
-  position: bigint;
-  /** The group's committed offset; below `position` while inputs' commits wait. */
-  committed: bigint;
-  /** What the task decided that waits for a commit (pending-output.ts). */
-  pending: PendingOutput;
-  /** The commit of what waits, and when it is due. */
-  flushTimer?: NodeJS.Timeout;
-  flushDue: number;
-  /** The input partition's end when the task was restored, and how long timers wait for it. */
-  restoredEnd: bigint;
-  timersHeldUntil: number;
-  /** Fetched inputs not handled yet, and the offset after the last of them. */
-  inbox: StoredMessage[];
-  received: bigint;
-  /** A pump of the inbox is queued on the chain. */
-  pumping: boolean;
-  /** Fetching paused while the inbox is full. */
-  paused: boolean;
-  timer?: NodeJS.Timeout;
-  released: boolean;
-}
 
 export async function startKafkaProcessor(
   deps: KafkaProcessorDeps,
@@ -147,74 +111,15 @@ export async function startKafkaProcessor(
     return owner.chain;
   };
 
-  const write = (owner: Owner, records: OutRecord[], nextOffset: bigint | undefined): Promise<void> =>
-    writeTransaction(owner.producer!, records, {
-      groupId,
-      topic,
-      partition: owner.partition,
-      nextOffset,
-      beforeCommit: options.beforeCommit,
-    });
-
-  /**
-   * Takes what the task decided. Events (and dead letters) commit at once, with every change
-   * of state and input offset that waits; a change of state alone waits for them, or for
-   * STATE_COMMIT_MS, and inputs that changed nothing for OFFSET_FLUSH_MS (pending-output.ts).
-   * On a failed commit the task is dropped and restored from the log.
-   */
-  const commit = async (
-    owner: Owner,
-    deadLetters: OutRecord[],
-    nextOffset: bigint | undefined,
-  ): Promise<boolean> => {
-    owner.pending.add(owner.task!.drain());
-    if (nextOffset !== undefined) owner.position = nextOffset;
-    if (owner.pending.urgent() || deadLetters.length > 0) return flush(owner, deadLetters);
-    if (owner.pending.empty() && owner.position === owner.committed) return true;
-    scheduleFlush(owner, owner.pending.empty() ? OFFSET_FLUSH_MS : STATE_COMMIT_MS);
-    return true;
-  };
-
-  /** Commits everything that waits; false (and the task restored) if the commit failed. */
-  const flush = async (owner: Owner, deadLetters: OutRecord[] = []): Promise<boolean> => {
-    clearTimeout(owner.flushTimer);
-    owner.flushTimer = undefined;
-    try {
-      await writePending(owner, deadLetters);
-      return true;
-    } catch (err) {
-      log.warn("partition commit failed: its state is restored from the log", {
-        groupId,
-        partition: owner.partition,
-        error: err instanceof Error ? err.message : String(err),
-      });
-      await restore(owner);
-      return false;
-    }
-  };
-
-  const writePending = async (owner: Owner, deadLetters: OutRecord[]): Promise<void> => {
-    const output = owner.pending.take();
-    const records = [...outputRecords(output, topic, changelogTopic, owner.partition), ...deadLetters];
-    const offset = owner.position > owner.committed ? owner.position : undefined;
-    if (records.length > 0 || offset !== undefined) await write(owner, records, offset);
-    owner.committed = owner.position;
-    output.afterCommit?.();
-  };
-
-  const scheduleFlush = (owner: Owner, delayMs: number): void => {
-    const due = Date.now() + delayMs;
-    if (owner.flushTimer && owner.flushDue <= due) return;
-    clearTimeout(owner.flushTimer);
-    owner.flushDue = due;
-    owner.flushTimer = setTimeout(
-      () =>
-        void enqueue(owner, async () => {
-          if (owner.task && owner.flushTimer) await flush(owner);
-        }),
-      delayMs,
-    );
-  };
+  const { commit, writePending, write } = createPartitionCommits({
+    groupId,
+    topic,
+    changelogTopic,
+    logger: log,
+    beforeCommit: options.beforeCommit,
+    enqueue,
+    restore: (owner) => restore(owner),
+  });
 
   const armTimer = (owner: Owner): void => {
     clearTimeout(owner.timer);
@@ -309,22 +214,7 @@ export async function startKafkaProcessor(
   };
 
   const assign = (partition: number): Owner => {
-    const owner: Owner = {
-      partition,
-      chain: Promise.resolve(),
-      ready: Promise.resolve(),
-      position: 0n,
-      committed: 0n,
-      pending: createPendingOutput(),
-      flushDue: 0,
-      restoredEnd: 0n,
-      timersHeldUntil: 0,
-      released: false,
-      inbox: [],
-      received: 0n,
-      pumping: false,
-      paused: false,
-    };
+    const owner = newOwner(partition);
     owner.ready = enqueue(owner, () => restore(owner));
     owners.set(partition, owner);
     return owner;
