@@ -156,7 +156,6 @@ function buildServices(
   run: string,
 ): Services {
   const issuanceApp = createIssuanceApp(p, {
-    maxInFlight: 2_000,
     retentionMs: 3_600_000,
     // As issuance's main.ts wires it: every start asks whether an incident is declared.
     incidentActive: cachedIncidentCheck(p.store, p.now),

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../all-in-one/src/all-in-one";
 import { createGrpcServer, type GrpcServer } from "../../shared/src/grpc/server";
+import { admissionFromEnv } from "../../shared/src/runtime/admission-from-env";
 import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
 import type { ScenarioFile, Strategy } from "./scenario-file";
 import { tenantPolicy } from "./scaled-policy";
@@ -53,11 +54,22 @@ export async function startStrategyInstance(
     LOG_LEVEL: process.env.LOG_LEVEL ?? "error",
   };
   const platform = await platformFromEnv({ service: `scenario-${strategy.id}`, env, logWrite });
+  const admission = admissionFromEnv({
+    env: {
+      ...env,
+      ADMISSION_MAX_IN_FLIGHT: String(s.maxInFlight),
+      // This strategy's pipeline: its own consumer groups on its own topics.
+      ADMISSION_BACKLOG_GROUPS: `${env.OTP_TOPIC_PREFIX}routing,${env.OTP_TOPIC_PREFIX}gateway-smpp`,
+    },
+    platform,
+    service: `scenario-${strategy.id}`,
+  });
   const server: GrpcServer = createGrpcServer({
     address: "127.0.0.1:0",
     insecure: true,
     tokens: DEV_TOKENS,
     logger: platform.logger,
+    admission: admission.gate,
   });
   const ms = (seconds: number): number => Math.round(seconds * 1000 * scale);
   const app = await createAllInOne(platform, server, {
@@ -74,7 +86,6 @@ export async function startStrategyInstance(
       // The voice provider calls back on a URL built from this port: it must be known up front.
       voiceWebhook: await freePort(),
     },
-    maxInFlight: s.maxInFlight,
     retentionMs: 3_600_000,
     routing: {
       health: {
@@ -96,6 +107,7 @@ export async function startStrategyInstance(
     async stop() {
       await server.shutdown(1_000);
       await app.stop();
+      await admission.close();
       await platform.close();
       rmSync(dir, { recursive: true, force: true });
     },
