@@ -82,6 +82,11 @@ export function initialControl(s: AdmissionSettings): Control {
 
 /** Smoothing over ticks: half the new reading, half the past, so one odd tick moves it half way. */
 const ewma = (previous: number, reading: number): number => (previous + reading) / 2;
+/**
+ * Demand is smoothed over about a second (a fifth per 100 ms tick): a tenant at 1 call a second
+ * offers nothing in nine ticks out of ten, and a faster average would forget it between calls.
+ */
+const slowEwma = (previous: number, reading: number): number => previous + (reading - previous) / 5;
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
 /** Tenants asking for less than this a second are forgotten. */
@@ -109,7 +114,7 @@ export function nextControl(c: Control, t: Tick, s: AdmissionSettings): Control 
     admittedPerSec,
     demand,
     weights,
-    shares: limiting ? fairShares(startsPerSec, claims) : new Map(),
+    shares: limiting ? guaranteedShares(startsPerSec, claims) : new Map(),
     retryAfterMs: clamp(s.retryMinMs * Math.max(1, load.value) * backlogFactor, s.retryMinMs, s.retryMaxMs),
     backlog: t.signals.backlog,
   };
@@ -125,7 +130,7 @@ function tenantDemand(
   const offered = new Map(t.tenants.map((x) => [x.key, x]));
   for (const x of t.tenants) weights.set(x.key, x.weight);
   for (const key of new Set([...c.demand.keys(), ...offered.keys()])) {
-    const d = ewma(c.demand.get(key) ?? 0, (offered.get(key)?.offered ?? 0) * perSec);
+    const d = slowEwma(c.demand.get(key) ?? 0, (offered.get(key)?.offered ?? 0) * perSec);
     if (d >= FORGET_BELOW) demand.set(key, d);
     else weights.delete(key);
   }
@@ -155,6 +160,22 @@ function nextRate(
   // Probe upward while callers are refused, faster the more room the signals show.
   const grown = refusing ? c.startsPerSec * (1 + 0.1 * (1 - load.value)) + 1 : c.startsPerSec;
   return { limiting: true, startsPerSec: grown };
+}
+
+/**
+ * Max-min fair shares, except that a tenant asking for less than its weighted part of the total
+ * keeps that whole part: what it does not use is lent to the surging tenant for this tick only,
+ * so its next calls never wait for the controller to notice them. The lent part can overshoot
+ * the total by at most the idle tenants' unused reserve, for one tick.
+ */
+function guaranteedShares(total: number, claims: readonly Claim[]): Map<string, number> {
+  const shares = fairShares(total, claims);
+  const weights = claims.reduce((sum, c) => sum + c.weight, 0);
+  for (const c of claims) {
+    const reserved = (total * c.weight) / weights;
+    if ((shares.get(c.key) ?? 0) < reserved && c.demand <= reserved) shares.set(c.key, reserved);
+  }
+  return shares;
 }
 
 /**
