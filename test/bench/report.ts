@@ -220,6 +220,7 @@ function surgeTable(s: SurgeResult): string {
     row("bench (hold at peak)", s.surge),
     row("calm, alone", s.calmBaseline),
     row("calm, beside the flood", s.calmUnderFlood),
+    `issuance CPU per StartVerification answered: ${s.issuanceCpuMsPerStartCalm?.toFixed(3) ?? "n/a"} ms calm, ${s.issuanceCpuMsPerStartFlood?.toFixed(3) ?? "n/a"} ms during the flood (accepted and refused together)`,
   ].join("\n");
 }
 

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { phoneNumbers, createBenchUsers, emptyStages } from "./bench-users";
 import { startDeployedStack } from "./deployed-stack";
 import { closedLoopFor, summarize, type LatencySummary } from "./load";
+import { processCpuSeconds } from "./process-stats";
 import { emptyTally, surgeUser, watchHandsets, type SurgeTally, type UserBehaviour } from "./surge-users";
 
 export interface SurgeOptions {
@@ -58,6 +59,13 @@ export interface SurgeResult {
   /** Every CheckCode during the flood (both tenants). */
   checkUnderFlood: LatencySummary;
   duplicateSends: number;
+  /**
+   * Issuance's CPU (ms) per StartVerification it answered during the flood, accepted and refused
+   * together, and the same over the calm run: contention on a shared machine stretches
+   * latencies, but not these.
+   */
+  issuanceCpuMsPerStartFlood: number | undefined;
+  issuanceCpuMsPerStartCalm: number | undefined;
 }
 
 const SURGE_USER: UserBehaviour = { maxRetries: 3, impatientMs: 2_000, smsTimeoutMs: 30_000 };
@@ -87,9 +95,12 @@ export async function benchSurge(o: SurgeOptions): Promise<SurgeResult> {
     o.log(
       `surge: capacity ${capacityPerSec.toFixed(0)}/s; second tenant alone at ${calmRate.toFixed(1)}/s …`,
     );
+    const issuancePid = stack.services.issuance.pid;
+    const cpu0 = processCpuSeconds(issuancePid);
     const calmBaseline = await arrivals(calmRate, calmRate, o.calmSeconds, 0, (phone, t) =>
       surgeUser(calmEndpoints, phone, CALM_USER, t),
     );
+    const cpu1 = processCpuSeconds(issuancePid);
     await sleep(2_000);
     const peak = capacityPerSec * o.peakFactor;
     o.log(`surge: flood to ${peak.toFixed(0)}/s over ${o.rampSeconds} s, held ${o.holdSeconds} s …`);
@@ -102,7 +113,17 @@ export async function benchSurge(o: SurgeOptions): Promise<SurgeResult> {
         surgeUser(calmEndpoints, phone, CALM_USER, t),
       ),
     ]);
+    const cpu2 = processCpuSeconds(issuancePid);
+    const perStart = (
+      from: number | undefined,
+      to: number | undefined,
+      starts: number,
+    ): number | undefined =>
+      from === undefined || to === undefined || starts === 0 ? undefined : ((to - from) * 1000) / starts;
+    const answered = (f: TenantFigures): number => f.accepted.count + f.refused.count + f.taps;
     return {
+      issuanceCpuMsPerStartCalm: perStart(cpu0, cpu1, answered(calmBaseline.all)),
+      issuanceCpuMsPerStartFlood: perStart(cpu1, cpu2, answered(surge.all) + answered(calmUnderFlood.all)),
       capacityPerSec,
       peakOfferedPerSec: peak,
       rampSeconds: o.rampSeconds,
