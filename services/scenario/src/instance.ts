@@ -22,8 +22,18 @@ export interface StrategyInstance {
   address: string;
   /** The tenant token of the all-in-one development tenant, whose policy the run set. */
   token: string;
+  /** The token of the scenario's second tenant (same policy). */
+  secondToken: string;
   stop(): Promise<void>;
 }
+
+/** The tenant beside the main one (scenario.secondTenant). */
+const SECOND_TENANT = {
+  token: "scenario-token-second-tenant",
+  principal: "tenant:second-tenant",
+  tenant: "second-tenant",
+  roles: ["tenant" as const],
+};
 
 /** Throwaway keys for Kafka / Redis runs that did not bring their own: the data is synthetic. */
 function runSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -44,7 +54,11 @@ export async function startStrategyInstance(
   const dir = mkdtempSync(join(tmpdir(), "otp-scenario-"));
   const policyFile = join(dir, "policy.json");
   const tenant = DEV_TOKENS[0]!.tenant ?? "demo-bank";
-  writeFileSync(policyFile, JSON.stringify({ tenants: { [tenant]: tenantPolicy(s, strategy, scale) } }));
+  const policy = tenantPolicy(s, strategy, scale);
+  writeFileSync(
+    policyFile,
+    JSON.stringify({ tenants: { [tenant]: policy, [SECOND_TENANT.tenant]: policy } }),
+  );
   const env = {
     ...process.env,
     ...runSecrets(process.env),
@@ -67,7 +81,7 @@ export async function startStrategyInstance(
   const server: GrpcServer = createGrpcServer({
     address: "127.0.0.1:0",
     insecure: true,
-    tokens: DEV_TOKENS,
+    tokens: [...DEV_TOKENS, SECOND_TENANT],
     logger: platform.logger,
     admission: admission.gate,
   });
@@ -104,6 +118,7 @@ export async function startStrategyInstance(
     platform,
     address: `127.0.0.1:${port}`,
     token: DEV_TOKENS[0]!.token,
+    secondToken: SECOND_TENANT.token,
     async stop() {
       await server.shutdown(1_000);
       await app.stop();
