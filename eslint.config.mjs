@@ -23,6 +23,19 @@ export default tseslint.config(
     },
   },
   {
+    // The admission core decides from plain data: no clock, no I/O, no transport.
+    files: [
+      "services/shared/src/admission/load.ts",
+      "services/shared/src/admission/fair-share.ts",
+      "services/shared/src/admission/control.ts",
+      "services/shared/src/admission/decide.ts",
+    ],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: ["node:*", "@grpc/*", "kafkajs", "ioredis", "../*"] }],
+      "no-restricted-globals": ["error", "Date", "performance", "setTimeout", "setInterval"],
+    },
+  },
+  {
     files: ["test/**/*.ts", "**/*.test.ts"],
     rules: {
       // node:test's describe/it return promises the runner itself awaits.

@@ -29,6 +29,8 @@ export interface DeployedStackOptions {
   redisUrl: string;
   /** Routing's group session timeout: how long a killed replica's partitions wait for a new owner. */
   routingSessionTimeoutMs: number;
+  /** Extra environment for the issuance process (admission settings). */
+  issuanceEnv?: Record<string, string>;
 }
 
 export interface DeployedStack extends UserEndpoints {
@@ -42,6 +44,9 @@ export interface DeployedStack extends UserEndpoints {
   /** Every service's /metrics base URL (routing replicas included), by process name. */
   metricsUrls(): Record<string, string>;
   feed: HandsetFeed;
+  /** Clients calling as the second tenant ("calm", its own certificate). */
+  calmIssuance(): IssuanceServiceClient;
+  calmVerification(): VerificationServiceClient;
   addRoutingReplica(): Promise<ServiceProcess>;
   warnings(): Warnings;
   close(): Promise<void>;
@@ -70,6 +75,7 @@ export async function startDeployedStack(o: DeployedStackOptions): Promise<Deplo
     ipAddresses: ["127.0.0.1"],
   });
   const client = ca.issue("tenant:bench", { usage: "client" });
+  const calmClient = ca.issue("tenant:calm", { usage: "client" });
   ca.remove();
   const processes: ServiceProcess[] = [];
   const cleanup = async (): Promise<void> => {
@@ -139,7 +145,13 @@ export async function startDeployedStack(o: DeployedStackOptions): Promise<Deplo
     };
 
     // Issuance first: it creates the topics the others subscribe to.
-    const issuance = start("issuance", "services/issuance/src/main.ts", { ...common, ...grpc });
+    const issuance = start("issuance", "services/issuance/src/main.ts", {
+      ...common,
+      ...grpc,
+      // The pipeline behind issuance is this run's routing and gateway groups.
+      ADMISSION_BACKLOG_GROUPS: `${prefix}-routing,${prefix}-gateway`,
+      ...o.issuanceEnv,
+    });
     const issuancePort = (await issuance.waitFor(GRPC_LISTENING))[1]!;
     const verification = start("verification", "services/verification/src/main.ts", { ...common, ...grpc });
     const routing = start("routing", "services/routing/src/main.ts", routingEnv);
@@ -155,9 +167,10 @@ export async function startDeployedStack(o: DeployedStackOptions): Promise<Deplo
     // The server certificate names localhost; the address stays 127.0.0.1 (no resolver in the way).
     const tls = { ca: ca.ca, cert: client.cert, key: client.key, serverName: "localhost" };
     const clients: { close(): void }[] = [];
-    const options = (port: string): GrpcClientOptions => ({
+    const calmTls = { ...tls, cert: calmClient.cert, key: calmClient.key };
+    const options = (port: string, as = tls): GrpcClientOptions => ({
       address: `127.0.0.1:${port}`,
-      tls,
+      tls: as,
       defaultDeadlineMs: 10_000,
     });
     const extraRouting: ServiceProcess[] = [];
@@ -172,6 +185,9 @@ export async function startDeployedStack(o: DeployedStackOptions): Promise<Deplo
       issuance: () => track(clients, createClient(IssuanceServiceClient, options(issuancePort))),
       verification: () => track(clients, createClient(VerificationServiceClient, options(verificationPort))),
       onHandset: (listener) => feed.onHandset(listener),
+      calmIssuance: () => track(clients, createClient(IssuanceServiceClient, options(issuancePort, calmTls))),
+      calmVerification: () =>
+        track(clients, createClient(VerificationServiceClient, options(verificationPort, calmTls))),
       async addRoutingReplica() {
         const replica = start(
           `routing ${extraRouting.length + 2}`,

@@ -4,6 +4,7 @@
  */
 import type { DeployedResult } from "./deployed.bench";
 import type { BenchResults } from "./report";
+import type { SurgeResult } from "./surge.bench";
 
 export interface GoalCheck {
   goal: string;
@@ -65,6 +66,7 @@ export function checkGoals(r: BenchResults): GoalCheck[] {
       met: shed.count === 0 ? undefined : shed.p99Ms <= 1,
     });
   }
+  if (r.surge) goals.push(...surgeGoals(r.surge));
   for (const t of r.smppThrottle ?? []) {
     goals.push({
       goal: `SMSC throttling above ${t.limitPerSecond}/s, ${t.binds === 1 ? "one bind" : `pool of ${t.binds}`}: accepted rate once settled`,
@@ -80,6 +82,56 @@ export function checkGoals(r: BenchResults): GoalCheck[] {
     });
   }
   return goals;
+}
+
+/** Issue #22's goals: the flood at ten times capacity, next to the calm figures. */
+function surgeGoals(s: SurgeResult): GoalCheck[] {
+  const within = (flood: number, calm: number): boolean => flood <= calm * 1.2;
+  const calm = s.calmBaseline;
+  const beside = s.calmUnderFlood;
+  const share = s.surge.acceptedPerSec / s.capacityPerSec;
+  return [
+    {
+      goal: `(surge) refusals answered at ${s.peakOfferedPerSec.toFixed(0)}/s offered, each with RetryInfo`,
+      target: "p99 ≤ 2 ms, 100 %",
+      measured: `p99 ${ms(s.surge.refused.p99Ms)}, ${(s.surge.refusalsWithRetryInfo * 100).toFixed(1)} % (${s.surge.refused.count} refusals)`,
+      met: s.surge.refused.count > 0 && s.surge.refused.p99Ms <= 2 && s.surge.refusalsWithRetryInfo === 1,
+    },
+    {
+      goal: "(surge) admitted StartVerification under the flood",
+      target: "p99 ≤ 50 ms",
+      measured: ms(s.surge.accepted.p99Ms),
+      met: s.surge.accepted.count > 0 && s.surge.accepted.p99Ms <= 50,
+    },
+    {
+      goal: `(surge) accepted starts/s under the flood vs measured capacity ${s.capacityPerSec.toFixed(0)}/s`,
+      target: "≥ 90 %",
+      measured: `${s.surge.acceptedPerSec.toFixed(0)}/s (${(share * 100).toFixed(0)} %)`,
+      met: share >= 0.9,
+    },
+    {
+      goal: `(surge) second tenant at ${calm.offeredPerSec.toFixed(1)}/s: StartVerification p99 beside the flood vs alone, nothing lost`,
+      target: "within 20 %, 0 lost",
+      measured: `${ms(beside.accepted.p99Ms)} vs ${ms(calm.accepted.p99Ms)}; ${beside.refused.count} refused, ${beside.lost} lost`,
+      met:
+        within(beside.accepted.p99Ms, calm.accepted.p99Ms) &&
+        beside.refused.count === 0 &&
+        beside.lost === 0 &&
+        Object.keys(beside.errors).length === 0,
+    },
+    {
+      goal: "(surge) CheckCode p99 under the flood vs the calm figure",
+      target: "within 20 %",
+      measured: `${ms(s.checkUnderFlood.p99Ms)} vs ${ms(calm.check.p99Ms)}`,
+      met: within(s.checkUnderFlood.p99Ms, calm.check.p99Ms),
+    },
+    {
+      goal: "(surge) duplicate sends from repeated taps",
+      target: "0",
+      measured: `${s.duplicateSends} (${s.surge.taps} taps, ${s.surge.tapsReused} answered reused)`,
+      met: s.duplicateSends === 0,
+    },
+  ];
 }
 
 function deployedGoals(d: DeployedResult): GoalCheck[] {

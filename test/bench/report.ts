@@ -10,6 +10,7 @@ import type { RedisMemoryResult } from "./memory.bench";
 import type { MachineLine, ProcessMemory } from "./process-stats";
 import type { RoundTripsResult } from "./round-trips.bench";
 import type { SheddingResult } from "./shedding.bench";
+import type { SurgeResult, TenantFigures } from "./surge.bench";
 import type { Warnings } from "./sms-platform";
 import type { SmppBenchResult } from "./smpp.bench";
 import type { ThrottleBenchResult } from "./smpp-throttle.bench";
@@ -27,6 +28,7 @@ export interface BenchResults {
   lifecycle?: LifecycleBenchResult;
   sweep?: SweepResult;
   shedding?: SheddingResult;
+  surge?: SurgeResult;
   redisMemory?: RedisMemoryResult;
   roundTrips?: RoundTripsResult;
   routing?: Record<string, LatencySummary>;
@@ -55,6 +57,7 @@ export function formatReport(r: BenchResults): string {
     r.baseline && r.sweep && ratioLines(r.baseline, r.sweep),
     r.store && storeTable(r.store),
     r.shedding && sheddingTable(r.shedding),
+    r.surge && surgeTable(r.surge),
     r.routing && latencyTable("Routing timing (one replica, production timer settings)", r.routing),
     r.roundTrips && roundTripsTable(r.roundTrips),
     r.deployed && deployedTables(r.deployed),
@@ -200,6 +203,24 @@ function storeTable(rows: StoreBenchRow[]): string {
       (r) =>
         `| ${r.callers} | ${r.calls} | ${f(r.callsPerSecond, 0)} | ${f(r.cpuMicros)} (${f(r.systemMicros)}) |`,
     ),
+  ].join("\n");
+}
+
+function surgeTable(s: SurgeResult): string {
+  const f = (v: number): string => v.toFixed(1);
+  const row = (name: string, t: TenantFigures): string =>
+    `| ${name} | ${f(t.offeredPerSec)} | ${f(t.acceptedPerSec)} | ${f(t.refusedPerSec)} | ` +
+    `${f(t.accepted.p50Ms)} / ${f(t.accepted.p99Ms)} | ${t.refused.count === 0 ? "-" : `${f(t.refused.p50Ms)} / ${f(t.refused.p99Ms)}`} | ` +
+    `${(t.refusalsWithRetryInfo * 100).toFixed(0)} % | ${f(t.timeToCode.p50Ms)} / ${f(t.timeToCode.p99Ms)} | ` +
+    `${f(t.check.p50Ms)} / ${f(t.check.p99Ms)} | ${t.gaveUp} / ${t.lost} | ${t.taps} (${t.tapsReused} reused) |`;
+  return [
+    `\nSurge: capacity ${s.capacityPerSec.toFixed(0)} lifecycles/s (closed loop); the bench tenant ramps to ${s.peakOfferedPerSec.toFixed(0)}/s over ${s.rampSeconds} s and holds ${s.holdSeconds} s; duplicate sends ${s.duplicateSends}`,
+    "| tenant (window) | offered/s | accepted/s | refused/s | accepted p50 / p99 ms | refused p50 / p99 ms | with RetryInfo | time to code p50 / p99 ms | CheckCode p50 / p99 ms | gave up / lost | taps |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    row("bench (hold at peak)", s.surge),
+    row("calm, alone", s.calmBaseline),
+    row("calm, beside the flood", s.calmUnderFlood),
+    `issuance CPU per StartVerification answered: ${s.issuanceCpuMsPerStartCalm?.toFixed(3) ?? "n/a"} ms calm, ${s.issuanceCpuMsPerStartFlood?.toFixed(3) ?? "n/a"} ms during the flood (accepted and refused together)`,
   ].join("\n");
 }
 

@@ -10,6 +10,7 @@ import { createIssuanceApp } from "../../services/issuance/src/app";
 import { callUnary, createClient } from "../../services/shared/src/grpc/client";
 import { createGrpcServer } from "../../services/shared/src/grpc/server";
 import { createLogger } from "../../services/shared/src/log";
+import { admissionFromEnv } from "../../services/shared/src/runtime/admission-from-env";
 import { phoneNumbers } from "./bench-users";
 import { openLoop, summarize, type LatencySummary } from "./load";
 import { BENCH_TOKEN, GRANTS, type SmsPlatform } from "./sms-platform";
@@ -29,11 +30,18 @@ export interface SheddingResult {
   otherErrors: number;
 }
 
-const OVERLOADED = /too many verifications in progress/;
+const OVERLOADED = /server overloaded/;
 
 export async function benchShedding(h: SmsPlatform, o: SheddingOptions): Promise<SheddingResult> {
-  const app = createIssuanceApp(h.platform, { maxInFlight: o.maxInFlight, retentionMs: 3_600_000 });
+  const app = createIssuanceApp(h.platform, { retentionMs: 3_600_000 });
+  const admission = admissionFromEnv({
+    env: { ADMISSION_MAX_IN_FLIGHT: String(o.maxInFlight) },
+    platform: h.platform,
+    service: "bench-shedding",
+    backlog: false,
+  });
   const server = createGrpcServer({
+    admission: admission.gate,
     address: "127.0.0.1:0",
     insecure: true,
     tokens: GRANTS,
@@ -88,5 +96,6 @@ export async function benchShedding(h: SmsPlatform, o: SheddingOptions): Promise
   } finally {
     client.close();
     await server.shutdown(1_000);
+    await admission.close();
   }
 }

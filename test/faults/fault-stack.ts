@@ -137,7 +137,6 @@ export async function startFaultStack(label: string, options: FaultStackOptions 
     const app = await createAllInOne(platform, server, {
       host: "127.0.0.1",
       ports,
-      maxInFlight: 500,
       retentionMs: 3_600_000,
       routing: options.routing,
       smscAccount: options.smscAccount,

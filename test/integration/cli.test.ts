@@ -54,7 +54,6 @@ before(async () => {
   app = await createAllInOne(platform, server, {
     host: "127.0.0.1",
     ports,
-    maxInFlight: 100,
     retentionMs: 3_600_000,
   });
   await app.start();

@@ -107,7 +107,7 @@ export async function startLifecycle(): Promise<LifecycleHarness> {
     LOG_LEVEL: "debug",
   };
   const platform = await platformFromEnv({ service: "it", env, logWrite: (l) => logs.push(l) });
-  const issuanceApp = createIssuanceApp(platform, { maxInFlight: 500, retentionMs: 3_600_000 });
+  const issuanceApp = createIssuanceApp(platform, { retentionMs: 3_600_000 });
   const verificationApp = createVerificationApp(platform, { retentionMs: 3_600_000 });
   const server = createGrpcServer({
     address: "127.0.0.1:0",

@@ -89,5 +89,13 @@ describe("scenario runner: surge, shortened", () => {
     const b = row("B");
     assert.ok(b.taps > 0, "some users were impatient");
     assert.equal(b.duplicateSendsAvoided, b.taps, "a repeated start never sends another code");
+    // The second tenant is reported apart, before the crowd and beside it, and verifies its users.
+    const second = report.rows.filter((r) => r.strategy === "B" && r.group.startsWith("second tenant"));
+    assert.deepEqual(
+      second.map((r) => r.group),
+      ["second tenant, before", "second tenant, beside"],
+    );
+    assert.ok(second.every((r) => r.users > 0 && r.verified > 0));
+    assert.equal(row("B").users, report.users, "the main rows count only the main tenant's users");
   });
 });

@@ -153,7 +153,6 @@ export async function startOtpStack(label: string, scenarios: StackScenarios = {
   const issuanceP = await open("issuance");
   const issuanceM = await observe("issuance", issuanceP);
   const issuanceApp = createIssuanceApp(issuanceP, {
-    maxInFlight: 100,
     retentionMs: 3_600_000,
     metrics: issuanceM.metrics,
   });

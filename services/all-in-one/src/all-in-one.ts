@@ -38,7 +38,6 @@ export interface AllInOneOptions {
     whatsappWebhook: number;
     voiceWebhook: number;
   };
-  maxInFlight: number;
   retentionMs: number;
   /** Routing settings (health windows, dwell): the scenario runner compresses time with them. */
   routing?: RoutingServiceSettingsInput;
@@ -95,7 +94,6 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
   });
   const c = sims.credentials;
   const issuance = createIssuanceApp(p, {
-    maxInFlight: o.maxInFlight,
     retentionMs: o.retentionMs,
     incidentActive: cachedIncidentCheck(p.store, p.now),
     metrics: o.metrics,

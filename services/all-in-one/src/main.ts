@@ -6,6 +6,7 @@
 import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { address, int, readConfig } from "../../shared/src/config";
+import { admissionFromEnv } from "../../shared/src/runtime/admission-from-env";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
@@ -27,14 +28,26 @@ runMain(async () => {
   const smppConfig = process.env.SMPP_CONFIG ?? "";
   const platform = await platformFromEnv({ service: "all-in-one" });
   const devTokens = process.env.OTP_TOKENS === undefined && process.env.OTP_TLS_CA === undefined;
-  const { server } = grpcServerFromEnv(process.env, platform.logger, devTokens ? DEV_TOKENS : []);
-  const host = cfg.GRPC_ADDRESS.split(":")[0] ?? "127.0.0.1";
   const observed = await startServiceMetrics({
     service: "all-in-one",
     env: process.env,
     logger: platform.logger,
     kafkaRequests: platform.kafkaRequests,
   });
+  const admission = admissionFromEnv({
+    env: process.env,
+    platform,
+    service: "all-in-one",
+    maxInFlight: cfg.ISSUANCE_MAX_IN_FLIGHT,
+    metrics: observed.metrics,
+  });
+  const { server } = grpcServerFromEnv(
+    process.env,
+    platform.logger,
+    devTokens ? DEV_TOKENS : [],
+    admission.gate,
+  );
+  const host = cfg.GRPC_ADDRESS.split(":")[0] ?? "127.0.0.1";
   const app = await createAllInOne(platform, server, {
     host,
     ports: {
@@ -46,7 +59,6 @@ runMain(async () => {
       whatsappWebhook: cfg.WHATSAPP_WEBHOOK_PORT,
       voiceWebhook: cfg.VOICE_WEBHOOK_PORT,
     },
-    maxInFlight: cfg.ISSUANCE_MAX_IN_FLIGHT,
     retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
     metrics: observed.metrics,
     smppConfigFile: smppConfig === "" ? undefined : smppConfig,
@@ -75,6 +87,7 @@ runMain(async () => {
     },
   };
   const cleanup = async () => {
+    await admission.close();
     await platform.close();
     await observed.close();
     await telemetry.shutdown();

@@ -27,7 +27,6 @@ before(async () => {
   app = await createAllInOne(platform, server, {
     host: "127.0.0.1",
     ports: await testPorts(),
-    maxInFlight: 100,
     retentionMs: 3_600_000,
   });
   await app.start();

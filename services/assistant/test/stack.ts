@@ -81,7 +81,6 @@ export async function startStack(): Promise<Stack> {
   const app = await createAllInOne(platform, server, {
     host: "127.0.0.1",
     ports,
-    maxInFlight: 200,
     retentionMs: 3_600_000,
     routing: ROUTING,
     groupPrefix: `as-${run}-`,

@@ -10,6 +10,7 @@ import { CheckCodeRequest, CheckResult, checkResultToJSON } from "../../../proto
 import type { HandsetMessage } from "../../all-in-one/src/inbox-server";
 import { callUnary } from "../../shared/src/grpc/client";
 import { option, positional, flag, UsageError, type ParsedArgs } from "./args";
+import { type RetryPolicy, withRetry } from "./retry";
 import type { Connection } from "./connection";
 import { formatExplanation, formatHealth, formatIncidents, formatInbox, formatVerification } from "./format";
 
@@ -58,19 +59,30 @@ export function parseUntil(value: string, now: number): Date {
   return new Date(at);
 }
 
+/** `--retries N` (default 3): refusals with RetryInfo retried after the delay, with jitter. */
+function retryPolicy(args: ParsedArgs): RetryPolicy {
+  const retries = Number(option(args, "retries") ?? 3);
+  if (!Number.isInteger(retries) || retries < 0) throw new UsageError("--retries must be a whole number ≥ 0");
+  return {
+    retries,
+    random: Math.random,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    onWait: (ms, reason) => process.stderr.write(`${reason}: retrying in ${(ms / 1000).toFixed(1)} s\n`),
+  };
+}
+
 const start: Command = async (args, c) => {
   const channel = option(args, "channel");
-  const res = await callUnary(
-    c.issuance,
-    "startVerification",
-    StartVerificationRequest.fromPartial({
-      phone: positional(args, 1, "phone"),
-      purpose: option(args, "purpose") ?? "login",
-      locale: option(args, "locale") ?? "en",
-      districtHint: option(args, "district") ?? "",
-      channelPreference: channel === undefined ? Channel.CHANNEL_UNSPECIFIED : parseChannel(channel),
-    }),
-  );
+  const request = StartVerificationRequest.fromPartial({
+    phone: positional(args, 1, "phone"),
+    purpose: option(args, "purpose") ?? "login",
+    locale: option(args, "locale") ?? "en",
+    districtHint: option(args, "district") ?? "",
+    channelPreference: channel === undefined ? Channel.CHANNEL_UNSPECIFIED : parseChannel(channel),
+  });
+  // The same request again: with the same phone and purpose the platform answers with the
+  // verification a lost answer may have started (reused), so a retry never sends twice.
+  const res = await withRetry(() => callUnary(c.issuance, "startVerification", request), retryPolicy(args));
   const v = res.verification ?? Verification.create();
   return {
     json: { verification: Verification.toJSON(v), reused: res.reused },
@@ -98,14 +110,11 @@ const inbox: Command = async (args, c) => {
 
 const check: Command = async (args, c) => {
   const id = positional(args, 1, "verification id");
-  const res = await callUnary(
-    c.verification,
-    "checkCode",
-    CheckCodeRequest.fromPartial({
-      target: { $case: "verificationId", value: id },
-      code: positional(args, 2, "code"),
-    }),
-  );
+  const request = CheckCodeRequest.fromPartial({
+    target: { $case: "verificationId", value: id },
+    code: positional(args, 2, "code"),
+  });
+  const res = await withRetry(() => callUnary(c.verification, "checkCode", request), retryPolicy(args));
   const result = checkResultToJSON(res.result).replace(/^CHECK_RESULT_/, "");
   return {
     json: { result, verificationId: res.verificationId, checksRemaining: res.checksRemaining },

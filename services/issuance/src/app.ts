@@ -7,20 +7,29 @@ import type { Platform } from "../../shared/src/runtime/platform";
 import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
 import { meterGuardBlocks, meterHandlers, meterStarts } from "../../shared/src/telemetry/request-metrics";
 import { createAbuseGuards } from "./abuse-guards";
-import { createAdmission } from "./admission";
 import { issuanceHandlers } from "./grpc-handlers";
 import { createIssuance, type Issuance } from "./issuance";
 import { createWatchHub } from "./watch-hub";
 
 export interface IssuanceAppOptions {
-  /** StartVerification calls in flight before new ones are shed. */
-  maxInFlight: number;
   /** How long a finished verification stays readable. */
   retentionMs: number;
   incidentActive?: (district: string) => Promise<boolean>;
   /** Prometheus metrics of the process (none: nothing recorded). */
   metrics?: OtpMetrics;
 }
+
+/**
+ * Load admission per method: new starts and resends make sends and are refused first; a
+ * cancellation ends work and is let through with checks; reads give way only when critical.
+ */
+export const ISSUANCE_ADMISSION = {
+  startVerification: "start",
+  resendCode: "start",
+  cancelVerification: "verify",
+  getVerification: "read",
+  watchVerification: "read",
+} as const;
 
 export interface IssuanceApp {
   issuance: Issuance;
@@ -49,7 +58,6 @@ export function createIssuanceApp(p: Platform, options: IssuanceAppOptions): Iss
       }),
       options.metrics,
     ),
-    admission: createAdmission({ maxInFlight: options.maxInFlight }),
     topics: p.topics,
     now: p.now,
     logger: p.logger,
@@ -73,6 +81,7 @@ export function createIssuanceApp(p: Platform, options: IssuanceAppOptions): Iss
       server.addService(
         IssuanceServiceService,
         meterHandlers("IssuanceService", issuanceHandlers(metered, hub, p.now), options.metrics),
+        { admission: ISSUANCE_ADMISSION },
       ),
     async start() {
       watching = await hub.start();

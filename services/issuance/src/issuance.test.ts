@@ -19,7 +19,6 @@ import { platformFromEnv, type Platform } from "../../shared/src/runtime/platfor
 import { setTimeout as sleep } from "node:timers/promises";
 import { createProjector } from "../../shared/src/projection/projector";
 import { createAbuseGuards } from "./abuse-guards";
-import { createAdmission } from "./admission";
 import { createIssuance, type Issuance, type IssuanceDeps } from "./issuance";
 
 const TENANT = "demo-bank";
@@ -43,7 +42,6 @@ describe("issuance around the log write", () => {
       secrets: platform.secrets,
       policies: platform.policies,
       guards: createAbuseGuards({ store: platform.store, now, logger: platform.logger }),
-      admission: createAdmission({ maxInFlight: 10 }),
       topics: platform.topics,
       now,
       logger: platform.logger,

@@ -26,7 +26,6 @@ import type { Store } from "../../shared/src/store/port";
 import { activeKey, IDEMPOTENCY_TTL_MS, idempotencyKey } from "../../shared/src/projection/projector";
 import { setIfAbsentGet } from "../../shared/src/store/scripts";
 import type { AbuseGuards, AdmitRequest, SendSubject } from "./abuse-guards";
-import type { Admission } from "./admission";
 import { validateStart, type StartInput } from "./start-request";
 import type { StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
 
@@ -38,7 +37,6 @@ export interface IssuanceDeps {
   policies: PolicyBook;
   plan?: NumberingPlan;
   guards: AbuseGuards;
-  admission: Admission;
   topics: TopicNames;
   now: () => number;
   /** Whether an incident is declared for the district (policy may loosen low-risk purposes). */
@@ -191,13 +189,8 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
     policy.purposes[state.purpose]?.codeLength ?? 6;
 
   const start = async (tenant: string, request: StartVerificationRequest): Promise<StartResult> => {
-    const input = validateStart(request);
-    const release = deps.admission.enter();
-    try {
-      return await startAdmitted(tenant, input);
-    } finally {
-      release();
-    }
+    // Load admission happened before the call got here (the server's admission gate).
+    return startAdmitted(tenant, validateStart(request));
   };
 
   /**

@@ -7,6 +7,7 @@ import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { int, readConfig } from "../../shared/src/config";
 import { cachedIncidentCheck } from "../../shared/src/incidents";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
+import { admissionFromEnv } from "../../shared/src/runtime/admission-from-env";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
@@ -20,15 +21,21 @@ runMain(async () => {
     OTP_RETENTION_HOURS: int(24, { min: 1, max: 24 * 90 }),
   });
   const platform = await platformFromEnv({ service: "issuance" });
-  const { server } = grpcServerFromEnv(process.env, platform.logger);
   const observed = await startServiceMetrics({
     service: "issuance",
     env: process.env,
     logger: platform.logger,
     kafkaRequests: platform.kafkaRequests,
   });
-  const app = createIssuanceApp(platform, {
+  const admission = admissionFromEnv({
+    env: process.env,
+    platform,
+    service: "issuance",
     maxInFlight: cfg.ISSUANCE_MAX_IN_FLIGHT,
+    metrics: observed.metrics,
+  });
+  const { server } = grpcServerFromEnv(process.env, platform.logger, [], admission.gate);
+  const app = createIssuanceApp(platform, {
     retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
     // Incidents declared through routing (or detected from health) are shared through the store.
     incidentActive: cachedIncidentCheck(platform.store, platform.now),
@@ -48,6 +55,7 @@ runMain(async () => {
     },
   };
   const cleanup = async () => {
+    await admission.close();
     await platform.close();
     await observed.close();
     await telemetry.shutdown();

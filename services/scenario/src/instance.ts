@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../all-in-one/src/all-in-one";
 import { createGrpcServer, type GrpcServer } from "../../shared/src/grpc/server";
+import { admissionFromEnv } from "../../shared/src/runtime/admission-from-env";
 import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
 import type { ScenarioFile, Strategy } from "./scenario-file";
 import { tenantPolicy } from "./scaled-policy";
@@ -21,8 +22,18 @@ export interface StrategyInstance {
   address: string;
   /** The tenant token of the all-in-one development tenant, whose policy the run set. */
   token: string;
+  /** The token of the scenario's second tenant (same policy). */
+  secondToken: string;
   stop(): Promise<void>;
 }
+
+/** The tenant beside the main one (scenario.secondTenant). */
+const SECOND_TENANT = {
+  token: "scenario-token-second-tenant",
+  principal: "tenant:second-tenant",
+  tenant: "second-tenant",
+  roles: ["tenant" as const],
+};
 
 /** Throwaway keys for Kafka / Redis runs that did not bring their own: the data is synthetic. */
 function runSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -43,7 +54,11 @@ export async function startStrategyInstance(
   const dir = mkdtempSync(join(tmpdir(), "otp-scenario-"));
   const policyFile = join(dir, "policy.json");
   const tenant = DEV_TOKENS[0]!.tenant ?? "demo-bank";
-  writeFileSync(policyFile, JSON.stringify({ tenants: { [tenant]: tenantPolicy(s, strategy, scale) } }));
+  const policy = tenantPolicy(s, strategy, scale);
+  writeFileSync(
+    policyFile,
+    JSON.stringify({ tenants: { [tenant]: policy, [SECOND_TENANT.tenant]: policy } }),
+  );
   const env = {
     ...process.env,
     ...runSecrets(process.env),
@@ -53,11 +68,22 @@ export async function startStrategyInstance(
     LOG_LEVEL: process.env.LOG_LEVEL ?? "error",
   };
   const platform = await platformFromEnv({ service: `scenario-${strategy.id}`, env, logWrite });
+  const admission = admissionFromEnv({
+    env: {
+      ...env,
+      ADMISSION_MAX_IN_FLIGHT: String(s.maxInFlight),
+      // This strategy's pipeline: its own consumer groups on its own topics.
+      ADMISSION_BACKLOG_GROUPS: `${env.OTP_TOPIC_PREFIX}routing,${env.OTP_TOPIC_PREFIX}gateway-smpp`,
+    },
+    platform,
+    service: `scenario-${strategy.id}`,
+  });
   const server: GrpcServer = createGrpcServer({
     address: "127.0.0.1:0",
     insecure: true,
-    tokens: DEV_TOKENS,
+    tokens: [...DEV_TOKENS, SECOND_TENANT],
     logger: platform.logger,
+    admission: admission.gate,
   });
   const ms = (seconds: number): number => Math.round(seconds * 1000 * scale);
   const app = await createAllInOne(platform, server, {
@@ -74,7 +100,6 @@ export async function startStrategyInstance(
       // The voice provider calls back on a URL built from this port: it must be known up front.
       voiceWebhook: await freePort(),
     },
-    maxInFlight: s.maxInFlight,
     retentionMs: 3_600_000,
     routing: {
       health: {
@@ -93,9 +118,11 @@ export async function startStrategyInstance(
     platform,
     address: `127.0.0.1:${port}`,
     token: DEV_TOKENS[0]!.token,
+    secondToken: SECOND_TENANT.token,
     async stop() {
       await server.shutdown(1_000);
       await app.stop();
+      await admission.close();
       await platform.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -37,6 +37,26 @@ export function arrivalAt(q: number, duration: number, shape: "uniform" | "ramp"
   return (-1 + Math.sqrt(1 - 4 * a * c)) / (2 * a);
 }
 
+/** The second tenant's users: evenly over the lead and the main window, numbers of their own. */
+export function secondTenantPopulation(s: ScenarioFile): VirtualUser[] {
+  const second = s.secondTenant;
+  if (second === undefined) return [];
+  const random = seededRandom(s.seed + 1);
+  const seconds = second.leadSeconds + s.arrivals.durationSeconds;
+  const count = Math.max(1, Math.round(second.usersPerSecond * seconds));
+  const district = s.districts[0]!;
+  const [min, max] = s.users.typingSeconds;
+  return Array.from({ length: count }, (_, index) => ({
+    index,
+    // The 9xxxxx block of the first district's prefix: never one of the main crowd's numbers.
+    phone: `+${district.prefix}${String(900_000 + index).slice(-6)}`,
+    district: district.name,
+    arrivalSecond: ((index + 0.5) / count) * seconds,
+    typingSeconds: min + (max - min) * random(),
+    darkRoll: random(),
+  }));
+}
+
 export function buildPopulation(s: ScenarioFile, sizeFactor = 1): VirtualUser[] {
   const random = seededRandom(s.seed);
   const people: Omit<VirtualUser, "arrivalSecond" | "index">[] = [];
@@ -61,6 +81,8 @@ export function buildPopulation(s: ScenarioFile, sizeFactor = 1): VirtualUser[] 
   return people.map((p, index) => ({
     ...p,
     index,
-    arrivalSecond: arrivalAt((index + 0.5) / people.length, durationSeconds, shape, rampTo),
+    arrivalSecond:
+      (s.secondTenant?.leadSeconds ?? 0) +
+      arrivalAt((index + 0.5) / people.length, durationSeconds, shape, rampTo),
   }));
 }

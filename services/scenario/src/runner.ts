@@ -11,7 +11,7 @@ import { callUnary, createClient } from "../../shared/src/grpc/client";
 import { watchHandsets } from "./handset";
 import { startStrategyInstance, type StrategyInstance } from "./instance";
 import { simulatorScenarios } from "./network";
-import { buildPopulation, type VirtualUser } from "./population";
+import { buildPopulation, secondTenantPopulation, type VirtualUser } from "./population";
 import { figures, type GroupFigures } from "./report";
 import { timeNotes } from "./scaled-policy";
 import type { ScenarioFile, Strategy } from "./scenario-file";
@@ -56,6 +56,7 @@ async function runStrategy(
   s: ScenarioFile,
   instance: StrategyInstance,
   users: VirtualUser[],
+  second: VirtualUser[],
   o: RunOptions,
   runId: string,
 ): Promise<GroupFigures[]> {
@@ -68,6 +69,9 @@ async function runStrategy(
   };
   const issuance = createClient(IssuanceServiceClient, clientOptions);
   const verification = createClient(VerificationServiceClient, clientOptions);
+  const secondOptions = { ...clientOptions, token: instance.secondToken };
+  const secondIssuance = createClient(IssuanceServiceClient, secondOptions);
+  const secondVerification = createClient(VerificationServiceClient, secondOptions);
   const handsets = await watchHandsets(
     app.simulators,
     platform.bus,
@@ -99,25 +103,41 @@ async function runStrategy(
     tapAsksNewCode: strategy.tapAsksNewCode ?? false,
     now: () => Date.now(),
   };
+  const secondCtx = { ...ctx, issuance: secondIssuance, verification: secondVerification };
+  const arrive = (user: VirtualUser, as: typeof ctx) => async () => {
+    await sleep(Math.max(0, t0 + user.arrivalSecond * 1000 * o.scale - Date.now()));
+    return runUser(user, as);
+  };
   try {
-    const outcomes = await Promise.all(
-      users.map(async (user) => {
-        await sleep(Math.max(0, t0 + user.arrivalSecond * 1000 * o.scale - Date.now()));
-        return runUser(user, ctx);
-      }),
-    );
+    const [outcomes, secondOutcomes] = await Promise.all([
+      Promise.all(users.map((user) => arrive(user, ctx)())),
+      Promise.all(second.map((user) => arrive(user, secondCtx)())),
+    ]);
     const attempts = new Map<string, DeliveryAttempt[]>();
     const ids = outcomes.flatMap((out) => out.verificationIds);
+    const secondIds = secondOutcomes.flatMap((out) => out.verificationIds);
+    await mapLimited(secondIds, 16, async (verificationId) => {
+      const res = await callUnary(secondIssuance, "getVerification", { verificationId }).catch(
+        () => undefined,
+      );
+      attempts.set(verificationId, res?.verification?.attempts ?? []);
+    });
     await mapLimited(ids, 16, async (verificationId) => {
       const res = await callUnary(issuance, "getVerification", { verificationId }).catch(() => undefined);
       attempts.set(verificationId, res?.verification?.attempts ?? []);
     });
-    return groupFigures(s, strategy, outcomes, (id) => attempts.get(id) ?? [], o.scale);
+    const attemptsOf = (id: string) => attempts.get(id) ?? [];
+    return [
+      ...groupFigures(s, strategy, outcomes, attemptsOf, o.scale),
+      ...secondTenantFigures(s, strategy, secondOutcomes, attemptsOf, o.scale),
+    ];
   } finally {
     timers.forEach(clearTimeout);
     await handsets.stop();
     issuance.close();
     verification.close();
+    secondIssuance.close();
+    secondVerification.close();
   }
 }
 
@@ -156,9 +176,35 @@ function groupFigures(
   return rows;
 }
 
+/** The second tenant before the main crowd arrives (its calm figures) and beside it. */
+function secondTenantFigures(
+  s: ScenarioFile,
+  strategy: Strategy,
+  outcomes: UserOutcome[],
+  attemptsOf: (id: string) => DeliveryAttempt[],
+  scale: number,
+): GroupFigures[] {
+  if (s.secondTenant === undefined) return [];
+  const lead = s.secondTenant.leadSeconds;
+  const prices = { ...s.prices, ...strategy.prices };
+  const of = (group: string, list: UserOutcome[]): GroupFigures =>
+    figures(strategy.id, group, list, attemptsOf, prices, scale);
+  return [
+    of(
+      "second tenant, before",
+      outcomes.filter((x) => x.user.arrivalSecond < lead),
+    ),
+    of(
+      "second tenant, beside",
+      outcomes.filter((x) => x.user.arrivalSecond >= lead),
+    ),
+  ];
+}
+
 export async function runScenario(s: ScenarioFile, o: RunOptions): Promise<ScenarioReport> {
   const runId = randomBytes(4).toString("hex");
   const users = buildPopulation(s, o.sizeFactor);
+  const second = secondTenantPopulation(s);
   const started = Date.now();
   const logWrite = o.logWrite ?? ((line: string) => process.stderr.write(`${line}\n`));
   const instances: StrategyInstance[] = [];
@@ -168,7 +214,7 @@ export async function runScenario(s: ScenarioFile, o: RunOptions): Promise<Scena
     }
     o.progress?.(`${users.length} users per strategy, ${s.strategies.length} strategies, scale ${o.scale}`);
     const perStrategy = await Promise.all(
-      instances.map((instance) => runStrategy(s, instance, users, o, runId)),
+      instances.map((instance) => runStrategy(s, instance, users, second, o, runId)),
     );
     return {
       scenario: s.name,

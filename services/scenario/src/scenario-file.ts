@@ -94,6 +94,12 @@ export interface ScenarioFile {
   health: { minSamples: number; windowSeconds: number; bucketSeconds: number; minDwellSeconds: number };
   /** Policy sections merged into the tenant's policy as they are (limits...). */
   policy?: Record<string, unknown>;
+  /**
+   * Another tenant on the same platform at its normal rate, through the whole run: its users
+   * arrive evenly from the start, `leadSeconds` before the main arrivals begin, so the report
+   * has its figures before the main crowd and beside it. Same policy and user behaviour.
+   */
+  secondTenant?: { usersPerSecond: number; leadSeconds: number };
 }
 
 const SCENARIO_DIR = resolve(__dirname, "../../../scenarios");

@@ -67,7 +67,8 @@ export function createVerificationApp(p: Platform, options: VerificationAppOptio
       server.addService(
         VerificationServiceService,
         meterHandlers("VerificationService", verificationHandlers(service, p.now), options.metrics),
-        { adminMethods: [...ADMIN_METHODS] },
+        // A user holding a code must be able to use it: checks go ahead of new starts.
+        { adminMethods: [...ADMIN_METHODS], admission: { checkCode: "verify" } },
       ),
     async start() {
       projecting = await projector.start(options.projectorGroup);

@@ -7,6 +7,7 @@
 import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { int, readConfig } from "../../shared/src/config";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
+import { admissionFromEnv } from "../../shared/src/runtime/admission-from-env";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
@@ -15,7 +16,6 @@ import { createVerificationApp } from "./app";
 runMain(async () => {
   const cfg = readConfig({ OTP_RETENTION_HOURS: int(24, { min: 1, max: 24 * 90 }) });
   const platform = await platformFromEnv({ service: "verification" });
-  const { server } = grpcServerFromEnv(process.env, platform.logger);
   const observed = await startServiceMetrics({
     service: "verification",
     env: process.env,
@@ -23,6 +23,16 @@ runMain(async () => {
     kafkaRequests: platform.kafkaRequests,
     consumerGroups: [{ groupId: "otp-projector", topics: [platform.topics.verifications] }],
   });
+  // Checks are refused only at the in-flight bound: no backlog signal (nothing to protect
+  // downstream of a check but the projector, which the loop signals see in this process).
+  const admission = admissionFromEnv({
+    env: process.env,
+    backlog: false,
+    platform,
+    service: "verification",
+    metrics: observed.metrics,
+  });
+  const { server } = grpcServerFromEnv(process.env, platform.logger, [], admission.gate);
   const app = createVerificationApp(platform, {
     retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
     metrics: observed.metrics,
@@ -39,6 +49,7 @@ runMain(async () => {
     },
   };
   const cleanup = async () => {
+    await admission.close();
     await platform.close();
     await observed.close();
     await telemetry.shutdown();

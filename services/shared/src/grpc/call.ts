@@ -12,6 +12,8 @@ import type {
   ServerWritableStream,
   StatusObject,
 } from "@grpc/grpc-js";
+import type { AdmissionGate } from "../admission/gate";
+import type { CallClass } from "../admission/decide";
 import { OtpError } from "../errors";
 import type { LogFields, Logger } from "../log";
 import type { CallContext, ServerStreamHandler, UnaryHandler } from "./handlers";
@@ -25,12 +27,16 @@ export interface CallPolicy {
   defaultDeadlineMs: number;
   /** Budget for server streams that arrive without a deadline. */
   defaultStreamDeadlineMs: number;
+  /** Consulted first for methods that have an admission class. */
+  gate?: AdmissionGate;
 }
 
 export interface MethodInfo {
   /** `/otp.v1.IssuanceService/StartVerification`. */
   path: string;
   adminOnly: boolean;
+  /** How admission treats the method; none: never refused for load. */
+  admission?: CallClass;
 }
 
 export function wrapUnary<Req, Res>(
@@ -39,7 +45,12 @@ export function wrapUnary<Req, Res>(
   policy: CallPolicy,
 ): handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    const scope = openScope(call, method, policy, policy.defaultDeadlineMs);
+    const admitted = admit(call, method, policy);
+    if (admitted.refusal) {
+      callback(admitted.refusal);
+      return;
+    }
+    const scope = openScope(call, method, policy, policy.defaultDeadlineMs, admitted.identity);
     const run = async (): Promise<void> => {
       try {
         const ctx = scope.authorize();
@@ -50,6 +61,7 @@ export function wrapUnary<Req, Res>(
         if (status) callback(status);
       } finally {
         scope.close();
+        if (admitted.gated) policy.gate?.leave();
       }
     };
     void run();
@@ -62,7 +74,12 @@ export function wrapServerStream<Req, Res>(
   policy: CallPolicy,
 ): handleServerStreamingCall<Req, Res> {
   return (call) => {
-    const scope = openScope(call, method, policy, policy.defaultStreamDeadlineMs);
+    const admitted = admit(call, method, policy);
+    if (admitted.refusal) {
+      call.emit("error", asServerError(admitted.refusal));
+      return;
+    }
+    const scope = openScope(call, method, policy, policy.defaultStreamDeadlineMs, admitted.identity);
     const run = async (): Promise<void> => {
       try {
         const ctx = scope.authorize();
@@ -74,6 +91,7 @@ export function wrapServerStream<Req, Res>(
         if (status) call.emit("error", asServerError(status));
       } finally {
         scope.close();
+        if (admitted.gated) policy.gate?.leave();
       }
     };
     void run();
@@ -82,6 +100,33 @@ export function wrapServerStream<Req, Res>(
 
 /** What unary calls and server streams share (grpc-js does not export this type). */
 type ServerSurfaceCall = Omit<ServerUnaryCall<unknown, unknown>, "request">;
+
+interface Admitted {
+  /** Set when the gate refused: answer with it and do nothing else. */
+  refusal?: StatusObject;
+  /** The gate counted the call in flight: it must hear when the call ends. */
+  gated: boolean;
+  /** Resolved for the gate's tenant share; reused so the call does not resolve it twice. */
+  identity?: CallerIdentity;
+}
+
+/**
+ * Admission comes before the call's scope (abort controller, deadline timer, listeners) and
+ * before any log line: a refused call costs the identity lookup that names its tenant, one
+ * decision and one prebuilt status. A caller without a valid identity is not gated here; the
+ * scope refuses it as usual.
+ */
+function admit(call: ServerSurfaceCall, method: MethodInfo, policy: CallPolicy): Admitted {
+  if (policy.gate === undefined || method.admission === undefined) return { gated: false };
+  let identity: CallerIdentity;
+  try {
+    identity = policy.identities.resolve(call);
+  } catch {
+    return { gated: false };
+  }
+  const refusal = policy.gate.enter(method.admission, identity.tenant ?? identity.principal);
+  return refusal === undefined ? { gated: true, identity } : { refusal, gated: false };
+}
 
 interface CallScope {
   /** Resolves the identity and role; throws OtpError when the caller may not make this call. */
@@ -98,6 +143,7 @@ function openScope(
   method: MethodInfo,
   policy: CallPolicy,
   budgetMs: number,
+  resolved?: CallerIdentity,
 ): CallScope {
   const startedAt = Date.now();
   const deadline = effectiveDeadline(call, startedAt + budgetMs);
@@ -128,7 +174,7 @@ function openScope(
   return {
     aborted,
     authorize() {
-      identity = policy.identities.resolve(call);
+      identity = resolved ?? policy.identities.resolve(call);
       if (method.adminOnly && !hasRole(identity, "admin")) {
         throw new OtpError("OTP_PERMISSION_DENIED", "admin role required");
       }

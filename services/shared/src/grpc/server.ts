@@ -10,6 +10,8 @@
  * the connection itself still needs a certificate from our CA.
  */
 import * as grpc from "@grpc/grpc-js";
+import type { CallClass } from "../admission/decide";
+import type { AdmissionGate } from "../admission/gate";
 import { OtpError } from "../errors";
 import type { Logger } from "../log";
 import { type CallPolicy, wrapServerStream, wrapUnary } from "./call";
@@ -59,6 +61,11 @@ interface CommonServerOptions {
   /** Directory holding otp/v1/*.proto, for reflection. */
   protoRoot?: string;
   logger: Logger;
+  /**
+   * Load admission for the methods services mark with a class (see AddServiceOptions); started
+   * and stopped with the server. None: nothing is refused for load.
+   */
+  admission?: AdmissionGate;
 }
 
 export type GrpcServerOptions = CommonServerOptions &
@@ -67,6 +74,8 @@ export type GrpcServerOptions = CommonServerOptions &
 export interface AddServiceOptions<S> {
   /** Methods (as named in the definition, e.g. "declareIncident") that need the admin role. */
   adminMethods?: readonly (keyof S & string)[];
+  /** Admission class per method; methods not named are never refused for load. */
+  admission?: Partial<Record<keyof S & string, CallClass>>;
 }
 
 export interface GrpcServer {
@@ -104,6 +113,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     logger: options.logger,
     defaultDeadlineMs: options.defaultDeadlineMs ?? DEFAULTS.defaultDeadlineMs,
     defaultStreamDeadlineMs: options.defaultStreamDeadlineMs ?? DEFAULTS.defaultStreamDeadlineMs,
+    gate: options.admission,
   };
   const serviceNames: string[] = [];
   health.addToServer(server);
@@ -111,7 +121,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   return {
     addService(definition, handlers, serviceOptions = {}) {
       const adminMethods = new Set<string>(serviceOptions.adminMethods ?? []);
-      server.addService(definition, implementationOf(definition, handlers, adminMethods, policy));
+      const classes: Partial<Record<string, CallClass>> = serviceOptions.admission ?? {};
+      server.addService(definition, implementationOf(definition, handlers, adminMethods, classes, policy));
       const name = serviceNameOf(definition);
       serviceNames.push(name);
       health.setServing(name, false);
@@ -122,6 +133,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         addReflection(server, options.protoRoot ?? defaultProtoRoot(), [...serviceNames, HEALTH_SERVICE]);
       }
       const port = await bind(server, options);
+      options.admission?.start();
       for (const name of [WHOLE_SERVER, ...serviceNames]) health.setServing(name, true);
       options.logger.info("grpc server listening", {
         address: options.address,
@@ -133,6 +145,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     async shutdown(graceMs) {
       for (const name of [WHOLE_SERVER, ...serviceNames]) health.setServing(name, false);
       await shutdownGracefully(server, graceMs);
+      options.admission?.stop();
     },
   };
 }
@@ -141,13 +154,14 @@ function implementationOf<S extends grpc.ServiceDefinition>(
   definition: S,
   handlers: ServiceHandlers<S>,
   adminMethods: ReadonlySet<string>,
+  classes: Partial<Record<string, CallClass>>,
   policy: CallPolicy,
 ): grpc.UntypedServiceImplementation {
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const key of Object.keys(definition)) {
     const method = definition[key]!;
     const handler = handlers[key];
-    const info = { path: method.path, adminOnly: adminMethods.has(key) };
+    const info = { path: method.path, adminOnly: adminMethods.has(key), admission: classes[key] };
     if (handler === undefined) throw new OtpError("CONFIG_INVALID", `${method.path}: no handler`);
     if (method.requestStream)
       throw new OtpError("CONFIG_INVALID", `${method.path}: client streaming is unsupported`);

@@ -83,6 +83,16 @@ export function statusFromError(err: OtpError): StatusObject {
 }
 
 /**
+ * What admission answers a refused call: OTP_OVERLOADED (UNAVAILABLE) with RetryInfo. Built once
+ * per delay by the gate, never per refusal; grpc-js copies the trailers it sends.
+ */
+export function overloadedStatus(retryAfterMs: number): StatusObject {
+  return statusFromError(
+    new OtpError("OTP_OVERLOADED", "server overloaded, retry after the delay given", { retryAfterMs }),
+  );
+}
+
+/**
  * Maps anything a handler threw to the status to send, and writes one log line for the failed
  * call: error level with the cause for server faults, warn for pressure, info for caller errors,
  * debug for shedding and rate limits.

@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { address, optionalStr, readConfig, type Env } from "../config";
 import { OtpError } from "../errors";
+import type { AdmissionGate } from "../admission/gate";
 import { createGrpcServer, type GrpcServer } from "../grpc/server";
 import { ROLES, type Role, type TokenGrant } from "../grpc/identity";
 import type { Logger } from "../log";
@@ -56,14 +57,24 @@ export interface GrpcFromEnv {
   tls: boolean;
 }
 
-export function grpcServerFromEnv(env: Env, logger: Logger, fallbackTokens: TokenGrant[] = []): GrpcFromEnv {
+export function grpcServerFromEnv(
+  env: Env,
+  logger: Logger,
+  fallbackTokens: TokenGrant[] = [],
+  admission?: AdmissionGate,
+): GrpcFromEnv {
   const cfg = readConfig(SPEC, env);
   const tokens = cfg.OTP_TOKENS ? parseTokens(cfg.OTP_TOKENS) : fallbackTokens;
   const tlsFiles = [cfg.OTP_TLS_CA, cfg.OTP_TLS_CERT, cfg.OTP_TLS_KEY];
   if (tlsFiles.some(Boolean) && !tlsFiles.every(Boolean)) {
     throw new OtpError("CONFIG_INVALID", "OTP_TLS_CA, OTP_TLS_CERT and OTP_TLS_KEY go together");
   }
-  const common = { address: cfg.GRPC_ADDRESS, tokens, logger: logger.child({ component: "grpc" }) };
+  const common = {
+    address: cfg.GRPC_ADDRESS,
+    tokens,
+    logger: logger.child({ component: "grpc" }),
+    admission,
+  };
   if (cfg.OTP_TLS_CA && cfg.OTP_TLS_CERT && cfg.OTP_TLS_KEY) {
     const tls = {
       ca: readFileSync(cfg.OTP_TLS_CA),

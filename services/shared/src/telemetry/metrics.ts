@@ -123,6 +123,18 @@ export function createMetrics(options: MetricsOptions) {
       labelNames: ["method", "code"] as const,
       registers,
     }),
+    admissionRefusals: new Counter({
+      name: "otp_admission_refusals_total",
+      help: "Calls refused for load before any work (OTP_OVERLOADED), by admission class and reason",
+      labelNames: ["class", "reason"] as const,
+      registers,
+    }),
+    admissionLoad: new Gauge({
+      name: "otp_admission_load",
+      help: "The admission controller's load (1 = a signal at its limit) and its admitted start rate",
+      labelNames: ["measure"] as const,
+      registers,
+    }),
     grpcDuration: new Histogram({
       name: "otp_grpc_request_duration_seconds",
       help: "gRPC call handling time",
