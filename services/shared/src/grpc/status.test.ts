@@ -53,6 +53,18 @@ describe("gRPC status mapping", () => {
     });
   });
 
+  it("tells when to come back on a retryable UNAVAILABLE that named no delay, and only then", () => {
+    const away = decodeStatusDetails(statusFromError(new OtpError("OTP_STATE_UNAVAILABLE", "store away")));
+    assert.equal(away.code, GrpcCode.UNAVAILABLE);
+    assert.equal(away.retryAfterMs, 1_000);
+    const named = decodeStatusDetails(
+      statusFromError(new OtpError("OTP_DEPENDENCY_UNAVAILABLE", "log away", { retryAfterMs: 300 })),
+    );
+    assert.equal(named.retryAfterMs, 300);
+    const invalid = decodeStatusDetails(statusFromError(new OtpError("OTP_INVALID_ARGUMENT", "bad phone")));
+    assert.equal(invalid.retryAfterMs, undefined);
+  });
+
   it("hides the message of errors that map to INTERNAL", () => {
     const status = statusFromError(new OtpError("CONFIG_INVALID", "REDIS_URL=redis://:secret@host is bad"));
     assert.equal(status.code, GrpcCode.INTERNAL);

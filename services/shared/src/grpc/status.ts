@@ -123,6 +123,17 @@ function describeCause(err: OtpError, thrown: unknown): unknown {
   return { type: typeof original };
 }
 
+/**
+ * A dependency away for a moment (Redis, Kafka, a verification still being written) is
+ * UNAVAILABLE and retryable: the client is told when to come back even where the error did not
+ * say, so a well-behaved client waits instead of retrying at once.
+ */
+const DEPENDENCY_RETRY_MS = 1_000;
+
+function defaultRetryAfterMs(err: OtpError): number | undefined {
+  return err.retryable && grpcCodeFor(err.code) === GrpcCode.UNAVAILABLE ? DEPENDENCY_RETRY_MS : undefined;
+}
+
 function detailsOf(err: OtpError): Any[] {
   const details: Any[] = [
     pack(
@@ -134,9 +145,10 @@ function detailsOf(err: OtpError): Any[] {
       }).finish(),
     ),
   ];
-  if (err.retryAfterMs !== undefined) {
+  const retryAfterMs = err.retryAfterMs ?? defaultRetryAfterMs(err);
+  if (retryAfterMs !== undefined) {
     details.push(
-      pack(TYPE_URL.retryInfo, RetryInfo.encode({ retryDelay: durationOf(err.retryAfterMs) }).finish()),
+      pack(TYPE_URL.retryInfo, RetryInfo.encode({ retryDelay: durationOf(retryAfterMs) }).finish()),
     );
   }
   if (err.violations.length > 0) {
