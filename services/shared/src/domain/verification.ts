@@ -313,7 +313,11 @@ function withMethod(before: VerificationState, after: VerificationState, by: Ver
  * The operator's answer to the silent step. True verifies (unless the verification already
  * ended: expiry and cancellation stand); the latest silent attempt shows the outcome either way.
  */
-function networkReported(state: VerificationState, e: NetworkVerificationReported, at: number): VerificationState {
+function networkReported(
+  state: VerificationState,
+  e: NetworkVerificationReported,
+  at: number,
+): VerificationState {
   const index = state.attempts.findLastIndex((a) => a.channel === Channel.CHANNEL_SILENT);
   const current = state.attempts[index];
   const attempts =
@@ -322,8 +326,12 @@ function networkReported(state: VerificationState, e: NetworkVerificationReporte
           i === index
             ? {
                 ...a,
-                status: e.verified ? DeliveryStatus.DELIVERY_STATUS_DELIVERED : DeliveryStatus.DELIVERY_STATUS_FAILED,
-                failureClass: e.verified ? FailureClass.FAILURE_CLASS_UNSPECIFIED : FailureClass.FAILURE_CLASS_PERMANENT,
+                status: e.verified
+                  ? DeliveryStatus.DELIVERY_STATUS_DELIVERED
+                  : DeliveryStatus.DELIVERY_STATUS_FAILED,
+                failureClass: e.verified
+                  ? FailureClass.FAILURE_CLASS_UNSPECIFIED
+                  : FailureClass.FAILURE_CLASS_PERMANENT,
                 reason: e.reason,
                 operator: e.operator || a.operator,
                 deliveredAt: e.verified ? at : undefined,
