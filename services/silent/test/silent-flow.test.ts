@@ -6,6 +6,11 @@
  * network, or falls back at once to the next channel.
  */
 import assert from "node:assert/strict";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
+import { decodeStatusDetails } from "../../shared/src/grpc/status";
 import { after, before, beforeEach, describe, it } from "node:test";
 import {
   Channel,
@@ -33,10 +38,20 @@ let issuance: IssuanceServiceClient;
 let routing: RoutingServiceClient;
 const logs: string[] = [];
 
+// A purpose that must never rely on a code: silent only.
+const POLICY = {
+  default: {
+    workflows: { silent_only: [{ channel: "silent", timeoutSeconds: 10, advanceWhen: "not_delivered" }] },
+    purposes: { payment_silent: { riskTier: "high", workflow: "silent_only", allowedChannels: ["silent"] } },
+  },
+};
+
 before(async () => {
+  const policyFile = join(await mkdtemp(join(tmpdir(), "silent-policy-")), "policy.json");
+  await writeFile(policyFile, JSON.stringify(POLICY));
   platform = await platformFromEnv({
     service: "silent-flow-test",
-    env: { LOG_LEVEL: "info" },
+    env: { LOG_LEVEL: "info", OTP_POLICY_FILE: policyFile },
     logWrite: (l) => logs.push(l),
   });
   server = createGrpcServer({
@@ -216,6 +231,42 @@ describe("silent network authentication against the Open Gateway simulator", () 
       /silent not tried: silent network verification needs the device on mobile data/,
     );
     assert.equal(plan.plannedSteps[0]?.channel, Channel.CHANNEL_WHATSAPP);
+  });
+
+  it("a purpose that may rely only on silent refuses a start it cannot serve, naming the field", async () => {
+    const refusal = async (phone: string, mobileData: boolean) => {
+      const err = await callUnary(
+        issuance,
+        "startVerification",
+        StartVerificationRequest.fromPartial({
+          phone,
+          purpose: "payment_silent",
+          districtHint: "ID-JK-JKS",
+          mobileData,
+        }),
+      ).then(
+        () => assert.fail("started"),
+        (e: unknown) => e as ServiceError,
+      );
+      assert.equal(err.code, GrpcStatus.FAILED_PRECONDITION);
+      const details = decodeStatusDetails(err);
+      assert.equal(details.reason, "OTP_NO_ALLOWED_CHANNEL");
+      return details.violations.map((v) => v.field);
+    };
+    assert.deepEqual(await refusal("+6281234500501", false), ["mobile_data"]);
+    // Tri has no gateway in the simulated set: the number itself cannot be served.
+    assert.deepEqual(await refusal("+6289512345678", true), ["phone"]);
+    const served = await callUnary(
+      issuance,
+      "startVerification",
+      StartVerificationRequest.fromPartial({
+        phone: "+6281234500502",
+        purpose: "payment_silent",
+        districtHint: "ID-JK-JKS",
+        mobileData: true,
+      }),
+    );
+    assert.notEqual(served.silentAuthUrl, "");
   });
 
   it("operator down in one district: routing stops trying silent there, and only there", async () => {
