@@ -13,6 +13,11 @@ export interface VirtualUser {
   typingSeconds: number;
   /** In [0, 1): the user's tower is dark in a phase whose darkShare exceeds it. */
   darkRoll: number;
+  /**
+   * In [0, 1): the user is on mobile data when a strategy's share exceeds it. From the index, not
+   * the seeded sequence, so populations drawn before it existed stay the same.
+   */
+  dataRoll: number;
 }
 
 /** mulberry32: small, fast, good enough for simulation, reproducible from a seed. */
@@ -39,7 +44,7 @@ export function arrivalAt(q: number, duration: number, shape: "uniform" | "ramp"
 
 export function buildPopulation(s: ScenarioFile, sizeFactor = 1): VirtualUser[] {
   const random = seededRandom(s.seed);
-  const people: Omit<VirtualUser, "arrivalSecond" | "index">[] = [];
+  const people: Omit<VirtualUser, "arrivalSecond" | "index" | "dataRoll">[] = [];
   for (const d of s.districts) {
     const count = Math.max(1, Math.round(d.population * sizeFactor));
     for (let i = 0; i < count; i++) {
@@ -61,6 +66,8 @@ export function buildPopulation(s: ScenarioFile, sizeFactor = 1): VirtualUser[] 
   return people.map((p, index) => ({
     ...p,
     index,
+    // Fibonacci hashing of the index: evenly spread in [0, 1), the same for every strategy.
+    dataRoll: ((Math.imul(index + 1, 2654435761) >>> 0) / 2 ** 32) % 1,
     arrivalSecond: arrivalAt((index + 0.5) / people.length, durationSeconds, shape, rampTo),
   }));
 }
