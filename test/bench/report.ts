@@ -1,4 +1,5 @@
 /** The bench report for people: markdown tables, the machine line and the goals. */
+import type { SilentBenchResult } from "./silent.bench";
 import type { BaselineResult } from "./baseline.bench";
 import type { ProfileSummary } from "./cpu-profile";
 import type { DeployedResult } from "./deployed.bench";
@@ -37,6 +38,8 @@ export interface BenchResults {
   deployed?: DeployedResult;
   /** Learned rate under an SMSC that throttles above N/s (field names stable). */
   smppThrottle?: ThrottleBenchResult[];
+  /** Silent network verification: share on mobile data, verified silently, time, SMS saved. */
+  silent?: SilentBenchResult;
   processes?: ProcessMemory[];
   profiles?: ProfileSummary[];
   warnings?: Warnings;

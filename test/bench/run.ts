@@ -4,7 +4,7 @@
  * REDIS_URL are given). Prints tables with each goal next to its measure, or JSON for tools.
  *
  * Phases: baseline, store, roundtrips, memory, lifecycle, shedding, sweep (on one SMS platform in
- * this process), then routing, smpp and smpp-throttle (their own harnesses), then deployed (every
+ * this process), then routing, smpp, smpp-throttle and silent (their own harnesses), then deployed (every
  * service, the SMSC simulator and the load generator in processes of their own). --quick stays
  * under ~5 minutes.
  * With KAFKA_BROKERS given, KAFKA_PID (the broker's pid on this machine) adds its CPU and memory.
@@ -29,6 +29,7 @@ import { DEFAULT_CASES, formatSmppBench, runSmppBench } from "./smpp.bench";
 import { formatThrottleBench, runThrottleBench } from "./smpp-throttle.bench";
 import { startSmsPlatform } from "./sms-platform";
 import { benchSweep } from "./sweep.bench";
+import { benchSilent, formatSilentBench } from "./silent.bench";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -253,6 +254,15 @@ async function main(): Promise<void> {
         log,
       });
     }
+    if (wanted("silent")) {
+      log("silent network verification …");
+      results.silent = await benchSilent({
+        users: quick ? 100 : 400,
+        mobileDataShare: 0.6,
+        concurrency: 20,
+        smsPrice: 0.03,
+      });
+    }
     if (wanted("smpp-throttle")) {
       log("SMPP under throttling …");
       results.smppThrottle = await runThrottleBench(undefined, SETTINGS.smppThrottle);
@@ -271,6 +281,7 @@ async function main(): Promise<void> {
       process.stdout.write(`${formatReport(results)}\n`);
       if (results.smpp) process.stdout.write(`\n${formatSmppBench(results.smpp)}\n`);
       if (results.smppThrottle) process.stdout.write(`\n${formatThrottleBench(results.smppThrottle)}\n`);
+      if (results.silent) process.stdout.write(`\n${formatSilentBench(results.silent)}\n`);
     }
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

@@ -23,6 +23,10 @@ import { voiceConfigFromEnv } from "../../voice/src/channel-config";
 import { createWhatsAppChannel } from "../../whatsapp/src/channel";
 import { whatsAppConfigFromEnv } from "../../whatsapp/src/channel-config";
 import type { ChannelService } from "../../shared/src/http/channel-service";
+import { listenHttp, type HttpHandler } from "../../shared/src/http/http-listener";
+import { CALLBACK_PATH } from "../../silent/src/callback-handler";
+import { withSimulatedGateway } from "../../silent/src/simulated-gateways";
+import { createSilentConnector } from "../../silent/src/silent-connector";
 import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
 import { startInboxServer } from "./inbox-server";
 import { startSimulators, type Simulators } from "./simulators";
@@ -37,6 +41,9 @@ export interface AllInOneOptions {
     voice: number;
     whatsappWebhook: number;
     voiceWebhook: number;
+    /** The Open Gateway simulator and the silent connector's callback (0 or absent: any free port). */
+    openGateway?: number;
+    silentCallback?: number;
   };
   retentionMs: number;
   /** Routing settings (health windows, dwell): the scenario runner compresses time with them. */
@@ -84,15 +91,40 @@ export interface AllInOne {
   stop(): Promise<void>;
 }
 
-export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOneOptions): Promise<AllInOne> {
+export async function createAllInOne(
+  platform: Platform,
+  server: GrpcServer,
+  o: AllInOneOptions,
+): Promise<AllInOne> {
+  // The silent callback listens first: the simulator registers its URL as the redirect URI.
+  let silentHandler: HttpHandler = (_req, res) => {
+    res.writeHead(503);
+    res.end();
+  };
+  const silentListener = await listenHttp((req, res) => silentHandler(req, res), {
+    host: o.host,
+    port: o.ports.silentCallback ?? 0,
+  });
   const sims = await startSimulators({
     host: o.host,
     smpp: o.ports.smpp,
     smscControl: o.ports.smscControl,
     whatsapp: o.ports.whatsapp,
     voice: o.ports.voice,
+    openGateway: o.ports.openGateway ?? 0,
+    silentCallbackUrl: `${silentListener.url}${CALLBACK_PATH}`,
   });
   const c = sims.credentials;
+  // Every tenant may try silent verification against the simulated operators (purpose login_silent).
+  const p: Platform = {
+    ...platform,
+    policies: withSimulatedGateway(platform.policies, {
+      sealer: platform.secrets.sealer,
+      simulatorUrl: sims.openGateway.url,
+      callbackUrl: `${silentListener.url}${CALLBACK_PATH}`,
+      ...c.openGateway,
+    }),
+  };
   const issuance = createIssuanceApp(p, {
     retentionMs: o.retentionMs,
     incidentActive: cachedIncidentCheck(p.store, p.now),
@@ -171,12 +203,14 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
       VOICE_CONSUMER_GROUP: group("voice-connector"),
     }),
   });
+  const silent = createSilentConnector({ ...p, now: p.now });
+  silentHandler = silent.webhookHandler;
   issuance.register(server);
   verification.register(server);
   routing.register(server);
   registerSupportService(server, assistant.desk, p.now);
 
-  const channels: ChannelService[] = [whatsapp, voice];
+  const channels: ChannelService[] = [whatsapp, voice, silent];
   let inbox: Awaited<ReturnType<typeof startInboxServer>> | undefined;
   return {
     simulators: sims,
@@ -207,6 +241,7 @@ export async function createAllInOne(p: Platform, server: GrpcServer, o: AllInOn
         issuance.stop(),
         verification.stop(),
       ]);
+      await silentListener.close(1_000);
       await sims.close();
     },
   };

@@ -1,8 +1,10 @@
 /**
  * One inbox for every simulated handset (default http://127.0.0.1:8025): what each phone got by
  * SMS, WhatsApp and voice, newest first. `GET /inbox?phone=+62…` (JSON), `GET /` (a page that
- * refreshes itself), `DELETE /inbox`, and `PUT /scenario/{sms|whatsapp|voice}` to change how a
- * simulated network behaves (blackouts, delays, failures).
+ * refreshes itself, with what the simulated operator network did for silent verifications),
+ * `DELETE /inbox`, `PUT /scenario/{sms|whatsapp|voice|silent}` to change how a simulated network
+ * behaves (blackouts, delays, failures; for silent: match, mismatch, data_off, slow, districts
+ * down), and `GET /silent/log`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { listenHttp, type HttpListener } from "../../shared/src/http/http-listener";
@@ -10,7 +12,7 @@ import { readRawBody } from "../../shared/src/http/raw-body";
 import type { Simulators } from "./simulators";
 
 export interface HandsetMessage {
-  channel: "sms" | "whatsapp" | "voice";
+  channel: "sms" | "whatsapp" | "voice" | "silent";
   phone: string;
   from: string;
   text: string;
@@ -42,7 +44,18 @@ export function inboxOf(sims: Simulators, phone?: string): HandsetMessage[] {
     text: c.heard,
     at: c.answeredAt,
   }));
-  return [...sms, ...wa, ...voice].sort((a, b) => b.at.localeCompare(a.at));
+  // What the simulated operator network did (numbers masked, so on the page, not per phone) for silent verifications (no message reaches the phone).
+  const silent = sims.openGateway
+    .log()
+    .filter((e) => e.device !== "")
+    .map((e) => ({
+      channel: "silent" as const,
+      phone: e.device,
+      from: `operator network ${e.step}${e.district ? ` (${e.district})` : ""}`,
+      text: e.outcome,
+      at: e.at,
+    }));
+  return [...sms, ...wa, ...voice, ...(p ? [] : silent)].sort((a, b) => b.at.localeCompare(a.at));
 }
 
 const escapeHtml = (s: string): string =>
@@ -84,8 +97,21 @@ export async function startInboxServer(sims: Simulators, host: string, port: num
       sims.smsc.inbox.clear();
       sims.whatsapp.inbox.clear();
       sims.voice.inbox.clear();
+      sims.openGateway.clearLog();
       return send(res, 204, "", "text/plain");
     }
+    if (url.pathname === "/scenario/silent" && (req.method === "PUT" || req.method === "GET")) {
+      if (req.method === "PUT") {
+        try {
+          sims.openGateway.setScenario(JSON.parse((await readRawBody(req, 64 * 1024)).toString("utf8")));
+        } catch (err) {
+          return send(res, 400, { error: err instanceof Error ? err.message : "invalid scenario" });
+        }
+      }
+      return send(res, 200, sims.openGateway.scenario);
+    }
+    if (req.method === "GET" && url.pathname === "/silent/log")
+      return send(res, 200, { entries: sims.openGateway.log() });
     const scenario = /^\/scenario\/(sms|whatsapp|voice)$/.exec(url.pathname);
     if (scenario && (req.method === "PUT" || req.method === "GET")) {
       const target =

@@ -22,6 +22,8 @@ runMain(async () => {
     VOICE_SIM_PORT: int(8790, { min: 0, max: 65535 }),
     WHATSAPP_WEBHOOK_PORT: int(8081, { min: 0, max: 65535 }),
     VOICE_WEBHOOK_PORT: int(8082, { min: 0, max: 65535 }),
+    OPEN_GATEWAY_SIM_PORT: int(8795, { min: 0, max: 65535 }),
+    SILENT_CALLBACK_PORT: int(8083, { min: 0, max: 65535 }),
     ISSUANCE_MAX_IN_FLIGHT: int(2000, { min: 1 }),
     OTP_RETENTION_HOURS: int(24, { min: 1 }),
   });
@@ -58,6 +60,8 @@ runMain(async () => {
       voice: cfg.VOICE_SIM_PORT,
       whatsappWebhook: cfg.WHATSAPP_WEBHOOK_PORT,
       voiceWebhook: cfg.VOICE_WEBHOOK_PORT,
+      openGateway: cfg.OPEN_GATEWAY_SIM_PORT,
+      silentCallback: cfg.SILENT_CALLBACK_PORT,
     },
     retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
     metrics: observed.metrics,
@@ -131,6 +135,14 @@ Try it:
   grpcurl -plaintext -H 'authorization: Bearer ${token}' \\
     -d '{"verification_id":"<id from the first call>","code":"<code from the inbox>"}' \\
     ${f.grpc} otp.v1.VerificationService/CheckCode
+
+Silent network verification (purpose login_silent, device on mobile data): open the returned
+silent_auth_url as the phone's data session would (the simulator reads the SIM from a header),
+then Get shows VERIFICATION_METHOD_NETWORK; PUT ${f.inbox}/scenario/silent changes the network.
+  grpcurl -plaintext -H 'authorization: Bearer ${token}' \\
+    -d '{"phone":"+6281234567890","purpose":"login_silent","mobile_data":true,"district_hint":"ID-JK-JKS"}' \\
+    ${f.grpc} otp.v1.IssuanceService/StartVerification
+  curl -sL -H 'X-Simulated-Device: +6281234567890' '<silent_auth_url>'
 
 The support assistant answers on WhatsApp: write as the user, then read its reply in the inbox.
   curl -s -X POST ${f.whatsappSimulator}/inbound \\

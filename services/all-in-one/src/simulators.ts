@@ -6,6 +6,10 @@
 import { randomBytes } from "node:crypto";
 import { startControlApi, type ControlApi } from "../../../gateway-smpp/src/simulator/control-api";
 import { startSmscSimulator, type SmscSimulator } from "../../../gateway-smpp/src/simulator/smsc-simulator";
+import {
+  startOpenGatewaySimulator,
+  type OpenGatewaySimulator,
+} from "../../silent/src/simulator/open-gateway-simulator";
 import { startTwilioSimulator, type TwilioSimulator } from "../../voice/src/simulator/twilio-simulator";
 import {
   startCloudApiSimulator,
@@ -18,6 +22,9 @@ export interface SimulatorPorts {
   smscControl: number;
   whatsapp: number;
   voice: number;
+  openGateway: number;
+  /** Where the silent connector's callback will listen: the redirect URI the simulator accepts. */
+  silentCallbackUrl: string;
 }
 
 export interface Simulators {
@@ -25,11 +32,13 @@ export interface Simulators {
   smscControl: ControlApi;
   whatsapp: CloudApiSimulator;
   voice: TwilioSimulator;
+  openGateway: OpenGatewaySimulator;
   /** What the connectors need to talk to them. */
   credentials: {
     smpp: { systemId: string; password: string };
     whatsapp: { accessToken: string; appSecret: string; verifyToken: string; phoneNumberId: string };
     voice: { accountSid: string; authToken: string };
+    openGateway: { clientId: string; clientSecret: string };
   };
   close(): Promise<void>;
 }
@@ -47,6 +56,7 @@ export async function startSimulators(ports: SimulatorPorts): Promise<Simulators
       phoneNumberId: "100200300400",
     },
     voice: { accountSid: `AC${randomBytes(16).toString("hex")}`, authToken: token() },
+    openGateway: { clientId: "otp-router-demo", clientSecret: token() },
   };
   const smsc = await startSmscSimulator({
     host,
@@ -66,14 +76,26 @@ export async function startSimulators(ports: SimulatorPorts): Promise<Simulators
     accountSid: credentials.voice.accountSid,
     authToken: credentials.voice.authToken,
   });
+  const openGateway = await startOpenGatewaySimulator({
+    host,
+    port: ports.openGateway,
+    clients: [{ ...credentials.openGateway, redirectUris: [ports.silentCallbackUrl] }],
+  });
   return {
+    openGateway,
     smsc,
     smscControl,
     whatsapp,
     voice,
     credentials,
     async close() {
-      await Promise.allSettled([smscControl.close(), smsc.close(), whatsapp.close(), voice.close()]);
+      await Promise.allSettled([
+        smscControl.close(),
+        smsc.close(),
+        whatsapp.close(),
+        voice.close(),
+        openGateway.close(),
+      ]);
     },
   };
 }

@@ -23,8 +23,13 @@ export function issuanceHandlers(
 ): ServiceHandlers<typeof IssuanceServiceService> {
   return {
     startVerification: unary(async (req, ctx) => {
-      const { state, reused } = await issuance.start(requireTenant(ctx.identity), req);
-      return { verification: toVerificationView(state, now()), reused };
+      const { state, reused, silent } = await issuance.start(requireTenant(ctx.identity), req);
+      return {
+        verification: toVerificationView(state, now()),
+        reused,
+        silentAuthUrl: silent?.url ?? "",
+        silentAuthExpiresAt: silent ? new Date(silent.expiresAt) : undefined,
+      };
     }),
     resendCode: unary(async (req, ctx) => {
       const state = await issuance.resend(

@@ -28,6 +28,10 @@ import { setIfAbsentGet } from "../../shared/src/store/scripts";
 import type { AbuseGuards, AdmitRequest, SendSubject } from "./abuse-guards";
 import { validateStart, type StartInput } from "./start-request";
 import type { StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
+import type { SilentGateway } from "../../shared/src/policy/types";
+import { authorizeUrl } from "../../shared/src/silent/authorize-url";
+import { servableChannels, type ServeDecision } from "../../shared/src/silent/eligibility";
+import { openSilentSession } from "../../shared/src/silent/session";
 
 export interface IssuanceDeps {
   bus: EventBus;
@@ -54,6 +58,8 @@ export interface IssuanceDeps {
 export interface StartResult {
   state: VerificationState;
   reused: boolean;
+  /** The silent step's authorization URL, when the workflow starts with one that can run. */
+  silent?: { url: string; expiresAt: number };
 }
 
 export interface Issuance {
@@ -61,6 +67,16 @@ export interface Issuance {
   resend(tenant: string, verificationId: string, channel: Channel, by: string): Promise<VerificationState>;
   cancel(tenant: string, verificationId: string, reason: string, by: string): Promise<VerificationState>;
   get(tenant: string, verificationId: string): Promise<VerificationState>;
+}
+
+/** No channel the purpose allows can serve the request: each reason names its request field. */
+function noAllowedChannel(purpose: string, serve: ServeDecision): OtpError {
+  const violations = serve.refused.map(({ field, description }) => ({ field, description }));
+  return new OtpError(
+    "OTP_NO_ALLOWED_CHANNEL",
+    `no channel allowed for purpose ${purpose} can serve this request: ${violations.map((v) => `${v.field}: ${v.description}`).join("; ")}`,
+    { violations },
+  );
 }
 
 const notFound = (): OtpError => new OtpError("OTP_NOT_FOUND", "verification not found");
@@ -231,12 +247,22 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
     const incident = deps.incidentActive ? await deps.incidentActive(input.district) : false;
     const rules = effectivePurposeRules(policy, input.purpose, { incidentActive: incident });
     const number = classify(input.phone.e164, deps.plan);
+    let serve: ServeDecision | undefined;
     try {
       if (rules.requireTransactionBinding && !input.transaction) {
         throw invalidArgument("transaction", `purpose ${input.purpose} requires amount, currency and payee`);
       }
       const workflow = (policy.workflows[rules.workflow] ?? []).map((s) => s.channel);
       guards.checkDestination(policy, number.country, number.type, workflow);
+      serve = servableChannels({
+        policy,
+        rules,
+        purpose: input.purpose,
+        operator: number.operatorGuess ?? "",
+        numberType: number.type,
+        mobileData: input.mobileData,
+      });
+      if (serve.channels.length === 0) throw noAllowedChannel(input.purpose, serve);
     } catch (err) {
       // A refused request still counts toward the tenant's request rate, which answers first.
       await guards.admitTenant(tenant, policy);
@@ -271,6 +297,20 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
 
     const at = now();
     const expiresAt = at + ttlMs;
+    const silentStep = policy.workflows[rules.workflow]?.[0];
+    const silentGateway = serve?.silent;
+    const silent =
+      silentGateway && silentStep?.channel === "silent"
+        ? await offerSilent({
+            verificationId,
+            tenant,
+            gateway: silentGateway,
+            operator: number.operatorGuess ?? "",
+            phone: input.phone.e164,
+            stepDeadline: Math.min(expiresAt, at + silentStep.timeoutSeconds * 1000),
+            expiresAt,
+          })
+        : undefined;
     const seal = (value: string, field: "phone" | "code" | "transaction") =>
       secrets.sealer.seal(value, sealedField(verificationId, field));
     const env = envelope(
@@ -299,6 +339,8 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
           resendCooldownSeconds: rules.resendCooldownSeconds,
           numberType: number.type,
           resendUntil: new Date(Math.min(expiresAt, at + rules.resendWindowSeconds * 1000)),
+          silentGateway: silent ? silentGateway!.name : "",
+          silentSkippedReason: silent ? "" : (serve?.silentSkipped ?? ""),
         },
       },
     );
@@ -318,7 +360,34 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
       () => projection.applyFresh(verificationId, tenant, [env]),
       () => evolve(initialState(verificationId, tenant), env),
     );
-    return { state, reused: false };
+    return { state, reused: false, ...(silent ? { silent } : {}) };
+  };
+
+  /** Opens the server half of the silent step and builds the URL the app opens. */
+  const offerSilent = async (o: {
+    verificationId: string;
+    tenant: string;
+    gateway: { name: string; gateway: SilentGateway };
+    operator: string;
+    phone: string;
+    stepDeadline: number;
+    expiresAt: number;
+  }): Promise<{ url: string; expiresAt: number }> => {
+    const opened = await openSilentSession(
+      store,
+      secrets,
+      {
+        verificationId: o.verificationId,
+        tenant: o.tenant,
+        gateway: o.gateway.name,
+        operator: o.operator,
+        phone: o.phone,
+        stepDeadline: o.stepDeadline,
+        expiresAt: o.expiresAt,
+      },
+      now(),
+    );
+    return { url: authorizeUrl(o.gateway.gateway, opened), expiresAt: o.stepDeadline };
   };
 
   const idemKey = (tenant: string, key: string): string =>

@@ -21,6 +21,7 @@ export interface StartInput {
   clientIp: string;
   deviceId: string;
   resendIfActive: boolean;
+  mobileData: boolean;
 }
 
 const PURPOSE = /^[a-z][a-z0-9_]{0,39}$/;
@@ -35,6 +36,7 @@ const KNOWN_CHANNELS = new Set<number>([
   Channel.CHANNEL_SMS,
   Channel.CHANNEL_VOICE,
 ]);
+// Silent authentication is not a preference a user states: the workflow puts it first or not.
 
 export const UNKNOWN_DISTRICT = "unknown";
 
@@ -88,5 +90,6 @@ export function validateStart(req: StartVerificationRequest): StartInput {
     clientIp,
     deviceId,
     resendIfActive: req.resendIfActive,
+    mobileData: req.mobileData,
   };
 }

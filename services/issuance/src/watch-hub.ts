@@ -24,6 +24,7 @@ const CHANNEL_NAME: Record<Channel, string> = {
   [Channel.CHANNEL_WHATSAPP]: "WhatsApp",
   [Channel.CHANNEL_SMS]: "SMS",
   [Channel.CHANNEL_VOICE]: "a voice call",
+  [Channel.CHANNEL_SILENT]: "the mobile network",
 };
 
 /** What an event means to the person waiting for a code; undefined when nothing they'd see changed. */
@@ -34,6 +35,7 @@ export function describeChange(env: EventEnvelope): string | undefined {
     case "verificationStarted":
       return "verification started";
     case "dispatchRequested":
+      if (e.value.channel === Channel.CHANNEL_SILENT) return "asking the mobile network";
       return `sending via ${CHANNEL_NAME[e.value.channel]}`;
     case "deliveryReported":
       if (e.value.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED)
@@ -59,6 +61,10 @@ export function describeChange(env: EventEnvelope): string | undefined {
       return "verified by support";
     case "verificationFailed":
       return "every channel failed";
+    case "networkVerificationReported":
+      return e.value.verified
+        ? "verified by the mobile network"
+        : "the mobile network could not confirm the number";
     case "routePlanned":
     case "dispatchCancelled":
     case "incidentDeclared":

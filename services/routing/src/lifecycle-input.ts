@@ -25,6 +25,7 @@ export const ROUTING_INPUTS: EventType[] = [
   "verificationCancelled",
   "verificationLocked",
   "verificationOverridden",
+  "networkVerificationReported",
 ];
 
 export function commandFromEnvelope(env: EventEnvelope, policies: PolicyBook): RoutingCommand | undefined {
@@ -55,6 +56,7 @@ export function commandFromEnvelope(env: EventEnvelope, policies: PolicyBook): R
         facts.purpose,
         facts.riskTier,
         started.numberType,
+        { gateway: started.silentGateway, skipped: started.silentSkippedReason },
       );
       return { type: "Start", inputId, tenant: env.tenant, facts, workflow };
     }
@@ -96,6 +98,10 @@ export function commandFromEnvelope(env: EventEnvelope, policies: PolicyBook): R
       return { type: "Finish", inputId, outcome: "locked" };
     case "verificationOverridden":
       return { type: "Finish", inputId, outcome: "overridden" };
+    case "networkVerificationReported": {
+      const r = env.event.value;
+      return { type: "NetworkResult", inputId, verified: r.verified, reason: r.reason, at };
+    }
     // Routing's own events, and events routing has no part in.
     case "routePlanned":
     case "dispatchRequested":
@@ -142,6 +148,7 @@ export function workflowFor(
   purpose: string,
   riskTier: string,
   numberType = "",
+  silent: { gateway: string; skipped: string } = { gateway: "", skipped: "" },
 ): Workflow {
   const rules = Object.hasOwn(policy.purposes, purpose) ? policy.purposes[purpose] : undefined;
   const tier = riskTier === "low" || riskTier === "high" ? riskTier : "medium";
@@ -153,18 +160,33 @@ export function workflowFor(
   const refused = (channel: WorkflowStep["channel"]) =>
     numberType !== "" && (policy.fraud.refusedNumberTypes[channel] as readonly string[]).includes(numberType);
   const refusedChannels = [...new Set(steps.map((s) => s.channel).filter(refused))];
+  // The purpose's channel class: a high-risk payment may rely on silent and voice, never on codes
+  // sent by SMS or WhatsApp.
+  const allowed = rules?.allowedChannels ?? [];
+  const disallowed = (channel: WorkflowStep["channel"]) => allowed.length > 0 && !allowed.includes(channel);
+  const notAllowed = [...new Set(steps.map((s) => s.channel).filter(disallowed))];
+  // Issuance decided whether the silent step can run (mobile data, an operator gateway).
+  const silentOff = (channel: WorkflowStep["channel"]) => channel === "silent" && silent.gateway === "";
+  const silentNote =
+    steps.some((s) => silentOff(s.channel)) && !refused("silent") && !disallowed("silent")
+      ? [`silent not tried: ${silent.skipped || "no operator gateway for this number"}`]
+      : [];
   return {
     name,
     steps: steps
-      .filter((s) => !refused(s.channel))
+      .filter((s) => !refused(s.channel) && !disallowed(s.channel) && !silentOff(s.channel))
       .map((s) => ({
         channel: s.channel,
-        ...(s.route ? { route: s.route } : {}),
+        ...(s.channel === "silent" ? { route: silent.gateway } : s.route ? { route: s.route } : {}),
         timeoutSeconds: s.timeoutSeconds,
         advanceWhen: s.advanceWhen,
       })),
-    ...(refusedChannels.length > 0
-      ? { notes: [`${refusedChannels.join(", ")} refused for ${numberType} numbers by the tenant's policy`] }
-      : {}),
+    notes: [
+      ...(refusedChannels.length > 0
+        ? [`${refusedChannels.join(", ")} refused for ${numberType} numbers by the tenant's policy`]
+        : []),
+      ...(notAllowed.length > 0 ? [`purpose ${purpose} may not rely on ${notAllowed.join(", ")}`] : []),
+      ...silentNote,
+    ],
   };
 }

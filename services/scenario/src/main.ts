@@ -4,7 +4,7 @@
  * per scenario second (0.1 runs ten times faster); `--size` multiplies the population.
  */
 import { flag, option, parseArgs } from "../../cli/src/args";
-import { formatLoadTable, formatTable } from "./report";
+import { formatLoadTable, formatSilentTable, formatTable } from "./report";
 import { runScenario, type ScenarioReport } from "./runner";
 import { loadScenario } from "./scenario-file";
 
@@ -27,6 +27,13 @@ export function formatReport(r: ScenarioReport): string {
     "",
     formatLoadTable(r.rows),
     "",
+    ...(formatSilentTable(r.rows, currency) === ""
+      ? []
+      : [
+          formatSilentTable(r.rows, currency),
+          "(silent: apps on mobile data that opened the network URL; SMS saved: an SMS price per user verified silently)",
+          "",
+        ]),
     "times are scenario seconds (wall time ÷ scale), from the user's first tap to VERIFIED.",
     "fallback: verifications that used more than one channel; sends: attempts the provider accepted.",
     "starts: StartVerification calls (first taps, impatient taps, retries after a refusal); reused: answered",

@@ -13,6 +13,11 @@ export interface VirtualUser {
   typingSeconds: number;
   /** In [0, 1): the user's tower is dark in a phase whose darkShare exceeds it. */
   darkRoll: number;
+  /**
+   * In [0, 1): the user is on mobile data when a strategy's share exceeds it. From the index, not
+   * the seeded sequence, so populations drawn before it existed stay the same.
+   */
+  dataRoll: number;
 }
 
 /** mulberry32: small, fast, good enough for simulation, reproducible from a seed. */
@@ -54,12 +59,13 @@ export function secondTenantPopulation(s: ScenarioFile): VirtualUser[] {
     arrivalSecond: ((index + 0.5) / count) * seconds,
     typingSeconds: min + (max - min) * random(),
     darkRoll: random(),
+    dataRoll: ((Math.imul(index + 1, 2654435761) >>> 0) / 2 ** 32) % 1,
   }));
 }
 
 export function buildPopulation(s: ScenarioFile, sizeFactor = 1): VirtualUser[] {
   const random = seededRandom(s.seed);
-  const people: Omit<VirtualUser, "arrivalSecond" | "index">[] = [];
+  const people: Omit<VirtualUser, "arrivalSecond" | "index" | "dataRoll">[] = [];
   for (const d of s.districts) {
     const count = Math.max(1, Math.round(d.population * sizeFactor));
     for (let i = 0; i < count; i++) {
@@ -81,6 +87,8 @@ export function buildPopulation(s: ScenarioFile, sizeFactor = 1): VirtualUser[] 
   return people.map((p, index) => ({
     ...p,
     index,
+    // Fibonacci hashing of the index: evenly spread in [0, 1), the same for every strategy.
+    dataRoll: ((Math.imul(index + 1, 2654435761) >>> 0) / 2 ** 32) % 1,
     arrivalSecond:
       (s.secondTenant?.leadSeconds ?? 0) +
       arrivalAt((index + 0.5) / people.length, durationSeconds, shape, rampTo),

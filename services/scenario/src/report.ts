@@ -41,6 +41,13 @@ export interface GroupFigures {
   acceptedP99Ms: number | null;
   refusedP99Ms: number | null;
   errors: Record<string, number>;
+  /** Users whose app tried the silent step, and those the mobile network verified. */
+  silentTried: number;
+  silentVerified: number;
+  /** Time to verified of the network-verified users (scenario seconds). */
+  silentP50Seconds: number | null;
+  /** What an SMS would have cost for each network-verified user. */
+  smsCostSaved: number;
 }
 
 const CHANNEL_NAMES: Partial<Record<Channel, ChannelName>> = {
@@ -78,6 +85,10 @@ export function figures(
 ): GroupFigures {
   const times = outcomes
     .filter((o) => o.verifiedAt !== undefined)
+    .map((o) => ((o.verifiedAt ?? 0) - o.arrivedAt) / 1000 / scale)
+    .sort((a, b) => a - b);
+  const silentTimes = outcomes
+    .filter((o) => o.verifiedBy === "silent" && o.verifiedAt !== undefined)
     .map((o) => ((o.verifiedAt ?? 0) - o.arrivedAt) / 1000 / scale)
     .sort((a, b) => a - b);
   const sendsByChannel: Record<ChannelName, number> = { whatsapp: 0, sms: 0, voice: 0 };
@@ -127,6 +138,11 @@ export function figures(
     reused: sum((o) => o.reused),
     taps: sum((o) => o.resends),
     duplicateSendsAvoided: sum((o) => o.resends - o.resendsSent),
+    silentTried: sum((o) => (o.silentTried ? 1 : 0)),
+    silentVerified: silentTimes.length,
+    silentP50Seconds:
+      percentile(silentTimes, 50) === null ? null : round(percentile(silentTimes, 50) ?? 0, 1),
+    smsCostSaved: round(silentTimes.length * prices.sms, 4),
     shed: sum((o) => o.shed),
     limited: sum((o) => o.limited),
     shedWithRetryInfo: sum((o) => o.shedWithRetryInfo),
@@ -187,6 +203,31 @@ function aligned(header: string[], cells: string[][]): string {
       .join("  ")
       .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+}
+
+/** Silent network verification, for strategies where users' apps tried it. */
+export function formatSilentTable(rows: GroupFigures[], currency: string): string {
+  const header = [
+    "strategy",
+    "district",
+    "users",
+    "silent tried",
+    "verified silently",
+    "p50 s",
+    `SMS ${currency} saved`,
+  ];
+  const cells = rows
+    .filter((r) => r.silentTried > 0)
+    .map((r) => [
+      r.strategy,
+      r.group,
+      String(r.users),
+      String(r.silentTried),
+      String(r.silentVerified),
+      num(r.silentP50Seconds),
+      num(r.smsCostSaved, 4),
+    ]);
+  return cells.length === 0 ? "" : aligned(header, cells);
 }
 
 /** The load side of a run: what StartVerification answered, and how fast. */

@@ -101,6 +101,7 @@ async function runStrategy(
     scale: o.scale,
     pollMs: 100,
     tapAsksNewCode: strategy.tapAsksNewCode ?? false,
+    mobileDataShare: strategy.mobileDataShare ?? 0,
     now: () => Date.now(),
   };
   const secondCtx = { ...ctx, issuance: secondIssuance, verification: secondVerification };

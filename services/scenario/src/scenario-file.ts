@@ -61,6 +61,11 @@ export interface Strategy {
   /** Per-channel prices overriding the scenario's (e.g. the international SMS rate). */
   prices?: Partial<Record<ChannelName, number>>;
   /**
+   * Share (0..1) of users whose phone is on mobile data when they start: with a workflow that
+   * starts with `silent`, their app opens the network authorization URL (default 0).
+   */
+  mobileDataShare?: number;
+  /**
    * What an impatient user's repeated tap does: by default the client sends the same
    * StartVerification and gets the active verification back (`reused`, nothing sent); with
    * `tapAsksNewCode` it sets `resend_if_active`, as a naive integration would, so each tap asks
@@ -133,6 +138,14 @@ export function checkScenario(raw: unknown, where: string): ScenarioFile {
   need(isNum(s.arrivals?.durationSeconds), where, "arrivals.durationSeconds must be ≥ 0");
   need(Array.isArray(s.phases) && s.phases.length > 0, where, "needs phases");
   need(Array.isArray(s.strategies) && s.strategies.length > 0, where, "needs strategies");
+  for (const st of s.strategies ?? []) {
+    const share = st.mobileDataShare;
+    need(
+      share === undefined || (typeof share === "number" && share >= 0 && share <= 1),
+      where,
+      `strategy ${st.id}: mobileDataShare must be in 0..1`,
+    );
+  }
   need(
     Array.isArray(s.users?.typingSeconds) && s.users.typingSeconds.length === 2,
     where,

@@ -40,6 +40,8 @@ export interface UserOutcome {
   resendsSent: number;
   wrongCodes: number;
   errors: Record<string, number>;
+  /** The app opened a silent authorization URL; the network answered verified or not. */
+  silentTried: boolean;
 }
 
 export interface UserContext {
@@ -54,6 +56,8 @@ export interface UserContext {
   pollMs: number;
   /** An impatient tap asks for a new code (`resend_if_active`) instead of reusing the active one. */
   tapAsksNewCode: boolean;
+  /** Share of users on mobile data (their app opens the silent authorization URL when given one). */
+  mobileDataShare: number;
   now: () => number;
 }
 
@@ -79,6 +83,9 @@ function backoffMs(n: number, scale: number): number {
 /** What a start came to: a new verification, the active one again, the active one with a new code. */
 type Started = "new" | "reused" | "resent" | "failed";
 
+/** The silent authorization URL a start answered, for the app to open once the answer is in. */
+const silentUrls = new WeakMap<UserOutcome, string>();
+
 /** Starts (or restarts) a verification; retries shed answers after their RetryInfo. */
 async function start(ctx: UserContext, out: UserOutcome, deadline: number, fresh: boolean): Promise<Started> {
   let refusals = 0;
@@ -95,8 +102,10 @@ async function start(ctx: UserContext, out: UserOutcome, deadline: number, fresh
           locale: ctx.locale,
           districtHint: out.user.district,
           resendIfActive: fresh,
+          mobileData: out.user.dataRoll < ctx.mobileDataShare,
         }),
       );
+      if (res.silentAuthUrl !== "" && !res.reused) silentUrls.set(out, res.silentAuthUrl);
       out.acceptedMs.push(performance.now() - sentAt);
       // With resend_if_active, "reused" means the active verification got another code.
       if (res.reused && !fresh) out.reused++;
@@ -140,9 +149,12 @@ export async function runUser(user: VirtualUser, ctx: UserContext): Promise<User
     resendsSent: 0,
     wrongCodes: 0,
     errors: {},
+    silentTried: false,
   };
   const giveUpAt = arrivedAt + sec(b.giveUpAfterSeconds);
   if ((await start(ctx, out, giveUpAt, false)) === "failed") return out;
+  const silentUrl = silentUrls.get(out);
+  if (silentUrl !== undefined) await openSilentUrl(ctx, out, silentUrl);
   let requestedAt = ctx.now();
   let restartedAt = requestedAt;
   let restarts = 0;
@@ -190,6 +202,28 @@ export async function runUser(user: VirtualUser, ctx: UserContext): Promise<User
     await sleep(ctx.pollMs);
   }
   return out;
+}
+
+/**
+ * The app opens the silent authorization URL over its data session (the simulated network reads
+ * the SIM and its district from headers) and follows the operator's redirect to the callback.
+ */
+async function openSilentUrl(ctx: UserContext, out: UserOutcome, url: string): Promise<void> {
+  out.silentTried = true;
+  const headers = { "x-simulated-device": out.user.phone, "x-simulated-district": out.user.district };
+  try {
+    const first = await fetch(url, { headers, redirect: "manual" });
+    const callback = first.headers.get("location");
+    await first.body?.cancel();
+    if (first.status !== 302 || !callback) return;
+    const answer = (await (await fetch(callback, { redirect: "manual" })).json()) as { result?: unknown };
+    if (answer.result === "verified") {
+      out.verifiedAt = ctx.now();
+      out.verifiedBy = "silent";
+    }
+  } catch (err) {
+    countError(out, err);
+  }
 }
 
 /**

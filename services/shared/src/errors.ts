@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   OTP_NOT_FOUND: { retryable: false },
   OTP_ALREADY_EXISTS: { retryable: false },
   OTP_FAILED_PRECONDITION: { retryable: false },
+  /** No channel the purpose allows can serve this number and device (BadRequest names the field). */
+  OTP_NO_ALLOWED_CHANNEL: { retryable: false },
   OTP_RATE_LIMITED: { retryable: true },
   OTP_OVERLOADED: { retryable: true },
   OTP_FRAUD_BLOCKED: { retryable: false },

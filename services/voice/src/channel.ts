@@ -144,6 +144,7 @@ const VOICE_INPUTS: EventType[] = [
   "verificationExpired",
   "verificationLocked",
   "verificationOverridden",
+  "networkVerificationReported",
 ];
 
 /** What one event of the verification's life means for its calls. */
@@ -170,6 +171,10 @@ async function reactTo(
     case "codeChecked":
       if (event.value.outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED)
         await endCalls(verificationId, "verified");
+      return;
+    case "networkVerificationReported":
+      // Verified by the mobile network: a call still queued would read out a code nobody needs.
+      if (event.value.verified) await endCalls(verificationId, "verified by the network");
       return;
     case "verificationCancelled":
     case "verificationExpired":

@@ -18,6 +18,12 @@ export enum Channel {
   CHANNEL_WHATSAPP = 1,
   CHANNEL_SMS = 2,
   CHANNEL_VOICE = 3,
+  /**
+   * CHANNEL_SILENT - Silent network authentication (CAMARA Number Verification): the operator confirms, over the
+   * device's mobile data session, that the phone asking is the number claimed. Nothing is sent to
+   * the handset and no code is typed; see docs/adr/0013-silent-network-authentication.md.
+   */
+  CHANNEL_SILENT = 4,
 }
 
 export function channelFromJSON(object: any): Channel {
@@ -34,6 +40,9 @@ export function channelFromJSON(object: any): Channel {
     case 3:
     case "CHANNEL_VOICE":
       return Channel.CHANNEL_VOICE;
+    case 4:
+    case "CHANNEL_SILENT":
+      return Channel.CHANNEL_SILENT;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum Channel");
   }
@@ -49,8 +58,58 @@ export function channelToJSON(object: Channel): string {
       return "CHANNEL_SMS";
     case Channel.CHANNEL_VOICE:
       return "CHANNEL_VOICE";
+    case Channel.CHANNEL_SILENT:
+      return "CHANNEL_SILENT";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum Channel");
+  }
+}
+
+/** How a verification came to be verified. */
+export enum VerificationMethod {
+  VERIFICATION_METHOD_UNSPECIFIED = 0,
+  /** VERIFICATION_METHOD_CODE - A code was checked (CheckCode). */
+  VERIFICATION_METHOD_CODE = 1,
+  /**
+   * VERIFICATION_METHOD_NETWORK - The mobile network confirmed the number (silent step, CAMARA Number Verification answered
+   * devicePhoneNumberVerified: true). No code was used.
+   */
+  VERIFICATION_METHOD_NETWORK = 2,
+  /** VERIFICATION_METHOD_SUPPORT_OVERRIDE - Two support agents approved an override. */
+  VERIFICATION_METHOD_SUPPORT_OVERRIDE = 3,
+}
+
+export function verificationMethodFromJSON(object: any): VerificationMethod {
+  switch (object) {
+    case 0:
+    case "VERIFICATION_METHOD_UNSPECIFIED":
+      return VerificationMethod.VERIFICATION_METHOD_UNSPECIFIED;
+    case 1:
+    case "VERIFICATION_METHOD_CODE":
+      return VerificationMethod.VERIFICATION_METHOD_CODE;
+    case 2:
+    case "VERIFICATION_METHOD_NETWORK":
+      return VerificationMethod.VERIFICATION_METHOD_NETWORK;
+    case 3:
+    case "VERIFICATION_METHOD_SUPPORT_OVERRIDE":
+      return VerificationMethod.VERIFICATION_METHOD_SUPPORT_OVERRIDE;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VerificationMethod");
+  }
+}
+
+export function verificationMethodToJSON(object: VerificationMethod): string {
+  switch (object) {
+    case VerificationMethod.VERIFICATION_METHOD_UNSPECIFIED:
+      return "VERIFICATION_METHOD_UNSPECIFIED";
+    case VerificationMethod.VERIFICATION_METHOD_CODE:
+      return "VERIFICATION_METHOD_CODE";
+    case VerificationMethod.VERIFICATION_METHOD_NETWORK:
+      return "VERIFICATION_METHOD_NETWORK";
+    case VerificationMethod.VERIFICATION_METHOD_SUPPORT_OVERRIDE:
+      return "VERIFICATION_METHOD_SUPPORT_OVERRIDE";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VerificationMethod");
   }
 }
 
@@ -406,6 +465,8 @@ export interface Verification {
   /** Earliest time a resend is allowed. */
   resendAvailableAt?: Date | undefined;
   hasTransactionBinding: boolean;
+  /** Set once verified: by a code, by the mobile network (silent step) or by a support override. */
+  verificationMethod: VerificationMethod;
 }
 
 export interface ChannelHealth {
@@ -1042,6 +1103,7 @@ function createBaseVerification(): Verification {
     sendsRemaining: 0,
     resendAvailableAt: undefined,
     hasTransactionBinding: false,
+    verificationMethod: 0,
   };
 }
 
@@ -1091,6 +1153,9 @@ export const Verification: MessageFns<Verification> = {
     }
     if (message.hasTransactionBinding !== false) {
       writer.uint32(120).bool(message.hasTransactionBinding);
+    }
+    if (message.verificationMethod !== 0) {
+      writer.uint32(128).int32(message.verificationMethod);
     }
     return writer;
   },
@@ -1228,6 +1293,14 @@ export const Verification: MessageFns<Verification> = {
             message.hasTransactionBinding = reader.bool();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.verificationMethod = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1299,6 +1372,11 @@ export const Verification: MessageFns<Verification> = {
         : isSet(object.has_transaction_binding)
           ? globalThis.Boolean(object.has_transaction_binding)
           : false,
+      verificationMethod: isSet(object.verificationMethod)
+        ? verificationMethodFromJSON(object.verificationMethod)
+        : isSet(object.verification_method)
+          ? verificationMethodFromJSON(object.verification_method)
+          : 0,
     };
   },
 
@@ -1349,6 +1427,9 @@ export const Verification: MessageFns<Verification> = {
     if (message.hasTransactionBinding !== false) {
       obj.hasTransactionBinding = message.hasTransactionBinding;
     }
+    if (message.verificationMethod !== 0) {
+      obj.verificationMethod = verificationMethodToJSON(message.verificationMethod);
+    }
     return obj;
   },
 
@@ -1372,6 +1453,7 @@ export const Verification: MessageFns<Verification> = {
     message.sendsRemaining = object.sendsRemaining ?? 0;
     message.resendAvailableAt = object.resendAvailableAt ?? undefined;
     message.hasTransactionBinding = object.hasTransactionBinding ?? false;
+    message.verificationMethod = object.verificationMethod ?? 0;
     return message;
   },
 };

@@ -54,12 +54,28 @@ export interface StartVerificationRequest {
   client?: ClientMetadata | undefined;
   /** Send a new code even when an active verification exists for this phone + purpose. */
   resendIfActive: boolean;
+  /**
+   * The device is on mobile data right now (the app knows its connection type). Only then does a
+   * workflow's `silent` step run: network-based authentication needs the operator's data path.
+   */
+  mobileData: boolean;
 }
 
 export interface StartVerificationResponse {
   verification?: Verification | undefined;
   /** True when an existing verification was returned and nothing new was sent. */
   reused: boolean;
+  /**
+   * Set when the workflow starts with a silent step that can run for this number and device: the
+   * app opens this URL over mobile data (not Wi-Fi) and follows the redirects. It is the
+   * operator's OIDC authorization endpoint (CAMARA Number Verification, network-based
+   * authentication); the operator's redirect lands on the silent connector, which completes the
+   * verification (Get and Watch then show VERIFICATION_METHOD_NETWORK) or lets routing fall back
+   * at once. Single use; empty when reused is true or no silent step runs.
+   */
+  silentAuthUrl: string;
+  /** When the silent step stops waiting for the app and routing falls back. */
+  silentAuthExpiresAt?: Date | undefined;
 }
 
 export interface ResendCodeRequest {
@@ -111,6 +127,7 @@ function createBaseStartVerificationRequest(): StartVerificationRequest {
     idempotencyKey: "",
     client: undefined,
     resendIfActive: false,
+    mobileData: false,
   };
 }
 
@@ -142,6 +159,9 @@ export const StartVerificationRequest: MessageFns<StartVerificationRequest> = {
     }
     if (message.resendIfActive !== false) {
       writer.uint32(72).bool(message.resendIfActive);
+    }
+    if (message.mobileData !== false) {
+      writer.uint32(80).bool(message.mobileData);
     }
     return writer;
   },
@@ -231,6 +251,14 @@ export const StartVerificationRequest: MessageFns<StartVerificationRequest> = {
             message.resendIfActive = reader.bool();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.mobileData = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -270,6 +298,11 @@ export const StartVerificationRequest: MessageFns<StartVerificationRequest> = {
         : isSet(object.resend_if_active)
           ? globalThis.Boolean(object.resend_if_active)
           : false,
+      mobileData: isSet(object.mobileData)
+        ? globalThis.Boolean(object.mobileData)
+        : isSet(object.mobile_data)
+          ? globalThis.Boolean(object.mobile_data)
+          : false,
     };
   },
 
@@ -302,6 +335,9 @@ export const StartVerificationRequest: MessageFns<StartVerificationRequest> = {
     if (message.resendIfActive !== false) {
       obj.resendIfActive = message.resendIfActive;
     }
+    if (message.mobileData !== false) {
+      obj.mobileData = message.mobileData;
+    }
     return obj;
   },
 
@@ -325,12 +361,13 @@ export const StartVerificationRequest: MessageFns<StartVerificationRequest> = {
         ? ClientMetadata.fromPartial(object.client)
         : undefined;
     message.resendIfActive = object.resendIfActive ?? false;
+    message.mobileData = object.mobileData ?? false;
     return message;
   },
 };
 
 function createBaseStartVerificationResponse(): StartVerificationResponse {
-  return { verification: undefined, reused: false };
+  return { verification: undefined, reused: false, silentAuthUrl: "", silentAuthExpiresAt: undefined };
 }
 
 export const StartVerificationResponse: MessageFns<StartVerificationResponse> = {
@@ -340,6 +377,12 @@ export const StartVerificationResponse: MessageFns<StartVerificationResponse> = 
     }
     if (message.reused !== false) {
       writer.uint32(16).bool(message.reused);
+    }
+    if (message.silentAuthUrl !== "") {
+      writer.uint32(26).string(message.silentAuthUrl);
+    }
+    if (message.silentAuthExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.silentAuthExpiresAt), writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -373,6 +416,22 @@ export const StartVerificationResponse: MessageFns<StartVerificationResponse> = 
             message.reused = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.silentAuthUrl = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.silentAuthExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -389,6 +448,16 @@ export const StartVerificationResponse: MessageFns<StartVerificationResponse> = 
     return {
       verification: isSet(object.verification) ? Verification.fromJSON(object.verification) : undefined,
       reused: isSet(object.reused) ? globalThis.Boolean(object.reused) : false,
+      silentAuthUrl: isSet(object.silentAuthUrl)
+        ? globalThis.String(object.silentAuthUrl)
+        : isSet(object.silent_auth_url)
+          ? globalThis.String(object.silent_auth_url)
+          : "",
+      silentAuthExpiresAt: isSet(object.silentAuthExpiresAt)
+        ? fromJsonTimestamp(object.silentAuthExpiresAt)
+        : isSet(object.silent_auth_expires_at)
+          ? fromJsonTimestamp(object.silent_auth_expires_at)
+          : undefined,
     };
   },
 
@@ -399,6 +468,12 @@ export const StartVerificationResponse: MessageFns<StartVerificationResponse> = 
     }
     if (message.reused !== false) {
       obj.reused = message.reused;
+    }
+    if (message.silentAuthUrl !== "") {
+      obj.silentAuthUrl = message.silentAuthUrl;
+    }
+    if (message.silentAuthExpiresAt !== undefined) {
+      obj.silentAuthExpiresAt = message.silentAuthExpiresAt.toISOString();
     }
     return obj;
   },
@@ -413,6 +488,8 @@ export const StartVerificationResponse: MessageFns<StartVerificationResponse> = 
         ? Verification.fromPartial(object.verification)
         : undefined;
     message.reused = object.reused ?? false;
+    message.silentAuthUrl = object.silentAuthUrl ?? "";
+    message.silentAuthExpiresAt = object.silentAuthExpiresAt ?? undefined;
     return message;
   },
 };

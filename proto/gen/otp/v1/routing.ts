@@ -48,7 +48,10 @@ export interface RouteDecision {
   attempt: number;
   channel: Channel;
   route: string;
-  /** The rule that decided, e.g. "workflow:login/medium", "district-reorder:whatsapp-down". */
+  /**
+   * The rule that decided, e.g. "workflow:login/medium", "district-reorder:whatsapp-down",
+   * "silent:skipped" (no mobile data, no operator endpoint), "district-skip:silent-down".
+   */
   rule: string;
   /** Why, in words, with the health figures used. */
   reason: string;

@@ -45,6 +45,9 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
     whatsapp: { degradedP95Ms: 10_000, healthyP95Ms: 6_000, downP95Ms: 30_000, downLeaveP95Ms: 20_000 },
     sms: { degradedP95Ms: 20_000, healthyP95Ms: 12_000, downP95Ms: 60_000, downLeaveP95Ms: 40_000 },
     voice: { degradedP95Ms: 45_000, healthyP95Ms: 30_000, downP95Ms: 90_000, downLeaveP95Ms: 60_000 },
+    // The operator answers in about two seconds when the data path works; a blackout shows first
+    // as slow or missing answers.
+    silent: { degradedP95Ms: 5_000, healthyP95Ms: 3_000, downP95Ms: 9_000, downLeaveP95Ms: 6_000 },
   },
 };
 

@@ -9,6 +9,10 @@
  *    verifications keeps the order instead (`district-probe:…`), so recovery is seen: without
  *    traffic a down channel would never show it works again.
  *
+ * 5. `district-skip:silent-down` / `incident-skip:silent`: a silent step only makes sense first
+ *    (the app is waiting on it); where it is down or under an incident it is left out instead of
+ *    moved back, so the first code goes out at once. Probes keep it, as for other channels.
+ *
  * Last-resort channels (voice) at the end of the workflow stay there whatever happens. If every
  * other channel would go last, the order stays as it is: there is nothing better to try first.
  */
@@ -60,7 +64,7 @@ export function planRoute(input: PlanInput): PlannedRoute {
   };
   const preferred = applyPreference(base, input.preference);
   const afterIncidents = applyIncidents(preferred, input.incidents, input.settings);
-  const final = applyHealth(afterIncidents, input);
+  const final = keepSilentFirst(preferred, applyHealth(afterIncidents, input), input);
   return {
     steps: final.steps,
     decision: {
@@ -83,11 +87,34 @@ export function channelsOf(steps: readonly PlanStep[]): string {
   return steps.map((s) => s.channel).join(" → ");
 }
 
+/** A silent step the reorderings moved back is dropped: it only runs while the app waits on it. */
+function keepSilentFirst(before: Reordering, after: Reordering, input: PlanInput): Reordering {
+  const index = after.steps.findIndex((s) => s.channel === "silent");
+  if (index <= 0 || before.steps[0]?.channel !== "silent") return after;
+  const steps = after.steps.filter((_, i) => i !== index);
+  const figures = input.health.channels.silent;
+  const incident = input.incidents.find((i) => i.channels.includes("silent"));
+  const why = incident
+    ? `incident ${incident.incidentId} on silent`
+    : `silent down in ${input.district}${figures ? `: ${describeFigures(figures)}` : ""}`;
+  return {
+    steps,
+    rule: incident ? "incident-skip:silent" : "district-skip:silent-down",
+    reason: `${why}, not tried: ${channelsOf(steps)}; ${after.reason}`,
+  };
+}
+
 function applyPreference(current: Reordering, preference: ChannelName | undefined): Reordering {
   if (!preference) return current;
+  // A silent first step stays first: a preference orders the channels that send a code.
+  const head = current.steps[0]?.channel === "silent" ? 1 : 0;
   const index = current.steps.findIndex((s) => s.channel === preference);
-  if (index <= 0) return current;
-  const steps = [current.steps[index]!, ...current.steps.filter((_, i) => i !== index)];
+  if (index <= head) return current;
+  const steps = [
+    ...current.steps.slice(0, head),
+    current.steps[index]!,
+    ...current.steps.filter((_, i) => i !== index && i >= head),
+  ];
   return {
     steps,
     rule: `preference:${preference}`,

@@ -48,6 +48,8 @@ export interface RouteChoice {
 }
 
 export function candidateRoutes(table: RoutesTable, channel: ChannelName, operator: string): WeightedRoute[] {
+  // The silent step's route is the operator's gateway, fixed by the tenant's policy.
+  if (channel === "silent") return [{ route: "open-gateway", weight: 1 }];
   if (channel !== "sms") return table[channel];
   return (
     (Object.hasOwn(table.sms.operators, operator) ? table.sms.operators[operator] : undefined) ??

@@ -36,7 +36,79 @@ export function decide(command: RoutingCommand, state: RoutingState, ctx: Decide
       return decideFallbackDue(command.attempt, state, ctx);
     case "ExpiryDue":
       return decideExpiry(state, ctx);
+    case "NetworkResult":
+      return decideNetworkResult(command, state, ctx);
   }
+}
+
+/**
+ * The silent step's answer. True ends the verification as verified (the verification projector
+ * records it from the same event). False or an error moves on at once: waiting cannot change the
+ * network's answer. A mismatch still shows the channel working (the operator answered), so for
+ * health it counts as delivered; no mobile data, operator errors and timeouts count as failures.
+ */
+function decideNetworkResult(
+  command: Extract<RoutingCommand, { type: "NetworkResult" }>,
+  state: RoutingState,
+  ctx: DecideContext,
+): RoutingEvent[] {
+  if (state.status !== "active") return [];
+  const record = state.attempts.findLast((a) => a.channel === "silent");
+  if (command.verified) {
+    const receipt: Receipt = {
+      attempt: record?.attempt ?? 0,
+      status: "delivered",
+      failureClass: "unspecified",
+      reason: "",
+      at: command.at,
+    };
+    const recorded = record ? [receiptRecorded(record, receipt, state, ctx)] : [];
+    return then(state, recorded, (s) => decideFinish("verified", record?.attempt, s, ctx));
+  }
+  if (!record) return [];
+  const receipt: Receipt = {
+    attempt: record.attempt,
+    channel: "silent",
+    status: "failed",
+    failureClass: "permanent",
+    reason: command.reason || "SILENT_NOT_VERIFIED",
+    at: command.at,
+  };
+  const answered = command.reason === "SILENT_NUMBER_MISMATCH";
+  const recorded = receiptRecorded(
+    record,
+    answered ? { ...receipt, status: "delivered" } : receipt,
+    state,
+    ctx,
+  );
+  // The attempt's outcome is a failure either way: the number was not confirmed.
+  const failed: RoutingEvent = {
+    ...recorded,
+    status: "failed",
+    failureClass: "permanent",
+    reason: receipt.reason,
+  };
+  return decideReceiptWith(receipt, failed, state, ctx);
+}
+
+function receiptRecorded(
+  record: AttemptRecord,
+  receipt: Receipt,
+  state: RoutingState,
+  ctx: DecideContext,
+): Extract<RoutingEvent, { type: "ReceiptRecorded" }> {
+  const late =
+    state.status !== "active" || record.attempt !== state.currentAttempt || record.outcome === "timed_out";
+  return {
+    type: "ReceiptRecorded",
+    at: ctx.now,
+    attempt: record.attempt,
+    status: receipt.status,
+    failureClass: receipt.failureClass,
+    reason: receipt.reason,
+    late,
+    ...healthSampleOf(record, receipt),
+  };
 }
 
 /** Runs `next` on the state after `first`, and returns both groups of events. */
@@ -82,18 +154,20 @@ function decideStart(
 function decideReceipt(receipt: Receipt, state: RoutingState, ctx: DecideContext): RoutingEvent[] {
   const record = state.attempts[receipt.attempt - 1];
   if (state.status === "new" || !record) return [];
+  return decideReceiptWith(receipt, receiptRecorded(record, receipt, state, ctx), state, ctx);
+}
+
+/** Records a receipt, then falls back at once when it is a hard failure of the current attempt. */
+function decideReceiptWith(
+  receipt: Receipt,
+  recorded: Extract<RoutingEvent, { type: "ReceiptRecorded" }>,
+  state: RoutingState,
+  ctx: DecideContext,
+): RoutingEvent[] {
+  const record = state.attempts[recorded.attempt - 1];
+  if (!record) return [];
   const active = state.status === "active";
-  const late = !active || record.attempt !== state.currentAttempt || record.outcome === "timed_out";
-  const recorded: RoutingEvent = {
-    type: "ReceiptRecorded",
-    at: ctx.now,
-    attempt: record.attempt,
-    status: receipt.status,
-    failureClass: receipt.failureClass,
-    reason: receipt.reason,
-    late,
-    ...healthSampleOf(record, receipt),
-  };
+  const late = recorded.late;
   return then(state, [recorded], (s) => {
     if (!active) return [];
     if (!late && isHardFailure(receipt)) {
@@ -156,6 +230,7 @@ function decideResend(
       : [];
   return then(state, replaced, (s) => {
     const choice = resendChannel(s, command.channel, ctx);
+    if (!choice) return [];
     const index = s.steps.findIndex((step) => step.channel === choice.channel);
     const current = s.attempts[s.currentAttempt - 1];
     return dispatchNext(
@@ -178,8 +253,12 @@ function resendChannel(
   state: RoutingState,
   requested: ChannelName | undefined,
   ctx: DecideContext,
-): { channel: ChannelName; rule: string; why: string } {
-  const channels = [...new Set(state.steps.map((s) => s.channel))];
+): { channel: ChannelName; rule: string; why: string } | undefined {
+  // A silent step cannot be sent again: the app opened its single-use URL already.
+  const channels: ChannelName[] = [...new Set(state.steps.map((s) => s.channel))].filter(
+    (c) => c !== "silent",
+  );
+  if (channels.length === 0) return undefined;
   if (requested && channels.includes(requested)) {
     return { channel: requested, rule: "resend:requested", why: `the user asked for ${requested}` };
   }

@@ -170,6 +170,8 @@ export type RoutingCommand =
     }
   | { type: "Finish"; inputId: string; outcome: FinishOutcome; matchedAttempt?: number }
   | { type: "FallbackDue"; inputId: string; attempt: number }
+  /** The operator's answer to the silent step (NetworkVerificationReported). */
+  | { type: "NetworkResult"; inputId: string; verified: boolean; reason: string; at: number }
   | { type: "ExpiryDue"; inputId: string };
 
 export type FallbackCause = "timeout" | "hard_failure" | "user_request" | "channel_down";

@@ -167,7 +167,12 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   };
 }
 
-const CHANNEL_LABEL: Record<ChannelName, string> = { whatsapp: "WhatsApp", sms: "SMS", voice: "Voice call" };
+const CHANNEL_LABEL: Record<ChannelName, string> = {
+  whatsapp: "WhatsApp",
+  sms: "SMS",
+  voice: "Voice call",
+  silent: "Network verification",
+};
 
 /** In-app banner texts; operators declaring incidents by hand write their own. */
 function automaticNotices(channel: ChannelName): Record<string, string> {

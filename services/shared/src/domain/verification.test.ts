@@ -49,6 +49,8 @@ const startedEvent = (overrides: Partial<{ riskTier: RiskTier; maxChecks: number
         resendCooldownSeconds: 30,
         numberType: "mobile",
         resendUntil: undefined,
+        silentGateway: "",
+        silentSkippedReason: "",
       },
     },
     T0,

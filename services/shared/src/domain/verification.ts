@@ -16,6 +16,7 @@ import {
   CheckOutcome,
   type DispatchRequested,
   type DeliveryReported,
+  type NetworkVerificationReported,
 } from "../../../../proto/gen/otp/events/v1/events";
 import {
   Channel,
@@ -35,6 +36,9 @@ export const FINAL_STATUSES: ReadonlySet<VerificationStatus> = new Set([
   "locked",
   "failed",
 ]);
+
+/** How a verified verification was verified; "" until then. */
+export type VerifiedBy = "" | "code" | "network" | "override";
 
 export interface AttemptState {
   attempt: number;
@@ -89,6 +93,8 @@ export interface VerificationState {
   attempts: AttemptState[];
   /** Ids of events already applied, newest last (bounded), so replays are idempotent. */
   appliedEventIds: string[];
+  /** Optional: states stored before silent authentication existed do not have it. */
+  verifiedBy?: VerifiedBy;
 }
 
 const APPLIED_IDS_KEPT = 64;
@@ -161,7 +167,7 @@ function applyEvent(state: VerificationState, envelope: EventEnvelope): Verifica
       return { ...state, codes: [...state.codes, { attempt, sealed: newCode, expiresAt: ms(expiresAt) }] };
     }
     case "codeChecked":
-      return checked(state, event.value.outcome, event.value.checksUsed);
+      return withMethod(state, checked(state, event.value.outcome, event.value.checksUsed), "code");
     case "verificationLocked":
       return state.status === "verified" ? state : { ...state, status: "locked" };
     case "verificationExpired":
@@ -169,7 +175,9 @@ function applyEvent(state: VerificationState, envelope: EventEnvelope): Verifica
     case "verificationCancelled":
       return isFinal(state) ? state : { ...state, status: "cancelled" };
     case "verificationOverridden":
-      return isFinal(state) ? state : { ...state, status: "verified" };
+      return isFinal(state) ? state : { ...state, status: "verified", verifiedBy: "override" };
+    case "networkVerificationReported":
+      return networkReported(state, event.value, at);
     case "verificationFailed":
       return isFinal(state) ? state : { ...state, status: "failed" };
     case "fallbackTriggered":
@@ -294,6 +302,46 @@ function delivered(state: VerificationState, e: DeliveryReported, at: number): V
   const attempts = state.attempts.map((a, i) => (i === index ? updated : a));
   const status = state.status === "pending" && delivered ? "delivered" : state.status;
   return { ...state, attempts, status };
+}
+
+/** Records the method when this event is the one that verified. */
+function withMethod(before: VerificationState, after: VerificationState, by: VerifiedBy): VerificationState {
+  return before.status !== "verified" && after.status === "verified" ? { ...after, verifiedBy: by } : after;
+}
+
+/**
+ * The operator's answer to the silent step. True verifies (unless the verification already
+ * ended: expiry and cancellation stand); the latest silent attempt shows the outcome either way.
+ */
+function networkReported(
+  state: VerificationState,
+  e: NetworkVerificationReported,
+  at: number,
+): VerificationState {
+  const index = state.attempts.findLastIndex((a) => a.channel === Channel.CHANNEL_SILENT);
+  const current = state.attempts[index];
+  const attempts =
+    current && current.finishedAt === undefined
+      ? state.attempts.map((a, i) =>
+          i === index
+            ? {
+                ...a,
+                status: e.verified
+                  ? DeliveryStatus.DELIVERY_STATUS_DELIVERED
+                  : DeliveryStatus.DELIVERY_STATUS_FAILED,
+                failureClass: e.verified
+                  ? FailureClass.FAILURE_CLASS_UNSPECIFIED
+                  : FailureClass.FAILURE_CLASS_PERMANENT,
+                reason: e.reason,
+                operator: e.operator || a.operator,
+                deliveredAt: e.verified ? at : undefined,
+                finishedAt: at,
+              }
+            : a,
+        )
+      : state.attempts;
+  if (!e.verified || isFinal(state) || at >= state.expiresAt) return { ...state, attempts };
+  return { ...state, attempts, status: "verified", verifiedBy: "network" };
 }
 
 function checked(state: VerificationState, outcome: CheckOutcome, checksUsed: number): VerificationState {

@@ -9,7 +9,12 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { IssuanceServiceService } from "../../../../proto/gen/otp/v1/issuance";
-import { RiskTier, type Verification, VerificationStatus } from "../../../../proto/gen/otp/v1/common";
+import {
+  RiskTier,
+  type Verification,
+  VerificationMethod,
+  VerificationStatus,
+} from "../../../../proto/gen/otp/v1/common";
 import { invalidArgument, OtpError } from "../errors";
 import { type CallContext, serverStream, type ServiceHandlers, unary } from "./handlers";
 import { requireTenant } from "./identity";
@@ -37,7 +42,12 @@ export function createTestIssuance(): {
     startVerification: unary(async (req, ctx) => {
       enter(ctx);
       await failOnRequest(req.purpose, ctx.signal);
-      return { verification: verificationFor(ctx, "v-1"), reused: false };
+      return {
+        verification: verificationFor(ctx, "v-1"),
+        reused: false,
+        silentAuthUrl: "",
+        silentAuthExpiresAt: undefined,
+      };
     }),
     resendCode: unary(async (req, ctx) => {
       enter(ctx);
@@ -91,6 +101,7 @@ function verificationFor(ctx: CallContext, verificationId: string): Verification
   return {
     verificationId,
     status: VerificationStatus.VERIFICATION_STATUS_PENDING,
+    verificationMethod: VerificationMethod.VERIFICATION_METHOD_UNSPECIFIED,
     purpose: ctx.identity.principal,
     riskTier: RiskTier.RISK_TIER_UNSPECIFIED,
     maskedPhone: "",

@@ -7,6 +7,8 @@
  *   it is cheap, encrypted and usually fastest; voice last because it costs most and is the
  *   channel most exposed to IRSF.
  * - `sms_first`: SMS, WhatsApp, voice, for audiences where WhatsApp is not the norm.
+ * - `silent_first`: the mobile network confirms the number without a code (10 s, only when the
+ *   device is on mobile data and the number's operator has a gateway), then as `default`.
  * - `high_risk`: WhatsApp, then SMS, and no voice: a code read out in a call can end up in
  *   a voicemail box or on a forwarded line, and high-risk actions should rather fail than
  *   lower the bar. Where regulators move high-risk actions off SMS (BSP Circular 1213 in the
@@ -24,6 +26,12 @@ export const DEFAULT_WORKFLOWS: Record<string, WorkflowStep[]> = {
   sms_first: [
     { channel: "sms", timeoutSeconds: 30, advanceWhen: "not_delivered" },
     { channel: "whatsapp", timeoutSeconds: 30, advanceWhen: "not_verified" },
+    { channel: "voice", timeoutSeconds: 60, advanceWhen: "not_verified" },
+  ],
+  silent_first: [
+    { channel: "silent", timeoutSeconds: 10, advanceWhen: "not_delivered" },
+    { channel: "whatsapp", timeoutSeconds: 20, advanceWhen: "not_delivered" },
+    { channel: "sms", timeoutSeconds: 30, advanceWhen: "not_verified" },
     { channel: "voice", timeoutSeconds: 60, advanceWhen: "not_verified" },
   ],
   high_risk: [
@@ -44,6 +52,7 @@ export function purposeDefaults(name: string, riskTier: RiskTierName): PurposeRu
     codePerAttempt: false,
     requireTransactionBinding: name === "transaction",
     workflow: riskTier === "high" ? "high_risk" : "default",
+    allowedChannels: [],
   };
 }
 
@@ -97,6 +106,8 @@ export const DEFAULT_POLICY: TenantPolicy = deepFreeze({
       whatsapp: ALWAYS_REFUSED,
       sms: [...ALWAYS_REFUSED, "voip"],
       voice: [...ALWAYS_REFUSED, "voip"],
+      // Network authentication needs a mobile subscription with a data session.
+      silent: [...ALWAYS_REFUSED, "voip", "fixed"],
     },
   },
   incident: { riskTiers: ["low"], extendTtlSeconds: 300, extendResendWindow: true },
@@ -120,4 +131,5 @@ export const DEFAULT_POLICY: TenantPolicy = deepFreeze({
       voices: { en: "en-US", id: "id-ID", ms: "ms-MY", th: "th-TH", vi: "vi-VN", fil: "fil-PH" },
     },
   },
+  silent: { gateways: {} },
 });

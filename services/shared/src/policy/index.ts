@@ -6,3 +6,4 @@ export { effectivePurposeRules, purposeRules, type EffectivePurposeRules } from 
 export { createPolicyBook, validatePolicyFile, type PolicyBook, type PolicyBookResult } from "./policy-book";
 export { channelFromProto, channelToProto, plannedSteps, riskTierToProto } from "./proto";
 // The file loader (node:fs) is imported from "./load" by the services that read files.
+export { gatewayForOperator } from "./read-silent";

@@ -12,6 +12,7 @@ const CHANNEL_TO_PROTO: Record<ChannelName, Channel> = {
   whatsapp: Channel.CHANNEL_WHATSAPP,
   sms: Channel.CHANNEL_SMS,
   voice: Channel.CHANNEL_VOICE,
+  silent: Channel.CHANNEL_SILENT,
 };
 
 export const riskTierToProto = (tier: RiskTierName): RiskTier => RISK_TIER_TO_PROTO[tier];

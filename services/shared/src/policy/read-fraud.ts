@@ -77,6 +77,7 @@ function readRefusedTypes(fraud: JsonObject, problems: Problems): FraudRules["re
     ),
     sms: readList<NumberType>(refused, "sms", path, problems, D.refusedNumberTypes.sms, isType),
     voice: readList<NumberType>(refused, "voice", path, problems, D.refusedNumberTypes.voice, isType),
+    silent: readList<NumberType>(refused, "silent", path, problems, D.refusedNumberTypes.silent, isType),
   };
   for (const channel of ["sms", "voice"] as const) {
     for (const [type, why] of ALWAYS_REFUSED_FOR_PSTN) {

@@ -13,9 +13,17 @@ import {
   rejectUnknownKeys,
   type JsonObject,
   readObject,
+  readList,
 } from "../json/json-reader";
 import { DEFAULT_POLICY, purposeDefaults } from "./defaults";
-import { RISK_TIERS, type PurposeRules, type RiskTierName, type WorkflowStep } from "./types";
+import {
+  CHANNELS,
+  RISK_TIERS,
+  type ChannelName,
+  type PurposeRules,
+  type RiskTierName,
+  type WorkflowStep,
+} from "./types";
 
 export const NAME_RULE = {
   pattern: /^[a-z][a-z0-9_]{0,39}$/,
@@ -50,6 +58,7 @@ const PURPOSE_KEYS = [
   "codePerAttempt",
   "requireTransactionBinding",
   "workflow",
+  "allowedChannels",
 ];
 
 function readPurpose(
@@ -93,6 +102,17 @@ function readPurpose(
       defaults.requireTransactionBinding,
     ),
     workflow: readString(obj, "workflow", path, problems, defaults.workflow, NAME_RULE),
+    allowedChannels: readList<ChannelName>(
+      obj,
+      "allowedChannels",
+      path,
+      problems,
+      defaults.allowedChannels,
+      (c) =>
+        typeof c === "string" && (CHANNELS as readonly string[]).includes(c)
+          ? undefined
+          : `expected one of ${CHANNELS.join(", ")}`,
+    ),
   };
 }
 
@@ -126,6 +146,13 @@ function checkWorkflowFit(
     problems.at(
       pathOf(path, "maxSends"),
       `${rules.maxSends} is fewer than the ${steps.length} steps of workflow "${rules.workflow}"`,
+    );
+  }
+  const allowed = rules.allowedChannels;
+  if (allowed.length > 0 && !steps.some((s) => allowed.includes(s.channel))) {
+    problems.at(
+      pathOf(path, "allowedChannels"),
+      `none of ${allowed.join(", ")} is a step of workflow "${rules.workflow}"`,
     );
   }
   let startsAfter = 0;

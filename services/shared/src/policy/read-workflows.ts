@@ -50,6 +50,12 @@ function readSteps(raw: unknown, path: string, problems: Problems): WorkflowStep
   if (items.length === 0) problems.at(path, "a workflow needs at least one step");
   if (items.length > MAX_STEPS) problems.at(path, `${items.length} steps exceed the maximum of ${MAX_STEPS}`);
   const steps = items.map((item, i) => readStep(item, pathOf(path, i), problems));
+  // Network authentication must run while the app is still waiting on it (Vonage Verify v2
+  // likewise takes silent_auth only as the first step): later, a code is already on its way.
+  steps.forEach((step, i) => {
+    if (step?.channel === "silent" && i > 0)
+      problems.at(pathOf(pathOf(path, i), "channel"), "silent can only be the first step");
+  });
   return steps.every((s): s is WorkflowStep => s !== undefined) && steps.length > 0 ? steps : undefined;
 }
 

@@ -8,7 +8,11 @@ import type { NumberType } from "../numbering/types";
 export const RISK_TIERS = ["low", "medium", "high"] as const;
 export type RiskTierName = (typeof RISK_TIERS)[number];
 
-export const CHANNELS = ["whatsapp", "sms", "voice"] as const;
+/**
+ * `silent` is network authentication (CAMARA Number Verification): no code travels, the operator
+ * confirms the number over the device's mobile data. It can only be a workflow's first step.
+ */
+export const CHANNELS = ["whatsapp", "sms", "voice", "silent"] as const;
 export type ChannelName = (typeof CHANNELS)[number];
 
 /**
@@ -40,6 +44,40 @@ export interface PurposeRules {
   /** The code is bound to amount + payee (PSD2 RTS Art. 5); a check must present the same. */
   requireTransactionBinding: boolean;
   workflow: string;
+  /**
+   * The channel class the purpose may rely on (e.g. ["silent", "voice"] for high-risk payments
+   * that must never rely on SMS or WhatsApp codes); empty for every channel of the workflow.
+   * Channels outside it are dropped from the plan, and a start none of them can serve is refused.
+   */
+  allowedChannels: ChannelName[];
+}
+
+/**
+ * One operator's Open Gateway client registration for CAMARA Number Verification. The client
+ * secret is sealed (see services/shared/src/silent/gateway-secret.ts); only the silent connector
+ * opens it.
+ */
+export interface SilentGateway {
+  /** Numbering-plan operator ids this gateway answers for ("id-telkomsel"). */
+  operators: string[];
+  /** OIDC authorization endpoint the device opens over mobile data. */
+  authorizeUrl: string;
+  /** OAuth 2.0 token endpoint (authorization_code grant, client_secret_basic, PKCE). */
+  tokenUrl: string;
+  /** `POST …/number-verification/v…/verify`. */
+  verifyUrl: string;
+  clientId: string;
+  /** `sealed:<keyId>:<base64url iv.ciphertext.tag>`. */
+  clientSecret: string;
+  /** The redirect URI registered with the operator: the silent connector's callback. */
+  redirectUri: string;
+  /** Send hashedPhoneNumber (SHA-256 of the E.164 number) rather than phoneNumber. */
+  hashPhoneNumber: boolean;
+}
+
+export interface SilentSettings {
+  /** By gateway name. A number whose operator none of them lists skips the silent step. */
+  gateways: Record<string, SilentGateway>;
 }
 
 export interface RateLimits {
@@ -118,4 +156,5 @@ export interface TenantPolicy {
   fraud: FraudRules;
   incident: IncidentRelief;
   senders: Senders;
+  silent: SilentSettings;
 }

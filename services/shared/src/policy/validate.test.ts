@@ -126,7 +126,7 @@ describe("validatePolicy: every violation reported with its path", () => {
     [
       "unknown section",
       { purpose: {} },
-      "purpose: unknown field (expected one of purposes, workflows, limits, geo, fraud, incident, senders)",
+      "purpose: unknown field (expected one of purposes, workflows, limits, geo, fraud, incident, senders, silent)",
     ],
     [
       "ttl above NIST",
@@ -181,7 +181,7 @@ describe("validatePolicy: every violation reported with its path", () => {
     [
       "typo in a field",
       { purposes: { login: { ttl: 60 } } },
-      "purposes.login.ttl: unknown field (expected one of riskTier, codeLength, ttlSeconds, maxChecks, maxSends, resendCooldownSeconds, codePerAttempt, requireTransactionBinding, workflow)",
+      "purposes.login.ttl: unknown field (expected one of riskTier, codeLength, ttlSeconds, maxChecks, maxSends, resendCooldownSeconds, codePerAttempt, requireTransactionBinding, workflow, allowedChannels)",
     ],
     [
       "new purpose without tier",
@@ -201,12 +201,12 @@ describe("validatePolicy: every violation reported with its path", () => {
     [
       "unknown workflow",
       { purposes: { login: { workflow: "fast" } } },
-      'purposes.login.workflow: unknown workflow "fast" (defined: default, high_risk, sms_first)',
+      'purposes.login.workflow: unknown workflow "fast" (defined: default, high_risk, silent_first, sms_first)',
     ],
     [
       "workflow removed while used",
       { workflows: { high_risk: null } },
-      'purposes.transaction.workflow: unknown workflow "high_risk" (defined: default, sms_first)',
+      'purposes.transaction.workflow: unknown workflow "high_risk" (defined: default, silent_first, sms_first)',
     ],
     [
       "fewer sends than steps",
@@ -352,7 +352,7 @@ describe("validatePolicy: workflow steps", () => {
     [
       "unknown channel",
       [{ ...step, channel: "email" }],
-      'workflows.custom[0].channel: expected one of whatsapp, sms, voice, got "email"',
+      'workflows.custom[0].channel: expected one of whatsapp, sms, voice, silent, got "email"',
     ],
     [
       "missing channel",

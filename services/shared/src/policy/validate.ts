@@ -9,6 +9,7 @@ import { readGeo, readLimits } from "./read-limits";
 import { checkPurposes, readPurposes } from "./read-purposes";
 import { readSenders } from "./read-senders";
 import { readWorkflows } from "./read-workflows";
+import { readSilent } from "./read-silent";
 import type { TenantPolicy } from "./types";
 
 export type PolicyResult = { ok: true; policy: TenantPolicy } | { ok: false; problems: string[] };
@@ -18,7 +19,16 @@ export interface ValidateOptions {
   knownCountries?: ReadonlySet<string>;
 }
 
-const SECTIONS = ["purposes", "workflows", "limits", "geo", "fraud", "incident", "senders"] as const;
+const SECTIONS = [
+  "purposes",
+  "workflows",
+  "limits",
+  "geo",
+  "fraud",
+  "incident",
+  "senders",
+  "silent",
+] as const;
 
 export function validatePolicy(json: unknown, options: ValidateOptions = {}): PolicyResult {
   const problems = new Problems();
@@ -33,6 +43,7 @@ export function validatePolicy(json: unknown, options: ValidateOptions = {}): Po
     fraud: readFraud(root, problems),
     incident: readIncident(root, problems),
     senders: readSenders(root, problems),
+    silent: readSilent(root, problems),
   };
   checkPurposes(policy.purposes, policy.workflows, problems);
   if (!problems.empty) return { ok: false, problems: problems.list };

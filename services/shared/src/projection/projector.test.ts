@@ -76,6 +76,8 @@ function lifecycle(secrets: ReturnType<typeof setup>["secrets"], verificationId:
         resendCooldownSeconds: 30,
         numberType: "mobile",
         resendUntil: new Date(at.getTime() + 300_000),
+        silentGateway: "",
+        silentSkippedReason: "",
       },
     },
     { $case: "routePlanned", value: RoutePlanned.fromPartial({ reason: "test" }) },

@@ -1,6 +1,6 @@
 /** The verification as clients see it: never the code, never the phone in clear. */
 import type { Verification } from "../../../../proto/gen/otp/v1/common";
-import { VerificationStatus as Status } from "../../../../proto/gen/otp/v1/common";
+import { VerificationMethod, VerificationStatus as Status } from "../../../../proto/gen/otp/v1/common";
 import { isFinal, type VerificationState, type VerificationStatus } from "../domain/verification";
 
 const STATUS: Record<VerificationStatus, Status> = {
@@ -49,7 +49,20 @@ export function toVerificationView(state: VerificationState, now: number): Verif
     sendsRemaining: Math.max(0, state.maxSends - state.sendsUsed),
     resendAvailableAt: date(Math.max(state.lastSendAt, state.createdAt) + state.resendCooldownMs),
     hasTransactionBinding: state.hasBinding,
+    verificationMethod: methodOf(state),
   };
+}
+
+const METHOD = {
+  code: VerificationMethod.VERIFICATION_METHOD_CODE,
+  network: VerificationMethod.VERIFICATION_METHOD_NETWORK,
+  override: VerificationMethod.VERIFICATION_METHOD_SUPPORT_OVERRIDE,
+} as const;
+
+function methodOf(state: VerificationState): VerificationMethod {
+  if (state.status !== "verified") return VerificationMethod.VERIFICATION_METHOD_UNSPECIFIED;
+  // The check script marks a state verified before CodeChecked is folded in: a code did it.
+  return METHOD[state.verifiedBy || "code"];
 }
 
 /** `+62812****5678` → `+62812`: the destination prefix the pumping guard counts by. */

@@ -173,6 +173,7 @@ export interface EventEnvelope {
     | { $case: "verificationCancelled"; value: VerificationCancelled }
     | { $case: "verificationOverridden"; value: VerificationOverridden }
     | { $case: "verificationFailed"; value: VerificationFailed }
+    | { $case: "networkVerificationReported"; value: NetworkVerificationReported }
     | { $case: "incidentDeclared"; value: IncidentDeclared }
     | { $case: "incidentResolved"; value: IncidentResolved }
     | { $case: "channelHealthChanged"; value: ChannelHealthChanged }
@@ -229,6 +230,13 @@ export interface VerificationStarted {
   numberType: string;
   /** Resends are allowed until this time (at most expires_at). */
   resendUntil?: Date | undefined;
+  /**
+   * The operator gateway (tenant policy `silent.operators`) a silent step asks, when the
+   * workflow has one and it can run: the device is on mobile data and the number's operator
+   * offers Number Verification. Empty otherwise; silent_skipped_reason then says why.
+   */
+  silentGateway: string;
+  silentSkippedReason: string;
 }
 
 export interface RoutePlanned {
@@ -352,6 +360,29 @@ export interface VerificationFailed {
   reason: string;
 }
 
+/**
+ * The operator's answer to a silent step (CAMARA Number Verification), or why there was none.
+ * Owned (produced) by the silent connector (services/silent), and by nothing else: with
+ * verified = true it completes the verification as verified by the network. Consumed by the
+ * verification projector (status, method), routing (health, fallback) and the watch streams.
+ * Never carries a token, an authorization code or the phone number.
+ */
+export interface NetworkVerificationReported {
+  /** devicePhoneNumberVerified was true. */
+  verified: boolean;
+  /**
+   * Stable code when not verified: "SILENT_NUMBER_MISMATCH" (the operator answered false),
+   * "SILENT_NO_MOBILE_DATA" (network-based authentication impossible), "SILENT_OPERATOR_ERROR"
+   * (authorize, token or verify failed), "SILENT_TIMEOUT" (no answer within the step).
+   */
+  reason: string;
+  /** The numbering plan's operator id and the gateway that answered. */
+  operator: string;
+  gateway: string;
+  /** When the device's redirect reached the connector; the answer came at occurred_at. */
+  callbackAt?: Date | undefined;
+}
+
 export interface IncidentDeclared {
   incident?: Incident | undefined;
 }
@@ -473,6 +504,9 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
         break;
       case "verificationFailed":
         VerificationFailed.encode(message.event.value, writer.uint32(178).fork()).join();
+        break;
+      case "networkVerificationReported":
+        NetworkVerificationReported.encode(message.event.value, writer.uint32(186).fork()).join();
         break;
       case "incidentDeclared":
         IncidentDeclared.encode(message.event.value, writer.uint32(242).fork()).join();
@@ -688,6 +722,17 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
             message.event = {
               $case: "verificationFailed",
               value: VerificationFailed.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.event = {
+              $case: "networkVerificationReported",
+              value: NetworkVerificationReported.decode(reader, reader.uint32()),
             };
             continue;
           }
@@ -917,87 +962,103 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
                                                                 object.verification_failed,
                                                               ),
                                                             }
-                                                          : isSet(object.incidentDeclared)
+                                                          : isSet(object.networkVerificationReported)
                                                             ? {
-                                                                $case: "incidentDeclared",
-                                                                value: IncidentDeclared.fromJSON(
-                                                                  object.incidentDeclared,
+                                                                $case: "networkVerificationReported",
+                                                                value: NetworkVerificationReported.fromJSON(
+                                                                  object.networkVerificationReported,
                                                                 ),
                                                               }
-                                                            : isSet(object.incident_declared)
+                                                            : isSet(object.network_verification_reported)
                                                               ? {
-                                                                  $case: "incidentDeclared",
-                                                                  value: IncidentDeclared.fromJSON(
-                                                                    object.incident_declared,
+                                                                  $case: "networkVerificationReported",
+                                                                  value: NetworkVerificationReported.fromJSON(
+                                                                    object.network_verification_reported,
                                                                   ),
                                                                 }
-                                                              : isSet(object.incidentResolved)
+                                                              : isSet(object.incidentDeclared)
                                                                 ? {
-                                                                    $case: "incidentResolved",
-                                                                    value: IncidentResolved.fromJSON(
-                                                                      object.incidentResolved,
+                                                                    $case: "incidentDeclared",
+                                                                    value: IncidentDeclared.fromJSON(
+                                                                      object.incidentDeclared,
                                                                     ),
                                                                   }
-                                                                : isSet(object.incident_resolved)
+                                                                : isSet(object.incident_declared)
                                                                   ? {
-                                                                      $case: "incidentResolved",
-                                                                      value: IncidentResolved.fromJSON(
-                                                                        object.incident_resolved,
+                                                                      $case: "incidentDeclared",
+                                                                      value: IncidentDeclared.fromJSON(
+                                                                        object.incident_declared,
                                                                       ),
                                                                     }
-                                                                  : isSet(object.channelHealthChanged)
+                                                                  : isSet(object.incidentResolved)
                                                                     ? {
-                                                                        $case: "channelHealthChanged",
-                                                                        value: ChannelHealthChanged.fromJSON(
-                                                                          object.channelHealthChanged,
+                                                                        $case: "incidentResolved",
+                                                                        value: IncidentResolved.fromJSON(
+                                                                          object.incidentResolved,
                                                                         ),
                                                                       }
-                                                                    : isSet(object.channel_health_changed)
+                                                                    : isSet(object.incident_resolved)
                                                                       ? {
-                                                                          $case: "channelHealthChanged",
-                                                                          value:
-                                                                            ChannelHealthChanged.fromJSON(
-                                                                              object.channel_health_changed,
-                                                                            ),
+                                                                          $case: "incidentResolved",
+                                                                          value: IncidentResolved.fromJSON(
+                                                                            object.incident_resolved,
+                                                                          ),
                                                                         }
-                                                                      : isSet(object.handoffRequested)
+                                                                      : isSet(object.channelHealthChanged)
                                                                         ? {
-                                                                            $case: "handoffRequested",
-                                                                            value: HandoffRequested.fromJSON(
-                                                                              object.handoffRequested,
-                                                                            ),
+                                                                            $case: "channelHealthChanged",
+                                                                            value:
+                                                                              ChannelHealthChanged.fromJSON(
+                                                                                object.channelHealthChanged,
+                                                                              ),
                                                                           }
-                                                                        : isSet(object.handoff_requested)
+                                                                        : isSet(object.channel_health_changed)
                                                                           ? {
-                                                                              $case: "handoffRequested",
+                                                                              $case: "channelHealthChanged",
                                                                               value:
-                                                                                HandoffRequested.fromJSON(
-                                                                                  object.handoff_requested,
+                                                                                ChannelHealthChanged.fromJSON(
+                                                                                  object.channel_health_changed,
                                                                                 ),
                                                                             }
-                                                                          : isSet(
-                                                                                object.supportMessageReceived,
-                                                                              )
+                                                                          : isSet(object.handoffRequested)
                                                                             ? {
-                                                                                $case:
-                                                                                  "supportMessageReceived",
+                                                                                $case: "handoffRequested",
                                                                                 value:
-                                                                                  SupportMessageReceived.fromJSON(
-                                                                                    object.supportMessageReceived,
+                                                                                  HandoffRequested.fromJSON(
+                                                                                    object.handoffRequested,
                                                                                   ),
                                                                               }
-                                                                            : isSet(
-                                                                                  object.support_message_received,
-                                                                                )
+                                                                            : isSet(object.handoff_requested)
                                                                               ? {
-                                                                                  $case:
-                                                                                    "supportMessageReceived",
+                                                                                  $case: "handoffRequested",
                                                                                   value:
-                                                                                    SupportMessageReceived.fromJSON(
-                                                                                      object.support_message_received,
+                                                                                    HandoffRequested.fromJSON(
+                                                                                      object.handoff_requested,
                                                                                     ),
                                                                                 }
-                                                                              : undefined,
+                                                                              : isSet(
+                                                                                    object.supportMessageReceived,
+                                                                                  )
+                                                                                ? {
+                                                                                    $case:
+                                                                                      "supportMessageReceived",
+                                                                                    value:
+                                                                                      SupportMessageReceived.fromJSON(
+                                                                                        object.supportMessageReceived,
+                                                                                      ),
+                                                                                  }
+                                                                                : isSet(
+                                                                                      object.support_message_received,
+                                                                                    )
+                                                                                  ? {
+                                                                                      $case:
+                                                                                        "supportMessageReceived",
+                                                                                      value:
+                                                                                        SupportMessageReceived.fromJSON(
+                                                                                          object.support_message_received,
+                                                                                        ),
+                                                                                    }
+                                                                                  : undefined,
     };
   },
 
@@ -1047,6 +1108,8 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
       obj.verificationOverridden = VerificationOverridden.toJSON(message.event.value);
     } else if (message.event?.$case === "verificationFailed") {
       obj.verificationFailed = VerificationFailed.toJSON(message.event.value);
+    } else if (message.event?.$case === "networkVerificationReported") {
+      obj.networkVerificationReported = NetworkVerificationReported.toJSON(message.event.value);
     } else if (message.event?.$case === "incidentDeclared") {
       obj.incidentDeclared = IncidentDeclared.toJSON(message.event.value);
     } else if (message.event?.$case === "incidentResolved") {
@@ -1180,6 +1243,15 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
           message.event = {
             $case: "verificationFailed",
             value: VerificationFailed.fromPartial(object.event.value),
+          };
+        }
+        break;
+      }
+      case "networkVerificationReported": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = {
+            $case: "networkVerificationReported",
+            value: NetworkVerificationReported.fromPartial(object.event.value),
           };
         }
         break;
@@ -1380,6 +1452,8 @@ function createBaseVerificationStarted(): VerificationStarted {
     resendCooldownSeconds: 0,
     numberType: "",
     resendUntil: undefined,
+    silentGateway: "",
+    silentSkippedReason: "",
   };
 }
 
@@ -1447,6 +1521,12 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
     }
     if (message.resendUntil !== undefined) {
       Timestamp.encode(toTimestamp(message.resendUntil), writer.uint32(170).fork()).join();
+    }
+    if (message.silentGateway !== "") {
+      writer.uint32(178).string(message.silentGateway);
+    }
+    if (message.silentSkippedReason !== "") {
+      writer.uint32(186).string(message.silentSkippedReason);
     }
     return writer;
   },
@@ -1632,6 +1712,22 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
             message.resendUntil = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.silentGateway = reader.string();
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.silentSkippedReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1719,6 +1815,16 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
         : isSet(object.resend_until)
           ? fromJsonTimestamp(object.resend_until)
           : undefined,
+      silentGateway: isSet(object.silentGateway)
+        ? globalThis.String(object.silentGateway)
+        : isSet(object.silent_gateway)
+          ? globalThis.String(object.silent_gateway)
+          : "",
+      silentSkippedReason: isSet(object.silentSkippedReason)
+        ? globalThis.String(object.silentSkippedReason)
+        : isSet(object.silent_skipped_reason)
+          ? globalThis.String(object.silent_skipped_reason)
+          : "",
     };
   },
 
@@ -1787,6 +1893,12 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
     if (message.resendUntil !== undefined) {
       obj.resendUntil = message.resendUntil.toISOString();
     }
+    if (message.silentGateway !== "") {
+      obj.silentGateway = message.silentGateway;
+    }
+    if (message.silentSkippedReason !== "") {
+      obj.silentSkippedReason = message.silentSkippedReason;
+    }
     return obj;
   },
 
@@ -1823,6 +1935,8 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
     message.resendCooldownSeconds = object.resendCooldownSeconds ?? 0;
     message.numberType = object.numberType ?? "";
     message.resendUntil = object.resendUntil ?? undefined;
+    message.silentGateway = object.silentGateway ?? "";
+    message.silentSkippedReason = object.silentSkippedReason ?? "";
     return message;
   },
 };
@@ -3401,6 +3515,143 @@ export const VerificationFailed: MessageFns<VerificationFailed> = {
   fromPartial(object: DeepPartial<VerificationFailed>): VerificationFailed {
     const message = createBaseVerificationFailed();
     message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseNetworkVerificationReported(): NetworkVerificationReported {
+  return { verified: false, reason: "", operator: "", gateway: "", callbackAt: undefined };
+}
+
+export const NetworkVerificationReported: MessageFns<NetworkVerificationReported> = {
+  encode(message: NetworkVerificationReported, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.verified !== false) {
+      writer.uint32(8).bool(message.verified);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    if (message.operator !== "") {
+      writer.uint32(26).string(message.operator);
+    }
+    if (message.gateway !== "") {
+      writer.uint32(34).string(message.gateway);
+    }
+    if (message.callbackAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.callbackAt), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NetworkVerificationReported {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNetworkVerificationReported();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.verified = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.gateway = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.callbackAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NetworkVerificationReported {
+    return {
+      verified: isSet(object.verified) ? globalThis.Boolean(object.verified) : false,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      gateway: isSet(object.gateway) ? globalThis.String(object.gateway) : "",
+      callbackAt: isSet(object.callbackAt)
+        ? fromJsonTimestamp(object.callbackAt)
+        : isSet(object.callback_at)
+          ? fromJsonTimestamp(object.callback_at)
+          : undefined,
+    };
+  },
+
+  toJSON(message: NetworkVerificationReported): unknown {
+    const obj: any = {};
+    if (message.verified !== false) {
+      obj.verified = message.verified;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.gateway !== "") {
+      obj.gateway = message.gateway;
+    }
+    if (message.callbackAt !== undefined) {
+      obj.callbackAt = message.callbackAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NetworkVerificationReported>): NetworkVerificationReported {
+    return NetworkVerificationReported.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NetworkVerificationReported>): NetworkVerificationReported {
+    const message = createBaseNetworkVerificationReported();
+    message.verified = object.verified ?? false;
+    message.reason = object.reason ?? "";
+    message.operator = object.operator ?? "";
+    message.gateway = object.gateway ?? "";
+    message.callbackAt = object.callbackAt ?? undefined;
     return message;
   },
 };

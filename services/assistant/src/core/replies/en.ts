@@ -1,7 +1,7 @@
 import { durationIn, type Phrases } from "./phrases";
 
 export const EN: Phrases = {
-  channel: { whatsapp: "WhatsApp", sms: "SMS", voice: "a voice call" },
+  channel: { whatsapp: "WhatsApp", sms: "SMS", voice: "a voice call", silent: "the mobile network" },
   duration: durationIn("s", "min"),
   help: 'Hi! I can help when your verification code does not arrive: tell me "I didn\'t get my code", ask for it "by SMS" or "call me", or ask if there is an outage in your area.',
   noActive:

@@ -1,7 +1,7 @@
 import { durationIn, type Phrases } from "./phrases";
 
 export const FIL: Phrases = {
-  channel: { whatsapp: "WhatsApp", sms: "SMS", voice: "tawag" },
+  channel: { whatsapp: "WhatsApp", sms: "SMS", voice: "tawag", silent: "ang mobile network" },
   duration: durationIn("segundo", "minuto"),
   help: 'Hello po! Matutulungan kita kapag hindi dumating ang verification code: sabihin ang "hindi ko natanggap ang code", hilingin na "ipadala sa SMS" o "tawagan mo ako", o itanong kung may aberya sa lugar mo.',
   noActive:

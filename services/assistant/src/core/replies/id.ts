@@ -1,7 +1,7 @@
 import { durationIn, type Phrases } from "./phrases";
 
 export const ID: Phrases = {
-  channel: { whatsapp: "WhatsApp", sms: "SMS", voice: "telepon" },
+  channel: { whatsapp: "WhatsApp", sms: "SMS", voice: "telepon", silent: "jaringan seluler" },
   duration: durationIn("detik", "menit"),
   help: 'Halo! Saya bisa bantu kalau kode verifikasi tidak masuk: tulis "belum terima kode", minta "kirim lewat SMS" atau "telepon saya", atau tanyakan apakah ada gangguan di daerah Anda.',
   noActive:

@@ -1,7 +1,7 @@
 import { durationIn, type Phrases } from "./phrases";
 
 export const MS: Phrases = {
-  channel: { whatsapp: "WhatsApp", sms: "SMS", voice: "panggilan telefon" },
+  channel: { whatsapp: "WhatsApp", sms: "SMS", voice: "panggilan telefon", silent: "rangkaian mudah alih" },
   duration: durationIn("saat", "minit"),
   help: 'Hai! Saya boleh bantu jika kod pengesahan tidak sampai: tulis "kod tak sampai", minta "hantar melalui SMS" atau "call saya", atau tanya sama ada ada gangguan di kawasan anda.',
   noActive:

@@ -1,7 +1,7 @@
 import { durationIn, type Phrases } from "./phrases";
 
 export const TH: Phrases = {
-  channel: { whatsapp: "WhatsApp", sms: "SMS", voice: "โทรศัพท์" },
+  channel: { whatsapp: "WhatsApp", sms: "SMS", voice: "โทรศัพท์", silent: "เครือข่ายมือถือ" },
   duration: durationIn("วินาที", "นาที"),
   help: 'สวัสดีค่ะ ช่วยได้เมื่อรหัสยืนยันไม่มา: พิมพ์ "ยังไม่ได้รับรหัส" ขอให้ "ส่งทาง SMS" หรือ "โทรมา" หรือถามว่าพื้นที่ของคุณมีเหตุขัดข้องไหม',
   noActive:

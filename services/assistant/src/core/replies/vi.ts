@@ -1,7 +1,7 @@
 import { durationIn, type Phrases } from "./phrases";
 
 export const VI: Phrases = {
-  channel: { whatsapp: "WhatsApp", sms: "SMS", voice: "cuộc gọi thoại" },
+  channel: { whatsapp: "WhatsApp", sms: "SMS", voice: "cuộc gọi thoại", silent: "mạng di động" },
   duration: durationIn("giây", "phút"),
   help: 'Xin chào! Tôi có thể giúp khi mã xác thực không đến: nhắn "chưa nhận được mã", yêu cầu "gửi qua SMS" hoặc "gọi cho tôi", hoặc hỏi khu vực của bạn có sự cố không.',
   noActive:
