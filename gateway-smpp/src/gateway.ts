@@ -49,6 +49,7 @@ import {
 } from "./metrics/gateway-metrics";
 import { STAT_BY_STATUS } from "./delivery-receipt";
 import { createSmscPool, type SmscPool, type SmscPoolOptions } from "./smsc-pool";
+import { startOutbindListener, type OutbindListener } from "./outbind-listener";
 import { eventTypes } from "../../services/shared/src/bus/codec";
 
 export interface SmsGatewayDeps {
@@ -115,12 +116,45 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
   });
   let subscription: Subscription | undefined;
   let closing: Promise<void> | undefined;
+  const outbindListeners: OutbindListener[] = [];
 
   const openPools = (): void => {
     for (const account of Object.values(config.accounts)) {
       const options = poolOptions(account, settings.localReceiptHoldMs, reporter, metrics, log, traces);
       for (const bind of options.binds) accountOfBind.set(bind.name, account.name);
       pools.set(account.name, traceSubmits(createSmscPool(options), account.name, traces));
+    }
+  };
+
+  /** Listeners for the accounts whose SMSC may outbind; a port in use fails the start. */
+  const openOutbindListeners = async (): Promise<void> => {
+    for (const account of Object.values(config.accounts)) {
+      const pool = pools.get(account.name);
+      if (account.outbind === undefined || pool === undefined) continue;
+      const name = `${account.name}-outbind`;
+      accountOfBind.set(name, account.name);
+      outbindListeners.push(
+        await startOutbindListener({
+          name,
+          host: account.outbind.host,
+          port: account.outbind.port,
+          smsc: { systemId: account.outbind.smscSystemId, password: account.outbind.smscPassword },
+          bind: {
+            mode: account.outbind.bindMode,
+            systemId: account.systemId,
+            password: account.password,
+            systemType: account.systemType,
+          },
+          maxConnections: account.outbind.maxConnections,
+          responseTimeoutMs: account.responseTimeoutMs,
+          enquireLinkIntervalMs: account.enquireLinkIntervalMs,
+          // Receipts join the account's correlator, whichever bind submitted the message.
+          onReceipt: (receipt) => pool.receiptArrived(receipt),
+          onAlertNotification: () => metrics.count("alertNotifications"),
+          onOutbind: (accepted) => metrics.count(accepted ? "outbindBinds" : "outbindsRefused"),
+          logger: log,
+        }),
+      );
     }
   };
 
@@ -149,6 +183,7 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
       if (subscription !== undefined || closing !== undefined) throw new Error("gateway already started");
       log.info("sms gateway starting", describeConfig(config));
       openPools();
+      await openOutbindListeners();
       subscription = await bus.subscribe({
         groupId: settings.consumerGroup,
         topics: [deps.topics.verifications],
@@ -168,6 +203,7 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
         log.info("sms gateway draining");
         // The subscription finishes the dispatches in hand (their submits and reports) first.
         await subscription?.stop();
+        await Promise.all(outbindListeners.map((listener) => listener.close()));
         await Promise.all([...pools.values()].map((pool) => pool.close()));
         await reporter.drain();
         log.info("sms gateway stopped");
@@ -210,6 +246,7 @@ function poolOptions(
       reconnect: account.reconnect,
       logger,
       onSubmitResponse: (status, latencyMs) => metrics.submitResponse(name, status, latencyMs),
+      onAlertNotification: () => metrics.count("alertNotifications"),
     })),
     onReceipt: (part, receipt) =>
       traceReceipt(
