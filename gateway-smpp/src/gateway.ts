@@ -36,6 +36,7 @@ import { describeConfig, type AccountConfig, type GatewayConfig } from "./config
 import { createAcceptedGate } from "./dispatch/accepted-gate";
 import { createAttemptLedger } from "./dispatch/attempt-ledger";
 import { createDispatcher } from "./dispatch/dispatcher";
+import { createDispatchRuns } from "./dispatch/dispatch-runs";
 import { createMessageMap } from "./dispatch/message-map";
 import { createReceiptReporter, type ReceiptReporter } from "./dispatch/receipt-reporter";
 import { createReportPublisher, type ReportPublisher } from "./dispatch/report-publisher";
@@ -176,6 +177,11 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
     inFlightWaitMs: settings.inFlightWaitMs,
   });
 
+  const runs = createDispatchRuns(
+    (message) => dispatcher.handle(message),
+    settings.maxInFlight ?? defaultMaxInFlight(config),
+  );
+
   return {
     instanceId,
     metrics,
@@ -188,6 +194,7 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
         groupId: settings.consumerGroup,
         topics: [deps.topics.verifications],
         handler: (message) => dispatcher.handle(message),
+        batchHandler: (messages) => runs.handleRun(messages),
         accepts: eventTypes("dispatchRequested"),
         partitionConcurrency: settings.partitionConcurrency,
       });
@@ -264,6 +271,16 @@ function poolOptions(
     onUnmatchedReceipt: (receipt) => reporter.unmatched(account.name, receipt),
     holdReceiptMs,
   };
+}
+
+/**
+ * Twice what the transmitting binds' windows hold: enough to keep them full while other
+ * dispatches are between their store and Kafka writes, and a claim is taken only this far ahead,
+ * so a crash leaves about this many attempts UNKNOWN.
+ */
+function defaultMaxInFlight(config: GatewayConfig): number {
+  const windows = Object.values(config.accounts).reduce((sum, a) => sum + a.window * a.binds, 0);
+  return Math.max(1, 2 * windows);
 }
 
 function bindStates(config: GatewayConfig, pools: ReadonlyMap<string, SmscPool<SubmitContext>>): BindState[] {

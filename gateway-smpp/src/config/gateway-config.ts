@@ -59,8 +59,13 @@ export interface TenantMessages {
 export interface DispatchSettings {
   /** Consumer group on the verifications topic. */
   consumerGroup: string;
-  /** Partitions handled at once (each waits for its submit_sm_resp). */
+  /** Partitions handled at once (each run of a partition waits for its reports before the next). */
   partitionConcurrency: number;
+  /**
+   * Dispatches handled at once by the process, across its partitions' runs; undefined: twice
+   * the windows of the transmitting binds (what a crash may leave UNKNOWN stays about that).
+   */
+  maxInFlight: number | undefined;
   /** A code with less life left is dropped (reported EXPIRED), not sent. */
   minRemainingSeconds: number;
   /** How long attempt claims and message ids outlive the code (late receipts, redeliveries). */
