@@ -13,6 +13,7 @@ import type { SheddingResult } from "./shedding.bench";
 import type { Warnings } from "./sms-platform";
 import type { SmppBenchResult } from "./smpp.bench";
 import type { ThrottleBenchResult } from "./smpp-throttle.bench";
+import type { PeerResult } from "./smpp-peer.bench";
 import type { StoreBenchRow } from "./store.bench";
 import type { SweepResult } from "./sweep.bench";
 
@@ -35,6 +36,8 @@ export interface BenchResults {
   deployed?: DeployedResult;
   /** Learned rate under an SMSC that throttles above N/s (field names stable). */
   smppThrottle?: ThrottleBenchResult[];
+  /** gateway-smpp's full path beside Kannel's, same SMSC, window and messages (field names stable). */
+  smppPeer?: PeerResult;
   processes?: ProcessMemory[];
   profiles?: ProfileSummary[];
   warnings?: Warnings;
