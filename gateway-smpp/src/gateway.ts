@@ -36,6 +36,7 @@ import { describeConfig, type AccountConfig, type GatewayConfig } from "./config
 import { createAcceptedGate } from "./dispatch/accepted-gate";
 import { createAttemptLedger } from "./dispatch/attempt-ledger";
 import { createDispatcher } from "./dispatch/dispatcher";
+import { createDispatchRuns } from "./dispatch/dispatch-runs";
 import { createMessageMap } from "./dispatch/message-map";
 import { createReceiptReporter, type ReceiptReporter } from "./dispatch/receipt-reporter";
 import { createReportPublisher, type ReportPublisher } from "./dispatch/report-publisher";
@@ -49,6 +50,7 @@ import {
 } from "./metrics/gateway-metrics";
 import { STAT_BY_STATUS } from "./delivery-receipt";
 import { createSmscPool, type SmscPool, type SmscPoolOptions } from "./smsc-pool";
+import { startOutbindListener, type OutbindListener } from "./outbind-listener";
 import { eventTypes } from "../../services/shared/src/bus/codec";
 
 export interface SmsGatewayDeps {
@@ -115,12 +117,45 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
   });
   let subscription: Subscription | undefined;
   let closing: Promise<void> | undefined;
+  const outbindListeners: OutbindListener[] = [];
 
   const openPools = (): void => {
     for (const account of Object.values(config.accounts)) {
       const options = poolOptions(account, settings.localReceiptHoldMs, reporter, metrics, log, traces);
       for (const bind of options.binds) accountOfBind.set(bind.name, account.name);
       pools.set(account.name, traceSubmits(createSmscPool(options), account.name, traces));
+    }
+  };
+
+  /** Listeners for the accounts whose SMSC may outbind; a port in use fails the start. */
+  const openOutbindListeners = async (): Promise<void> => {
+    for (const account of Object.values(config.accounts)) {
+      const pool = pools.get(account.name);
+      if (account.outbind === undefined || pool === undefined) continue;
+      const name = `${account.name}-outbind`;
+      accountOfBind.set(name, account.name);
+      outbindListeners.push(
+        await startOutbindListener({
+          name,
+          host: account.outbind.host,
+          port: account.outbind.port,
+          smsc: { systemId: account.outbind.smscSystemId, password: account.outbind.smscPassword },
+          bind: {
+            mode: account.outbind.bindMode,
+            systemId: account.systemId,
+            password: account.password,
+            systemType: account.systemType,
+          },
+          maxConnections: account.outbind.maxConnections,
+          responseTimeoutMs: account.responseTimeoutMs,
+          enquireLinkIntervalMs: account.enquireLinkIntervalMs,
+          // Receipts join the account's correlator, whichever bind submitted the message.
+          onReceipt: (receipt) => pool.receiptArrived(receipt),
+          onAlertNotification: () => metrics.count("alertNotifications"),
+          onOutbind: (accepted) => metrics.count(accepted ? "outbindBinds" : "outbindsRefused"),
+          logger: log,
+        }),
+      );
     }
   };
 
@@ -142,6 +177,11 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
     inFlightWaitMs: settings.inFlightWaitMs,
   });
 
+  const runs = createDispatchRuns(
+    (message) => dispatcher.handle(message),
+    settings.maxInFlight ?? defaultMaxInFlight(config),
+  );
+
   return {
     instanceId,
     metrics,
@@ -149,10 +189,12 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
       if (subscription !== undefined || closing !== undefined) throw new Error("gateway already started");
       log.info("sms gateway starting", describeConfig(config));
       openPools();
+      await openOutbindListeners();
       subscription = await bus.subscribe({
         groupId: settings.consumerGroup,
         topics: [deps.topics.verifications],
         handler: (message) => dispatcher.handle(message),
+        batchHandler: (messages) => runs.handleRun(messages),
         accepts: eventTypes("dispatchRequested"),
         partitionConcurrency: settings.partitionConcurrency,
       });
@@ -168,6 +210,7 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
         log.info("sms gateway draining");
         // The subscription finishes the dispatches in hand (their submits and reports) first.
         await subscription?.stop();
+        await Promise.all(outbindListeners.map((listener) => listener.close()));
         await Promise.all([...pools.values()].map((pool) => pool.close()));
         await reporter.drain();
         log.info("sms gateway stopped");
@@ -210,6 +253,7 @@ function poolOptions(
       reconnect: account.reconnect,
       logger,
       onSubmitResponse: (status, latencyMs) => metrics.submitResponse(name, status, latencyMs),
+      onAlertNotification: () => metrics.count("alertNotifications"),
     })),
     onReceipt: (part, receipt) =>
       traceReceipt(
@@ -227,6 +271,16 @@ function poolOptions(
     onUnmatchedReceipt: (receipt) => reporter.unmatched(account.name, receipt),
     holdReceiptMs,
   };
+}
+
+/**
+ * Twice what the transmitting binds' windows hold: enough to keep them full while other
+ * dispatches are between their store and Kafka writes, and a claim is taken only this far ahead,
+ * so a crash leaves about this many attempts UNKNOWN.
+ */
+function defaultMaxInFlight(config: GatewayConfig): number {
+  const windows = Object.values(config.accounts).reduce((sum, a) => sum + a.window * a.binds, 0);
+  return Math.max(1, 2 * windows);
 }
 
 function bindStates(config: GatewayConfig, pools: ReadonlyMap<string, SmscPool<SubmitContext>>): BindState[] {

@@ -12,6 +12,8 @@ export interface SessionCounters {
   receipts: number;
   unparsedReceipts: number;
   mobileOriginated: number;
+  /** alert_notification PDUs (a handset the SMSC could not reach is reachable again). */
+  alertNotifications: number;
   binds: number;
   reconnectAttempts: number;
 }
@@ -29,6 +31,7 @@ export function createSessionCounters(): SessionCounters {
     receipts: 0,
     unparsedReceipts: 0,
     mobileOriginated: 0,
+    alertNotifications: 0,
     binds: 0,
     reconnectAttempts: 0,
   };

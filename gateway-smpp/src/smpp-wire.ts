@@ -117,7 +117,22 @@ export interface WireSession {
 }
 
 function wrapSession(session: smpp.Session, tls: boolean): WireSession {
-  const write = (pdu: smpp.PDU): boolean => session.send(pdu);
+  // PDUs written in the same tick leave in one write: a window of submits, or the answers to a
+  // burst of receipts, would otherwise cost a system call each (the package writes every PDU
+  // at once). Nothing waits longer than the current tick.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    session.socket.uncork();
+  };
+  const write = (pdu: smpp.PDU): boolean => {
+    if (!corked && session.socket.writable) {
+      corked = true;
+      session.socket.cork();
+      process.nextTick(uncork);
+    }
+    return session.send(pdu);
+  };
   return {
     send(command, fields = {}) {
       const pdu = new smpp.PDU(command, { ...fields });

@@ -2,12 +2,13 @@
  * One TCP (or TLS) connection to an SMSC, from connect to close: bind, a response timeout
  * on every request, enquire_link keepalive with a watchdog, and the answers the ESME owes
  * (deliver_sm_resp, enquire_link_resp, unbind_resp, generic_nack). It never reconnects:
- * the session above it does.
+ * the session above it does. The same code binds over a connection the SMSC opened to us and
+ * on which it sent outbind (outbind-listener.ts): only who opened the socket differs.
  */
 import type { ConnectionOptions as TlsConnectOptions } from "node:tls";
 import { OtpError } from "../../services/shared/src/errors";
 import { STATUS, SmppStatusError } from "./smpp-status";
-import { GENERIC_NACK, connectWire, type PduFields, type WirePdu } from "./smpp-wire";
+import { GENERIC_NACK, connectWire, type PduFields, type WirePdu, type WireSession } from "./smpp-wire";
 
 export type BindMode = "transceiver" | "transmitter" | "receiver";
 
@@ -30,6 +31,8 @@ export interface SmscConnectionOptions {
   enquireLinkIntervalMs: number;
   /** deliver_sm / data_sm from the SMSC; returns the command_status to answer with. */
   onInbound: (pdu: WirePdu) => number;
+  /** alert_notification from the SMSC (SMPP 3.4 §4.12.1: no response PDU exists). */
+  onAlertNotification?: (pdu: WirePdu) => void;
   /** Called once when the connection is gone, for whatever reason. */
   onClosed: (reason: string) => void;
   /** A response arrived for a request that had already timed out. */
@@ -53,11 +56,33 @@ interface Pending {
 
 const MAX_REMEMBERED_TIMEOUTS = 10_000;
 const UNBIND_CLOSE_GRACE_MS = 500;
+/** SMPP 3.4 defines no response to these (§4.1.7, §4.12). */
 const NO_RESPONSE_COMMANDS = new Set(["alert_notification", "outbind"]);
 
 /** Connects and binds; resolves once bound, rejects on failure (the socket is then closed). */
 export function openSmscConnection(options: SmscConnectionOptions): Promise<SmscConnection> {
   const wire = connectWire({ host: options.host, port: options.port, tls: options.tls });
+  return bindOver(wire, options, (bind) => wire.onConnect(bind));
+}
+
+export type AcceptedConnectionOptions = Omit<SmscConnectionOptions, "host" | "port" | "tls">;
+
+/**
+ * Binds over a connection the SMSC opened (after its outbind, SMPP 3.4 §2.2.1): the bind
+ * request goes at once, on the SMSC's socket.
+ */
+export function bindOverAcceptedConnection(
+  wire: WireSession,
+  options: AcceptedConnectionOptions,
+): Promise<SmscConnection> {
+  return bindOver(wire, options, (bind) => bind());
+}
+
+function bindOver(
+  wire: WireSession,
+  options: AcceptedConnectionOptions,
+  whenConnected: (bind: () => void) => void,
+): Promise<SmscConnection> {
   const pending = new Map<number, Pending>();
   const timedOut = new Set<number>();
   let closed = false;
@@ -117,6 +142,9 @@ export function openSmscConnection(options: SmscConnectionOptions): Promise<Smsc
       case "deliver_sm":
       case "data_sm":
         wire.reply(pdu, {}, inboundStatus(pdu));
+        return;
+      case "alert_notification":
+        options.onAlertNotification?.(pdu);
         return;
       case "unknown":
         wire.nack(pdu.sequence, STATUS.INVALID_COMMAND_ID);
@@ -180,7 +208,7 @@ export function openSmscConnection(options: SmscConnectionOptions): Promise<Smsc
       clearTimeout(bindTimer);
       reject(new OtpError("SMPP_NOT_BOUND", `bind failed: ${closeReason}`));
     });
-    wire.onConnect(() => {
+    whenConnected(() => {
       request(`bind_${options.bind.mode}`, bindFields(options.bind), options.bindTimeoutMs).then(
         (response) => {
           if (response.status !== STATUS.OK) {

@@ -48,6 +48,8 @@ export interface PoolSubmitResult extends SubmitResult {
 
 export interface SmscPool<C> {
   submit(request: SubmitRequest, context: C): Promise<PoolSubmitResult>;
+  /** A receipt that came on a bind outside the pool (one the SMSC asked for with outbind). */
+  receiptArrived(receipt: DeliveryReceipt): void;
   /** True when at least one transmitting bind is bound now. */
   readonly bound: boolean;
   stats(): {
@@ -112,6 +114,7 @@ export function createSmscPool<C>(options: SmscPoolOptions<C>): SmscPool<C> {
       );
       return { ...result, bind: session.name };
     },
+    receiptArrived: (receipt) => correlator.receiptArrived(receipt),
     get bound() {
       return sessions.some((s) => s.canSubmit && s.state === "bound");
     },

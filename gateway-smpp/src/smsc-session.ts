@@ -7,11 +7,10 @@
 import type { ConnectionOptions as TlsConnectOptions } from "node:tls";
 import { OtpError } from "../../services/shared/src/errors";
 import { backoffDelay, type BackoffOptions } from "./backoff";
-import { isReceipt, parseDeliveryReceipt, type DeliveryReceipt } from "./delivery-receipt";
+import type { DeliveryReceipt } from "./delivery-receipt";
 import { createRateLimiter, type RateLimiter } from "./rate-limiter";
 import { openSmscConnection, type BindCredentials, type SmscConnection } from "./smsc-connection";
-import { STATUS } from "./smpp-status";
-import type { WirePdu } from "./smpp-wire";
+import { createInboundHandlers, type SmppLogger } from "./smsc-inbound";
 import { buildSubmitSms, type SubmitRequest } from "./submit-sm";
 import { createSessionCounters, type SessionCounters } from "./session-counters";
 import { submitPart, type RetryPolicy, type SubmitObserver } from "./submit-part";
@@ -19,10 +18,7 @@ import { createSubmitWindow } from "./submit-window";
 
 export type SessionState = "connecting" | "bound" | "reconnecting" | "closing" | "closed";
 
-export interface SmppLogger {
-  info(message: string, fields?: Record<string, string | number | boolean>): void;
-  warn(message: string, fields?: Record<string, string | number | boolean>): void;
-}
+export type { SmppLogger } from "./smsc-inbound";
 
 export interface SmscSessionOptions {
   /** Names this bind in logs and metrics, e.g. "operator-a-1". */
@@ -49,6 +45,8 @@ export interface SmscSessionOptions {
   drainTimeoutMs?: number;
   maxPartsPerMessage?: number;
   onReceipt?: (receipt: DeliveryReceipt, sessionName: string) => void;
+  /** An alert_notification arrived on this bind (metrics). */
+  onAlertNotification?: (sessionName: string) => void;
   onStateChange?: (state: SessionState, sessionName: string) => void;
   /** Every submit_sm answered or timed out on this bind (metrics). */
   onSubmitResponse?: SubmitObserver;
@@ -123,26 +121,13 @@ export function createSmscSession(options: SmscSessionOptions): SmscSession {
   const notBound = (): OtpError => new OtpError("SMPP_NOT_BOUND", `SMPP bind ${options.name} is not bound`);
   const stopping = (): boolean => state === "closing" || state === "closed";
 
-  const onInbound = (pdu: WirePdu): number => {
-    const shortMessage = pdu.shortMessage();
-    const esmClass = pdu.number("esm_class") ?? 0;
-    const receipt = parseDeliveryReceipt({
-      esmClass,
-      receiptedMessageId: pdu.string("receipted_message_id"),
-      messageState: pdu.number("message_state"),
-      text: shortMessage?.text ?? shortMessage?.bytes?.toString("latin1"),
-    });
-    if (receipt !== undefined) {
-      counters.receipts++;
-      options.onReceipt?.({ ...receipt, receivedAtMs: Date.now() }, options.name);
-    } else if (isReceipt(esmClass)) {
-      counters.unparsedReceipts++;
-      log.warn("unparsable delivery receipt", { session: options.name });
-    } else {
-      counters.mobileOriginated++;
-    }
-    return STATUS.OK;
-  };
+  const inbound = createInboundHandlers({
+    name: options.name,
+    counters,
+    log,
+    onReceipt: options.onReceipt,
+    onAlertNotification: options.onAlertNotification,
+  });
 
   const connect = (): void => {
     setState(attempt === 0 ? "connecting" : "reconnecting");
@@ -155,7 +140,8 @@ export function createSmscSession(options: SmscSessionOptions): SmscSession {
       bindTimeoutMs: settings.bindTimeoutMs,
       responseTimeoutMs: settings.responseTimeoutMs,
       enquireLinkIntervalMs: settings.enquireLinkIntervalMs,
-      onInbound,
+      onInbound: inbound.onInbound,
+      onAlertNotification: inbound.onAlertNotification,
       onLateResponse: () => counters.lateResponses++,
       onClosed: (reason) => {
         if (!established) return;

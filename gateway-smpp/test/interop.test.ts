@@ -3,36 +3,13 @@
  * package libnet-smpp-perl). Fails with a clear message when it is not installed.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { test } from "node:test";
 import type { DeliveryReceipt } from "../src/delivery-receipt";
 import { parseReceiptText } from "../src/delivery-receipt";
 import { encodeSms } from "../src/sms-encoding";
 import { createSmscSession } from "../src/smsc-session";
 import { PASSWORD, SYSTEM_ID, eventually, randomPhone, startSimulator } from "./harness";
-
-const SCRIPTS = join(__dirname, "interop");
-
-function requireNetSmpp(): void {
-  const probe = spawnSync("perl", ["-MNet::SMPP", "-e", "1"], { encoding: "utf8" });
-  assert.equal(
-    probe.status,
-    0,
-    "Perl Net::SMPP is missing: install the Debian package libnet-smpp-perl (apt-get install -y libnet-smpp-perl)",
-  );
-}
-
-function runPerl(script: string, args: string[]) {
-  const child = spawn("perl", [join(SCRIPTS, script), ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  const lines: string[] = [];
-  let stderr = "";
-  createInterface({ input: child.stdout }).on("line", (line) => lines.push(line));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  return { child, lines, exited, stderr: () => stderr };
-}
+import { requireNetSmpp, runPerl } from "./interop/perl";
 
 test("a Net::SMPP ESME binds to our simulator, submits and gets its receipt", async () => {
   requireNetSmpp();
@@ -113,8 +90,12 @@ test("a Net::SMPP SMSC speaks first: enquire_link, alert_notification, an MO mes
   await eventually("perl SMSC listening", () => perl.lines.some((l) => l.startsWith("listening ")), 10_000);
   const port = Number(perl.lines.find((l) => l.startsWith("listening "))?.split(" ")[1]);
   const receipts: DeliveryReceipt[] = [];
+  const logged: string[] = [];
+  const record = (message: string, fields?: Record<string, unknown>) =>
+    void logged.push(`${message} ${JSON.stringify(fields ?? {})}`);
   const session = createSmscSession({
     name: "perl-smsc-initiated",
+    logger: { info: record, warn: record },
     host: "127.0.0.1",
     port,
     bind: { mode: "transceiver", systemId: "otp-router", password: "pw" },
@@ -138,6 +119,10 @@ test("a Net::SMPP SMSC speaks first: enquire_link, alert_notification, an MO mes
     assert.equal(counters.receipts + counters.unparsedReceipts, 0, "not mistaken for a receipt");
     assert.equal(receipts.length, 0);
     assert.equal(counters.binds, 2, "bound again after the SMSC's unbind");
+    assert.equal(counters.alertNotifications, 1, "the alert_notification is counted");
+    const alert = logged.find((line) => line.startsWith("smpp alert_notification "));
+    assert.match(alert ?? "", /"handset":"\+62812\*\*\*\*7890"/, "logged with the number masked");
+    assert.ok(!logged.some((line) => line.includes("6281234567890")), "the full number is never logged");
   } finally {
     await session.close();
     await perl.exited;

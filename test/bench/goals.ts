@@ -1,5 +1,5 @@
 /**
- * The performance goals of issues #9 and #15 (2-core machine, Kafka and Redis beside), each next
+ * The performance goals of issues #9, #15 and #18 (2-core machine, Kafka and Redis beside), each next
  * to its measure. The deployed phase's goals are marked "(deployed)".
  */
 import type { DeployedResult } from "./deployed.bench";
@@ -79,6 +79,21 @@ export function checkGoals(r: BenchResults): GoalCheck[] {
       target: "≤ 5 %",
       measured: `${(t.throttledShare * 100).toFixed(2)} %`,
       met: t.throttledShare <= 0.05,
+    });
+  }
+  const peer = r.smppPeer;
+  if (peer) {
+    goals.push({
+      goal: "gateway-smpp full path (dispatch event → submit_sm → receipt → event) vs Kannel (sendsms → DLR callback): messages per CPU second of own processes",
+      target: "≥ 1.5 × Kannel",
+      measured:
+        peer.cpuEfficiencyRatio === undefined
+          ? `Kannel not installed (${peer.ours.messagesPerCpuSecond.toFixed(0)} per CPU s here)`
+          : `× ${peer.cpuEfficiencyRatio.toFixed(2)} (${peer.ours.messagesPerCpuSecond.toFixed(0)} vs ${peer.kannel?.messagesPerCpuSecond.toFixed(0)} per CPU s)`,
+      met:
+        peer.cpuEfficiencyRatio === undefined
+          ? undefined
+          : peer.cpuEfficiencyRatio >= 1.5 && peer.ours.lost === 0,
     });
   }
   return goals;

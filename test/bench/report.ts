@@ -15,6 +15,7 @@ import type { SurgeResult, TenantFigures } from "./surge.bench";
 import type { Warnings } from "./sms-platform";
 import type { SmppBenchResult } from "./smpp.bench";
 import type { ThrottleBenchResult } from "./smpp-throttle.bench";
+import type { PeerResult } from "./smpp-peer.bench";
 import type { StoreBenchRow } from "./store.bench";
 import type { SweepResult } from "./sweep.bench";
 
@@ -40,6 +41,8 @@ export interface BenchResults {
   smppThrottle?: ThrottleBenchResult[];
   /** Silent network verification: share on mobile data, verified silently, time, SMS saved. */
   silent?: SilentBenchResult;
+  /** gateway-smpp's full path beside Kannel's, same SMSC, window and messages (field names stable). */
+  smppPeer?: PeerResult;
   processes?: ProcessMemory[];
   profiles?: ProfileSummary[];
   warnings?: Warnings;

@@ -4,18 +4,20 @@
  * REDIS_URL are given). Prints tables with each goal next to its measure, or JSON for tools.
  *
  * Phases: baseline, store, roundtrips, memory, lifecycle, shedding, sweep (on one SMS platform in
- * this process), then routing, smpp, smpp-throttle and silent (their own harnesses), then deployed (every
- * service, the SMSC simulator and the load generator in processes of their own). --quick stays
- * under ~5 minutes.
+ * this process), then routing, smpp, smpp-throttle and silent (their own harnesses), then
+ * deployed (every service, the SMSC simulator and the load generator in processes of their own),
+ * then smpp-peer (gateway-smpp beside Kannel's bearerbox + smsbox when Debian's Kannel is
+ * installed). --quick stays under ~5 minutes.
  * With KAFKA_BROKERS given, KAFKA_PID (the broker's pid on this machine) adds its CPU and memory.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { startKafka } from "../harness/kafka";
 import { startRedis } from "../harness/redis";
 import { benchBaseline } from "./baseline.bench";
 import { benchDeployed } from "./deployed.bench";
-import { createProfiler, noProfiler } from "./cpu-profile";
+import { createProfiler, noProfiler, summarizeProfile, type ProfileSummary } from "./cpu-profile";
 import { benchLifecycle } from "./lifecycle.bench";
 import { benchRedisMemory } from "./memory.bench";
 import { adminRedis, cpuSnapshot, machineLine, processMemory, redisInfo } from "./process-stats";
@@ -27,6 +29,8 @@ import { benchSurge } from "./surge.bench";
 import { benchStore } from "./store.bench";
 import { DEFAULT_CASES, formatSmppBench, runSmppBench } from "./smpp.bench";
 import { formatThrottleBench, runThrottleBench } from "./smpp-throttle.bench";
+import { benchSmppPeer } from "./smpp-peer.bench";
+import { formatPeerBench } from "./smpp-peer-report";
 import { startSmsPlatform } from "./sms-platform";
 import { benchSweep } from "./sweep.bench";
 import { benchSilent, formatSilentBench } from "./silent.bench";
@@ -91,6 +95,7 @@ const SETTINGS = quick
         holdSeconds: 10,
         peakFactor: 10,
       },
+      smppPeer: { messages: 3_000, window: 20, warmup: 500, latencyRatePerSec: 100, latencySeconds: 5 },
     }
   : {
       baselineRates: [250, 500, 1_000],
@@ -138,6 +143,7 @@ const SETTINGS = quick
         holdSeconds: 20,
         peakFactor: 10,
       },
+      smppPeer: { messages: 10_000, window: 20, warmup: 1_000, latencyRatePerSec: 200, latencySeconds: 10 },
     };
 
 /**
@@ -267,6 +273,24 @@ async function main(): Promise<void> {
       log("SMPP under throttling …");
       results.smppThrottle = await runThrottleBench(undefined, SETTINGS.smppThrottle);
     }
+    if (wanted("smpp-peer")) {
+      log("gateway-smpp beside Kannel …");
+      const profileDirectory = profileArg ? profileDir(profileArg) : undefined;
+      results.smppPeer = await benchSmppPeer(SETTINGS.smppPeer, {
+        brokers: process.env.KAFKA_BROKERS,
+        redisUrl: process.env.REDIS_URL,
+        infraCpu: async () => {
+          const cpu = await cpuSnapshot(redis, kafkaPid);
+          return cpu.redis === undefined || cpu.kafka === undefined ? undefined : cpu.redis + cpu.kafka;
+        },
+        log,
+        // --profile: the gateway process writes a .cpuprofile when it exits.
+        gatewayEnv: profileDirectory
+          ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(profileDirectory)}` }
+          : undefined,
+      });
+      if (profileDirectory && profiler) profiler.summaries.push(...gatewayProfiles(profileDirectory, began));
+    }
     results.processes = [
       processMemory("bench process (every service, simulator, load generator)", process.pid),
       processMemory("Kafka broker (java)", kafkaPid),
@@ -282,6 +306,7 @@ async function main(): Promise<void> {
       if (results.smpp) process.stdout.write(`\n${formatSmppBench(results.smpp)}\n`);
       if (results.smppThrottle) process.stdout.write(`\n${formatThrottleBench(results.smppThrottle)}\n`);
       if (results.silent) process.stdout.write(`\n${formatSilentBench(results.silent)}\n`);
+      if (results.smppPeer) process.stdout.write(`\n${formatPeerBench(results.smppPeer)}\n`);
     }
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -294,6 +319,18 @@ async function redisPid(redis: ReturnType<typeof adminRedis>): Promise<number | 
   if (!["127.0.0.1", "localhost", "::1"].includes(host)) return undefined;
   const pid = Number((await redisInfo(redis, "server")).process_id);
   return Number.isFinite(pid) && pid > 0 ? pid : undefined;
+}
+
+/** Summaries of the .cpuprofile files child processes wrote into `dir` since `sinceMs` (performance.now()). */
+function gatewayProfiles(dir: string, sinceMs: number): ProfileSummary[] {
+  const since = performance.timeOrigin + sinceMs;
+  return readdirSync(dir)
+    .filter((name) => name.startsWith("CPU.") && name.endsWith(".cpuprofile"))
+    .map((name) => path.join(dir, name))
+    .filter((file) => statSync(file).mtimeMs >= since)
+    .map((file) =>
+      summarizeProfile("gateway-smpp process (smpp-peer)", file, JSON.parse(readFileSync(file, "utf8"))),
+    );
 }
 
 function profileDir(arg: string): string {

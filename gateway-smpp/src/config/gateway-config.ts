@@ -31,6 +31,20 @@ export interface AccountConfig {
   /** How long a submit waits for a bind to come (back). */
   notBoundWaitMs: number;
   reconnect: { initialMs: number; maxMs: number };
+  /** A listener for the SMSC's outbind; undefined (the default): none. */
+  outbind: OutbindConfig | undefined;
+}
+
+/** Where the SMSC may connect to us to outbind, and what it must present (SMPP 3.4 §2.2.1). */
+export interface OutbindConfig {
+  host: string;
+  port: number;
+  /** The SMSC's system_id and password in its outbind; never logged. */
+  smscSystemId: string;
+  smscPassword: string;
+  /** Our bind in answer: receiver (SMPP 3.4) or transceiver (where the operator wants one). */
+  bindMode: "receiver" | "transceiver";
+  maxConnections: number;
 }
 
 /** How one tenant's SMS reads. Templates are keyed by language ("id", "en", "fil"...). */
@@ -45,8 +59,13 @@ export interface TenantMessages {
 export interface DispatchSettings {
   /** Consumer group on the verifications topic. */
   consumerGroup: string;
-  /** Partitions handled at once (each waits for its submit_sm_resp). */
+  /** Partitions handled at once (each run of a partition waits for its reports before the next). */
   partitionConcurrency: number;
+  /**
+   * Dispatches handled at once by the process, across its partitions' runs; undefined: twice
+   * the windows of the transmitting binds (what a crash may leave UNKNOWN stays about that).
+   */
+  maxInFlight: number | undefined;
   /** A code with less life left is dropped (reported EXPIRED), not sent. */
   minRemainingSeconds: number;
   /** How long attempt claims and message ids outlive the code (late receipts, redeliveries). */
@@ -81,6 +100,8 @@ export function describeConfig(config: GatewayConfig): Record<string, unknown> {
       binds: a.binds,
       window: a.window,
       tps: a.tps,
+      outbind:
+        a.outbind === undefined ? "off" : `${a.outbind.host}:${a.outbind.port} (${a.outbind.bindMode})`,
     })),
     routes: config.routes,
     defaultRoute: config.defaultRoute ?? "",

@@ -11,7 +11,7 @@ import {
   describeValue,
   type JsonObject,
 } from "../../../services/shared/src/json/json-reader";
-import { BIND_MODES, type AccountConfig } from "./gateway-config";
+import { BIND_MODES, type AccountConfig, type OutbindConfig } from "./gateway-config";
 
 export interface ConfigSources {
   /** For `passwordEnv`. */
@@ -36,6 +36,7 @@ const ACCOUNT_FIELDS = [
   "enquireLinkIntervalMs",
   "notBoundWaitMs",
   "reconnect",
+  "outbind",
 ];
 
 export const NAME = {
@@ -129,8 +130,43 @@ function readAccount(
       unit: "ms",
     }),
     reconnect,
+    outbind: readOutbind(obj.outbind, pathOf(path, "outbind"), sources, problems),
   };
   return problems.list.length > before ? undefined : account;
+}
+
+const OUTBIND_BIND_MODES = ["receiver", "transceiver"] as const;
+
+/** `outbind`: a listener for the SMSC's outbind; absent or false = none. */
+function readOutbind(
+  raw: unknown,
+  path: string,
+  sources: ConfigSources,
+  problems: Problems,
+): OutbindConfig | undefined {
+  if (raw === undefined || raw === false) return undefined;
+  if (!isObject(raw)) {
+    problems.at(path, `expected an object or false, got ${describeValue(raw)}`);
+    return undefined;
+  }
+  rejectUnknownKeys(
+    raw,
+    ["host", "port", "systemId", "password", "passwordEnv", "bindMode", "maxConnections"],
+    path,
+    problems,
+  );
+  // No default address: where an SMSC may reach us is a decision, not a fallback.
+  for (const key of ["host", "port", "systemId"]) {
+    if (raw[key] === undefined) problems.at(pathOf(path, key), "is required");
+  }
+  return {
+    host: readString(raw, "host", path, problems, "", HOST),
+    port: readNumber(raw, "port", path, problems, 0, { min: 1, max: 65_535 }),
+    smscSystemId: readString(raw, "systemId", path, problems, "", SYSTEM_ID),
+    smscPassword: readPassword(raw, path, sources, problems),
+    bindMode: readEnum(raw, "bindMode", path, problems, OUTBIND_BIND_MODES, "receiver"),
+    maxConnections: readNumber(raw, "maxConnections", path, problems, 4, { min: 1, max: 64 }),
+  };
 }
 
 /** SMPP 3.4 gives the bind's password 9 octets with its NUL: a longer one is refused (0x0E). */

@@ -179,3 +179,48 @@ test("the example configuration is valid", () => {
   });
   assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
 });
+
+test("outbind: off unless configured; a listener takes the SMSC's credentials, answers with a receiver bind by default", () => {
+  const off = parseGatewayConfig(valid, sources);
+  assert.ok(off.ok);
+  assert.equal(off.config.accounts.xl!.outbind, undefined);
+  const withOutbind = {
+    ...valid,
+    accounts: {
+      ...valid.accounts,
+      xl: {
+        ...valid.accounts.xl,
+        outbind: { host: "0.0.0.0", port: 2776, systemId: "XLSMSC", passwordEnv: "SMSC_PASSWORD" },
+      },
+    },
+  };
+  const on = parseGatewayConfig(withOutbind, sources);
+  assert.ok(on.ok, on.ok ? "" : on.problems.join("\n"));
+  assert.deepEqual(on.config.accounts.xl!.outbind, {
+    host: "0.0.0.0",
+    port: 2776,
+    smscSystemId: "XLSMSC",
+    smscPassword: "from-env",
+    bindMode: "receiver",
+    maxConnections: 4,
+  });
+  assert.ok(
+    !JSON.stringify(describeConfig(on.config)).includes("from-env"),
+    "no password in the description",
+  );
+
+  const bad = parseGatewayConfig(
+    {
+      ...valid,
+      accounts: {
+        xl: { ...valid.accounts.xl, outbind: { port: 2776, bindMode: "transmitter", password: "pw" } },
+      },
+    },
+    sources,
+  );
+  assert.ok(!bad.ok);
+  assert.deepEqual(
+    bad.problems.filter((p) => p.startsWith("accounts.xl.outbind")).map((p) => p.split(":")[0]),
+    ["accounts.xl.outbind.host", "accounts.xl.outbind.systemId", "accounts.xl.outbind.bindMode"],
+  );
+});

@@ -92,6 +92,7 @@ function readRoutes(raw: unknown, accountNames: string[], problems: Problems): R
 const DISPATCH_DEFAULTS: DispatchSettings = {
   consumerGroup: "gateway-smpp",
   partitionConcurrency: 12,
+  maxInFlight: undefined,
   minRemainingSeconds: 5,
   stateGraceMs: 3_600_000,
   localReceiptHoldMs: 500,
@@ -122,6 +123,10 @@ function readDispatch(raw: unknown, problems: Problems): DispatchSettings {
         max: 256,
       },
     ),
+    maxInFlight:
+      raw.maxInFlight === undefined
+        ? undefined
+        : readNumber(raw, "maxInFlight", "dispatch", problems, 1, { min: 1, max: 10_000 }),
     minRemainingSeconds: readNumber(raw, "minRemainingSeconds", "dispatch", problems, d.minRemainingSeconds, {
       min: 0,
       max: 300,

@@ -50,6 +50,9 @@ export const GATEWAY_EVENTS = [
   "receiptsUnmatched",
   "receiptsDuplicate",
   "reportsPublished",
+  "alertNotifications",
+  "outbindBinds",
+  "outbindsRefused",
 ] as const;
 export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];
 

@@ -8,7 +8,7 @@
 import { eventOf } from "../events/envelope";
 import { DeliveryStatus, type Channel } from "../../../../proto/gen/otp/v1/common";
 import type { EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
-import type { EventBus, OutgoingMessage } from "../bus/port";
+import type { BusMessage, EventBus, OutgoingMessage } from "../bus/port";
 import { channelLabel, failureClassLabel, orNone } from "./labels";
 import type { OtpMetrics } from "./metrics";
 
@@ -60,20 +60,30 @@ export function meterDeliveries(
       await bus.publishBatch(messages);
       observeAll(messages);
     },
-    subscribe: (options) =>
-      bus.subscribe({
+    subscribe: (options) => {
+      const { handler, batchHandler } = options;
+      return bus.subscribe({
         ...options,
-        handler: async (message) => {
-          const dispatch = eventOf(message.envelope, "dispatchRequested");
-          if (dispatch === undefined || dispatch.channel !== channel) return options.handler(message);
-          const key = `${message.envelope.verificationId}#${dispatch.attempt}`;
-          dispatching.add(key);
-          try {
-            await options.handler(message);
-          } finally {
-            dispatching.delete(key);
-          }
-        },
-      }),
+        handler: (message) => whileDispatching([message], () => handler(message)),
+        // A run's dispatches are all in hand until the run is done.
+        batchHandler:
+          batchHandler && ((messages) => whileDispatching(messages, () => batchHandler(messages))),
+      });
+    },
   };
+
+  async function whileDispatching(messages: BusMessage[], handle: () => Promise<void>): Promise<void> {
+    const keys = messages.flatMap(({ envelope }) => {
+      const dispatch = eventOf(envelope, "dispatchRequested");
+      return dispatch === undefined || dispatch.channel !== channel
+        ? []
+        : [`${envelope.verificationId}#${dispatch.attempt}`];
+    });
+    for (const key of keys) dispatching.add(key);
+    try {
+      await handle();
+    } finally {
+      for (const key of keys) dispatching.delete(key);
+    }
+  }
 }
