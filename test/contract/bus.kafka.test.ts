@@ -13,6 +13,7 @@ import type { StoredMessage } from "../../services/shared/src/bus/codec";
 import { busContract, type BusFixtureFactory } from "./bus.contract";
 import { processorContract } from "./processor.contract";
 import { envelopeFor, eventually } from "./bus-fixtures";
+import { testKafkaSecurity } from "../support/kafka-security";
 
 const brokers = process.env.KAFKA_BROKERS;
 
@@ -25,10 +26,11 @@ if (!brokers) {
     clientId: "bus-contract-tools",
     brokers: brokers.split(","),
     logLevel: logLevel.NOTHING,
+    ...testKafkaSecurity(),
   });
 
   const kafkaFixture: BusFixtureFactory = async ({ prefix }) => {
-    const bus = createKafkaBus({ brokers, clientId: prefix });
+    const bus = createKafkaBus({ brokers, clientId: prefix, kafkaConfig: testKafkaSecurity() });
     return {
       bus,
       readRaw: (topic, count) => readRaw(kafka, topic, count, `${prefix}-raw-${randomUUID().slice(0, 6)}`),
@@ -45,7 +47,7 @@ if (!brokers) {
     it("writes protobuf envelopes with their headers to the broker", async () => {
       const prefix = `wire-${randomUUID().slice(0, 8)}`;
       const topic = `${prefix}-events`;
-      const bus = createKafkaBus({ brokers, clientId: prefix });
+      const bus = createKafkaBus({ brokers, clientId: prefix, kafkaConfig: testKafkaSecurity() });
       try {
         await bus.ensureTopics([{ name: topic, partitions: 2 }]);
         const sent = [

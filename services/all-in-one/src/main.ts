@@ -8,6 +8,7 @@ import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics"
 import { address, int, readConfig } from "../../shared/src/config";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { createAllInOne, DEV_TOKENS, type AllInOne } from "./all-in-one";
 
@@ -25,7 +26,7 @@ runMain(async () => {
     OTP_RETENTION_HOURS: int(24, { min: 1 }),
   });
   const smppConfig = process.env.SMPP_CONFIG ?? "";
-  const platform = await platformFromEnv({ service: "all-in-one" });
+  const platform = await platformFromEnv({ service: "all-in-one", events: EVENT_ROLES["all-in-one"] });
   const devTokens = process.env.OTP_TOKENS === undefined && process.env.OTP_TLS_CA === undefined;
   const { server } = grpcServerFromEnv(process.env, platform.logger, devTokens ? DEV_TOKENS : []);
   const host = cfg.GRPC_ADDRESS.split(":")[0] ?? "127.0.0.1";
@@ -34,6 +35,7 @@ runMain(async () => {
     env: process.env,
     logger: platform.logger,
     kafkaRequests: platform.kafkaRequests,
+    eventRejections: platform.eventRejections,
   });
   const app = await createAllInOne(platform, server, {
     host,

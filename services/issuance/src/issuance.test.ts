@@ -21,6 +21,7 @@ import { createProjector } from "../../shared/src/projection/projector";
 import { createAbuseGuards } from "./abuse-guards";
 import { createAdmission } from "./admission";
 import { createIssuance, type Issuance, type IssuanceDeps } from "./issuance";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
 
 const TENANT = "demo-bank";
 
@@ -51,7 +52,12 @@ describe("issuance around the log write", () => {
     });
 
   before(async () => {
-    platform = await platformFromEnv({ service: "issuance-test", env: {}, logWrite: (l) => logs.push(l) });
+    platform = await platformFromEnv({
+      events: EVENT_ROLES["all-in-one"],
+      service: "issuance-test",
+      env: {},
+      logWrite: (l) => logs.push(l),
+    });
     projection = createVerificationProjection({
       store: platform.store,
       secrets: platform.secrets,

@@ -7,6 +7,7 @@ import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { int, readConfig } from "../../shared/src/config";
 import { cachedIncidentCheck } from "../../shared/src/incidents";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
@@ -19,13 +20,14 @@ runMain(async () => {
     ISSUANCE_MAX_IN_FLIGHT: int(2000, { min: 1 }),
     OTP_RETENTION_HOURS: int(24, { min: 1, max: 24 * 90 }),
   });
-  const platform = await platformFromEnv({ service: "issuance" });
+  const platform = await platformFromEnv({ service: "issuance", events: EVENT_ROLES.issuance });
   const { server } = grpcServerFromEnv(process.env, platform.logger);
   const observed = await startServiceMetrics({
     service: "issuance",
     env: process.env,
     logger: platform.logger,
     kafkaRequests: platform.kafkaRequests,
+    eventRejections: platform.eventRejections,
   });
   const app = createIssuanceApp(platform, {
     maxInFlight: cfg.ISSUANCE_MAX_IN_FLIGHT,

@@ -7,6 +7,7 @@
 import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { int, readConfig } from "../../shared/src/config";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
@@ -14,13 +15,14 @@ import { createVerificationApp } from "./app";
 
 runMain(async () => {
   const cfg = readConfig({ OTP_RETENTION_HOURS: int(24, { min: 1, max: 24 * 90 }) });
-  const platform = await platformFromEnv({ service: "verification" });
+  const platform = await platformFromEnv({ service: "verification", events: EVENT_ROLES.verification });
   const { server } = grpcServerFromEnv(process.env, platform.logger);
   const observed = await startServiceMetrics({
     service: "verification",
     env: process.env,
     logger: platform.logger,
     kafkaRequests: platform.kafkaRequests,
+    eventRejections: platform.eventRejections,
     consumerGroups: [{ groupId: "otp-projector", topics: [platform.topics.verifications] }],
   });
   const app = createVerificationApp(platform, {

@@ -22,6 +22,7 @@ import { deadLetterTopicOf, type TopicSpec } from "./port";
 import type { PartitionTask, Processor, ProcessOptions } from "./processor-port";
 import { type FeedContext, feedTask, isEmptyOutput, type OutRecord, outputRecords } from "./task-feed";
 import { writeTransaction } from "./kafka-transaction";
+import type { EventAuthenticator } from "./event-mac";
 
 export interface KafkaProcessorDeps {
   kafka: Kafka;
@@ -31,6 +32,7 @@ export interface KafkaProcessorDeps {
   tracer: Tracer;
   maxSchemaVersion: number;
   maxWaitTimeMs: number;
+  authenticator?: EventAuthenticator;
 }
 
 const RESTORE_RETRY_MS = 1_000;
@@ -93,6 +95,7 @@ export async function startKafkaProcessor(
     groupId,
     accepts: options.accepts,
     maxSchemaVersion: deps.maxSchemaVersion,
+    authenticator: deps.authenticator,
     tracer: deps.tracer,
     logger: log,
     deadLetterTopic,
@@ -165,7 +168,10 @@ export async function startKafkaProcessor(
     try {
       await write(
         owner,
-        [...outputRecords(output, topic, changelogTopic, owner.partition), ...deadLetters],
+        [
+          ...outputRecords(output, topic, changelogTopic, owner.partition, deps.authenticator),
+          ...deadLetters,
+        ],
         offset,
       );
     } catch (err) {
