@@ -76,6 +76,8 @@ const POLICY = {
 
 export interface LifecycleHarness {
   platform: Platform;
+  /** The OTP_EVENT_KEYS the services run with (tests forge events with some of them). */
+  eventKeys: string;
   issuanceApp: IssuanceApp;
   verificationApp: VerificationApp;
   server: GrpcServer;
@@ -146,6 +148,7 @@ export async function startLifecycle(): Promise<LifecycleHarness> {
 
   return {
     platform,
+    eventKeys: env.OTP_EVENT_KEYS,
     issuanceApp,
     verificationApp,
     server,
