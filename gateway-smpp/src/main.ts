@@ -13,6 +13,7 @@
 // First: tracing patches grpc-js, http and ioredis before anything loads them.
 import { telemetry } from "../../services/shared/src/telemetry/instrumentation";
 import { platformFromEnv } from "../../services/shared/src/runtime/platform";
+import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
 import { runMain, runUntilSignalled } from "../../services/shared/src/runtime/run-main";
 import { startServiceMetrics } from "../../services/shared/src/telemetry/service-metrics";
 import { loadGatewayConfig } from "./config/load-config";
@@ -20,12 +21,13 @@ import { createSmsGateway } from "./gateway";
 
 runMain(async () => {
   const config = loadGatewayConfig(process.env);
-  const platform = await platformFromEnv({ service: "gateway-smpp" });
+  const platform = await platformFromEnv({ service: "gateway-smpp", events: EVENT_ROLES["gateway-smpp"] });
   const observed = await startServiceMetrics({
     service: "gateway-smpp",
     env: process.env,
     logger: platform.logger,
     kafkaRequests: platform.kafkaRequests,
+    eventRejections: platform.eventRejections,
     consumerGroups: [{ groupId: config.dispatch.consumerGroup, topics: [platform.topics.verifications] }],
   });
   const gateway = createSmsGateway({ ...platform, clock: platform.now, config, metrics: observed.metrics });

@@ -12,6 +12,7 @@ import { Kafka, logLevel } from "kafkajs";
 import type { CpuPerOperation, CpuReader } from "./lifecycle.bench";
 import { openLoop, type LatencySummary } from "./load";
 import { cpuPerOperation } from "./process-stats";
+import { testKafkaSecurity } from "../support/kafka-security";
 
 const identity = (b: Buffer): Buffer => b;
 const METHOD: grpc.MethodDefinition<Buffer, Buffer> = {
@@ -49,6 +50,7 @@ export async function benchBaseline(o: BaselineOptions): Promise<BaselineResult>
     clientId: "bench-baseline",
     brokers: o.brokers.split(","),
     logLevel: logLevel.NOTHING,
+    ...testKafkaSecurity(),
   });
   const admin = kafka.admin();
   await admin.connect();

@@ -21,6 +21,7 @@ import type { UserEndpoints } from "./bench-users";
 import { connectHandsetFeed, type HandsetFeed } from "./handset-feed";
 import { startServiceProcess, type ServiceProcess } from "./service-processes";
 import { BENCH_POLICY, SMSC_ACCOUNT, type Warnings } from "./sms-platform";
+import { freshEventKeysVariable } from "../../services/shared/src/crypto/event-keys";
 
 export type ServiceName = "issuance" | "verification" | "routing" | "gateway-smpp";
 
@@ -100,6 +101,7 @@ export async function startDeployedStack(o: DeployedStackOptions): Promise<Deplo
       OTP_TOPIC_PREFIX: `${prefix}.`,
       OTP_STORE_PREFIX: `${prefix}:`,
       OTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+      OTP_EVENT_KEYS: freshEventKeysVariable(),
       OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
       OTP_POLICY_FILE: file("policy.json", JSON.stringify(BENCH_POLICY)),
       OTP_RETENTION_HOURS: "1",

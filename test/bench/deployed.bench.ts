@@ -28,6 +28,7 @@ import { closedLoopFor, openLoop, type LatencySummary } from "./load";
 import type { LifecycleRun } from "./lifecycle.bench";
 import { startMonitor } from "./redis-monitor";
 import { commandName, knownScripts } from "./round-trips.bench";
+import { testKafkaSecurity } from "../support/kafka-security";
 
 export interface DeployedBenchOptions {
   brokers: string;
@@ -98,6 +99,7 @@ export async function benchDeployed(o: DeployedBenchOptions): Promise<DeployedRe
     clientId: "bench-drain",
     brokers: o.brokers.split(","),
     logLevel: logLevel.NOTHING,
+    ...testKafkaSecurity(),
   });
   const admin = kafka.admin();
   await admin.connect();

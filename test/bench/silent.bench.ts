@@ -16,6 +16,7 @@ import { createAllInOne, DEV_TOKENS } from "../../services/all-in-one/src/all-in
 import { inboxOf } from "../../services/all-in-one/src/inbox-server";
 import { callUnary, createClient } from "../../services/shared/src/grpc/client";
 import { createGrpcServer } from "../../services/shared/src/grpc/server";
+import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
 import { platformFromEnv } from "../../services/shared/src/runtime/platform";
 import { testPorts } from "../support/all-in-one-ports";
 
@@ -49,6 +50,7 @@ const percentile = (sorted: number[], p: number): number =>
 export async function benchSilent(s: SilentBenchSettings): Promise<SilentBenchResult> {
   const prefix = `bench-silent-${Date.now()}-`;
   const platform = await platformFromEnv({
+    events: EVENT_ROLES["all-in-one"],
     service: "bench-silent",
     env: {
       ...process.env,

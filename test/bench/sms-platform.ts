@@ -27,6 +27,8 @@ import { platformFromEnv, type Platform } from "../../services/shared/src/runtim
 import { createVerificationApp, type VerificationApp } from "../../services/verification/src/app";
 import { requireEnv } from "../support/env";
 import { countingBus, type BusCounts } from "./counting-bus";
+import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
+import { freshEventKeysVariable } from "../../services/shared/src/crypto/event-keys";
 
 const BENCH_RUNNER = "`npm run bench`";
 
@@ -95,6 +97,7 @@ export async function startSmsPlatform(): Promise<SmsPlatform> {
     warnings.byMessage[msg] = (warnings.byMessage[msg] ?? 0) + 1;
   };
   const platform = await platformFromEnv({
+    events: EVENT_ROLES["all-in-one"],
     service: "bench",
     env: {
       KAFKA_BROKERS: requireEnv("KAFKA_BROKERS", BENCH_RUNNER),
@@ -102,6 +105,7 @@ export async function startSmsPlatform(): Promise<SmsPlatform> {
       OTP_TOPIC_PREFIX: `bench-${run}.`,
       OTP_STORE_PREFIX: `bench-${run}:`,
       OTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+      OTP_EVENT_KEYS: freshEventKeysVariable(),
       OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
       OTP_POLICY_FILE: policyFile,
       LOG_LEVEL: "info",

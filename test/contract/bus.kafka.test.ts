@@ -9,10 +9,11 @@ import { describe, it } from "node:test";
 import { Kafka, logLevel } from "kafkajs";
 import { EventEnvelope } from "../../proto/gen/otp/events/v1/events";
 import { createKafkaBus } from "../../services/shared/src/bus/kafka";
-import type { StoredMessage } from "../../services/shared/src/bus/codec";
 import { busContract, type BusFixtureFactory } from "./bus.contract";
 import { processorContract } from "./processor.contract";
-import { envelopeFor, eventually } from "./bus-fixtures";
+import { envelopeFor } from "./bus-fixtures";
+import { deleteByPrefix, readRaw } from "./kafka-fixtures";
+import { testKafkaSecurity } from "../support/kafka-security";
 
 const brokers = process.env.KAFKA_BROKERS;
 
@@ -25,10 +26,11 @@ if (!brokers) {
     clientId: "bus-contract-tools",
     brokers: brokers.split(","),
     logLevel: logLevel.NOTHING,
+    ...testKafkaSecurity(),
   });
 
   const kafkaFixture: BusFixtureFactory = async ({ prefix }) => {
-    const bus = createKafkaBus({ brokers, clientId: prefix });
+    const bus = createKafkaBus({ brokers, clientId: prefix, kafkaConfig: testKafkaSecurity() });
     return {
       bus,
       readRaw: (topic, count) => readRaw(kafka, topic, count, `${prefix}-raw-${randomUUID().slice(0, 6)}`),
@@ -45,7 +47,7 @@ if (!brokers) {
     it("writes protobuf envelopes with their headers to the broker", async () => {
       const prefix = `wire-${randomUUID().slice(0, 8)}`;
       const topic = `${prefix}-events`;
-      const bus = createKafkaBus({ brokers, clientId: prefix });
+      const bus = createKafkaBus({ brokers, clientId: prefix, kafkaConfig: testKafkaSecurity() });
       try {
         await bus.ensureTopics([{ name: topic, partitions: 2 }]);
         const sent = [
@@ -81,54 +83,4 @@ if (!brokers) {
       }
     });
   });
-}
-
-/** Reads a topic from the beginning with a throwaway group until `count` records are seen. */
-async function readRaw(
-  kafka: Kafka,
-  topic: string,
-  count: number,
-  groupId: string,
-): Promise<StoredMessage[]> {
-  const records: StoredMessage[] = [];
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(message.headers ?? {})) {
-          if (value !== undefined) headers[name] = (Array.isArray(value) ? value[0]! : value).toString();
-        }
-        records.push({
-          topic,
-          key: message.key?.toString() ?? "",
-          value: message.value,
-          headers,
-          partition,
-          offset: message.offset,
-        });
-      },
-    });
-    await eventually(() => records.length >= count);
-  } finally {
-    await consumer.disconnect();
-  }
-  return records.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
-}
-
-async function deleteByPrefix(kafka: Kafka, prefix: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-    const groups = (await admin.listGroups()).groups
-      .map((g) => g.groupId)
-      .filter((g) => g.startsWith(prefix));
-    if (groups.length > 0) await admin.deleteGroups(groups);
-  } finally {
-    await admin.disconnect();
-  }
 }

@@ -5,17 +5,19 @@ import { describe, it } from "node:test";
 import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import { createKafkaBus } from "../../services/shared/src/bus/kafka";
 import { topicNames, topicSpecs } from "../../services/shared/src/events/topics";
+import { testKafkaSecurity } from "../support/kafka-security";
 
 describe("Kafka topic retention", () => {
   it("creates the lifecycle topics with the configured retention", async () => {
     const brokers = process.env.KAFKA_BROKERS;
     assert.ok(brokers, "KAFKA_BROKERS is not set: run through `npm test`");
     const names = topicNames(`ret-${randomUUID().slice(0, 8)}.`);
-    const bus = createKafkaBus({ brokers, clientId: "retention-test" });
+    const bus = createKafkaBus({ brokers, clientId: "retention-test", kafkaConfig: testKafkaSecurity() });
     const admin = new Kafka({
       brokers: brokers.split(","),
       clientId: "retention-check",
       logLevel: logLevel.NOTHING,
+      ...testKafkaSecurity(),
     }).admin();
     try {
       await bus.ensureTopics(topicSpecs(names, 2, 6 * 3_600_000));

@@ -24,6 +24,8 @@ import { platformFromEnv, type Platform } from "../../services/shared/src/runtim
 import { startKafka, type KafkaBroker } from "../harness/kafka";
 import { startRedis } from "../harness/redis";
 import { testPorts } from "../support/all-in-one-ports";
+import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
+import { freshEventKeysVariable } from "../../services/shared/src/crypto/event-keys";
 
 export const FAULT_TOKEN = "tok-fault-0123456789abcdef";
 export const FAULT_TENANT = "fault";
@@ -110,6 +112,7 @@ export async function startFaultStack(label: string, options: FaultStackOptions 
     OTP_TOPIC_PREFIX: `fault-${run}.`,
     OTP_STORE_PREFIX: `fault-${run}:`,
     OTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+    OTP_EVENT_KEYS: freshEventKeysVariable(),
     OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
     OTP_POLICY_FILE: policyFile,
     LOG_LEVEL: "info",
@@ -125,7 +128,12 @@ export async function startFaultStack(label: string, options: FaultStackOptions 
     for (const step of teardown.splice(0).reverse()) await step().catch(() => undefined);
   };
   try {
-    const platform = await platformFromEnv({ service: `fault-${label}`, env, logWrite: (l) => logs.push(l) });
+    const platform = await platformFromEnv({
+      events: EVENT_ROLES["all-in-one"],
+      service: `fault-${label}`,
+      env,
+      logWrite: (l) => logs.push(l),
+    });
     teardown.push(() => platform.close());
     const server: GrpcServer = createGrpcServer({
       address: "127.0.0.1:0",

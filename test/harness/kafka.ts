@@ -8,9 +8,23 @@
  *   process.env.KAFKA_BROKERS = kafka.brokers;
  *   ...
  *   await kafka.stop();
+ *
+ * With `secure: true` the broker also listens SASL_SSL (SCRAM-SHA-512 users made at format time
+ * with `kafka-storage format --add-scram`, certificates made here with openssl, client
+ * certificates required); `secure.env` holds the KAFKA_* variables a client needs to reach it.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -19,11 +33,13 @@ import { Kafka, logLevel } from "kafkajs";
 import {
   type BrokerLayout,
   newClusterId,
+  SCRAM_MECHANISM,
   serverPropertiesPath,
   writeLoggingConfig,
   writeServerProperties,
 } from "../kafka/broker-config";
 import { type KafkaDistribution, kafkaVersionFromEnv, resolveKafka } from "../kafka/jars";
+import { createTestCa } from "../certs";
 
 export interface KafkaBroker {
   /** bootstrap servers, e.g. "127.0.0.1:41234" */
@@ -37,12 +53,26 @@ export interface KafkaBroker {
   kill(): Promise<void>;
   /** Starts the same broker again on the same ports and data (stopping it first if it runs). */
   restart(): Promise<void>;
+  /** The SASL_SSL listener, when started with `secure: true`. */
+  secure?: SecureAccess;
+}
+
+export interface SecureAccess {
+  /** bootstrap servers of the SASL_SSL listener */
+  brokers: string;
+  /** What a client of the project reads (kafkaSecurityFromEnv): broker, CA, certificate, user. */
+  env: Record<string, string>;
 }
 
 export interface StartKafkaOptions {
   /** Where the broker's log goes (kept after stop); defaults to the broker's temp dir. */
   logDir?: string;
+  /** Also listen SASL_SSL (see the top of this file). */
+  secure?: boolean;
 }
+
+/** The SCRAM user of the secure listener. */
+export const SCRAM_USER = "otp-test";
 
 const JVM_FLAGS = [
   "-Xms128m",
@@ -67,19 +97,20 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
 }
 
 async function startBroker(dist: KafkaDistribution, opts: StartKafkaOptions): Promise<KafkaBroker> {
-  const [brokerPort, controllerPort] = await freePorts(2);
+  const [brokerPort, controllerPort, securePort] = await freePorts(3);
   const layout: BrokerLayout = {
     dir: mkdtempSync(path.join(os.tmpdir(), "otp-kafka-")),
     brokerPort: brokerPort!,
     controllerPort: controllerPort!,
   };
+  const secure = opts.secure ? writeSecureListenerFiles(layout, securePort!) : undefined;
   if (opts.logDir) mkdirSync(opts.logDir, { recursive: true });
   const logFile = path.join(opts.logDir ?? layout.dir, `kafka-${layout.brokerPort}.log`);
   const brokers = `127.0.0.1:${layout.brokerPort}`;
   writeServerProperties(layout);
   const loggingFlag = writeLoggingConfig(layout, dist.logging);
   try {
-    formatStorage(dist, layout, loggingFlag);
+    formatStorage(dist, layout, loggingFlag, secure?.scramPassword);
   } catch (err) {
     rmSync(layout.dir, { recursive: true, force: true });
     throw err;
@@ -110,6 +141,7 @@ async function startBroker(dist: KafkaDistribution, opts: StartKafkaOptions): Pr
   return {
     brokers,
     version: dist.version,
+    secure: secure?.access,
     get pid() {
       return broker?.isRunning() ? broker.pid : undefined;
     },
@@ -198,7 +230,61 @@ function startOrphanWatchdog(javaPid: number, dataDir: string): void {
   spawn("sh", ["-c", script, dataDir], { detached: true, stdio: "ignore" }).unref();
 }
 
-function formatStorage(dist: KafkaDistribution, layout: BrokerLayout, loggingFlag: string): void {
+/**
+ * Certificates for the SASL_SSL listener (a CA of the test's own, the broker's certificate for
+ * 127.0.0.1, one client certificate) and a random SCRAM password; files live in the broker's
+ * directory and go with it.
+ */
+function writeSecureListenerFiles(
+  layout: BrokerLayout,
+  port: number,
+): { access: SecureAccess; scramPassword: string } {
+  const ca = createTestCa("otp-router test Kafka CA");
+  try {
+    const broker = ca.issue("kafka-test-broker", {
+      usage: "server",
+      dnsNames: ["localhost"],
+      ipAddresses: ["127.0.0.1"],
+    });
+    const client = ca.issue("otp-test-client", { usage: "client" });
+    const file = (name: string, content: Buffer | string): string => {
+      const full = path.join(layout.dir, name);
+      writeFileSync(full, content, { mode: 0o600 });
+      return full;
+    };
+    layout.secure = {
+      port,
+      keystoreFile: file("broker-keystore.pem", Buffer.concat([broker.cert, broker.key])),
+      truststoreFile: file("client-ca.pem", ca.ca),
+    };
+    const scramPassword = randomBytes(18).toString("base64url");
+    const brokers = `127.0.0.1:${port}`;
+    return {
+      scramPassword,
+      access: {
+        brokers,
+        env: {
+          KAFKA_BROKERS: brokers,
+          KAFKA_TLS_CA: file("ca.pem", ca.ca),
+          KAFKA_TLS_CERT: file("client.crt", client.cert),
+          KAFKA_TLS_KEY: file("client.key", client.key),
+          KAFKA_SASL_MECHANISM: SCRAM_MECHANISM.toLowerCase(),
+          KAFKA_SASL_USERNAME: SCRAM_USER,
+          KAFKA_SASL_PASSWORD: scramPassword,
+        },
+      },
+    };
+  } finally {
+    ca.remove();
+  }
+}
+
+function formatStorage(
+  dist: KafkaDistribution,
+  layout: BrokerLayout,
+  loggingFlag: string,
+  scramPassword: string | undefined,
+): void {
   const result = spawnSync(
     javaBinary(),
     [
@@ -212,6 +298,9 @@ function formatStorage(dist: KafkaDistribution, layout: BrokerLayout, loggingFla
       newClusterId(),
       "-c",
       serverPropertiesPath(layout),
+      ...(scramPassword === undefined
+        ? []
+        : ["--add-scram", `${SCRAM_MECHANISM}=[name=${SCRAM_USER},password=${scramPassword}]`]),
     ],
     { encoding: "utf8", timeout: 120_000 },
   );

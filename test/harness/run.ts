@@ -3,6 +3,8 @@
  *
  * - The main suite, on a real Kafka broker and a real redis-server that this starts when
  *   KAFKA_BROKERS / REDIS_URL are not given and stops at the end, also on failure or Ctrl-C.
+ *   The broker also listens SASL_SSL; TEST_KAFKA_SECURE (JSON of KAFKA_* variables) tells the
+ *   transport-security tests how to reach that listener.
  * - Then the fault-injection suite (test/faults): each file starts its own Kafka and Redis and
  *   kills them, so these files run one at a time (FAULT_TEST_CONCURRENCY), after the main suite
  *   has released its broker.
@@ -88,12 +90,13 @@ async function runMainSuite(files: string[]): Promise<number> {
     const env: NodeJS.ProcessEnv = { ...process.env };
     const t0 = Date.now();
     const [kafka, redis] = await Promise.all([
-      env.KAFKA_BROKERS ? undefined : startKafka(),
+      env.KAFKA_BROKERS ? undefined : startKafka({ secure: true }),
       env.REDIS_URL ? undefined : startRedis(),
     ]);
     if (kafka) {
       started.push(kafka);
       env.KAFKA_BROKERS = kafka.brokers;
+      if (kafka.secure) env.TEST_KAFKA_SECURE = JSON.stringify(kafka.secure.env);
     }
     if (redis) {
       started.push(redis);

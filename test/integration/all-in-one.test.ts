@@ -19,6 +19,7 @@ import { callUnary, createClient } from "../../services/shared/src/grpc/client";
 import { createGrpcServer, type GrpcServer } from "../../services/shared/src/grpc/server";
 import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
 import { testPorts } from "../support/all-in-one-ports";
+import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
 
 let platform: Platform;
 let server: GrpcServer;
@@ -28,6 +29,7 @@ const logs: string[] = [];
 
 before(async () => {
   platform = await platformFromEnv({
+    events: EVENT_ROLES["all-in-one"],
     service: "all-in-one-test",
     env: { LOG_LEVEL: "info" },
     logWrite: (l) => logs.push(l),

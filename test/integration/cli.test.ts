@@ -9,6 +9,7 @@ import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../services/all-in
 import { createGrpcServer, type GrpcServer } from "../../services/shared/src/grpc/server";
 import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
 import { testPorts } from "../support/all-in-one-ports";
+import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
 
 let platform: Platform;
 let server: GrpcServer;
@@ -43,7 +44,12 @@ async function otpJson<T>(...args: string[]): Promise<T> {
 }
 
 before(async () => {
-  platform = await platformFromEnv({ service: "cli-test", env: { LOG_LEVEL: "warn" }, logWrite: () => {} });
+  platform = await platformFromEnv({
+    events: EVENT_ROLES["all-in-one"],
+    service: "cli-test",
+    env: { LOG_LEVEL: "warn" },
+    logWrite: () => {},
+  });
   server = createGrpcServer({
     address: "127.0.0.1:0",
     insecure: true,

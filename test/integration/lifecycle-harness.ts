@@ -20,6 +20,8 @@ import { createLogger } from "../../services/shared/src/log";
 import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
 import { createVerificationApp, type VerificationApp } from "../../services/verification/src/app";
 import { requireEnv } from "../support/env";
+import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
+import { freshEventKeysVariable } from "../../services/shared/src/crypto/event-keys";
 
 export const TOKENS = {
   acme: "tok-acme-0123456789abcdef",
@@ -74,6 +76,8 @@ const POLICY = {
 
 export interface LifecycleHarness {
   platform: Platform;
+  /** The OTP_EVENT_KEYS the services run with (tests forge events with some of them). */
+  eventKeys: string;
   issuanceApp: IssuanceApp;
   verificationApp: VerificationApp;
   server: GrpcServer;
@@ -102,11 +106,17 @@ export async function startLifecycle(): Promise<LifecycleHarness> {
     OTP_TOPIC_PREFIX: `it-${run}.`,
     OTP_STORE_PREFIX: `it-${run}:`,
     OTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+    OTP_EVENT_KEYS: freshEventKeysVariable(),
     OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
     OTP_POLICY_FILE: policyFile,
     LOG_LEVEL: "debug",
   };
-  const platform = await platformFromEnv({ service: "it", env, logWrite: (l) => logs.push(l) });
+  const platform = await platformFromEnv({
+    events: EVENT_ROLES["all-in-one"],
+    service: "it",
+    env,
+    logWrite: (l) => logs.push(l),
+  });
   const issuanceApp = createIssuanceApp(platform, { retentionMs: 3_600_000 });
   const verificationApp = createVerificationApp(platform, { retentionMs: 3_600_000 });
   const server = createGrpcServer({
@@ -138,6 +148,7 @@ export async function startLifecycle(): Promise<LifecycleHarness> {
 
   return {
     platform,
+    eventKeys: env.OTP_EVENT_KEYS,
     issuanceApp,
     verificationApp,
     server,

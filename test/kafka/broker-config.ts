@@ -11,7 +11,20 @@ export interface BrokerLayout {
   dir: string;
   brokerPort: number;
   controllerPort: number;
+  /** A second listener, SASL_SSL (SCRAM-SHA-512, client certificates required), when given. */
+  secure?: SecureListener;
 }
+
+export interface SecureListener {
+  port: number;
+  /** PEM: the broker's certificate chain followed by its PKCS#8 key. */
+  keystoreFile: string;
+  /** PEM: the CA that signs client certificates. */
+  truststoreFile: string;
+}
+
+/** The SCRAM mechanism of the secure listener; its users are made by `kafka-storage format --add-scram`. */
+export const SCRAM_MECHANISM = "SCRAM-SHA-512";
 
 export function serverPropertiesPath(layout: BrokerLayout): string {
   return path.join(layout.dir, "server.properties");
@@ -29,14 +42,15 @@ export function newClusterId(): string {
 }
 
 export function writeServerProperties(layout: BrokerLayout): void {
-  const { dir, brokerPort, controllerPort } = layout;
+  const { dir, brokerPort, controllerPort, secure } = layout;
+  const secureListener = secure ? `,SASL_SSL://127.0.0.1:${secure.port}` : "";
   const settings: Record<string, string | number | boolean> = {
     "process.roles": "broker,controller",
     "node.id": 1,
     "controller.quorum.voters": `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
-    "advertised.listeners": `PLAINTEXT://127.0.0.1:${brokerPort}`,
-    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    listeners: `PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}${secureListener}`,
+    "advertised.listeners": `PLAINTEXT://127.0.0.1:${brokerPort}${secureListener}`,
+    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL",
     "controller.listener.names": "CONTROLLER",
     "inter.broker.listener.name": "PLAINTEXT",
     "log.dirs": path.join(dir, "data"),
@@ -64,11 +78,32 @@ export function writeServerProperties(layout: BrokerLayout): void {
     "log.segment.bytes": 16 * 1024 * 1024,
     "num.network.threads": 2,
     "num.io.threads": 4,
+    ...(secure ? secureListenerSettings(secure) : {}),
   };
   const text = Object.entries(settings)
     .map(([key, value]) => `${key}=${String(value)}`)
     .join("\n");
   writeFileSync(serverPropertiesPath(layout), `${text}\n`);
+}
+
+/**
+ * The SASL_SSL listener as deploy/ runs it: TLS with PEM files, SCRAM-SHA-512 users stored in the
+ * cluster metadata, and (beyond deploy/) a client certificate required, so the client
+ * certificate settings are exercised too. The broker and controller keep talking PLAINTEXT on
+ * loopback.
+ */
+function secureListenerSettings(secure: SecureListener): Record<string, string> {
+  const prefix = "listener.name.sasl_ssl";
+  return {
+    "sasl.enabled.mechanisms": SCRAM_MECHANISM,
+    [`${prefix}.${SCRAM_MECHANISM.toLowerCase()}.sasl.jaas.config`]:
+      "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+    [`${prefix}.ssl.keystore.type`]: "PEM",
+    [`${prefix}.ssl.keystore.location`]: secure.keystoreFile,
+    [`${prefix}.ssl.truststore.type`]: "PEM",
+    [`${prefix}.ssl.truststore.location`]: secure.truststoreFile,
+    [`${prefix}.ssl.client.auth`]: "required",
+  };
 }
 
 /** Writes the logging configuration and returns the JVM flag that points to it. */

@@ -15,7 +15,10 @@ import { parseAllDocuments, parse } from "yaml";
 import { loadGatewayConfig } from "../../gateway-smpp/src/config/load-config";
 import { parseGatewayConfig } from "../../gateway-smpp/src/config/parse-config";
 import { assistantConfigFromEnv } from "../../services/assistant/src/config";
+import { kafkaSecurityFromEnv } from "../../services/shared/src/bus/kafka-security";
+import { eventKeysFromEnv } from "../../services/shared/src/crypto/event-keys";
 import { secretsFromEnv } from "../../services/shared/src/crypto/keys";
+import { EVENT_ROLES, type Producer } from "../../services/shared/src/events/ownership";
 import { voiceConfigFromEnv } from "../../services/voice/src/channel-config";
 import { whatsAppConfigFromEnv } from "../../services/whatsapp/src/channel-config";
 
@@ -30,6 +33,19 @@ const PLATFORM_SERVICES = [
   "voice",
   "assistant",
 ];
+
+/** The producer name (OTP_EVENT_KEYS, EVENT_ROLES) of each deployed service. */
+const PRODUCER_OF: Record<string, Producer> = {
+  issuance: "issuance",
+  verification: "verification",
+  routing: "routing",
+  "gateway-smpp": "gateway-smpp",
+  whatsapp: "whatsapp-connector",
+  voice: "voice-connector",
+  assistant: "assistant",
+};
+/** Certificates are files the cluster mounts; only their presence matters here. */
+const anyPem = (): Buffer => Buffer.from("-----BEGIN CERTIFICATE-----\n");
 
 type Env = Record<string, string>;
 interface ComposeService {
@@ -193,6 +209,83 @@ describe("deploy/", () => {
       (f) => f !== "kustomization.yaml",
     )) {
       assert.ok(kustomization.includes(file), `kustomization.yaml leaves out ${file}`);
+    }
+  });
+
+  it("connects every service in Compose to Kafka over SASL_SSL as its own user, with the event keys its role needs", () => {
+    const scramUsers = new Map(
+      envOf("kafka")
+        .KAFKA_SCRAM_USERS!.split(",")
+        .map((entry) => entry.split("=", 2) as [string, string]),
+    );
+    const secretOf = new Map<string, string>();
+    for (const name of PLATFORM_SERVICES) {
+      const env = envOf(name);
+      const security = kafkaSecurityFromEnv(env, anyPem);
+      assert.ok(
+        security.ssl && security.sasl?.mechanism === "scram-sha-512",
+        `${name}: Kafka without SASL_SSL`,
+      );
+      assert.equal(env.KAFKA_SASL_USERNAME, `otp-${name}`);
+      assert.equal(
+        scramUsers.get(`otp-${name}`),
+        env.KAFKA_SASL_PASSWORD,
+        `${name}: no such SCRAM user on the broker`,
+      );
+      const role = EVENT_ROLES[PRODUCER_OF[name]!];
+      assert.doesNotThrow(() => eventKeysFromEnv(env, role, { allowEphemeral: false }), name);
+      // A producer's key is the same wherever it is held, and held only where it is read.
+      for (const entry of env.OTP_EVENT_KEYS!.split(",")) {
+        const [producer = "", , secret = ""] = entry.split(":");
+        assert.equal(secretOf.get(producer) ?? secret, secret, `${name}: another key of ${producer}`);
+        secretOf.set(producer, secret);
+        assert.ok(
+          [...role.signs, ...role.reads].includes(producer as Producer),
+          `${name} holds ${producer}'s key without reading its events`,
+        );
+      }
+    }
+  });
+
+  it("connects every Deployment to Kafka over SASL_SSL as its KafkaUser, with its own event keys", () => {
+    const settings = ofKind("ConfigMap").find((c) => c.metadata.name === "otp-router-config")!.data!;
+    const users = ofKind("KafkaUser");
+    for (const name of PLATFORM_SERVICES) {
+      const deployment = ofKind("Deployment").find((d) => d.metadata.name === name)!;
+      const pod = (deployment.spec as { template: { spec: Record<string, unknown> } }).template.spec as {
+        containers: Array<{
+          env: Array<{
+            name: string;
+            value?: string;
+            valueFrom?: { secretKeyRef?: { name: string; key: string } };
+          }>;
+          volumeMounts?: Array<{ name: string; mountPath: string }>;
+        }>;
+        volumes?: Array<{ name: string; secret?: { secretName: string } }>;
+      };
+      const container = pod.containers[0]!;
+      const env = (n: string) => container.env.find((e) => e.name === n);
+      const username = env("KAFKA_SASL_USERNAME")?.value;
+      assert.equal(username, `otp-${name}`);
+      assert.deepEqual(env("KAFKA_SASL_PASSWORD")?.valueFrom?.secretKeyRef, {
+        name: username,
+        key: "password",
+      });
+      assert.equal(env("OTP_EVENT_KEYS")?.valueFrom?.secretKeyRef?.name, `otp-event-keys-${name}`);
+      const user = users.find((u) => u.metadata.name === username);
+      assert.equal(
+        (user?.spec as { authentication?: { type: string } }).authentication?.type,
+        "scram-sha-512",
+      );
+      const security = kafkaSecurityFromEnv(
+        { ...settings, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: "from-the-secret" },
+        anyPem,
+      );
+      assert.ok(security.ssl && security.sasl, `${name}: Kafka without SASL_SSL`);
+      const caDir = path.dirname(settings.KAFKA_TLS_CA!);
+      const mount = container.volumeMounts?.find((m) => m.mountPath === caDir);
+      assert.ok(mount, `${name} does not mount ${caDir}`);
+      assert.ok(pod.volumes?.find((v) => v.name === mount.name)?.secret?.secretName);
     }
   });
 

@@ -37,6 +37,8 @@ import {
   type CloudApiSimulator,
 } from "../../services/whatsapp/src/simulator/cloud-api-simulator";
 import { requireEnv } from "../support/env";
+import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
+import { freshEventKeysVariable } from "../../services/shared/src/crypto/event-keys";
 
 export const TOKENS = { acme: "tok-obs-acme-0123456789", tight: "tok-obs-tight-0123456789" } as const;
 
@@ -100,6 +102,7 @@ export async function startOtpStack(label: string, scenarios: StackScenarios = {
     OTP_TOPIC_PREFIX: `${prefix}.`,
     OTP_STORE_PREFIX: `${prefix}:`,
     OTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+    OTP_EVENT_KEYS: freshEventKeysVariable(),
     OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
     OTP_POLICY_FILE: policyFile,
     LOG_LEVEL: "warn",
@@ -108,7 +111,12 @@ export async function startOtpStack(label: string, scenarios: StackScenarios = {
   const closers: Array<() => Promise<unknown>> = [];
   const platforms: Platform[] = [];
   const open = async (service: string): Promise<Platform> => {
-    const platform = await platformFromEnv({ service, env, logWrite: () => undefined });
+    const platform = await platformFromEnv({
+      events: EVENT_ROLES["all-in-one"],
+      service,
+      env,
+      logWrite: () => undefined,
+    });
     platforms.push(platform);
     return platform;
   };

@@ -19,6 +19,7 @@ import { topicNames, topicSpecs, type TopicNames } from "../../services/shared/s
 import { createMemoryStore } from "../../services/shared/src/store/memory";
 import type { Store } from "../../services/shared/src/store/port";
 import { createRedisStore } from "../../services/shared/src/store/redis";
+import { testKafkaSecurity } from "./kafka-security";
 
 export interface LifecycleFixture {
   prefix: string;
@@ -62,7 +63,9 @@ export async function startLifecycleFixture(
   if (real && (!brokers || !redisUrl)) {
     throw new Error("KAFKA_BROKERS and REDIS_URL must be set: run through `npm test` or export them");
   }
-  const bus = real ? createKafkaBus({ brokers: brokers ?? "", clientId: prefix }) : createMemoryBus();
+  const bus = real
+    ? createKafkaBus({ brokers: brokers ?? "", clientId: prefix, kafkaConfig: testKafkaSecurity() })
+    : createMemoryBus();
   const storePrefix = `otp-test:${prefix}:`;
   const store = real
     ? createRedisStore({ url: redisUrl ?? "", prefix: storePrefix })
@@ -110,6 +113,7 @@ async function deleteKafkaPrefix(brokers: string, prefix: string): Promise<void>
     clientId: `${prefix}-cleanup`,
     brokers: brokers.split(","),
     logLevel: logLevel.NOTHING,
+    ...testKafkaSecurity(),
   });
   const admin = kafka.admin();
   await admin.connect();

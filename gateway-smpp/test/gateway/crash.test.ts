@@ -19,6 +19,8 @@ import { createRedisStore } from "../../../services/shared/src/store/redis";
 import { PASSWORD, SYSTEM_ID, eventually, startSimulator } from "../harness";
 import { classOf, sealedDispatch, statusName, type Report, type SealedDispatch } from "./fixtures";
 import { deleteKafkaPrefix, infraFromEnv, uniquePrefix } from "./kafka-redis";
+import { testEventAuth } from "../../../test/support/event-auth";
+import { testKafkaSecurity } from "../../../test/support/kafka-security";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const DISPATCHES = 40;
@@ -85,9 +87,11 @@ test("SIGKILL mid-load, another gateway starts: every dispatch reported, none se
       dispatch: { consumerGroup: `${prefix}-gateway`, inFlightWaitMs: 5_000 },
     }),
   );
+  const eventAuth = testEventAuth();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...secretEnv,
+    ...eventAuth.env,
     KAFKA_BROKERS: infra.brokers,
     REDIS_URL: infra.redisUrl,
     OTP_TOPIC_PREFIX: `${prefix}.`,
@@ -96,7 +100,13 @@ test("SIGKILL mid-load, another gateway starts: every dispatch reported, none se
     SIM_PASSWORD: PASSWORD,
     LOG_LEVEL: "debug",
   };
-  const bus = createKafkaBus({ brokers: infra.brokers, clientId: prefix, maxWaitTimeMs: 200 });
+  const bus = createKafkaBus({
+    brokers: infra.brokers,
+    clientId: prefix,
+    maxWaitTimeMs: 200,
+    authenticator: eventAuth.authenticator,
+    kafkaConfig: testKafkaSecurity(),
+  });
   const gateways: GatewayProcess[] = [];
   try {
     await bus.ensureTopics(topicSpecs(topics, 3));

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
+import { testKafkaSecurity } from "../../../test/support/kafka-security";
 
 export interface Infra {
   brokers: string;
@@ -30,6 +31,7 @@ export async function deleteKafkaPrefix(brokers: string, prefix: string): Promis
     clientId: `${prefix}-cleanup`,
     brokers: brokers.split(","),
     logLevel: logLevel.NOTHING,
+    ...testKafkaSecurity(),
   });
   const admin = kafka.admin();
   await admin.connect();

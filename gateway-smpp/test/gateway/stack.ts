@@ -22,6 +22,7 @@ import type { SmscSimulator } from "../../src/simulator/smsc-simulator";
 import { PASSWORD, SYSTEM_ID, eventually, startSimulator } from "../harness";
 import { sealedDispatch, type DispatchInput, type Report, type SealedDispatch } from "./fixtures";
 import { deleteKafkaPrefix, infraFromEnv, uniquePrefix } from "./kafka-redis";
+import { testKafkaSecurity } from "../../../test/support/kafka-security";
 
 export const NUMERIC_SENDER = "6281100001111";
 export const APP_HASH = "FA+9qCX9VSu";
@@ -76,7 +77,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const logs: string[] = [];
   const logger = createLogger({ level: "debug", write: (line) => logs.push(line) });
   const simulator = await startSimulator(options.scenario ?? {});
-  const bus: KafkaBus = createKafkaBus({ brokers: infra.brokers, clientId: prefix, maxWaitTimeMs: 200 });
+  const bus: KafkaBus = createKafkaBus({
+    brokers: infra.brokers,
+    clientId: prefix,
+    maxWaitTimeMs: 200,
+    kafkaConfig: testKafkaSecurity(),
+  });
   const stores: Store[] = [];
   const openStore = () => {
     const store = createRedisStore({ url: infra.redisUrl, prefix: `${prefix}:` });
@@ -138,6 +144,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       brokers: infra.brokers,
       clientId: `${prefix}-gw${i}`,
       maxWaitTimeMs: 200,
+      kafkaConfig: testKafkaSecurity(),
     });
     gatewayBuses.push(gatewayBus);
     const gateway = createSmsGateway({

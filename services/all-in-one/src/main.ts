@@ -9,6 +9,7 @@ import { address, int, readConfig } from "../../shared/src/config";
 import { admissionFromEnv } from "../../shared/src/runtime/admission-from-env";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { createAllInOne, DEV_TOKENS, type AllInOne } from "./all-in-one";
 
@@ -28,13 +29,14 @@ runMain(async () => {
     OTP_RETENTION_HOURS: int(24, { min: 1 }),
   });
   const smppConfig = process.env.SMPP_CONFIG ?? "";
-  const platform = await platformFromEnv({ service: "all-in-one" });
+  const platform = await platformFromEnv({ service: "all-in-one", events: EVENT_ROLES["all-in-one"] });
   const devTokens = process.env.OTP_TOKENS === undefined && process.env.OTP_TLS_CA === undefined;
   const observed = await startServiceMetrics({
     service: "all-in-one",
     env: process.env,
     logger: platform.logger,
     kafkaRequests: platform.kafkaRequests,
+    eventRejections: platform.eventRejections,
   });
   const admission = admissionFromEnv({
     env: process.env,

@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { address, optionalStr, readConfig } from "../../shared/src/config";
 import type { GrpcClientOptions } from "../../shared/src/grpc/client";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { createGrpcPorts } from "./adapters/grpc-ports";
@@ -27,13 +28,14 @@ runMain(async () => {
     OTP_TLS_KEY: optionalStr(),
   });
   const config = assistantConfigFromEnv();
-  const platform = await platformFromEnv({ service: "assistant" });
+  const platform = await platformFromEnv({ service: "assistant", events: EVENT_ROLES.assistant });
   // /metrics (the process and the inbound topic's consumer lag) also serves the pod's probes.
   const observed = await startServiceMetrics({
     service: "assistant",
     env: process.env,
     logger: platform.logger,
     kafkaRequests: platform.kafkaRequests,
+    eventRejections: platform.eventRejections,
     consumerGroups: [{ groupId: config.groupId, topics: [config.inboundTopic] }],
   });
   const client = (target: string): GrpcClientOptions => ({

@@ -11,13 +11,19 @@ import { platformFromEnv, type Platform } from "../../shared/src/runtime/platfor
 import { testPorts } from "../../../test/support/all-in-one-ports";
 import { PHRASES } from "../src/core/replies";
 import { eventually, freshPhone } from "./stack";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
 
 let platform: Platform;
 let server: GrpcServer;
 let app: AllInOne;
 
 before(async () => {
-  platform = await platformFromEnv({ service: "assistant-embedded", env: {}, logWrite: () => undefined });
+  platform = await platformFromEnv({
+    events: EVENT_ROLES["all-in-one"],
+    service: "assistant-embedded",
+    env: {},
+    logWrite: () => undefined,
+  });
   server = createGrpcServer({
     address: "127.0.0.1:0",
     insecure: true,

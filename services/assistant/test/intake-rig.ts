@@ -22,6 +22,8 @@ import { SUPPORT_TOPIC } from "../src/adapters/handoff-publisher";
 import type { AssistantConfig } from "../src/config";
 import type { ChannelStatusPort, VerificationDesk } from "../src/ports";
 import { createAssistantService, type AssistantService } from "../src/service";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
+import { freshEventKeysVariable } from "../../shared/src/crypto/event-keys";
 
 export const BUSINESS_NUMBER = "100200300400";
 const TENANT = "demo-bank";
@@ -74,10 +76,16 @@ export async function startIntakeRig(): Promise<IntakeRig> {
     OTP_TOPIC_PREFIX: `${run}.`,
     OTP_STORE_PREFIX: `${run}:`,
     OTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+    OTP_EVENT_KEYS: freshEventKeysVariable(),
     OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
     LOG_LEVEL: "warn",
   };
-  const platform = await platformFromEnv({ service: "intake-rig", env, logWrite: () => undefined });
+  const platform = await platformFromEnv({
+    events: EVENT_ROLES["all-in-one"],
+    service: "intake-rig",
+    env,
+    logWrite: () => undefined,
+  });
   const simulator = await startCloudApiSimulator({ accessTokens: [ACCESS_TOKEN], appSecret: APP_SECRET });
   const inboundTopic = `${run}.${INBOUND_TOPIC}`;
   const senderKey = (phone: string) => platform.secrets.hasher.lookup("phone", phone);
@@ -130,6 +138,7 @@ export async function startIntakeRig(): Promise<IntakeRig> {
 export async function startReplica(rig: IntakeRig, name: string): Promise<Replica> {
   let handled = 0;
   const platform = await platformFromEnv({
+    events: EVENT_ROLES["all-in-one"],
     service: `assistant-${name}`,
     env: { ...rig.env, LOG_LEVEL: "info" },
     logWrite: (line) => {

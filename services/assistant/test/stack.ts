@@ -19,6 +19,8 @@ import { platformFromEnv, type Platform } from "../../shared/src/runtime/platfor
 import { testPorts } from "../../../test/support/all-in-one-ports";
 import { requireEnv } from "../../../test/support/env";
 import { SUPPORT_TOPIC } from "../src/adapters/handoff-publisher";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
+import { freshEventKeysVariable } from "../../shared/src/crypto/event-keys";
 
 export const TENANT = "demo-bank";
 export const BUSINESS_NUMBER = "100200300400";
@@ -58,6 +60,7 @@ export async function startStack(): Promise<Stack> {
   writeFileSync(policyFile, JSON.stringify(POLICY));
   const logs: string[] = [];
   const platform = await platformFromEnv({
+    events: EVENT_ROLES["all-in-one"],
     service: "assistant-it",
     env: {
       KAFKA_BROKERS: requireEnv("KAFKA_BROKERS"),
@@ -65,6 +68,7 @@ export async function startStack(): Promise<Stack> {
       OTP_TOPIC_PREFIX: `as-${run}.`,
       OTP_STORE_PREFIX: `as-${run}:`,
       OTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+      OTP_EVENT_KEYS: freshEventKeysVariable(),
       OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
       OTP_POLICY_FILE: policyFile,
       LOG_LEVEL: "info",

@@ -20,6 +20,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createProjector } from "../../shared/src/projection/projector";
 import { createAbuseGuards } from "./abuse-guards";
 import { createIssuance, type Issuance, type IssuanceDeps } from "./issuance";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
 
 const TENANT = "demo-bank";
 
@@ -49,7 +50,12 @@ describe("issuance around the log write", () => {
     });
 
   before(async () => {
-    platform = await platformFromEnv({ service: "issuance-test", env: {}, logWrite: (l) => logs.push(l) });
+    platform = await platformFromEnv({
+      events: EVENT_ROLES["all-in-one"],
+      service: "issuance-test",
+      env: {},
+      logWrite: (l) => logs.push(l),
+    });
     projection = createVerificationProjection({
       store: platform.store,
       secrets: platform.secrets,

@@ -8,6 +8,7 @@ import { int, readConfig } from "../../shared/src/config";
 import { cachedIncidentCheck } from "../../shared/src/incidents";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
 import { admissionFromEnv } from "../../shared/src/runtime/admission-from-env";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
@@ -20,12 +21,13 @@ runMain(async () => {
     ISSUANCE_MAX_IN_FLIGHT: int(2000, { min: 1 }),
     OTP_RETENTION_HOURS: int(24, { min: 1, max: 24 * 90 }),
   });
-  const platform = await platformFromEnv({ service: "issuance" });
+  const platform = await platformFromEnv({ service: "issuance", events: EVENT_ROLES.issuance });
   const observed = await startServiceMetrics({
     service: "issuance",
     env: process.env,
     logger: platform.logger,
     kafkaRequests: platform.kafkaRequests,
+    eventRejections: platform.eventRejections,
   });
   const admission = admissionFromEnv({
     env: process.env,

@@ -7,6 +7,7 @@
 import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { routingConfigFromEnv } from "./config";
@@ -15,7 +16,7 @@ import { createRoutingService } from "./routing-service";
 
 runMain(async () => {
   const cfg = routingConfigFromEnv();
-  const platform = await platformFromEnv({ service: "routing" });
+  const platform = await platformFromEnv({ service: "routing", events: EVENT_ROLES.routing });
   const { server } = grpcServerFromEnv(process.env, platform.logger);
   const groupId = cfg.groupId;
   const observed = await startServiceMetrics({
@@ -23,6 +24,7 @@ runMain(async () => {
     env: process.env,
     logger: platform.logger,
     kafkaRequests: platform.kafkaRequests,
+    eventRejections: platform.eventRejections,
     consumerGroups: [{ groupId, topics: [platform.topics.verifications] }],
   });
   const routing = createRoutingService({

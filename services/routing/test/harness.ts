@@ -30,6 +30,7 @@ import {
   type RoutingServiceOptions,
   type RoutingServiceSettingsInput,
 } from "../src/routing-service";
+import { testKafkaSecurity } from "../../../test/support/kafka-security";
 
 export const TENANT = "bank-a";
 
@@ -157,7 +158,12 @@ export async function startRoutingHarness(name: string): Promise<RoutingHarness>
   const prefix = `rt-${name}-${randomBytes(3).toString("hex")}-`;
   const topics = topicNames(prefix);
   const logger = process.env.ROUTING_TEST_LOGS ? createLogger({ level: "debug" }) : silentLogger();
-  const bus = createKafkaBus({ brokers, clientId: prefix, maxWaitTimeMs: 200 });
+  const bus = createKafkaBus({
+    brokers,
+    clientId: prefix,
+    maxWaitTimeMs: 200,
+    kafkaConfig: testKafkaSecurity(),
+  });
   await bus.ensureTopics(topicSpecs(topics, 3));
   const store = createRedisStore({ url: redisUrl, prefix: `otp-test:${prefix}` });
   const policies = testPolicies();
@@ -360,6 +366,7 @@ export async function deleteKafkaByPrefix(brokers: string, prefix: string): Prom
     clientId: `${prefix}cleanup`,
     brokers: brokers.split(","),
     logLevel: logLevel.NOTHING,
+    ...testKafkaSecurity(),
   });
   const admin = kafka.admin();
   await admin.connect();

@@ -14,6 +14,8 @@ import { admissionFromEnv } from "../../shared/src/runtime/admission-from-env";
 import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
 import type { ScenarioFile, Strategy } from "./scenario-file";
 import { tenantPolicy } from "./scaled-policy";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
+import { freshEventKeysVariable } from "../../shared/src/crypto/event-keys";
 
 export interface StrategyInstance {
   strategy: Strategy;
@@ -37,10 +39,14 @@ const SECOND_TENANT = {
 
 /** Throwaway keys for Kafka / Redis runs that did not bring their own: the data is synthetic. */
 function runSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  if (env.OTP_ENCRYPTION_KEYS !== undefined) return {};
   return {
-    OTP_ENCRYPTION_KEYS: `scenario:${randomBytes(32).toString("base64")}`,
-    OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
+    ...(env.OTP_ENCRYPTION_KEYS === undefined
+      ? {
+          OTP_ENCRYPTION_KEYS: `scenario:${randomBytes(32).toString("base64")}`,
+          OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
+        }
+      : {}),
+    ...(env.OTP_EVENT_KEYS === undefined ? { OTP_EVENT_KEYS: freshEventKeysVariable() } : {}),
   };
 }
 
@@ -67,7 +73,12 @@ export async function startStrategyInstance(
     OTP_STORE_PREFIX: `scenario:${runId}:${strategy.id}:`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "error",
   };
-  const platform = await platformFromEnv({ service: `scenario-${strategy.id}`, env, logWrite });
+  const platform = await platformFromEnv({
+    events: EVENT_ROLES["all-in-one"],
+    service: `scenario-${strategy.id}`,
+    env,
+    logWrite,
+  });
   const admission = admissionFromEnv({
     env: {
       ...env,

@@ -30,6 +30,10 @@ export const ERROR_CODES = {
   CHANNEL_PROVIDER_ERROR: { retryable: true },
   EVENT_DECODE_FAILED: { retryable: false },
   EVENT_SCHEMA_UNSUPPORTED: { retryable: false },
+  /** An event without a valid MAC of a known producer key (ADR 0010). */
+  EVENT_UNAUTHENTICATED: { retryable: false },
+  /** An event MACed by a service that does not own its type, or published by one. */
+  EVENT_NOT_OWNED: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

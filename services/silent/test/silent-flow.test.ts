@@ -28,6 +28,7 @@ import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../all-in-one/src/
 import { inboxOf } from "../../all-in-one/src/inbox-server";
 import { callUnary, createClient } from "../../shared/src/grpc/client";
 import { createGrpcServer, type GrpcServer } from "../../shared/src/grpc/server";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
 import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
 import { testPorts } from "../../../test/support/all-in-one-ports";
 
@@ -50,6 +51,7 @@ before(async () => {
   const policyFile = join(await mkdtemp(join(tmpdir(), "silent-policy-")), "policy.json");
   await writeFile(policyFile, JSON.stringify(POLICY));
   platform = await platformFromEnv({
+    events: EVENT_ROLES["all-in-one"],
     service: "silent-flow-test",
     env: { LOG_LEVEL: "info", OTP_POLICY_FILE: policyFile },
     logWrite: (l) => logs.push(l),

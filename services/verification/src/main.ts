@@ -8,6 +8,7 @@ import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { int, readConfig } from "../../shared/src/config";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
 import { admissionFromEnv } from "../../shared/src/runtime/admission-from-env";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
 import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
@@ -15,12 +16,13 @@ import { createVerificationApp } from "./app";
 
 runMain(async () => {
   const cfg = readConfig({ OTP_RETENTION_HOURS: int(24, { min: 1, max: 24 * 90 }) });
-  const platform = await platformFromEnv({ service: "verification" });
+  const platform = await platformFromEnv({ service: "verification", events: EVENT_ROLES.verification });
   const observed = await startServiceMetrics({
     service: "verification",
     env: process.env,
     logger: platform.logger,
     kafkaRequests: platform.kafkaRequests,
+    eventRejections: platform.eventRejections,
     consumerGroups: [{ groupId: "otp-projector", topics: [platform.topics.verifications] }],
   });
   // Checks are refused only at the in-flight bound: no backlog signal (nothing to protect

@@ -7,6 +7,7 @@
 // First: tracing patches grpc-js, http and ioredis before anything loads them.
 import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
+import { EVENT_ROLES } from "../../shared/src/events/ownership";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { voiceConfigFromEnv } from "./channel-config";
@@ -14,12 +15,16 @@ import { createVoiceChannel } from "./channel";
 
 runMain(async () => {
   const config = voiceConfigFromEnv(process.env);
-  const platform = await platformFromEnv({ service: "voice-connector" });
+  const platform = await platformFromEnv({
+    service: "voice-connector",
+    events: EVENT_ROLES["voice-connector"],
+  });
   const observed = await startServiceMetrics({
     service: "voice",
     env: process.env,
     logger: platform.logger,
     kafkaRequests: platform.kafkaRequests,
+    eventRejections: platform.eventRejections,
     consumerGroups: [{ groupId: config.groupId, topics: [platform.topics.verifications] }],
   });
   const channel = createVoiceChannel({ ...platform, clock: platform.now, config, metrics: observed.metrics });

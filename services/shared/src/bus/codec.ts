@@ -68,17 +68,28 @@ export function partitionKeyOf(envelope: EventEnvelope, key: string | undefined)
   return chosen;
 }
 
+/** Headers that authenticate an encoded envelope (event-mac.ts), computed over the bytes made here. */
+export type EnvelopeSigner = (
+  envelope: EventEnvelope,
+  key: string,
+  value: Uint8Array,
+) => Record<string, string>;
+
 export function encodeEnvelope(
   envelope: EventEnvelope,
   key: string | undefined,
   extraHeaders: Record<string, string> | undefined,
+  sign?: EnvelopeSigner,
 ): RawMessage {
   const stamped = stampSchemaVersion(envelope);
+  const partitionKey = partitionKeyOf(stamped, key);
+  const value = EventEnvelope.encode(stamped).finish();
   return {
-    key: partitionKeyOf(stamped, key),
-    value: EventEnvelope.encode(stamped).finish(),
+    key: partitionKey,
+    value,
     headers: {
       ...extraHeaders,
+      ...sign?.(stamped, partitionKey, value),
       [HEADERS.contentType]: CONTENT_TYPE,
       [HEADERS.eventType]: stamped.event?.$case ?? "none",
       [HEADERS.eventId]: stamped.eventId,

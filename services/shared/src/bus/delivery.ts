@@ -9,6 +9,7 @@ import type { Tracer } from "@opentelemetry/api";
 import type { EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
 import { type ErrorCode, isOtpError } from "../errors";
 import { decodeEnvelope, type StoredMessage } from "./codec";
+import type { EventAuthenticator } from "./event-mac";
 import type { BusLogger } from "./logger";
 import type { BusMessage, MessageHandler, MessageMeta, RetryPolicy, SubscribeOptions } from "./port";
 import { withBatchProcessSpans, withProcessSpan, type ProcessSpanInfo } from "./trace-context";
@@ -37,6 +38,8 @@ export interface DeliveryContext {
   accepts?: (message: MessageMeta) => boolean;
   retry: RetryPolicy;
   maxSchemaVersion: number;
+  /** Checks each decoded envelope's MAC and owner; what fails is dead-lettered, never handled. */
+  authenticator?: EventAuthenticator;
   tracer: Tracer;
   logger: BusLogger;
   /** Waits between attempts; resolves false when the consumer is stopping (give up, no commit). */
@@ -105,7 +108,9 @@ async function decodeOrDeadLetter(
   ctx: DeliveryContext,
 ): Promise<EventEnvelope | undefined> {
   try {
-    return decodeEnvelope(message.value, ctx.maxSchemaVersion);
+    const envelope = decodeEnvelope(message.value, ctx.maxSchemaVersion);
+    ctx.authenticator?.verify(message, envelope);
+    return envelope;
   } catch (err) {
     await sendToDeadLetter(message, ctx, err, 0);
     return undefined;

@@ -24,6 +24,7 @@ import { type FeedContext, feedTask } from "./task-feed";
 import { producerWithCoordinatorCache } from "./kafka-coordinator-cache";
 import { createPartitionCommits } from "./partition-commits";
 import { newOwner, type Owner } from "./partition-owner";
+import type { EventAuthenticator } from "./event-mac";
 
 export interface KafkaProcessorDeps {
   kafka: Kafka;
@@ -33,6 +34,7 @@ export interface KafkaProcessorDeps {
   tracer: Tracer;
   maxSchemaVersion: number;
   maxWaitTimeMs: number;
+  authenticator?: EventAuthenticator;
 }
 
 const RESTORE_RETRY_MS = 1_000;
@@ -72,6 +74,7 @@ export async function startKafkaProcessor(
     groupId,
     accepts: options.accepts,
     maxSchemaVersion: deps.maxSchemaVersion,
+    authenticator: deps.authenticator,
     tracer: deps.tracer,
     logger: log,
     deadLetterTopic,
@@ -117,6 +120,7 @@ export async function startKafkaProcessor(
     changelogTopic,
     logger: log,
     beforeCommit: options.beforeCommit,
+    authenticator: deps.authenticator,
     enqueue,
     restore: (owner) => restore(owner),
   });

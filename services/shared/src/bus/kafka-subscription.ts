@@ -13,6 +13,7 @@ import { OtpError } from "../errors";
 import { type DeliveryContext, deliver, deliverBatch, MAX_BATCH_MESSAGES } from "./delivery";
 import type { BusLogger } from "./logger";
 import type { RawMessage, StoredMessage } from "./codec";
+import type { EventAuthenticator } from "./event-mac";
 import {
   DEFAULT_RETRY,
   deadLetterTopicOf,
@@ -29,6 +30,7 @@ export interface KafkaSubscriptionDeps {
   logger: BusLogger;
   tracer: Tracer;
   maxSchemaVersion: number;
+  authenticator?: EventAuthenticator;
   /** Fetch long-poll; stop() may wait this long for the fetch in flight. */
   maxWaitTimeMs: number;
 }
@@ -59,6 +61,7 @@ export async function startKafkaSubscription(
     accepts: options.accepts,
     retry: { ...DEFAULT_RETRY, ...options.retry },
     maxSchemaVersion: deps.maxSchemaVersion,
+    authenticator: deps.authenticator,
     tracer: deps.tracer,
     logger: deps.logger,
     deadLetter: (source, headers) =>

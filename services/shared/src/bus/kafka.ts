@@ -19,6 +19,7 @@ import { startKafkaProcessor } from "./kafka-processor";
 import { type BusLogger, silentLogger } from "./logger";
 import type { EventBus, OutgoingMessage, Subscription, TopicSpec } from "./port";
 import { defaultTracer, withPublishSpan } from "./trace-context";
+import type { EventAuthenticator } from "./event-mac";
 
 export interface KafkaBusOptions {
   /** Bootstrap servers: "host:port" list or comma-separated string. */
@@ -36,7 +37,12 @@ export interface KafkaBusOptions {
   maxWaitTimeMs?: number;
   /** Called with the API name of every request a producer, consumer or admin of the bus sends. */
   onRequest?: (api: string) => void;
-  /** TLS, SASL, timeouts: passed to kafkajs as they are. */
+  /**
+   * Signs every envelope this bus publishes and checks every one it delivers (ADR 0010); without
+   * it events carry no MAC and none is checked (tests of the bus alone).
+   */
+  authenticator?: EventAuthenticator;
+  /** TLS, SASL, timeouts (kafkaSecurityFromEnv): passed to kafkajs as they are. */
   kafkaConfig?: Omit<KafkaConfig, "brokers" | "clientId" | "logCreator">;
 }
 
@@ -104,6 +110,9 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     }
   };
 
+  const authenticator = options.authenticator;
+  const sign = authenticator?.sign;
+
   const publishBatch = async (messages: OutgoingMessage[]): Promise<void> => {
     if (messages.length === 0) return;
     const topics = [...new Set(messages.map((m) => m.topic))];
@@ -111,7 +120,9 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     await withPublishSpan(tracer, spanTopic, messages.length, (traceHeaders) => {
       const byTopic = new Map<string, RawMessage[]>(topics.map((t) => [t, []]));
       for (const m of messages) {
-        byTopic.get(m.topic)!.push(encodeEnvelope(m.envelope, m.key, { ...m.headers, ...traceHeaders }));
+        byTopic
+          .get(m.topic)!
+          .push(encodeEnvelope(m.envelope, m.key, { ...m.headers, ...traceHeaders }, sign));
       }
       return send([...byTopic].map(([topic, raw]) => ({ topic, messages: raw })));
     });
@@ -148,6 +159,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
           tracer,
           maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
           maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
+          authenticator,
         },
         subscribeOptions,
       ).catch((err: unknown) => {
@@ -175,6 +187,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
           tracer,
           maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
           maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
+          authenticator,
         },
         processOptions,
       ).catch((err: unknown) => {

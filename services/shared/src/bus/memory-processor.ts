@@ -13,6 +13,7 @@ import type { MemoryTopic } from "./memory-log";
 import { deadLetterTopicOf } from "./port";
 import type { PartitionTask, Processor, ProcessOptions } from "./processor-port";
 import { feedTask, isEmptyOutput, type OutRecord, outputRecords } from "./task-feed";
+import type { EventAuthenticator } from "./event-mac";
 
 export interface MemoryProcessorDeps {
   topicOf(name: string): MemoryTopic;
@@ -21,6 +22,7 @@ export interface MemoryProcessorDeps {
   tracer: Tracer;
   logger: BusLogger;
   maxSchemaVersion: number;
+  authenticator?: EventAuthenticator;
   now(): Date;
 }
 
@@ -62,6 +64,7 @@ export async function startMemoryProcessor(
     groupId: options.groupId,
     accepts: options.accepts,
     maxSchemaVersion: deps.maxSchemaVersion,
+    authenticator: deps.authenticator,
     tracer: deps.tracer,
     logger: deps.logger,
     deadLetterTopic,
@@ -103,7 +106,10 @@ export async function startMemoryProcessor(
       if (isEmptyOutput(output) && deadLetters.length === 0 && nextOffset === undefined) return;
       if (!isEmptyOutput(output) || deadLetters.length > 0) options.beforeCommit?.(partition);
       commit(
-        [...outputRecords(output, options.topic, options.changelogTopic, partition), ...deadLetters],
+        [
+          ...outputRecords(output, options.topic, options.changelogTopic, partition, deps.authenticator),
+          ...deadLetters,
+        ],
         partition,
         nextOffset,
       );

@@ -25,6 +25,7 @@ import {
   type TopicSpec,
 } from "./port";
 import { defaultTracer, withPublishSpan } from "./trace-context";
+import type { EventAuthenticator } from "./event-mac";
 
 export interface MemoryBusOptions {
   logger?: BusLogger;
@@ -35,6 +36,8 @@ export interface MemoryBusOptions {
   maxRecordsPerPartition?: number;
   /** Newest envelope schema version consumers accept; newer ones are dead-lettered. */
   maxSchemaVersion?: number;
+  /** Signs what is published and checks what is delivered, as on Kafka (ADR 0010). */
+  authenticator?: EventAuthenticator;
   now?: () => Date;
 }
 
@@ -83,6 +86,9 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
     }
   };
 
+  const authenticator = options.authenticator;
+  const sign = authenticator?.sign;
+
   const publishBatch = async (messages: OutgoingMessage[]): Promise<void> => {
     assertOpen();
     if (messages.length === 0) return;
@@ -95,7 +101,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
       (traceHeaders) => {
         const encoded = messages.map((m) => ({
           topic: m.topic,
-          raw: encodeEnvelope(m.envelope, m.key, { ...m.headers, ...traceHeaders }),
+          raw: encodeEnvelope(m.envelope, m.key, { ...m.headers, ...traceHeaders }, sign),
         }));
         encoded.forEach(({ topic, raw }) => append(topic, raw));
         return Promise.resolve();
@@ -153,6 +159,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
           accepts: subscribeOptions.accepts,
           retry: { ...DEFAULT_RETRY, ...subscribeOptions.retry },
           maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
+          authenticator,
           tracer,
           logger,
           deadLetter: (source, headers) =>
@@ -185,6 +192,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
           tracer,
           logger,
           maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
+          authenticator,
           now: options.now ?? (() => new Date()),
         },
         group,

@@ -3,6 +3,7 @@
  * once, a change of state alone within STATE_COMMIT_MS, offsets of inputs that changed nothing
  * within OFFSET_FLUSH_MS (pending-output.ts) — each as one transaction with the input offset.
  */
+import type { EventAuthenticator } from "./event-mac";
 import type { BusLogger } from "./logger";
 import type { Owner } from "./partition-owner";
 import { type OutRecord, outputRecords } from "./task-feed";
@@ -19,6 +20,8 @@ export interface PartitionCommitsContext {
   changelogTopic: string;
   logger: BusLogger;
   beforeCommit?: (partition: number) => void;
+  /** Signs the events the task decided (event-mac.ts). */
+  authenticator?: EventAuthenticator;
   /** Runs work on the partition's chain (one step at a time). */
   enqueue: (owner: Owner, work: () => Promise<void>) => Promise<void>;
   /** Drops the task and restores it from the log (after a failed commit). */
@@ -86,7 +89,10 @@ export function createPartitionCommits(ctx: PartitionCommitsContext): PartitionC
 
   const writePending = async (owner: Owner, deadLetters: OutRecord[]): Promise<void> => {
     const output = owner.pending.take();
-    const records = [...outputRecords(output, topic, changelogTopic, owner.partition), ...deadLetters];
+    const records = [
+      ...outputRecords(output, topic, changelogTopic, owner.partition, ctx.authenticator),
+      ...deadLetters,
+    ];
     const offset = owner.position > owner.committed ? owner.position : undefined;
     if (records.length > 0 || offset !== undefined) await write(owner, records, offset);
     owner.committed = owner.position;

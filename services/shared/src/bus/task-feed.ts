@@ -8,6 +8,7 @@ import type { Tracer } from "@opentelemetry/api";
 import { decodeEnvelope, encodeEnvelope, type RawMessage, type StoredMessage } from "./codec";
 import { isOtpError } from "../errors";
 import { deadLetterHeaders, errorCodeOf } from "./delivery";
+import type { EventAuthenticator } from "./event-mac";
 import type { BusLogger } from "./logger";
 import type { MessageMeta } from "./port";
 import type { PartitionTask, TaskOutput } from "./processor-port";
@@ -24,6 +25,8 @@ export interface FeedContext {
   groupId: string;
   accepts?: (message: MessageMeta) => boolean;
   maxSchemaVersion: number;
+  /** Checks each input's MAC and owner, and signs the task's output. */
+  authenticator?: EventAuthenticator;
   tracer: Tracer;
   logger: BusLogger;
   deadLetterTopic: (topic: string) => string;
@@ -41,6 +44,7 @@ export async function feedTask(
     if (ctx.accepts?.(message) === false) continue;
     try {
       const envelope = decodeEnvelope(message.value, ctx.maxSchemaVersion);
+      ctx.authenticator?.verify(message, envelope);
       await withProcessSpan(
         ctx.tracer,
         message.headers,
@@ -93,11 +97,12 @@ export function outputRecords(
   inputTopic: string,
   changelogTopic: string,
   partition: number,
+  authenticator?: EventAuthenticator,
 ): OutRecord[] {
   const records: OutRecord[] = output.messages.map((m) => ({
     topic: m.topic,
     ...(m.topic === inputTopic ? { partition } : {}),
-    message: encodeEnvelope(m.envelope, m.key, m.headers),
+    message: encodeEnvelope(m.envelope, m.key, m.headers, authenticator?.sign),
   }));
   for (const change of output.changelog) {
     records.push({

@@ -55,6 +55,8 @@ const GRPC_CODE_BY_ERROR: Record<ErrorCode, GrpcCode> = {
   CHANNEL_PROVIDER_ERROR: GrpcCode.UNAVAILABLE,
   EVENT_DECODE_FAILED: GrpcCode.INTERNAL,
   EVENT_SCHEMA_UNSUPPORTED: GrpcCode.INTERNAL,
+  EVENT_UNAUTHENTICATED: GrpcCode.INTERNAL,
+  EVENT_NOT_OWNED: GrpcCode.INTERNAL,
 };
 
 /** Server faults: the client learns nothing but "internal error"; the log gets the cause. */

@@ -6,9 +6,13 @@
 import type { EventBus } from "../bus/port";
 import { createKafkaBus } from "../bus/kafka";
 import { createKafkaRequestTally, type KafkaRequestCounts } from "../bus/kafka-request-count";
+import { describeKafkaSecurity, kafkaSecurityFromEnv } from "../bus/kafka-security";
 import { createMemoryBus } from "../bus/memory";
 import { int, list, oneOf, optionalStr, readConfig, str, type Env } from "../config";
 import { secretsFromEnv, type SecretMaterial } from "../crypto/keys";
+import { eventKeysFromEnv } from "../crypto/event-keys";
+import { createEventAuthenticator, type EventRejection } from "../bus/event-mac";
+import type { EventRole } from "../events/ownership";
 import { topicNames, topicSpecs, type TopicNames } from "../events/topics";
 import { createLogger, type Logger } from "../log";
 import { createPolicyBook, DEFAULT_POLICY, type PolicyBook } from "../policy";
@@ -29,6 +33,8 @@ export interface Platform {
   embedded: boolean;
   /** Requests the bus has sent to Kafka so far, per API (empty on the in-process bus). */
   kafkaRequests: () => KafkaRequestCounts;
+  /** Events the bus refused so far for their MAC or producer (ADR 0010). */
+  eventRejections: () => EventRejection[];
   close(): Promise<void>;
 }
 
@@ -45,6 +51,8 @@ const PLATFORM_SPEC = {
 
 export interface PlatformOptions {
   service: string;
+  /** What the process signs as and whose events it reads (EVENT_ROLES): the keys it needs. */
+  events: EventRole;
   env?: Env;
   /** Where log lines go (default stdout; tests capture them). */
   logWrite?: (line: string) => void;
@@ -52,6 +60,7 @@ export interface PlatformOptions {
 
 export async function platformFromEnv({
   service,
+  events,
   env = process.env,
   logWrite,
 }: PlatformOptions): Promise<Platform> {
@@ -59,9 +68,13 @@ export async function platformFromEnv({
   const logger = createLogger({ level: cfg.LOG_LEVEL, base: { service }, write: logWrite });
   const embeddedBus = cfg.KAFKA_BROKERS.length === 0;
   const embeddedStore = cfg.REDIS_URL === undefined;
+  const kafkaSecurity = embeddedBus ? {} : kafkaSecurityFromEnv(env);
   const secrets = secretsFromEnv(env, { allowEphemeral: embeddedBus && embeddedStore });
   if (secrets.ephemeral)
     logger.warn("using throwaway encryption keys: set OTP_ENCRYPTION_KEYS and OTP_CODE_HASH_SECRET");
+  // Only on the in-process bus are every producer and reader this one process.
+  const eventKeys = eventKeysFromEnv(env, events, { allowEphemeral: embeddedBus });
+  const authenticator = createEventAuthenticator(eventKeys);
   const policies = cfg.OTP_POLICY_FILE
     ? loadPolicies(cfg.OTP_POLICY_FILE)
     : createPolicyBook(DEFAULT_POLICY, {});
@@ -69,12 +82,14 @@ export async function platformFromEnv({
 
   const kafkaRequests = createKafkaRequestTally();
   const bus = embeddedBus
-    ? createMemoryBus({ logger: logger.child({ component: "bus" }) })
+    ? createMemoryBus({ logger: logger.child({ component: "bus" }), authenticator })
     : createKafkaBus({
         brokers: cfg.KAFKA_BROKERS,
         clientId: service,
         logger: logger.child({ component: "kafka" }),
         onRequest: kafkaRequests.record,
+        kafkaConfig: kafkaSecurity,
+        authenticator,
       });
   const store = embeddedStore
     ? createMemoryStore({ prefix: cfg.OTP_STORE_PREFIX })
@@ -85,6 +100,7 @@ export async function platformFromEnv({
         onConnectionError: (err) => logger.warn("redis connection error", { err }),
       });
   if (embeddedBus) logger.info("KAFKA_BROKERS not set: in-process event bus");
+  else logger.info("Kafka connection", { security: describeKafkaSecurity(kafkaSecurity) });
   if (embeddedStore) logger.info("REDIS_URL not set: in-process store");
   const retentionMs =
     cfg.OTP_EVENT_RETENTION_HOURS > 0 ? cfg.OTP_EVENT_RETENTION_HOURS * 3_600_000 : undefined;
@@ -100,6 +116,7 @@ export async function platformFromEnv({
     now: Date.now,
     embedded: embeddedBus && embeddedStore,
     kafkaRequests: kafkaRequests.counts,
+    eventRejections: () => authenticator.rejections(),
     async close() {
       await Promise.allSettled([bus.close(), store.close()]);
     },

@@ -8,11 +8,14 @@
  * reports the same numbers for its group: aggregate with max, not sum.
  */
 import { Kafka, logLevel, type Admin } from "kafkajs";
+import type { KafkaSecurity } from "../bus/kafka-security";
 import type { Logger } from "../log";
 import type { PartitionLag } from "./metrics";
 
 export interface ConsumerLagOptions {
   brokers: string[];
+  /** TLS and SASL, as the bus connects (kafkaSecurityFromEnv). */
+  security?: KafkaSecurity;
   clientId: string;
   /** Consumer groups and the topics each consumes. */
   groups: Array<{ groupId: string; topics: string[] }>;
@@ -37,6 +40,7 @@ export function createConsumerLagReader(options: ConsumerLagOptions): ConsumerLa
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: logLevel.NOTHING,
+    ...options.security,
   });
   const admin = kafka.admin();
   let connected: Promise<Admin> | undefined;

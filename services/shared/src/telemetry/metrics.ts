@@ -55,6 +55,7 @@ interface ScrapeSources {
   binds?: () => BindView[];
   consumerLag?: () => Promise<PartitionLag[]>;
   kafkaRequests?: () => Readonly<Record<string, number>>;
+  eventRejections?: () => ReadonlyArray<{ reason: string; eventType: string; count: number }>;
 }
 
 export function createMetrics(options: MetricsOptions) {
@@ -90,6 +91,10 @@ export function createMetrics(options: MetricsOptions) {
     /** The Kafka request counter reads the process's running totals per API at every scrape. */
     readKafkaRequestsFrom(counts: () => Readonly<Record<string, number>>): void {
       sources.kafkaRequests = counts;
+    },
+    /** The rejected-events counter reads the bus's running totals at every scrape. */
+    readEventRejectionsFrom(rejections: ScrapeSources["eventRejections"]): void {
+      sources.eventRejections = rejections;
     },
 
     // Requests and outcomes (issuance, verification).
@@ -270,6 +275,21 @@ export function createMetrics(options: MetricsOptions) {
         // Running totals kept by the bus's instrumentation; copied in, never decreasing.
         this.reset();
         for (const [api, n] of Object.entries(sources.kafkaRequests())) this.inc({ api }, n);
+      },
+    }),
+    eventsRejected: new Counter({
+      name: "otp_events_rejected_total",
+      help:
+        "Events a consumer refused and dead-lettered because their MAC was missing, of an unknown key " +
+        "or wrong, or their producer does not own their type (ADR 0010), by reason and event type",
+      labelNames: ["reason", "event_type"] as const,
+      registers,
+      collect() {
+        if (sources.eventRejections === undefined) return;
+        this.reset();
+        for (const { reason, eventType, count } of sources.eventRejections()) {
+          this.inc({ reason, event_type: eventType }, count);
+        }
       },
     }),
   };

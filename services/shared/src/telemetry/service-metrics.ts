@@ -8,6 +8,7 @@
  *   ...
  *   await observed.close();
  */
+import { kafkaSecurityFromEnv } from "../bus/kafka-security";
 import { list, readConfig, type Env } from "../config";
 import type { Logger } from "../log";
 import { createConsumerLagReader, type ConsumerLagReader } from "./consumer-lag";
@@ -21,6 +22,8 @@ export interface ServiceMetricsOptions {
   consumerGroups?: Array<{ groupId: string; topics: string[] }>;
   /** The process's Kafka requests per API so far (Platform.kafkaRequests). */
   kafkaRequests?: () => Readonly<Record<string, number>>;
+  /** Events the bus refused for their MAC or producer (Platform.eventRejections). */
+  eventRejections?: () => ReadonlyArray<{ reason: string; eventType: string; count: number }>;
 }
 
 export interface ServiceMetrics {
@@ -34,11 +37,18 @@ export async function startServiceMetrics(options: ServiceMetricsOptions): Promi
   const { service, env, logger } = options;
   const metrics = createMetrics({ service });
   if (options.kafkaRequests) metrics.readKafkaRequestsFrom(options.kafkaRequests);
+  if (options.eventRejections) metrics.readEventRejectionsFrom(options.eventRejections);
   const { KAFKA_BROKERS: brokers } = readConfig({ KAFKA_BROKERS: list([]) }, env);
   const groups = options.consumerGroups ?? [];
   let lag: ConsumerLagReader | undefined;
   if (brokers.length > 0 && groups.length > 0) {
-    lag = createConsumerLagReader({ brokers, clientId: `${service}-lag`, groups, logger });
+    lag = createConsumerLagReader({
+      brokers,
+      security: kafkaSecurityFromEnv(env),
+      clientId: `${service}-lag`,
+      groups,
+      logger,
+    });
     const reader = lag;
     metrics.readConsumerLagFrom(() => reader.read());
   }

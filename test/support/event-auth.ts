@@ -1,0 +1,19 @@
+/**
+ * Event keys for tests that run services beside a bus of their own: the services read
+ * OTP_EVENT_KEYS from `env`, and the test's bus signs and checks with `authenticator`, which
+ * holds the same key of every producer (ADR 0010).
+ */
+import { createEventAuthenticator, type EventAuthenticator } from "../../services/shared/src/bus/event-mac";
+import { eventKeysFromEnv, freshEventKeysVariable } from "../../services/shared/src/crypto/event-keys";
+import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
+
+export interface TestEventAuth {
+  env: { OTP_EVENT_KEYS: string };
+  authenticator: EventAuthenticator;
+}
+
+export function testEventAuth(): TestEventAuth {
+  const env = { OTP_EVENT_KEYS: freshEventKeysVariable() };
+  const ring = eventKeysFromEnv(env, EVENT_ROLES["all-in-one"], { allowEphemeral: false });
+  return { env, authenticator: createEventAuthenticator(ring) };
+}
