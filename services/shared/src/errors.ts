@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   OTP_NOT_FOUND: { retryable: false },
   OTP_ALREADY_EXISTS: { retryable: false },
   OTP_FAILED_PRECONDITION: { retryable: false },
+  /** An idempotency key reused with other parameters than its first request's. */
+  OTP_IDEMPOTENCY_MISMATCH: { retryable: false },
   OTP_RATE_LIMITED: { retryable: true },
   OTP_OVERLOADED: { retryable: true },
   OTP_FRAUD_BLOCKED: { retryable: false },

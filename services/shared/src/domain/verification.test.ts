@@ -46,6 +46,7 @@ const startedEvent = (overrides: Partial<{ riskTier: RiskTier; maxChecks: number
         transaction: undefined,
         hasTransactionBinding: false,
         idempotencyKeyHash: "",
+        idempotencyFingerprint: "",
         resendCooldownSeconds: 30,
         numberType: "mobile",
         resendUntil: undefined,

@@ -31,6 +31,7 @@ const GRPC_CODE_BY_ERROR: Record<ErrorCode, GrpcCode> = {
   OTP_NOT_FOUND: GrpcCode.NOT_FOUND,
   OTP_ALREADY_EXISTS: GrpcCode.ALREADY_EXISTS,
   OTP_FAILED_PRECONDITION: GrpcCode.FAILED_PRECONDITION,
+  OTP_IDEMPOTENCY_MISMATCH: GrpcCode.FAILED_PRECONDITION,
   // Quota of this caller / number: the client must slow down (RetryInfo says how long).
   OTP_RATE_LIMITED: GrpcCode.RESOURCE_EXHAUSTED,
   // Load shedding is transient and not the caller's fault: UNAVAILABLE is what retry policies retry.

@@ -229,6 +229,12 @@ export interface VerificationStarted {
   numberType: string;
   /** Resends are allowed until this time (at most expires_at). */
   resendUntil?: Date | undefined;
+  /**
+   * Keyed hash of the parameters the idempotency key was first used with (phone, purpose,
+   * channel preference, transaction binding), so a rebuilt index still refuses a key reused
+   * with other parameters.
+   */
+  idempotencyFingerprint: string;
 }
 
 export interface RoutePlanned {
@@ -1380,6 +1386,7 @@ function createBaseVerificationStarted(): VerificationStarted {
     resendCooldownSeconds: 0,
     numberType: "",
     resendUntil: undefined,
+    idempotencyFingerprint: "",
   };
 }
 
@@ -1447,6 +1454,9 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
     }
     if (message.resendUntil !== undefined) {
       Timestamp.encode(toTimestamp(message.resendUntil), writer.uint32(170).fork()).join();
+    }
+    if (message.idempotencyFingerprint !== "") {
+      writer.uint32(178).string(message.idempotencyFingerprint);
     }
     return writer;
   },
@@ -1632,6 +1642,14 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
             message.resendUntil = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.idempotencyFingerprint = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1719,6 +1737,11 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
         : isSet(object.resend_until)
           ? fromJsonTimestamp(object.resend_until)
           : undefined,
+      idempotencyFingerprint: isSet(object.idempotencyFingerprint)
+        ? globalThis.String(object.idempotencyFingerprint)
+        : isSet(object.idempotency_fingerprint)
+          ? globalThis.String(object.idempotency_fingerprint)
+          : "",
     };
   },
 
@@ -1787,6 +1810,9 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
     if (message.resendUntil !== undefined) {
       obj.resendUntil = message.resendUntil.toISOString();
     }
+    if (message.idempotencyFingerprint !== "") {
+      obj.idempotencyFingerprint = message.idempotencyFingerprint;
+    }
     return obj;
   },
 
@@ -1823,6 +1849,7 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
     message.resendCooldownSeconds = object.resendCooldownSeconds ?? 0;
     message.numberType = object.numberType ?? "";
     message.resendUntil = object.resendUntil ?? undefined;
+    message.idempotencyFingerprint = object.idempotencyFingerprint ?? "";
     return message;
   },
 };
