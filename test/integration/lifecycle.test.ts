@@ -161,6 +161,33 @@ describe("OTP lifecycle over gRPC, Kafka and Redis", () => {
     await codeOf(elsewhere.verification!.verificationId);
   });
 
+  it("answers a code of the wrong length INVALID_ARGUMENT naming the expected length, using no attempt", async () => {
+    const phone = newPhone();
+    const id = (await start(TOKENS.acme, { phone })).verification!.verificationId;
+    const code = await codeOf(id);
+    const short = await rejects(check(TOKENS.acme, id, code.slice(1)));
+    assert.equal(short.code, GrpcStatus.INVALID_ARGUMENT);
+    assert.ok(short.message.includes(`must be ${code.length} digits`), short.message);
+    assert.deepEqual(short.violations, [{ field: "code", description: `must be ${code.length} digits` }]);
+    const byPhone = await rejects(
+      check(TOKENS.acme, "", `${code}0`, {
+        target: { $case: "byPhone", value: { phone, purpose: "login" } },
+      }),
+    );
+    assert.equal(byPhone.code, GrpcStatus.INVALID_ARGUMENT);
+    const wrong = await check(TOKENS.acme, id, wrongCode(code));
+    assert.equal(wrong.checksRemaining, 4, "the wrong lengths used no attempt");
+  });
+
+  it("sends in the tenant's default locale when it has no sender for the one asked, and says so", async () => {
+    const unknown = await start(TOKENS.acme, { locale: "de-DE" });
+    assert.equal(unknown.verification!.locale, "en");
+    const language = await start(TOKENS.acme, { locale: "id-ID" });
+    assert.equal(language.verification!.locale, "id");
+    await codeOf(unknown.verification!.verificationId);
+    await codeOf(language.verification!.verificationId);
+  });
+
   it("lets exactly one of 100 concurrent correct checks succeed", async () => {
     const id = (await start(TOKENS.acme)).verification!.verificationId;
     const code = await codeOf(id);

@@ -88,6 +88,8 @@ export enum CheckOutcome {
   CHECK_OUTCOME_LOCKED = 5,
   CHECK_OUTCOME_ALREADY_USED = 6,
   CHECK_OUTCOME_CANCELLED = 7,
+  /** CHECK_OUTCOME_FAILED - Routing gave up on the verification (every channel failed): not the same as a cancel. */
+  CHECK_OUTCOME_FAILED = 8,
 }
 
 export function checkOutcomeFromJSON(object: any): CheckOutcome {
@@ -116,6 +118,9 @@ export function checkOutcomeFromJSON(object: any): CheckOutcome {
     case 7:
     case "CHECK_OUTCOME_CANCELLED":
       return CheckOutcome.CHECK_OUTCOME_CANCELLED;
+    case 8:
+    case "CHECK_OUTCOME_FAILED":
+      return CheckOutcome.CHECK_OUTCOME_FAILED;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum CheckOutcome");
   }
@@ -139,6 +144,8 @@ export function checkOutcomeToJSON(object: CheckOutcome): string {
       return "CHECK_OUTCOME_ALREADY_USED";
     case CheckOutcome.CHECK_OUTCOME_CANCELLED:
       return "CHECK_OUTCOME_CANCELLED";
+    case CheckOutcome.CHECK_OUTCOME_FAILED:
+      return "CHECK_OUTCOME_FAILED";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum CheckOutcome");
   }
