@@ -19,7 +19,12 @@ import type { TopicNames } from "../../shared/src/events/topics";
 import { classify, type NumberingPlan } from "../../shared/src/numbering";
 import { silentLogger, type Logger } from "../../shared/src/log";
 import { maskPhone } from "../../shared/src/privacy";
-import { effectivePurposeRules, riskTierToProto, type PolicyBook } from "../../shared/src/policy";
+import {
+  effectivePurposeRules,
+  resolveLocale,
+  riskTierToProto,
+  type PolicyBook,
+} from "../../shared/src/policy";
 import type { VerificationProjection } from "../../shared/src/projection/projection";
 import { destinationPrefix } from "../../shared/src/projection/view";
 import type { Store } from "../../shared/src/store/port";
@@ -314,7 +319,7 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
           district: input.district,
           purpose: input.purpose,
           riskTier: riskTierToProto(rules.riskTier),
-          locale: input.locale,
+          locale: resolveLocale(policy, input.locale),
           channelPreference: input.channelPreference,
           code: seal(randomCode(rules.codeLength), "code"),
           codeLength: rules.codeLength,
