@@ -15,6 +15,8 @@ export interface HandsetMessage {
   from: string;
   text: string;
   at: string;
+  /** The provider's ids of what arrived (SMS message ids, WhatsApp message id, call SID). */
+  providerIds: string[];
 }
 
 const digits = (phone: string): string => phone.replace(/[^0-9]/g, "");
@@ -27,6 +29,7 @@ export function inboxOf(sims: Simulators, phone?: string): HandsetMessage[] {
     from: m.from,
     text: m.text,
     at: m.receivedAt,
+    providerIds: m.messageIds,
   }));
   const wa = sims.whatsapp.inbox.messages(p).map((m) => ({
     channel: "whatsapp" as const,
@@ -34,6 +37,7 @@ export function inboxOf(sims: Simulators, phone?: string): HandsetMessage[] {
     from: m.phoneNumberId,
     text: m.text,
     at: m.deliveredAt,
+    providerIds: [m.messageId],
   }));
   const voice = sims.voice.inbox.calls(p).map((c) => ({
     channel: "voice" as const,
@@ -41,6 +45,7 @@ export function inboxOf(sims: Simulators, phone?: string): HandsetMessage[] {
     from: c.from,
     text: c.heard,
     at: c.answeredAt,
+    providerIds: [c.callSid],
   }));
   return [...sms, ...wa, ...voice].sort((a, b) => b.at.localeCompare(a.at));
 }
