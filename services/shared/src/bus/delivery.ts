@@ -158,11 +158,21 @@ async function handleWithRetries(
         await sendToDeadLetter(message, ctx, err, failures);
         return "dead-lettered";
       }
-      ctx.logger.debug(outage ? "event handler waits for a dependency" : "event handler failed, retrying", {
+      const waited = attempt + 1 - failures;
+      // An outage long enough to matter is worth one line now and then, not one per retry.
+      const loud = outage && (waited === 10 || waited % 100 === 0);
+      const fields = {
         ...where(message, ctx.groupId),
         attempt: attempt + 1,
         code: errorCodeOf(err),
-      });
+        error: errorMessageOf(err),
+      };
+      if (loud) ctx.logger.warn("event handler waits for a dependency", fields);
+      else
+        ctx.logger.debug(
+          outage ? "event handler waits for a dependency" : "event handler failed, retrying",
+          fields,
+        );
       const wait = backoffMs(ctx.retry, outage ? attempt : failures - 1);
       if (!(await ctx.backoff(wait))) return "abandoned";
     }
