@@ -271,6 +271,40 @@ export function busContract(
     );
 
     it(
+      "waits out a dependency outage without using up the message's attempts or dead-lettering it",
+      withBus(async ({ fx, name, subscribe }) => {
+        const topic = name("outage");
+        await fx.bus.ensureTopics([{ name: topic, partitions: 1 }]);
+        const outageFailures = FAST_RETRY.attempts * 3;
+        let calls = 0;
+        const handled = collector();
+        await subscribe({
+          groupId: name("g"),
+          topics: [topic],
+          retry: FAST_RETRY,
+          handler: async (m) => {
+            calls++;
+            // Redis away, then the producer: far more failures than the policy's attempts.
+            if (calls <= outageFailures) {
+              const code = calls % 2 === 0 ? "OTP_STATE_UNAVAILABLE" : "OTP_DEPENDENCY_UNAVAILABLE";
+              throw new OtpError(code, "dependency away");
+            }
+            await handled.handler(m);
+          },
+        });
+        await fx.bus.publish(topic, envelopeFor("ver-outage", 0));
+        await fx.bus.publish(topic, envelopeFor("ver-outage", 1));
+        await eventually(() => handled.messages.length === 2, 20_000);
+        assert.deepEqual(
+          handled.messages.map((m) => m.envelope.verificationId),
+          ["ver-outage", "ver-outage"],
+        );
+        // Dead-lettered after FAST_RETRY.attempts, it would never have reached the handler.
+        assert.equal(handled.messages[0]!.redelivery, outageFailures, "the first waited, in order");
+      }),
+    );
+
+    it(
       "dead-letters at once on a non-retryable OtpError",
       withBus(async ({ fx, name, subscribe }) => {
         const topic = name("fatal");

@@ -2,9 +2,11 @@
  * What every fault scenario must still hold afterwards, read from the log and the handsets:
  * no accepted verification lost (its start is on the log and it verified), at most one dispatch
  * per (verification, attempt) and at most one message per dispatch on each handset, every
- * verification in a defined final state, and no code in any log line.
+ * verification in a defined final state, no code in any log line, and (deadLettered) what the
+ * dead-letter topics hold.
  */
 import assert from "node:assert/strict";
+import { Kafka, logLevel } from "kafkajs";
 import { Channel } from "../../proto/gen/otp/v1/common";
 import { inboxOf } from "../../services/all-in-one/src/inbox-server";
 import type { FaultStack } from "./fault-stack";
@@ -33,6 +35,23 @@ function dispatchesOf(
   return attempts;
 }
 
+/** Which attempt each provider id belongs to, from the attempts' receipts. */
+function attemptsByProviderId(stack: FaultStack, id: string): Map<string, number> {
+  const owners = new Map<string, number>();
+  for (const env of stack.eventsOf(id)) {
+    if (env.event?.$case !== "deliveryReported") continue;
+    const { attempt, providerMessageId } = env.event.value;
+    for (const providerId of providerMessageId.split(",")) if (providerId) owners.set(providerId, attempt);
+  }
+  return owners;
+}
+
+/**
+ * At most one dispatch per attempt, and at most one message on the handset per dispatch: each
+ * message is traced to its attempt by the provider id its receipts carry, so a dispatch sent
+ * twice is caught even when another dispatch of the same channel sent nothing. Messages no
+ * receipt names still count against their channel's dispatches.
+ */
 export function assertNoDuplicateSends(stack: FaultStack, accepted: readonly Accepted[]): void {
   for (const v of accepted) {
     const attempts = dispatchesOf(stack, v.verificationId);
@@ -42,16 +61,57 @@ export function assertNoDuplicateSends(stack: FaultStack, accepted: readonly Acc
         1,
         `${v.verificationId} attempt ${attempt} was dispatched ${eventIds.size} times`,
       );
-    const received = inboxOf(stack.app.simulators, v.phone);
+    const owners = attemptsByProviderId(stack, v.verificationId);
+    const perAttempt = new Map<number, number>();
+    const untraced = new Map<string, number>();
+    for (const message of inboxOf(stack.app.simulators, v.phone)) {
+      const attempt = message.providerIds.map((pid) => owners.get(pid)).find((a) => a !== undefined);
+      if (attempt === undefined) untraced.set(message.channel, (untraced.get(message.channel) ?? 0) + 1);
+      else perAttempt.set(attempt, (perAttempt.get(attempt) ?? 0) + 1);
+    }
+    for (const [attempt, got] of perAttempt)
+      assert.equal(got, 1, `${v.verificationId}: the handset got ${got} messages for attempt ${attempt}`);
     for (const [name, channel] of Object.entries(CHANNEL_OF_INBOX)) {
-      const got = received.filter((m) => m.channel === name).length;
       const dispatched = [...attempts.values()].filter((a) => a.channel === channel).length;
+      const traced = [...perAttempt.keys()].filter((a) => attempts.get(a)?.channel === channel).length;
+      const got = traced + (untraced.get(name) ?? 0);
       assert.ok(
         got <= dispatched,
         `${v.verificationId}: the handset got ${got} ${name} messages for ${dispatched} dispatches`,
       );
     }
   }
+}
+
+/**
+ * Messages on the stack's dead-letter topics, per topic (only those holding any): a short
+ * outage must leave none, so a fault test asserts this is empty or exactly what it expects.
+ */
+export async function deadLettered(stack: FaultStack): Promise<Record<string, number>> {
+  const kafka = new Kafka({
+    clientId: "fault-dlq-reader",
+    brokers: stack.kafka.brokers.split(","),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const prefix = stack.env.OTP_TOPIC_PREFIX ?? "";
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix) && t.endsWith(".dlq"));
+    const counts: Record<string, number> = {};
+    for (const topic of topics) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      const held = offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
+      if (held > 0) counts[topic] = held;
+    }
+    return counts;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function assertNothingDeadLettered(stack: FaultStack): Promise<void> {
+  assert.deepEqual(await deadLettered(stack), {}, "messages on the dead-letter topics");
 }
 
 export function assertStartedOnLog(stack: FaultStack, accepted: readonly Accepted[]): void {

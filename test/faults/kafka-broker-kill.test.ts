@@ -19,7 +19,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startFaultStack, type FaultStack } from "./fault-stack";
-import { assertNothingLost } from "./invariants";
+import { assertNothingDeadLettered, assertNothingLost } from "./invariants";
 import { namedEvent, namesOnTopic, probeBus } from "./kafka-client";
 import { eventually, RETRYABLE, runLoad } from "./load";
 
@@ -64,6 +64,7 @@ test(
     // A start that fails gets a retryable status, never a crash or INTERNAL with a stack trace.
     for (const name of load.statuses.keys()) assert.ok(RETRYABLE.has(name), `start failed with ${name}`);
     await assertNothingLost(stack, load.accepted, { verifyTimeoutMs: 180_000 });
+    await assertNothingDeadLettered(stack);
 
     // Recovered by itself: new starts go through at the first try and verify.
     const afterwards = await runLoad(stack, { count: 10, perSecond: 10 });

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startFaultStack, type FaultStack } from "./fault-stack";
-import { assertNothingLost } from "./invariants";
+import { assertNothingDeadLettered, assertNothingLost } from "./invariants";
 import { eventually, RETRYABLE, runLoad, statusOf } from "./load";
 
 let stack: FaultStack;
@@ -49,4 +49,5 @@ test("Redis restarted empty mid-load, projection rebuilt from the log by itself:
     60_000,
   );
   await assertNothingLost(stack, load.accepted);
+  await assertNothingDeadLettered(stack);
 });

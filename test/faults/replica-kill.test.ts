@@ -19,7 +19,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Channel } from "../../proto/gen/otp/v1/common";
 import { freePort } from "../harness/redis";
 import { startFaultStack, type FaultStack } from "./fault-stack";
-import { assertNoDuplicateSends, assertNothingLost } from "./invariants";
+import { assertNoDuplicateSends, assertNothingDeadLettered, assertNothingLost } from "./invariants";
 import { eventually, runLoad } from "./load";
 import { describeGroup, partitionOfVerification, scrapeCounter } from "./replica-signals";
 import { startServiceProcess, type ServiceProcess } from "./service-process";
@@ -99,6 +99,7 @@ test(
     assert.ok(held.smsSent > 0, "the gateway replica had sent SMS before it was killed");
 
     await assertNothingLost(stack, load.accepted, { verifyTimeoutMs: 150_000 });
+    await assertNothingDeadLettered(stack);
     // The submits it had in flight, found unfinished by the survivor once Kafka moved the
     // partitions (a session timeout after the kill): UNKNOWN, never resent.
     const interrupted = () =>

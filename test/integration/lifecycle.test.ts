@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
 import { CheckOutcome } from "../../proto/gen/otp/events/v1/events";
-import { VerificationStatus } from "../../proto/gen/otp/v1/common";
+import { Channel, VerificationStatus } from "../../proto/gen/otp/v1/common";
 import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
 import { CheckCodeRequest, CheckResult } from "../../proto/gen/otp/v1/verification";
 import { callUnary } from "../../services/shared/src/grpc/client";
@@ -131,6 +131,61 @@ describe("OTP lifecycle over gRPC, Kafka and Redis", () => {
     assert.equal(new Set(concurrent.map((r) => r.verification!.verificationId)).size, 1);
     await codeOf(id);
     assert.equal(h.eventsOf(id).filter((e) => e.event?.$case === "verificationStarted").length, 1);
+  });
+
+  it("refuses an idempotency key reused with other parameters, naming the key, per tenant", async () => {
+    const phone = newPhone();
+    const key = `order-${phoneSeq}`;
+    const first = await start(TOKENS.acme, { phone, idempotencyKey: key });
+    const id = first.verification!.verificationId;
+    const changes: Partial<StartVerificationRequest>[] = [
+      { phone: newPhone() },
+      { purpose: "transaction", transaction: { amountMinor: 100, currency: "IDR", payee: "shop" } },
+      { channelPreference: Channel.CHANNEL_SMS },
+    ];
+    for (const change of changes) {
+      const refused = await rejects(start(TOKENS.acme, { phone, idempotencyKey: key, ...change }));
+      assert.equal(refused.code, GrpcStatus.FAILED_PRECONDITION, JSON.stringify(change));
+      assert.equal(refused.reason, "OTP_IDEMPOTENCY_MISMATCH");
+      assert.ok(refused.message.includes(`"${key}"`), refused.message);
+    }
+    // The same parameters still answer with the first verification.
+    const again = await start(TOKENS.acme, { phone, idempotencyKey: key });
+    assert.equal(again.verification!.verificationId, id);
+    assert.equal(again.reused, true);
+    // Another tenant's key of the same name is its own.
+    const elsewhere = await start(TOKENS.pump, { phone: newPhone(), idempotencyKey: key });
+    assert.equal(elsewhere.reused, false);
+    assert.notEqual(elsewhere.verification!.verificationId, id);
+    await codeOf(id);
+    await codeOf(elsewhere.verification!.verificationId);
+  });
+
+  it("answers a code of the wrong length INVALID_ARGUMENT naming the expected length, using no attempt", async () => {
+    const phone = newPhone();
+    const id = (await start(TOKENS.acme, { phone })).verification!.verificationId;
+    const code = await codeOf(id);
+    const short = await rejects(check(TOKENS.acme, id, code.slice(1)));
+    assert.equal(short.code, GrpcStatus.INVALID_ARGUMENT);
+    assert.ok(short.message.includes(`must be ${code.length} digits`), short.message);
+    assert.deepEqual(short.violations, [{ field: "code", description: `must be ${code.length} digits` }]);
+    const byPhone = await rejects(
+      check(TOKENS.acme, "", `${code}0`, {
+        target: { $case: "byPhone", value: { phone, purpose: "login" } },
+      }),
+    );
+    assert.equal(byPhone.code, GrpcStatus.INVALID_ARGUMENT);
+    const wrong = await check(TOKENS.acme, id, wrongCode(code));
+    assert.equal(wrong.checksRemaining, 4, "the wrong lengths used no attempt");
+  });
+
+  it("sends in the tenant's default locale when it has no sender for the one asked, and says so", async () => {
+    const unknown = await start(TOKENS.acme, { locale: "de-DE" });
+    assert.equal(unknown.verification!.locale, "en");
+    const language = await start(TOKENS.acme, { locale: "id-ID" });
+    assert.equal(language.verification!.locale, "id");
+    await codeOf(unknown.verification!.verificationId);
+    await codeOf(language.verification!.verificationId);
   });
 
   it("lets exactly one of 100 concurrent correct checks succeed", async () => {
@@ -286,7 +341,9 @@ describe("OTP lifecycle over gRPC, Kafka and Redis", () => {
     const verifiedCode = await codeOf(verified);
     await check(TOKENS.acme, verified, verifiedCode);
     const byPhone = newPhone();
-    const phoneId = (await start(TOKENS.acme, { phone: byPhone })).verification!.verificationId;
+    const phoneId = (await start(TOKENS.acme, { phone: byPhone, idempotencyKey: `rebuilt-${phoneSeq}` }))
+      .verification!.verificationId;
+    const rebuiltKey = `rebuilt-${phoneSeq - 1}`;
     const phoneCode = await codeOf(phoneId);
     await eventually(() => h.eventsOf(verified).some((e) => e.event?.$case === "codeChecked"));
     await eventually(() => h.eventsOf(pending).filter((e) => e.event?.$case === "codeChecked").length === 2);
@@ -312,6 +369,9 @@ describe("OTP lifecycle over gRPC, Kafka and Redis", () => {
     } finally {
       await rebuild.stop();
     }
+    // The rebuilt idempotency index still knows the parameters its key was first used with.
+    const reusedElsewhere = await rejects(start(TOKENS.acme, { idempotencyKey: rebuiltKey }));
+    assert.equal(reusedElsewhere.reason, "OTP_IDEMPOTENCY_MISMATCH");
     // The failed-closed check above found no state, so it used no attempt.
     assert.equal(
       (await check(TOKENS.acme, verified, verifiedCode)).result,

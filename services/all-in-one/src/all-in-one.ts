@@ -65,6 +65,11 @@ export interface AllInOneOptions {
    */
   smppConfigFile?: string;
   env?: Record<string, string | undefined>;
+  /**
+   * Serve the handset inbox (every code in clear) over HTTP: a development platform only (see
+   * dev-mode.ts). Default true; `npm start` turns it off outside development.
+   */
+  handsetInbox?: boolean;
 }
 
 /** Development tokens when none are configured: printed at start. */
@@ -79,6 +84,13 @@ export const DEV_TOKENS: TokenGrant[] = [
   { token: "dev-token-admin-bob-000002", principal: "admin:bob", roles: ["admin"] },
   // For otp.v1.SupportService (service principals only), as the assistant calls it.
   { token: "dev-token-service-assistant", principal: "service:assistant", roles: ["service"] },
+  // A second tenant, so tenant isolation can be tried at once.
+  {
+    token: "dev-token-tenant-demo-shop",
+    principal: "tenant:demo-shop",
+    tenant: "demo-shop",
+    roles: ["tenant"],
+  },
 ];
 
 export interface AllInOne {
@@ -86,6 +98,7 @@ export interface AllInOne {
   gateway: SmsGateway;
   /** What the SMS gateway binds to: the simulator, or the accounts of SMPP_CONFIG. */
   gatewayConfig: GatewayConfig;
+  /** "" when the handset inbox is off. */
   inboxUrl: string;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -217,7 +230,7 @@ export async function createAllInOne(
     gateway,
     gatewayConfig,
     get inboxUrl() {
-      return `http://${o.host}:${inbox?.port ?? o.ports.inbox}`;
+      return o.handsetInbox === false ? "" : `http://${o.host}:${inbox?.port ?? o.ports.inbox}`;
     },
     async start() {
       await Promise.all([
@@ -229,7 +242,7 @@ export async function createAllInOne(
         ...channels.map((ch) => ch.start()),
       ]);
       sims.whatsapp.setWebhookUrl(`${whatsapp.listenUrl ?? ""}/whatsapp/webhook`);
-      inbox = await startInboxServer(sims, o.host, o.ports.inbox);
+      if (o.handsetInbox !== false) inbox = await startInboxServer(sims, o.host, o.ports.inbox);
     },
     async stop() {
       await inbox?.close(1_000);

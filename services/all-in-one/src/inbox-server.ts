@@ -17,6 +17,8 @@ export interface HandsetMessage {
   from: string;
   text: string;
   at: string;
+  /** The provider's ids of what arrived (SMS message ids, WhatsApp message id, call SID). */
+  providerIds: string[];
 }
 
 const digits = (phone: string): string => phone.replace(/[^0-9]/g, "");
@@ -29,6 +31,7 @@ export function inboxOf(sims: Simulators, phone?: string): HandsetMessage[] {
     from: m.from,
     text: m.text,
     at: m.receivedAt,
+    providerIds: m.messageIds,
   }));
   const wa = sims.whatsapp.inbox.messages(p).map((m) => ({
     channel: "whatsapp" as const,
@@ -36,6 +39,7 @@ export function inboxOf(sims: Simulators, phone?: string): HandsetMessage[] {
     from: m.phoneNumberId,
     text: m.text,
     at: m.deliveredAt,
+    providerIds: [m.messageId],
   }));
   const voice = sims.voice.inbox.calls(p).map((c) => ({
     channel: "voice" as const,
@@ -43,6 +47,7 @@ export function inboxOf(sims: Simulators, phone?: string): HandsetMessage[] {
     from: c.from,
     text: c.heard,
     at: c.answeredAt,
+    providerIds: [c.callSid],
   }));
   // What the simulated operator network did (numbers masked, so on the page, not per phone) for silent verifications (no message reaches the phone).
   const silent = sims.openGateway
@@ -54,6 +59,7 @@ export function inboxOf(sims: Simulators, phone?: string): HandsetMessage[] {
       from: `operator network ${e.step}${e.district ? ` (${e.district})` : ""}`,
       text: e.outcome,
       at: e.at,
+      providerIds: [],
     }));
   return [...sms, ...wa, ...voice, ...(p ? [] : silent)].sort((a, b) => b.at.localeCompare(a.at));
 }

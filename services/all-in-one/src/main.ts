@@ -7,11 +7,14 @@ import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { address, int, readConfig } from "../../shared/src/config";
 import { admissionFromEnv } from "../../shared/src/runtime/admission-from-env";
-import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
+import { OtpError } from "../../shared/src/errors";
+import type { TokenGrant } from "../../shared/src/grpc/identity";
+import { grpcServerFromEnv, parseTokens } from "../../shared/src/runtime/grpc-from-env";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
 import { EVENT_ROLES } from "../../shared/src/events/ownership";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { createAllInOne, DEV_TOKENS, type AllInOne } from "./all-in-one";
+import { bannerTokens, decideDevMode } from "./dev-mode";
 
 runMain(async () => {
   const cfg = readConfig({
@@ -29,8 +32,25 @@ runMain(async () => {
     OTP_RETENTION_HOURS: int(24, { min: 1 }),
   });
   const smppConfig = process.env.SMPP_CONFIG ?? "";
+  const host = hostOf(cfg.GRPC_ADDRESS);
+  const metricsListen = process.env.METRICS_LISTEN ?? "";
+  // Decided before anything connects: a refusal must not depend on Kafka or Redis answering.
+  const mode = decideDevMode({
+    env: process.env,
+    listeners: [
+      // The inbox, the simulators and the webhooks listen on the gRPC address's host too.
+      { variable: "GRPC_ADDRESS", host },
+      ...(metricsListen === "" ? [] : [{ variable: "METRICS_LISTEN", host: hostOf(metricsListen) }]),
+    ],
+  });
+  if (mode.kind === "refused") throw new OtpError("CONFIG_INVALID", mode.message);
+  const devTokens = mode.kind === "development" && mode.devTokens;
   const platform = await platformFromEnv({ service: "all-in-one", events: EVENT_ROLES["all-in-one"] });
-  const devTokens = process.env.OTP_TOKENS === undefined && process.env.OTP_TLS_CA === undefined;
+  const grants: TokenGrant[] = devTokens
+    ? DEV_TOKENS
+    : process.env.OTP_TOKENS
+      ? parseTokens(process.env.OTP_TOKENS)
+      : [];
   const observed = await startServiceMetrics({
     service: "all-in-one",
     env: process.env,
@@ -51,7 +71,6 @@ runMain(async () => {
     devTokens ? DEV_TOKENS : [],
     admission.gate,
   );
-  const host = cfg.GRPC_ADDRESS.split(":")[0] ?? "127.0.0.1";
   const app = await createAllInOne(platform, server, {
     host,
     ports: {
@@ -69,6 +88,7 @@ runMain(async () => {
     metrics: observed.metrics,
     smppConfigFile: smppConfig === "" ? undefined : smppConfig,
     env: process.env,
+    handsetInbox: mode.kind === "development",
   });
   const service = {
     async start() {
@@ -80,6 +100,7 @@ runMain(async () => {
           inbox: app.inboxUrl,
           metrics: observed.url,
           embedded: platform.embedded,
+          grants,
           devTokens,
           whatsappSimulator: app.simulators.whatsapp.url,
           businessNumber: app.simulators.credentials.whatsapp.phoneNumberId,
@@ -106,6 +127,8 @@ interface BannerFacts {
   inbox: string;
   metrics: string | undefined;
   embedded: boolean;
+  /** Tokens that work: the development ones, or those of OTP_TOKENS. */
+  grants: TokenGrant[];
   devTokens: boolean;
   whatsappSimulator: string;
   /** The simulated business number: it sends the codes and answers support questions. */
@@ -120,21 +143,38 @@ function smscList(app: AllInOne): string[] {
   );
 }
 
+/** "0.0.0.0:50051" → "0.0.0.0"; "[::1]:50051" → "::1". */
+function hostOf(address: string): string {
+  const colon = address.lastIndexOf(":");
+  return (colon < 0 ? address : address.slice(0, colon)).replace(/^\[|\]$/g, "") || "127.0.0.1";
+}
+
 function banner(f: BannerFacts): string {
-  const token = DEV_TOKENS[0]!.token;
-  const service = DEV_TOKENS.find((t) => t.principal === "service:assistant")?.token ?? "<service token>";
-  const tokens = `  dev tokens  tenant demo-bank: ${token}; admins: ${DEV_TOKENS[1]!.token}, ${DEV_TOKENS[2]!.token}; service:assistant: ${service}\n`;
+  const tenants = f.grants.filter((g) => g.roles.includes("tenant"));
+  const token = tenants[0]?.token ?? "<tenant token>";
+  const tenant = tenants[0]?.tenant ?? "<tenant>";
+  const service = f.grants.find((g) => g.roles.includes("service"))?.token ?? "<service token>";
+  const tokens =
+    f.grants.length === 0
+      ? "  callers     authenticate with client certificates from OTP_TLS_CA\n"
+      : `  ${f.devTokens ? "dev tokens" : "tokens    "}  ${bannerTokens(f.grants)}\n`;
+  const isolation =
+    tenants.length > 1
+      ? `  (tenant isolation: a verification started with one tenant's token is NOT_FOUND with the other's)\n`
+      : "";
+  const readInbox =
+    f.inbox === ""
+      ? "  (the handset inbox runs on a development platform only: embedded bus and store, loopback)\n"
+      : `  curl -s '${f.inbox}/inbox?phone=%2B6281234567890'\n`;
   return `
 otp-router is running (${f.embedded ? "embedded bus and store" : "Kafka and Redis"})
   gRPC        ${f.grpc}  (otp.v1.IssuanceService, VerificationService, RoutingService, SupportService; reflection on)
-  inbox       ${f.inbox}  (what the simulated phones received${f.smscs ? "; SMS goes to the SMSCs below, not here" : ""})
-${f.smscs ? `  SMSCs       ${f.smscs.join(", ")}  (SMPP_CONFIG)\n` : ""}${f.metrics ? `  metrics     ${f.metrics}/metrics  (Prometheus)\n` : ""}${f.devTokens ? tokens : ""}
+${f.inbox === "" ? "" : `  inbox       ${f.inbox}  (what the simulated phones received${f.smscs ? "; SMS goes to the SMSCs below, not here" : ""})\n`}${f.smscs ? `  SMSCs       ${f.smscs.join(", ")}  (SMPP_CONFIG)\n` : ""}${f.metrics ? `  metrics     ${f.metrics}/metrics  (Prometheus)\n` : ""}${tokens}${isolation}
 Try it:
   grpcurl -plaintext -H 'authorization: Bearer ${token}' \\
     -d '{"phone":"+6281234567890","purpose":"login","locale":"id","district_hint":"ID-JK-JKS"}' \\
     ${f.grpc} otp.v1.IssuanceService/StartVerification
-  curl -s '${f.inbox}/inbox?phone=%2B6281234567890'
-  grpcurl -plaintext -H 'authorization: Bearer ${token}' \\
+${readInbox}  grpcurl -plaintext -H 'authorization: Bearer ${token}' \\
     -d '{"verification_id":"<id from the first call>","code":"<code from the inbox>"}' \\
     ${f.grpc} otp.v1.VerificationService/CheckCode
 
@@ -149,9 +189,8 @@ then Get shows VERIFICATION_METHOD_NETWORK; PUT ${f.inbox}/scenario/silent chang
 The support assistant answers on WhatsApp: write as the user, then read its reply in the inbox.
   curl -s -X POST ${f.whatsappSimulator}/inbound \\
     -d '{"from":"+6281234567890","text":"belum terima kode","phoneNumberId":"${f.businessNumber}"}'
-  curl -s '${f.inbox}/inbox?phone=%2B6281234567890'
-  grpcurl -plaintext -H 'authorization: Bearer ${service}' \\
-    -d '{"tenant":"demo-bank","phone":"+6281234567890"}' \\
+${readInbox}  grpcurl -plaintext -H 'authorization: Bearer ${service}' \\
+    -d '{"tenant":"${tenant}","phone":"+6281234567890"}' \\
     ${f.grpc} otp.v1.SupportService/FindActiveVerification
 Ctrl-C stops everything.
 `;

@@ -49,7 +49,9 @@ export interface AdmitRequest {
 export type Admission =
   | { kind: "admitted" }
   /** The idempotency key, or the active-verification key, names this verification. */
-  | { kind: "idempotent" | "active"; verificationId: string };
+  | { kind: "idempotent" | "active"; verificationId: string }
+  /** The idempotency key names this verification, made with other parameters. */
+  | { kind: "idempotency-mismatch"; verificationId: string };
 
 export interface AbuseGuards {
   /** Only the tenant request rate: for a request refused before its limits are checked. */
@@ -205,6 +207,7 @@ export function createAbuseGuards({
           if (r.pump.judgedLow) reportLow(s, windowIndex, r.pump.sends, r.pump.verified);
           return { kind: "admitted" };
         case "idempotent":
+        case "idempotency-mismatch":
         case "active":
           return r;
         case "rate-limited":

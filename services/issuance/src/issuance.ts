@@ -19,11 +19,23 @@ import type { TopicNames } from "../../shared/src/events/topics";
 import { classify, type NumberingPlan } from "../../shared/src/numbering";
 import { silentLogger, type Logger } from "../../shared/src/log";
 import { maskPhone } from "../../shared/src/privacy";
-import { effectivePurposeRules, riskTierToProto, type PolicyBook } from "../../shared/src/policy";
+import {
+  effectivePurposeRules,
+  resolveLocale,
+  riskTierToProto,
+  type PolicyBook,
+} from "../../shared/src/policy";
 import type { VerificationProjection } from "../../shared/src/projection/projection";
 import { destinationPrefix } from "../../shared/src/projection/view";
 import type { Store } from "../../shared/src/store/port";
-import { activeKey, IDEMPOTENCY_TTL_MS, idempotencyKey } from "../../shared/src/projection/projector";
+import {
+  activeKey,
+  IDEMPOTENCY_TTL_MS,
+  idempotencyKey,
+  idempotencyTarget,
+  idempotencyValue,
+} from "../../shared/src/projection/projector";
+import { bindingDigest } from "../../shared/src/crypto/code-hash";
 import { setIfAbsentGet } from "../../shared/src/store/scripts";
 import type { AbuseGuards, AdmitRequest, SendSubject } from "./abuse-guards";
 import { validateStart, type StartInput } from "./start-request";
@@ -78,6 +90,13 @@ function noAllowedChannel(purpose: string, serve: ServeDecision): OtpError {
     { violations },
   );
 }
+
+/** The key is the client's own (printable ASCII, at most 128 characters): safe to name back. */
+const idempotencyMismatch = (key: string): OtpError =>
+  new OtpError(
+    "OTP_IDEMPOTENCY_MISMATCH",
+    `idempotency key "${key}" was first used with other parameters (phone, purpose, channel or transaction binding); use a new key for a new request`,
+  );
 
 const notFound = (): OtpError => new OtpError("OTP_NOT_FOUND", "verification not found");
 
@@ -143,7 +162,10 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
   const awaitIdempotent = async (tenant: string, key: string, first: string): Promise<VerificationState> => {
     let verificationId = first;
     for (let i = 0; i < 40; i++) {
-      if (i > 0) verificationId = (await store.get(store.key(key))) ?? verificationId;
+      if (i > 0) {
+        const value = await store.get(store.key(key));
+        if (value !== null) verificationId = idempotencyTarget(value).verificationId;
+      }
       const state = await projection.read(verificationId);
       if (state) {
         if (state.tenant !== tenant) throw notFound();
@@ -222,13 +244,14 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
     for (let round = 0; ; round++) {
       const admission = await guards.admit(request);
       if (admission.kind === "admitted") return undefined;
+      if (admission.kind === "idempotency-mismatch") throw idempotencyMismatch(input.idempotencyKey);
       if (admission.kind === "idempotent" && request.idempotency) {
         const state = await awaitIdempotent(tenant, request.idempotency.key, admission.verificationId);
         return { state, reused: true };
       }
       const existing = await projection.read(admission.verificationId);
       if (existing && existing.tenant === tenant && isLive(existing)) {
-        if (input.idempotencyKey) await rememberIdempotency(tenant, input.idempotencyKey, existing.id);
+        if (input.idempotencyKey) await rememberIdempotency(tenant, input, existing.id);
         if (!input.resendIfActive) return { state: existing, reused: true };
         return { state: await resend(tenant, existing.id, input.channelPreference, "start"), reused: true };
       }
@@ -288,7 +311,11 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
       subject,
       countRequest: true,
       idempotency: input.idempotencyKey
-        ? { key: idemKey(tenant, input.idempotencyKey), value: verificationId, ttlMs: idempotencyTtlMs }
+        ? {
+            key: idemKey(tenant, input.idempotencyKey),
+            value: idempotencyValue(verificationId, fingerprintOf(input)),
+            ttlMs: idempotencyTtlMs,
+          }
         : undefined,
       active: { key: activeName, value: verificationId, ttlMs },
     };
@@ -325,7 +352,7 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
           district: input.district,
           purpose: input.purpose,
           riskTier: riskTierToProto(rules.riskTier),
-          locale: input.locale,
+          locale: resolveLocale(policy, input.locale),
           channelPreference: input.channelPreference,
           code: seal(randomCode(rules.codeLength), "code"),
           codeLength: rules.codeLength,
@@ -336,6 +363,7 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
           transaction: input.transaction ? seal(JSON.stringify(input.transaction), "transaction") : undefined,
           hasTransactionBinding: input.transaction !== undefined,
           idempotencyKeyHash: input.idempotencyKey ? secrets.hasher.lookup("idem", input.idempotencyKey) : "",
+          idempotencyFingerprint: input.idempotencyKey ? fingerprintOf(input) : "",
           resendCooldownSeconds: rules.resendCooldownSeconds,
           numberType: number.type,
           resendUntil: new Date(Math.min(expiresAt, at + rules.resendWindowSeconds * 1000)),
@@ -350,7 +378,7 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
       await Promise.all([
         store.del(store.key(activeName)).catch(() => 0),
         input.idempotencyKey
-          ? rememberIdempotency(tenant, input.idempotencyKey, verificationId, publishDoubtMs).catch(() => 0)
+          ? rememberIdempotency(tenant, input, verificationId, publishDoubtMs).catch(() => 0)
           : 0,
       ]);
       throw err;
@@ -393,13 +421,30 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
   const idemKey = (tenant: string, key: string): string =>
     idempotencyKey(tenant, secrets.hasher.lookup("idem", key));
 
+  /**
+   * What a reused idempotency key is compared on: the parameters that decide who gets which
+   * code (phone, purpose, channel preference, transaction binding). A keyed hash, so the store
+   * holds no phone number.
+   */
+  const fingerprintOf = (input: StartInput): string =>
+    secrets.hasher.lookup(
+      "idem-params",
+      [
+        input.phone.e164,
+        input.purpose,
+        String(input.channelPreference),
+        bindingDigest(input.transaction),
+      ].join("\u0000"),
+    );
+
   const rememberIdempotency = async (
     tenant: string,
-    key: string,
+    input: StartInput,
     verificationId: string,
     ttlMs = idempotencyTtlMs,
   ): Promise<void> => {
-    await store.set(store.key(idemKey(tenant, key)), verificationId, { ttlMs });
+    const value = idempotencyValue(verificationId, fingerprintOf(input));
+    await store.set(store.key(idemKey(tenant, input.idempotencyKey)), value, { ttlMs });
   };
 
   return {

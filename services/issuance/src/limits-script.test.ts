@@ -106,6 +106,36 @@ function limitsSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.equal(await store.get(store.key(activeKey(TENANT, "p4", "login"))), "v1");
     });
 
+    test("an idempotency key reused with other parameters answers a mismatch, in the same call, claiming nothing", async () => {
+      const store = fresh();
+      const key = idempotencyKey(TENANT, "h10");
+      const idem = (value: string) => ({ key, value, ttlMs: HOUR });
+      const windows = [windowOf("send|p10", 5)];
+      assert.equal((await admit(store, { idempotency: idem("v1|fp-a"), windows })).kind, "admitted");
+      assert.deepEqual(await admit(store, { idempotency: idem("v2|fp-a"), windows }), {
+        kind: "idempotent",
+        verificationId: "v1",
+      });
+      const other = {
+        idempotency: idem("v3|fp-b"),
+        active: { key: activeKey(TENANT, "p10", "x"), value: "v3", ttlMs: HOUR },
+      };
+      assert.deepEqual(await admit(store, { ...other, rate: slowRate(5), windows }), {
+        kind: "idempotency-mismatch",
+        verificationId: "v1",
+      });
+      assert.equal(await count(store, "send|p10"), 1, "a mismatch counts no send");
+      assert.equal(await store.get(store.key(key)), "v1|fp-a", "the first parameters stay");
+      assert.equal(await store.get(store.key(other.active.key)), null);
+      // A value without a fingerprint (written before fingerprints existed) matches any parameters.
+      const legacy = idempotencyKey(TENANT, "h11");
+      await store.set(store.key(legacy), "v4", { ttlMs: HOUR });
+      assert.deepEqual(await admit(store, { idempotency: { key: legacy, value: "v5|fp-c", ttlMs: HOUR } }), {
+        kind: "idempotent",
+        verificationId: "v4",
+      });
+    });
+
     test("an active verification answers unless the caller replaces the one it found ended", async () => {
       const store = fresh();
       const key = activeKey(TENANT, "p5", "login");

@@ -6,7 +6,9 @@
  *
  * Order and refusal: the tenant rate is counted first and stays counted, whatever follows
  * (it limits requests, answered or not). An existing idempotency key or active verification
- * answers with its verification id and counts nothing more. Then every window is checked before
+ * answers with its verification id and counts nothing more; an idempotency key first used with
+ * other parameters (its value holds their keyed fingerprint) answers a mismatch instead, in the
+ * same lookup, so the comparison costs no round trip. Then every window is checked before
  * any is counted: a start refused by one limit counts in none of the others, claims neither key
  * and records no send. Only when all pass are the windows counted, the keys claimed and the send
  * recorded.
@@ -16,6 +18,7 @@
  * steps on the in-process store; limits-script.test.ts runs the same cases through both.
  */
 import { OtpError } from "../../shared/src/errors";
+import { idempotencyTarget } from "../../shared/src/projection/projector";
 import {
   LUA_PUMP_RECORD_SEND,
   pumpBlockKey,
@@ -44,7 +47,11 @@ export interface LimitsInput {
   tenant: string;
   /** The tenant request rate; absent when this request was counted already. */
   rate?: { ratePerSec: number; burst: number };
-  /** First writer wins: an existing key answers `idempotent` with its value. Key from idempotencyKey(). */
+  /**
+   * First writer wins: an existing key answers `idempotent` with the verification it names, or
+   * `idempotency-mismatch` when it was first used with other parameters. Key from
+   * idempotencyKey(), value from idempotencyValue() (verification id and parameter fingerprint).
+   */
   idempotency?: { key: string; value: string; ttlMs: number };
   /**
    * The active verification for phone + purpose (key from activeKey()): an existing one answers
@@ -63,6 +70,7 @@ export type LimitsResult =
   | { kind: "admitted"; pump: RecordSendResult }
   | { kind: "rate-limited"; retryAfterMs: number }
   | { kind: "idempotent"; verificationId: string }
+  | { kind: "idempotency-mismatch"; verificationId: string }
   | { kind: "active"; verificationId: string }
   | { kind: "blocked" }
   /** `window` indexes the input's windows. */
@@ -74,6 +82,7 @@ const IDEMPOTENT = 3;
 const ACTIVE = 4;
 const BLOCKED = 5;
 const WINDOW_LIMITED = 6;
+const IDEMPOTENCY_MISMATCH = 7;
 
 // KEYS: 1 rate, 2 idempotency, 3 active, 4 pumping block, 5 pumping window, 6 previous pumping
 // window, 7.. the windows. Parts that are off get the rate key as a placeholder (never touched).
@@ -98,7 +107,15 @@ if interval > 0 then
 end
 if ARGV[3] ~= '' then
   local first = redis.call('GET', KEYS[2])
-  if first then return {${IDEMPOTENT}, first} end
+  if first then
+    local bar = string.find(first, '|', 1, true)
+    local id, fp = first, ''
+    if bar then id, fp = string.sub(first, 1, bar - 1), string.sub(first, bar + 1) end
+    local wbar = string.find(ARGV[3], '|', 1, true)
+    local want = wbar and string.sub(ARGV[3], wbar + 1) or ''
+    if fp ~= '' and want ~= '' and fp ~= want then return {${IDEMPOTENCY_MISMATCH}, id} end
+    return {${IDEMPOTENT}, id}
+  end
 end
 if ARGV[5] ~= '' then
   local holder = redis.call('GET', KEYS[3])
@@ -148,7 +165,12 @@ function local(db: LocalDb, keys: string[], argv: string[]): LocalReply {
   }
   if (arg(2) !== "") {
     const first = db.get(key(1));
-    if (first !== null) return [IDEMPOTENT, first];
+    if (first !== null) {
+      const held = idempotencyTarget(first);
+      const want = idempotencyTarget(arg(2)).fingerprint;
+      const differs = held.fingerprint !== "" && want !== "" && held.fingerprint !== want;
+      return [differs ? IDEMPOTENCY_MISMATCH : IDEMPOTENT, held.verificationId];
+    }
   }
   if (arg(4) !== "") {
     const holder = db.get(key(2));
@@ -258,6 +280,8 @@ function decode(reply: Parameters<Script<LimitsInput, LimitsResult>["decode"]>[0
       return { kind: "rate-limited", retryAfterMs: int(1) };
     case IDEMPOTENT:
       return { kind: "idempotent", verificationId: replyString(NAME, r[1]) };
+    case IDEMPOTENCY_MISMATCH:
+      return { kind: "idempotency-mismatch", verificationId: replyString(NAME, r[1]) };
     case ACTIVE:
       return { kind: "active", verificationId: replyString(NAME, r[1]) };
     case BLOCKED:

@@ -82,7 +82,8 @@ export function validateStart(req: StartVerificationRequest): StartInput {
   return {
     phone,
     purpose: req.purpose,
-    locale: req.locale || "en",
+    // Resolved against the tenant's policy (resolveLocale) once the tenant's policy is at hand.
+    locale: req.locale,
     district: req.districtHint || UNKNOWN_DISTRICT,
     channelPreference: req.channelPreference,
     transaction,

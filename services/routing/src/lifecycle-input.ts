@@ -131,6 +131,7 @@ function finishOutcomeOf(outcome: CheckOutcome): "verified" | "locked" | "cancel
     case CheckOutcome.CHECK_OUTCOME_WRONG_CODE:
     case CheckOutcome.CHECK_OUTCOME_BINDING_MISMATCH:
     case CheckOutcome.CHECK_OUTCOME_EXPIRED:
+    case CheckOutcome.CHECK_OUTCOME_FAILED:
     case CheckOutcome.CHECK_OUTCOME_ALREADY_USED:
     case CheckOutcome.CHECK_OUTCOME_UNSPECIFIED:
       return undefined;

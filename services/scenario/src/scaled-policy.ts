@@ -1,11 +1,12 @@
 /**
  * The tenant policy a strategy runs under, with time compressed: step timeouts, the code's
  * lifetime and the resend cooldown are multiplied by the scale, then held within the policy's
- * validated bounds (a step ≥ 5 s, a code ≥ 30 s, a cooldown ≥ 10 s). Where a bound holds a value
+ * validated bounds (a step ≥ 5 s, a code ≥ 30 s and long enough for the first channel to send
+ * it, a cooldown ≥ 10 s). Where a bound holds a value
  * up, that step is longer in scenario time than written; `timeNotes` says so in the report.
  */
 import { DEFAULT_WORKFLOWS } from "../../shared/src/policy/defaults";
-import { PURPOSE_BOUNDS } from "../../shared/src/policy/read-purposes";
+import { minTtlForFirstStep, PURPOSE_BOUNDS } from "../../shared/src/policy/read-purposes";
 import { STEP_TIMEOUT } from "../../shared/src/policy/read-workflows";
 import type { WorkflowStep } from "../../shared/src/policy/types";
 import type { ScenarioFile, Strategy } from "./scenario-file";
@@ -22,6 +23,9 @@ export function workflowOf(strategy: Strategy): WorkflowStep[] {
 
 const scaled = (seconds: number, scale: number, min: number): number =>
   Math.max(min, Math.ceil(seconds * scale));
+
+const minTtl = (strategy: Strategy): number =>
+  Math.max(PURPOSE_BOUNDS.ttlSeconds.min, minTtlForFirstStep(workflowOf(strategy)));
 
 /** The tenant's contracted rate, if the scenario sets one, in scenario seconds. */
 function tenantRate(s: ScenarioFile): { requestsPerSecond: number; burst: number } | undefined {
@@ -57,7 +61,7 @@ export function tenantPolicy(s: ScenarioFile, strategy: Strategy, scale: number)
     purposes: {
       [s.purpose]: {
         workflow: "scenario",
-        ttlSeconds: scaled(SCENARIO_TTL_SECONDS, scale, PURPOSE_BOUNDS.ttlSeconds.min),
+        ttlSeconds: scaled(SCENARIO_TTL_SECONDS, scale, minTtl(strategy)),
         resendCooldownSeconds: scaled(
           SCENARIO_COOLDOWN_SECONDS,
           scale,
@@ -88,7 +92,7 @@ export function timeNotes(s: ScenarioFile, strategy: Strategy, scale: number): s
     ...workflowOf(strategy).map((step, i) =>
       note(`step ${i + 1} ${step.channel} timeout`, step.timeoutSeconds, STEP_TIMEOUT.min),
     ),
-    note("code TTL", SCENARIO_TTL_SECONDS, PURPOSE_BOUNDS.ttlSeconds.min),
+    note("code TTL", SCENARIO_TTL_SECONDS, minTtl(strategy)),
     note("resend cooldown", SCENARIO_COOLDOWN_SECONDS, PURPOSE_BOUNDS.resendCooldownSeconds.min),
   ];
 }

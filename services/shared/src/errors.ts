@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   OTP_FAILED_PRECONDITION: { retryable: false },
   /** No channel the purpose allows can serve this number and device (BadRequest names the field). */
   OTP_NO_ALLOWED_CHANNEL: { retryable: false },
+  /** An idempotency key reused with other parameters than its first request's. */
+  OTP_IDEMPOTENCY_MISMATCH: { retryable: false },
   OTP_RATE_LIMITED: { retryable: true },
   OTP_OVERLOADED: { retryable: true },
   OTP_FRAUD_BLOCKED: { retryable: false },

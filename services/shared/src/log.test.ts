@@ -47,6 +47,16 @@ describe("logger", () => {
     assert.equal(rec.errorCode, "SMPP_THROTTLED");
   });
 
+  it("masks phone numbers written with spaces or dashes, not dates or short numbers", () => {
+    const { lines, logger } = capture();
+    logger.info("callers wrote +62 812-3456-7890 and 0812 3456 7890 and 62-812-3456-7890", {
+      note: "on 2024-01-31, order 12-34",
+    });
+    const line = lines[0]!;
+    for (const leak of ["3456-7890", "3456 7890", "812-3456"]) assert.ok(!line.includes(leak), line);
+    assert.ok(line.includes("2024-01-31") && line.includes("order 12-34"), line);
+  });
+
   it("keeps stable error codes but not codes, and serialises errors with their cause", () => {
     const { lines, logger } = capture();
     const err = new OtpError("OTP_RATE_LIMITED", "too many sends", { cause: new Error("to +6281234565678") });

@@ -30,6 +30,12 @@ export interface LoggerOptions {
 const SECRET_FIELD =
   /^(code|otp|pin|password|secret|token|authorization|text|message_?text|body|phone|msisdn|destination)$/i;
 const PHONE_LIKE = /\+?\b\d{9,15}\b/g;
+/** A number written in groups ("+62 812-3456-7890"): masked when its digits make a phone number. */
+const GROUPED_PHONE_LIKE = /(?:\+|\b)\d{1,4}(?:[ -]\d{2,5}){2,5}\b/g;
+const maskGrouped = (m: string): string => {
+  const digits = m.replace(/\D/g, "").length;
+  return digits >= 9 && digits <= 15 ? maskPhone(m) : m;
+};
 
 function redactValue(key: string, value: unknown, depth: number): unknown {
   // Stable error codes (OTP_RATE_LIMITED) are fine; anything else under a secret name is not.
@@ -43,7 +49,8 @@ function redactValue(key: string, value: unknown, depth: number): unknown {
 
 function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return "[deep]";
-  if (typeof value === "string") return value.replace(PHONE_LIKE, (m) => maskPhone(m));
+  if (typeof value === "string")
+    return value.replace(GROUPED_PHONE_LIKE, maskGrouped).replace(PHONE_LIKE, (m) => maskPhone(m));
   if (value instanceof Error) return serializeError(value, depth);
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value && typeof value === "object") {

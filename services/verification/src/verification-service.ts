@@ -53,7 +53,8 @@ export interface VerificationService {
   approveOverride(approver: string, overrideId: string): Promise<VerificationState>;
 }
 
-const CODE = /^\d{4,10}$/;
+/** Only the format here: the length is the verification's own, checked with it (no attempt used). */
+const CODE = /^\d{1,10}$/;
 
 const RESULT: Record<CheckOutcome, CheckResult> = {
   [CheckOutcome.CHECK_OUTCOME_UNSPECIFIED]: CheckResult.CHECK_RESULT_REJECTED,
@@ -64,7 +65,15 @@ const RESULT: Record<CheckOutcome, CheckResult> = {
   [CheckOutcome.CHECK_OUTCOME_LOCKED]: CheckResult.CHECK_RESULT_LOCKED,
   [CheckOutcome.CHECK_OUTCOME_ALREADY_USED]: CheckResult.CHECK_RESULT_ALREADY_USED,
   [CheckOutcome.CHECK_OUTCOME_CANCELLED]: CheckResult.CHECK_RESULT_CANCELLED,
+  [CheckOutcome.CHECK_OUTCOME_FAILED]: CheckResult.CHECK_RESULT_FAILED,
 };
+
+function wrongLength(expected: number): OtpError {
+  const description = `must be ${expected} digits`;
+  return new OtpError("OTP_INVALID_ARGUMENT", `code: ${description}`, {
+    violations: [{ field: "code", description }],
+  });
+}
 
 export function createVerificationService(deps: VerificationDeps): VerificationService {
   const { bus, store, projection, secrets, topics, now } = deps;
@@ -118,7 +127,7 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
   return {
     async check(tenant, request) {
       const violations: FieldViolation[] = [];
-      if (!CODE.test(request.code)) violations.push({ field: "code", description: "must be 4-10 digits" });
+      if (!CODE.test(request.code)) violations.push({ field: "code", description: "must be 1-10 digits" });
       const binding = validateTransaction(request.transaction, "transaction", violations);
       const { verificationId, byPhone } = await resolveTarget(tenant, request, violations);
       if (violations.length > 0) {
@@ -135,6 +144,13 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
         verificationId: byPhone ? "" : (verificationId ?? ""),
         checksRemaining: 0,
       };
+      // By phone, the expected length comes from the purpose's policy, whether or not a
+      // verification exists, so the answer says nothing about the number.
+      const policyLength =
+        request.target?.$case === "byPhone"
+          ? deps.policies.policyFor(tenant).purposes[request.target.value.purpose]?.codeLength
+          : undefined;
+      if (policyLength !== undefined && request.code.length !== policyLength) throw wrongLength(policyLength);
       if (!verificationId) return rejected;
 
       const candidateBinding = bindingDigest(binding);
@@ -143,9 +159,16 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
         tenant,
         candidateHash: secrets.hasher.hash(verificationId, request.code, candidateBinding),
         candidateBinding,
+        candidateLength: request.code.length,
       });
       // Missing state is never "0 attempts": reject, the client starts a new verification.
       if (decision.kind === "missing") return rejected;
+      // Costs no attempt. By phone, a length that differs from the policy's (changed since the
+      // code was sent) answers like any failure.
+      if (decision.kind === "wrong-length") {
+        if (byPhone) return rejected;
+        throw wrongLength(decision.expectedLength);
+      }
 
       const events: EventBody[] = [
         {

@@ -455,6 +455,10 @@ export interface Verification {
   /** The phone number, masked (+62812****5678). */
   maskedPhone: string;
   district: string;
+  /**
+   * The locale the code is sent in: the requested one when the tenant's policy has it (or its
+   * language), else the tenant's default locale.
+   */
   locale: string;
   plannedSteps: PlannedStep[];
   attempts: DeliveryAttempt[];

@@ -40,6 +40,8 @@ export enum CheckResult {
   /** CHECK_RESULT_ALREADY_USED - The code was already used. */
   CHECK_RESULT_ALREADY_USED = 5,
   CHECK_RESULT_CANCELLED = 6,
+  /** CHECK_RESULT_FAILED - No channel could deliver the code (the verification failed); start a new one. */
+  CHECK_RESULT_FAILED = 7,
 }
 
 export function checkResultFromJSON(object: any): CheckResult {
@@ -65,6 +67,9 @@ export function checkResultFromJSON(object: any): CheckResult {
     case 6:
     case "CHECK_RESULT_CANCELLED":
       return CheckResult.CHECK_RESULT_CANCELLED;
+    case 7:
+    case "CHECK_RESULT_FAILED":
+      return CheckResult.CHECK_RESULT_FAILED;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum CheckResult");
   }
@@ -86,6 +91,8 @@ export function checkResultToJSON(object: CheckResult): string {
       return "CHECK_RESULT_ALREADY_USED";
     case CheckResult.CHECK_RESULT_CANCELLED:
       return "CHECK_RESULT_CANCELLED";
+    case CheckResult.CHECK_RESULT_FAILED:
+      return "CHECK_RESULT_FAILED";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum CheckResult");
   }

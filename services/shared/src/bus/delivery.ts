@@ -1,7 +1,8 @@
 /**
  * What both adapters do with one stored message: decode it, hand it to the handler with
  * retries and exponential backoff, and dead-letter it when it cannot be decoded, is of an
- * unknown schema, fails with a non-retryable OtpError, or keeps failing. With a batch handler,
+ * unknown schema, fails with a non-retryable OtpError, or keeps failing (a dependency that is
+ * away is waited for instead: isDependencyOutage). With a batch handler,
  * the same for a run of messages (`deliverBatch`). This is the one place where handler errors
  * map to Kafka retry / dead-letter.
  */
@@ -127,6 +128,18 @@ function busMessage(message: StoredMessage, envelope: EventEnvelope, redelivery:
   return { topic, partition, offset, key, envelope, headers: { ...message.headers }, redelivery };
 }
 
+/**
+ * Errors that say a dependency is away (Redis, the Kafka producer), not that the message is bad:
+ * an outage of a minute must not dead-letter the messages that arrive during it, so these back
+ * off (capped) and retry until the dependency is back or the consumer stops, without using up
+ * the message's attempts. The partition waits meanwhile, which keeps per-key order.
+ */
+export function isDependencyOutage(err: unknown): boolean {
+  return (
+    isOtpError(err) && (err.code === "OTP_STATE_UNAVAILABLE" || err.code === "OTP_DEPENDENCY_UNAVAILABLE")
+  );
+}
+
 /** Hands one decoded message to the handler; `firstAttempt` attempts were made before. */
 async function handleWithRetries(
   message: StoredMessage,
@@ -134,6 +147,8 @@ async function handleWithRetries(
   ctx: DeliveryContext,
   firstAttempt: number,
 ): Promise<DeliveryOutcome> {
+  // Failures that count toward the retry policy's attempts (outages do not).
+  let failures = firstAttempt;
   for (let attempt = firstAttempt; ; attempt++) {
     try {
       await withProcessSpan(ctx.tracer, message.headers, spanInfo(message, ctx.groupId, attempt), () =>
@@ -141,18 +156,30 @@ async function handleWithRetries(
       );
       return "handled";
     } catch (err) {
-      const attempts = attempt + 1;
-      const giveUp = (isOtpError(err) && !err.retryable) || attempts >= ctx.retry.attempts;
+      const outage = isDependencyOutage(err);
+      if (!outage) failures++;
+      const giveUp = !outage && ((isOtpError(err) && !err.retryable) || failures >= ctx.retry.attempts);
       if (giveUp) {
-        await sendToDeadLetter(message, ctx, err, attempts);
+        await sendToDeadLetter(message, ctx, err, failures);
         return "dead-lettered";
       }
-      ctx.logger.debug("event handler failed, retrying", {
+      const waited = attempt + 1 - failures;
+      // An outage long enough to matter is worth one line now and then, not one per retry.
+      const loud = outage && (waited === 10 || waited % 100 === 0);
+      const fields = {
         ...where(message, ctx.groupId),
-        attempt: attempts,
+        attempt: attempt + 1,
         code: errorCodeOf(err),
-      });
-      if (!(await ctx.backoff(backoffMs(ctx.retry, attempt)))) return "abandoned";
+        error: errorMessageOf(err),
+      };
+      if (loud) ctx.logger.warn("event handler waits for a dependency", fields);
+      else
+        ctx.logger.debug(
+          outage ? "event handler waits for a dependency" : "event handler failed, retrying",
+          fields,
+        );
+      const wait = backoffMs(ctx.retry, outage ? attempt : failures - 1);
+      if (!(await ctx.backoff(wait))) return "abandoned";
     }
   }
 }

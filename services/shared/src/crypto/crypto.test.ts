@@ -81,6 +81,19 @@ describe("sealer", () => {
     assert.equal(after.seal("x", "ad").keyId, "k2");
   });
 
+  it("opens only full 16-byte tags and 12-byte nonces", () => {
+    const sealer = createSealer({ activeKeyId: "k1", keys: new Map([["k1", k1]]) });
+    const sealed = sealer.seal("482913", "ad");
+    // A truncated tag is what GCM itself would still check (Node accepts 4 bytes and up).
+    assert.throws(
+      () => sealer.open({ ...sealed, tag: sealed.tag.subarray(0, 12) }, "ad"),
+      /failed authentication/,
+    );
+    const longIv = Buffer.concat([Buffer.from(sealed.iv), Buffer.alloc(4)]);
+    assert.throws(() => sealer.open({ ...sealed, iv: longIv }, "ad"), /failed authentication/);
+    assert.equal(sealer.open(sealed, "ad"), "482913");
+  });
+
   it("detects tampering", () => {
     const sealer = createSealer({ activeKeyId: "k1", keys: new Map([["k1", k1]]) });
     const sealed = sealer.seal("482913", "ad");

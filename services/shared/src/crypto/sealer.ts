@@ -30,7 +30,7 @@ export function createSealer({ activeKeyId, keys }: SealerKeys): Sealer {
 
   return {
     seal(plaintext, associatedData) {
-      const iv = randomBytes(12);
+      const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv("aes-256-gcm", active, iv);
       cipher.setAAD(Buffer.from(associatedData, "utf8"));
       const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
@@ -39,6 +39,11 @@ export function createSealer({ activeKeyId, keys }: SealerKeys): Sealer {
     open(value, associatedData) {
       const key = keyObjects.get(value.keyId);
       if (!key) throw new OtpError("OTP_INTERNAL", `no encryption key with id ${value.keyId}`);
+      // Node accepts shorter GCM tags (down to 4 bytes) and any nonce length: a forged value with
+      // a truncated tag would need far fewer tries to pass. Only what seal() makes opens.
+      if (value.iv.length !== IV_BYTES || value.tag.length !== TAG_BYTES) {
+        throw new OtpError("OTP_INTERNAL", "encrypted value failed authentication");
+      }
       try {
         const decipher = createDecipheriv("aes-256-gcm", key, value.iv);
         decipher.setAAD(Buffer.from(associatedData, "utf8"));
@@ -50,6 +55,10 @@ export function createSealer({ activeKeyId, keys }: SealerKeys): Sealer {
     },
   };
 }
+
+/** AES-GCM's standard nonce and full tag (NIST SP 800-38D). */
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
 /** Associated data for a field of a verification. */
 export const sealedField = (verificationId: string, field: "phone" | "code" | "transaction"): string =>

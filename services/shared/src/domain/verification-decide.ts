@@ -13,6 +13,8 @@ export interface CheckSubject {
   maxChecks: number;
   /** Digest of the transaction binding the code was issued for ("" for none). */
   bindingDigest: string;
+  /** Digits of the verification's codes (0: unknown, not checked). */
+  codeLength: number;
   /** Keyed hashes of every code that may still be accepted. */
   codes: { attempt: number; hash: string; expiresAt: number }[];
 }
@@ -21,11 +23,22 @@ export interface CheckInput {
   now: number;
   candidateHash: string;
   candidateBinding: string;
+  /** Digits of the code the caller sent. */
+  candidateLength: number;
 }
+
+/**
+ * With a new code per attempt, the codes a check compares against: the two newest. A late
+ * WhatsApp code still works after an SMS fallback, and a guess is against at most two codes,
+ * not one per send (NIST SP 800-63B §5.1.3.2 counts each valid code toward the odds).
+ */
+export const VALID_CODES_KEPT = 2;
 
 export type CheckDecision =
   /** No state: fail closed (reject; the client must start a new verification). */
   | { kind: "missing" }
+  /** The code cannot be this verification's: a mistyped length costs no attempt. */
+  | { kind: "wrong-length"; expectedLength: number }
   | {
       kind: "decided";
       outcome: CheckOutcome;
@@ -35,12 +48,15 @@ export type CheckDecision =
     };
 
 /**
- * The check, in the order that matters: a used code stays used, a cancelled or locked one stays
- * so, expiry beats a correct code, then the code and its binding; every failed comparison
+ * The check, in the order that matters: a code of the wrong length is refused before anything
+ * counts; a used code stays used, a failed, cancelled or locked one stays so, expiry beats a
+ * correct code, then the code (one of the two newest) and its binding; every failed comparison
  * counts, and the last allowed one locks.
  */
 export function decideCheck(subject: CheckSubject | undefined, input: CheckInput): CheckDecision {
   if (!subject) return { kind: "missing" };
+  if (subject.codeLength > 0 && input.candidateLength !== subject.codeLength)
+    return { kind: "wrong-length", expectedLength: subject.codeLength };
   const decided = (
     outcome: CheckOutcome,
     checksUsed = subject.checksUsed,
@@ -49,8 +65,8 @@ export function decideCheck(subject: CheckSubject | undefined, input: CheckInput
   ) => ({ kind: "decided", outcome, checksUsed, matchedAttempt, lockedNow }) as const;
 
   if (subject.status === "verified") return decided(CheckOutcome.CHECK_OUTCOME_ALREADY_USED);
-  if (subject.status === "cancelled" || subject.status === "failed")
-    return decided(CheckOutcome.CHECK_OUTCOME_CANCELLED);
+  if (subject.status === "failed") return decided(CheckOutcome.CHECK_OUTCOME_FAILED);
+  if (subject.status === "cancelled") return decided(CheckOutcome.CHECK_OUTCOME_CANCELLED);
   if (subject.status === "locked" || subject.checksUsed >= subject.maxChecks) {
     return decided(CheckOutcome.CHECK_OUTCOME_LOCKED);
   }
@@ -59,7 +75,8 @@ export function decideCheck(subject: CheckSubject | undefined, input: CheckInput
 
   const used = subject.checksUsed + 1;
   const lockedNow = used >= subject.maxChecks;
-  const match = subject.codes.find((c) => c.expiresAt > input.now && c.hash === input.candidateHash);
+  const newest = [...subject.codes].sort((a, b) => b.attempt - a.attempt).slice(0, VALID_CODES_KEPT);
+  const match = newest.find((c) => c.expiresAt > input.now && c.hash === input.candidateHash);
   if (match && input.candidateBinding === subject.bindingDigest) {
     return decided(CheckOutcome.CHECK_OUTCOME_VERIFIED, used, match.attempt);
   }

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CheckOutcome, type EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
 import { Channel, DeliveryStatus, FailureClass, RiskTier } from "../../../../proto/gen/otp/v1/common";
-import { decideCheck, decideOverride, decideResend, type CheckSubject } from "./verification-decide";
+import {
+  decideCheck,
+  decideOverride,
+  decideResend,
+  type CheckInput,
+  type CheckSubject,
+} from "./verification-decide";
 import { evolve, initialState, type VerificationState } from "./verification";
 
 const T0 = Date.parse("2026-11-22T08:00:00Z");
@@ -46,6 +52,7 @@ const startedEvent = (overrides: Partial<{ riskTier: RiskTier; maxChecks: number
         transaction: undefined,
         hasTransactionBinding: false,
         idempotencyKeyHash: "",
+        idempotencyFingerprint: "",
         resendCooldownSeconds: 30,
         numberType: "mobile",
         resendUntil: undefined,
@@ -208,13 +215,15 @@ describe("decideCheck", () => {
     checksUsed: 0,
     maxChecks: 3,
     bindingDigest: "",
+    codeLength: 6,
     codes: [{ attempt: 0, hash: "H", expiresAt: T0 + 1000 }],
     ...over,
   });
-  const input = (over: Partial<{ now: number; candidateHash: string; candidateBinding: string }> = {}) => ({
+  const input = (over: Partial<CheckInput> = {}): CheckInput => ({
     now: T0,
     candidateHash: "H",
     candidateBinding: "",
+    candidateLength: 6,
     ...over,
   });
   const outcome = (d: ReturnType<typeof decideCheck>) => (d.kind === "decided" ? d.outcome : "missing");
@@ -244,6 +253,11 @@ describe("decideCheck", () => {
       CheckOutcome.CHECK_OUTCOME_CANCELLED,
     );
     assert.equal(
+      outcome(decideCheck(subject({ status: "failed" }), input())),
+      CheckOutcome.CHECK_OUTCOME_FAILED,
+      "a verification no channel could deliver is failed, not cancelled",
+    );
+    assert.equal(
       outcome(decideCheck(subject({ checksUsed: 3 }), input())),
       CheckOutcome.CHECK_OUTCOME_LOCKED,
     );
@@ -260,6 +274,31 @@ describe("decideCheck", () => {
       outcome(decideCheck(subject({ bindingDigest: "B" }), input())),
       CheckOutcome.CHECK_OUTCOME_BINDING_MISMATCH,
     );
+  });
+
+  it("refuses a code of the wrong length before anything counts, naming the expected length", () => {
+    assert.deepEqual(decideCheck(subject({ checksUsed: 2 }), input({ candidateLength: 5 })), {
+      kind: "wrong-length",
+      expectedLength: 6,
+    });
+    assert.equal(outcome(decideCheck(subject({ codeLength: 0 }), input({ candidateLength: 5 }))), 1);
+  });
+
+  it("accepts only the two newest codes when codes rotate per attempt", () => {
+    const codes = [
+      { attempt: 0, hash: "FIRST", expiresAt: T0 + 1000 },
+      { attempt: 1, hash: "WHATSAPP", expiresAt: T0 + 1000 },
+      { attempt: 2, hash: "SMS", expiresAt: T0 + 1000 },
+    ];
+    const matched = (hash: string) => {
+      const d = decideCheck(subject({ codes }), input({ candidateHash: hash }));
+      return d.kind === "decided" && d.outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED
+        ? d.matchedAttempt
+        : -1;
+    };
+    assert.equal(matched("SMS"), 2);
+    assert.equal(matched("WHATSAPP"), 1, "the late WhatsApp code after an SMS fallback");
+    assert.equal(matched("FIRST"), -1, "a third-newest code is no longer valid");
   });
 
   it("accepts an older code still within its own life when codes rotate per attempt", () => {

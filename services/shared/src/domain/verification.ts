@@ -86,6 +86,8 @@ export interface VerificationState {
   lastSendAt: number;
   numberType: string;
   codePerAttempt: boolean;
+  /** Digits of every code of this verification (0 in a state written before it was kept). */
+  codeLength: number;
   codes: IssuedCode[];
   hasBinding: boolean;
   transaction: EncryptedValue | undefined;
@@ -124,6 +126,7 @@ export function initialState(id: string, tenant: string): VerificationState {
     lastSendAt: 0,
     numberType: "",
     codePerAttempt: false,
+    codeLength: 0,
     codes: [],
     hasBinding: false,
     transaction: undefined,
@@ -215,6 +218,7 @@ function started(state: VerificationState, e: VerificationStarted, at: number): 
     resendUntil: ms(e.resendUntil) || expiresAt,
     numberType: e.numberType,
     codePerAttempt: e.codePerAttempt,
+    codeLength: e.codeLength,
     codes: e.code ? [{ attempt: 0, sealed: e.code, expiresAt }] : [],
     hasBinding: e.hasTransactionBinding,
     transaction: e.transaction,
@@ -359,6 +363,7 @@ function checked(state: VerificationState, outcome: CheckOutcome, checksUsed: nu
     case CheckOutcome.CHECK_OUTCOME_LOCKED:
     case CheckOutcome.CHECK_OUTCOME_ALREADY_USED:
     case CheckOutcome.CHECK_OUTCOME_CANCELLED:
+    case CheckOutcome.CHECK_OUTCOME_FAILED:
     case CheckOutcome.CHECK_OUTCOME_UNSPECIFIED:
       return state;
     default:

@@ -34,6 +34,7 @@ const GRPC_CODE_BY_ERROR: Record<ErrorCode, GrpcCode> = {
   // The request is well formed, but the system is not in a state to serve it (this number, this
   // device's connection, this purpose's channel class): retrying unchanged will not help.
   OTP_NO_ALLOWED_CHANNEL: GrpcCode.FAILED_PRECONDITION,
+  OTP_IDEMPOTENCY_MISMATCH: GrpcCode.FAILED_PRECONDITION,
   // Quota of this caller / number: the client must slow down (RetryInfo says how long).
   OTP_RATE_LIMITED: GrpcCode.RESOURCE_EXHAUSTED,
   // Load shedding is transient and not the caller's fault: UNAVAILABLE is what retry policies retry.

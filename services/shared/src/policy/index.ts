@@ -4,6 +4,7 @@ export { DEFAULT_POLICY, DEFAULT_WORKFLOWS, HOME_COUNTRIES, purposeDefaults } fr
 export { validatePolicy, type PolicyResult, type ValidateOptions } from "./validate";
 export { effectivePurposeRules, purposeRules, type EffectivePurposeRules } from "./effective";
 export { createPolicyBook, validatePolicyFile, type PolicyBook, type PolicyBookResult } from "./policy-book";
+export { resolveLocale } from "./locale";
 export { channelFromProto, channelToProto, plannedSteps, riskTierToProto } from "./proto";
 // The file loader (node:fs) is imported from "./load" by the services that read files.
 export { gatewayForOperator } from "./read-silent";

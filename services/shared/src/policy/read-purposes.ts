@@ -30,12 +30,12 @@ export const NAME_RULE = {
   expected: "a lowercase name such as change_phone",
 };
 
-/** Below this, a code carries fewer than 20 bits of entropy (NIST SP 800-63B §5.1.3.2). */
-export const MIN_CODE_LENGTH_ABOVE_LOW_RISK = 6;
 export const MAX_TTL_SECONDS = 600;
 
 export const PURPOSE_BOUNDS = {
-  codeLength: { min: 4, max: 10 },
+  // Below 6 digits a code carries fewer than 20 bits of entropy (NIST SP 800-63B §5.1.3.2), for
+  // every purpose: a low-risk signup is still an account someone can take over.
+  codeLength: { min: 6, max: 10, minWhy: "NIST SP 800-63B: at least 20 bits of entropy" },
   ttlSeconds: {
     min: 30,
     max: MAX_TTL_SECONDS,
@@ -128,6 +128,27 @@ export function readPurposes(root: JsonObject, problems: Problems): Record<strin
   );
 }
 
+/**
+ * The life a code must still have when a channel sends it: WhatsApp authentication messages
+ * live at least 30 s (Meta's shortest message TTL; the connector refuses to send a code with
+ * less left), SMS and voice need none beyond the routing margin, nor a silent step.
+ */
+export const MIN_CODE_LIFE_AT_SEND_SECONDS: Record<ChannelName, number> = {
+  whatsapp: 30,
+  sms: 0,
+  voice: 0,
+  // The network check sends no code.
+  silent: 0,
+};
+/** From a start to its first send, queueing under load included, and routing's own 5 s margin. */
+export const FIRST_SEND_MARGIN_SECONDS = 15;
+
+/** The shortest TTL that lets a workflow's first channel send its code. */
+export function minTtlForFirstStep(steps: readonly WorkflowStep[]): number {
+  const first = steps[0];
+  return first ? MIN_CODE_LIFE_AT_SEND_SECONDS[first.channel] + FIRST_SEND_MARGIN_SECONDS : 0;
+}
+
 /** Checks between a purpose and its workflow: it exists, fits the send cap and the code's life. */
 function checkWorkflowFit(
   name: string,
@@ -155,6 +176,16 @@ function checkWorkflowFit(
       `none of ${allowed.join(", ")} is a step of workflow "${rules.workflow}"`,
     );
   }
+  // Else the first channel is skipped (or refuses) on every verification of the purpose.
+  const firstNeeds = minTtlForFirstStep(steps);
+  if (steps[0] && rules.ttlSeconds < firstNeeds) {
+    problems.at(
+      pathOf(path, "ttlSeconds"),
+      `${rules.ttlSeconds} s is too short for the first step (${steps[0].channel}) of workflow ` +
+        `"${rules.workflow}": it needs at least ${firstNeeds} s (${MIN_CODE_LIFE_AT_SEND_SECONDS[steps[0].channel]} s ` +
+        `of code life when sent, ${FIRST_SEND_MARGIN_SECONDS} s to send it)`,
+    );
+  }
   let startsAfter = 0;
   for (const [i, step] of steps.entries()) {
     if (startsAfter >= rules.ttlSeconds) {
@@ -176,13 +207,6 @@ export function checkPurposes(
 ): void {
   if (Object.keys(purposes).length === 0) problems.at("purposes", "at least one purpose is required");
   for (const [name, rules] of Object.entries(purposes)) {
-    if (rules.riskTier !== "low" && rules.codeLength < MIN_CODE_LENGTH_ABOVE_LOW_RISK) {
-      problems.at(
-        pathOf(pathOf("purposes", name), "codeLength"),
-        `${rules.codeLength} digits are below the ${MIN_CODE_LENGTH_ABOVE_LOW_RISK} required for ` +
-          `${rules.riskTier}-risk purposes (NIST SP 800-63B: at least 20 bits)`,
-      );
-    }
     checkWorkflowFit(name, rules, workflows, problems);
   }
 }

@@ -112,11 +112,26 @@ describe("validatePolicy: tenant values", () => {
     assert.equal(named.purposes.login?.workflow, "sms_first");
   });
 
-  it("allows 4-digit codes for low-risk purposes only", () => {
-    assert.equal(valid({ purposes: { signup: { codeLength: 4 } } }).purposes.signup?.codeLength, 4);
-    assert.deepEqual(problemsOf({ purposes: { login: { codeLength: 5 } } }), [
-      "purposes.login.codeLength: 5 digits are below the 6 required for medium-risk purposes (NIST SP 800-63B: at least 20 bits)",
+  it("refuses codes shorter than 6 digits for every purpose, low-risk included", () => {
+    assert.equal(valid({ purposes: { signup: { codeLength: 6 } } }).purposes.signup?.codeLength, 6);
+    for (const purpose of ["signup", "login"]) {
+      assert.deepEqual(problemsOf({ purposes: { [purpose]: { codeLength: 5 } } }), [
+        `purposes.${purpose}.codeLength: 5 is below the minimum of 6 (NIST SP 800-63B: at least 20 bits of entropy)`,
+      ]);
+    }
+  });
+
+  it("refuses a TTL too short for the workflow's first channel", () => {
+    assert.deepEqual(problemsOf({ purposes: { login: { ttlSeconds: 30, workflow: "high_risk" } } }), [
+      'purposes.login.ttlSeconds: 30 s is too short for the first step (whatsapp) of workflow "high_risk": it needs at least 45 s (30 s of code life when sent, 15 s to send it)',
     ]);
+    const enough = valid({ purposes: { login: { ttlSeconds: 45, workflow: "high_risk" } } });
+    assert.equal(enough.purposes.login?.ttlSeconds, 45);
+    const smsOnly = valid({
+      workflows: { sms_only: [{ channel: "sms", timeoutSeconds: 20, advanceWhen: "not_delivered" }] },
+      purposes: { login: { ttlSeconds: 30, workflow: "sms_only" } },
+    });
+    assert.equal(smsOnly.purposes.login?.ttlSeconds, 30);
   });
 });
 
@@ -161,7 +176,7 @@ describe("validatePolicy: every violation reported with its path", () => {
     [
       "code too short",
       { purposes: { signup: { codeLength: 3 } } },
-      "purposes.signup.codeLength: 3 is below the minimum of 4",
+      "purposes.signup.codeLength: 3 is below the minimum of 6 (NIST SP 800-63B: at least 20 bits of entropy)",
     ],
     [
       "cooldown",

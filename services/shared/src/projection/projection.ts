@@ -108,6 +108,7 @@ export function createVerificationProjection({
       doc: serializeState(state),
       retainUntil: state.expiresAt + retentionMs,
       prefix: destinationPrefix(state.maskedPhone),
+      codeLength: state.codeLength ?? 0,
     });
     return { ...state, status };
   };

@@ -73,6 +73,7 @@ function lifecycle(secrets: ReturnType<typeof setup>["secrets"], verificationId:
         transaction: undefined,
         hasTransactionBinding: false,
         idempotencyKeyHash: "",
+        idempotencyFingerprint: "",
         resendCooldownSeconds: 30,
         numberType: "mobile",
         resendUntil: new Date(at.getTime() + 300_000),

@@ -49,6 +49,18 @@ export const activeKey = (tenant: string, phoneKey: string, purpose: string): st
   taggedKey("vact", tenant, `${phoneKey}|${purpose}`);
 export const idempotencyKey = (tenant: string, keyHash: string): string =>
   taggedKey("videm", tenant, keyHash);
+/**
+ * An idempotency key's value: the verification it names and the keyed fingerprint of the
+ * parameters it was first used with ("" when unknown: a value written before fingerprints,
+ * which then matches any parameters).
+ */
+export const idempotencyValue = (verificationId: string, fingerprint: string): string =>
+  fingerprint === "" ? verificationId : `${verificationId}|${fingerprint}`;
+export function idempotencyTarget(value: string): { verificationId: string; fingerprint: string } {
+  const bar = value.indexOf("|");
+  if (bar < 0) return { verificationId: value, fingerprint: "" };
+  return { verificationId: value.slice(0, bar), fingerprint: value.slice(bar + 1) };
+}
 /** The key setIfAbsentGet uses for a name. */
 export const onceKey = (name: string): string => taggedKey("once", name);
 
@@ -76,7 +88,8 @@ export function createProjector(deps: ProjectorDeps) {
       const key = idempotencyKey(env.tenant, started.idempotencyKeyHash);
       const startedAt = env.occurredAt?.getTime() ?? deps.now();
       const keepMs = IDEMPOTENCY_TTL_MS - (deps.now() - startedAt);
-      if (keepMs > 0) writes.push(store.set(store.key(key), env.verificationId, { ttlMs: keepMs }));
+      const value = idempotencyValue(env.verificationId, started.idempotencyFingerprint);
+      if (keepMs > 0) writes.push(store.set(store.key(key), value, { ttlMs: keepMs }));
     }
     await Promise.all(writes);
   };

@@ -28,6 +28,7 @@ const projected = (verificationId: string): ProjectInput => ({
   doc: "{}",
   retainUntil: Date.now() + 3_600_000,
   prefix: "+62812",
+  codeLength: 6,
 });
 
 function scriptsSuite(adapter: string, open: (prefix: string) => Store): void {
@@ -37,8 +38,14 @@ function scriptsSuite(adapter: string, open: (prefix: string) => Store): void {
       await store.clear();
       await store.close();
     });
-    const check = (verificationId: string, candidateHash: string) =>
-      store.run(checkCode, { verificationId, tenant: "bank-a", candidateHash, candidateBinding: "" });
+    const check = (verificationId: string, candidateHash: string, candidateLength = 6) =>
+      store.run(checkCode, {
+        verificationId,
+        tenant: "bank-a",
+        candidateHash,
+        candidateBinding: "",
+        candidateLength,
+      });
 
     test("a successful check answers with the destination prefix, for the pumping guard", async () => {
       await store.run(projectVerification, projected("v-ok"));
@@ -68,8 +75,51 @@ function scriptsSuite(adapter: string, open: (prefix: string) => Store): void {
         tenant: "bank-b",
         candidateHash: "hash-of-123456",
         candidateBinding: "",
+        candidateLength: 6,
       });
       assert.deepEqual(foreign, { kind: "missing" });
+    });
+
+    test("a code of the wrong length names the expected length and uses no attempt", async () => {
+      await store.run(projectVerification, projected("v-len"));
+      assert.deepEqual(await check("v-len", "hash-of-12345", 5), { kind: "wrong-length", expectedLength: 6 });
+      const wrong = await check("v-len", "hash-of-000000");
+      assert.equal(wrong.kind === "decided" && wrong.checksUsed, 1, "the mistyped length counted nothing");
+      // A hash written before the length was kept checks any length as before.
+      await store.run(projectVerification, { ...projected("v-old"), codeLength: 0 });
+      const old = await check("v-old", "hash-of-12345", 5);
+      assert.equal(old.kind === "decided" && old.outcome, CheckOutcome.CHECK_OUTCOME_WRONG_CODE);
+    });
+
+    test("with a code per attempt, only the two newest codes verify", async () => {
+      const future = Date.now() + 600_000;
+      const codes = [
+        { a: 0, h: "hash-first", e: future },
+        { a: 1, h: "hash-whatsapp", e: future },
+        { a: 2, h: "hash-sms", e: future },
+      ];
+      for (const [id, hash, verified] of [
+        ["v-n1", "hash-first", false],
+        ["v-n2", "hash-whatsapp", true],
+        ["v-n3", "hash-sms", true],
+      ] as const) {
+        await store.run(projectVerification, { ...projected(id), codes });
+        const d = await check(id, hash);
+        assert.equal(
+          d.kind === "decided" && d.outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED,
+          verified,
+          hash,
+        );
+      }
+    });
+
+    test("a failed verification checks as failed, a cancelled one as cancelled", async () => {
+      await store.run(projectVerification, { ...projected("v-failed"), status: "failed" });
+      await store.run(projectVerification, { ...projected("v-cancelled"), status: "cancelled" });
+      const failed = await check("v-failed", "hash-of-123456");
+      assert.equal(failed.kind === "decided" && failed.outcome, CheckOutcome.CHECK_OUTCOME_FAILED);
+      const cancelled = await check("v-cancelled", "hash-of-123456");
+      assert.equal(cancelled.kind === "decided" && cancelled.outcome, CheckOutcome.CHECK_OUTCOME_CANCELLED);
     });
   });
 }

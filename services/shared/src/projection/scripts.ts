@@ -1,7 +1,8 @@
 /**
  * The verification's hot projection is one hash, `vp:{<id>}`:
  *   tenant, status, exp (ms), checks, max, bind (binding digest), codes (JSON [{a,h,e}]), pfx
- *   (the destination prefix, for the pumping guard), doc (the evolved state, JSON).
+ *   (the destination prefix, for the pumping guard), len (digits of the codes; absent in a hash
+ *   written before it was kept), doc (the evolved state, JSON).
  * Two scripts write it:
  * - `projectVerification` merges what the event log says (issuance at start, the projector
  *   after): monotonic, so it can run in any order with checks: a final status is never undone,
@@ -10,7 +11,7 @@
  *   decideCheck), against the server clock; a success consumes the code.
  */
 import { CheckOutcome } from "../../../../proto/gen/otp/events/v1/events";
-import { decideCheck, type CheckSubject } from "../domain/verification-decide";
+import { decideCheck, VALID_CODES_KEPT, type CheckSubject } from "../domain/verification-decide";
 import type { VerificationStatus } from "../domain/verification";
 import { OtpError } from "../errors";
 import type { LocalDb, LocalReply, Script } from "../store/port";
@@ -43,6 +44,8 @@ export interface ProjectInput {
   retainUntil: number;
   /** The destination prefix ("+62812"), which a successful check answers with. */
   prefix: string;
+  /** Digits of the codes (0: unknown). */
+  codeLength: number;
 }
 
 const PROJECT_LUA = `
@@ -68,7 +71,8 @@ if cur[4] then
 end
 table.sort(codes, function(x, y) return x.a < y.a end)
 redis.call('HSET', key, 'tenant', ARGV[1], 'status', status, 'checks', checks, 'max', ARGV[4],
-  'exp', ARGV[5], 'bind', ARGV[6], 'codes', cjson.encode(codes), 'doc', ARGV[8], 'pfx', ARGV[10])
+  'exp', ARGV[5], 'bind', ARGV[6], 'codes', cjson.encode(codes), 'doc', ARGV[8], 'pfx', ARGV[10],
+  'len', ARGV[11])
 redis.call('PEXPIREAT', key, ARGV[9])
 return status
 `;
@@ -86,6 +90,7 @@ function projectLocal(db: LocalDb, keys: string[], argv: string[]): string {
     doc = "",
     until = "0",
     pfx = "",
+    len = "0",
   ] = argv;
   const cur = db.hgetall(key);
   if (cur.tenant !== undefined && cur.tenant !== tenant) throw new Error("tenant mismatch");
@@ -112,6 +117,7 @@ function projectLocal(db: LocalDb, keys: string[], argv: string[]): string {
     codes: JSON.stringify(codes),
     doc,
     pfx,
+    len,
   });
   db.pexpireat(key, Number(until));
   return status;
@@ -136,6 +142,7 @@ export const projectVerification: Script<ProjectInput, VerificationStatus> = {
         input.doc,
         input.retainUntil,
         input.prefix,
+        input.codeLength,
       ],
     };
   },
@@ -151,10 +158,13 @@ export interface CheckCodeInput {
   tenant: string;
   candidateHash: string;
   candidateBinding: string;
+  /** Digits of the code sent: a length other than the verification's costs no attempt. */
+  candidateLength: number;
 }
 
 export type CheckCodeResult =
   | { kind: "missing" }
+  | { kind: "wrong-length"; expectedLength: number }
   | {
       kind: "decided";
       outcome: CheckOutcome;
@@ -168,20 +178,25 @@ export type CheckCodeResult =
 
 const O = CheckOutcome;
 const CHECK_LUA = `
-local h = redis.call('HMGET', KEYS[1], 'tenant', 'status', 'exp', 'checks', 'max', 'bind', 'codes', 'pfx')
+local h = redis.call('HMGET', KEYS[1], 'tenant', 'status', 'exp', 'checks', 'max', 'bind', 'codes', 'pfx', 'len')
 if not h[1] or h[1] ~= ARGV[1] then return {0} end
+local len = tonumber(h[9] or '0') or 0
+if len > 0 and tonumber(ARGV[4]) ~= len then return {2, len} end
 local now = ${LUA_SERVER_TIME_MS}
 local status, exp, checks, max = h[2], tonumber(h[3]), tonumber(h[4]), tonumber(h[5])
 if status == 'verified' then return {1, ${O.CHECK_OUTCOME_ALREADY_USED}, checks, 0, 0, max} end
-if status == 'cancelled' or status == 'failed' then return {1, ${O.CHECK_OUTCOME_CANCELLED}, checks, 0, 0, max} end
+if status == 'failed' then return {1, ${O.CHECK_OUTCOME_FAILED}, checks, 0, 0, max} end
+if status == 'cancelled' then return {1, ${O.CHECK_OUTCOME_CANCELLED}, checks, 0, 0, max} end
 if status == 'locked' or checks >= max then return {1, ${O.CHECK_OUTCOME_LOCKED}, checks, 0, 0, max} end
 if status == 'expired' or now >= exp then return {1, ${O.CHECK_OUTCOME_EXPIRED}, checks, 0, 0, max} end
 local used = checks + 1
 local locked = 0
 if used >= max then locked = 1 end
 local matched = nil
-for _, c in ipairs(cjson.decode(h[7])) do
-  if matched == nil and c.e > now and c.h == ARGV[2] then matched = c.a end
+local codes = cjson.decode(h[7])
+table.sort(codes, function(x, y) return x.a > y.a end)
+for i, c in ipairs(codes) do
+  if i <= ${VALID_CODES_KEPT} and matched == nil and c.e > now and c.h == ARGV[2] then matched = c.a end
 end
 if matched ~= nil and ARGV[3] == h[6] then
   redis.call('HSET', KEYS[1], 'status', 'verified', 'checks', used)
@@ -199,7 +214,7 @@ return {1, outcome, used, 0, locked, max}
 
 function checkLocal(db: LocalDb, keys: string[], argv: string[]): LocalReply {
   const [key = ""] = keys;
-  const [tenant = "", candidateHash = "", candidateBinding = ""] = argv;
+  const [tenant = "", candidateHash = "", candidateBinding = "", candidateLength = "0"] = argv;
   const h = db.hgetall(key);
   if (h.tenant === undefined || h.tenant !== tenant) return [0];
   const subject: CheckSubject = {
@@ -208,14 +223,21 @@ function checkLocal(db: LocalDb, keys: string[], argv: string[]): LocalReply {
     checksUsed: Number(h.checks),
     maxChecks: Number(h.max),
     bindingDigest: h.bind ?? "",
+    codeLength: Number(h.len ?? "0"),
     codes: (JSON.parse(h.codes ?? "[]") as StoredCode[]).map((c) => ({
       attempt: c.a,
       hash: c.h,
       expiresAt: c.e,
     })),
   };
-  const d = decideCheck(subject, { now: db.timeMs(), candidateHash, candidateBinding });
+  const d = decideCheck(subject, {
+    now: db.timeMs(),
+    candidateHash,
+    candidateBinding,
+    candidateLength: Number(candidateLength),
+  });
   if (d.kind === "missing") return [0];
+  if (d.kind === "wrong-length") return [2, d.expectedLength];
   if (d.outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED) {
     db.hset(key, { status: "verified", checks: String(d.checksUsed) });
     return [1, d.outcome, d.checksUsed, d.matchedAttempt, 0, subject.maxChecks, h.pfx ?? false];
@@ -237,12 +259,14 @@ export const checkCode: Script<CheckCodeInput, CheckCodeResult> = {
   encode(input, key) {
     return {
       keys: [key(projectionKey(input.verificationId))],
-      argv: [input.tenant, input.candidateHash, input.candidateBinding],
+      argv: [input.tenant, input.candidateHash, input.candidateBinding, input.candidateLength],
     };
   },
   decode(reply) {
     const r = replyArray("checkCode", reply, 1);
-    if (replyInteger("checkCode", r[0]) === 0) return { kind: "missing" };
+    const kind = replyInteger("checkCode", r[0]);
+    if (kind === 0) return { kind: "missing" };
+    if (kind === 2) return { kind: "wrong-length", expectedLength: replyInteger("checkCode", r[1]) };
     return {
       kind: "decided",
       outcome: replyInteger("checkCode", r[1]) as CheckOutcome,

@@ -72,6 +72,9 @@ export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
     }, lossSeenAt);
     try {
       await replay.ready;
+      // The idle clock starts once the replay's group has joined: on a loaded machine joining
+      // alone can take longer than idleMs, and the replay would end before its first event.
+      if (replayed === 0) lastOldEventAt = deps.now();
       while (!stopped && deps.now() - lastOldEventAt < idleMs) {
         await new Promise((r) => setTimeout(r, Math.min(500, idleMs)));
       }

@@ -88,6 +88,8 @@ export enum CheckOutcome {
   CHECK_OUTCOME_LOCKED = 5,
   CHECK_OUTCOME_ALREADY_USED = 6,
   CHECK_OUTCOME_CANCELLED = 7,
+  /** CHECK_OUTCOME_FAILED - Routing gave up on the verification (every channel failed): not the same as a cancel. */
+  CHECK_OUTCOME_FAILED = 8,
 }
 
 export function checkOutcomeFromJSON(object: any): CheckOutcome {
@@ -116,6 +118,9 @@ export function checkOutcomeFromJSON(object: any): CheckOutcome {
     case 7:
     case "CHECK_OUTCOME_CANCELLED":
       return CheckOutcome.CHECK_OUTCOME_CANCELLED;
+    case 8:
+    case "CHECK_OUTCOME_FAILED":
+      return CheckOutcome.CHECK_OUTCOME_FAILED;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum CheckOutcome");
   }
@@ -139,6 +144,8 @@ export function checkOutcomeToJSON(object: CheckOutcome): string {
       return "CHECK_OUTCOME_ALREADY_USED";
     case CheckOutcome.CHECK_OUTCOME_CANCELLED:
       return "CHECK_OUTCOME_CANCELLED";
+    case CheckOutcome.CHECK_OUTCOME_FAILED:
+      return "CHECK_OUTCOME_FAILED";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum CheckOutcome");
   }
@@ -237,6 +244,12 @@ export interface VerificationStarted {
    */
   silentGateway: string;
   silentSkippedReason: string;
+  /**
+   * Keyed hash of the parameters the idempotency key was first used with (phone, purpose,
+   * channel preference, transaction binding), so a rebuilt index still refuses a key reused
+   * with other parameters.
+   */
+  idempotencyFingerprint: string;
 }
 
 export interface RoutePlanned {
@@ -1454,6 +1467,7 @@ function createBaseVerificationStarted(): VerificationStarted {
     resendUntil: undefined,
     silentGateway: "",
     silentSkippedReason: "",
+    idempotencyFingerprint: "",
   };
 }
 
@@ -1527,6 +1541,9 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
     }
     if (message.silentSkippedReason !== "") {
       writer.uint32(186).string(message.silentSkippedReason);
+    }
+    if (message.idempotencyFingerprint !== "") {
+      writer.uint32(194).string(message.idempotencyFingerprint);
     }
     return writer;
   },
@@ -1728,6 +1745,14 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
             message.silentSkippedReason = reader.string();
             continue;
           }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.idempotencyFingerprint = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1825,6 +1850,11 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
         : isSet(object.silent_skipped_reason)
           ? globalThis.String(object.silent_skipped_reason)
           : "",
+      idempotencyFingerprint: isSet(object.idempotencyFingerprint)
+        ? globalThis.String(object.idempotencyFingerprint)
+        : isSet(object.idempotency_fingerprint)
+          ? globalThis.String(object.idempotency_fingerprint)
+          : "",
     };
   },
 
@@ -1899,6 +1929,9 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
     if (message.silentSkippedReason !== "") {
       obj.silentSkippedReason = message.silentSkippedReason;
     }
+    if (message.idempotencyFingerprint !== "") {
+      obj.idempotencyFingerprint = message.idempotencyFingerprint;
+    }
     return obj;
   },
 
@@ -1937,6 +1970,7 @@ export const VerificationStarted: MessageFns<VerificationStarted> = {
     message.resendUntil = object.resendUntil ?? undefined;
     message.silentGateway = object.silentGateway ?? "";
     message.silentSkippedReason = object.silentSkippedReason ?? "";
+    message.idempotencyFingerprint = object.idempotencyFingerprint ?? "";
     return message;
   },
 };
