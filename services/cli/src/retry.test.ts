@@ -1,7 +1,7 @@
 /** The CLI's retry loop on plain errors: which refusals it retries, how long it waits, when it stops. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
+import { Metadata, status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
 import { OtpError } from "../../shared/src/errors";
 import { statusFromError } from "../../shared/src/grpc/status";
 import { retryDelay, withRetry } from "./retry";
@@ -10,7 +10,13 @@ const asServiceError = (err: OtpError): ServiceError =>
   Object.assign(new Error(err.message), statusFromError(err));
 const overloaded = asServiceError(new OtpError("OTP_OVERLOADED", "busy", { retryAfterMs: 400 }));
 const invalid = asServiceError(new OtpError("OTP_INVALID_ARGUMENT", "bad phone"));
-const unavailableWithoutHint = asServiceError(new OtpError("OTP_DEPENDENCY_UNAVAILABLE", "kafka away"));
+const dependencyAway = asServiceError(new OtpError("OTP_DEPENDENCY_UNAVAILABLE", "kafka away"));
+/** An UNAVAILABLE from the transport (no status details at all). */
+const unavailableWithoutHint: ServiceError = Object.assign(new Error("connection dropped"), {
+  code: GrpcStatus.UNAVAILABLE,
+  details: "connection dropped",
+  metadata: new Metadata(),
+});
 
 describe("CLI retry", () => {
   it("waits the RetryInfo delay stretched by jitter in [1, 2)", () => {
@@ -20,6 +26,13 @@ describe("CLI retry", () => {
     );
     assert.equal(retryDelay(overloaded, () => 0.5)?.ms, 600);
     assert.equal(overloaded.code, GrpcStatus.UNAVAILABLE);
+  });
+
+  it("retries a dependency outage after the server's default hint", () => {
+    assert.deepEqual(
+      retryDelay(dependencyAway, () => 0),
+      { ms: 1_000, reason: "OTP_DEPENDENCY_UNAVAILABLE" },
+    );
   });
 
   it("does not retry errors without RetryInfo or that are the caller's", () => {
