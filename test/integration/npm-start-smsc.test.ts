@@ -99,6 +99,8 @@ test("npm start with SMPP_CONFIG sends codes through a foreign SMSC", async () =
     VOICE_SIM_PORT: "0",
     WHATSAPP_WEBHOOK_PORT: "0",
     VOICE_WEBHOOK_PORT: "0",
+    OPEN_GATEWAY_SIM_PORT: "0",
+    SILENT_CALLBACK_PORT: "0",
     LOG_LEVEL: "warn",
   };
   delete env.KAFKA_BROKERS; // the embedded bus and store, as a new user starts it

@@ -113,10 +113,23 @@ describe("admission decision", () => {
     );
   });
 
+  it("admits starts and reads while almost nothing is in flight, whatever the loop says (a process starting)", () => {
+    const empty = { tokens: 0, at: 0 };
+    assert.equal(
+      decide(critical, { cls: "read", inFlight: 0, bucket: undefined, share: 0 }, S, 0).admit,
+      true,
+    );
+    assert.equal(decide(limiting, { cls: "start", inFlight: 3, bucket: empty, share: 10 }, S, 0).admit, true);
+    assert.equal(
+      decide(limiting, { cls: "start", inFlight: 4, bucket: empty, share: 10 }, S, 0).admit,
+      false,
+    );
+  });
+
   it("refills a tenant's bucket at its share", () => {
     const later = decide(
       limiting,
-      { cls: "start", inFlight: 0, bucket: { tokens: 0, at: 0 }, share: 10 },
+      { cls: "start", inFlight: 5, bucket: { tokens: 0, at: 0 }, share: 10 },
       S,
       150,
     );
@@ -129,7 +142,7 @@ describe("admission decision", () => {
       true,
     );
     assert.equal(
-      decide(critical, { cls: "read", inFlight: 0, bucket: undefined, share: 0 }, S, 0).admit,
+      decide(critical, { cls: "read", inFlight: 4, bucket: undefined, share: 0 }, S, 0).admit,
       false,
     );
     const open = initialControl(S);
@@ -163,17 +176,19 @@ describe("admission gate", () => {
     return { gate, lines, built, advance: (ms: number) => (now += ms) };
   };
 
-  /** One tick's traffic: each tenant offers `n` starts, admitted ones answered within the tick. */
+  /**
+   * One tick's traffic: each tenant offers `n` starts at once; the admitted ones stay in flight
+   * together and are answered at the end of the offer, as calls of a surge overlap.
+   */
   const offer = (gate: ReturnType<typeof rig>["gate"], tenant: string, n: number) => {
     let admitted = 0;
     const refusals: StatusObject[] = [];
     for (let i = 0; i < n; i++) {
       const refusal = gate.enter("start", tenant);
-      if (refusal === undefined) {
-        admitted++;
-        gate.leave();
-      } else refusals.push(refusal);
+      if (refusal === undefined) admitted++;
+      else refusals.push(refusal);
     }
+    for (let i = 0; i < admitted; i++) gate.leave();
     return { admitted, refusals };
   };
 

@@ -28,6 +28,13 @@ export interface Call {
   share: number;
 }
 
+/**
+ * With fewer gated calls than this in flight, the loop signals cannot be the calls' doing (a
+ * process starting, a garbage collection, a neighbour on the machine): refusing them protects
+ * nothing, so starts and reads go whatever the load says. Under a real surge the calls in flight
+ * pass this at once.
+ */
+const IDLE_IN_FLIGHT = 4;
 /** Checks may hold up to this many times the bound: the bound exists to cap memory, not checks. */
 const VERIFY_IN_FLIGHT_FACTOR = 2;
 
@@ -39,10 +46,12 @@ export function decide(c: Control, call: Call, s: AdmissionSettings, now: number
         : { admit: false, reason: "in-flight" };
     case "read":
       if (call.inFlight >= s.maxInFlight) return { admit: false, reason: "in-flight" };
-      return c.load.value < s.criticalLoad ? { admit: true } : { admit: false, reason: "overload" };
+      return c.load.value < s.criticalLoad || call.inFlight < IDLE_IN_FLIGHT
+        ? { admit: true }
+        : { admit: false, reason: "overload" };
     case "start": {
       if (call.inFlight >= s.maxInFlight) return { admit: false, reason: "in-flight" };
-      if (!c.limiting) return { admit: true };
+      if (!c.limiting || call.inFlight < IDLE_IN_FLIGHT) return { admit: true };
       const bucket = refill(call.bucket, call.share, Math.max(1, call.share * s.burstSeconds), now);
       if (bucket.tokens < 1) return { admit: false, reason: "tenant-share", bucket };
       return { admit: true, bucket: { tokens: bucket.tokens - 1, at: bucket.at } };
