@@ -74,12 +74,12 @@ export interface EventRole {
   reads: readonly Producer[];
 }
 
-const CONNECTORS: readonly Producer[] = [
-  "gateway-smpp",
-  "whatsapp-connector",
-  "voice-connector",
-  "silent-connector",
-];
+/**
+ * The connectors whose events the separately deployed services read. The silent connector runs
+ * inside the all-in-one only (it has no service of its own yet), so only the all-in-one, which
+ * reads every producer, holds its key.
+ */
+const CONNECTORS: readonly Producer[] = ["gateway-smpp", "whatsapp-connector", "voice-connector"];
 
 export const EVENT_ROLES = {
   /** Watch streams follow every lifecycle event. */
@@ -92,10 +92,7 @@ export const EVENT_ROLES = {
   "gateway-smpp": { signs: ["gateway-smpp"], reads: ["routing"] },
   "whatsapp-connector": { signs: ["whatsapp-connector"], reads: ["routing"] },
   /** Dispatches, and the outcomes that hang up a call in progress. */
-  "voice-connector": {
-    signs: ["voice-connector"],
-    reads: ["routing", "issuance", "verification", "silent-connector"],
-  },
+  "voice-connector": { signs: ["voice-connector"], reads: ["routing", "issuance", "verification"] },
   /** The operator's answers it reports; it consumes no events. */
   "silent-connector": { signs: ["silent-connector"], reads: [] },
   /** Its own inbound support messages. */
