@@ -76,7 +76,12 @@ describe("scenario runner: surge, shortened", () => {
     for (const strategy of ["A", "B"]) {
       const r = row(strategy);
       assert.equal(r.users, report.users);
-      assert.ok(r.limited > 0, `${strategy}: the crowd exceeded the tenant's rate, yet nothing was limited`);
+      // Past the tenant's rate the crowd is refused: by its rate limit, or first by admission
+      // when the machine is busy (then the tenant's share of admission is below its rate).
+      assert.ok(
+        r.limited + r.shed > 0,
+        `${strategy}: the crowd exceeded the tenant's rate, yet nothing was refused`,
+      );
       assert.equal(r.shedWithRetryInfo, r.shed + r.limited, `${strategy}: every refusal says when to retry`);
       assert.ok(r.accepted + r.shed + r.limited <= r.startCalls, `${strategy}: answers add up`);
       assert.ok(r.accepted >= r.verifications, `${strategy}: every verification came from an accepted start`);
