@@ -129,7 +129,7 @@ async function startBroker(dist: KafkaDistribution, opts: StartKafkaOptions): Pr
   };
 }
 
-interface RunningBroker {
+export interface RunningBroker {
   pid: number | undefined;
   exited: Promise<void>;
   isRunning(): boolean;
@@ -138,7 +138,7 @@ interface RunningBroker {
   terminate(signal: "SIGTERM" | "SIGKILL"): Promise<void>;
 }
 
-function launch(
+export function launch(
   dist: KafkaDistribution,
   layout: BrokerLayout,
   loggingFlag: string,
@@ -198,7 +198,13 @@ function startOrphanWatchdog(javaPid: number, dataDir: string): void {
   spawn("sh", ["-c", script, dataDir], { detached: true, stdio: "ignore" }).unref();
 }
 
-function formatStorage(dist: KafkaDistribution, layout: BrokerLayout, loggingFlag: string): void {
+/** `clusterId`: the same for every member of a cluster; a single node draws its own. */
+export function formatStorage(
+  dist: KafkaDistribution,
+  layout: BrokerLayout,
+  loggingFlag: string,
+  clusterId = newClusterId(),
+): void {
   const result = spawnSync(
     javaBinary(),
     [
@@ -209,7 +215,7 @@ function formatStorage(dist: KafkaDistribution, layout: BrokerLayout, loggingFla
       "kafka.tools.StorageTool",
       "format",
       "-t",
-      newClusterId(),
+      clusterId,
       "-c",
       serverPropertiesPath(layout),
     ],
@@ -223,7 +229,13 @@ function formatStorage(dist: KafkaDistribution, layout: BrokerLayout, loggingFla
   }
 }
 
-async function waitUntilReady(brokers: string, broker: RunningBroker, logFile: string): Promise<void> {
+/** `expectBrokers`: how many brokers the cluster must report registered (default 1). */
+export async function waitUntilReady(
+  brokers: string,
+  broker: RunningBroker,
+  logFile: string,
+  expectBrokers = 1,
+): Promise<void> {
   const timeoutMs = Number(process.env.KAFKA_START_TIMEOUT_MS ?? 120_000);
   const deadline = Date.now() + timeoutMs;
   let lastError = "";
@@ -233,7 +245,7 @@ async function waitUntilReady(brokers: string, broker: RunningBroker, logFile: s
       throw new Error(`Kafka broker ${broker.exitSummary()} before it was ready.\n${logTail(logFile)}`);
     }
     try {
-      await probe(brokers);
+      await probe(brokers, expectBrokers);
       return;
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
@@ -246,7 +258,7 @@ async function waitUntilReady(brokers: string, broker: RunningBroker, logFile: s
 }
 
 /** Ready means: the broker answers, knows itself as a cluster member, and serves metadata. */
-async function probe(brokers: string): Promise<void> {
+async function probe(brokers: string, expectBrokers: number): Promise<void> {
   const admin = new Kafka({
     clientId: "test-harness-probe",
     brokers: [brokers],
@@ -257,14 +269,15 @@ async function probe(brokers: string): Promise<void> {
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    if (cluster.brokers.length === 0) throw new Error("no broker registered yet");
+    if (cluster.brokers.length < expectBrokers)
+      throw new Error(`${cluster.brokers.length} of ${expectBrokers} brokers registered`);
     await admin.listTopics();
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
 }
 
-function logTail(logFile: string, lines = 60): string {
+export function logTail(logFile: string, lines = 60): string {
   if (!existsSync(logFile)) return `(no broker log at ${logFile})`;
   const tail = readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
   return `--- last ${lines} lines of ${logFile} ---\n${tail}`;
@@ -275,7 +288,7 @@ function javaBinary(): string {
 }
 
 /** Ports the OS hands out as free, held open together so they are distinct. */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = Array.from({ length: count }, () => createServer());
   const ports = await Promise.all(
     servers.map(
