@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { Channel } from "../../proto/gen/otp/v1/common";
 import { inboxOf } from "../../services/all-in-one/src/inbox-server";
-import type { FaultStack } from "./fault-stack";
+import type { PlatformStack } from "./fault-stack";
 import { codeOnHandset, eventually, statusOf, verifyAll, type Accepted } from "./load";
 import { storyOf } from "./story";
 
@@ -19,7 +19,7 @@ const CHANNEL_OF_INBOX = {
 
 /** Distinct DispatchRequested events per attempt, and the channel each attempt used. */
 function dispatchesOf(
-  stack: FaultStack,
+  stack: PlatformStack,
   id: string,
 ): Map<number, { eventIds: Set<string>; channel: Channel }> {
   const attempts = new Map<number, { eventIds: Set<string>; channel: Channel }>();
@@ -33,7 +33,7 @@ function dispatchesOf(
   return attempts;
 }
 
-export function assertNoDuplicateSends(stack: FaultStack, accepted: readonly Accepted[]): void {
+export function assertNoDuplicateSends(stack: PlatformStack, accepted: readonly Accepted[]): void {
   for (const v of accepted) {
     const attempts = dispatchesOf(stack, v.verificationId);
     for (const [attempt, { eventIds }] of attempts)
@@ -54,7 +54,7 @@ export function assertNoDuplicateSends(stack: FaultStack, accepted: readonly Acc
   }
 }
 
-export function assertStartedOnLog(stack: FaultStack, accepted: readonly Accepted[]): void {
+export function assertStartedOnLog(stack: PlatformStack, accepted: readonly Accepted[]): void {
   for (const v of accepted) {
     const starts = new Set(
       stack
@@ -67,7 +67,7 @@ export function assertStartedOnLog(stack: FaultStack, accepted: readonly Accepte
 }
 
 export async function assertAllVerified(
-  stack: FaultStack,
+  stack: PlatformStack,
   accepted: readonly Accepted[],
   timeoutMs?: number,
 ): Promise<void> {
@@ -82,7 +82,7 @@ export async function assertAllVerified(
     assert.equal(await statusOf(stack, v.verificationId), "VERIFIED", v.verificationId);
 }
 
-export function assertNoCodeInLogs(stack: FaultStack, accepted: readonly Accepted[]): void {
+export function assertNoCodeInLogs(stack: PlatformStack, accepted: readonly Accepted[]): void {
   const logs = stack.logs.join("\n");
   for (const v of accepted) {
     const code = codeOnHandset(stack, v.phone);
@@ -96,7 +96,7 @@ export function assertNoCodeInLogs(stack: FaultStack, accepted: readonly Accepte
  * verifications may take to reach their handsets and verify (default 90 s).
  */
 export async function assertNothingLost(
-  stack: FaultStack,
+  stack: PlatformStack,
   accepted: readonly Accepted[],
   options: { verifyTimeoutMs?: number } = {},
 ): Promise<void> {
