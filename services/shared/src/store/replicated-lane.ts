@@ -13,6 +13,11 @@
  * still lose a later election to another one), so more than one replica per master needs more
  * acks than one.
  *
+ * Before the script runs, the master checks that it has the replicas asked for connected at all,
+ * and refuses with NOREPLICAS if not: a shard that just failed over has none until the dead node
+ * returns, and a check that consumed a code there could never be confirmed, spending the code
+ * without an answer. So such checks fail closed with the code left intact.
+ *
  * The lane has connections of its own: WAIT blocks its connection until the replicas answer, and
  * the main client's connections carry every other command of the process. The script goes as
  * EVAL (not EVALSHA): a NOSCRIPT retry would be sent outside the pipeline, after the WAIT.
@@ -36,16 +41,26 @@ export interface ReplicatedLane {
 /** Replies that mean the keys' master moved: the lane's own slot map must learn it. */
 const MOVED_OR_GONE = /^(MOVED|ASK|CLUSTERDOWN)\b|Connection is closed|connect ECONNREFUSED/;
 
+/** Runs first in the script: no write unless enough replicas are connected to confirm it. */
+function replicaGuard(replicas: number): string {
+  return `local replication = redis.call('INFO', 'replication')
+if (tonumber(string.match(replication, 'connected_slaves:(%d+)')) or 0) < ${replicas} then
+  return redis.error_reply('NOREPLICAS not enough replicas connected to confirm the write')
+end
+`;
+}
+
 export function createReplicatedLane(client: RedisClient, acks: ReplicaAcks): ReplicatedLane {
   const lane: Redis | Cluster = client.duplicate();
   lane.on("error", () => undefined); // reported by the calls that fail
   const connected = connectOnce(lane);
+  const guard = replicaGuard(acks.replicas);
   return {
     async run(script, call) {
       await connected();
       const results = await lane
         .pipeline()
-        .eval(script.lua, script.numberOfKeys, ...call.keys, ...call.argv)
+        .eval(guard + script.lua, script.numberOfKeys, ...call.keys, ...call.argv)
         .call("WAIT", acks.replicas, acks.timeoutMs)
         .exec();
       const [scriptError, reply] = results?.[0] ?? [new Error("no reply to the script")];
