@@ -194,6 +194,9 @@ describe(
               ?.master === replica.port,
           60_000,
         );
+        // Until a replica is back the shard's checks fail closed: the old master rejoins as one.
+        await stack.redisCluster.node(shard.master).restart();
+        await stack.redisCluster.waitHealthy();
         const second = await checkUntilAnswered(stack, v!.verificationId, v!.code);
         t.diagnostic(
           `first check: fail closed; after the failover: ${second === "gave up" ? second : CheckResult[second]} ` +
