@@ -5,7 +5,8 @@ import { isOtpError } from "../../services/shared/src/errors";
 import type { Store } from "../../services/shared/src/store/port";
 import { createRedisStore } from "../../services/shared/src/store/redis";
 import { rateLimit } from "../../services/shared/src/store/scripts";
-import { freePort, startRedis, startRedisCluster, type RedisCluster } from "../harness/redis";
+import { freePort, startRedis } from "../harness/redis";
+import { startRedisCluster, type RedisCluster } from "../harness/redis-cluster";
 import { storeContract, type StoreFactory } from "./store.contract";
 
 const redisUrl = process.env.REDIS_URL;

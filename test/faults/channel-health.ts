@@ -8,7 +8,7 @@ import { Channel, HealthState } from "../../proto/gen/otp/v1/common";
 import { RoutingServiceClient } from "../../proto/gen/otp/v1/routing";
 import { callUnary, createClient } from "../../services/shared/src/grpc/client";
 import { channelLabel } from "../../services/shared/src/telemetry/labels";
-import { FAULT_TOKEN, type FaultStack } from "./fault-stack";
+import { FAULT_TOKEN, type PlatformStack } from "./fault-stack";
 
 export interface HealthReader {
   /** The state of a channel as a whole (all routes) in a district, e.g. "HEALTHY". */
@@ -16,7 +16,7 @@ export interface HealthReader {
   close(): void;
 }
 
-export function healthReader(stack: FaultStack): HealthReader {
+export function healthReader(stack: PlatformStack): HealthReader {
   const client = createClient(RoutingServiceClient, {
     address: stack.address,
     insecure: true,
@@ -37,7 +37,7 @@ export function healthReader(stack: FaultStack): HealthReader {
 
 /** The channel of a verification's first dispatch, and the rule its plan was made by. */
 export function firstDispatchOf(
-  stack: FaultStack,
+  stack: PlatformStack,
   verificationId: string,
 ): { channel: string; rule: string } {
   let channel = "";

@@ -2,7 +2,8 @@
  * The whole platform for one fault test: its OWN Kafka broker and redis-server (so killing them
  * hurts no other test file), every service in this process through the all-in-one factory on
  * explicit KAFKA_BROKERS / REDIS_URL, the simulators as the outside world, and every envelope of
- * the lifecycle topic captured for the invariants in invariants.ts.
+ * the lifecycle topic captured for the invariants in invariants.ts. `startPlatformStack` wires
+ * the same platform on backends the caller started (cluster-stack.ts: Kafka and Redis clusters).
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -63,11 +64,10 @@ export interface RedisHandle {
   stop(): Promise<void>;
 }
 
-export interface FaultStack {
+/** The platform and its observers, whatever Kafka and Redis it runs on. */
+export interface PlatformStack {
   /** The configuration the in-process services run on: replicas in child processes get it too. */
   env: Record<string, string>;
-  kafka: KafkaBroker;
-  redis: RedisHandle;
   platform: Platform;
   app: AllInOne;
   address: string;
@@ -79,6 +79,20 @@ export interface FaultStack {
   verification: VerificationServiceClient;
   eventsOf(verificationId: string): EventEnvelope[];
   close(): Promise<void>;
+}
+
+export interface FaultStack extends PlatformStack {
+  kafka: KafkaBroker;
+  redis: RedisHandle;
+}
+
+/** Kafka and Redis started for a stack; stopped when the stack closes. */
+export interface Backends {
+  brokers: string;
+  redisUrl: string;
+  /** More settings for the services (e.g. REDIS_REPLICA_ACKS on a store with replicas). */
+  env?: Record<string, string>;
+  stop(): Promise<void>;
 }
 
 export interface FaultStackOptions {
@@ -102,13 +116,29 @@ function keepLogs(run: string, logs: readonly string[]): void {
 }
 
 export async function startFaultStack(label: string, options: FaultStackOptions = {}): Promise<FaultStack> {
-  const run = `${label}-${randomUUID().slice(0, 8)}`;
   const [kafka, redis] = await Promise.all([startKafka(), startRedis()]);
+  const backends: Backends = {
+    brokers: kafka.brokers,
+    redisUrl: redis.url,
+    stop: async () => {
+      await Promise.allSettled([kafka.stop(), redis.stop()]);
+    },
+  };
+  return { ...(await startPlatformStack(label, backends, options)), kafka, redis };
+}
+
+export async function startPlatformStack(
+  label: string,
+  backends: Backends,
+  options: FaultStackOptions = {},
+): Promise<PlatformStack> {
+  const run = `${label}-${randomUUID().slice(0, 8)}`;
   const policyFile = path.join(tmpdir(), `otp-fault-policy-${run}.json`);
   writeFileSync(policyFile, JSON.stringify(options.policy ?? POLICY));
   const env = {
-    KAFKA_BROKERS: kafka.brokers,
-    REDIS_URL: redis.url,
+    ...backends.env,
+    KAFKA_BROKERS: backends.brokers,
+    REDIS_URL: backends.redisUrl,
     OTP_TOPIC_PREFIX: `fault-${run}.`,
     OTP_STORE_PREFIX: `fault-${run}:`,
     OTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
@@ -120,8 +150,7 @@ export async function startFaultStack(label: string, options: FaultStackOptions 
   const logs: string[] = [];
   const teardown: Array<() => Promise<unknown>> = [
     async () => keepLogs(run, logs),
-    () => kafka.stop(),
-    () => redis.stop(),
+    () => backends.stop(),
     async () => rmSync(policyFile, { force: true }),
   ];
   const closeAll = async (): Promise<void> => {
@@ -168,8 +197,6 @@ export async function startFaultStack(label: string, options: FaultStackOptions 
     teardown.push(async () => clients.forEach((c) => c.close()));
     return {
       env,
-      kafka,
-      redis,
       platform,
       app,
       address,

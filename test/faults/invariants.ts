@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { Kafka, logLevel } from "kafkajs";
 import { Channel } from "../../proto/gen/otp/v1/common";
 import { inboxOf } from "../../services/all-in-one/src/inbox-server";
-import type { FaultStack } from "./fault-stack";
+import type { FaultStack, PlatformStack } from "./fault-stack";
 import { codeOnHandset, eventually, statusOf, verifyAll, type Accepted } from "./load";
 import { storyOf } from "./story";
 
@@ -21,7 +21,7 @@ const CHANNEL_OF_INBOX = {
 
 /** Distinct DispatchRequested events per attempt, and the channel each attempt used. */
 function dispatchesOf(
-  stack: FaultStack,
+  stack: PlatformStack,
   id: string,
 ): Map<number, { eventIds: Set<string>; channel: Channel }> {
   const attempts = new Map<number, { eventIds: Set<string>; channel: Channel }>();
@@ -36,7 +36,7 @@ function dispatchesOf(
 }
 
 /** Which attempt each provider id belongs to, from the attempts' receipts. */
-function attemptsByProviderId(stack: FaultStack, id: string): Map<string, number> {
+function attemptsByProviderId(stack: PlatformStack, id: string): Map<string, number> {
   const owners = new Map<string, number>();
   for (const env of stack.eventsOf(id)) {
     if (env.event?.$case !== "deliveryReported") continue;
@@ -52,7 +52,7 @@ function attemptsByProviderId(stack: FaultStack, id: string): Map<string, number
  * twice is caught even when another dispatch of the same channel sent nothing. Messages no
  * receipt names still count against their channel's dispatches.
  */
-export function assertNoDuplicateSends(stack: FaultStack, accepted: readonly Accepted[]): void {
+export function assertNoDuplicateSends(stack: PlatformStack, accepted: readonly Accepted[]): void {
   for (const v of accepted) {
     const attempts = dispatchesOf(stack, v.verificationId);
     for (const [attempt, { eventIds }] of attempts)
@@ -114,7 +114,7 @@ export async function assertNothingDeadLettered(stack: FaultStack): Promise<void
   assert.deepEqual(await deadLettered(stack), {}, "messages on the dead-letter topics");
 }
 
-export function assertStartedOnLog(stack: FaultStack, accepted: readonly Accepted[]): void {
+export function assertStartedOnLog(stack: PlatformStack, accepted: readonly Accepted[]): void {
   for (const v of accepted) {
     const starts = new Set(
       stack
@@ -127,7 +127,7 @@ export function assertStartedOnLog(stack: FaultStack, accepted: readonly Accepte
 }
 
 export async function assertAllVerified(
-  stack: FaultStack,
+  stack: PlatformStack,
   accepted: readonly Accepted[],
   timeoutMs?: number,
 ): Promise<void> {
@@ -142,7 +142,7 @@ export async function assertAllVerified(
     assert.equal(await statusOf(stack, v.verificationId), "VERIFIED", v.verificationId);
 }
 
-export function assertNoCodeInLogs(stack: FaultStack, accepted: readonly Accepted[]): void {
+export function assertNoCodeInLogs(stack: PlatformStack, accepted: readonly Accepted[]): void {
   const logs = stack.logs.join("\n");
   for (const v of accepted) {
     const code = codeOnHandset(stack, v.phone);
@@ -156,7 +156,7 @@ export function assertNoCodeInLogs(stack: FaultStack, accepted: readonly Accepte
  * verifications may take to reach their handsets and verify (default 90 s).
  */
 export async function assertNothingLost(
-  stack: FaultStack,
+  stack: PlatformStack,
   accepted: readonly Accepted[],
   options: { verifyTimeoutMs?: number } = {},
 ): Promise<void> {

@@ -11,7 +11,7 @@ import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
 import { CheckCodeRequest, CheckResult } from "../../proto/gen/otp/v1/verification";
 import { inboxOf } from "../../services/all-in-one/src/inbox-server";
 import { callUnary } from "../../services/shared/src/grpc/client";
-import type { FaultStack } from "./fault-stack";
+import type { PlatformStack } from "./fault-stack";
 
 export interface Accepted {
   verificationId: string;
@@ -58,7 +58,7 @@ export interface LoadOptions {
 }
 
 async function startOne(
-  stack: FaultStack,
+  stack: PlatformStack,
   phone: string,
   opts: LoadOptions,
   statuses: Map<string, number>,
@@ -86,7 +86,7 @@ async function startOne(
 }
 
 /** `count` starts at `perSecond` (open loop), each retried until accepted or given up. */
-export async function runLoad(stack: FaultStack, opts: LoadOptions): Promise<LoadResult> {
+export async function runLoad(stack: PlatformStack, opts: LoadOptions): Promise<LoadResult> {
   const newPhone = phoneFactory(opts.phonePrefix);
   const statuses = new Map<string, number>();
   const calls: Promise<Accepted | undefined>[] = [];
@@ -101,7 +101,7 @@ export async function runLoad(stack: FaultStack, opts: LoadOptions): Promise<Loa
 }
 
 /** The newest code the handset received, whatever the channel (voice reads it digit by digit). */
-export function codeOnHandset(stack: FaultStack, phone: string): string | undefined {
+export function codeOnHandset(stack: PlatformStack, phone: string): string | undefined {
   for (const message of inboxOf(stack.app.simulators, phone)) {
     const plain = /\b(\d{6})\b/.exec(message.text)?.[1];
     if (plain) return plain;
@@ -111,7 +111,7 @@ export function codeOnHandset(stack: FaultStack, phone: string): string | undefi
   return undefined;
 }
 
-async function settleOne(stack: FaultStack, v: Accepted, deadline: number): Promise<string> {
+async function settleOne(stack: PlatformStack, v: Accepted, deadline: number): Promise<string> {
   let lastError = "no code on the handset";
   // At least one look, also when other verifications used up the time.
   for (let first = true; first || Date.now() < deadline; first = false) {
@@ -147,7 +147,7 @@ async function settleOne(stack: FaultStack, v: Accepted, deadline: number): Prom
  * could not be, with why (empty when all were).
  */
 export async function verifyAll(
-  stack: FaultStack,
+  stack: PlatformStack,
   accepted: readonly Accepted[],
   timeoutMs = 90_000,
 ): Promise<Map<string, string>> {
@@ -165,7 +165,7 @@ export async function verifyAll(
 }
 
 /** The status GetVerification reports now. */
-export async function statusOf(stack: FaultStack, verificationId: string): Promise<string> {
+export async function statusOf(stack: PlatformStack, verificationId: string): Promise<string> {
   const res = await callUnary(stack.issuance, "getVerification", { verificationId });
   return VerificationStatus[res.verification!.status].replace("VERIFICATION_STATUS_", "");
 }

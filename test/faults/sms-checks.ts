@@ -8,7 +8,7 @@ import type { DeliveryReported } from "../../proto/gen/otp/events/v1/events";
 import { Channel, DeliveryStatus, FailureClass } from "../../proto/gen/otp/v1/common";
 import type { SimulatorStats } from "../../gateway-smpp/src/simulator/simulator-state";
 import type { Scenario } from "../../gateway-smpp/src/simulator/scenario";
-import type { FaultStack } from "./fault-stack";
+import type { PlatformStack } from "./fault-stack";
 import { eventually, type Accepted } from "./load";
 import { storiesOf, storyOf } from "./story";
 
@@ -20,7 +20,7 @@ export interface SmsAttempt {
 }
 
 /** A verification's SMS attempts, in order. */
-export function smsAttemptsOf(stack: FaultStack, verificationId: string): SmsAttempt[] {
+export function smsAttemptsOf(stack: PlatformStack, verificationId: string): SmsAttempt[] {
   const attempts = new Map<number, SmsAttempt>();
   for (const env of stack.eventsOf(verificationId)) {
     const event = env.event;
@@ -43,7 +43,7 @@ const isAccepted = (r: DeliveryReported): boolean => r.status === DeliveryStatus
 
 /** SMS reports of the verifications matching `which`, for the evidence each test asks for. */
 export function smsReports(
-  stack: FaultStack,
+  stack: PlatformStack,
   accepted: readonly Accepted[],
   which: (r: DeliveryReported) => boolean,
 ): number {
@@ -58,7 +58,7 @@ export function smsReports(
  * for each, whatever the SMSC did; none is left hanging.
  */
 export async function assertEverySmsDispatchReported(
-  stack: FaultStack,
+  stack: PlatformStack,
   accepted: readonly Accepted[],
 ): Promise<void> {
   const unreported = () =>
@@ -78,7 +78,7 @@ export async function assertEverySmsDispatchReported(
  * (One message per dispatch on the handset is assertNoDuplicateSends's; an UNKNOWN SMS that did
  * reach the phone plus the fallback's message is two dispatches, two messages: allowed.)
  */
-export function assertSmsPromisesKept(stack: FaultStack, accepted: readonly Accepted[]): void {
+export function assertSmsPromisesKept(stack: PlatformStack, accepted: readonly Accepted[]): void {
   for (const v of accepted) {
     const attempts = smsAttemptsOf(stack, v.verificationId);
     const story = () => `${v.verificationId}: ${storyOf(stack, v.verificationId)}`;
@@ -101,7 +101,7 @@ export function assertSmsPromisesKept(stack: FaultStack, accepted: readonly Acce
  * works. (The receipt may come after the check: the phone has the code when the SMSC accepts.)
  */
 export async function assertDeliveredBySmsFirst(
-  stack: FaultStack,
+  stack: PlatformStack,
   accepted: readonly Accepted[],
 ): Promise<void> {
   const bySmsAlone = (v: Accepted): boolean => {
@@ -125,7 +125,7 @@ export async function assertDeliveredBySmsFirst(
 }
 
 /** The dispatches of a verification on the log. */
-export function dispatchCount(stack: FaultStack, verificationId: string): number {
+export function dispatchCount(stack: PlatformStack, verificationId: string): number {
   return stack.eventsOf(verificationId).filter((e) => e.event?.$case === "dispatchRequested").length;
 }
 
@@ -138,7 +138,7 @@ export interface SmscControl {
 }
 
 /** The simulator's HTTP control API, as an operator's drill script uses it. */
-export function smscControl(stack: FaultStack): SmscControl {
+export function smscControl(stack: PlatformStack): SmscControl {
   const base = `http://127.0.0.1:${stack.app.simulators.smscControl.port}`;
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const answer = await fetch(`${base}${path}`, {
@@ -158,7 +158,7 @@ export function smscControl(stack: FaultStack): SmscControl {
 }
 
 /** Every bind of the gateway bound (after an outage, reconnects take their backoff). */
-export async function allBindsBound(stack: FaultStack, timeoutMs = 30_000): Promise<void> {
+export async function allBindsBound(stack: PlatformStack, timeoutMs = 30_000): Promise<void> {
   await eventually(
     "every SMPP bind bound again",
     () => stack.app.gateway.snapshot().binds.every((b) => b.state === "bound"),

@@ -6,7 +6,7 @@
 import { CheckOutcome, type EventEnvelope } from "../../proto/gen/otp/events/v1/events";
 import { DeliveryStatus, FailureClass } from "../../proto/gen/otp/v1/common";
 import { channelLabel } from "../../services/shared/src/telemetry/labels";
-import type { FaultStack } from "./fault-stack";
+import type { PlatformStack } from "./fault-stack";
 
 function chapter(env: EventEnvelope): string {
   const event = env.event;
@@ -32,7 +32,7 @@ function chapter(env: EventEnvelope): string {
 }
 
 /** Offsets from the start in ms, e.g. `+0 verificationStarted, +35 dispatch#1 sms@…`. */
-export function storyOf(stack: FaultStack, verificationId: string): string {
+export function storyOf(stack: PlatformStack, verificationId: string): string {
   const events = stack.eventsOf(verificationId);
   const t0 = events[0]?.occurredAt?.getTime() ?? 0;
   const told = events.map((e) => `+${(e.occurredAt?.getTime() ?? t0) - t0} ${chapter(e)}`);
@@ -41,7 +41,7 @@ export function storyOf(stack: FaultStack, verificationId: string): string {
 
 /** One line per verification, `<id>: <story>`, for failure messages. */
 export function storiesOf(
-  stack: FaultStack,
+  stack: PlatformStack,
   verifications: ReadonlyArray<{ verificationId: string }>,
 ): string {
   return verifications.map((v) => `${v.verificationId}: ${storyOf(stack, v.verificationId)}`).join("\n");

@@ -161,7 +161,7 @@ async function startBroker(dist: KafkaDistribution, opts: StartKafkaOptions): Pr
   };
 }
 
-interface RunningBroker {
+export interface RunningBroker {
   pid: number | undefined;
   exited: Promise<void>;
   isRunning(): boolean;
@@ -170,7 +170,7 @@ interface RunningBroker {
   terminate(signal: "SIGTERM" | "SIGKILL"): Promise<void>;
 }
 
-function launch(
+export function launch(
   dist: KafkaDistribution,
   layout: BrokerLayout,
   loggingFlag: string,
@@ -279,11 +279,16 @@ function writeSecureListenerFiles(
   }
 }
 
-function formatStorage(
+/**
+ * `scramPassword`: the SASL_SSL listener's user, made while formatting; `clusterId`: the same for
+ * every member of a cluster, a single node draws its own.
+ */
+export function formatStorage(
   dist: KafkaDistribution,
   layout: BrokerLayout,
   loggingFlag: string,
   scramPassword: string | undefined,
+  clusterId = newClusterId(),
 ): void {
   const result = spawnSync(
     javaBinary(),
@@ -295,7 +300,7 @@ function formatStorage(
       "kafka.tools.StorageTool",
       "format",
       "-t",
-      newClusterId(),
+      clusterId,
       "-c",
       serverPropertiesPath(layout),
       ...(scramPassword === undefined
@@ -312,7 +317,13 @@ function formatStorage(
   }
 }
 
-async function waitUntilReady(brokers: string, broker: RunningBroker, logFile: string): Promise<void> {
+/** `expectBrokers`: how many brokers the cluster must report registered (default 1). */
+export async function waitUntilReady(
+  brokers: string,
+  broker: RunningBroker,
+  logFile: string,
+  expectBrokers = 1,
+): Promise<void> {
   const timeoutMs = Number(process.env.KAFKA_START_TIMEOUT_MS ?? 120_000);
   const deadline = Date.now() + timeoutMs;
   let lastError = "";
@@ -322,7 +333,7 @@ async function waitUntilReady(brokers: string, broker: RunningBroker, logFile: s
       throw new Error(`Kafka broker ${broker.exitSummary()} before it was ready.\n${logTail(logFile)}`);
     }
     try {
-      await probe(brokers);
+      await probe(brokers, expectBrokers);
       return;
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
@@ -335,7 +346,7 @@ async function waitUntilReady(brokers: string, broker: RunningBroker, logFile: s
 }
 
 /** Ready means: the broker answers, knows itself as a cluster member, and serves metadata. */
-async function probe(brokers: string): Promise<void> {
+async function probe(brokers: string, expectBrokers: number): Promise<void> {
   const admin = new Kafka({
     clientId: "test-harness-probe",
     brokers: [brokers],
@@ -346,14 +357,15 @@ async function probe(brokers: string): Promise<void> {
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    if (cluster.brokers.length === 0) throw new Error("no broker registered yet");
+    if (cluster.brokers.length < expectBrokers)
+      throw new Error(`${cluster.brokers.length} of ${expectBrokers} brokers registered`);
     await admin.listTopics();
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
 }
 
-function logTail(logFile: string, lines = 60): string {
+export function logTail(logFile: string, lines = 60): string {
   if (!existsSync(logFile)) return `(no broker log at ${logFile})`;
   const tail = readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
   return `--- last ${lines} lines of ${logFile} ---\n${tail}`;
@@ -364,7 +376,7 @@ function javaBinary(): string {
 }
 
 /** Ports the OS hands out as free, held open together so they are distinct. */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = Array.from({ length: count }, () => createServer());
   const ports = await Promise.all(
     servers.map(

@@ -6,7 +6,7 @@
  * process dies in any way, even SIGKILL, the pipe closes and the watchdog kills redis-server,
  * so no orphan outlives the test run.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -21,13 +21,6 @@ export interface RedisProcess {
   kill(): Promise<void>;
   /** Stops if running and starts again, empty, on the same port. */
   restart(): Promise<void>;
-}
-
-export interface RedisCluster {
-  /** Every node, comma-separated: `redis://127.0.0.1:p1,127.0.0.1:p2,...`. */
-  url: string;
-  nodes: RedisProcess[];
-  stop(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 15_000;
@@ -116,7 +109,7 @@ function trackForExit(server: { killSync(): void }): void {
   });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
@@ -152,18 +145,27 @@ interface Running {
   dir: string;
 }
 
-/** One redis-server process; `extraArgs` add config, e.g. cluster mode. */
-class RedisServer {
+/**
+ * One redis-server process; `extraArgs` add config, e.g. cluster mode. A server that `crash()`ed
+ * starts again in the same directory (a cluster node finds its nodes.conf there).
+ */
+export class RedisServer {
   private running: Running | undefined;
+  private crashedDir: string | undefined;
 
   constructor(
     readonly port: number,
     private readonly extraArgs: (dir: string) => string[] = () => [],
   ) {}
 
+  get pid(): number | undefined {
+    return this.running?.child.pid;
+  }
+
   async start(): Promise<void> {
     const binary = redisServerBinary();
-    const dir = mkdtempSync(join(tmpdir(), "otp-redis-"));
+    const dir = this.crashedDir ?? mkdtempSync(join(tmpdir(), "otp-redis-"));
+    this.crashedDir = undefined;
     // prettier-ignore
     const args = [
       "--port", String(this.port),
@@ -236,10 +238,25 @@ class RedisServer {
     await this.finish(running);
   }
 
-  private async finish(running: Running): Promise<void> {
+  /** SIGKILL, keeping the directory for the next start(); removeData() forgets it. */
+  async crash(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    running.child.kill("SIGKILL");
+    await this.finish(running, { keepDir: true });
+  }
+
+  removeData(): void {
+    if (this.crashedDir) rmSync(this.crashedDir, { recursive: true, force: true });
+    this.crashedDir = undefined;
+  }
+
+  private async finish(running: Running, opts: { keepDir?: boolean } = {}): Promise<void> {
     await waitForExit(running.child, STOP_GRACE_MS);
+    // Killing the watchdog's shell skips its clean-up: the directory stays where asked.
     running.watchdog.kill("SIGKILL");
-    rmSync(running.dir, { recursive: true, force: true });
+    if (opts.keepDir) this.crashedDir = running.dir;
+    else rmSync(running.dir, { recursive: true, force: true });
     liveServers.delete(this);
     this.running = undefined;
   }
@@ -266,7 +283,7 @@ class RedisServer {
   }
 }
 
-async function startOnFreePort(extraArgs?: (dir: string) => string[]): Promise<RedisServer> {
+export async function startOnFreePort(extraArgs?: (dir: string) => string[]): Promise<RedisServer> {
   // Another process may grab the port between probing and binding: try a few.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -289,70 +306,4 @@ export async function startRedis(): Promise<{
   restart(): Promise<void>;
 }> {
   return (await startOnFreePort()).handle();
-}
-
-/**
- * A Redis Cluster of `masters` nodes without replicas, slots spread by
- * `redis-cli --cluster create`. Resolves once every node reports cluster_state:ok.
- */
-export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
-  // prettier-ignore
-  const clusterArgs = (dir: string) => [
-    "--cluster-enabled", "yes",
-    "--cluster-config-file", join(dir, "nodes.conf"),
-    "--cluster-node-timeout", "2000",
-  ];
-  const servers: RedisServer[] = [];
-  const stopAll = async () => {
-    await Promise.all(servers.map((server) => server.stop()));
-  };
-  try {
-    for (let i = 0; i < masters; i++) servers.push(await startOnFreePort(clusterArgs));
-    const addresses = servers.map((server) => `127.0.0.1:${server.port}`);
-    const create = spawnSync("redis-cli", ["--cluster", "create", ...addresses, "--cluster-yes"], {
-      encoding: "utf8",
-      timeout: 30_000,
-    });
-    if (create.status !== 0)
-      throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
-    await waitForClusterOk(servers.map((server) => server.port));
-    return {
-      url: `redis://${addresses.join(",")}`,
-      nodes: servers.map((server) => server.handle()),
-      stop: stopAll,
-    };
-  } catch (err) {
-    await stopAll();
-    throw err;
-  }
-}
-
-async function waitForClusterOk(ports: number[]): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    const states = await Promise.all(ports.map((port) => rawBulk(port, "CLUSTER INFO").catch(() => "")));
-    if (states.every((info) => info.includes("cluster_state:ok"))) return;
-    if (Date.now() > deadline) throw new Error("Redis Cluster did not reach cluster_state:ok");
-    await sleep(50);
-  }
-}
-
-/** Like rawCommand but returns a whole bulk-string reply. */
-function rawBulk(port: number, command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
-    let data = "";
-    socket.setTimeout(1_000, () => socket.destroy(new Error("timeout")));
-    socket.setEncoding("utf8");
-    socket.once("connect", () => socket.write(`${command}\r\n`));
-    socket.on("data", (chunk: string) => {
-      data += chunk;
-      const header = /^\$(\d+)\r\n/.exec(data);
-      if (header && data.length >= header[0].length + Number(header[1])) {
-        socket.destroy();
-        resolve(data.slice(header[0].length));
-      }
-    });
-    socket.once("error", reject);
-  });
 }

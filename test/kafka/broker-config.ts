@@ -1,6 +1,7 @@
 /**
- * Configuration files for a single-node KRaft test broker (broker and controller in one JVM,
- * static quorum of one voter, everything on 127.0.0.1).
+ * Configuration files for KRaft test brokers on 127.0.0.1: a single node (broker and controller
+ * in one JVM, a static quorum of one voter), or one member of a cluster whose nodes are each
+ * broker and controller, with a static quorum of every node (test/harness/kafka-cluster.ts).
  */
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -13,6 +14,34 @@ export interface BrokerLayout {
   controllerPort: number;
   /** A second listener, SASL_SSL (SCRAM-SHA-512, client certificates required), when given. */
   secure?: SecureListener;
+  /** Set for a member of a cluster; a single node is node 1, alone in its quorum. */
+  cluster?: ClusterMembership;
+}
+
+export interface ClusterMembership {
+  nodeId: number;
+  /** Every controller: `1@127.0.0.1:p1,2@127.0.0.1:p2,...` */
+  voters: string;
+  /** Brokers in the cluster: the replication factor of internal topics and new topics. */
+  size: number;
+}
+
+/** The replication a cluster of `size` brokers runs with: as in production from three on. */
+function replicationSettings(size: number): Record<string, number | boolean> {
+  const replicas = Math.min(3, size);
+  // A write acknowledged by all in-sync replicas is on two of the three at least.
+  const minIsr = replicas >= 3 ? 2 : 1;
+  return {
+    "offsets.topic.replication.factor": replicas,
+    "transaction.state.log.replication.factor": replicas,
+    "transaction.state.log.min.isr": minIsr,
+    "share.coordinator.state.topic.replication.factor": replicas,
+    "share.coordinator.state.topic.min.isr": minIsr,
+    "default.replication.factor": replicas,
+    "min.insync.replicas": minIsr,
+    // Never elect a replica that may lack acknowledged writes (Kafka's default, stated).
+    "unclean.leader.election.enable": false,
+  };
 }
 
 export interface SecureListener {
@@ -43,25 +72,22 @@ export function newClusterId(): string {
 
 export function writeServerProperties(layout: BrokerLayout): void {
   const { dir, brokerPort, controllerPort, secure } = layout;
+  const member = layout.cluster ?? { nodeId: 1, voters: `1@127.0.0.1:${controllerPort}`, size: 1 };
   const secureListener = secure ? `,SASL_SSL://127.0.0.1:${secure.port}` : "";
   const settings: Record<string, string | number | boolean> = {
     "process.roles": "broker,controller",
-    "node.id": 1,
-    "controller.quorum.voters": `1@127.0.0.1:${controllerPort}`,
+    "node.id": member.nodeId,
+    "controller.quorum.voters": member.voters,
     listeners: `PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}${secureListener}`,
     "advertised.listeners": `PLAINTEXT://127.0.0.1:${brokerPort}${secureListener}`,
     "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL",
     "controller.listener.names": "CONTROLLER",
     "inter.broker.listener.name": "PLAINTEXT",
     "log.dirs": path.join(dir, "data"),
-    // One node: every internal topic has replication factor 1.
-    "offsets.topic.replication.factor": 1,
+    // One node: every internal topic has replication factor 1; a cluster: 3, min ISR 2.
+    ...replicationSettings(member.size),
     "offsets.topic.num.partitions": 8,
-    "transaction.state.log.replication.factor": 1,
-    "transaction.state.log.min.isr": 1,
     "transaction.state.log.num.partitions": 4,
-    "share.coordinator.state.topic.replication.factor": 1,
-    "share.coordinator.state.topic.min.isr": 1,
     // Tests join groups all the time; waiting 3 s for more members to arrive only slows them.
     "group.initial.rebalance.delay.ms": 0,
     // Routing's takeover tests let a killed owner's session lapse within a few seconds.
@@ -73,8 +99,6 @@ export function writeServerProperties(layout: BrokerLayout): void {
     "broker.session.timeout.ms": 4_000,
     "broker.heartbeat.interval.ms": 500,
     "num.partitions": 1,
-    "default.replication.factor": 1,
-    "min.insync.replicas": 1,
     "log.segment.bytes": 16 * 1024 * 1024,
     "num.network.threads": 2,
     "num.io.threads": 4,

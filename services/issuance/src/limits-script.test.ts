@@ -11,7 +11,7 @@ import { activeKey, idempotencyKey } from "../../shared/src/projection/projector
 import { createMemoryStore } from "../../shared/src/store/memory";
 import { taggedKey, type Store } from "../../shared/src/store/port";
 import { createRedisStore } from "../../shared/src/store/redis";
-import { startRedisCluster, type RedisCluster } from "../../../test/harness/redis";
+import { startRedisCluster, type RedisCluster } from "../../../test/harness/redis-cluster";
 import { admitLimits, type LimitsInput, type LimitWindow } from "./limits-script";
 
 const redisUrl = process.env.REDIS_URL;

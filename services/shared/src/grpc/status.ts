@@ -115,7 +115,10 @@ export function toGrpcStatus(thrown: unknown, logger: Logger, fields: LogFields 
     // than the refusal itself.
     logger.debug("grpc call refused", line);
   } else if (SERVER_PRESSURE.has(status.code)) {
-    logger.warn("grpc call failed", line);
+    // What was unavailable (a Redis node mid-failover, a Kafka leader moving) is the first thing
+    // an SRE asks; the cause's message only, no stack, at this volume.
+    const cause = err.cause instanceof Error ? err.cause.message : undefined;
+    logger.warn("grpc call failed", cause === undefined ? line : { ...line, cause });
   } else {
     logger.info("grpc call failed", line);
   }

@@ -256,6 +256,9 @@ export const checkCode: Script<CheckCodeInput, CheckCodeResult> = {
   numberOfKeys: 1,
   lua: CHECK_LUA,
   local: checkLocal,
+  // A consumed code or a counted failure lost in a failover would make the code good again or
+  // give its guesser more tries: answered only once a replica has it (ADR 0014).
+  replicated: true,
   encode(input, key) {
     return {
       keys: [key(projectionKey(input.verificationId))],

@@ -47,6 +47,10 @@ const PLATFORM_SPEC = {
   /** How long Kafka keeps lifecycle events (applies to topics it creates); 0 = the broker's default. */
   OTP_EVENT_RETENTION_HOURS: int(0, { min: 0, max: 24 * 365 }),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),
+  /** Replicas that must have a check's writes before it is answered (WAIT); 0 = none asked. */
+  REDIS_REPLICA_ACKS: int(0, { min: 0, max: 5 }),
+  /** How long a check waits for them before failing closed; below the 1 s command timeout. */
+  REDIS_REPLICA_ACK_TIMEOUT_MS: int(500, { min: 10, max: 900 }),
 };
 
 export interface PlatformOptions {
@@ -97,6 +101,7 @@ export async function platformFromEnv({
         url: cfg.REDIS_URL ?? "",
         prefix: cfg.OTP_STORE_PREFIX,
         connectionName: service,
+        replicaAcks: { replicas: cfg.REDIS_REPLICA_ACKS, timeoutMs: cfg.REDIS_REPLICA_ACK_TIMEOUT_MS },
         onConnectionError: (err) => logger.warn("redis connection error", { err }),
       });
   if (embeddedBus) logger.info("KAFKA_BROKERS not set: in-process event bus");

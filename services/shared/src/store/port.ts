@@ -41,6 +41,12 @@ export interface Script<I, O> {
   /** Builds keys (already prefixed, via the given `key` function) and arguments. */
   encode(input: I, key: (suffix: string) => string): ScriptCall;
   decode(reply: Reply): O;
+  /**
+   * Its writes guard a security invariant (a code's single use, its failure count): on a store
+   * with replicas configured (`replicaAcks`), a call succeeds only once a replica has the
+   * writes, so a failover cannot take them back (Redis replicates asynchronously).
+   */
+  readonly replicated?: boolean;
 }
 
 export interface SetOptions {

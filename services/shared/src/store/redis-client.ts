@@ -63,6 +63,9 @@ export function createRedisClient(endpoint: RedisEndpoint, settings: RedisClient
       enableOfflineQueue: false,
       clusterRetryStrategy: reconnectDelayMs,
       slotsRefreshTimeout: nodeOptions.connectTimeout ?? 1_000,
+      // A failover moves slots without a MOVED reaching every client (a dead master answers
+      // nothing): ask for the map now and then as well, not only when a command is redirected.
+      slotsRefreshInterval: 2_000,
       redisOptions: nodeOptions,
     }),
   );

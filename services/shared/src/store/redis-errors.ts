@@ -17,6 +17,10 @@ export function toStoreError(err: unknown, operation: string): OtpError {
   if (isErrorReply(err) && !TRANSIENT_REPLY.test(err.message)) {
     return new OtpError("OTP_INTERNAL", `${operation} failed`, { cause: err });
   }
-  // Connection refused or closed, command timeout, offline client, cluster down...
-  return new OtpError("OTP_STATE_UNAVAILABLE", "hot state store unavailable", { cause: err });
+  // Connection refused or closed, command timeout, offline client, cluster down... A Redis
+  // Cluster fails a master over within a few seconds: clients are told to wait about one.
+  return new OtpError("OTP_STATE_UNAVAILABLE", "hot state store unavailable", {
+    cause: err,
+    retryAfterMs: 1_000,
+  });
 }

@@ -10,6 +10,7 @@ import type { Script, SetOptions, Store } from "./port";
 import { connectOnce, createRedisClient, type RedisClientSettings } from "./redis-client";
 import { toStoreError } from "./redis-errors";
 import { parseRedisUrl } from "./redis-url";
+import { createReplicatedLane, type ReplicaAcks } from "./replicated-lane";
 import { redisValueToReply } from "./reply";
 import { checkPrefix, checkTtl, operationFailed, prepareCall } from "./script-call";
 import { keySlot } from "./slots";
@@ -20,6 +21,12 @@ export interface RedisStoreOptions extends RedisClientSettings {
   prefix: string;
   /** Connection errors, for logs or metrics; commands report them as OtpErrors anyway. */
   onConnectionError?: (err: Error) => void;
+  /**
+   * Scripts marked `replicated` wait (WAIT) until this many replicas of the master that ran them
+   * have their writes, at most `timeoutMs`; short of that the call fails closed with
+   * OTP_STATE_UNAVAILABLE. Unset or 0: no waiting (a single node, or a cluster without replicas).
+   */
+  replicaAcks?: ReplicaAcks;
 }
 
 type ScriptCommand = (...args: string[]) => Promise<unknown>;
@@ -49,7 +56,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   }
 
   const defined = new Map<string, string>();
-  function scriptCommand(script: Script<unknown, unknown>): ScriptCommand {
+  /** Registers a script on the client once, checking name clashes. */
+  function defineScript(script: Script<unknown, unknown>): void {
     const signature = `${script.numberOfKeys}\n${script.lua}`;
     const existing = defined.get(script.name);
     if (existing === undefined) {
@@ -61,15 +69,29 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     } else if (existing !== signature) {
       throw new OtpError("OTP_INTERNAL", `two different scripts are named ${script.name}`);
     }
+  }
+
+  function scriptCommand(script: Script<unknown, unknown>): ScriptCommand {
+    defineScript(script);
     const method = (client as unknown as Record<string, ScriptCommand>)[script.name];
     if (!method) throw new OtpError("OTP_INTERNAL", `script ${script.name} is not registered`);
     return method.bind(client);
   }
 
+  const replicaAcks = options.replicaAcks;
+  const replicatedLane =
+    replicaAcks && replicaAcks.replicas > 0 ? createReplicatedLane(client, replicaAcks) : undefined;
+
   async function run<I, O>(script: Script<I, O>, input: I): Promise<O> {
     const call = prepareCall(script, input, key);
-    const send = scriptCommand(script);
-    const raw = await command(`script ${script.name}`, () => send(...call.keys, ...call.argv));
+    let raw: unknown;
+    if (script.replicated && replicatedLane) {
+      defineScript(script);
+      raw = await command(`script ${script.name}`, () => replicatedLane.run(script, call));
+    } else {
+      const send = scriptCommand(script);
+      raw = await command(`script ${script.name}`, () => send(...call.keys, ...call.argv));
+    }
     try {
       return script.decode(redisValueToReply(raw));
     } catch (err) {
@@ -110,6 +132,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   }
 
   async function close(): Promise<void> {
+    await replicatedLane?.close();
     if (client.status === "ready") {
       try {
         await client.quit();
