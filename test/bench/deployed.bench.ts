@@ -94,6 +94,10 @@ export async function benchDeployed(o: DeployedBenchOptions): Promise<DeployedRe
     brokers: o.brokers,
     redisUrl: o.redisUrl,
     routingSessionTimeoutMs: o.routingSessionTimeoutMs,
+    // This phase measures what the pipeline carries and costs when saturated, so admission does
+    // not shed on its event-loop or backlog signals here (its in-flight bound stays); the surge
+    // phase measures admission (ADR 0011).
+    issuanceEnv: { ADMISSION_ELU_PERCENT: "100", ADMISSION_BACKLOG_GROUPS: "" },
   });
   const kafka = new Kafka({
     clientId: "bench-drain",
