@@ -13,6 +13,8 @@ import type { EventEnvelope } from "../../proto/gen/otp/events/v1/events";
 import { Channel, DeliveryStatus } from "../../proto/gen/otp/v1/common";
 import { eventTypes } from "../../services/shared/src/bus/codec";
 import { createKafkaBus } from "../../services/shared/src/bus/kafka";
+import { testEventAuth } from "../support/event-auth";
+import { testKafkaSecurity } from "../support/kafka-security";
 import type { Subscription } from "../../services/shared/src/bus/port";
 import { secretsFromEnv } from "../../services/shared/src/crypto/keys";
 import { sealedField, type Sealer } from "../../services/shared/src/crypto/sealer";
@@ -67,7 +69,15 @@ export async function startGatewayPeer(o: GatewayPeerOptions): Promise<GatewayPe
   };
   const { sealer } = secretsFromEnv(keys, { allowEphemeral: false });
   const topics = topicNames(`${prefix}.`);
-  const bus = createKafkaBus({ brokers: o.brokers, clientId: prefix, maxWaitTimeMs: 50 });
+  // The bench writes routing's dispatches, signed as routing; the gateway holds the same keys.
+  const auth = testEventAuth();
+  const bus = createKafkaBus({
+    brokers: o.brokers,
+    clientId: prefix,
+    maxWaitTimeMs: 50,
+    authenticator: auth.authenticator,
+    kafkaConfig: testKafkaSecurity(),
+  });
   let gateway: ServiceProcess | undefined;
   let reports: Subscription | undefined;
   const numberOf = new Map<string, number>();
@@ -120,6 +130,7 @@ export async function startGatewayPeer(o: GatewayPeerOptions): Promise<GatewayPe
     const policy = { default: {}, tenants: { bench: { senders: { sms: { senderId: PEER_BRAND } } } } };
     gateway = startServiceProcess("gateway-smpp", "gateway-smpp/src/main.ts", {
       ...keys,
+      ...auth.env,
       KAFKA_BROKERS: o.brokers,
       REDIS_URL: o.redisUrl,
       OTP_TOPIC_PREFIX: `${prefix}.`,
