@@ -6,42 +6,26 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
 import { IssuanceServiceClient } from "../../proto/gen/otp/v1/issuance";
 import { DEV_TOKENS } from "../../services/all-in-one/src/all-in-one";
 import { callUnary, createClient } from "../../services/shared/src/grpc/client";
+import { ANY_FREE_PORTS, NPM_START_ARGS, ROOT } from "../support/npm-start";
 
-const ROOT = join(__dirname, "..", "..");
-const START = (
-  JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }
-).scripts.start
-  .split(/\s+/)
-  .slice(1);
-
-const PORTS = {
-  GRPC_ADDRESS: "127.0.0.1:0",
-  INBOX_PORT: "0",
-  SMSC_SIM_SMPP_PORT: "0",
-  SMSC_SIM_HTTP_PORT: "0",
-  WA_SIM_PORT: "0",
-  VOICE_SIM_PORT: "0",
-  WHATSAPP_WEBHOOK_PORT: "0",
-  VOICE_WEBHOOK_PORT: "0",
-  OPEN_GATEWAY_SIM_PORT: "0",
-  SILENT_CALLBACK_PORT: "0",
-  LOG_LEVEL: "warn",
-};
+const PORTS = { ...ANY_FREE_PORTS, LOG_LEVEL: "warn" };
 
 function startProcess(over: Record<string, string>) {
   const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, ...over };
   for (const name of ["KAFKA_BROKERS", "REDIS_URL", "OTP_TOKENS", "OTP_TLS_CA", "METRICS_LISTEN"]) {
     if (!(name in over)) delete env[name];
   }
-  const child = spawn(process.execPath, START, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, NPM_START_ARGS, {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const out: string[] = [];
   let err = "";
   createInterface({ input: child.stdout }).on("line", (l) => out.push(l));

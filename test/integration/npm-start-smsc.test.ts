@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -21,8 +21,7 @@ import {
 } from "../../proto/gen/otp/v1/verification";
 import { DEV_TOKENS } from "../../services/all-in-one/src/all-in-one";
 import { callUnary, createClient } from "../../services/shared/src/grpc/client";
-
-const ROOT = join(__dirname, "..", "..");
+import { ANY_FREE_PORTS, NPM_START_ARGS, ROOT } from "../support/npm-start";
 
 /** Output lines of a child process, and a wait for the first one matching. */
 function lineWatcher(stream: NodeJS.ReadableStream) {
@@ -82,30 +81,20 @@ test("npm start with SMPP_CONFIG sends codes through a foreign SMSC", async () =
       defaultRoute: "sms-perl",
     }),
   );
-  // The command of `npm start`, run without npm in between so that SIGTERM reaches it.
-  const script = (
-    JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }
-  ).scripts.start;
-  const [, ...args] = script.split(/\s+/);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...ANY_FREE_PORTS,
     SMPP_CONFIG: configFile,
     PERL_SMSC_PASSWORD: "pw",
-    GRPC_ADDRESS: "127.0.0.1:0",
-    INBOX_PORT: "0",
-    SMSC_SIM_SMPP_PORT: "0",
-    SMSC_SIM_HTTP_PORT: "0",
-    WA_SIM_PORT: "0",
-    VOICE_SIM_PORT: "0",
-    WHATSAPP_WEBHOOK_PORT: "0",
-    VOICE_WEBHOOK_PORT: "0",
-    OPEN_GATEWAY_SIM_PORT: "0",
-    SILENT_CALLBACK_PORT: "0",
     LOG_LEVEL: "warn",
   };
   delete env.KAFKA_BROKERS; // the embedded bus and store, as a new user starts it
   delete env.REDIS_URL;
-  const app = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+  const app = spawn(process.execPath, NPM_START_ARGS, {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const out = lineWatcher(app.stdout);
   const appExited = new Promise((resolve) => app.on("close", resolve));
   try {
