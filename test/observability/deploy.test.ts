@@ -7,11 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { parseAllDocuments, parse } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { loadGatewayConfig } from "../../gateway-smpp/src/config/load-config";
 import { parseGatewayConfig } from "../../gateway-smpp/src/config/parse-config";
 import { assistantConfigFromEnv } from "../../services/assistant/src/config";
@@ -19,11 +19,10 @@ import { kafkaSecurityFromEnv } from "../../services/shared/src/bus/kafka-securi
 import { eventKeysFromEnv } from "../../services/shared/src/crypto/event-keys";
 import { secretsFromEnv } from "../../services/shared/src/crypto/keys";
 import { EVENT_ROLES, type Producer } from "../../services/shared/src/events/ownership";
+import { compose, DEPLOY, envOf, filesUnder, ofKind, ROOT, type Env } from "./deploy-files";
 import { voiceConfigFromEnv } from "../../services/voice/src/channel-config";
 import { whatsAppConfigFromEnv } from "../../services/whatsapp/src/channel-config";
 
-const ROOT = path.resolve(__dirname, "../..");
-const DEPLOY = path.join(ROOT, "deploy");
 const PLATFORM_SERVICES = [
   "issuance",
   "verification",
@@ -46,40 +45,6 @@ const PRODUCER_OF: Record<string, Producer> = {
 };
 /** Certificates are files the cluster mounts; only their presence matters here. */
 const anyPem = (): Buffer => Buffer.from("-----BEGIN CERTIFICATE-----\n");
-
-type Env = Record<string, string>;
-interface ComposeService {
-  build?: { args?: { ENTRY?: string } };
-  environment?: Record<string, string | number>;
-}
-interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-  spec?: Record<string, unknown>;
-  data?: Record<string, string>;
-}
-
-function filesUnder(dir: string, pattern: RegExp): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return filesUnder(full, pattern);
-    return pattern.test(name) ? [full] : [];
-  });
-}
-
-const compose = parse(readFileSync(path.join(DEPLOY, "compose.yaml"), "utf8"), { merge: true }) as {
-  services: Record<string, ComposeService>;
-};
-const envOf = (service: string): Env =>
-  Object.fromEntries(
-    Object.entries(compose.services[service]?.environment ?? {}).map(([k, v]) => [k, String(v)]),
-  );
-const k8s: K8sObject[] = filesUnder(path.join(DEPLOY, "kubernetes"), /\.yaml$/)
-  .filter((f) => !f.endsWith("kustomization.yaml"))
-  .flatMap((f) => parseAllDocuments(readFileSync(f, "utf8")).map((d) => d.toJS() as K8sObject))
-  .filter((o) => o !== null);
-const ofKind = (kind: string) => k8s.filter((o) => o.kind === kind);
 
 let buildDir: string | undefined;
 after(() => {
