@@ -7,15 +7,7 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import { isOtpError, type ErrorCode } from "../../services/shared/src/errors";
 import { taggedKey, type Reply, type Script, type Store } from "../../services/shared/src/store/port";
 import { keySlot } from "../../services/shared/src/store/slots";
-import {
-  ackTimer,
-  cancelTimer,
-  claimDue,
-  counterWindow,
-  rateLimit,
-  scheduleTimer,
-  setIfAbsentGet,
-} from "../../services/shared/src/store/scripts";
+import { counterWindow, rateLimit, setIfAbsentGet } from "../../services/shared/src/store/scripts";
 
 export interface StoreFixture {
   store: Store;
@@ -114,6 +106,16 @@ const incrementKey: Script<string, Reply> = {
   decode: (reply) => reply,
 };
 
+/** Adds a member to a sorted set: a key that is not a string. */
+const addMember: Script<string, Reply> = {
+  name: "otpTestAddMember",
+  numberOfKeys: 1,
+  lua: "return redis.call('ZADD', KEYS[1], 1, 'x')",
+  local: (db, [k = ""]) => db.zadd(k, 1, "x"),
+  encode: (suffix, key) => ({ keys: [key(suffix)], argv: [] }),
+  decode: (reply) => reply,
+};
+
 export function storeContract(adapter: string, factory: StoreFactory): void {
   describe(`Store contract: ${adapter}`, () => {
     let fixture: StoreFixture;
@@ -188,13 +190,13 @@ export function storeContract(adapter: string, factory: StoreFactory): void {
         const globby = fixture.open(`${fixture.prefix}a*:`);
         const neighbour = fixture.open(`${fixture.prefix}ab:`);
         for (let i = 0; i < 30; i++) await globby.set(globby.key(`k${i}`), "v");
-        await globby.run(scheduleTimer, { key: "t", id: "x", dueAtMs: 1 });
+        await globby.run(counterWindow, { key: "t", windowMs: 60_000, limit: 5 });
         await neighbour.set(neighbour.key("k"), "keep");
         await store.set(store.key("k"), "keep");
         await globby.clear();
         assert.equal(await globby.get(globby.key("k0")), null);
         assert.equal(await globby.get(globby.key("k29")), null);
-        assert.deepEqual((await globby.run(claimDue, { key: "t", now: 10, limit: 5, leaseMs: 10 })).ids, []);
+        assert.equal((await globby.run(counterWindow, { key: "t", windowMs: 60_000, limit: 5 })).count, 1);
         assert.equal(await neighbour.get(neighbour.key("k")), "keep");
         assert.equal(await store.get(store.key("k")), "keep");
       });
@@ -319,107 +321,6 @@ export function storeContract(adapter: string, factory: StoreFactory): void {
       });
     });
 
-    describe("durable timers", () => {
-      const key = "fallback";
-
-      test("claims due timers earliest first and leases them; ack removes them", async () => {
-        for (const [id, dueAtMs] of [
-          ["late", 5_000],
-          ["b", 2_000],
-          ["a", 1_000],
-          ["c", 2_000],
-        ] as const) {
-          assert.equal(await store.run(scheduleTimer, { key, id, dueAtMs }), true);
-        }
-        const claimed = await store.run(claimDue, { key, now: 3_000, limit: 10, leaseMs: 500 });
-        assert.deepEqual(claimed, { lease: 3_500, ids: ["a", "b", "c"] });
-        assert.deepEqual((await store.run(claimDue, { key, now: 3_000, limit: 10, leaseMs: 500 })).ids, []);
-        for (const id of claimed.ids) {
-          assert.equal(await store.run(ackTimer, { key, id, lease: claimed.lease }), true);
-        }
-        assert.deepEqual(await store.run(claimDue, { key, now: 10_000, limit: 10, leaseMs: 500 }), {
-          lease: 10_500,
-          ids: ["late"],
-        });
-      });
-
-      test("an unacked timer is claimable again after its lease; a stale ack does nothing", async () => {
-        await store.run(scheduleTimer, { key, id: "t", dueAtMs: 1_000 });
-        const first = await store.run(claimDue, { key, now: 1_000, limit: 1, leaseMs: 1_000 });
-        assert.deepEqual(first.ids, ["t"]);
-        assert.deepEqual((await store.run(claimDue, { key, now: 1_999, limit: 1, leaseMs: 1_000 })).ids, []);
-        const second = await store.run(claimDue, { key, now: 2_000, limit: 1, leaseMs: 1_000 });
-        assert.deepEqual(second, { lease: 3_000, ids: ["t"] });
-        assert.equal(await store.run(ackTimer, { key, id: "t", lease: first.lease }), false);
-        assert.equal(await store.run(ackTimer, { key, id: "t", lease: second.lease }), true);
-        assert.equal(await store.run(ackTimer, { key, id: "t", lease: second.lease }), false);
-      });
-
-      test("cancel and re-schedule", async () => {
-        await store.run(scheduleTimer, { key, id: "x", dueAtMs: 1_000 });
-        assert.equal(await store.run(scheduleTimer, { key, id: "x", dueAtMs: 9_000 }), false);
-        assert.deepEqual((await store.run(claimDue, { key, now: 5_000, limit: 5, leaseMs: 10 })).ids, []);
-        assert.equal(await store.run(cancelTimer, { key, id: "x" }), true);
-        assert.equal(await store.run(cancelTimer, { key, id: "x" }), false);
-        assert.deepEqual((await store.run(claimDue, { key, now: 99_000, limit: 5, leaseMs: 10 })).ids, []);
-      });
-
-      test("a re-scheduled timer survives the ack of an older lease", async () => {
-        await store.run(scheduleTimer, { key, id: "r", dueAtMs: 1_000 });
-        const claimed = await store.run(claimDue, { key, now: 1_000, limit: 1, leaseMs: 100 });
-        await store.run(scheduleTimer, { key, id: "r", dueAtMs: 50_000 });
-        assert.equal(await store.run(ackTimer, { key, id: "r", lease: claimed.lease }), false);
-        assert.deepEqual((await store.run(claimDue, { key, now: 50_000, limit: 1, leaseMs: 100 })).ids, [
-          "r",
-        ]);
-      });
-
-      test("without `now`, claims by server time", async () => {
-        const serverNow = await store.now();
-        await store.run(scheduleTimer, { key, id: "due", dueAtMs: serverNow - 1 });
-        await store.run(scheduleTimer, { key, id: "future", dueAtMs: serverNow + 3_600_000 });
-        const claimed = await store.run(claimDue, { key, limit: 10, leaseMs: 30_000 });
-        assert.deepEqual(claimed.ids, ["due"]);
-        assert.ok(
-          claimed.lease >= serverNow + 30_000 && claimed.lease < serverNow + 90_000,
-          `${claimed.lease}`,
-        );
-      });
-
-      test("parallel claimers on several connections claim each due timer exactly once", async () => {
-        const ids = Array.from({ length: 60 }, (_, i) => `timer-${String(i).padStart(2, "0")}`);
-        await Promise.all(ids.map((id, i) => store.run(scheduleTimer, { key, id, dueAtMs: 1_000 + i })));
-        await store.run(scheduleTimer, { key, id: "not-due", dueAtMs: 20_000 });
-        const replicas = Array.from({ length: 6 }, () => fixture.open(fixture.prefix));
-        const claimedPerReplica = await Promise.all(
-          replicas.map(async (replica) => {
-            const mine: string[] = [];
-            for (;;) {
-              const { ids: batch } = await replica.run(claimDue, {
-                key,
-                now: 10_000,
-                limit: 4,
-                leaseMs: 60_000,
-              });
-              if (batch.length === 0) return mine;
-              mine.push(...batch);
-            }
-          }),
-        );
-        const all = claimedPerReplica.flat().sort();
-        assert.deepEqual(all, ids);
-      });
-
-      test("refuses bad input", async () => {
-        await assert.rejects(store.run(claimDue, { key, limit: 0, leaseMs: 10 }), otpError("OTP_INTERNAL"));
-        await assert.rejects(store.run(claimDue, { key, limit: 1, leaseMs: 0 }), otpError("OTP_INTERNAL"));
-        await assert.rejects(
-          store.run(scheduleTimer, { key, id: "x", dueAtMs: 1.5 }),
-          otpError("OTP_INTERNAL"),
-        );
-      });
-    });
-
     describe("setIfAbsentGet", () => {
       test("parallel writers: one wins, every writer reads the winner's value", async () => {
         const replicas = [store, ...Array.from({ length: 3 }, () => fixture.open(fixture.prefix))];
@@ -485,8 +386,8 @@ export function storeContract(adapter: string, factory: StoreFactory): void {
         await store.set(store.key("text"), "not a number");
         await assert.rejects(store.run(incrementKey, "text"), otpError("OTP_INTERNAL"));
         assert.equal(await store.run(incrementKey, "counter"), 1);
-        await store.run(scheduleTimer, { key: "zset", id: "x", dueAtMs: 1 });
-        await assert.rejects(store.get(store.key(taggedKey("timers", "zset"))), otpError("OTP_INTERNAL"));
+        await store.run(addMember, "zset");
+        await assert.rejects(store.get(store.key("zset")), otpError("OTP_INTERNAL"));
       });
     });
   });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createMemoryStore } from "../memory";
-import { claimDue, counterWindow, rateLimit, scheduleTimer } from "./index";
+import { counterWindow, rateLimit } from "./index";
 
 function storeWithClock(start = 1_700_000_000_000) {
   let now = start;
@@ -56,18 +56,5 @@ describe("counterWindow timing", () => {
     assert.deepEqual(await store.run(counterWindow, input), { allowed: false, count: 1, retryAfterMs: 600 });
     advance(601);
     assert.deepEqual(await store.run(counterWindow, input), { allowed: true, count: 1, retryAfterMs: 0 });
-  });
-});
-
-describe("claimDue timing", () => {
-  test("without `now` it uses the store clock", async () => {
-    const { store, advance, now } = storeWithClock();
-    await store.run(scheduleTimer, { key: "t", id: "x", dueAtMs: now() + 1_000 });
-    assert.deepEqual((await store.run(claimDue, { key: "t", limit: 5, leaseMs: 100 })).ids, []);
-    advance(1_000);
-    assert.deepEqual(await store.run(claimDue, { key: "t", limit: 5, leaseMs: 100 }), {
-      lease: now() + 100,
-      ids: ["x"],
-    });
   });
 });
