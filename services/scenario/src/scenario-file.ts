@@ -195,7 +195,7 @@ function checkDelay(v: unknown, where: string, field: string): void {
   const d = v as { p50?: unknown; p95?: unknown };
   need(typeof d === "object" && d !== null, where, `${field} must be { p50, p95 }`);
   need(isNum(d.p50), where, `${field}.p50 must be a number of seconds ≥ 0`);
-  need(isNum(d.p95) && (d.p95 as number) >= (d.p50 as number), where, `${field}.p95 must be ≥ ${field}.p50`);
+  need(isNum(d.p95) && d.p95 >= (d.p50 as number), where, `${field}.p95 must be ≥ ${field}.p50`);
 }
 
 /** The fields of a faithful scenario: each error names the field. */
