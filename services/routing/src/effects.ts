@@ -81,6 +81,7 @@ export function effectsOf(
         if (event.sample) effects.push(...observe(event.at, event.attempt, event.sample));
         break;
       case "ConversionRecorded":
+        for (const e of event.evidence ?? []) effects.push(...observe(event.at, e.attempt, e.sample));
         effects.push(...observe(event.at, event.attempt, { kind: "verified" }));
         break;
       case "DispatchCancelled":

@@ -178,7 +178,8 @@ describe("RoutingService over gRPC", () => {
     assert.equal(wa.sampleSize, 30);
     assert.equal(wa.deliveryRate, 0.8);
     assert.equal(wa.conversionRate, 0.8);
-    assert.equal(wa.state, HealthState.HEALTH_STATE_DEGRADED, "80% delivered is below the 85% threshold");
+    // Six failures among 24 deliveries, all at once: not confidently below half (ADR 0015).
+    assert.equal(wa.state, HealthState.HEALTH_STATE_HEALTHY, "80% delivered is not down");
     assert.ok(wa.p50DeliveryMs > 0 && wa.p50DeliveryMs <= 5_000, `p50 ${wa.p50DeliveryMs}`);
     assert.ok(wa.p95DeliveryMs >= wa.p50DeliveryMs);
     assert.equal(

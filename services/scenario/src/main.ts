@@ -3,10 +3,14 @@
  * against the real services and the simulators and prints the report. `--scale` is wall seconds
  * per scenario second (0.1 runs ten times faster); `--size` multiplies the population.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { flag, option, parseArgs } from "../../cli/src/args";
 import { formatLoadTable, formatSilentTable, formatTable } from "./report";
 import { runScenario, type ScenarioReport } from "./runner";
 import { loadScenario } from "./scenario-file";
+import { runSimulated } from "./sim/run-simulated";
+import { formatSimReport, timelineSvg } from "./sim/sim-report";
 
 function positiveNumber(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -51,12 +55,24 @@ async function main(argv: string[]): Promise<number> {
   const name = args.positionals[0];
   if (name === undefined || flag(args, "help")) {
     process.stderr.write(
-      "usage: npm run scenario -- <blackout|surge|file.json> [--json] [--scale 0.1] [--size 1]\n",
+      "usage: npm run scenario -- <blackout|surge|file.json> [--json] [--scale 0.1] [--size 1]\n" +
+        "       npm run scenario -- <name|file.json> --simulated [--json] [--size 1] [--out dir]\n",
     );
     return name === undefined ? 2 : 0;
   }
   const scenario = loadScenario(name);
   const json = flag(args, "json");
+  if (flag(args, "simulated")) {
+    const report = runSimulated(scenario, positiveNumber(option(args, "size"), "size") ?? 1);
+    const dir = resolve(option(args, "out") ?? "scenario-results");
+    mkdirSync(dir, { recursive: true });
+    const base = join(dir, `${scenario.name}-simulated`);
+    writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(`${base}.svg`, timelineSvg(report));
+    process.stdout.write(`${json ? JSON.stringify(report, null, 2) : formatSimReport(report)}\n`);
+    process.stderr.write(`wrote ${base}.json and ${base}.svg\n`);
+    return 0;
+  }
   const report = await runScenario(scenario, {
     scale: positiveNumber(option(args, "scale"), "scale") ?? scenario.defaultScale,
     sizeFactor: positiveNumber(option(args, "size"), "size") ?? 1,

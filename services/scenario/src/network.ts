@@ -15,7 +15,10 @@ export interface SimulatorScenarios {
   voice: VoiceScenario;
 }
 
-export function conditionsFor(phase: Phase, district: string): Required<NetworkConditions> {
+export function conditionsFor(
+  phase: Phase,
+  district: string,
+): Required<Omit<NetworkConditions, "delays" | "routes">> {
   const c = { ...phase.network["*"], ...phase.network[district] };
   return {
     whatsappDelivery: c.whatsappDelivery ?? 1,

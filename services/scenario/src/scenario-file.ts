@@ -29,6 +29,13 @@ export interface NetworkConditions {
   voiceNoAnswer?: number;
   /** Share of the district's numbers unreachable on every channel (towers dark). Default 0. */
   darkShare?: number;
+  /** Delay distributions per channel, scenario seconds (`delays.sms` overrides `smsDelaySeconds`). */
+  delays?: Partial<Record<ChannelName, { p50: number; p95: number }>>;
+  /**
+   * Per route, keyed "<channel>/<route>" (e.g. strategy A's "sms/intl-multihop"): the share the
+   * route delivers of what the channel would, and delay added to the channel's.
+   */
+  routes?: Record<string, { delivery?: number; extraDelay?: { p50: number; p95: number } }>;
 }
 
 export interface Phase {
@@ -36,6 +43,18 @@ export interface Phase {
   atSecond: number;
   /** District name → conditions; "*" applies to districts not named. */
   network: Record<string, NetworkConditions>;
+  /** Conditions move linearly from the previous phase's to this one's over this long (a gradual recovery). */
+  rampSeconds?: number;
+}
+
+/** Shares (0..1) of users with traits that no outage explains. */
+export interface UserTraits {
+  /** Mobile data off to save battery: WhatsApp does not reach them; SMS and calls do. */
+  dataOffShare?: number;
+  /** Not on WhatsApp: the send fails at once. */
+  notOnWhatsAppShare?: number;
+  /** Phone off: nothing reaches them. */
+  phoneOffShare?: number;
 }
 
 export interface UserBehaviour {
@@ -49,6 +68,7 @@ export interface UserBehaviour {
   maxRestarts: number;
   /** Give up entirely after this long. */
   giveUpAfterSeconds: number;
+  traits?: UserTraits;
 }
 
 export interface Strategy {
@@ -85,7 +105,17 @@ export interface ScenarioFile {
   purpose: string;
   locale: string;
   districts: District[];
-  arrivals: { durationSeconds: number; shape: "uniform" | "ramp"; rampTo?: number };
+  arrivals: {
+    durationSeconds: number;
+    shape: "uniform" | "ramp";
+    rampTo?: number;
+    /** Simulated clock: arrivals per minute per district, piecewise constant from each `atSecond`. */
+    perDistrict?: Record<string, { atSecond: number; perMinute: number }[]>;
+  };
+  /** Simulated clock: how long to run (default: arrivals' duration + observeSeconds). */
+  simulatedSeconds?: number;
+  /** The strategy the oracle copies (same workflow, true channel states): default the last one. */
+  oracleOf?: string;
   /** How long to keep watching after the last arrival. */
   observeSeconds: number;
   phases: Phase[];
@@ -154,5 +184,78 @@ export function checkScenario(raw: unknown, where: string): ScenarioFile {
   for (const c of ["whatsapp", "sms", "voice"] as const)
     need(isNum(s.prices?.[c]), where, `prices.${c} missing`);
   need(isNum(s.maxInFlight, 1), where, "maxInFlight must be ≥ 1");
+  checkFidelity(s, where);
   return s;
+}
+
+const isShare = (v: unknown): boolean => v === undefined || (typeof v === "number" && v >= 0 && v <= 1);
+
+function checkDelay(v: unknown, where: string, field: string): void {
+  if (v === undefined) return;
+  const d = v as { p50?: unknown; p95?: unknown };
+  need(typeof d === "object" && d !== null, where, `${field} must be { p50, p95 }`);
+  need(isNum(d.p50), where, `${field}.p50 must be a number of seconds ≥ 0`);
+  need(isNum(d.p95) && d.p95 >= (d.p50 as number), where, `${field}.p95 must be ≥ ${field}.p50`);
+}
+
+/** The fields of a faithful scenario: each error names the field. */
+function checkFidelity(s: ScenarioFile, where: string): void {
+  const districts = new Set(s.districts.map((d) => d.name));
+  s.phases.forEach((phase, i) => {
+    const at = `phases[${i}]`;
+    need(isNum(phase.atSecond), where, `${at}.atSecond must be a number ≥ 0`);
+    need(phase.rampSeconds === undefined || isNum(phase.rampSeconds), where, `${at}.rampSeconds must be ≥ 0`);
+    for (const [name, c] of Object.entries(phase.network ?? {})) {
+      const base = `${at}.network.${name}`;
+      need(name === "*" || districts.has(name), where, `${base}: no district "${name}"`);
+      for (const field of ["whatsappDelivery", "smsLoss", "voiceNoAnswer", "darkShare"] as const)
+        need(isShare(c[field]), where, `${base}.${field} must be in 0..1`);
+      need(
+        c.smsDelaySeconds === undefined || isNum(c.smsDelaySeconds),
+        where,
+        `${base}.smsDelaySeconds must be ≥ 0`,
+      );
+      for (const [channel, d] of Object.entries(c.delays ?? {})) {
+        need(
+          ["whatsapp", "sms", "voice"].includes(channel),
+          where,
+          `${base}.delays.${channel}: no such channel`,
+        );
+        checkDelay(d, where, `${base}.delays.${channel}`);
+      }
+      for (const [route, r] of Object.entries(c.routes ?? {})) {
+        need(
+          /^(whatsapp|sms|voice)\/[A-Za-z0-9._-]+$/.test(route),
+          where,
+          `${base}.routes.${route}: keys are "<channel>/<route>"`,
+        );
+        need(isShare(r.delivery), where, `${base}.routes.${route}.delivery must be in 0..1`);
+        checkDelay(r.extraDelay, where, `${base}.routes.${route}.extraDelay`);
+      }
+    }
+  });
+  for (const field of ["dataOffShare", "notOnWhatsAppShare", "phoneOffShare"] as const)
+    need(isShare(s.users.traits?.[field]), where, `users.traits.${field} must be in 0..1`);
+  for (const [name, schedule] of Object.entries(s.arrivals.perDistrict ?? {})) {
+    need(districts.has(name), where, `arrivals.perDistrict.${name}: no such district`);
+    need(
+      Array.isArray(schedule),
+      where,
+      `arrivals.perDistrict.${name} must be a list of { atSecond, perMinute }`,
+    );
+    schedule.forEach((p, i) => {
+      need(isNum(p.atSecond), where, `arrivals.perDistrict.${name}[${i}].atSecond must be ≥ 0`);
+      need(isNum(p.perMinute), where, `arrivals.perDistrict.${name}[${i}].perMinute must be ≥ 0`);
+    });
+  }
+  need(
+    s.simulatedSeconds === undefined || isNum(s.simulatedSeconds, 1),
+    where,
+    "simulatedSeconds must be ≥ 1",
+  );
+  need(
+    s.oracleOf === undefined || s.strategies.some((st) => st.id === s.oracleOf),
+    where,
+    `oracleOf: no strategy "${s.oracleOf}"`,
+  );
 }

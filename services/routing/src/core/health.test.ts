@@ -2,14 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DEFAULT_HEALTH_THRESHOLDS, nextHealthState, type SeriesState, UNKNOWN_STATE } from "./health-state";
-import {
-  type BucketCounts,
-  HISTOGRAM_SIZE,
-  latencyBucket,
-  percentile,
-  windowFigures,
-  type WindowFigures,
-} from "./health-window";
+import { type BucketCounts, HISTOGRAM_SIZE, latencyBucket, percentile, windowFigures } from "./health-window";
 import { recommendChannel } from "./recommend";
 
 const shape = { windowMs: 60_000, bucketMs: 10_000 };
@@ -55,70 +48,43 @@ describe("health window", () => {
 });
 
 describe("health states", () => {
-  const t = { ...DEFAULT_HEALTH_THRESHOLDS, minSamples: 10, minDwellMs: 30_000 };
-  const rate = (deliveryRate: number, sampleSize = 40): WindowFigures => ({
-    sent: sampleSize,
-    delivered: Math.round(deliveryRate * sampleSize),
-    failed: sampleSize - Math.round(deliveryRate * sampleSize),
-    verified: 0,
-    sampleSize,
-    deliveryRate,
-    conversionRate: 0,
-    p50Ms: 1_000,
-    p95Ms: 3_000,
-  });
-  const step = (s: SeriesState, f: WindowFigures, now: number) => nextHealthState(s, f, "whatsapp", t, now);
-
-  test("too few samples: no judgement", () => {
-    assert.equal(step(UNKNOWN_STATE, rate(0, 9), 0), UNKNOWN_STATE);
-  });
-
-  test("getting worse is immediate; getting better needs clearly better figures and time", () => {
-    let s = step(UNKNOWN_STATE, rate(0.97), 0);
-    assert.equal(s.state, "healthy");
-    s = step(s, rate(0.3), 1_000);
-    assert.deepEqual(s, { state: "down", since: 1_000 });
-    // Back above the threshold that made it go down, but not above the one to leave: stays.
-    assert.equal(step(s, rate(0.6), 60_000).state, "down");
-    // Good enough to leave, but too soon: stays.
-    assert.equal(step(s, rate(0.8), 20_000).state, "down");
-    s = step(s, rate(0.8), 31_000);
-    assert.deepEqual(s, { state: "degraded", since: 31_000 });
-    assert.equal(step(s, rate(0.97), 40_000).state, "degraded", "dwell time again before healthy");
-    assert.deepEqual(step(s, rate(0.97), 61_000), { state: "healthy", since: 61_000 });
-    assert.equal(step(s, rate(0.4), 32_000).state, "down");
-  });
-
-  test("a rate hovering around one threshold does not flap", () => {
-    let s: SeriesState = { state: "healthy", since: 0 };
-    const seen = new Set<string>();
-    for (let i = 0; i < 100; i++) {
-      s = step(s, rate(i % 2 === 0 ? 0.84 : 0.9), i * 1_000);
-      seen.add(s.state);
-    }
-    assert.deepEqual([...seen], ["degraded"]);
-  });
-
-  test("a down channel recovers on the few samples its probes bring", () => {
-    const down: SeriesState = { state: "down", since: 0 };
-    assert.equal(step(down, rate(1, 2), 60_000), down, "two samples are too few");
-    assert.equal(step(down, rate(1, 3), 60_000).state, "healthy");
-    assert.equal(
-      step({ state: "healthy", since: 0 }, rate(0, 3), 60_000).state,
-      "healthy",
-      "but going down needs them all",
+  const t = { ...DEFAULT_HEALTH_THRESHOLDS, ...shape, minSamples: 8, minDwellMs: 30_000 };
+  /** One bucket per entry, 10 s apart from epoch 0, of [delivered, failed]. */
+  const buckets = (...counts: [number, number][]): BucketCounts[] =>
+    counts.map(([delivered, failed], epoch) =>
+      bucket(epoch, { delivered, failed, sent: delivered + failed }),
     );
+  const step = (s: SeriesState, b: BucketCounts[], now: number) => nextHealthState(s, b, "whatsapp", t, now);
+
+  test("no evidence: no judgement", () => {
+    assert.equal(step(UNKNOWN_STATE, [], 0), UNKNOWN_STATE);
+    assert.equal(step(UNKNOWN_STATE, buckets([1, 0]), 5_000), UNKNOWN_STATE, "one success is not enough");
   });
 
-  test("a window left empty for a window's length forgets the state", () => {
+  test("getting worse is immediate; getting better needs the probes' successes and time", () => {
+    let s = step(UNKNOWN_STATE, buckets([8, 0]), 5_000);
+    assert.equal(s.state, "healthy");
+    s = step(s, buckets([8, 0], [0, 4]), 15_000);
+    assert.deepEqual(s, { state: "down", since: 15_000 });
+    // Successes after going down, but too soon: stays.
+    assert.equal(step(s, buckets([8, 0], [0, 4], [0, 0], [6, 0]), 35_000).state, "down");
+    // Long enough, and clearly good: back up.
+    assert.deepEqual(step(s, buckets([8, 0], [0, 4], [0, 0], [0, 0], [6, 0]), 45_000), {
+      state: "healthy",
+      since: 45_000,
+    });
+  });
+
+  test("a down channel whose window empties stays down", () => {
     const down: SeriesState = { state: "down", since: 0 };
-    assert.equal(step(down, rate(0, 0), t.windowMs - 1), down);
-    assert.deepEqual(step(down, rate(0, 0), t.windowMs), { state: "unknown", since: t.windowMs });
+    assert.equal(step(down, [], 10 * t.windowMs), down);
+    assert.equal(step(down, buckets([0, 3]), 10 * t.windowMs), down);
   });
 
-  test("latency counts too: slow delivery degrades a channel", () => {
-    const slow = { ...rate(0.99), p95Ms: 12_000 };
-    assert.equal(step(UNKNOWN_STATE, slow, 0).state, "degraded");
+  test("latency counts too: slow delivery degrades a channel, never makes it down", () => {
+    const slow = bucket(0, { delivered: 10, histogram: new Array<number>(HISTOGRAM_SIZE).fill(0) });
+    slow.histogram[latencyBucket(15_000)] = 10;
+    assert.equal(step({ state: "healthy", since: 0 }, [slow], 5_000).state, "degraded");
   });
 });
 

@@ -308,11 +308,45 @@ function decideFinish(
     matchedAttempt && state.attempts[matchedAttempt - 1] ? matchedAttempt : state.currentAttempt;
   return [
     ...(outcome === "verified" && converted > 0
-      ? [{ type: "ConversionRecorded", at: ctx.now, attempt: converted } as const]
+      ? [
+          {
+            type: "ConversionRecorded",
+            at: ctx.now,
+            attempt: converted,
+            evidence: conversionEvidence(state, converted, ctx.now),
+          } as const,
+        ]
       : []),
     ...cancelPendingCalls(state, ctx, `verification ${outcome}`),
     { type: "VerificationEnded", at: ctx.now, outcome },
   ];
+}
+
+/**
+ * A conversion is the signal that cannot lie: the converted attempt reached the user (a success
+ * if no receipt said so), and earlier attempts on other channels that were never counted did not
+ * (the user verified through the fallback instead).
+ */
+function conversionEvidence(
+  state: RoutingState,
+  converted: number,
+  now: number,
+): { attempt: number; sample: HealthSample }[] {
+  const winner = state.attempts[converted - 1];
+  if (!winner) return [];
+  const evidence: { attempt: number; sample: HealthSample }[] = [];
+  for (const a of state.attempts) {
+    if (a.healthCounted || a.attempt > converted) continue;
+    if (a.attempt === converted) {
+      evidence.push({
+        attempt: a.attempt,
+        sample: { kind: "delivered", latencyMs: Math.max(0, now - a.requestedAt) },
+      });
+    } else if (a.channel !== winner.channel && a.outcome !== "delivered" && a.outcome !== "cancelled") {
+      evidence.push({ attempt: a.attempt, sample: { kind: "failed" } });
+    }
+  }
+  return evidence;
 }
 
 function decideFallbackDue(attempt: number, state: RoutingState, ctx: DecideContext): RoutingEvent[] {

@@ -89,8 +89,15 @@ export function evolve(state: RoutingState, event: RoutingEvent, settings?: Rout
       return { ...state, status: "failed", stoppedReason: event.reason };
     case "InputApplied":
       return { ...state, appliedInputs: [...state.appliedInputs, event.inputId].slice(-APPLIED_INPUTS_KEPT) };
+    case "ConversionRecorded": {
+      const counted = new Set((event.evidence ?? []).map((e) => e.attempt));
+      if (counted.size === 0) return state;
+      return {
+        ...state,
+        attempts: state.attempts.map((a) => (counted.has(a.attempt) ? { ...a, healthCounted: true } : a)),
+      };
+    }
     case "FallbackTriggered":
-    case "ConversionRecorded":
       return state;
   }
 }

@@ -234,7 +234,13 @@ describe("routing aggregate", () => {
     };
     const { events, state: after } = handleCommand(state, verified, ctx(T0 + 52_000));
     assert.deepEqual(types(events), ["ConversionRecorded", "DispatchCancelled", "VerificationEnded"]);
-    assert.deepEqual(events[0], { type: "ConversionRecorded", at: T0 + 52_000, attempt: 2 });
+    // The SMS had no receipt: the conversion says it was delivered. WhatsApp's timeout counted already.
+    assert.deepEqual(events[0], {
+      type: "ConversionRecorded",
+      at: T0 + 52_000,
+      attempt: 2,
+      evidence: [{ attempt: 2, sample: { kind: "delivered", latencyMs: 32_000 } }],
+    });
     assert.equal((events[1] as { attempt: number }).attempt, 3);
     assert.equal(after.status, "verified");
     assert.deepEqual(handleCommand(after, fallbackDue(3), ctx(T0 + 110_000)).events, []);

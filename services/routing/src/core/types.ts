@@ -230,7 +230,17 @@ export type RoutingEvent =
       sample?: HealthSample;
     }
   | { type: "AttemptTimedOut"; at: number; attempt: number; sample?: HealthSample }
-  | { type: "ConversionRecorded"; at: number; attempt: number }
+  | {
+      type: "ConversionRecorded";
+      at: number;
+      attempt: number;
+      /**
+       * What the conversion tells health about attempts not counted yet: the converted one was
+       * delivered (its receipt never came), earlier ones on other channels failed (the fallback
+       * succeeded elsewhere).
+       */
+      evidence?: { attempt: number; sample: HealthSample }[];
+    }
   | { type: "CodeReplaced"; at: number; code?: Sealed; expiresAt?: number }
   | { type: "DispatchCancelled"; at: number; attempt: number; channel: ChannelName; reason: string }
   | { type: "RoutingStopped"; at: number; reason: string; decision: Decision }

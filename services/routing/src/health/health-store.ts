@@ -201,8 +201,7 @@ export function createHealthRepository(store: Store, settings: HealthSettings): 
       const series = await readScope(scope, now, true);
       const transitions: HealthTransition[] = [];
       for (const [name, data] of series) {
-        const window = windowFigures(data.buckets, now, settings);
-        const next = nextHealthState(data.state, window, data.channel, settings, now);
+        const next = nextHealthState(data.state, data.buckets, data.channel, settings, now);
         if (next.state === data.state.state && next.since === data.state.since) continue;
         const won = await store.run(transitionHealth, {
           scope,

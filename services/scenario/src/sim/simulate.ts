@@ -1,0 +1,269 @@
+/**
+ * The scenario on a simulated clock: the routing core itself (plan, dispatch, fallback timers,
+ * receipts, conversions: core/routing-aggregate.ts) and the health detector, against networks
+ * and users drawn from the scenario file. An hour of a district runs in well under a second, so
+ * tests can assert the detection goals; the real-time runner (../runner.ts) remains the check
+ * that the deployed pieces do the same.
+ */
+import { effectsOf } from "../../../routing/src/effects";
+import { handleCommand, initialRoutingState } from "../../../routing/src/core/routing-aggregate";
+import {
+  DEFAULT_ROUTING_SETTINGS,
+  type ChannelName,
+  type RoutingCommand,
+  type RoutingState,
+  type Workflow,
+} from "../../../routing/src/core/types";
+import type { RoutesTable } from "../../../routing/src/core/routes";
+import { seededRandom } from "../population";
+import { workflowOf } from "../scaled-policy";
+import type { ScenarioFile, Strategy } from "../scenario-file";
+import { arrivalRate, conditionsAt, normalFrom, sampleDelay } from "./model";
+import {
+  detectorHealth,
+  healthThresholds,
+  oracleHealth,
+  type HealthChange,
+  type SimHealth,
+} from "./sim-health";
+
+export interface SimUser {
+  index: number;
+  district: string;
+  arrivalMs: number;
+  typingMs: number;
+  dataOff: boolean;
+  notOnWhatsApp: boolean;
+  phoneOff: boolean;
+  darkRoll: number;
+}
+
+export interface SimOutcome {
+  user: SimUser;
+  verifiedAt?: number;
+  sends: number;
+}
+
+export interface StrategyRun {
+  id: string;
+  label: string;
+  outcomes: SimOutcome[];
+  changes: HealthChange[];
+}
+
+const EMPTY_ROUTES: RoutesTable = { sms: { operators: {}, default: [] }, whatsapp: [], voice: [] };
+
+export function simulatedSeconds(s: ScenarioFile): number {
+  return s.simulatedSeconds ?? s.arrivals.durationSeconds + s.observeSeconds;
+}
+
+/** Users arriving per district over time (Poisson, thinned per simulated second), with traits. */
+export function simulatedPopulation(s: ScenarioFile, sizeFactor = 1): SimUser[] {
+  const random = seededRandom(s.seed);
+  const traits = s.users.traits ?? {};
+  const [min, max] = s.users.typingSeconds;
+  const users: SimUser[] = [];
+  const horizon = s.arrivals.perDistrict ? simulatedSeconds(s) : s.arrivals.durationSeconds;
+  for (const d of s.districts) {
+    for (let second = 0; second < horizon; second++) {
+      const perSecond = (arrivalRate(s, d.name, second) * sizeFactor) / 60;
+      let count = 0;
+      // Poisson by inversion; rates here are well under one arrival per millisecond.
+      for (let p = Math.exp(-perSecond), u = random(), acc = p; u > acc && count < 1_000;) {
+        count++;
+        p *= perSecond / count;
+        acc += p;
+      }
+      for (let i = 0; i < count; i++) {
+        users.push({
+          index: users.length,
+          district: d.name,
+          arrivalMs: Math.round((second + random()) * 1000),
+          typingMs: Math.round((min + (max - min) * random()) * 1000),
+          dataOff: random() < (traits.dataOffShare ?? 0),
+          notOnWhatsApp: random() < (traits.notOnWhatsAppShare ?? 0),
+          phoneOff: random() < (traits.phoneOffShare ?? 0),
+          darkRoll: random(),
+        });
+      }
+    }
+  }
+  return users.sort((a, b) => a.arrivalMs - b.arrivalMs).map((u, index) => ({ ...u, index }));
+}
+
+/** A min-heap of timed actions, ties in insertion order. */
+function createQueue() {
+  const heap: { at: number; seq: number; run: () => void }[] = [];
+  let seq = 0;
+  const less = (i: number, j: number) =>
+    heap[i]!.at < heap[j]!.at || (heap[i]!.at === heap[j]!.at && heap[i]!.seq < heap[j]!.seq);
+  const swap = (i: number, j: number) => ([heap[i], heap[j]] = [heap[j]!, heap[i]!]);
+  return {
+    push(at: number, run: () => void) {
+      heap.push({ at, seq: seq++, run });
+      for (let i = heap.length - 1; i > 0 && less(i, (i - 1) >> 1); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+    },
+    pop() {
+      const top = heap[0];
+      const last = heap.pop()!;
+      if (heap.length > 0) {
+        heap[0] = last;
+        for (let i = 0; ;) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let m = i;
+          if (l < heap.length && less(l, m)) m = l;
+          if (r < heap.length && less(r, m)) m = r;
+          if (m === i) break;
+          swap(i, m);
+          i = m;
+        }
+      }
+      return top;
+    },
+    get size() {
+      return heap.length;
+    },
+  };
+}
+
+export interface SimStrategy {
+  id: string;
+  label: string;
+  strategy: Strategy;
+  oracle: boolean;
+}
+
+/** The scenario's strategies and the oracle: the adaptive strategy's workflow on the true channel states. */
+export function simStrategies(s: ScenarioFile): SimStrategy[] {
+  const base = s.strategies.find((st) => st.id === s.oracleOf) ?? s.strategies.at(-1)!;
+  return [
+    ...s.strategies.map((strategy) => ({ id: strategy.id, label: strategy.label, strategy, oracle: false })),
+    {
+      id: "oracle",
+      label: `${base.id}'s workflow routed on the true channel state of every district`,
+      strategy: base,
+      oracle: true,
+    },
+  ];
+}
+
+export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUser[]): StrategyRun {
+  const queue = createQueue();
+  const endMs = simulatedSeconds(s) * 1000;
+  const health: SimHealth = sim.oracle ? oracleHealth(s) : detectorHealth(healthThresholds(s));
+  const settings = {
+    ...DEFAULT_ROUTING_SETTINGS,
+    probeShare: sim.oracle ? 0 : DEFAULT_ROUTING_SETTINGS.probeShare,
+  };
+  const workflow: Workflow = { name: "scenario", steps: workflowOf(sim.strategy).map((st) => ({ ...st })) };
+  const ttlMs = 300_000;
+  const outcomes = users.map((user): SimOutcome => ({ user, sends: 0 }));
+
+  for (let t = 0; t <= endMs; t += 1000) queue.push(t, () => health.evaluate(t));
+
+  for (const out of outcomes) {
+    const u = out.user;
+    // Each user's luck is the same whatever the strategy: draws seeded by the user and attempt.
+    const luck = (attempt: number, k: number) =>
+      seededRandom(s.seed * 7919 + u.index * 131 + attempt * 17 + k)();
+    let state: RoutingState = initialRoutingState(`sim-${u.index}`, "sim");
+    let inputs = 0;
+    const apply = (now: number, command: RoutingCommand) => {
+      const handled = handleCommand(state, command, {
+        now,
+        health: health.view(u.district, now),
+        incidents: [],
+        routes: EMPTY_ROUTES,
+        settings,
+      });
+      state = handled.state;
+      for (const effect of effectsOf(handled.events, state, command.inputId)) {
+        if (effect.kind === "observe")
+          health.record(
+            effect.observation.at,
+            u.district,
+            effect.observation.channel,
+            effect.observation.sample,
+          );
+      }
+      for (const e of handled.events) {
+        if (e.type === "DispatchRequested") {
+          out.sends++;
+          send(now, e.attempt, e.channel, e.route);
+          queue.push(e.dueAt, () =>
+            apply(e.dueAt, { type: "FallbackDue", inputId: `due-${e.attempt}`, attempt: e.attempt }),
+          );
+        }
+      }
+    };
+    const receipt = (
+      at: number,
+      attempt: number,
+      status: "delivered" | "failed" | "expired",
+      failureClass: "permanent" | "unspecified",
+    ) =>
+      queue.push(at, () =>
+        apply(at, {
+          type: "RecordReceipt",
+          inputId: `r-${++inputs}`,
+          receipt: { attempt, status, failureClass, reason: status.toUpperCase(), at },
+        }),
+      );
+    const send = (now: number, attempt: number, channel: ChannelName, route: string) => {
+      if (channel === "silent") return receipt(now + 1000, attempt, "failed", "permanent");
+      const c = conditionsAt(s, u.district, now / 1000);
+      const dark = u.phoneOff || u.darkRoll < c.darkShare;
+      const r = route ? c.routes[`${channel}/${route}`] : undefined;
+      const delayMs = Math.round(
+        (sampleDelay(c.delay[channel], normalFrom(luck(attempt, 1), luck(attempt, 2))) +
+          (r ? sampleDelay(r.extraDelay, normalFrom(luck(attempt, 3), luck(attempt, 4))) : 0)) *
+          1000,
+      );
+      const reaches = luck(attempt, 5) < c.delivery[channel] * (r?.delivery ?? 1);
+      if (channel === "whatsapp") {
+        if (u.notOnWhatsApp) return receipt(now + 1000, attempt, "failed", "permanent");
+        if (dark || u.dataOff || !reaches) return; // stays "sent": Meta keeps trying
+      } else if (channel === "sms") {
+        if (dark || !reaches)
+          return receipt(now + Math.max(delayMs, 60_000), attempt, "expired", "unspecified");
+      } else if (dark || !reaches) {
+        return receipt(now + delayMs, attempt, "failed", "permanent");
+      }
+      receipt(now + delayMs, attempt, "delivered", "unspecified");
+      const typed = now + delayMs + u.typingMs;
+      queue.push(typed, () => {
+        if (out.verifiedAt !== undefined || state.status !== "active" || typed > u.arrivalMs + ttlMs) return;
+        out.verifiedAt = typed;
+        apply(typed, { type: "Finish", inputId: "checked", outcome: "verified", matchedAttempt: attempt });
+      });
+    };
+    queue.push(u.arrivalMs, () => {
+      const facts = {
+        purpose: s.purpose,
+        riskTier: "medium" as const,
+        district: u.district,
+        operator: "",
+        country: "ID",
+        locale: s.locale,
+        maskedPhone: "",
+        phone: undefined,
+        code: undefined,
+        transaction: undefined,
+        expiresAt: u.arrivalMs + ttlMs,
+        maxSends: 5,
+        codePerAttempt: false,
+      };
+      apply(u.arrivalMs, { type: "Start", inputId: "start", tenant: "sim", facts, workflow });
+      queue.push(u.arrivalMs + ttlMs, () =>
+        apply(u.arrivalMs + ttlMs, { type: "ExpiryDue", inputId: "expiry" }),
+      );
+    });
+  }
+  while (queue.size > 0) {
+    const next = queue.pop()!;
+    if (next.at > endMs + 600_000) break;
+    next.run();
+  }
+  return { id: sim.id, label: sim.label, outcomes, changes: health.changes };
+}

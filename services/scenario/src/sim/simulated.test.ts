@@ -1,0 +1,59 @@
+/**
+ * The blackout goals on the shipped scenario, simulated (seeded, an hour in seconds): the busy
+ * district acted on within 30 s, at most two WhatsApp state changes per dark district, no false
+ * shift in untouched districts, B within 3 points of the oracle during the cut; and the file's
+ * validation names the field.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { checkScenario, loadScenario } from "../scenario-file";
+import { runSimulated } from "./run-simulated";
+
+const scenario = loadScenario("blackout-districts");
+const report = runSimulated(scenario);
+const row = (strategy: string, phase: string, district: string) =>
+  report.phases.find((p) => p.strategy === strategy && p.phase === phase && p.district === district)!;
+
+test("the busy district (30/min) is acted on within 30 s; the quiet one is acted on", () => {
+  const busy = report.detection.find((d) => d.strategy === "B" && d.district === "ID-JK-JKT")!;
+  assert.ok(busy.detectionSeconds !== null && busy.detectionSeconds <= 30, JSON.stringify(busy));
+  const quiet = report.detection.find((d) => d.strategy === "B" && d.district === "ID-JK-JKS")!;
+  assert.ok(quiet.detectionSeconds !== null, JSON.stringify(quiet));
+});
+
+test("at most two WhatsApp state changes per dark district per outage; none in untouched ones", () => {
+  for (const d of report.detection.filter((x) => x.strategy === "B"))
+    assert.ok(d.stateChanges <= 2, JSON.stringify(d));
+  assert.equal(report.falseShifts.B, 0);
+});
+
+test("B is within 3 points of the oracle in the dark districts during the cut; A is beside both", () => {
+  for (const district of ["ID-JK-JKS", "ID-JK-JKT"]) {
+    const b = row("B", "power cut", district).within60;
+    const oracle = row("oracle", "power cut", district).within60;
+    assert.ok(oracle - b <= 0.03, `${district}: B ${b}, oracle ${oracle}`);
+    assert.ok(row("A", "power cut", district).within60 < b);
+  }
+});
+
+test("the same seed gives the same report", () => {
+  assert.deepEqual(runSimulated(scenario).detection, report.detection);
+});
+
+test("validation names the field", () => {
+  const broken = structuredClone(scenario);
+  broken.phases[1]!.network["ID-JK-JKS"]!.whatsappDelivery = 1.5;
+  assert.throws(
+    () => checkScenario(broken, "x"),
+    /phases\[1\]\.network\.ID-JK-JKS\.whatsappDelivery must be in 0\.\.1/,
+  );
+  const delays = structuredClone(scenario);
+  delays.phases[0]!.network["*"]!.delays = { sms: { p50: 10, p95: 5 } };
+  assert.throws(() => checkScenario(delays, "x"), /phases\[0\]\.network\.\*\.delays\.sms\.p95 must be ≥/);
+  const traits = structuredClone(scenario);
+  traits.users.traits = { dataOffShare: -1 };
+  assert.throws(() => checkScenario(traits, "x"), /users\.traits\.dataOffShare/);
+  const arrivals = structuredClone(scenario);
+  arrivals.arrivals.perDistrict = { "ID-NOPE": [] };
+  assert.throws(() => checkScenario(arrivals, "x"), /arrivals\.perDistrict\.ID-NOPE/);
+});
