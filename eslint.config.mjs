@@ -36,6 +36,29 @@ export default tseslint.config(
     },
   },
   {
+    // Pure cores decide from plain data; adapters at the edge do the I/O (STYLE.md).
+    files: ["**/core/**/*.ts", "services/shared/src/domain/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["node:*"], message: "a pure core does no I/O: take the value from the caller" },
+            {
+              group: ["@grpc/*", "kafkajs", "ioredis", "@opentelemetry/*", "prom-client"],
+              message: "a pure core knows no transport, store or telemetry",
+            },
+            {
+              group: ["**/bus/**", "**/store/**", "**/grpc/**", "**/telemetry/**", "**/runtime/**"],
+              message: "a pure core imports no adapter",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["test/**/*.ts", "**/*.test.ts"],
     rules: {
       // node:test's describe/it return promises the runner itself awaits.

@@ -20,6 +20,11 @@ import { startKafka } from "./kafka";
 import { startRedis } from "./redis";
 
 const ROOT = path.resolve(__dirname, "../..");
+// kafkajs schedules a timer with a negative delay when nothing is throttled (Node warns, then
+// waits 1 ms); the test processes and the services they start inherit this like npm start.
+process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, "--disable-warning=TimeoutNegativeWarning"]
+  .filter(Boolean)
+  .join(" ");
 const TEST_ROOTS = ["services", "gateway-smpp", "test"];
 const SKIP_DIRS = new Set(["node_modules", "dist", ".cache", "gen"]);
 const FAULTS = path.join("test", "faults");
