@@ -29,6 +29,11 @@ export interface NetworkConditions {
   voiceNoAnswer?: number;
   /** Share of the district's numbers unreachable on every channel (towers dark). Default 0. */
   darkShare?: number;
+  /**
+   * The operators' Open Gateway is out for devices in the district (mobile data congests first):
+   * silent authorization answers temporarily_unavailable. Default false.
+   */
+  openGatewayDown?: boolean;
 }
 
 export interface Phase {
@@ -137,6 +142,16 @@ export function checkScenario(raw: unknown, where: string): ScenarioFile {
   }
   need(isNum(s.arrivals?.durationSeconds), where, "arrivals.durationSeconds must be ≥ 0");
   need(Array.isArray(s.phases) && s.phases.length > 0, where, "needs phases");
+  for (const phase of s.phases ?? []) {
+    for (const [district, c] of Object.entries(phase.network ?? {})) {
+      const down = c.openGatewayDown;
+      need(
+        down === undefined || typeof down === "boolean",
+        `${where} phases.${phase.name}.network.${district}`,
+        "openGatewayDown must be true or false",
+      );
+    }
+  }
   need(Array.isArray(s.strategies) && s.strategies.length > 0, where, "needs strategies");
   for (const st of s.strategies ?? []) {
     const share = st.mobileDataShare;
