@@ -24,6 +24,7 @@ const PLATFORM_SERVICES = [
   "whatsapp",
   "voice",
   "assistant",
+  "silent",
 ];
 
 const scratch = mkdtempSync(path.join(tmpdir(), "start-kafka-"));

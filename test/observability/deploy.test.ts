@@ -19,6 +19,10 @@ import { kafkaSecurityFromEnv } from "../../services/shared/src/bus/kafka-securi
 import { eventKeysFromEnv } from "../../services/shared/src/crypto/event-keys";
 import { secretsFromEnv } from "../../services/shared/src/crypto/keys";
 import { EVENT_ROLES, type Producer } from "../../services/shared/src/events/ownership";
+import { silentConfigFromEnv } from "../../services/silent/src/config";
+import { CALLBACK_PATH } from "../../services/silent/src/callback-handler";
+import { validatePolicyFile } from "../../services/shared/src/policy/policy-book";
+import { openGatewaySecret } from "../../services/shared/src/silent/gateway-secret";
 import { compose, DEPLOY, envOf, filesUnder, ofKind, ROOT, type Env } from "./deploy-files";
 import { voiceConfigFromEnv } from "../../services/voice/src/channel-config";
 import { whatsAppConfigFromEnv } from "../../services/whatsapp/src/channel-config";
@@ -31,6 +35,7 @@ const PLATFORM_SERVICES = [
   "whatsapp",
   "voice",
   "assistant",
+  "silent",
 ];
 
 /** The producer name (OTP_EVENT_KEYS, EVENT_ROLES) of each deployed service. */
@@ -42,6 +47,7 @@ const PRODUCER_OF: Record<string, Producer> = {
   whatsapp: "whatsapp-connector",
   voice: "voice-connector",
   assistant: "assistant",
+  silent: "silent-connector",
 };
 /** Certificates are files the cluster mounts; only their presence matters here. */
 const anyPem = (): Buffer => Buffer.from("-----BEGIN CERTIFICATE-----\n");
@@ -63,7 +69,13 @@ describe("deploy/", () => {
   });
 
   it("runs every platform service and simulator in Compose, each on an entry point that exists", () => {
-    for (const name of [...PLATFORM_SERVICES, "smsc-simulator", "whatsapp-simulator", "voice-simulator"]) {
+    for (const name of [
+      ...PLATFORM_SERVICES,
+      "smsc-simulator",
+      "whatsapp-simulator",
+      "voice-simulator",
+      "open-gateway-simulator",
+    ]) {
       const entry = compose.services[name]?.build?.args?.ENTRY;
       assert.ok(entry, `compose service ${name} has no ENTRY`);
       assert.ok(existsSync(path.join(ROOT, `${entry}.ts`)), `${name}: ${entry}.ts does not exist`);
@@ -83,7 +95,7 @@ describe("deploy/", () => {
     const dockerfile = readFileSync(path.join(DEPLOY, "docker/Dockerfile"), "utf8");
     assert.match(dockerfile, /RUN npm ci\b/);
     assert.match(dockerfile, /RUN npm run build\b/);
-    assert.match(dockerfile, /exec node dist\/\$\{OTP_ENTRY\}\.js/);
+    assert.match(dockerfile, /exec node (--[\w=-]+ )*dist\/\$\{OTP_ENTRY\}\.js/);
     const scripts = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Env })
       .scripts;
     assert.equal(scripts.build, "tsc -p tsconfig.build.json");
@@ -106,6 +118,7 @@ describe("deploy/", () => {
     assert.doesNotThrow(() => whatsAppConfigFromEnv(envOf("whatsapp")));
     assert.doesNotThrow(() => voiceConfigFromEnv(envOf("voice")));
     assert.doesNotThrow(() => assistantConfigFromEnv(envOf("assistant")));
+    assert.doesNotThrow(() => silentConfigFromEnv(envOf("silent")));
     const gateway = loadGatewayConfig(envOf("gateway-smpp"));
     assert.equal(gateway.accounts.simulator?.host, "smsc-simulator");
     assert.equal(envOf("smsc-simulator").SMSC_SIM_PASSWORD, envOf("gateway-smpp").SMSC_SIM_PASSWORD);
@@ -124,6 +137,26 @@ describe("deploy/", () => {
       parsed.ok,
       `the Kubernetes SMPP configuration is invalid: ${parsed.ok ? "" : parsed.problems.join("; ")}`,
     );
+  });
+
+  it("gives Compose a policy whose silent gateway is the Open Gateway simulator, its secret sealed with the services' keys", () => {
+    const file = envOf("issuance").OTP_POLICY_FILE ?? "";
+    assert.equal(path.dirname(file), "/etc/otp/policy");
+    const parsed = validatePolicyFile(
+      JSON.parse(readFileSync(path.join(DEPLOY, "policy", path.basename(file)), "utf8")),
+    );
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    const [name, gateway] = Object.entries(parsed.book.defaultPolicy.silent.gateways)[0]!;
+    const sim = envOf("open-gateway-simulator");
+    const silent = envOf("silent");
+    const sealer = secretsFromEnv(silent, { allowEphemeral: false }).sealer;
+    assert.equal(openGatewaySecret(sealer, name, gateway.clientSecret), sim.OG_SIM_CLIENT_SECRET);
+    assert.equal(gateway.clientId, sim.OG_SIM_CLIENT_ID);
+    assert.ok(sim.OG_SIM_REDIRECT_URIS!.split(",").includes(gateway.redirectUri));
+    const callbackPort = silent.SILENT_CALLBACK_LISTEN!.split(":")[1];
+    assert.equal(gateway.redirectUri, `http://localhost:${callbackPort}${CALLBACK_PATH}`);
+    assert.ok(gateway.tokenUrl.startsWith(`http://open-gateway-simulator:${sim.OG_SIM_PORT}/`));
+    for (const name of PLATFORM_SERVICES) assert.equal(envOf(name).OTP_POLICY_FILE, file, name);
   });
 
   it("scrapes every service in Compose and in the cluster", () => {

@@ -12,6 +12,7 @@ import { callUnary } from "../../shared/src/grpc/client";
 import { option, positional, flag, UsageError, type ParsedArgs } from "./args";
 import { type RetryPolicy, withRetry } from "./retry";
 import type { Connection } from "./connection";
+import { SEAL_USAGE } from "./seal";
 import { formatExplanation, formatHealth, formatIncidents, formatInbox, formatVerification } from "./format";
 
 export interface Output {
@@ -32,7 +33,8 @@ export const USAGE = `usage: otp <command> [options]   (--json for machine outpu
   incident declare <district> [--channels whatsapp,sms] [--until 2h|<ISO time>] [--notice.<locale> text]
   incident resolve <incident-id>
   incident list [district] [--all]
-  scenario <sms|whatsapp|voice> [file.json|-]   show or replace a simulator's behaviour
+  scenario <sms|whatsapp|voice|silent> [file.json|-]   show or replace a simulator's behaviour
+  ${SEAL_USAGE}
 
   --address host:port (OTP_ADDRESS, default 127.0.0.1:50051)
   --token <bearer> (OTP_TOKEN, default the all-in-one dev tenant token)
@@ -185,10 +187,10 @@ const incident: Command = async (args, c) => {
   throw new UsageError(`unknown incident action "${action}"`);
 };
 
-const SIMULATORS = ["sms", "whatsapp", "voice"];
+const SIMULATORS = ["sms", "whatsapp", "voice", "silent"];
 
 const scenario: Command = async (args, c) => {
-  const target = positional(args, 1, "simulator (sms, whatsapp or voice)");
+  const target = positional(args, 1, "simulator (sms, whatsapp, voice or silent)");
   if (!SIMULATORS.includes(target)) throw new UsageError(`unknown simulator "${target}"`);
   const source = args.positionals[2];
   const url = `${c.inboxUrl}/scenario/${target}`;

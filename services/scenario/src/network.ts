@@ -1,11 +1,12 @@
 /**
- * Turns a phase's per-district network conditions into the three simulators' scenarios, in
+ * Turns a phase's per-district network conditions into the simulators' scenarios, in
  * wall-clock milliseconds (scenario seconds × scale). Dark numbers get routes of their own:
  * SMS expires, WhatsApp never delivers, calls are not answered.
  */
 import type { Scenario as SmsScenario } from "../../../gateway-smpp/src/simulator/scenario";
 import type { Scenario as VoiceScenario } from "../../voice/src/simulator/scenario";
 import type { Scenario as WhatsAppScenario } from "../../whatsapp/src/simulator/scenario";
+import type { OpenGatewayScenario } from "../../silent/src/simulator/scenario";
 import type { VirtualUser } from "./population";
 import type { NetworkConditions, Phase, ScenarioFile, Strategy } from "./scenario-file";
 
@@ -13,6 +14,8 @@ export interface SimulatorScenarios {
   sms: SmsScenario;
   whatsapp: WhatsAppScenario;
   voice: VoiceScenario;
+  /** The operators' Open Gateway: only where it is out changes per phase. */
+  openGateway: Pick<OpenGatewayScenario, "districtsDown">;
 }
 
 export function conditionsFor(
@@ -26,6 +29,7 @@ export function conditionsFor(
     smsLoss: c.smsLoss ?? 0,
     voiceNoAnswer: c.voiceNoAnswer ?? 0,
     darkShare: c.darkShare ?? 0,
+    openGatewayDown: c.openGatewayDown ?? false,
   };
 }
 
@@ -65,7 +69,9 @@ export function simulatorScenarios(
     const c = conditionsFor(phase, d.name);
     return { district: d.name, outcomeMix: { completed: 1 - c.voiceNoAnswer, "no-answer": c.voiceNoAnswer } };
   });
+  const openGatewayDown = s.districts.filter((d) => conditionsFor(phase, d.name).openGatewayDown);
   return {
+    openGateway: { districtsDown: openGatewayDown.map((d) => d.name) },
     sms: {
       seed,
       districts,

@@ -44,6 +44,11 @@ export interface GroupFigures {
   /** Users whose app tried the silent step, and those the mobile network verified. */
   silentTried: number;
   silentVerified: number;
+  /**
+   * Of the users whose app tried it, those whose verification routing had planned without silent
+   * (down in the district or under an incident): the app got a URL, routing did not wait on it.
+   */
+  silentLeftOut: number;
   /** Time to verified of the network-verified users (scenario seconds). */
   silentP50Seconds: number | null;
   /** What an SMS would have cost for each network-verified user. */
@@ -73,6 +78,10 @@ function latency(ms: number[], p: number): number | null {
 }
 
 /** An attempt costs money once the provider accepted it. */
+/** Whether routing's first attempt of the user's first verification was the silent step. */
+const silentPlanned = (o: UserOutcome, attemptsOf: (id: string) => DeliveryAttempt[]): boolean =>
+  attemptsOf(o.verificationIds[0] ?? "")[0]?.channel === Channel.CHANNEL_SILENT;
+
 const charged = (a: DeliveryAttempt): boolean => a.acceptedAt !== undefined || a.deliveredAt !== undefined;
 
 export function figures(
@@ -140,6 +149,7 @@ export function figures(
     duplicateSendsAvoided: sum((o) => o.resends - o.resendsSent),
     silentTried: sum((o) => (o.silentTried ? 1 : 0)),
     silentVerified: silentTimes.length,
+    silentLeftOut: outcomes.filter((o) => o.silentTried && !silentPlanned(o, attemptsOf)).length,
     silentP50Seconds:
       percentile(silentTimes, 50) === null ? null : round(percentile(silentTimes, 50) ?? 0, 1),
     smsCostSaved: round(silentTimes.length * prices.sms, 4),
@@ -212,6 +222,7 @@ export function formatSilentTable(rows: GroupFigures[], currency: string): strin
     "district",
     "users",
     "silent tried",
+    "left out by routing",
     "verified silently",
     "p50 s",
     `SMS ${currency} saved`,
@@ -223,6 +234,7 @@ export function formatSilentTable(rows: GroupFigures[], currency: string): strin
       r.group,
       String(r.users),
       String(r.silentTried),
+      String(r.silentLeftOut),
       String(r.silentVerified),
       num(r.silentP50Seconds),
       num(r.smsCostSaved, 4),

@@ -84,6 +84,7 @@ async function runStrategy(
     app.simulators.smsc.setScenario(sims.sms);
     app.simulators.whatsapp.setScenario(sims.whatsapp);
     app.simulators.voice.setScenario(sims.voice);
+    app.simulators.openGateway.setScenario(sims.openGateway);
     o.progress?.(`${strategy.id}: phase ${phase.name}`);
   };
   applyPhase(0);

@@ -36,6 +36,11 @@ export interface NetworkConditions {
    * route delivers of what the channel would, and delay added to the channel's.
    */
   routes?: Record<string, { delivery?: number; extraDelay?: { p50: number; p95: number } }>;
+  /**
+   * The operators' Open Gateway is out for devices in the district (mobile data congests first):
+   * silent authorization answers temporarily_unavailable. Default false.
+   */
+  openGatewayDown?: boolean;
 }
 
 export interface Phase {
@@ -167,6 +172,16 @@ export function checkScenario(raw: unknown, where: string): ScenarioFile {
   }
   need(isNum(s.arrivals?.durationSeconds), where, "arrivals.durationSeconds must be ≥ 0");
   need(Array.isArray(s.phases) && s.phases.length > 0, where, "needs phases");
+  for (const phase of s.phases ?? []) {
+    for (const [district, c] of Object.entries(phase.network ?? {})) {
+      const down = c.openGatewayDown;
+      need(
+        down === undefined || typeof down === "boolean",
+        `${where} phases.${phase.name}.network.${district}`,
+        "openGatewayDown must be true or false",
+      );
+    }
+  }
   need(Array.isArray(s.strategies) && s.strategies.length > 0, where, "needs strategies");
   for (const st of s.strategies ?? []) {
     const share = st.mobileDataShare;

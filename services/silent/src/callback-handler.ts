@@ -16,6 +16,7 @@ import type { PolicyBook } from "../../shared/src/policy/policy-book";
 import { openGatewaySecret } from "../../shared/src/silent/gateway-secret";
 import { takeSilentSession, type SilentSession } from "../../shared/src/silent/session";
 import type { Store } from "../../shared/src/store/port";
+import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
 import { verifyNumber, type SilentOutcome } from "./open-gateway-client";
 
 export interface CallbackDeps {
@@ -28,6 +29,8 @@ export interface CallbackDeps {
   now: () => number;
   /** Least time given to the operator even when the step's deadline is closer (ms). */
   minExchangeMs?: number;
+  /** The process's metrics: each answer by gateway, operator and outcome (none: not counted). */
+  metrics?: Pick<OtpMetrics, "networkVerifications">;
 }
 
 export const CALLBACK_PATH = "/silent/callback";
@@ -95,6 +98,11 @@ export function createCallbackHandler(deps: CallbackDeps) {
       },
     );
     await deps.bus.publish(deps.topics.verifications, env);
+    deps.metrics?.networkVerifications.inc({
+      gateway: session.gateway,
+      operator: session.operator || "none",
+      outcome: outcome.verified ? "verified" : outcome.reason,
+    });
   };
 
   return async function handleCallback(req: IncomingMessage, res: ServerResponse): Promise<void> {

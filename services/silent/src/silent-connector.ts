@@ -11,7 +11,7 @@ import {
   type HttpHandler,
   type HttpListener,
 } from "../../shared/src/http/http-listener";
-import { createCallbackHandler, type CallbackDeps } from "./callback-handler";
+import { CALLBACK_PATH, createCallbackHandler, type CallbackDeps } from "./callback-handler";
 
 export interface SilentConnectorDeps extends CallbackDeps {
   /** "host:port" to listen on; without it the caller mounts webhookHandler itself. */
@@ -35,10 +35,14 @@ export function createSilentConnector(deps: SilentConnectorDeps): ChannelService
     },
     async start() {
       await deps.bus.ensureTopics(topicSpecs(deps.topics));
-      if (deps.listen) listener = await listenHttp(webhookHandler, parseListenAddress(deps.listen));
+      if (deps.listen) {
+        listener = await listenHttp(webhookHandler, parseListenAddress(deps.listen));
+        deps.logger.info("silent callbacks listening", { url: `${listener.url}${CALLBACK_PATH}` });
+      }
     },
     async stop() {
       await listener?.close(1_000);
+      listener = undefined;
     },
   };
 }

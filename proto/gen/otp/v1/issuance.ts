@@ -71,7 +71,9 @@ export interface StartVerificationResponse {
    * operator's OIDC authorization endpoint (CAMARA Number Verification, network-based
    * authentication); the operator's redirect lands on the silent connector, which completes the
    * verification (Get and Watch then show VERIFICATION_METHOD_NETWORK) or lets routing fall back
-   * at once. Single use; empty when reused is true or no silent step runs.
+   * at once. Single use; empty when reused is true or no silent step runs. Routing, which plans
+   * after this answer, may still leave the step out (silent down in the district, or under an
+   * incident: ExplainRoute says so) and send a code at once; a network answer then still verifies.
    */
   silentAuthUrl: string;
   /** When the silent step stops waiting for the app and routing falls back. */

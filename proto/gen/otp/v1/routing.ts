@@ -50,7 +50,10 @@ export interface RouteDecision {
   route: string;
   /**
    * The rule that decided, e.g. "workflow:login/medium", "district-reorder:whatsapp-down",
-   * "silent:skipped" (no mobile data, no operator endpoint), "district-skip:silent-down".
+   * "district-skip:silent-down" / "incident-skip:silent" (a silent first step left out where it is
+   * down or under an incident), "district-probe:silent-down" (kept to see it recover). A silent
+   * step issuance could not run (no mobile data, no operator gateway) is left out of the
+   * workflow's plan, with "silent not tried: <why>" in the reason.
    */
   rule: string;
   /** Why, in words, with the health figures used. */

@@ -111,6 +111,48 @@ describe("silent step in routing", () => {
     assert.match(planned.decision.reason, /silent down in ID-JB-BDG/);
   });
 
+  test("under an incident on silent in the district, it is left out and the plan names the incident", () => {
+    const c = { ...ctx(T0), incidents: [{ incidentId: "inc_42", channels: ["silent" as const] }] };
+    const { events } = run([[started[0], c]]);
+    const planned = events.find((e) => e.type === "RoutePlanned");
+    assert.ok(planned?.type === "RoutePlanned");
+    assert.deepEqual(
+      planned.steps.map((s) => s.channel),
+      ["whatsapp", "sms"],
+    );
+    assert.equal(planned.decision.rule, "incident-skip:silent");
+    assert.match(planned.decision.reason, /^incident inc_42 on silent, not tried: whatsapp → sms/);
+    const dispatch = events.find((e) => e.type === "DispatchRequested");
+    assert.equal(dispatch?.type === "DispatchRequested" && dispatch.channel, "whatsapp");
+  });
+
+  test("a probe keeps silent first where it is down, and says it is probing", () => {
+    const c = { ...ctx(T0, silentDown), settings: { ...DEFAULT_ROUTING_SETTINGS, probeShare: 1 } };
+    const { events } = run([[started[0], c]]);
+    const planned = events.find((e) => e.type === "RoutePlanned");
+    assert.ok(planned?.type === "RoutePlanned");
+    assert.equal(planned.steps[0]?.channel, "silent");
+    assert.equal(planned.decision.rule, "district-probe:silent-down");
+    assert.match(
+      planned.decision.reason,
+      /probing whether silent recovered in ID-JB-BDG \(100% of verifications\)/,
+    );
+  });
+
+  test("once silent is no longer down in the district, it is first again by the workflow", () => {
+    const recovered: HealthView = {
+      channels: {
+        silent: { ...silentDown.channels.silent!, deliveryRate: 0.8, p95Ms: 2_000, state: "degraded" },
+      },
+      routes: {},
+    };
+    const { events } = run([[started[0], ctx(T0, recovered)]]);
+    const planned = events.find((e) => e.type === "RoutePlanned");
+    assert.ok(planned?.type === "RoutePlanned");
+    assert.equal(planned.steps[0]?.channel, "silent");
+    assert.equal(planned.decision.rule, "workflow:login_silent/medium");
+  });
+
   test("when the network verifies, the verification ends verified with a delivered sample", () => {
     const { events, state } = run([started, [network(true), ctx(T0 + 2_000)]]);
     assert.equal(state.status, "verified");

@@ -74,12 +74,13 @@ export interface EventRole {
   reads: readonly Producer[];
 }
 
-/**
- * The connectors whose events the separately deployed services read. The silent connector runs
- * inside the all-in-one only (it has no service of its own yet), so only the all-in-one, which
- * reads every producer, holds its key.
- */
-const CONNECTORS: readonly Producer[] = ["gateway-smpp", "whatsapp-connector", "voice-connector"];
+/** The connectors whose events issuance's watch streams, the projector and routing read. */
+const CONNECTORS: readonly Producer[] = [
+  "gateway-smpp",
+  "whatsapp-connector",
+  "voice-connector",
+  "silent-connector",
+];
 
 export const EVENT_ROLES = {
   /** Watch streams follow every lifecycle event. */
@@ -91,8 +92,11 @@ export const EVENT_ROLES = {
   /** Dispatch commands only. */
   "gateway-smpp": { signs: ["gateway-smpp"], reads: ["routing"] },
   "whatsapp-connector": { signs: ["whatsapp-connector"], reads: ["routing"] },
-  /** Dispatches, and the outcomes that hang up a call in progress. */
-  "voice-connector": { signs: ["voice-connector"], reads: ["routing", "issuance", "verification"] },
+  /** Dispatches, and the outcomes that hang up a call in progress (a network verification too). */
+  "voice-connector": {
+    signs: ["voice-connector"],
+    reads: ["routing", "issuance", "verification", "silent-connector"],
+  },
   /** The operator's answers it reports; it consumes no events. */
   "silent-connector": { signs: ["silent-connector"], reads: [] },
   /** Its own inbound support messages. */

@@ -19,7 +19,7 @@ import {
 import { DEFAULT_POLICY } from "./defaults";
 import type { SilentGateway, SilentSettings } from "./types";
 
-const GATEWAY_NAME = {
+export const GATEWAY_NAME = {
   pattern: /^[a-z0-9][a-z0-9_-]{0,39}$/,
   expected: "a gateway name such as telkomsel-og",
 };

@@ -6,7 +6,7 @@
  *
  * Default ports, one per service so that several run side by side on one machine:
  * issuance 9464, verification 9465, routing 9466, gateway-smpp 9467, whatsapp 9468, voice 9469,
- * assistant 9470.
+ * assistant 9470, silent 9471.
  * In containers set METRICS_LISTEN=0.0.0.0:9464 (each container has its own network).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -25,6 +25,7 @@ export const METRICS_PORT_OFFSETS: Readonly<Record<string, number>> = {
   whatsapp: 4,
   voice: 5,
   assistant: 6,
+  silent: 7,
 };
 
 /** Where the service's /metrics listens, or undefined when switched off. */

@@ -238,7 +238,7 @@ export interface VerificationStarted {
   /** Resends are allowed until this time (at most expires_at). */
   resendUntil?: Date | undefined;
   /**
-   * The operator gateway (tenant policy `silent.operators`) a silent step asks, when the
+   * The operator gateway (tenant policy `silent.gateways`) a silent step asks, when the
    * workflow has one and it can run: the device is on mobile data and the number's operator
    * offers Number Verification. Empty otherwise; silent_skipped_reason then says why.
    */
@@ -377,7 +377,8 @@ export interface VerificationFailed {
  * The operator's answer to a silent step (CAMARA Number Verification), or why there was none.
  * Owned (produced) by the silent connector (services/silent), and by nothing else: with
  * verified = true it completes the verification as verified by the network. Consumed by the
- * verification projector (status, method), routing (health, fallback) and the watch streams.
+ * verification projector (status, method), routing (health, fallback), the watch streams and
+ * the voice connector (ends a call in progress); each holds the silent connector's event key.
  * Never carries a token, an authorization code or the phone number.
  */
 export interface NetworkVerificationReported {
