@@ -157,7 +157,7 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
       const decision = await projection.check({
         verificationId,
         tenant,
-        candidateHash: secrets.hasher.hash(verificationId, request.code, candidateBinding),
+        candidateHashes: secrets.hasher.candidates(verificationId, request.code, candidateBinding),
         candidateBinding,
         candidateLength: request.code.length,
       });

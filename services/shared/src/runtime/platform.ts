@@ -75,7 +75,7 @@ export async function platformFromEnv({
   const kafkaSecurity = embeddedBus ? {} : kafkaSecurityFromEnv(env);
   const secrets = secretsFromEnv(env, { allowEphemeral: embeddedBus && embeddedStore });
   if (secrets.ephemeral)
-    logger.warn("using throwaway encryption keys: set OTP_ENCRYPTION_KEYS and OTP_CODE_HASH_SECRET");
+    logger.warn("using throwaway encryption keys: set OTP_ENCRYPTION_KEYS and OTP_CODE_HASH_KEYS");
   // Only on the in-process bus are every producer and reader this one process.
   const eventKeys = eventKeysFromEnv(env, events, { allowEphemeral: embeddedBus });
   const authenticator = createEventAuthenticator(eventKeys);
