@@ -62,6 +62,7 @@ export function createIssuanceApp(p: Platform, options: IssuanceAppOptions): Iss
     now: p.now,
     logger: p.logger,
     incidentActive: options.incidentActive,
+    districts: p.districts,
   });
   const knownPurpose = (tenant: string, purpose: string) =>
     p.policies.policyFor(tenant).purposes[purpose] !== undefined;

@@ -81,6 +81,26 @@ export const list = (fallback?: string[]): Field<string[]> =>
     fallback === undefined ? undefined : () => fallback,
   );
 
+/** Comma-separated list whose every item matches `pattern`, at most `max` items. */
+export const listMatching = (
+  pattern: RegExp,
+  what: string,
+  options: { fallback?: readonly string[]; max?: number } = {},
+): Field<string[]> =>
+  field(
+    (raw) => {
+      const items = raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const bad = items.filter((item) => !pattern.test(item));
+      if (bad.length > 0) return `!${bad.map((b) => JSON.stringify(b)).join(", ")} not ${what}`;
+      if (options.max !== undefined && items.length > options.max) return `!at most ${options.max} items`;
+      return items;
+    },
+    options.fallback === undefined ? undefined : () => [...(options.fallback ?? [])],
+  );
+
 /** A host:port address. */
 export const address = (fallback?: string): Field<string> =>
   field(

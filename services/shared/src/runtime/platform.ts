@@ -8,7 +8,8 @@ import { createKafkaBus } from "../bus/kafka";
 import { createKafkaRequestTally, type KafkaRequestCounts } from "../bus/kafka-request-count";
 import { describeKafkaSecurity, kafkaSecurityFromEnv } from "../bus/kafka-security";
 import { createMemoryBus } from "../bus/memory";
-import { int, list, oneOf, optionalStr, readConfig, str, type Env } from "../config";
+import { int, list, listMatching, oneOf, optionalStr, readConfig, str, type Env } from "../config";
+import { createDistrictSet, DEFAULT_DISTRICTS, MAX_DISTRICTS, type DistrictSet } from "../domain/districts";
 import { secretsFromEnv, type SecretMaterial } from "../crypto/keys";
 import { eventKeysFromEnv } from "../crypto/event-keys";
 import { createEventAuthenticator, type EventRejection } from "../bus/event-mac";
@@ -27,6 +28,8 @@ export interface Platform {
   secrets: SecretMaterial;
   policies: PolicyBook;
   topics: TopicNames;
+  /** The districts a hint may name (OTP_DISTRICTS); anything else is `other`. */
+  districts: DistrictSet;
   logger: Logger;
   now: () => number;
   /** True on the in-process bus and store. */
@@ -44,6 +47,14 @@ const PLATFORM_SPEC = {
   OTP_TOPIC_PREFIX: str(""),
   OTP_STORE_PREFIX: str("otp:"),
   OTP_POLICY_FILE: optionalStr(),
+  OTP_DISTRICTS: listMatching(
+    /^[A-Za-z0-9._-]{1,64}$/,
+    "district names (1-64 letters, digits, '.', '_', '-')",
+    {
+      fallback: DEFAULT_DISTRICTS,
+      max: MAX_DISTRICTS,
+    },
+  ),
   /** How long Kafka keeps lifecycle events (applies to topics it creates); 0 = the broker's default. */
   OTP_EVENT_RETENTION_HOURS: int(0, { min: 0, max: 24 * 365 }),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),
@@ -117,6 +128,7 @@ export async function platformFromEnv({
     secrets,
     policies,
     topics,
+    districts: createDistrictSet(cfg.OTP_DISTRICTS),
     logger,
     now: Date.now,
     embedded: embeddedBus && embeddedStore,
