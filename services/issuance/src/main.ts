@@ -20,6 +20,7 @@ runMain(async () => {
   const cfg = readConfig({
     ISSUANCE_MAX_IN_FLIGHT: int(2000, { min: 1 }),
     OTP_RETENTION_HOURS: int(24, { min: 1, max: 24 * 90 }),
+    ISSUANCE_MAX_WATCHES_PER_TENANT: int(1000, { min: 1 }),
   });
   const platform = await platformFromEnv({ service: "issuance", events: EVENT_ROLES.issuance });
   const observed = await startServiceMetrics({
@@ -39,6 +40,7 @@ runMain(async () => {
   const { server } = grpcServerFromEnv(process.env, platform.logger, [], admission.gate);
   const app = createIssuanceApp(platform, {
     retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
+    maxWatchesPerTenant: cfg.ISSUANCE_MAX_WATCHES_PER_TENANT,
     // Incidents declared through routing (or detected from health) are shared through the store.
     incidentActive: cachedIncidentCheck(platform.store, platform.now),
     metrics: observed.metrics,
