@@ -133,3 +133,32 @@ export function readConfig<S extends Spec>(spec: S, env: Env = process.env): Con
   }
   return out as ConfigOf<S>;
 }
+
+/** The problems a CONFIG_INVALID error lists (one per line), or undefined for any other error. */
+function problemsOf(err: unknown): string[] | undefined {
+  if (!(err instanceof OtpError) || err.code !== "CONFIG_INVALID") return undefined;
+  const [first = "", ...rest] = err.message.split("\n");
+  if (first === "invalid configuration:") return rest.map((line) => line.replace(/^\s*-\s*/, ""));
+  return [err.message];
+}
+
+/**
+ * Runs every configuration check and throws one CONFIG_INVALID error listing the problems of all
+ * of them, so a start names everything to fix at once instead of one loader's problems a run.
+ * Anything but a configuration error is rethrown as it is.
+ */
+export function checkTogether(checks: ReadonlyArray<() => unknown>): void {
+  const problems: string[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (err) {
+      const found = problemsOf(err);
+      if (!found) throw err;
+      problems.push(...found);
+    }
+  }
+  if (problems.length > 0) {
+    throw new OtpError("CONFIG_INVALID", `invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  }
+}

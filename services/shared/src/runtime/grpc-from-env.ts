@@ -8,7 +8,7 @@
  *   GRPC_MAX_CONCURRENT_STREAMS  calls open at once per connection (default 100)
  */
 import { readFileSync } from "node:fs";
-import { address, int, optionalStr, readConfig, type Env } from "../config";
+import { address, checkTogether, int, optionalStr, readConfig, type Env } from "../config";
 import { OtpError } from "../errors";
 import type { AdmissionGate } from "../admission/gate";
 import { createGrpcServer, type GrpcServer } from "../grpc/server";
@@ -53,6 +53,28 @@ export function parseTokens(json: string): TokenGrant[] {
       roles: roles as Role[],
     };
   });
+}
+
+/** Every problem of the gRPC server's settings (tokens, TLS files) without starting it. */
+export function checkGrpcConfig(env: Env): void {
+  const tls = { OTP_TLS_CA: env.OTP_TLS_CA, OTP_TLS_CERT: env.OTP_TLS_CERT, OTP_TLS_KEY: env.OTP_TLS_KEY };
+  checkTogether([
+    () => readConfig(SPEC, env),
+    () => (env.OTP_TOKENS ? parseTokens(env.OTP_TOKENS) : undefined),
+    () => {
+      const given = Object.values(tls).filter(Boolean).length;
+      if (given > 0 && given < 3)
+        throw new OtpError("CONFIG_INVALID", "OTP_TLS_CA, OTP_TLS_CERT and OTP_TLS_KEY go together");
+    },
+    ...Object.entries(tls).map(([name, file]) => () => {
+      if (!file) return;
+      try {
+        readFileSync(file);
+      } catch {
+        throw new OtpError("CONFIG_INVALID", `${name}=${file}: cannot be read`);
+      }
+    }),
+  ]);
 }
 
 export interface GrpcFromEnv {

@@ -4,11 +4,22 @@
  * embedded defaults). Each service's main builds one Platform and owns its shutdown.
  */
 import type { EventBus } from "../bus/port";
+import { OtpError } from "../errors";
 import { createKafkaBus } from "../bus/kafka";
 import { createKafkaRequestTally, type KafkaRequestCounts } from "../bus/kafka-request-count";
 import { describeKafkaSecurity, kafkaSecurityFromEnv } from "../bus/kafka-security";
 import { createMemoryBus } from "../bus/memory";
-import { int, list, listMatching, oneOf, optionalStr, readConfig, str, type Env } from "../config";
+import {
+  checkTogether,
+  int,
+  list,
+  listMatching,
+  oneOf,
+  optionalStr,
+  readConfig,
+  str,
+  type Env,
+} from "../config";
 import { createDistrictSet, DEFAULT_DISTRICTS, MAX_DISTRICTS, type DistrictSet } from "../domain/districts";
 import { secretsFromEnv, type SecretMaterial } from "../crypto/keys";
 import { eventKeysFromEnv } from "../crypto/event-keys";
@@ -71,6 +82,39 @@ export interface PlatformOptions {
   env?: Env;
   /** Where log lines go (default stdout; tests capture them). */
   logWrite?: (line: string) => void;
+  /**
+   * The service's own configuration checks (its settings, its gRPC server...): run with the
+   * platform's before anything connects, so one start reports every problem together.
+   */
+  alsoCheck?: ReadonlyArray<() => unknown>;
+}
+
+/** The policy file's problems, named by the variable that points at it. */
+function policyFileCheck(file: string): void {
+  try {
+    loadPolicies(file);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new OtpError("CONFIG_INVALID", `OTP_POLICY_FILE=${file}: ${reason.replace(`${file}: `, "")}`);
+  }
+}
+
+/** Every check the platform makes of its configuration, reported together. */
+export function checkPlatformConfig(
+  env: Env,
+  events: EventRole,
+  alsoCheck: ReadonlyArray<() => unknown> = [],
+): void {
+  const embeddedBus = !env.KAFKA_BROKERS;
+  const embeddedStore = !env.REDIS_URL;
+  checkTogether([
+    () => readConfig(PLATFORM_SPEC, env),
+    () => (embeddedBus ? {} : kafkaSecurityFromEnv(env)),
+    () => secretsFromEnv(env, { allowEphemeral: embeddedBus && embeddedStore }),
+    () => eventKeysFromEnv(env, events, { allowEphemeral: embeddedBus }),
+    () => (env.OTP_POLICY_FILE ? policyFileCheck(env.OTP_POLICY_FILE) : undefined),
+    ...alsoCheck,
+  ]);
 }
 
 export async function platformFromEnv({
@@ -78,7 +122,9 @@ export async function platformFromEnv({
   events,
   env = process.env,
   logWrite,
+  alsoCheck = [],
 }: PlatformOptions): Promise<Platform> {
+  checkPlatformConfig(env, events, alsoCheck);
   const cfg = readConfig(PLATFORM_SPEC, env);
   const logger = createLogger({ level: cfg.LOG_LEVEL, base: { service }, write: logWrite });
   const embeddedBus = cfg.KAFKA_BROKERS.length === 0;
