@@ -20,8 +20,12 @@ import { loadGatewayConfig } from "./config/load-config";
 import { createSmsGateway } from "./gateway";
 
 runMain(async () => {
+  const platform = await platformFromEnv({
+    service: "gateway-smpp",
+    events: EVENT_ROLES["gateway-smpp"],
+    alsoCheck: [() => loadGatewayConfig(process.env)],
+  });
   const config = loadGatewayConfig(process.env);
-  const platform = await platformFromEnv({ service: "gateway-smpp", events: EVENT_ROLES["gateway-smpp"] });
   const observed = await startServiceMetrics({
     service: "gateway-smpp",
     env: process.env,

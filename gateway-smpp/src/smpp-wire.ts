@@ -185,6 +185,10 @@ export interface WireServerOptions {
   maxPduLength?: number;
   /** How long a PDU may stay incomplete (header without its whole body; default 10 s). */
   incompletePduTimeoutMs?: number;
+  /** Open connections at most; a connection beyond it is closed at once (default 64). */
+  maxConnections?: number;
+  /** Told of each connection closed for the cap. */
+  onRefused?: () => void;
 }
 
 export interface WireServer {
@@ -213,7 +217,16 @@ export async function listenWire(
   onSession: (session: WireSession) => void,
 ): Promise<WireServer> {
   const open = new Set<Socket>();
+  const maxConnections = options.maxConnections ?? 64;
   const accept = (socket: Socket): void => {
+    // Each connection costs a socket and a session's timers before it binds: a cap keeps a flood
+    // of connections (or a client reconnecting in a loop) from exhausting the process.
+    if (open.size >= maxConnections) {
+      socket.on("error", () => undefined);
+      socket.destroy();
+      options.onRefused?.();
+      return;
+    }
     open.add(socket);
     socket.on("close", () => open.delete(socket));
     // Keep the process alive on socket errors; the session's own listeners report them.

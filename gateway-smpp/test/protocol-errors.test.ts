@@ -138,3 +138,45 @@ test("a connection that never binds is closed after the bind timeout", async () 
     await simulator.close();
   }
 });
+
+test("connections past the cap are closed on arrival; the open ones go on and a freed place is taken", async () => {
+  const simulator = await startSmscSimulator({
+    port: 0,
+    credentials: { [SYSTEM_ID]: PASSWORD },
+    maxConnections: 2,
+  });
+  const opened = (): Promise<Socket> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(simulator.port, "127.0.0.1", () => resolve(socket));
+      socket.on("error", reject);
+    });
+  const answers = async (socket: Socket, sequence: number): Promise<boolean> => {
+    const next = reader(socket);
+    socket.write(header(16, 0x00000015, 0, sequence));
+    return (await next()).id === 0x80000015;
+  };
+  const sockets: Socket[] = [];
+  try {
+    sockets.push(await opened(), await opened());
+    const third = await opened();
+    sockets.push(third);
+    await new Promise((resolve) => third.on("close", resolve));
+    assert.equal(simulator.stats().connectionsRefused, 1);
+    assert.ok(await answers(sockets[0] as Socket, 1), "the first connection still works");
+    const first = sockets[0] as Socket;
+    first.destroy();
+    await new Promise((resolve) => first.on("close", resolve));
+    // The server sees the close a moment later; until then the place is still taken.
+    for (let i = 0; ; i++) {
+      const fourth = await opened();
+      sockets.push(fourth);
+      const refused = new Promise<boolean>((resolve) => fourth.on("close", () => resolve(false)));
+      const answered = answers(fourth, 2).catch(() => false);
+      if (await Promise.race([answered, refused])) break;
+      assert.ok(i < 50, "a freed place is taken");
+    }
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await simulator.close();
+  }
+});

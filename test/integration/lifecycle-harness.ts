@@ -95,7 +95,9 @@ export interface LifecycleHarness {
 
 export { requireEnv };
 
-export async function startLifecycle(): Promise<LifecycleHarness> {
+export async function startLifecycle(
+  options: { maxWatchesPerTenant?: number } = {},
+): Promise<LifecycleHarness> {
   const run = randomUUID().slice(0, 8);
   const policyFile = path.join(tmpdir(), `otp-policy-${run}.json`);
   writeFileSync(policyFile, JSON.stringify(POLICY));
@@ -117,7 +119,10 @@ export async function startLifecycle(): Promise<LifecycleHarness> {
     env,
     logWrite: (l) => logs.push(l),
   });
-  const issuanceApp = createIssuanceApp(platform, { retentionMs: 3_600_000 });
+  const issuanceApp = createIssuanceApp(platform, {
+    retentionMs: 3_600_000,
+    maxWatchesPerTenant: options.maxWatchesPerTenant,
+  });
   const verificationApp = createVerificationApp(platform, { retentionMs: 3_600_000 });
   const server = createGrpcServer({
     address: "127.0.0.1:0",

@@ -12,6 +12,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { isOtpError } from "../../../services/shared/src/errors";
+import { capConnections } from "../../../services/shared/src/http/http-listener";
 import { normalisePhone, type InboxMessage } from "./inbox";
 import type { SmscSimulator } from "./smsc-simulator";
 
@@ -38,6 +39,7 @@ export async function startControlApi(
       send(response, status, { error: err instanceof Error ? err.message : "error" });
     });
   });
+  capConnections(server, {});
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());

@@ -17,6 +17,8 @@ export interface SimulatorStats {
   malformed: Record<string, number>;
   /** Connections closed for not binding within the bind timeout. */
   bindTimeouts: number;
+  /** Connections closed on arrival, over the connection cap. */
+  connectionsRefused: number;
   unanswered: number;
   /** Highest number of unanswered submit_sm seen on one connection (the client's window). */
   maxUnansweredPerSession: number;
@@ -45,6 +47,7 @@ export function emptyStats(): SimulatorStats {
     refused: 0,
     malformed: {},
     bindTimeouts: 0,
+    connectionsRefused: 0,
     unanswered: 0,
     maxUnansweredPerSession: 0,
     receiptsSent: 0,

@@ -34,6 +34,8 @@ export interface SimulatorOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Connections that do not bind within this are closed (default 30 s). */
   bindTimeoutMs?: number;
+  /** Open connections at most; more are closed on arrival (default 64). */
+  maxConnections?: number;
   /** A PDU whose header came without its whole body by then closes the connection (default 10 s). */
   incompletePduTimeoutMs?: number;
 }
@@ -135,6 +137,8 @@ export async function startSmscSimulator(options: SimulatorOptions): Promise<Sms
       host: options.host,
       tls: options.tls,
       incompletePduTimeoutMs: options.incompletePduTimeoutMs,
+      maxConnections: options.maxConnections,
+      onRefused: () => core.stats.connectionsRefused++,
     },
     (wire) => {
       attachSimulatorSession(core, wire);

@@ -6,18 +6,18 @@
 import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { address, int, readConfig } from "../../shared/src/config";
-import { admissionFromEnv } from "../../shared/src/runtime/admission-from-env";
+import { admissionFromEnv, checkAdmissionConfig } from "../../shared/src/runtime/admission-from-env";
 import { OtpError } from "../../shared/src/errors";
 import type { TokenGrant } from "../../shared/src/grpc/identity";
-import { grpcServerFromEnv, parseTokens } from "../../shared/src/runtime/grpc-from-env";
-import { platformFromEnv } from "../../shared/src/runtime/platform";
+import { checkGrpcConfig, grpcServerFromEnv, parseTokens } from "../../shared/src/runtime/grpc-from-env";
+import { checkPlatformConfig, platformFromEnv } from "../../shared/src/runtime/platform";
 import { EVENT_ROLES } from "../../shared/src/events/ownership";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { createAllInOne, DEV_TOKENS, type AllInOne } from "./all-in-one";
 import { bannerTokens, decideDevMode } from "./dev-mode";
 
 runMain(async () => {
-  const cfg = readConfig({
+  const spec = {
     GRPC_ADDRESS: address("127.0.0.1:50051"),
     INBOX_PORT: int(8025, { min: 0, max: 65535 }),
     SMSC_SIM_SMPP_PORT: int(2775, { min: 0, max: 65535 }),
@@ -30,19 +30,32 @@ runMain(async () => {
     SILENT_CALLBACK_PORT: int(8083, { min: 0, max: 65535 }),
     ISSUANCE_MAX_IN_FLIGHT: int(2000, { min: 1 }),
     OTP_RETENTION_HOURS: int(24, { min: 1 }),
-  });
-  const smppConfig = process.env.SMPP_CONFIG ?? "";
-  const host = hostOf(cfg.GRPC_ADDRESS);
+  };
   const metricsListen = process.env.METRICS_LISTEN ?? "";
   // Decided before anything connects: a refusal must not depend on Kafka or Redis answering.
-  const mode = decideDevMode({
-    env: process.env,
-    listeners: [
-      // The inbox, the simulators and the webhooks listen on the gRPC address's host too.
-      { variable: "GRPC_ADDRESS", host },
-      ...(metricsListen === "" ? [] : [{ variable: "METRICS_LISTEN", host: hostOf(metricsListen) }]),
-    ],
-  });
+  const devModeOf = () =>
+    decideDevMode({
+      env: process.env,
+      listeners: [
+        // The inbox, the simulators and the webhooks listen on the gRPC address's host too.
+        { variable: "GRPC_ADDRESS", host: hostOf(readConfig(spec).GRPC_ADDRESS) },
+        ...(metricsListen === "" ? [] : [{ variable: "METRICS_LISTEN", host: hostOf(metricsListen) }]),
+      ],
+    });
+  // Every configuration problem at once, before anything listens or connects.
+  checkPlatformConfig(process.env, EVENT_ROLES["all-in-one"], [
+    () => readConfig(spec),
+    () => checkGrpcConfig(process.env),
+    () => checkAdmissionConfig(process.env),
+    () => {
+      const refused = devModeOf();
+      if (refused.kind === "refused") throw new OtpError("CONFIG_INVALID", refused.message);
+    },
+  ]);
+  const cfg = readConfig(spec);
+  const smppConfig = process.env.SMPP_CONFIG ?? "";
+  const host = hostOf(cfg.GRPC_ADDRESS);
+  const mode = devModeOf();
   if (mode.kind === "refused") throw new OtpError("CONFIG_INVALID", mode.message);
   const devTokens = mode.kind === "development" && mode.devTokens;
   const platform = await platformFromEnv({ service: "all-in-one", events: EVENT_ROLES["all-in-one"] });

@@ -19,16 +19,21 @@ import { assistantConfigFromEnv } from "./config";
 import { createAssistantService } from "./service";
 
 runMain(async () => {
-  const grpc = readConfig({
+  const grpcSpec = {
     ASSISTANT_ISSUANCE_ADDRESS: address("127.0.0.1:50051"),
     ASSISTANT_ROUTING_ADDRESS: address("127.0.0.1:50051"),
     ASSISTANT_GRPC_TOKEN: optionalStr(),
     OTP_TLS_CA: optionalStr(),
     OTP_TLS_CERT: optionalStr(),
     OTP_TLS_KEY: optionalStr(),
+  };
+  const platform = await platformFromEnv({
+    service: "assistant",
+    events: EVENT_ROLES.assistant,
+    alsoCheck: [() => readConfig(grpcSpec), () => assistantConfigFromEnv()],
   });
+  const grpc = readConfig(grpcSpec);
   const config = assistantConfigFromEnv();
-  const platform = await platformFromEnv({ service: "assistant", events: EVENT_ROLES.assistant });
   // /metrics (the process and the inbound topic's consumer lag) also serves the pod's probes.
   const observed = await startServiceMetrics({
     service: "assistant",

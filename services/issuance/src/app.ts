@@ -7,7 +7,7 @@ import type { Platform } from "../../shared/src/runtime/platform";
 import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
 import { meterGuardBlocks, meterHandlers, meterStarts } from "../../shared/src/telemetry/request-metrics";
 import { createAbuseGuards } from "./abuse-guards";
-import { issuanceHandlers } from "./grpc-handlers";
+import { createWatchQuota, DEFAULT_MAX_WATCHES_PER_TENANT, issuanceHandlers } from "./grpc-handlers";
 import { createIssuance, type Issuance } from "./issuance";
 import { createWatchHub } from "./watch-hub";
 
@@ -17,6 +17,8 @@ export interface IssuanceAppOptions {
   incidentActive?: (district: string) => Promise<boolean>;
   /** Prometheus metrics of the process (none: nothing recorded). */
   metrics?: OtpMetrics;
+  /** WatchVerification streams one tenant may hold open on this replica (default 1000). */
+  maxWatchesPerTenant?: number;
 }
 
 /**
@@ -62,6 +64,7 @@ export function createIssuanceApp(p: Platform, options: IssuanceAppOptions): Iss
     now: p.now,
     logger: p.logger,
     incidentActive: options.incidentActive,
+    districts: p.districts,
   });
   const knownPurpose = (tenant: string, purpose: string) =>
     p.policies.policyFor(tenant).purposes[purpose] !== undefined;
@@ -80,7 +83,16 @@ export function createIssuanceApp(p: Platform, options: IssuanceAppOptions): Iss
     register: (server) =>
       server.addService(
         IssuanceServiceService,
-        meterHandlers("IssuanceService", issuanceHandlers(metered, hub, p.now), options.metrics),
+        meterHandlers(
+          "IssuanceService",
+          issuanceHandlers(
+            metered,
+            hub,
+            p.now,
+            createWatchQuota(options.maxWatchesPerTenant ?? DEFAULT_MAX_WATCHES_PER_TENANT),
+          ),
+          options.metrics,
+        ),
         { admission: ISSUANCE_ADMISSION },
       ),
     async start() {

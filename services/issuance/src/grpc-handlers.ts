@@ -2,7 +2,7 @@
 import type { IssuanceServiceService } from "../../../proto/gen/otp/v1/issuance";
 import type { WatchVerificationResponse } from "../../../proto/gen/otp/v1/issuance";
 import { isFinal } from "../../shared/src/domain/verification";
-import { invalidArgument } from "../../shared/src/errors";
+import { invalidArgument, OtpError } from "../../shared/src/errors";
 import { VERIFICATION_ID_PATTERN } from "../../shared/src/events/envelope";
 import { serverStream, unary, type ServiceHandlers } from "../../shared/src/grpc/handlers";
 import { requireTenant } from "../../shared/src/grpc/identity";
@@ -16,10 +16,44 @@ const checkedId = (id: string): string => {
   return id;
 };
 
+/** WatchVerification streams one tenant may hold open on one replica (default). */
+export const DEFAULT_MAX_WATCHES_PER_TENANT = 1000;
+
+/**
+ * Open WatchVerification streams per tenant: each holds a listener, a timer and a call until its
+ * verification ends, so one tenant cannot pile up more than its share on a replica.
+ */
+export function createWatchQuota(max: number) {
+  const open = new Map<string, number>();
+  return {
+    /** Takes a place for the tenant, or throws OTP_LIMIT_EXCEEDED; the result gives it back. */
+    take(tenant: string): () => void {
+      const held = open.get(tenant) ?? 0;
+      if (held >= max) {
+        throw new OtpError(
+          "OTP_LIMIT_EXCEEDED",
+          `this tenant already has ${held} WatchVerification streams open on this server, the most it may hold; close one (or poll GetVerification) before opening another`,
+        );
+      }
+      open.set(tenant, held + 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const left = (open.get(tenant) ?? 1) - 1;
+        if (left > 0) open.set(tenant, left);
+        else open.delete(tenant);
+      };
+    },
+    held: (tenant: string): number => open.get(tenant) ?? 0,
+  };
+}
+
 export function issuanceHandlers(
   issuance: Issuance,
   hub: WatchHub,
   now: () => number,
+  watchQuota = createWatchQuota(DEFAULT_MAX_WATCHES_PER_TENANT),
 ): ServiceHandlers<typeof IssuanceServiceService> {
   return {
     startVerification: unary(async (req, ctx) => {
@@ -57,6 +91,7 @@ export function issuanceHandlers(
     watchVerification: serverStream(async (req, ctx, send) => {
       const tenant = requireTenant(ctx.identity);
       const id = checkedId(req.verificationId);
+      const release = watchQuota.take(tenant);
       const updates: WatchVerificationResponse[] = [];
       let wake: (() => void) | undefined;
       let done = false;
@@ -97,6 +132,7 @@ export function issuanceHandlers(
         }
       } finally {
         unwatch();
+        release();
       }
     }),
   };

@@ -39,6 +39,7 @@ import { bindingDigest } from "../../shared/src/crypto/code-hash";
 import { setIfAbsentGet } from "../../shared/src/store/scripts";
 import type { AbuseGuards, AdmitRequest, SendSubject } from "./abuse-guards";
 import { validateStart, type StartInput } from "./start-request";
+import type { DistrictSet } from "../../shared/src/domain/districts";
 import type { StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
 import type { SilentGateway } from "../../shared/src/policy/types";
 import { authorizeUrl } from "../../shared/src/silent/authorize-url";
@@ -55,6 +56,8 @@ export interface IssuanceDeps {
   guards: AbuseGuards;
   topics: TopicNames;
   now: () => number;
+  /** The platform's districts: a hint outside them is recorded as `other` (default: the built-in list). */
+  districts?: DistrictSet;
   /** Whether an incident is declared for the district (policy may loosen low-risk purposes). */
   incidentActive?: (district: string) => Promise<boolean>;
   /** How long an idempotency key keeps answering with its verification. */
@@ -228,7 +231,7 @@ export function createIssuance(deps: IssuanceDeps): Issuance {
 
   const start = async (tenant: string, request: StartVerificationRequest): Promise<StartResult> => {
     // Load admission happened before the call got here (the server's admission gate).
-    return startAdmitted(tenant, validateStart(request));
+    return startAdmitted(tenant, validateStart(request, deps.districts));
   };
 
   /**

@@ -7,9 +7,9 @@ import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { int, readConfig } from "../../shared/src/config";
 import { cachedIncidentCheck } from "../../shared/src/incidents";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
-import { admissionFromEnv } from "../../shared/src/runtime/admission-from-env";
+import { admissionFromEnv, checkAdmissionConfig } from "../../shared/src/runtime/admission-from-env";
 import { EVENT_ROLES } from "../../shared/src/events/ownership";
-import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
+import { checkGrpcConfig, grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { createIssuanceApp } from "./app";
@@ -17,11 +17,21 @@ import { createSupportDesk } from "./support-desk";
 import { registerSupportService } from "./support-handlers";
 
 runMain(async () => {
-  const cfg = readConfig({
+  const spec = {
     ISSUANCE_MAX_IN_FLIGHT: int(2000, { min: 1 }),
     OTP_RETENTION_HOURS: int(24, { min: 1, max: 24 * 90 }),
+    ISSUANCE_MAX_WATCHES_PER_TENANT: int(1000, { min: 1 }),
+  };
+  const platform = await platformFromEnv({
+    service: "issuance",
+    events: EVENT_ROLES.issuance,
+    alsoCheck: [
+      () => readConfig(spec),
+      () => checkGrpcConfig(process.env),
+      () => checkAdmissionConfig(process.env),
+    ],
   });
-  const platform = await platformFromEnv({ service: "issuance", events: EVENT_ROLES.issuance });
+  const cfg = readConfig(spec);
   const observed = await startServiceMetrics({
     service: "issuance",
     env: process.env,
@@ -39,6 +49,7 @@ runMain(async () => {
   const { server } = grpcServerFromEnv(process.env, platform.logger, [], admission.gate);
   const app = createIssuanceApp(platform, {
     retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
+    maxWatchesPerTenant: cfg.ISSUANCE_MAX_WATCHES_PER_TENANT,
     // Incidents declared through routing (or detected from health) are shared through the store.
     incidentActive: cachedIncidentCheck(platform.store, platform.now),
     metrics: observed.metrics,

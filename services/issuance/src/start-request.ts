@@ -9,6 +9,7 @@ import type { TransactionBindingInput } from "../../shared/src/crypto/code-hash"
 import { validateTransaction } from "../../shared/src/crypto/transaction-binding";
 import { OtpError, type FieldViolation } from "../../shared/src/errors";
 import { parseE164, type ParsedPhoneNumber } from "../../shared/src/numbering";
+import { createDistrictSet, type DistrictSet } from "../../shared/src/domain/districts";
 
 export interface StartInput {
   phone: ParsedPhoneNumber;
@@ -38,9 +39,13 @@ const KNOWN_CHANNELS = new Set<number>([
 ]);
 // Silent authentication is not a preference a user states: the workflow puts it first or not.
 
-export const UNKNOWN_DISTRICT = "unknown";
+const DEFAULT_DISTRICT_SET = createDistrictSet();
 
-export function validateStart(req: StartVerificationRequest): StartInput {
+/** The hint becomes one of the platform's districts (or `other` / `unknown`): see districts.ts. */
+export function validateStart(
+  req: StartVerificationRequest,
+  districts: DistrictSet = DEFAULT_DISTRICT_SET,
+): StartInput {
   const violations: FieldViolation[] = [];
   const phone = parseE164(req.phone);
   if (!phone.ok) violations.push({ field: "phone", description: phone.reason });
@@ -84,7 +89,7 @@ export function validateStart(req: StartVerificationRequest): StartInput {
     purpose: req.purpose,
     // Resolved against the tenant's policy (resolveLocale) once the tenant's policy is at hand.
     locale: req.locale,
-    district: req.districtHint || UNKNOWN_DISTRICT,
+    district: districts.bound(req.districtHint),
     channelPreference: req.channelPreference,
     transaction,
     idempotencyKey: req.idempotencyKey,

@@ -8,15 +8,19 @@ import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
 import { EVENT_ROLES } from "../../shared/src/events/ownership";
-import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
+import { checkGrpcConfig, grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { routingConfigFromEnv } from "./config";
 import { loadRoutesTable } from "./routes-config";
 import { createRoutingService } from "./routing-service";
 
 runMain(async () => {
+  const platform = await platformFromEnv({
+    service: "routing",
+    events: EVENT_ROLES.routing,
+    alsoCheck: [() => routingConfigFromEnv(), () => checkGrpcConfig(process.env)],
+  });
   const cfg = routingConfigFromEnv();
-  const platform = await platformFromEnv({ service: "routing", events: EVENT_ROLES.routing });
   const { server } = grpcServerFromEnv(process.env, platform.logger);
   const groupId = cfg.groupId;
   const observed = await startServiceMetrics({

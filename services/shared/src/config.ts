@@ -81,6 +81,26 @@ export const list = (fallback?: string[]): Field<string[]> =>
     fallback === undefined ? undefined : () => fallback,
   );
 
+/** Comma-separated list whose every item matches `pattern`, at most `max` items. */
+export const listMatching = (
+  pattern: RegExp,
+  what: string,
+  options: { fallback?: readonly string[]; max?: number } = {},
+): Field<string[]> =>
+  field(
+    (raw) => {
+      const items = raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const bad = items.filter((item) => !pattern.test(item));
+      if (bad.length > 0) return `!${bad.map((b) => JSON.stringify(b)).join(", ")} not ${what}`;
+      if (options.max !== undefined && items.length > options.max) return `!at most ${options.max} items`;
+      return items;
+    },
+    options.fallback === undefined ? undefined : () => [...(options.fallback ?? [])],
+  );
+
 /** A host:port address. */
 export const address = (fallback?: string): Field<string> =>
   field(
@@ -112,4 +132,33 @@ export function readConfig<S extends Spec>(spec: S, env: Env = process.env): Con
     throw new OtpError("CONFIG_INVALID", `invalid configuration:\n  - ${problems.join("\n  - ")}`);
   }
   return out as ConfigOf<S>;
+}
+
+/** The problems a CONFIG_INVALID error lists (one per line), or undefined for any other error. */
+function problemsOf(err: unknown): string[] | undefined {
+  if (!(err instanceof OtpError) || err.code !== "CONFIG_INVALID") return undefined;
+  const [first = "", ...rest] = err.message.split("\n");
+  if (first === "invalid configuration:") return rest.map((line) => line.replace(/^\s*-\s*/, ""));
+  return [err.message];
+}
+
+/**
+ * Runs every configuration check and throws one CONFIG_INVALID error listing the problems of all
+ * of them, so a start names everything to fix at once instead of one loader's problems a run.
+ * Anything but a configuration error is rethrown as it is.
+ */
+export function checkTogether(checks: ReadonlyArray<() => unknown>): void {
+  const problems: string[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (err) {
+      const found = problemsOf(err);
+      if (!found) throw err;
+      problems.push(...found);
+    }
+  }
+  if (problems.length > 0) {
+    throw new OtpError("CONFIG_INVALID", `invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  }
 }

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   /** An idempotency key reused with other parameters than its first request's. */
   OTP_IDEMPOTENCY_MISMATCH: { retryable: false },
   OTP_RATE_LIMITED: { retryable: true },
+  /** A server limit on what one call or caller may hold: metadata size, open streams per tenant. */
+  OTP_LIMIT_EXCEEDED: { retryable: false },
   OTP_OVERLOADED: { retryable: true },
   OTP_FRAUD_BLOCKED: { retryable: false },
   OTP_DESTINATION_BLOCKED: { retryable: false },

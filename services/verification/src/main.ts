@@ -7,16 +7,25 @@
 import { telemetry } from "../../shared/src/telemetry/instrumentation";
 import { int, readConfig } from "../../shared/src/config";
 import { platformFromEnv } from "../../shared/src/runtime/platform";
-import { admissionFromEnv } from "../../shared/src/runtime/admission-from-env";
+import { admissionFromEnv, checkAdmissionConfig } from "../../shared/src/runtime/admission-from-env";
 import { EVENT_ROLES } from "../../shared/src/events/ownership";
-import { grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
+import { checkGrpcConfig, grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
 import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
 import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
 import { createVerificationApp } from "./app";
 
 runMain(async () => {
-  const cfg = readConfig({ OTP_RETENTION_HOURS: int(24, { min: 1, max: 24 * 90 }) });
-  const platform = await platformFromEnv({ service: "verification", events: EVENT_ROLES.verification });
+  const spec = { OTP_RETENTION_HOURS: int(24, { min: 1, max: 24 * 90 }) };
+  const platform = await platformFromEnv({
+    service: "verification",
+    events: EVENT_ROLES.verification,
+    alsoCheck: [
+      () => readConfig(spec),
+      () => checkGrpcConfig(process.env),
+      () => checkAdmissionConfig(process.env),
+    ],
+  });
+  const cfg = readConfig(spec);
   const observed = await startServiceMetrics({
     service: "verification",
     env: process.env,

@@ -23,7 +23,8 @@ import { recordConversion } from "../../shared/src/fraud/pumping-script";
 import { parseE164 } from "../../shared/src/numbering";
 import type { PolicyBook } from "../../shared/src/policy";
 import type { VerificationProjection } from "../../shared/src/projection/projection";
-import { activeKey, onceKey } from "../../shared/src/projection/projector";
+import { activeKey } from "../../shared/src/projection/projector";
+import { claimOverride, overrideRequestName } from "./override-claim";
 import { destinationPrefix } from "../../shared/src/projection/view";
 import type { Store } from "../../shared/src/store/port";
 import { setIfAbsentGet } from "../../shared/src/store/scripts";
@@ -157,7 +158,7 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
       const decision = await projection.check({
         verificationId,
         tenant,
-        candidateHash: secrets.hasher.hash(verificationId, request.code, candidateBinding),
+        candidateHashes: secrets.hasher.candidates(verificationId, request.code, candidateBinding),
         candidateBinding,
         candidateLength: request.code.length,
       });
@@ -205,7 +206,7 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
       if (!precheck.ok) throw new OtpError(precheck.code, precheck.reason);
       const overrideId = `ovr_${randomBytes(12).toString("base64url")}`;
       await store.run(setIfAbsentGet, {
-        key: `override|${overrideId}`,
+        key: overrideRequestName(overrideId),
         value: JSON.stringify({ verificationId, agent, reason }),
         ttlMs: overrideTtlMs,
       });
@@ -214,21 +215,36 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
 
     async approveOverride(approver, overrideId) {
       if (!/^ovr_[A-Za-z0-9_-]{16}$/.test(overrideId)) throw invalidArgument("override_id", "malformed");
-      const key = store.key(onceKey(`override|${overrideId}`));
-      const raw = await store.get(key);
-      if (!raw) throw new OtpError("OTP_NOT_FOUND", "override request not found or expired");
-      const pending = JSON.parse(raw) as { verificationId: string; agent: string; reason: string };
+      // One script reads the request, compares the agents and takes it: of two approvals at
+      // once only one gets it, and the requesting agent cannot use it up (override-claim.ts).
+      const claim = await store.run(claimOverride, { overrideId, approver });
+      if (claim.kind === "missing")
+        throw new OtpError("OTP_NOT_FOUND", "override request not found or expired");
+      if (claim.kind === "same-agent")
+        throw new OtpError("OTP_FAILED_PRECONDITION", "override needs a second, different approver");
+      const pending = claim.pending;
       const state = await projection.read(pending.verificationId);
       if (!state) throw new OtpError("OTP_NOT_FOUND", "verification not found");
       const decision = decideOverride(state, { agent: pending.agent, approver, reason: pending.reason });
       if (!decision.ok) throw new OtpError(decision.code, decision.reason);
-      await store.del(key);
       const event: EventBody = {
         $case: "verificationOverridden",
         value: { agent: pending.agent, approver, reason: pending.reason },
       };
       const env = envelope({ verificationId: state.id, tenant: state.tenant, at: new Date(now()) }, event);
-      await publish([env]);
+      try {
+        await publish([env]);
+      } catch (err) {
+        // Not recorded: the request is put back so the approval can be retried.
+        await store
+          .run(setIfAbsentGet, {
+            key: overrideRequestName(overrideId),
+            value: JSON.stringify(pending),
+            ttlMs: overrideTtlMs,
+          })
+          .catch(() => undefined);
+        throw err;
+      }
       return projection.apply(state.id, state.tenant, [env]);
     },
   };

@@ -30,6 +30,7 @@ import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
 import type { VoiceChannelConfig } from "./channel-config";
 import { policyVoiceLocale } from "./policy-locale";
 import { createStoreCallRegistry } from "./store-call-registry";
+import { createWebhookDedup } from "../../shared/src/http/webhook-dedup";
 import { createStorePendingReadings } from "./store-pending-readings";
 import { createTwilioAdapter } from "./twilio-adapter";
 import { createVoiceConnector, type VoiceConnector } from "./voice-connector";
@@ -82,6 +83,7 @@ export function createVoiceChannel(deps: VoiceChannelDeps): ChannelService {
     statusCallbackUrl: () => publicBaseUrl() + config.statusPath,
     keyPressUrl: config.keyPress ? () => publicBaseUrl() + config.keyPressPath : undefined,
     registry: createStoreCallRegistry(deps.store),
+    deliveries: createWebhookDedup(deps.store, "voice"),
     readings: createStorePendingReadings(deps.store, deps.secrets.sealer),
     localeFor: (tenant, locale) => policyVoiceLocale(deps.policies, tenant, locale),
     onReceipt,

@@ -14,11 +14,12 @@ import { voiceConfigFromEnv } from "./channel-config";
 import { createVoiceChannel } from "./channel";
 
 runMain(async () => {
-  const config = voiceConfigFromEnv(process.env);
   const platform = await platformFromEnv({
     service: "voice-connector",
     events: EVENT_ROLES["voice-connector"],
+    alsoCheck: [() => voiceConfigFromEnv(process.env)],
   });
+  const config = voiceConfigFromEnv(process.env);
   const observed = await startServiceMetrics({
     service: "voice",
     env: process.env,

@@ -21,6 +21,7 @@ import { maskPhone } from "../../shared/src/privacy";
 import type { CallRegistry, PendingReadings } from "./call-registry";
 import { createCallPacer } from "./call-pacer";
 import { mapCallStatus } from "./call-status-mapping";
+import type { WebhookDedup } from "../../shared/src/http/webhook-dedup";
 import type { ChannelDispatch, ChannelReceipt, ReceiptSink } from "../../shared/src/http/channel-dispatch";
 import {
   FINAL_CALL_STATUSES,
@@ -39,6 +40,8 @@ export interface VoiceConnectorOptions {
   /** Public URL of the key-press endpoint: enables the "press 1 to hear your code" prompt. */
   keyPressUrl?: string | (() => string);
   registry: CallRegistry;
+  /** Takes each status callback once (call id × status); none: every delivery is reported. */
+  deliveries?: WebhookDedup;
   /** The locale the call speaks for a tenant and the dispatch's locale (its policy's voices). */
   localeFor?: (tenant: string, locale: string) => string;
   /** Required with keyPressUrl. */
@@ -232,10 +235,14 @@ export function createVoiceConnector(options: VoiceConnectorOptions): VoiceConne
       const call = { callId: event.callId, attempt: ref.attempt, status: event.status };
       const tracked = await registry.track(ref.verificationId, call, graceMs);
       if (FINAL_CALL_STATUSES.has(event.status)) await options.readings?.drop(event.callId);
-      // A late callback says nothing new. A repeated one is reported again: it may be the
-      // provider retrying after our receipt failed to publish.
+      // A late callback says nothing new. A delivery of a status already reported (the
+      // provider's retry, or a replay of a signed callback) moves nothing; a report that failed
+      // gives its claim back, so the provider's retry is reported.
       if (tracked === "stale") return;
-      await report(ref, mapCallStatus(event.status), event.callId, event.timestamp);
+      const send = () => report(ref, mapCallStatus(event.status), event.callId, event.timestamp);
+      if (!options.deliveries) return send();
+      if (!(await options.deliveries.once(`${event.callId}|${event.status}`, send)))
+        logger.info("voice status delivered again; ignored", { callId: event.callId, status: event.status });
     },
 
     async handleKeyPress(request) {

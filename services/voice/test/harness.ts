@@ -15,6 +15,8 @@ import {
   type VoiceConnectorOptions,
 } from "../src/voice-connector";
 import { createVoiceWebhookHandler } from "../src/webhook-handler";
+import { createWebhookDedup } from "../../shared/src/http/webhook-dedup";
+import { createMemoryStore } from "../../shared/src/store/memory";
 
 export const ACCOUNT_SID = "AC00000000000000000000000000000001";
 export const AUTH_TOKEN = "test-auth-token";
@@ -64,6 +66,7 @@ export async function startVoiceStack(options: VoiceStackOptions = {}): Promise<
     keyPressUrl: options.keyPress ? `${baseUrl}/voice/key` : undefined,
     registry: createMemoryCallRegistry(),
     readings: createMemoryPendingReadings(),
+    deliveries: createWebhookDedup(createMemoryStore({ prefix: "voice-test:" }), "voice"),
     onReceipt: async (receipt) => void receipts.push(receipt),
     logger,
     callsPerSecond: 100,

@@ -100,6 +100,22 @@ describe("callback endpoint security", () => {
     assert.equal(receiptsOf(stack, "ver-x").at(-1)?.status, S.DELIVERY_STATUS_READ);
   });
 
+  it("takes a replayed signed callback once: no second receipt", async () => {
+    const replayed = new URLSearchParams({
+      CallSid: `CA${"1".repeat(32)}`,
+      CallStatus: "no-answer",
+      AccountSid: "AC1",
+    });
+    const signature = twilioSignature(AUTH_TOKEN, url(), replayed);
+    assert.equal((await post(replayed.toString(), signature)).status, 204);
+    const after = stack.receipts.length;
+    assert.equal(receiptsOf(stack, "ver-x").at(-1)?.reason, "VOICE_NO_ANSWER");
+    // Signed correctly and answered as usual (the provider must not retry), reported no more.
+    assert.equal((await post(replayed.toString(), signature)).status, 204);
+    assert.equal((await post(replayed.toString(), signature)).status, 204);
+    assert.equal(stack.receipts.length, after);
+  });
+
   it("rejects a missing signature, another token's, and a tampered body with 401; no receipt", async () => {
     const before = stack.receipts.length;
     assert.equal((await post(params.toString())).status, 401);

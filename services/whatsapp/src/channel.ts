@@ -32,6 +32,7 @@ import { createCloudApiClient } from "./cloud-api-client";
 import { policyTemplate } from "./policy-template";
 import { createSenderPool, type WhatsAppSender } from "./sender-pool";
 import { createStoreCorrelation } from "./store-correlation";
+import { createWebhookDedup } from "../../shared/src/http/webhook-dedup";
 import { createWhatsAppWebhookHandler } from "./webhook-handler";
 import type { InboundMessage } from "./webhook-payload";
 import { createWhatsAppConnector } from "./whatsapp-connector";
@@ -76,6 +77,7 @@ export function createWhatsAppChannel(deps: WhatsAppChannelDeps): ChannelService
       now: clock,
     }),
     correlation: createStoreCorrelation(deps.store),
+    deliveries: createWebhookDedup(deps.store, "whatsapp"),
     templateFor: (tenant, locale) => policyTemplate(deps.policies, tenant, locale),
     onReceipt,
     logger,

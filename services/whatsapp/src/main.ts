@@ -14,11 +14,12 @@ import { whatsAppConfigFromEnv } from "./channel-config";
 import { createWhatsAppChannel } from "./channel";
 
 runMain(async () => {
-  const config = whatsAppConfigFromEnv(process.env);
   const platform = await platformFromEnv({
     service: "whatsapp-connector",
     events: EVENT_ROLES["whatsapp-connector"],
+    alsoCheck: [() => whatsAppConfigFromEnv(process.env)],
   });
+  const config = whatsAppConfigFromEnv(process.env);
   const observed = await startServiceMetrics({
     service: "whatsapp",
     env: process.env,

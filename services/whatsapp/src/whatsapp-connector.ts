@@ -19,6 +19,7 @@ import { whatsAppLanguage } from "./cloud-api-payload";
 import { WhatsAppSendError } from "./cloud-api-client";
 import type { ChannelDispatch, ChannelReceipt, ReceiptSink } from "../../shared/src/http/channel-dispatch";
 import type { MessageCorrelation, MessageRef } from "./message-correlation";
+import type { WebhookDedup } from "../../shared/src/http/webhook-dedup";
 import { NoSenderAvailableError, type SenderPool, type WhatsAppSender } from "./sender-pool";
 import { mapWebhookStatus } from "./status-mapping";
 import type { WebhookStatus } from "./webhook-payload";
@@ -26,6 +27,8 @@ import type { WebhookStatus } from "./webhook-payload";
 export interface WhatsAppConnectorOptions {
   pool: SenderPool;
   correlation: MessageCorrelation;
+  /** Takes each status delivery once (message id × status); none: every delivery is reported. */
+  deliveries?: WebhookDedup;
   onReceipt: ReceiptSink;
   logger?: Logger;
   now?: () => number;
@@ -145,7 +148,17 @@ export function createWhatsAppConnector(options: WhatsAppConnectorOptions): What
           });
           continue;
         }
-        await report(ref, outcome, status.id, status.timestamp);
+        // A replayed (or retried) delivery of a status already reported moves nothing.
+        const send = () => report(ref, outcome, status.id, status.timestamp);
+        if (!options.deliveries) {
+          await send();
+          continue;
+        }
+        if (!(await options.deliveries.once(`${status.id}|${status.status}`, send)))
+          logger.info("whatsapp status delivered again; ignored", {
+            messageId: status.id,
+            status: status.status,
+          });
       }
     },
   };

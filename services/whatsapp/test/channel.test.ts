@@ -5,6 +5,8 @@
  * in-process bus and store of the all-in-one mode.
  */
 import assert from "node:assert/strict";
+import { statusWebhook } from "../src/simulator/webhook-poster";
+import { signWebhookBody } from "../src/webhook-signature";
 import { after, before, describe, it } from "node:test";
 import { Channel, DeliveryStatus as S, FailureClass } from "../../../proto/gen/otp/v1/common";
 import type { ChannelService } from "../../shared/src/http/channel-service";
@@ -138,6 +140,46 @@ describe("WhatsApp channel on Kafka and Redis", () => {
       body: JSON.stringify({ object: "whatsapp_business_account", entry: [] }),
     });
     assert.equal(response.status, 401);
+  });
+
+  it("takes a replayed signed status once: it moves the attempt no further", async () => {
+    const d = await dispatch("62812", 1);
+    await run.fixture.publish(d.event);
+    await eventually("READ on Kafka", () =>
+      run.fixture.receiptsOf(d.verificationId).some((r) => r.status === S.DELIVERY_STATUS_READ),
+    );
+    const [message] = run.simulator.inbox.messages(d.phone);
+    const post = (status: "delivered" | "failed") => {
+      const body = JSON.stringify(
+        statusWebhook("waba-test", {
+          phoneNumberId: PHONE_NUMBER_ID,
+          messageId: message?.messageId ?? "",
+          status,
+          recipientId: d.phone.slice(1),
+          timestamp: new Date(),
+          ...(status === "failed" ? { error: { code: 131026, title: "Message undeliverable" } } : {}),
+        }),
+      );
+      return fetch(`${run.channel.listenUrl ?? ""}/whatsapp/webhook`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-hub-signature-256": signWebhookBody(APP_SECRET, body),
+        },
+        body,
+      });
+    };
+    // The replay is signed correctly and answered 200 (the provider must not retry it)...
+    assert.equal((await post("delivered")).status, 200);
+    // ...and a status never seen before, after it on the same partition, marks the end.
+    assert.equal((await post("failed")).status, 200);
+    await eventually("the new FAILED on Kafka", () =>
+      run.fixture.receiptsOf(d.verificationId).some((r) => r.status === S.DELIVERY_STATUS_FAILED),
+    );
+    const delivered = run.fixture
+      .receiptsOf(d.verificationId)
+      .filter((r) => r.status === S.DELIVERY_STATUS_DELIVERED);
+    assert.equal(delivered.length, 1, "the replayed DELIVERED was not reported again");
   });
 
   it("reports a number that is not on WhatsApp as FAILED PERMANENT at once", async () => {

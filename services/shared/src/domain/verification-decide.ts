@@ -21,7 +21,8 @@ export interface CheckSubject {
 
 export interface CheckInput {
   now: number;
-  candidateHash: string;
+  /** The candidate code's hash under each configured code-hash key (rotation). */
+  candidateHashes: string[];
   candidateBinding: string;
   /** Digits of the code the caller sent. */
   candidateLength: number;
@@ -76,7 +77,7 @@ export function decideCheck(subject: CheckSubject | undefined, input: CheckInput
   const used = subject.checksUsed + 1;
   const lockedNow = used >= subject.maxChecks;
   const newest = [...subject.codes].sort((a, b) => b.attempt - a.attempt).slice(0, VALID_CODES_KEPT);
-  const match = newest.find((c) => c.expiresAt > input.now && c.hash === input.candidateHash);
+  const match = newest.find((c) => c.expiresAt > input.now && input.candidateHashes.includes(c.hash));
   if (match && input.candidateBinding === subject.bindingDigest) {
     return decided(CheckOutcome.CHECK_OUTCOME_VERIFIED, used, match.attempt);
   }

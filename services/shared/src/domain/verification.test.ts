@@ -221,7 +221,7 @@ describe("decideCheck", () => {
   });
   const input = (over: Partial<CheckInput> = {}): CheckInput => ({
     now: T0,
-    candidateHash: "H",
+    candidateHashes: ["H"],
     candidateBinding: "",
     candidateLength: 6,
     ...over,
@@ -268,7 +268,7 @@ describe("decideCheck", () => {
   });
 
   it("locks on the last wrong code and tells binding mismatches apart for the audit trail", () => {
-    const last = decideCheck(subject({ checksUsed: 2 }), input({ candidateHash: "X" }));
+    const last = decideCheck(subject({ checksUsed: 2 }), input({ candidateHashes: ["X"] }));
     assert.equal(last.kind === "decided" && last.lockedNow, true);
     assert.equal(
       outcome(decideCheck(subject({ bindingDigest: "B" }), input())),
@@ -291,7 +291,7 @@ describe("decideCheck", () => {
       { attempt: 2, hash: "SMS", expiresAt: T0 + 1000 },
     ];
     const matched = (hash: string) => {
-      const d = decideCheck(subject({ codes }), input({ candidateHash: hash }));
+      const d = decideCheck(subject({ codes }), input({ candidateHashes: [hash] }));
       return d.kind === "decided" && d.outcome === CheckOutcome.CHECK_OUTCOME_VERIFIED
         ? d.matchedAttempt
         : -1;
@@ -306,10 +306,10 @@ describe("decideCheck", () => {
       { attempt: 0, hash: "OLD", expiresAt: T0 + 500 },
       { attempt: 2, hash: "NEW", expiresAt: T0 + 1000 },
     ];
-    const d = decideCheck(subject({ codes }), input({ candidateHash: "OLD" }));
+    const d = decideCheck(subject({ codes }), input({ candidateHashes: ["OLD"] }));
     assert.equal(d.kind === "decided" && d.matchedAttempt, 0);
     assert.equal(
-      outcome(decideCheck(subject({ codes }), input({ candidateHash: "OLD", now: T0 + 600 }))),
+      outcome(decideCheck(subject({ codes }), input({ candidateHashes: ["OLD"], now: T0 + 600 }))),
       CheckOutcome.CHECK_OUTCOME_WRONG_CODE,
     );
   });

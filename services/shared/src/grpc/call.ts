@@ -29,6 +29,8 @@ export interface CallPolicy {
   defaultStreamDeadlineMs: number;
   /** Consulted first for methods that have an admission class. */
   gate?: AdmissionGate;
+  /** Largest request metadata (names and values, in bytes) a call may carry. */
+  maxMetadataBytes: number;
 }
 
 export interface MethodInfo {
@@ -174,6 +176,13 @@ function openScope(
   return {
     aborted,
     authorize() {
+      const metadataBytes = metadataSize(call);
+      if (metadataBytes > policy.maxMetadataBytes) {
+        throw new OtpError(
+          "OTP_LIMIT_EXCEEDED",
+          `request metadata is ${metadataBytes} bytes, over this server's limit of ${policy.maxMetadataBytes} bytes`,
+        );
+      }
       identity = resolved ?? policy.identities.resolve(call);
       if (method.adminOnly && !hasRole(identity, "admin")) {
         throw new OtpError("OTP_PERMISSION_DENIED", "admin role required");
@@ -199,6 +208,16 @@ function effectiveDeadline(call: ServerSurfaceCall, fallback: number): Date {
   const sent = call.getDeadline();
   const ms = sent instanceof Date ? sent.getTime() : sent;
   return new Date(Number.isFinite(ms) ? ms : fallback);
+}
+
+/** Bytes of the request's custom metadata: every key and value (binary values as sent). */
+function metadataSize(call: ServerSurfaceCall): number {
+  let bytes = 0;
+  for (const [key, values] of Object.entries(call.metadata.toJSON())) {
+    for (const value of values)
+      bytes += key.length + (typeof value === "string" ? Buffer.byteLength(value) : value.length);
+  }
+  return bytes;
 }
 
 function withoutCredentials(call: ServerSurfaceCall): CallContext["metadata"] {

@@ -51,6 +51,10 @@ interface CommonServerOptions {
   tokens?: readonly TokenGrant[];
   maxReceiveMessageBytes?: number;
   maxSendMessageBytes?: number;
+  /** Largest request metadata a call may carry (default 8 KiB); more answers RESOURCE_EXHAUSTED. */
+  maxMetadataBytes?: number;
+  /** Calls open at once on one connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS; default 100). */
+  maxConcurrentStreams?: number;
   keepalive?: KeepaliveOptions;
   /** Budget for unary calls sent without a deadline. */
   defaultDeadlineMs?: number;
@@ -94,6 +98,11 @@ export interface GrpcServer {
 const DEFAULTS = {
   maxReceiveMessageBytes: 64 * 1024, // our requests are a few hundred bytes
   maxSendMessageBytes: 1024 * 1024,
+  // A bearer token, a trace context and a few custom keys fit in a tenth of it.
+  maxMetadataBytes: 8 * 1024,
+  // Enough for a client multiplexing its calls on one connection; a client past it waits for a
+  // free stream instead of making the server hold unbounded calls per connection.
+  maxConcurrentStreams: 100,
   defaultDeadlineMs: 10_000,
   defaultStreamDeadlineMs: 15 * 60_000, // a verification lives at most 10 minutes
   keepalive: {
@@ -114,6 +123,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     defaultDeadlineMs: options.defaultDeadlineMs ?? DEFAULTS.defaultDeadlineMs,
     defaultStreamDeadlineMs: options.defaultStreamDeadlineMs ?? DEFAULTS.defaultStreamDeadlineMs,
     gate: options.admission,
+    maxMetadataBytes: options.maxMetadataBytes ?? DEFAULTS.maxMetadataBytes,
   };
   const serviceNames: string[] = [];
   health.addToServer(server);
@@ -189,6 +199,7 @@ function channelOptions(options: GrpcServerOptions): grpc.ServerOptions {
   return {
     "grpc.max_receive_message_length": options.maxReceiveMessageBytes ?? DEFAULTS.maxReceiveMessageBytes,
     "grpc.max_send_message_length": options.maxSendMessageBytes ?? DEFAULTS.maxSendMessageBytes,
+    "grpc.max_concurrent_streams": options.maxConcurrentStreams ?? DEFAULTS.maxConcurrentStreams,
     "grpc.keepalive_time_ms": keepalive.timeMs,
     "grpc.keepalive_timeout_ms": keepalive.timeoutMs,
     "grpc.max_connection_age_ms": keepalive.maxConnectionAgeMs,

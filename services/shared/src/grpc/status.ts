@@ -37,6 +37,8 @@ const GRPC_CODE_BY_ERROR: Record<ErrorCode, GrpcCode> = {
   OTP_IDEMPOTENCY_MISMATCH: GrpcCode.FAILED_PRECONDITION,
   // Quota of this caller / number: the client must slow down (RetryInfo says how long).
   OTP_RATE_LIMITED: GrpcCode.RESOURCE_EXHAUSTED,
+  // A limit the caller must stay under (not a quota that refills): retrying unchanged does not help.
+  OTP_LIMIT_EXCEEDED: GrpcCode.RESOURCE_EXHAUSTED,
   // Load shedding is transient and not the caller's fault: UNAVAILABLE is what retry policies retry.
   OTP_OVERLOADED: GrpcCode.UNAVAILABLE,
   // Policy refusals, not malformed requests: the caller may not send to this destination.

@@ -42,7 +42,7 @@ function scriptsSuite(adapter: string, open: (prefix: string) => Store): void {
       store.run(checkCode, {
         verificationId,
         tenant: "bank-a",
-        candidateHash,
+        candidateHashes: [candidateHash],
         candidateBinding: "",
         candidateLength,
       });
@@ -73,7 +73,7 @@ function scriptsSuite(adapter: string, open: (prefix: string) => Store): void {
       const foreign = await store.run(checkCode, {
         verificationId: "v-other",
         tenant: "bank-b",
-        candidateHash: "hash-of-123456",
+        candidateHashes: ["hash-of-123456"],
         candidateBinding: "",
         candidateLength: 6,
       });
@@ -111,6 +111,30 @@ function scriptsSuite(adapter: string, open: (prefix: string) => Store): void {
           hash,
         );
       }
+    });
+
+    test("a check matches a code hashed under any configured key, and only those", async () => {
+      // Stored under h1 before a rotation made h2 active: the candidate list holds both keys' hashes.
+      await store.run(projectVerification, {
+        ...projected("v-rotated"),
+        codes: [{ a: 1, h: "h1.mac-of-123456", e: Date.now() + 600_000 }],
+      });
+      const retired = await store.run(checkCode, {
+        verificationId: "v-rotated",
+        tenant: "bank-a",
+        candidateHashes: ["h2.mac-of-123456"],
+        candidateBinding: "",
+        candidateLength: 6,
+      });
+      assert.equal(retired.kind === "decided" && retired.outcome, CheckOutcome.CHECK_OUTCOME_WRONG_CODE);
+      const both = await store.run(checkCode, {
+        verificationId: "v-rotated",
+        tenant: "bank-a",
+        candidateHashes: ["h2.mac-of-123456", "h1.mac-of-123456"],
+        candidateBinding: "",
+        candidateLength: 6,
+      });
+      assert.equal(both.kind === "decided" && both.outcome, CheckOutcome.CHECK_OUTCOME_VERIFIED);
     });
 
     test("a failed verification checks as failed, a cancelled one as cancelled", async () => {

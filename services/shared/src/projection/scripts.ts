@@ -156,7 +156,8 @@ export const projectVerification: Script<ProjectInput, VerificationStatus> = {
 export interface CheckCodeInput {
   verificationId: string;
   tenant: string;
-  candidateHash: string;
+  /** The candidate's hash under each configured code-hash key (base64url and key ids: no commas). */
+  candidateHashes: string[];
   candidateBinding: string;
   /** Digits of the code sent: a length other than the verification's costs no attempt. */
   candidateLength: number;
@@ -193,10 +194,12 @@ local used = checks + 1
 local locked = 0
 if used >= max then locked = 1 end
 local matched = nil
+local candidates = {}
+for x in string.gmatch(ARGV[2], '[^,]+') do candidates[x] = true end
 local codes = cjson.decode(h[7])
 table.sort(codes, function(x, y) return x.a > y.a end)
 for i, c in ipairs(codes) do
-  if i <= ${VALID_CODES_KEPT} and matched == nil and c.e > now and c.h == ARGV[2] then matched = c.a end
+  if i <= ${VALID_CODES_KEPT} and matched == nil and c.e > now and candidates[c.h] then matched = c.a end
 end
 if matched ~= nil and ARGV[3] == h[6] then
   redis.call('HSET', KEYS[1], 'status', 'verified', 'checks', used)
@@ -214,7 +217,7 @@ return {1, outcome, used, 0, locked, max}
 
 function checkLocal(db: LocalDb, keys: string[], argv: string[]): LocalReply {
   const [key = ""] = keys;
-  const [tenant = "", candidateHash = "", candidateBinding = "", candidateLength = "0"] = argv;
+  const [tenant = "", candidateHashes = "", candidateBinding = "", candidateLength = "0"] = argv;
   const h = db.hgetall(key);
   if (h.tenant === undefined || h.tenant !== tenant) return [0];
   const subject: CheckSubject = {
@@ -232,7 +235,7 @@ function checkLocal(db: LocalDb, keys: string[], argv: string[]): LocalReply {
   };
   const d = decideCheck(subject, {
     now: db.timeMs(),
-    candidateHash,
+    candidateHashes: candidateHashes.split(",").filter(Boolean),
     candidateBinding,
     candidateLength: Number(candidateLength),
   });
@@ -262,7 +265,7 @@ export const checkCode: Script<CheckCodeInput, CheckCodeResult> = {
   encode(input, key) {
     return {
       keys: [key(projectionKey(input.verificationId))],
-      argv: [input.tenant, input.candidateHash, input.candidateBinding, input.candidateLength],
+      argv: [input.tenant, input.candidateHashes.join(","), input.candidateBinding, input.candidateLength],
     };
   },
   decode(reply) {

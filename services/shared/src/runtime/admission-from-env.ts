@@ -35,20 +35,24 @@ export interface AdmissionRuntime {
   close(): Promise<void>;
 }
 
+const admissionSpec = (maxInFlight: number | undefined) => ({
+  ADMISSION_MAX_IN_FLIGHT: int(maxInFlight ?? DEFAULT_SETTINGS.maxInFlight, { min: 1 }),
+  ADMISSION_ELU_PERCENT: int(Math.round(DEFAULT_SETTINGS.eluTarget * 100), { min: 10, max: 100 }),
+  ADMISSION_LOOP_LAG_MS: int(DEFAULT_SETTINGS.loopLagMs, { min: 1 }),
+  ADMISSION_BACKLOG_GROUPS: list(["routing", "gateway-smpp"]),
+  ADMISSION_BACKLOG_LIMIT: int(5_000, { min: 1 }),
+  ADMISSION_RETRY_MIN_MS: int(DEFAULT_SETTINGS.retryMinMs, { min: 1 }),
+  ADMISSION_RETRY_MAX_MS: int(DEFAULT_SETTINGS.retryMaxMs, { min: 1 }),
+  KAFKA_BROKERS: list([]),
+});
+
+/** The admission settings' problems, without building anything. */
+export function checkAdmissionConfig(env: Env): void {
+  readConfig(admissionSpec(undefined), env);
+}
+
 export function admissionFromEnv(o: AdmissionFromEnvOptions): AdmissionRuntime {
-  const cfg = readConfig(
-    {
-      ADMISSION_MAX_IN_FLIGHT: int(o.maxInFlight ?? DEFAULT_SETTINGS.maxInFlight, { min: 1 }),
-      ADMISSION_ELU_PERCENT: int(Math.round(DEFAULT_SETTINGS.eluTarget * 100), { min: 10, max: 100 }),
-      ADMISSION_LOOP_LAG_MS: int(DEFAULT_SETTINGS.loopLagMs, { min: 1 }),
-      ADMISSION_BACKLOG_GROUPS: list(["routing", "gateway-smpp"]),
-      ADMISSION_BACKLOG_LIMIT: int(5_000, { min: 1 }),
-      ADMISSION_RETRY_MIN_MS: int(DEFAULT_SETTINGS.retryMinMs, { min: 1 }),
-      ADMISSION_RETRY_MAX_MS: int(DEFAULT_SETTINGS.retryMaxMs, { min: 1 }),
-      KAFKA_BROKERS: list([]),
-    },
-    o.env,
-  );
+  const cfg = readConfig(admissionSpec(o.maxInFlight), o.env);
   const groups = o.backlog === false ? [] : cfg.ADMISSION_BACKLOG_GROUPS.filter((g) => g !== "");
   const backlog =
     cfg.KAFKA_BROKERS.length > 0 && groups.length > 0

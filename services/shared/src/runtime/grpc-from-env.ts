@@ -4,9 +4,11 @@
  *   OTP_TLS_CA, OTP_TLS_CERT, OTP_TLS_KEY   PEM files: mutual TLS (clients need a certificate
  *                  from OTP_TLS_CA); without them the server is plaintext (development only)
  *   OTP_TOKENS     JSON list of static tokens: [{"token","principal","tenant","roles":["tenant"]}]
+ *   GRPC_MAX_METADATA_BYTES      request metadata a call may carry (default 8192)
+ *   GRPC_MAX_CONCURRENT_STREAMS  calls open at once per connection (default 100)
  */
 import { readFileSync } from "node:fs";
-import { address, optionalStr, readConfig, type Env } from "../config";
+import { address, checkTogether, int, optionalStr, readConfig, type Env } from "../config";
 import { OtpError } from "../errors";
 import type { AdmissionGate } from "../admission/gate";
 import { createGrpcServer, type GrpcServer } from "../grpc/server";
@@ -19,6 +21,8 @@ const SPEC = {
   OTP_TLS_CERT: optionalStr(),
   OTP_TLS_KEY: optionalStr(),
   OTP_TOKENS: optionalStr(),
+  GRPC_MAX_METADATA_BYTES: int(8 * 1024, { min: 1024, max: 1024 * 1024 }),
+  GRPC_MAX_CONCURRENT_STREAMS: int(100, { min: 1, max: 10_000 }),
 };
 
 export function parseTokens(json: string): TokenGrant[] {
@@ -51,6 +55,28 @@ export function parseTokens(json: string): TokenGrant[] {
   });
 }
 
+/** Every problem of the gRPC server's settings (tokens, TLS files) without starting it. */
+export function checkGrpcConfig(env: Env): void {
+  const tls = { OTP_TLS_CA: env.OTP_TLS_CA, OTP_TLS_CERT: env.OTP_TLS_CERT, OTP_TLS_KEY: env.OTP_TLS_KEY };
+  checkTogether([
+    () => readConfig(SPEC, env),
+    () => (env.OTP_TOKENS ? parseTokens(env.OTP_TOKENS) : undefined),
+    () => {
+      const given = Object.values(tls).filter(Boolean).length;
+      if (given > 0 && given < 3)
+        throw new OtpError("CONFIG_INVALID", "OTP_TLS_CA, OTP_TLS_CERT and OTP_TLS_KEY go together");
+    },
+    ...Object.entries(tls).map(([name, file]) => () => {
+      if (!file) return;
+      try {
+        readFileSync(file);
+      } catch {
+        throw new OtpError("CONFIG_INVALID", `${name}=${file}: cannot be read`);
+      }
+    }),
+  ]);
+}
+
 export interface GrpcFromEnv {
   server: GrpcServer;
   address: string;
@@ -74,6 +100,8 @@ export function grpcServerFromEnv(
     tokens,
     logger: logger.child({ component: "grpc" }),
     admission,
+    maxMetadataBytes: cfg.GRPC_MAX_METADATA_BYTES,
+    maxConcurrentStreams: cfg.GRPC_MAX_CONCURRENT_STREAMS,
   };
   if (cfg.OTP_TLS_CA && cfg.OTP_TLS_CERT && cfg.OTP_TLS_KEY) {
     const tls = {

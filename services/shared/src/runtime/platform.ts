@@ -4,11 +4,23 @@
  * embedded defaults). Each service's main builds one Platform and owns its shutdown.
  */
 import type { EventBus } from "../bus/port";
+import { OtpError } from "../errors";
 import { createKafkaBus } from "../bus/kafka";
 import { createKafkaRequestTally, type KafkaRequestCounts } from "../bus/kafka-request-count";
 import { describeKafkaSecurity, kafkaSecurityFromEnv } from "../bus/kafka-security";
 import { createMemoryBus } from "../bus/memory";
-import { int, list, oneOf, optionalStr, readConfig, str, type Env } from "../config";
+import {
+  checkTogether,
+  int,
+  list,
+  listMatching,
+  oneOf,
+  optionalStr,
+  readConfig,
+  str,
+  type Env,
+} from "../config";
+import { createDistrictSet, DEFAULT_DISTRICTS, MAX_DISTRICTS, type DistrictSet } from "../domain/districts";
 import { secretsFromEnv, type SecretMaterial } from "../crypto/keys";
 import { eventKeysFromEnv } from "../crypto/event-keys";
 import { createEventAuthenticator, type EventRejection } from "../bus/event-mac";
@@ -27,6 +39,8 @@ export interface Platform {
   secrets: SecretMaterial;
   policies: PolicyBook;
   topics: TopicNames;
+  /** The districts a hint may name (OTP_DISTRICTS); anything else is `other`. */
+  districts: DistrictSet;
   logger: Logger;
   now: () => number;
   /** True on the in-process bus and store. */
@@ -44,6 +58,14 @@ const PLATFORM_SPEC = {
   OTP_TOPIC_PREFIX: str(""),
   OTP_STORE_PREFIX: str("otp:"),
   OTP_POLICY_FILE: optionalStr(),
+  OTP_DISTRICTS: listMatching(
+    /^[A-Za-z0-9._-]{1,64}$/,
+    "district names (1-64 letters, digits, '.', '_', '-')",
+    {
+      fallback: DEFAULT_DISTRICTS,
+      max: MAX_DISTRICTS,
+    },
+  ),
   /** How long Kafka keeps lifecycle events (applies to topics it creates); 0 = the broker's default. */
   OTP_EVENT_RETENTION_HOURS: int(0, { min: 0, max: 24 * 365 }),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),
@@ -60,6 +82,39 @@ export interface PlatformOptions {
   env?: Env;
   /** Where log lines go (default stdout; tests capture them). */
   logWrite?: (line: string) => void;
+  /**
+   * The service's own configuration checks (its settings, its gRPC server...): run with the
+   * platform's before anything connects, so one start reports every problem together.
+   */
+  alsoCheck?: ReadonlyArray<() => unknown>;
+}
+
+/** The policy file's problems, named by the variable that points at it. */
+function policyFileCheck(file: string): void {
+  try {
+    loadPolicies(file);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new OtpError("CONFIG_INVALID", `OTP_POLICY_FILE=${file}: ${reason.replace(`${file}: `, "")}`);
+  }
+}
+
+/** Every check the platform makes of its configuration, reported together. */
+export function checkPlatformConfig(
+  env: Env,
+  events: EventRole,
+  alsoCheck: ReadonlyArray<() => unknown> = [],
+): void {
+  const embeddedBus = !env.KAFKA_BROKERS;
+  const embeddedStore = !env.REDIS_URL;
+  checkTogether([
+    () => readConfig(PLATFORM_SPEC, env),
+    () => (embeddedBus ? {} : kafkaSecurityFromEnv(env)),
+    () => secretsFromEnv(env, { allowEphemeral: embeddedBus && embeddedStore }),
+    () => eventKeysFromEnv(env, events, { allowEphemeral: embeddedBus }),
+    () => (env.OTP_POLICY_FILE ? policyFileCheck(env.OTP_POLICY_FILE) : undefined),
+    ...alsoCheck,
+  ]);
 }
 
 export async function platformFromEnv({
@@ -67,7 +122,9 @@ export async function platformFromEnv({
   events,
   env = process.env,
   logWrite,
+  alsoCheck = [],
 }: PlatformOptions): Promise<Platform> {
+  checkPlatformConfig(env, events, alsoCheck);
   const cfg = readConfig(PLATFORM_SPEC, env);
   const logger = createLogger({ level: cfg.LOG_LEVEL, base: { service }, write: logWrite });
   const embeddedBus = cfg.KAFKA_BROKERS.length === 0;
@@ -75,7 +132,7 @@ export async function platformFromEnv({
   const kafkaSecurity = embeddedBus ? {} : kafkaSecurityFromEnv(env);
   const secrets = secretsFromEnv(env, { allowEphemeral: embeddedBus && embeddedStore });
   if (secrets.ephemeral)
-    logger.warn("using throwaway encryption keys: set OTP_ENCRYPTION_KEYS and OTP_CODE_HASH_SECRET");
+    logger.warn("using throwaway encryption keys: set OTP_ENCRYPTION_KEYS and OTP_CODE_HASH_KEYS");
   // Only on the in-process bus are every producer and reader this one process.
   const eventKeys = eventKeysFromEnv(env, events, { allowEphemeral: embeddedBus });
   const authenticator = createEventAuthenticator(eventKeys);
@@ -117,6 +174,7 @@ export async function platformFromEnv({
     secrets,
     policies,
     topics,
+    districts: createDistrictSet(cfg.OTP_DISTRICTS),
     logger,
     now: Date.now,
     embedded: embeddedBus && embeddedStore,

@@ -9,7 +9,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { listenHttp, type HttpListener } from "../../../shared/src/http/http-listener";
+import { listenHttp, SIMULATOR_HTTP_LIMITS, type HttpListener } from "../../../shared/src/http/http-listener";
 import { readRawBody } from "../../../shared/src/http/raw-body";
 import { maskPhone } from "../../../shared/src/privacy";
 import { signIdToken } from "../id-token";
@@ -252,6 +252,10 @@ export async function startOpenGatewaySimulator(o: {
       });
     },
     { host: o.host, port: o.port },
+
+    // Plays a provider's API on loopback for tests and benches, whose clients open a connection
+    // per request in flight: far above a real listener's cap.
+    SIMULATOR_HTTP_LIMITS,
   );
   return {
     url: listener.url,

@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isOtpError } from "../../../shared/src/errors";
-import { listenHttp } from "../../../shared/src/http/http-listener";
+import { listenHttp, SIMULATOR_HTTP_LIMITS } from "../../../shared/src/http/http-listener";
 import { BodyTooLargeError, readRawBody } from "../../../shared/src/http/raw-body";
 import { createCallInbox, type CallInbox } from "./inbox";
 import { seededRandom } from "../../../shared/src/http/seeded-random";
@@ -228,6 +228,10 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
       });
     },
     { host: options.host ?? "127.0.0.1", port: options.port ?? 0 },
+
+    // Plays a provider's API on loopback for tests and benches, whose clients open a connection
+    // per request in flight: far above a real listener's cap.
+    SIMULATOR_HTTP_LIMITS,
   );
 
   const simulator: TwilioSimulator = {

@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isOtpError } from "../../../shared/src/errors";
-import { listenHttp } from "../../../shared/src/http/http-listener";
+import { listenHttp, SIMULATOR_HTTP_LIMITS } from "../../../shared/src/http/http-listener";
 import { BodyTooLargeError, readRawBody } from "../../../shared/src/http/raw-body";
 import { createInbox, type Inbox } from "./inbox";
 import { startLifecycle } from "./message-lifecycle";
@@ -222,6 +222,10 @@ export async function startCloudApiSimulator(options: CloudApiSimulatorOptions):
       });
     },
     { host: options.host ?? "127.0.0.1", port: options.port ?? 0 },
+
+    // Plays a provider's API on loopback for tests and benches, whose clients open a connection
+    // per request in flight: far above a real listener's cap.
+    SIMULATOR_HTTP_LIMITS,
   );
 
   const simulator: CloudApiSimulator = {
