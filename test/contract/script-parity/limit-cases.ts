@@ -6,6 +6,7 @@ import { activeKey, idempotencyKey } from "../../../services/shared/src/projecti
 import { counterWindow, rateLimit, setIfAbsentGet } from "../../../services/shared/src/store/scripts";
 import { takeOnce } from "../../../services/shared/src/silent/take-once";
 import { takeValue } from "../../../services/voice/src/call-scripts";
+import { claimOverride, overrideRequestName } from "../../../services/verification/src/override-claim";
 import { step, type ParityCase } from "./parity";
 
 const HOUR = 3_600_000;
@@ -83,6 +84,24 @@ export const limitCases: ParityCase[] = [
     ],
     expect(answers) {
       assert.deepEqual(answers.slice(1), ["once", null]);
+    },
+  },
+  {
+    name: "an override request is claimed once, and never by the agent who asked for it",
+    steps: () => {
+      const request = JSON.stringify({ verificationId: "v1", agent: "agent:a", reason: "user locked out" });
+      return [
+        step(setIfAbsentGet, { key: overrideRequestName("o1"), value: request, ttlMs: HOUR }),
+        step(claimOverride, { overrideId: "o1", approver: "agent:a" }),
+        step(claimOverride, { overrideId: "o1", approver: "agent:b" }),
+        step(claimOverride, { overrideId: "o1", approver: "agent:c" }),
+      ];
+    },
+    expect(answers) {
+      assert.deepEqual(
+        answers.slice(1).map((a) => (a as { kind: string }).kind),
+        ["same-agent", "claimed", "missing"],
+      );
     },
   },
   {

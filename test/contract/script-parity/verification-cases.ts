@@ -30,7 +30,7 @@ const check = (id: string, hash: string, over: { binding?: string; length?: numb
   step(checkCode, {
     verificationId: id,
     tenant: over.tenant ?? "bank-a",
-    candidateHash: hash,
+    candidateHashes: [hash],
     candidateBinding: over.binding ?? "bind-1",
     candidateLength: over.length ?? 6,
   });
