@@ -59,13 +59,17 @@ async function retrying<T>(
   errors: ClientError[],
   giveUpAt: number,
   call: () => Promise<T>,
+  /** This call's own errors, besides the shared list. */
+  own: ClientError[] = [],
 ): Promise<{ value: T; failedBefore: number } | undefined> {
   for (let failedBefore = 0; ; failedBefore++) {
     try {
       return { value: await call(), failedBefore };
     } catch (err) {
       const seen = grpcStatusOf(err);
-      errors.push({ at: Date.now(), op, ...seen });
+      const error = { at: Date.now(), op, ...seen };
+      errors.push(error);
+      own.push(error);
       if (!RETRYABLE.has(seen.status) || Date.now() > giveUpAt) return undefined;
       await sleep(250);
     }
@@ -94,20 +98,30 @@ async function oneLifecycle(
   let code: string | undefined;
   while (!(code = codeOnHandset(stack, phone)) && Date.now() < giveUpAt) await sleep(200);
   if (!code) return { verificationId, phone, end: "no-code", successes: 0 };
-  const checked = await retrying("check", errors, giveUpAt, () =>
-    callUnary(
-      stack.verification,
-      "checkCode",
-      CheckCodeRequest.fromPartial({ target: { $case: "verificationId", value: verificationId }, code }),
-      { deadlineMs: 5_000 },
-    ),
+  const checkErrors: ClientError[] = [];
+  const checked = await retrying(
+    "check",
+    errors,
+    giveUpAt,
+    () =>
+      callUnary(
+        stack.verification,
+        "checkCode",
+        CheckCodeRequest.fromPartial({ target: { $case: "verificationId", value: verificationId }, code }),
+        { deadlineMs: 5_000 },
+      ),
+    checkErrors,
   );
   const result = checked?.value.result;
   if (result === CheckResult.CHECK_RESULT_VERIFIED)
     return { verificationId, phone, end: "verified", successes: 1 };
   if (result === CheckResult.CHECK_RESULT_ALREADY_USED && (checked?.failedBefore ?? 0) > 0)
     return { verificationId, phone, end: "consumed-unanswered", successes: 0 };
-  return { verificationId, phone, end: "check-failed", successes: 0 };
+  const lastError = checkErrors.at(-1);
+  const answer = checked
+    ? `answered ${CheckResult[result ?? 0]}`
+    : `gave up after ${lastError?.status ?? "no answer"}`;
+  return { verificationId, phone, end: "check-failed", successes: 0, answer };
 }
 
 /** `count` lifecycles begun at `perSecond` (open loop) while `during` runs the fault. */
