@@ -33,6 +33,8 @@ export interface SimHealth {
   evaluate(now: number): void;
   view(district: string, now: number): HealthView;
   changes: HealthChange[];
+  /** The window outcomes are filed in (by send time while their bucket is still in it). */
+  shape: { windowMs: number; bucketMs: number };
 }
 
 const CHANNELS: ChannelName[] = ["whatsapp", "sms", "voice"];
@@ -80,6 +82,7 @@ export function detectorHealth(t: HealthThresholds): SimHealth {
   };
   return {
     changes,
+    shape: t,
     record(at, district, channel, sample) {
       const s = get(district, channel);
       const epoch = Math.floor(at / t.bucketMs);
@@ -144,6 +147,7 @@ export function oracleHealth(s: ScenarioFile): SimHealth {
   const last = new Map<string, string>();
   return {
     changes,
+    shape: DEFAULT_HEALTH_THRESHOLDS,
     record() {},
     evaluate(now) {
       for (const d of s.districts)
