@@ -11,7 +11,13 @@
  *   already a failure.
  * Latency thresholds are per channel: a voice call takes longer to answer than an SMS to land.
  */
-import { type Baseline, type DetectorSettings, type EvidenceBucket, judge } from "./health-detector";
+import {
+  type Baseline,
+  collapseScore,
+  type DetectorSettings,
+  type EvidenceBucket,
+  judge,
+} from "./health-detector";
 import { type BucketCounts, windowFigures } from "./health-window";
 import type { ChannelName, HealthStateName } from "./types";
 
@@ -204,7 +210,17 @@ export function nextHealthState(
   t: HealthThresholds,
   now: number,
 ): SeriesState {
-  const learned = learnBaseline(current, buckets, t, now);
+  const settings = detectorSettings(t);
+  const evidence = evidenceOf(buckets, channel, t, now);
+  // While the recent evidence leans towards a collapse, the baseline learns nothing: a slow
+  // collapse must not become the district's normal before it is detected.
+  const recent = evidence.filter(
+    (b) => current.evidenceFrom === undefined || b.epoch * t.bucketMs > current.evidenceFrom,
+  );
+  const suspicious = collapseScore(recent, now, current.baseline, settings).score >= settings.threshold / 2;
+  const learned = suspicious
+    ? (current.baseline ?? { successes: 0, failures: 0, through: -Infinity })
+    : learnBaseline(current, buckets, t, now);
   const nothingYet = current.baseline === undefined && learned.successes + learned.failures === 0;
   const withBaseline =
     nothingYet || sameBaseline(current.baseline, learned) ? current : { ...current, baseline: learned };
@@ -219,8 +235,6 @@ export function nextHealthState(
       ...(from === undefined ? {} : { evidenceFrom: from }),
     };
   };
-  const settings = detectorSettings(t);
-  const evidence = evidenceOf(buckets, channel, t, now);
   const verdict = judge(
     evidence,
     { down, since: current.since, baseline: learned, evidenceFrom: current.evidenceFrom },

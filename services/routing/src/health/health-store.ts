@@ -164,11 +164,14 @@ export function createHealthRepository(store: Store, settings: HealthSettings): 
     async view(district, operator, now) {
       const view: HealthView = { channels: {}, routes: {} };
       const scope = districtScope(district);
+      let attempts = 0;
       for (const data of (await readScope(scope, now)).values()) {
         const figures = figuresOf(data, scope, now);
+        if (data.route === "") attempts += figures.sampleSize;
         if (data.route === "") view.channels[data.channel] = figures;
         else if (data.channel !== "sms") view.routes[routeHealthKey(data.channel, data.route)] = figures;
       }
+      view.attemptsPerMinute = attempts / (settings.windowMs / 60_000);
       if (operator) {
         const opScope = operatorScope(operator);
         for (const data of (await readScope(opScope, now)).values()) {

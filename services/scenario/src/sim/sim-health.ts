@@ -123,12 +123,13 @@ export function detectorHealth(t: HealthThresholds): SimHealth {
       }
     },
     view(district, now) {
-      const view: HealthView = { channels: {}, routes: {} };
+      const view: HealthView = { channels: {}, routes: {}, attemptsPerMinute: 0 };
       for (const c of CHANNELS) {
         const s = series.get(`${district}|${c}`);
         if (!s) continue;
         const w = windowFigures([...s.buckets.values()], now, t);
         view.channels[c] = figures(c, district, s.state.state, w.deliveryRate, w.sampleSize);
+        view.attemptsPerMinute! += w.sampleSize / (t.windowMs / 60_000);
       }
       return view;
     },
