@@ -60,7 +60,11 @@ const load = (where: typeof DARK, opts: Partial<LoadOptions> = {}) =>
 const probes = (accepted: readonly Accepted[]) =>
   // A share above the quiet-district maximum stays as it is, whatever the district's traffic.
   accepted.filter((v) =>
-    isProbe(v.verificationId, { ...DEFAULT_ROUTING_SETTINGS, probeShare: PROBE_SHARE }, { channels: {}, routes: {} }),
+    isProbe(
+      v.verificationId,
+      { ...DEFAULT_ROUTING_SETTINGS, probeShare: PROBE_SHARE },
+      { channels: {}, routes: {} },
+    ),
   );
 const channelsOn = (v: Accepted) => new Set(inboxOf(sims(), v.phone).map((m) => m.channel));
 
