@@ -14,6 +14,8 @@ const SPEC = {
   ROUTING_HEALTH_MIN_SAMPLES: int(20, { min: 1, max: 10_000 }),
   ROUTING_HEALTH_MIN_DWELL_SECONDS: int(60, { min: 0, max: 3_600 }),
   ROUTING_PROBE_PERCENT: int(5, { min: 0, max: 100 }),
+  ROUTING_PROBE_EVERY_SECONDS: int(40, { min: 0, max: 3_600 }),
+  ROUTING_PROBE_MAX_PERCENT: int(35, { min: 0, max: 100 }),
   ROUTING_STATE_RETENTION_MINUTES: int(15, { min: 1, max: 24 * 60 }),
   ROUTING_SESSION_TIMEOUT_MS: int(6_000, { min: 1_000, max: 300_000 }),
 };
@@ -36,7 +38,11 @@ export function routingConfigFromEnv(env: Env = process.env): RoutingConfig {
         minSamples: cfg.ROUTING_HEALTH_MIN_SAMPLES,
         minDwellMs: cfg.ROUTING_HEALTH_MIN_DWELL_SECONDS * 1_000,
       },
-      routing: { probeShare: cfg.ROUTING_PROBE_PERCENT / 100 },
+      routing: {
+        probeShare: cfg.ROUTING_PROBE_PERCENT / 100,
+        probeEveryMs: cfg.ROUTING_PROBE_EVERY_SECONDS * 1_000,
+        maxProbeShare: cfg.ROUTING_PROBE_MAX_PERCENT / 100,
+      },
       stateRetentionMs: cfg.ROUTING_STATE_RETENTION_MINUTES * 60_000,
       sessionTimeoutMs: cfg.ROUTING_SESSION_TIMEOUT_MS,
     },

@@ -36,7 +36,16 @@ export function effectsOf(
     return [
       {
         kind: "observe",
-        observation: { at, district, operator, channel: record.channel, route: record.route, sample },
+        observation: {
+          at,
+          // Outcomes are filed under the time the attempt was sent (see core/health-state.ts).
+          ...(sample.kind === "delivered" || sample.kind === "failed" ? { sentAt: record.requestedAt } : {}),
+          district,
+          operator,
+          channel: record.channel,
+          route: record.route,
+          sample,
+        },
       },
     ];
   };

@@ -30,7 +30,7 @@ describe("routing fallback over Kafka and Redis", () => {
     h.setScript((d) => scripts.get(d.verificationId)?.(d) ?? []);
     // These tests time WhatsApp out on purpose, all in one district: a few clear failures would
     // (rightly) put SMS first there. Fallback, not health, is under test.
-    routing = await h.startService({ settings: { health: { downBelow: 0 } } });
+    routing = await h.startService({ settings: { health: { downThreshold: Infinity } } });
     await h.ready();
   });
   after(async () => {

@@ -10,6 +10,7 @@ import { formatLoadTable, formatSilentTable, formatTable } from "./report";
 import { runScenario, type ScenarioReport } from "./runner";
 import { loadScenario } from "./scenario-file";
 import { runSimulated } from "./sim/run-simulated";
+import { detectionStudy, formatStudy } from "./sim/study";
 import { formatSimReport, timelineSvg } from "./sim/sim-report";
 
 function positiveNumber(value: string | undefined, name: string): number | undefined {
@@ -56,12 +57,20 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || flag(args, "help")) {
     process.stderr.write(
       "usage: npm run scenario -- <blackout|surge|file.json> [--json] [--scale 0.1] [--size 1]\n" +
-        "       npm run scenario -- <name|file.json> --simulated [--json] [--size 1] [--out dir]\n",
+        "       npm run scenario -- <name|file.json> --simulated [--json] [--size 1] [--out dir]\n" +
+        "       npm run scenario -- <name|file.json> --study [--seeds 10] [--json]\n",
     );
     return name === undefined ? 2 : 0;
   }
   const scenario = loadScenario(name);
   const json = flag(args, "json");
+  if (flag(args, "study")) {
+    const count = positiveNumber(option(args, "seeds"), "seeds") ?? 10;
+    const seeds = Array.from({ length: Math.round(count) }, (_, i) => scenario.seed + i);
+    const report = detectionStudy(scenario, seeds);
+    process.stdout.write(`${json ? JSON.stringify(report, null, 2) : formatStudy(report)}\n`);
+    return 0;
+  }
   if (flag(args, "simulated")) {
     const report = runSimulated(scenario, positiveNumber(option(args, "size"), "size") ?? 1);
     const dir = resolve(option(args, "out") ?? "scenario-results");

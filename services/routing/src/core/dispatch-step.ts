@@ -160,7 +160,7 @@ export function unavailability(
   const incident = ctx.incidents.find((i) => i.channels.includes(channel));
   if (incident) return `incident ${incident.incidentId}`;
   const figures = ctx.health.channels[channel];
-  if (figures?.state === "down" && !isProbe(state.verificationId, ctx.settings))
+  if (figures?.state === "down" && !isProbe(state.verificationId, ctx.settings, ctx.health))
     return describeFigures(figures);
   return undefined;
 }

@@ -3,34 +3,55 @@
  * (ADR 0015). Every attempt gives one piece, once: a success when it is delivered or converts
  * (a conversion fills in a receipt that never came: receipts are unreliable, a checked code is
  * not), a failure when its step deadline passes without delivery, when it fails hard, or when the
- * user verifies on another channel after it (the fallback succeeded elsewhere).
+ * user verifies on another channel after it (the fallback succeeded elsewhere). Before that, an
+ * attempt still undelivered past the channel's usual delivery time (its normal p99) is already
+ * partial evidence ("overdue"): outcomes are filed under the time the attempt was sent, so what
+ * was sent and has no outcome yet is exactly what is still pending.
  *
- * The judgement is a confidence bound (Wilson score, one-sided) on the delivery probability of
- * the most recent evidence, however much of it there is: every suffix of the window's buckets,
- * newest first, is a candidate. A few clear failures in a quiet district are enough; one failure
- * among many successes in a busy one is not. The bounds only move when evidence arrives: a
- * window that empties drops its oldest suffixes, which can never create a new reason to change,
- * so a dark district holds its judgement.
+ * Going down is a sequential test (CUSUM) of the district's own normal delivery rate p0 (a
+ * baseline learned from its normal times, starting from a prior) against a collapse to p1
+ * (`collapseTo`, or half of p0 when that is lower): the log-likelihood ratio of the most recent
+ * evidence, maximised over every suffix of the window's buckets newest first, crossing
+ * `threshold`. This is the test built for the fastest detection at a bounded false-alarm rate: a
+ * failure where 95 % are delivered weighs ln(0.6/0.05) ≈ 2.5, a delivery ln(0.4/0.95) ≈ −0.9.
+ * The statistic only moves when evidence arrives: a window that empties drops its oldest
+ * suffixes, which can never create a new reason to change, so a dark district holds.
  *
- * - enter "down" when some recent suffix's upper bound is below `downBelow`;
- * - leave "down" only after `minDwellMs`, on evidence gathered since going down (the probes'),
- *   when some suffix has at least `probeSuccesses` successes and its lower bound is above
- *   `downLeaveAbove`; the gap between the two bounds is the hysteresis.
+ * Leaving "down" needs `minDwellMs` and evidence gathered since going down (the probes'): some
+ * suffix with at least `probeSuccesses` successes whose Wilson lower bound is above
+ * `downLeaveAbove`.
  */
 
-/** Evidence in one time bucket. */
+/** Evidence in one time bucket (by the time its attempts were sent). */
 export interface EvidenceBucket {
   epoch: number;
   successes: number;
   failures: number;
+  /** Attempts sent in this bucket, still undelivered past the channel's usual delivery time. */
+  overdue?: number;
+}
+
+/** What a district's normal times showed: evidence folded in (decayed), up to bucket `through`. */
+export interface Baseline {
+  successes: number;
+  failures: number;
+  through: number;
 }
 
 export interface DetectorSettings {
   bucketMs: number;
   windowMs: number;
-  /** z of the one-sided bound (1.645: 95 %). */
+  /** z of the one-sided bound recovery is judged with (1.645: 95 %). */
   confidenceZ: number;
-  downBelow: number;
+  /** Delivery rate assumed before a district has shown its own, and its weight in attempts. */
+  baselinePrior: number;
+  baselinePriorWeight: number;
+  /** The collapse tested for (H1): delivery at or below this. */
+  collapseTo: number;
+  /** Log-likelihood ratio (nats) the recent evidence must reach to go down. */
+  threshold: number;
+  /** Share of normal deliveries slower than the overdue mark (it is their p99: 0.01). */
+  lateShare: number;
   downLeaveAbove: number;
   probeSuccesses: number;
   minDwellMs: number;
@@ -43,7 +64,41 @@ export interface DetectorJudgement {
   /** The suffix that decided it (or the whole window when nothing did). */
   successes: number;
   failures: number;
+  /** The CUSUM statistic going down; the Wilson lower bound coming up. */
   bound: number;
+}
+
+/** The two rates the test compares: the district's normal p0 and the collapse p1. */
+export function hypotheses(baseline: Baseline | undefined, s: DetectorSettings): { p0: number; p1: number } {
+  const w = s.baselinePriorWeight;
+  const successes = s.baselinePrior * w + (baseline?.successes ?? 0);
+  const total = w + (baseline?.successes ?? 0) + (baseline?.failures ?? 0);
+  const p0 = Math.min(0.99, Math.max(0.2, successes / total));
+  return { p0, p1: Math.min(s.collapseTo, p0 / 2) };
+}
+
+/** The CUSUM statistic: the largest log-likelihood ratio of collapse over normal of any recent suffix. */
+export function collapseScore(
+  buckets: readonly EvidenceBucket[],
+  now: number,
+  baseline: Baseline | undefined,
+  s: DetectorSettings,
+): { score: number; successes: number; failures: number } {
+  const { p0, p1 } = hypotheses(baseline, s);
+  const success = Math.log(p1 / p0);
+  const failure = Math.log((1 - p1) / (1 - p0));
+  const overdue = Math.log((1 - p1) / (1 - p0 + p0 * s.lateShare));
+  let best = { score: 0, successes: 0, failures: 0 };
+  let score = 0;
+  let successes = 0;
+  let failures = 0;
+  for (const b of inWindow(buckets, now, s)) {
+    score += b.successes * success + b.failures * failure + (b.overdue ?? 0) * overdue;
+    successes += b.successes;
+    failures += b.failures + (b.overdue ?? 0);
+    if (score > best.score) best = { score, successes, failures };
+  }
+  return best;
 }
 
 /** Wilson score bounds for `successes` out of `successes + failures` (weights may be fractional). */
@@ -65,23 +120,33 @@ export function wilsonBounds(
   };
 }
 
-/** Suffix sums of the buckets with evidence inside the window, newest first. */
+/** The window's buckets with evidence, newest first (only those after epoch `after`). */
+function inWindow(
+  buckets: readonly EvidenceBucket[],
+  now: number,
+  s: Pick<DetectorSettings, "bucketMs" | "windowMs">,
+  after = -Infinity,
+): EvidenceBucket[] {
+  const newest = Math.floor(now / s.bucketMs);
+  const oldest = newest - Math.max(1, Math.ceil(s.windowMs / s.bucketMs)) + 1;
+  return buckets
+    .filter((b) => b.epoch >= oldest && b.epoch <= newest && b.epoch > after)
+    .filter((b) => b.successes + b.failures + (b.overdue ?? 0) > 0)
+    .sort((a, b) => b.epoch - a.epoch);
+}
+
+/** Suffix sums of settled evidence (no overdue) inside the window, newest first. */
 function suffixes(
   buckets: readonly EvidenceBucket[],
   now: number,
   s: Pick<DetectorSettings, "bucketMs" | "windowMs">,
   after = -Infinity,
 ): { successes: number; failures: number }[] {
-  const newest = Math.floor(now / s.bucketMs);
-  const oldest = newest - Math.max(1, Math.ceil(s.windowMs / s.bucketMs)) + 1;
-  const inWindow = buckets
-    .filter((b) => b.epoch >= oldest && b.epoch <= newest && b.epoch > after)
-    .filter((b) => b.successes + b.failures > 0)
-    .sort((a, b) => b.epoch - a.epoch);
   const out: { successes: number; failures: number }[] = [];
   let successes = 0;
   let failures = 0;
-  for (const b of inWindow) {
+  for (const b of inWindow(buckets, now, s, after)) {
+    if (b.successes + b.failures === 0) continue;
     successes += b.successes;
     failures += b.failures;
     out.push({ successes, failures });
@@ -95,16 +160,24 @@ function suffixes(
  */
 export function judge(
   buckets: readonly EvidenceBucket[],
-  current: { down: boolean; since: number },
+  current: { down: boolean; since: number; baseline?: Baseline; evidenceFrom?: number },
   now: number,
   s: DetectorSettings,
 ): DetectorJudgement {
   if (!current.down) {
-    for (const sum of suffixes(buckets, now, s)) {
-      const { upper } = wilsonBounds(sum.successes, sum.failures, s.confidenceZ);
-      if (upper < s.downBelow) return { verdict: "down", ...sum, bound: upper };
-    }
-    return { verdict: "hold", ...whole(buckets, now, s), bound: 1 };
+    // After coming back up, the outage's evidence is not judged again.
+    const from =
+      current.evidenceFrom === undefined ? -Infinity : Math.floor(current.evidenceFrom / s.bucketMs);
+    const recent = buckets.filter((b) => b.epoch > from);
+    const collapse = collapseScore(recent, now, current.baseline, s);
+    if (collapse.score >= s.threshold)
+      return {
+        verdict: "down",
+        successes: collapse.successes,
+        failures: collapse.failures,
+        bound: collapse.score,
+      };
+    return { verdict: "hold", ...whole(buckets, now, s), bound: collapse.score };
   }
   if (now - current.since < s.minDwellMs) return { verdict: "hold", ...whole(buckets, now, s), bound: 0 };
   // Only what came after going down: the failures that made it go down do not count twice.

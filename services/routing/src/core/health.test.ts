@@ -69,9 +69,11 @@ describe("health states", () => {
     // Successes after going down, but too soon: stays.
     assert.equal(step(s, buckets([8, 0], [0, 4], [0, 0], [6, 0]), 35_000).state, "down");
     // Long enough, and clearly good: back up.
+    // The outage's evidence is not judged again: the test looks at what comes after.
     assert.deepEqual(step(s, buckets([8, 0], [0, 4], [0, 0], [0, 0], [6, 0]), 45_000), {
       state: "healthy",
       since: 45_000,
+      evidenceFrom: 45_000,
     });
   });
 

@@ -78,9 +78,24 @@ export function planRoute(input: PlanInput): PlannedRoute {
   };
 }
 
+/**
+ * The share of a district's verifications that probe its down channels: `probeShare`, or in a
+ * quiet district enough for a probe about every `probeEveryMs` (3 a minute and one probe every
+ * 40 s: half of them), never more than `maxProbeShare`.
+ */
+export function probeShareFor(
+  health: Pick<HealthView, "attemptsPerMinute">,
+  settings: Pick<RoutingSettings, "probeShare" | "probeEveryMs" | "maxProbeShare">,
+): number {
+  const rate = health.attemptsPerMinute ?? 0;
+  if (rate <= 0 || settings.probeEveryMs <= 0) return settings.probeShare;
+  const wanted = 60_000 / settings.probeEveryMs / rate;
+  return Math.max(settings.probeShare, Math.min(settings.maxProbeShare, wanted));
+}
+
 /** Whether this verification keeps down channels in place to probe them. */
-export function isProbe(verificationId: string, settings: RoutingSettings): boolean {
-  return stableFraction(`probe:${verificationId}`) < settings.probeShare;
+export function isProbe(verificationId: string, settings: RoutingSettings, health: HealthView): boolean {
+  return stableFraction(`probe:${verificationId}`) < probeShareFor(health, settings);
 }
 
 export function channelsOf(steps: readonly PlanStep[]): string {
@@ -147,11 +162,12 @@ function applyHealth(current: Reordering, input: PlanInput): Reordering {
   if (down.length === 0) return current;
   const figures = down.map((c) => describeFigures(input.health.channels[c]!)).join("; ");
   const label = down.join("+");
-  if (isProbe(input.verificationId, input.settings)) {
+  if (isProbe(input.verificationId, input.settings, input.health)) {
+    const share = probeShareFor(input.health, input.settings);
     return {
       steps: current.steps,
       rule: `district-probe:${label}-down`,
-      reason: `probing whether ${label} recovered in ${input.district} (${Math.round(input.settings.probeShare * 100)}% of verifications): ${figures}; ${current.reason}`,
+      reason: `probing whether ${label} recovered in ${input.district} (${Math.round(share * 100)}% of verifications): ${figures}; ${current.reason}`,
     };
   }
   const moved = demote(current.steps, new Set(down), input.settings);

@@ -38,6 +38,8 @@ export interface HealthView {
   channels: Partial<Record<ChannelName, HealthFigures>>;
   /** Per route, keyed `<channel>/<route>`: SMS per operator, other channels per district. */
   routes: Record<string, HealthFigures>;
+  /** Attempts with a known outcome per minute over the window, every channel: the district's traffic. */
+  attemptsPerMinute?: number;
 }
 
 /** An incident an operator declared for the district: its channels go last. */
@@ -251,8 +253,13 @@ export type RoutingEvent =
 
 /** Tunables of the core, from configuration. */
 export interface RoutingSettings {
-  /** Share (0..1) of verifications that still try a down channel first, to see it recover. */
+  /**
+   * Share (0..1) of verifications that still try a down channel first, to see it recover; in a
+   * quiet district more, so a probe goes out about every `probeEveryMs`, up to `maxProbeShare`.
+   */
   probeShare: number;
+  probeEveryMs: number;
+  maxProbeShare: number;
   /** A code with less life than this left is not dispatched any more. */
   minRemainingMs: number;
   /** Channels that stay at the end of a plan whatever happens to the others. */
@@ -263,6 +270,8 @@ export interface RoutingSettings {
 
 export const DEFAULT_ROUTING_SETTINGS: RoutingSettings = {
   probeShare: 0.05,
+  probeEveryMs: 40_000,
+  maxProbeShare: 0.35,
   minRemainingMs: 5_000,
   lastResortChannels: ["voice"],
   maxDecisions: 32,

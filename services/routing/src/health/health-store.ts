@@ -16,6 +16,7 @@ import {
   BUCKET_FIELDS_COUNT,
   type BucketCounts,
   incrementsOf,
+  type WindowShape,
   slotsOf,
   windowFigures,
 } from "../core/health-window";
@@ -39,6 +40,8 @@ export interface HealthSettings extends HealthThresholds {
 
 export interface HealthObservation {
   at: number;
+  /** For an outcome: when its attempt was sent; the outcome is filed under that bucket. */
+  sentAt?: number;
   district: string;
   operator: string;
   channel: ChannelName;
@@ -128,10 +131,11 @@ export function createHealthRepository(store: Store, settings: HealthSettings): 
   return {
     record(observations) {
       for (const o of observations) {
-        tally.add(districtScope(o.district), o.at, o.channel, o.sample);
-        if (o.route) tally.add(districtScope(o.district), o.at, routeHealthKey(o.channel, o.route), o.sample);
+        const at = filedAt(o, settings);
+        tally.add(districtScope(o.district), at, o.channel, o.sample);
+        if (o.route) tally.add(districtScope(o.district), at, routeHealthKey(o.channel, o.route), o.sample);
         if (o.channel === "sms" && o.operator && o.route) {
-          tally.add(operatorScope(o.operator), o.at, routeHealthKey(o.channel, o.route), o.sample);
+          tally.add(operatorScope(o.operator), at, routeHealthKey(o.channel, o.route), o.sample);
         }
       }
     },
@@ -160,11 +164,14 @@ export function createHealthRepository(store: Store, settings: HealthSettings): 
     async view(district, operator, now) {
       const view: HealthView = { channels: {}, routes: {} };
       const scope = districtScope(district);
+      let attempts = 0;
       for (const data of (await readScope(scope, now)).values()) {
         const figures = figuresOf(data, scope, now);
+        if (data.route === "") attempts += figures.sampleSize;
         if (data.route === "") view.channels[data.channel] = figures;
         else if (data.channel !== "sms") view.routes[routeHealthKey(data.channel, data.route)] = figures;
       }
+      view.attemptsPerMinute = attempts / (settings.windowMs / 60_000);
       if (operator) {
         const opScope = operatorScope(operator);
         for (const data of (await readScope(opScope, now)).values()) {
@@ -202,22 +209,41 @@ export function createHealthRepository(store: Store, settings: HealthSettings): 
       const transitions: HealthTransition[] = [];
       for (const [name, data] of series) {
         const next = nextHealthState(data.state, data.buckets, data.channel, settings, now);
-        if (next.state === data.state.state && next.since === data.state.since) continue;
+        const raw = stateText(next);
+        // The state, or only the learned baseline, changed: written either way, announced only
+        // when the state did.
+        if (raw === data.stateRaw) continue;
         const won = await store.run(transitionHealth, {
           scope,
           series: name,
           expected: data.stateRaw,
-          next: `${next.state},${next.since}`,
+          next: raw,
           ttlMs: scopeTtlMs,
         });
         if (!won) continue;
-        const previous = data.state.state;
-        series.set(name, { ...data, state: next, stateRaw: `${next.state},${next.since}` });
-        transitions.push({ scope, previous, next, figures: figuresOf({ ...data, state: next }, scope, now) });
+        const previous = data.state;
+        series.set(name, { ...data, state: next, stateRaw: raw });
+        if (next.state === previous.state && next.since === previous.since) continue;
+        transitions.push({
+          scope,
+          previous: previous.state,
+          next,
+          figures: figuresOf({ ...data, state: next }, scope, now),
+        });
       }
       return transitions;
     },
   };
+}
+
+/**
+ * The time an observation is filed under: an outcome under its attempt's send time, so each
+ * bucket holds what was sent in it and what became of that; an outcome too late for its send's
+ * bucket to still be in the ring (the slot may hold a newer bucket) under its own time.
+ */
+export function filedAt(o: Pick<HealthObservation, "at" | "sentAt">, shape: WindowShape): number {
+  if (o.sentAt === undefined || o.sentAt > o.at) return o.at;
+  return o.at - o.sentAt < shape.windowMs - 2 * shape.bucketMs ? o.sentAt : o.at;
 }
 
 export function scopePlace(scope: string): { district: string; operator: string } {
@@ -258,14 +284,38 @@ function parseScope(fields: Record<string, string>): Map<string, SeriesData> {
       });
     } else if (kind === "s") {
       const data = entry(name);
-      const [state = "unknown", since = "0"] = value.split(",");
-      if (data && isStateName(state)) {
-        data.state = { state, since: Number(since) };
+      const parsed = parseStateText(value);
+      if (data && parsed) {
+        data.state = parsed;
         data.stateRaw = value;
       }
     }
   }
   return series;
+}
+
+/**
+ * "<state>,<since>", then, once learned, ",<baseline successes>,<failures>,<through epoch>", then
+ * ",<evidence from>" once it came back up from down.
+ */
+export function stateText(s: SeriesState): string {
+  const b = s.baseline;
+  const base = b && Number.isFinite(b.through) ? `,${b.successes},${b.failures},${b.through}` : ",,,";
+  const from = s.evidenceFrom === undefined ? "" : `,${s.evidenceFrom}`;
+  const text = `${s.state},${s.since}${base}${from}`;
+  return text.endsWith(",,,") ? text.slice(0, -3) : text;
+}
+
+export function parseStateText(value: string): SeriesState | undefined {
+  const [state = "unknown", since = "0", successes = "", failures = "", through = "", from = ""] =
+    value.split(",");
+  if (!isStateName(state)) return undefined;
+  const parsed: SeriesState = { state, since: Number(since) };
+  const baseline = { successes: Number(successes), failures: Number(failures), through: Number(through) };
+  if (through !== "" && [baseline.successes, baseline.failures, baseline.through].every(Number.isFinite))
+    parsed.baseline = baseline;
+  if (from !== "" && Number.isFinite(Number(from))) parsed.evidenceFrom = Number(from);
+  return parsed;
 }
 
 function isStateName(value: string): value is HealthStateName {

@@ -33,6 +33,8 @@ export interface SimHealth {
   evaluate(now: number): void;
   view(district: string, now: number): HealthView;
   changes: HealthChange[];
+  /** The window outcomes are filed in (by send time while their bucket is still in it). */
+  shape: { windowMs: number; bucketMs: number };
 }
 
 const CHANNELS: ChannelName[] = ["whatsapp", "sms", "voice"];
@@ -80,6 +82,7 @@ export function detectorHealth(t: HealthThresholds): SimHealth {
   };
   return {
     changes,
+    shape: t,
     record(at, district, channel, sample) {
       const s = get(district, channel);
       const epoch = Math.floor(at / t.bucketMs);
@@ -120,12 +123,13 @@ export function detectorHealth(t: HealthThresholds): SimHealth {
       }
     },
     view(district, now) {
-      const view: HealthView = { channels: {}, routes: {} };
+      const view: HealthView = { channels: {}, routes: {}, attemptsPerMinute: 0 };
       for (const c of CHANNELS) {
         const s = series.get(`${district}|${c}`);
         if (!s) continue;
         const w = windowFigures([...s.buckets.values()], now, t);
         view.channels[c] = figures(c, district, s.state.state, w.deliveryRate, w.sampleSize);
+        view.attemptsPerMinute! += w.sampleSize / (t.windowMs / 60_000);
       }
       return view;
     },
@@ -144,6 +148,7 @@ export function oracleHealth(s: ScenarioFile): SimHealth {
   const last = new Map<string, string>();
   return {
     changes,
+    shape: DEFAULT_HEALTH_THRESHOLDS,
     record() {},
     evaluate(now) {
       for (const d of s.districts)

@@ -15,6 +15,7 @@ import {
   type Workflow,
 } from "../../../routing/src/core/types";
 import type { RoutesTable } from "../../../routing/src/core/routes";
+import { filedAt } from "../../../routing/src/health/health-store";
 import { seededRandom } from "../population";
 import { workflowOf } from "../scaled-policy";
 import type { ScenarioFile, Strategy } from "../scenario-file";
@@ -181,7 +182,7 @@ export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUs
       for (const effect of effectsOf(handled.events, state, command.inputId)) {
         if (effect.kind === "observe")
           health.record(
-            effect.observation.at,
+            filedAt(effect.observation, health.shape),
             u.district,
             effect.observation.channel,
             effect.observation.sample,

@@ -8,17 +8,47 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { checkScenario, loadScenario } from "../scenario-file";
 import { runSimulated } from "./run-simulated";
+import { runCollapse, runNormal } from "./study";
 
 const scenario = loadScenario("blackout-districts");
 const report = runSimulated(scenario);
 const row = (strategy: string, phase: string, district: string) =>
   report.phases.find((p) => p.strategy === strategy && p.phase === phase && p.district === district)!;
 
-test("the busy district (30/min) is acted on within 30 s; the quiet one is acted on", () => {
+test("the busy district (30/min) is acted on within 30 s; the quiet one is acted on, and both come back", () => {
   const busy = report.detection.find((d) => d.strategy === "B" && d.district === "ID-JK-JKT")!;
   assert.ok(busy.detectionSeconds !== null && busy.detectionSeconds <= 30, JSON.stringify(busy));
   const quiet = report.detection.find((d) => d.strategy === "B" && d.district === "ID-JK-JKS")!;
   assert.ok(quiet.detectionSeconds !== null, JSON.stringify(quiet));
+  // Probes scale with a quiet district's traffic, so its recovery is seen too.
+  for (const d of [busy, quiet])
+    assert.ok(d.recoverySeconds !== null && d.recoverySeconds <= 300, JSON.stringify(d));
+});
+
+const SEEDS = [0, 1, 2, 3, 4].map((i) => scenario.seed + i);
+const median = (xs: (number | null)[]) => xs.map((x) => x ?? Infinity).sort((a, b) => a - b)[2]!;
+
+test("a district of 30/min: a blackout is acted on within 30 s on every seed, a collapse to 40 % within 60 s", () => {
+  const blackout = SEEDS.map((seed) => runCollapse(scenario, { perMinute: 30, delivery: 0 }, seed));
+  const collapse = SEEDS.map((seed) => runCollapse(scenario, { perMinute: 30, delivery: 0.4 }, seed));
+  for (const r of blackout)
+    assert.ok(r.detectionSeconds !== null && r.detectionSeconds <= 30, JSON.stringify(r));
+  for (const r of collapse)
+    assert.ok(r.detectionSeconds !== null && r.detectionSeconds <= 60, JSON.stringify(r));
+  for (const r of [...blackout, ...collapse]) assert.ok(r.stateChanges <= 2 && r.falseBeforeCut === 0);
+});
+
+test("a district of 3/min: a blackout is acted on within 90 s (median of five seeds), a collapse to 40 % within 5 min", () => {
+  const blackout = SEEDS.map((seed) => runCollapse(scenario, { perMinute: 3, delivery: 0 }, seed));
+  const collapse = SEEDS.map((seed) => runCollapse(scenario, { perMinute: 3, delivery: 0.4 }, seed));
+  assert.ok(median(blackout.map((r) => r.detectionSeconds)) <= 90, JSON.stringify(blackout));
+  for (const r of collapse)
+    assert.ok(r.detectionSeconds !== null && r.detectionSeconds <= 300, JSON.stringify(r));
+  for (const r of [...blackout, ...collapse]) assert.ok(r.stateChanges <= 2 && r.falseBeforeCut === 0);
+});
+
+test("a normal hour at 3/min in four districts (the shipped seed): no false shift", () => {
+  assert.equal(runNormal(scenario, scenario.seed), 0);
 });
 
 test("at most two WhatsApp state changes per dark district per outage; none in untouched ones", () => {
