@@ -20,6 +20,8 @@ export interface ClientError {
   op: "start" | "check";
   status: string;
   retryInfo: boolean;
+  /** "overloaded" for a refusal by admission. */
+  why?: string;
 }
 
 export type LifecycleEnd =
@@ -45,12 +47,18 @@ export interface LifecycleLoad {
   errors: ClientError[];
 }
 
-export function grpcStatusOf(err: unknown): { status: string; retryInfo: boolean } {
+export function grpcStatusOf(err: unknown): { status: string; retryInfo: boolean; why?: string } {
   const e = err as Partial<ServiceError>;
   if (e.code === undefined || e.metadata === undefined)
     return { status: `not gRPC: ${String(err)}`, retryInfo: false };
   const decoded = decodeStatusDetails(e as ServiceError);
-  return { status: GrpcStatus[e.code] ?? String(e.code), retryInfo: decoded.retryAfterMs !== undefined };
+  // A refusal by admission (load shedding) reads differently from a dependency being away.
+  const why = /overloaded/.test(e.details ?? "") ? "overloaded" : "";
+  return {
+    status: GrpcStatus[e.code] ?? String(e.code),
+    retryInfo: decoded.retryAfterMs !== undefined,
+    ...(why ? { why } : {}),
+  };
 }
 
 /** Calls `call` until it answers or fails with a status no client retries; errors go to `errors`. */
@@ -153,7 +161,10 @@ export interface FailoverCost {
 export function failoverCost(errors: readonly ClientError[], faultAt: number): FailoverCost {
   const after = errors.filter((e) => e.at >= faultAt);
   const byStatus: Record<string, number> = {};
-  for (const e of after) byStatus[`${e.op} ${e.status}`] = (byStatus[`${e.op} ${e.status}`] ?? 0) + 1;
+  for (const e of after) {
+    const key = `${e.op} ${e.status}${e.why ? ` (${e.why})` : ""}`;
+    byStatus[key] = (byStatus[key] ?? 0) + 1;
+  }
   return {
     errorsForMs: after.length === 0 ? 0 : Math.max(...after.map((e) => e.at)) - faultAt,
     errors: after.length,
