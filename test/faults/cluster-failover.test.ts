@@ -56,13 +56,14 @@ const DOWN_MS = 8_000;
 
 let stack: ClusterStack;
 
-// Opt-in for now: on the shared two-core CI machine, at load averages of 40-70, starts on this
-// stack stall (issuance's in-flight cap fills) and the suite does not pass yet.
-const enabled = process.env.OTP_CLUSTER_TESTS === "1";
+// Part of the fault suite. It wants the machine to itself (three JVMs and six redis-servers on
+// two cores): with other heavy work beside it, starts stall for minutes and it fails.
+// OTP_CLUSTER_TESTS=0 leaves it out.
+const enabled = process.env.OTP_CLUSTER_TESTS !== "0";
 
 describe(
   "failover on a three-broker Kafka and a Redis Cluster with replicas",
-  { skip: enabled ? false : "set OTP_CLUSTER_TESTS=1 to run it" },
+  { skip: enabled ? false : "OTP_CLUSTER_TESTS=0 leaves it out" },
   () => {
     // Three JVMs and six redis-servers start slowly on a loaded two-core machine.
     before(
