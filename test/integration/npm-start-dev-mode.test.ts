@@ -18,7 +18,7 @@ const PORTS = { ...ANY_FREE_PORTS, LOG_LEVEL: "warn" };
 
 function startProcess(over: Record<string, string>) {
   const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, ...over };
-  for (const name of ["KAFKA_BROKERS", "REDIS_URL", "OTP_TOKENS", "OTP_TLS_CA", "METRICS_LISTEN"]) {
+  for (const name of ["KAFKA_BROKERS", "REDIS_URL", "OTP_TOKENS", "OTP_TLS_CA"]) {
     if (!(name in over)) delete env[name];
   }
   const child = spawn(process.execPath, NPM_START_ARGS, {

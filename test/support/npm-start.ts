@@ -26,4 +26,6 @@ export const ANY_FREE_PORTS: Record<string, string> = {
   VOICE_WEBHOOK_PORT: "0",
   OPEN_GATEWAY_SIM_PORT: "0",
   SILENT_CALLBACK_PORT: "0",
+  // Loopback, so still a development platform; any free port, so two processes never collide.
+  METRICS_LISTEN: "127.0.0.1:0",
 };
