@@ -1,6 +1,7 @@
 /**
  * What stands between a request and a send: tenant request rate, per-phone, per-client and
- * per-destination limits, geo permissions, refused number types and the SMS pumping guard.
+ * per-destination limits and the SMS pumping guard. (Geo permissions and refused number types
+ * are decided from the policy alone: core/start.ts.)
  * Counters are keyed on the tenant and the phone (a keyed hash), never on a session, so a new
  * session does not reset them. Each refusal is an OtpError a client can act on.
  *
@@ -9,9 +10,9 @@
  */
 import { OtpError } from "../../shared/src/errors";
 import type { Logger } from "../../shared/src/log";
-import type { NumberType } from "../../shared/src/numbering";
-import type { ChannelName, TenantPolicy } from "../../shared/src/policy";
+import type { TenantPolicy } from "../../shared/src/policy";
 import type { Store } from "../../shared/src/store/port";
+import type { Admission } from "./core/admission";
 import { admitLimits, type LimitsInput, type LimitWindow } from "./limits-script";
 
 export interface SendSubject {
@@ -46,18 +47,9 @@ export interface AdmitRequest {
   active?: Claim & { replacing?: string };
 }
 
-export type Admission =
-  | { kind: "admitted" }
-  /** The idempotency key, or the active-verification key, names this verification. */
-  | { kind: "idempotent" | "active"; verificationId: string }
-  /** The idempotency key names this verification, made with other parameters. */
-  | { kind: "idempotency-mismatch"; verificationId: string };
-
 export interface AbuseGuards {
   /** Only the tenant request rate: for a request refused before its limits are checked. */
   admitTenant(tenant: string, policy: TenantPolicy): Promise<void>;
-  /** Who may receive a code at all: country and number type. */
-  checkDestination(policy: TenantPolicy, country: string, type: NumberType, workflow: ChannelName[]): void;
   /**
    * Every limit of a start or a resend, counted only when all pass; claims the request's keys
    * then. Throws the refusal (the first in order: rate, pumping block, windows).
@@ -162,19 +154,6 @@ export function createAbuseGuards({
     async admitTenant(tenant, policy) {
       const r = await store.run(admitLimits, { tenant, rate: tenantRate(policy), windows: [] });
       if (r.kind === "rate-limited") throw limited(TENANT_RATE, r.retryAfterMs);
-    },
-
-    checkDestination(policy, country, type, workflow) {
-      if (!policy.geo.allowedCountries.includes(country)) {
-        throw new OtpError(
-          "OTP_DESTINATION_BLOCKED",
-          `destination country ${country} is not enabled for this tenant`,
-        );
-      }
-      const refusedEverywhere = workflow.every((ch) => policy.fraud.refusedNumberTypes[ch].includes(type));
-      if (refusedEverywhere) {
-        throw new OtpError("OTP_DESTINATION_BLOCKED", `numbers of type ${type} cannot receive codes`);
-      }
     },
 
     async admit(request) {

@@ -5,7 +5,12 @@ import type { GrpcServer } from "../../shared/src/grpc/server";
 import { createVerificationProjection } from "../../shared/src/projection/projection";
 import type { Platform } from "../../shared/src/runtime/platform";
 import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
-import { meterGuardBlocks, meterHandlers, meterStarts } from "../../shared/src/telemetry/request-metrics";
+import {
+  countGuardBlocks,
+  meterGuardBlocks,
+  meterHandlers,
+  meterStarts,
+} from "../../shared/src/telemetry/request-metrics";
 import { createAbuseGuards } from "./abuse-guards";
 import { createWatchQuota, DEFAULT_MAX_WATCHES_PER_TENANT, issuanceHandlers } from "./grpc-handlers";
 import { createIssuance, type Issuance } from "./issuance";
@@ -65,6 +70,7 @@ export function createIssuanceApp(p: Platform, options: IssuanceAppOptions): Iss
     logger: p.logger,
     incidentActive: options.incidentActive,
     districts: p.districts,
+    onScreenRefusal: options.metrics ? countGuardBlocks(options.metrics) : undefined,
   });
   const knownPurpose = (tenant: string, purpose: string) =>
     p.policies.policyFor(tenant).purposes[purpose] !== undefined;

@@ -18,7 +18,9 @@ import {
 import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createProjector } from "../../shared/src/projection/projector";
+import { createMetrics } from "../../shared/src/telemetry/metrics";
 import { createAbuseGuards } from "./abuse-guards";
+import { createIssuanceApp } from "./app";
 import { createIssuance, type Issuance, type IssuanceDeps } from "./issuance";
 import { EVENT_ROLES } from "../../shared/src/events/ownership";
 
@@ -168,6 +170,17 @@ describe("issuance around the log write", () => {
       await assert.rejects(issuance.start(TENANT, keyed), limited);
       await assert.rejects(issuance.start(TENANT, keyed), limited);
     });
+  });
+
+  it("counts a destination the screen refused as a guard block, as the guards' own refusals", async () => {
+    const metrics = createMetrics({ service: "issuance-test", processMetrics: false });
+    const app = createIssuanceApp(platform, { retentionMs: 3_600_000, metrics });
+    const us = StartVerificationRequest.fromPartial({ phone: "+12025550123", purpose: "login" });
+    await assert.rejects(app.issuance.start(TENANT, us), { code: "OTP_DESTINATION_BLOCKED" });
+    assert.match(
+      await metrics.registry.metrics(),
+      /otp_guard_blocks_total\{guard="destination",reason="country_not_enabled",service="issuance-test"\} 1/,
+    );
   });
 
   describe("a failed publish", () => {

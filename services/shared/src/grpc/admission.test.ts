@@ -18,7 +18,7 @@ import { silentLogger } from "../log";
 import { callUnary, createClient } from "./client";
 import { createGrpcServer, type GrpcServer } from "./server";
 import { decodeStatusDetails, overloadedStatus } from "./status";
-import { createTestIssuance } from "./test-service";
+import { createTestIssuance } from "../../../../test/support/grpc-test-service";
 
 const TOKEN = "dev-token-tenant-0123456789";
 

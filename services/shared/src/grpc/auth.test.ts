@@ -17,7 +17,7 @@ import { callUnary, createClient } from "./client";
 import { identityFromCommonName, createIdentityResolver } from "./identity";
 import { createGrpcServer, type GrpcServer } from "./server";
 import { decodeStatusDetails } from "./status";
-import { createTestIssuance } from "./test-service";
+import { createTestIssuance } from "../../../../test/support/grpc-test-service";
 
 const TOKENS = {
   tenant: "dev-token-tenant-0123456789",

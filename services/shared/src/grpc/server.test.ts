@@ -20,7 +20,7 @@ import { createLogger, type LogFields } from "../log";
 import { callUnary, createClient } from "./client";
 import { createGrpcServer, type GrpcServer } from "./server";
 import { decodeStatusDetails } from "./status";
-import { createTestIssuance } from "./test-service";
+import { createTestIssuance } from "../../../../test/support/grpc-test-service";
 
 const TOKEN = "dev-token-tenant-0123456789";
 const BODY_MARKER = "idem-BODY-MARKER-42";

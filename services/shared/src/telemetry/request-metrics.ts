@@ -74,10 +74,7 @@ export function meterGuardBlocks<G extends object>(
   metrics: Pick<OtpMetrics, "guardBlocks"> | undefined,
 ): G {
   if (metrics === undefined) return guards;
-  const count = (err: unknown): void => {
-    const block = guardBlockOf(err);
-    if (block) metrics.guardBlocks.inc(block);
-  };
+  const count = countGuardBlocks(metrics);
   const metered: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(guards)) {
     if (typeof value !== "function") {
@@ -101,6 +98,14 @@ export function meterGuardBlocks<G extends object>(
     };
   }
   return metered as G;
+}
+
+/** Counts a refusal in otp_guard_blocks_total when it is a guard's (other errors pass uncounted). */
+export function countGuardBlocks(metrics: Pick<OtpMetrics, "guardBlocks">): (err: unknown) => void {
+  return (err) => {
+    const block = guardBlockOf(err);
+    if (block) metrics.guardBlocks.inc(block);
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * A small IssuanceService used by the tests of this gRPC layer. It answers with what the
+ * A small IssuanceService used by the tests of the gRPC layer (services/shared/src/grpc). It answers with what the
  * layer gave it (identity, metadata, deadline) and fails on request, chosen by `purpose`:
  *   "rate-limited"  OtpError OTP_RATE_LIMITED with retryAfterMs 1500
  *   "invalid"       OtpError with a field violation
@@ -8,16 +8,21 @@
  * The server-stream sends three updates, or with verification id "forever" sends until aborted.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { IssuanceServiceService } from "../../../../proto/gen/otp/v1/issuance";
+import { IssuanceServiceService } from "../../proto/gen/otp/v1/issuance";
 import {
   RiskTier,
   type Verification,
   VerificationMethod,
   VerificationStatus,
-} from "../../../../proto/gen/otp/v1/common";
-import { invalidArgument, OtpError } from "../errors";
-import { type CallContext, serverStream, type ServiceHandlers, unary } from "./handlers";
-import { requireTenant } from "./identity";
+} from "../../proto/gen/otp/v1/common";
+import { invalidArgument, OtpError } from "../../services/shared/src/errors";
+import {
+  type CallContext,
+  serverStream,
+  type ServiceHandlers,
+  unary,
+} from "../../services/shared/src/grpc/handlers";
+import { requireTenant } from "../../services/shared/src/grpc/identity";
 
 export interface TestServiceProbe {
   calls: number;
