@@ -181,9 +181,17 @@ export type FallbackCause = "timeout" | "hard_failure" | "user_request" | "chann
 /** How a dispatch came about. */
 export type DispatchCause = "first" | FallbackCause;
 
-/** What health learns from an event: one sample of a series. */
+/**
+ * What health learns from an event: one sample of a series. `neutral` is an outcome that says
+ * nothing about the channel (the number is not on it: WhatsApp's 131026): it takes the attempt's
+ * send back, so the attempt is neither a failure nor left pending.
+ */
 export type HealthSample =
-  { kind: "sent" } | { kind: "delivered"; latencyMs: number } | { kind: "failed" } | { kind: "verified" };
+  | { kind: "sent" }
+  | { kind: "delivered"; latencyMs: number }
+  | { kind: "failed" }
+  | { kind: "neutral" }
+  | { kind: "verified" };
 
 export type RoutingEvent =
   | {

@@ -101,7 +101,7 @@ export function detectorHealth(t: HealthThresholds): SimHealth {
           if (old < epoch - t.windowMs / t.bucketMs - 1) s.buckets.delete(old);
       }
       const [sent, delivered, failed, verified, h] = incrementsOf(sample);
-      b.sent += sent;
+      b.sent = Math.max(0, b.sent + sent);
       b.delivered += delivered;
       b.failed += failed;
       b.verified += verified;

@@ -180,13 +180,10 @@ export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUs
       });
       state = handled.state;
       for (const effect of effectsOf(handled.events, state, command.inputId)) {
-        if (effect.kind === "observe")
-          health.record(
-            filedAt(effect.observation, health.shape),
-            u.district,
-            effect.observation.channel,
-            effect.observation.sample,
-          );
+        if (effect.kind !== "observe") continue;
+        const at = filedAt(effect.observation, health.shape);
+        if (at !== undefined)
+          health.record(at, u.district, effect.observation.channel, effect.observation.sample);
       }
       for (const e of handled.events) {
         if (e.type === "DispatchRequested") {
@@ -203,12 +200,13 @@ export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUs
       attempt: number,
       status: "delivered" | "failed" | "expired",
       failureClass: "permanent" | "unspecified",
+      reason: string = status.toUpperCase(),
     ) =>
       queue.push(at, () =>
         apply(at, {
           type: "RecordReceipt",
           inputId: `r-${++inputs}`,
-          receipt: { attempt, status, failureClass, reason: status.toUpperCase(), at },
+          receipt: { attempt, status, failureClass, reason, at },
         }),
       );
     const send = (now: number, attempt: number, channel: ChannelName, route: string) => {
@@ -223,7 +221,7 @@ export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUs
       );
       const reaches = luck(attempt, 5) < c.delivery[channel] * (r?.delivery ?? 1);
       if (channel === "whatsapp") {
-        if (u.notOnWhatsApp) return receipt(now + 1000, attempt, "failed", "permanent");
+        if (u.notOnWhatsApp) return receipt(now + 1000, attempt, "failed", "permanent", "WHATSAPP_131026");
         if (dark || u.dataOff || !reaches) return; // stays "sent": Meta keeps trying
       } else if (channel === "sms") {
         if (dark || !reaches)
