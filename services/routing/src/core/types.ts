@@ -30,6 +30,11 @@ export interface HealthFigures {
   /** Finished attempts (delivered + failed) in the window. */
   sampleSize: number;
   state: HealthStateName;
+  /**
+   * How far the recent evidence leans towards a collapse (the detector's statistic over its
+   * threshold; 1: down). Routing hastens steps on a channel leaning half-way; no state changes.
+   */
+  collapseLean?: number;
 }
 
 /** What routing knows about channel health for one verification's district and operator. */
@@ -274,6 +279,13 @@ export interface RoutingSettings {
   lastResortChannels: ChannelName[];
   /** Decisions kept per verification (the oldest are dropped beyond it). */
   maxDecisions: number;
+  /**
+   * When a channel's evidence leans this far towards a collapse (`HealthFigures.collapseLean`),
+   * its "not delivered" steps wait only `hastenedWaitSeconds[channel]` (its usual p99) before the
+   * fallback: the first reaction, before the channel is judged down.
+   */
+  hastenAtLean: number;
+  hastenedWaitSeconds: Partial<Record<ChannelName, number>>;
 }
 
 export const DEFAULT_ROUTING_SETTINGS: RoutingSettings = {
@@ -283,4 +295,6 @@ export const DEFAULT_ROUTING_SETTINGS: RoutingSettings = {
   minRemainingMs: 5_000,
   lastResortChannels: ["voice"],
   maxDecisions: 32,
+  hastenAtLean: 0.5,
+  hastenedWaitSeconds: { whatsapp: 8 },
 };

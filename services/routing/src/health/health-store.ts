@@ -7,6 +7,7 @@
 import { CHANNELS } from "../../../shared/src/policy/types";
 import type { Store } from "../../../shared/src/store/port";
 import {
+  collapseLean,
   nextHealthState,
   type HealthThresholds,
   type SeriesState,
@@ -119,6 +120,7 @@ export function createHealthRepository(store: Store, settings: HealthSettings): 
       p95Ms: window.p95Ms,
       sampleSize: window.sampleSize,
       state: data.state.state,
+      collapseLean: collapseLean(data.state, data.buckets, data.channel, settings, now),
     };
   };
 

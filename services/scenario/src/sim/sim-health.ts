@@ -4,6 +4,7 @@
  * a simulated second like the health monitor; or, for the oracle, the true state.
  */
 import {
+  collapseLean,
   DEFAULT_HEALTH_THRESHOLDS,
   type HealthThresholds,
   nextHealthState,
@@ -128,7 +129,10 @@ export function detectorHealth(t: HealthThresholds): SimHealth {
         const s = series.get(`${district}|${c}`);
         if (!s) continue;
         const w = windowFigures([...s.buckets.values()], now, t);
-        view.channels[c] = figures(c, district, s.state.state, w.deliveryRate, w.sampleSize);
+        view.channels[c] = {
+          ...figures(c, district, s.state.state, w.deliveryRate, w.sampleSize),
+          collapseLean: collapseLean(s.state, [...s.buckets.values()], c, t, now),
+        };
         view.attemptsPerMinute! += w.sampleSize / (t.windowMs / 60_000);
       }
       return view;
@@ -163,14 +167,15 @@ export function oracleHealth(s: ScenarioFile): SimHealth {
     },
     view(district, now) {
       const view: HealthView = { channels: {}, routes: {} };
-      for (const c of CHANNELS)
-        view.channels[c] = figures(
-          c,
-          district,
-          trulyDown(s, district, c, now / 1000) ? "down" : "healthy",
-          1,
-          100,
-        );
+      for (const c of CHANNELS) {
+        const down = trulyDown(s, district, c, now / 1000);
+        // The oracle knows for certain what the detector only leans towards: a step on a channel
+        // truly down is hastened as B's would be.
+        view.channels[c] = {
+          ...figures(c, district, down ? "down" : "healthy", 1, 100),
+          collapseLean: down ? 1 : 0,
+        };
+      }
       return view;
     },
   };

@@ -50,6 +50,10 @@ export interface StrategyRun {
   label: string;
   outcomes: SimOutcome[];
   changes: HealthChange[];
+  /** Dispatches whose wait was hastened (the channel leaned towards a collapse), in time order. */
+  hastened: { at: number; district: string; channel: ChannelName }[];
+  /** Every dispatch (for the hastened share). */
+  dispatches: number;
 }
 
 const EMPTY_ROUTES: RoutesTable = { sms: { operators: {}, default: [] }, whatsapp: [], voice: [] };
@@ -160,6 +164,8 @@ export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUs
   const workflow: Workflow = { name: "scenario", steps: workflowOf(sim.strategy).map((st) => ({ ...st })) };
   const ttlMs = 300_000;
   const outcomes = users.map((user): SimOutcome => ({ user, sends: 0 }));
+  const hastened: StrategyRun["hastened"] = [];
+  let dispatches = 0;
 
   for (let t = 0; t <= endMs; t += 1000) queue.push(t, () => health.evaluate(t));
 
@@ -188,6 +194,9 @@ export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUs
       for (const e of handled.events) {
         if (e.type === "DispatchRequested") {
           out.sends++;
+          dispatches++;
+          if (e.decision.rule.endsWith("wait:hastened"))
+            hastened.push({ at: now, district: u.district, channel: e.channel });
           send(now, e.attempt, e.channel, e.route);
           queue.push(e.dueAt, () =>
             apply(e.dueAt, { type: "FallbackDue", inputId: `due-${e.attempt}`, attempt: e.attempt }),
@@ -264,5 +273,6 @@ export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUs
     if (next.at > endMs + 600_000) break;
     next.run();
   }
-  return { id: sim.id, label: sim.label, outcomes, changes: health.changes };
+  hastened.sort((a, b) => a.at - b.at);
+  return { id: sim.id, label: sim.label, outcomes, changes: health.changes, hastened, dispatches };
 }
