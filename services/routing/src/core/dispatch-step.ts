@@ -133,8 +133,9 @@ export function dispatchNext(
 
 /**
  * The first reaction to a channel going bad, before it is judged down: while its evidence leans
- * half-way to a collapse, a "not delivered" step on it waits only the channel's usual delivery
+ * a third of the way to a collapse (`hastenAtLean`), a "not delivered" step on it waits only the channel's usual delivery
  * time, so the fallback comes sooner (and the attempt's outcome is known sooner). No state changes.
+ * Not a probe of a channel already down.
  */
 function hastenedWait(
   step: { channel: ChannelName; timeoutSeconds: number; advanceWhen: string },
@@ -145,7 +146,9 @@ function hastenedWait(
   const lean = figures?.collapseLean ?? 0;
   if (seconds === undefined || step.advanceWhen !== "not_delivered" || seconds >= step.timeoutSeconds)
     return undefined;
-  if (lean < settings.hastenAtLean) return undefined;
+  // A probe of a down channel keeps the full wait: a recovering network is often slow, and a
+  // late delivery is the success that brings the channel back.
+  if (lean < settings.hastenAtLean || figures?.state === "down") return undefined;
   return {
     seconds,
     why: `${step.channel}'s recent evidence leans ${Math.round(lean * 100)}% of the way to a collapse: waiting ${seconds} s, not ${step.timeoutSeconds} s`,

@@ -1,5 +1,5 @@
 /**
- * The first reaction to a channel going bad: while its evidence leans half-way to a collapse, a
+ * The first reaction to a channel going bad: while its evidence leans a third of the way to a collapse, a
  * "not delivered" step on it waits only the channel's usual delivery time before the fallback.
  * The channel's state does not change (no flip); only the wait, and the decision says why.
  */
@@ -80,7 +80,7 @@ function firstDispatch(lean: { whatsapp?: number; sms?: number }) {
   >;
 }
 
-test("WhatsApp leaning half-way to a collapse: its step waits 8 s, not 20, and the decision says why", () => {
+test("WhatsApp leaning towards a collapse: its step waits 8 s, not 20, and the decision says why", () => {
   const hastened = firstDispatch({ whatsapp: 0.6 });
   assert.equal(hastened.channel, "whatsapp");
   assert.equal(hastened.timeoutSeconds, 8);
@@ -88,7 +88,7 @@ test("WhatsApp leaning half-way to a collapse: its step waits 8 s, not 20, and t
   assert.match(hastened.decision.rule, / wait:hastened$/);
   assert.match(hastened.decision.reason, /leans 60% of the way to a collapse: waiting 8 s, not 20 s/);
 
-  const calm = firstDispatch({ whatsapp: 0.4 });
+  const calm = firstDispatch({ whatsapp: 0.2 });
   assert.equal(calm.timeoutSeconds, 20);
   assert.doesNotMatch(calm.decision.rule, /hastened/);
   assert.equal(firstDispatch({}).timeoutSeconds, 20, "no figures yet: the workflow's wait");
@@ -110,7 +110,7 @@ test("a step that waits for the code to be checked is never hastened", () => {
   assert.equal(sms.timeoutSeconds, 30);
 });
 
-test("two WhatsApp failures in a row in a quiet district lean half-way, yet the channel stays healthy", () => {
+test("two WhatsApp failures in a row in a quiet district lean far enough to hasten, yet the channel stays healthy", () => {
   const t = DEFAULT_HEALTH_THRESHOLDS;
   const bucket = (epoch: number, delivered: number, failed: number): BucketCounts => ({
     epoch,
@@ -129,6 +129,7 @@ test("two WhatsApp failures in a row in a quiet district lean half-way, yet the 
   state = nextHealthState(state, buckets, "whatsapp", t, now);
   assert.equal(state.state, "healthy", "no state change: not a flip");
   const lean = collapseLean(state, buckets, "whatsapp", t, now);
-  assert.ok(lean >= 0.5 && lean < 1, `lean ${lean}`);
-  assert.ok(collapseLean(state, normal, "whatsapp", t, now) < 0.5);
+  const hastenAt = DEFAULT_ROUTING_SETTINGS.hastenAtLean;
+  assert.ok(lean >= hastenAt && lean < 1, `lean ${lean}`);
+  assert.ok(collapseLean(state, normal, "whatsapp", t, now) < hastenAt);
 });

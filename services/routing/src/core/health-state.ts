@@ -68,12 +68,12 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   confidenceZ: 1.645,
   degradedBelow: 0.85,
   healthyAbove: 0.92,
-  baselinePrior: 0.93,
+  baselinePrior: 0.95,
   baselinePriorWeight: 30,
   baselineMemory: 300,
   baselineLagMs: 180_000,
   collapseTo: 0.4,
-  downThreshold: 7,
+  downThreshold: 11,
   downLeaveAbove: 0.6,
   latency: {
     // Overdue from 8 s (a WhatsApp message normally lands in under 6 s) to the 20 s deadline of
@@ -203,7 +203,7 @@ export function learnBaseline(
 /**
  * How far the recent evidence leans towards a collapse: the CUSUM statistic as a share of the
  * threshold (1: down). Only evidence since the series last came back up counts. Routing hastens a
- * step on a channel leaning half-way (a shorter wait before the fallback) without any state
+ * step on a channel leaning `hastenAtLean` of the way (a shorter wait before the fallback) without any state
  * change; the baseline learns nothing meanwhile.
  */
 export function collapseLean(

@@ -32,7 +32,7 @@ export interface HealthFigures {
   state: HealthStateName;
   /**
    * How far the recent evidence leans towards a collapse (the detector's statistic over its
-   * threshold; 1: down). Routing hastens steps on a channel leaning half-way; no state changes.
+   * threshold; 1: down). Routing hastens steps on a channel leaning `hastenAtLean`; no state changes.
    */
   collapseLean?: number;
 }
@@ -295,6 +295,7 @@ export const DEFAULT_ROUTING_SETTINGS: RoutingSettings = {
   minRemainingMs: 5_000,
   lastResortChannels: ["voice"],
   maxDecisions: 32,
-  hastenAtLean: 0.5,
+  // 3.5 nats of the detector's 11: about two WhatsApp failures in a row where 95 % are delivered.
+  hastenAtLean: 0.32,
   hastenedWaitSeconds: { whatsapp: 8 },
 };

@@ -167,15 +167,14 @@ export function oracleHealth(s: ScenarioFile): SimHealth {
     },
     view(district, now) {
       const view: HealthView = { channels: {}, routes: {} };
-      for (const c of CHANNELS) {
-        const down = trulyDown(s, district, c, now / 1000);
-        // The oracle knows for certain what the detector only leans towards: a step on a channel
-        // truly down is hastened as B's would be.
-        view.channels[c] = {
-          ...figures(c, district, down ? "down" : "healthy", 1, 100),
-          collapseLean: down ? 1 : 0,
-        };
-      }
+      for (const c of CHANNELS)
+        view.channels[c] = figures(
+          c,
+          district,
+          trulyDown(s, district, c, now / 1000) ? "down" : "healthy",
+          1,
+          100,
+        );
       return view;
     },
   };
