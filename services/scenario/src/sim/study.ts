@@ -89,7 +89,7 @@ export function runCollapse(template: ScenarioFile, c: CollapseCase, seed: numbe
     ...c,
     seed,
     detectionSeconds: down ? (down.at - CUT_SECOND * 1000) / 1000 : null,
-    firstReactionSeconds: Number.isFinite(first) ? (first - CUT_SECOND * 1000) / 1000 : null,
+    firstReactionSeconds: Number.isFinite(first) ? Math.round((first - CUT_SECOND * 1000) / 1000) : null,
     stateChanges: wa.filter((x) => x.at >= CUT_SECOND * 1000 && x.from !== "unknown").length,
     falseBeforeCut: wa.filter((x) => x.to === "down" && x.at < CUT_SECOND * 1000).length,
   };
