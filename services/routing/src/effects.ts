@@ -39,7 +39,9 @@ export function effectsOf(
         observation: {
           at,
           // Outcomes are filed under the time the attempt was sent (see core/health-state.ts).
-          ...(sample.kind === "delivered" || sample.kind === "failed" ? { sentAt: record.requestedAt } : {}),
+          ...(sample.kind === "delivered" || sample.kind === "failed" || sample.kind === "neutral"
+            ? { sentAt: record.requestedAt }
+            : {}),
           district,
           operator,
           channel: record.channel,

@@ -23,7 +23,8 @@ describe("per-district adaptive routing", () => {
     h.setScript((d) => {
       // Users verify shortly after a code reaches them, so no step runs into voice.
       if (d.channel === Channel.CHANNEL_WHATSAPP && d.district === X && !whatsappWorksInX) {
-        return [hardFailure("WHATSAPP_131026", 20)];
+        // Not 131026: that one is a fact about the user, neutral for health.
+        return [hardFailure("WHATSAPP_131000", 20)];
       }
       return [delivered(30, 30)];
     });

@@ -47,7 +47,8 @@ describe("RoutingService over gRPC", () => {
     h.setScript((d) => {
       if (d.channel === Channel.CHANNEL_WHATSAPP && whatsappFails.has(d.verificationId)) {
         // Later than the deliveries, so the window goes healthy first and then degrades.
-        return [hardFailure("WHATSAPP_131026", 1_500)];
+        // A failure of the channel (131026, not a WhatsApp user, would be neutral for health).
+        return [hardFailure("WHATSAPP_131000", 1_500)];
       }
       return [delivered(300, 20)];
     });

@@ -87,6 +87,9 @@ export const channelCases: ParityCase[] = [
         ),
         record(at + 1, { ...increment("whatsapp", { sent: 1, delivered: 1 }), histogramIndex: 3 }),
         record(at + 300_000, increment("whatsapp", { sent: 1, verified: 1 })),
+        // Neutral outcomes take sends back; a bucket never goes below none.
+        record(at + 300_001, increment("sms/telkomsel", { sent: -1 })),
+        record(at + 300_002, increment("voice", { sent: -1 })),
         step(readHealthScope, "d:jakarta"),
         step(transitionHealth, {
           scope: "d:jakarta",
@@ -114,14 +117,18 @@ export const channelCases: ParityCase[] = [
       ];
     },
     expect(answers) {
-      const scope = answers[3] as Record<string, string>;
+      const scope = answers[5] as Record<string, string>;
       assert.equal(
         Object.keys(scope).filter((f) => f.startsWith("b|whatsapp|")).length,
         1,
         "one ring slot, reset by the new epoch",
       );
-      assert.deepEqual(answers.slice(4, 6), [true, false]);
-      assert.ok("error" in (answers[7] as object));
+      assert.ok(
+        Object.entries(scope).some(([f, v]) => f.startsWith("b|voice|") && v.split(",")[1] === "0"),
+        "a send taken back from an empty bucket leaves none, not minus one",
+      );
+      assert.deepEqual(answers.slice(6, 8), [true, false]);
+      assert.ok("error" in (answers[9] as object));
     },
   },
   {

@@ -80,15 +80,23 @@ export function dispatchNext(
     key: `${state.verificationId}:${attempt}`,
   });
   const skipped = next.skipped.map((i) => skipReason(state.steps[i]!.channel, ctx)).join("; ");
-  const stepText = `step ${next.index + 1} of ${state.steps.length} (${step.channel}, ${step.advanceWhen} within ${step.timeoutSeconds} s)`;
   const channelFigures = ctx.health.channels[step.channel];
+  const hastened = hastenedWait(step, channelFigures, ctx.settings);
+  const timeoutSeconds = hastened?.seconds ?? step.timeoutSeconds;
+  const stepText = `step ${next.index + 1} of ${state.steps.length} (${step.channel}, ${step.advanceWhen} within ${timeoutSeconds} s)`;
   const decision: Decision = {
     at: ctx.now,
     attempt,
     channel: step.channel,
     route: route.route,
-    rule: `${request.rule ?? causeRule(request.cause)} ${route.rule}`,
-    reason: [request.why, stepText, skipped && `skipped ${skipped}`, `route ${route.route}: ${route.reason}`]
+    rule: `${request.rule ?? causeRule(request.cause)} ${route.rule}${hastened ? " wait:hastened" : ""}`,
+    reason: [
+      request.why,
+      stepText,
+      hastened?.why,
+      skipped && `skipped ${skipped}`,
+      `route ${route.route}: ${route.reason}`,
+    ]
       .filter(Boolean)
       .join("; "),
     health: [...(channelFigures ? [channelFigures] : []), ...route.health],
@@ -113,14 +121,38 @@ export function dispatchNext(
     stepIndex: next.index,
     channel: step.channel,
     route: route.route,
-    timeoutSeconds: step.timeoutSeconds,
+    timeoutSeconds,
     advanceWhen: step.advanceWhen,
-    dueAt: ctx.now + step.timeoutSeconds * 1000,
+    dueAt: ctx.now + timeoutSeconds * 1000,
     code: facts.code,
     cause: request.cause,
     decision,
   });
   return events;
+}
+
+/**
+ * The first reaction to a channel going bad, before it is judged down: while its evidence leans
+ * a third of the way to a collapse (`hastenAtLean`), a "not delivered" step on it waits only the channel's usual delivery
+ * time, so the fallback comes sooner (and the attempt's outcome is known sooner). No state changes.
+ * Not a probe of a channel already down.
+ */
+function hastenedWait(
+  step: { channel: ChannelName; timeoutSeconds: number; advanceWhen: string },
+  figures: HealthFigures | undefined,
+  settings: RoutingSettings,
+): { seconds: number; why: string } | undefined {
+  const seconds = settings.hastenedWaitSeconds[step.channel];
+  const lean = figures?.collapseLean ?? 0;
+  if (seconds === undefined || step.advanceWhen !== "not_delivered" || seconds >= step.timeoutSeconds)
+    return undefined;
+  // A probe of a down channel keeps the full wait: a recovering network is often slow, and a
+  // late delivery is the success that brings the channel back.
+  if (lean < settings.hastenAtLean || figures?.state === "down") return undefined;
+  return {
+    seconds,
+    why: `${step.channel}'s recent evidence leans ${Math.round(lean * 100)}% of the way to a collapse: waiting ${seconds} s, not ${step.timeoutSeconds} s`,
+  };
 }
 
 /** Nothing more will be sent: fail when no attempt can still reach the user, else wait. */

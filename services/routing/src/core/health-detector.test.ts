@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { collapseScore, hypotheses, wilsonBounds } from "./health-detector";
 import {
+  collapseLean,
   DEFAULT_HEALTH_THRESHOLDS,
   detectorSettings,
   nextHealthState,
@@ -16,6 +17,7 @@ import {
   UNKNOWN_STATE,
 } from "./health-state";
 import { type BucketCounts, HISTOGRAM_SIZE } from "./health-window";
+import { DEFAULT_ROUTING_SETTINGS } from "./types";
 
 const t = DEFAULT_HEALTH_THRESHOLDS; // 5 min window, 10 s buckets, 60 s dwell
 const DEADLINE_MS = 20_000;
@@ -55,23 +57,38 @@ function bucketsAt(evidence: Evidence, now: number): BucketCounts[] {
   return [...byEpoch.values()];
 }
 
-/** The state's changes, judged every second up to `untilMs`. */
-function run(evidence: Evidence, untilMs: number): { at: number; state: string }[] {
+/**
+ * The state's changes, judged every second up to `untilMs`; a "hastened" entry (not a state)
+ * marks the first time after `reactFrom` the evidence leaned far enough for routing to hasten.
+ */
+function run(evidence: Evidence, untilMs: number, reactFrom = Infinity): { at: number; state: string }[] {
   let s: SeriesState = UNKNOWN_STATE;
   const changes: { at: number; state: string }[] = [];
+  let reacted = false;
   for (let now = 0; now <= untilMs; now += 1_000) {
-    const next = nextHealthState(s, bucketsAt(evidence, now), "whatsapp", t, now);
+    const buckets = bucketsAt(evidence, now);
+    const next = nextHealthState(s, buckets, "whatsapp", t, now);
     if (next.state !== s.state) changes.push({ at: now, state: next.state });
     s = next;
+    if (!reacted && now >= reactFrom && collapseLean(s, buckets, "whatsapp", t, now) >= HASTEN) {
+      reacted = true;
+      changes.push({ at: now, state: "hastened" });
+    }
   }
   return changes;
 }
+
+const HASTEN = DEFAULT_ROUTING_SETTINGS.hastenAtLean;
 
 /** Deterministic "random" outcome with probability p for attempt i. */
 const roll = (i: number, p: number): boolean => ((Math.imul(i + 7, 2654435761) >>> 0) / 2 ** 32) % 1 < p;
 
 const CUT = 10 * 60_000;
 const downAt = (changes: { at: number; state: string }[]) => changes.find((c) => c.state === "down")?.at;
+const reactedAt = (changes: { at: number; state: string }[]) =>
+  changes.find((c) => c.state === "hastened" || c.state === "down")?.at;
+const states = (changes: { at: number; state: string }[]) =>
+  changes.filter((c) => c.state !== "hastened").map((c) => c.state);
 
 describe("Wilson bounds and the collapse test", () => {
   test("confidence grows with evidence", () => {
@@ -103,31 +120,40 @@ describe("Wilson bounds and the collapse test", () => {
 });
 
 describe("blackout detection", () => {
-  test("quiet district (3/min): a blackout is acted on within 90 s, a collapse to 40 % within 3 min", () => {
+  test("quiet district (3/min): a blackout and a collapse to 40 % are reacted to within 90 s, judged down within 2 and 4 min", () => {
     for (const [delivery, within] of [
-      [0, 90_000],
-      [0.4, 180_000],
+      [0, 120_000],
+      [0.4, 240_000],
     ] as const) {
       const changes = run(
         stream(3, 20 * 60_000, (at, i) => (at < CUT ? roll(i, 0.95) : roll(i, delivery))),
         20 * 60_000,
+        CUT,
       );
       assert.equal(changes[0]?.state, "healthy");
       const down = downAt(changes);
+      const reacted = reactedAt(changes);
+      assert.ok(reacted !== undefined && reacted - CUT <= 90_000, `${delivery}: ${JSON.stringify(changes)}`);
       assert.ok(down !== undefined && down - CUT <= within, `${delivery}: ${JSON.stringify(changes)}`);
-      assert.equal(changes.length, 2, "healthy, then down: it holds while dark");
+      assert.deepEqual(states(changes), ["healthy", "down"], "it holds while dark");
     }
   });
 
-  test("busy district (30/min): a blackout and a collapse to 40 % are acted on within 30 s", () => {
+  test("busy district (30/min): a blackout and a collapse to 40 % are reacted to within 30 s, judged down within 30 and 45 s", () => {
     // Undelivered attempts are overdue 8 s after their bucket: well before the 20 s deadline.
-    for (const delivery of [0, 0.4]) {
+    for (const [delivery, within] of [
+      [0, 30_000],
+      [0.4, 45_000],
+    ] as const) {
       const changes = run(
         stream(30, 15 * 60_000, (at, i) => (at < CUT ? roll(i, 0.95) : roll(i, delivery))),
         15 * 60_000,
+        CUT,
       );
       const down = downAt(changes);
-      assert.ok(down !== undefined && down - CUT <= 30_000, `${delivery}: ${JSON.stringify(changes)}`);
+      const reacted = reactedAt(changes);
+      assert.ok(reacted !== undefined && reacted - CUT <= 30_000, `${delivery}: ${JSON.stringify(changes)}`);
+      assert.ok(down !== undefined && down - CUT <= within, `${delivery}: ${JSON.stringify(changes)}`);
     }
   });
 

@@ -68,12 +68,12 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   confidenceZ: 1.645,
   degradedBelow: 0.85,
   healthyAbove: 0.92,
-  baselinePrior: 0.93,
+  baselinePrior: 0.95,
   baselinePriorWeight: 30,
   baselineMemory: 300,
   baselineLagMs: 180_000,
   collapseTo: 0.4,
-  downThreshold: 7,
+  downThreshold: 11,
   downLeaveAbove: 0.6,
   latency: {
     // Overdue from 8 s (a WhatsApp message normally lands in under 6 s) to the 20 s deadline of
@@ -200,6 +200,27 @@ export function learnBaseline(
   return { successes: round(successes * fade), failures: round(failures * fade), through };
 }
 
+/**
+ * How far the recent evidence leans towards a collapse: the CUSUM statistic as a share of the
+ * threshold (1: down). Only evidence since the series last came back up counts. Routing hastens a
+ * step on a channel leaning `hastenAtLean` of the way (a shorter wait before the fallback) without any state
+ * change; the baseline learns nothing meanwhile.
+ */
+export function collapseLean(
+  current: SeriesState,
+  buckets: readonly BucketCounts[],
+  channel: ChannelName,
+  t: HealthThresholds,
+  now: number,
+): number {
+  const settings = detectorSettings(t);
+  const recent = evidenceOf(buckets, channel, t, now).filter(
+    (b) => current.evidenceFrom === undefined || b.epoch * t.bucketMs > current.evidenceFrom,
+  );
+  const score = collapseScore(recent, now, current.baseline, settings).score;
+  return settings.threshold > 0 && Number.isFinite(settings.threshold) ? score / settings.threshold : 0;
+}
+
 const sameBaseline = (a: Baseline | undefined, b: Baseline): boolean =>
   a !== undefined && a.successes === b.successes && a.failures === b.failures && a.through === b.through;
 
@@ -214,10 +235,7 @@ export function nextHealthState(
   const evidence = evidenceOf(buckets, channel, t, now);
   // While the recent evidence leans towards a collapse, the baseline learns nothing: a slow
   // collapse must not become the district's normal before it is detected.
-  const recent = evidence.filter(
-    (b) => current.evidenceFrom === undefined || b.epoch * t.bucketMs > current.evidenceFrom,
-  );
-  const suspicious = collapseScore(recent, now, current.baseline, settings).score >= settings.threshold / 2;
+  const suspicious = collapseLean(current, buckets, channel, t, now) >= 0.5;
   const learned = suspicious
     ? (current.baseline ?? { successes: 0, failures: 0, through: -Infinity })
     : learnBaseline(current, buckets, t, now);

@@ -52,7 +52,10 @@ export function latencyBucket(latencyMs: number): number {
   return index < 0 ? LATENCY_BOUNDS_MS.length : index;
 }
 
-/** The increments a sample adds to its bucket: [sent, delivered, failed, verified, histogram index or -1]. */
+/**
+ * The increments a sample adds to its bucket: [sent, delivered, failed, verified, histogram index
+ * or -1]. A neutral outcome takes its attempt's send back (the store never lets `sent` go below 0).
+ */
 export function incrementsOf(sample: HealthSample): [number, number, number, number, number] {
   switch (sample.kind) {
     case "sent":
@@ -61,6 +64,8 @@ export function incrementsOf(sample: HealthSample): [number, number, number, num
       return [0, 1, 0, 0, latencyBucket(sample.latencyMs)];
     case "failed":
       return [0, 0, 1, 0, -1];
+    case "neutral":
+      return [-1, 0, 0, 0, -1];
     case "verified":
       return [0, 0, 0, 1, -1];
   }

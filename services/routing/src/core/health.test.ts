@@ -64,13 +64,13 @@ describe("health states", () => {
   test("getting worse is immediate; getting better needs the probes' successes and time", () => {
     let s = step(UNKNOWN_STATE, buckets([8, 0]), 5_000);
     assert.equal(s.state, "healthy");
-    s = step(s, buckets([8, 0], [0, 4]), 15_000);
+    s = step(s, buckets([8, 0], [0, 5]), 15_000);
     assert.deepEqual(s, { state: "down", since: 15_000 });
     // Successes after going down, but too soon: stays.
-    assert.equal(step(s, buckets([8, 0], [0, 4], [0, 0], [6, 0]), 35_000).state, "down");
+    assert.equal(step(s, buckets([8, 0], [0, 5], [0, 0], [6, 0]), 35_000).state, "down");
     // Long enough, and clearly good: back up.
     // The outage's evidence is not judged again: the test looks at what comes after.
-    assert.deepEqual(step(s, buckets([8, 0], [0, 4], [0, 0], [0, 0], [6, 0]), 45_000), {
+    assert.deepEqual(step(s, buckets([8, 0], [0, 5], [0, 0], [0, 0], [6, 0]), 45_000), {
       state: "healthy",
       since: 45_000,
       evidenceFrom: 45_000,

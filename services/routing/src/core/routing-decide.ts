@@ -199,6 +199,14 @@ function isHardFailure(receipt: Receipt): boolean {
   return receipt.failureClass !== "transient";
 }
 
+/**
+ * Failures that are a fact about the user, not the network: the number is not on the channel
+ * (WhatsApp's 131026: no account, or a client too old to take the message). They would fail in
+ * any district at any time, so they are neutral for health: a district with more such users is
+ * not less healthy, and a collapse is not hidden or imitated by them.
+ */
+export const NOT_ON_CHANNEL_REASONS: ReadonlySet<string> = new Set(["WHATSAPP_131026"]);
+
 function healthSampleOf(record: AttemptRecord, receipt: Receipt): { sample?: HealthSample } {
   if (record.healthCounted) return {};
   switch (receipt.status) {
@@ -206,7 +214,8 @@ function healthSampleOf(record: AttemptRecord, receipt: Receipt): { sample?: Hea
     case "read":
       return { sample: { kind: "delivered", latencyMs: Math.max(0, receipt.at - record.requestedAt) } };
     case "failed":
-      return receipt.failureClass === "transient" ? {} : { sample: { kind: "failed" } };
+      if (receipt.failureClass === "transient") return {};
+      return { sample: { kind: NOT_ON_CHANNEL_REASONS.has(receipt.reason) ? "neutral" : "failed" } };
     case "expired":
       return { sample: { kind: "failed" } };
     case "queued":

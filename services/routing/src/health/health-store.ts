@@ -7,6 +7,7 @@
 import { CHANNELS } from "../../../shared/src/policy/types";
 import type { Store } from "../../../shared/src/store/port";
 import {
+  collapseLean,
   nextHealthState,
   type HealthThresholds,
   type SeriesState,
@@ -119,6 +120,7 @@ export function createHealthRepository(store: Store, settings: HealthSettings): 
       p95Ms: window.p95Ms,
       sampleSize: window.sampleSize,
       state: data.state.state,
+      collapseLean: collapseLean(data.state, data.buckets, data.channel, settings, now),
     };
   };
 
@@ -132,6 +134,7 @@ export function createHealthRepository(store: Store, settings: HealthSettings): 
     record(observations) {
       for (const o of observations) {
         const at = filedAt(o, settings);
+        if (at === undefined) continue;
         tally.add(districtScope(o.district), at, o.channel, o.sample);
         if (o.route) tally.add(districtScope(o.district), at, routeHealthKey(o.channel, o.route), o.sample);
         if (o.channel === "sms" && o.operator && o.route) {
@@ -239,11 +242,17 @@ export function createHealthRepository(store: Store, settings: HealthSettings): 
 /**
  * The time an observation is filed under: an outcome under its attempt's send time, so each
  * bucket holds what was sent in it and what became of that; an outcome too late for its send's
- * bucket to still be in the ring (the slot may hold a newer bucket) under its own time.
+ * bucket to still be in the ring (the slot may hold a newer bucket) under its own time. A neutral
+ * outcome takes back its send, so it is filed with the send or not at all (undefined).
  */
-export function filedAt(o: Pick<HealthObservation, "at" | "sentAt">, shape: WindowShape): number {
-  if (o.sentAt === undefined || o.sentAt > o.at) return o.at;
-  return o.at - o.sentAt < shape.windowMs - 2 * shape.bucketMs ? o.sentAt : o.at;
+export function filedAt(
+  o: Pick<HealthObservation, "at" | "sentAt" | "sample">,
+  shape: WindowShape,
+): number | undefined {
+  const neutral = o.sample.kind === "neutral";
+  if (o.sentAt === undefined || o.sentAt > o.at) return neutral ? undefined : o.at;
+  if (o.at - o.sentAt < shape.windowMs - 2 * shape.bucketMs) return o.sentAt;
+  return neutral ? undefined : o.at;
 }
 
 export function scopePlace(scope: string): { district: string; operator: string } {

@@ -11,6 +11,7 @@
 import type { LocalDb, Script } from "../../../shared/src/store/port";
 import { replyArray, replyInteger, replyString } from "../../../shared/src/store/reply";
 import {
+  integer,
   nonNegativeInteger,
   positiveInteger,
   requireThat,
@@ -27,6 +28,7 @@ const SERIES = /^[A-Za-z0-9._/-]{1,96}$/;
 
 export interface SeriesIncrement {
   series: string;
+  /** Sends less sends taken back (neutral outcomes): may be negative. */
   sent: number;
   delivered: number;
   failed: number;
@@ -61,6 +63,7 @@ for i = 5, #ARGV, 6 do
     for k = 2, ${BUCKET_FIELDS} do counts[k] = 0 end
   end
   for k = 1, 4 do counts[k + 1] = counts[k + 1] + tonumber(ARGV[i + k]) end
+  if counts[2] < 0 then counts[2] = 0 end
   local h = tonumber(ARGV[i + 5])
   if h >= 0 then counts[${HISTOGRAM_OFFSET} + 1 + h] = counts[${HISTOGRAM_OFFSET} + 1 + h] + tonumber(ARGV[i + 2]) end
   redis.call('HSET', KEYS[1], field, table.concat(counts, ','))
@@ -81,6 +84,8 @@ function recordLocal(db: LocalDb, [key = ""]: string[], argv: string[]): number 
       counts = [epoch, ...new Array<number>(BUCKET_FIELDS - 1).fill(0)];
     }
     for (let k = 1; k <= 4; k++) counts[k]! += Number(argv[i + k]);
+    // A neutral outcome takes a send back; a bucket never holds fewer than none.
+    counts[1] = Math.max(0, counts[1]!);
     const h = Number(argv[i + 5]);
     // Each delivered sample of this increment falls in the same latency slot.
     if (h >= 0) counts[HISTOGRAM_OFFSET + h]! += Number(argv[i + 2]);
@@ -114,7 +119,8 @@ export const recordHealth: Script<RecordHealthInput, boolean> = {
       );
       argv.push(
         inc.series,
-        nonNegativeInteger(name, "sent", inc.sent),
+        // Negative when neutral outcomes (sends taken back) outnumber the sends of the batch.
+        integer(name, "sent", inc.sent),
         nonNegativeInteger(name, "delivered", inc.delivered),
         nonNegativeInteger(name, "failed", inc.failed),
         nonNegativeInteger(name, "verified", inc.verified),

@@ -4,6 +4,7 @@
  * a simulated second like the health monitor; or, for the oracle, the true state.
  */
 import {
+  collapseLean,
   DEFAULT_HEALTH_THRESHOLDS,
   type HealthThresholds,
   nextHealthState,
@@ -101,7 +102,7 @@ export function detectorHealth(t: HealthThresholds): SimHealth {
           if (old < epoch - t.windowMs / t.bucketMs - 1) s.buckets.delete(old);
       }
       const [sent, delivered, failed, verified, h] = incrementsOf(sample);
-      b.sent += sent;
+      b.sent = Math.max(0, b.sent + sent);
       b.delivered += delivered;
       b.failed += failed;
       b.verified += verified;
@@ -128,7 +129,10 @@ export function detectorHealth(t: HealthThresholds): SimHealth {
         const s = series.get(`${district}|${c}`);
         if (!s) continue;
         const w = windowFigures([...s.buckets.values()], now, t);
-        view.channels[c] = figures(c, district, s.state.state, w.deliveryRate, w.sampleSize);
+        view.channels[c] = {
+          ...figures(c, district, s.state.state, w.deliveryRate, w.sampleSize),
+          collapseLean: collapseLean(s.state, [...s.buckets.values()], c, t, now),
+        };
         view.attemptsPerMinute! += w.sampleSize / (t.windowMs / 60_000);
       }
       return view;

@@ -50,6 +50,10 @@ export interface StrategyRun {
   label: string;
   outcomes: SimOutcome[];
   changes: HealthChange[];
+  /** Dispatches whose wait was hastened (the channel leaned towards a collapse), in time order. */
+  hastened: { at: number; district: string; channel: ChannelName }[];
+  /** Every dispatch (for the hastened share). */
+  dispatches: number;
 }
 
 const EMPTY_ROUTES: RoutesTable = { sms: { operators: {}, default: [] }, whatsapp: [], voice: [] };
@@ -160,6 +164,8 @@ export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUs
   const workflow: Workflow = { name: "scenario", steps: workflowOf(sim.strategy).map((st) => ({ ...st })) };
   const ttlMs = 300_000;
   const outcomes = users.map((user): SimOutcome => ({ user, sends: 0 }));
+  const hastened: StrategyRun["hastened"] = [];
+  let dispatches = 0;
 
   for (let t = 0; t <= endMs; t += 1000) queue.push(t, () => health.evaluate(t));
 
@@ -180,17 +186,17 @@ export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUs
       });
       state = handled.state;
       for (const effect of effectsOf(handled.events, state, command.inputId)) {
-        if (effect.kind === "observe")
-          health.record(
-            filedAt(effect.observation, health.shape),
-            u.district,
-            effect.observation.channel,
-            effect.observation.sample,
-          );
+        if (effect.kind !== "observe") continue;
+        const at = filedAt(effect.observation, health.shape);
+        if (at !== undefined)
+          health.record(at, u.district, effect.observation.channel, effect.observation.sample);
       }
       for (const e of handled.events) {
         if (e.type === "DispatchRequested") {
           out.sends++;
+          dispatches++;
+          if (e.decision.rule.endsWith("wait:hastened"))
+            hastened.push({ at: now, district: u.district, channel: e.channel });
           send(now, e.attempt, e.channel, e.route);
           queue.push(e.dueAt, () =>
             apply(e.dueAt, { type: "FallbackDue", inputId: `due-${e.attempt}`, attempt: e.attempt }),
@@ -203,12 +209,13 @@ export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUs
       attempt: number,
       status: "delivered" | "failed" | "expired",
       failureClass: "permanent" | "unspecified",
+      reason: string = status.toUpperCase(),
     ) =>
       queue.push(at, () =>
         apply(at, {
           type: "RecordReceipt",
           inputId: `r-${++inputs}`,
-          receipt: { attempt, status, failureClass, reason: status.toUpperCase(), at },
+          receipt: { attempt, status, failureClass, reason, at },
         }),
       );
     const send = (now: number, attempt: number, channel: ChannelName, route: string) => {
@@ -223,7 +230,7 @@ export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUs
       );
       const reaches = luck(attempt, 5) < c.delivery[channel] * (r?.delivery ?? 1);
       if (channel === "whatsapp") {
-        if (u.notOnWhatsApp) return receipt(now + 1000, attempt, "failed", "permanent");
+        if (u.notOnWhatsApp) return receipt(now + 1000, attempt, "failed", "permanent", "WHATSAPP_131026");
         if (dark || u.dataOff || !reaches) return; // stays "sent": Meta keeps trying
       } else if (channel === "sms") {
         if (dark || !reaches)
@@ -266,5 +273,6 @@ export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUs
     if (next.at > endMs + 600_000) break;
     next.run();
   }
-  return { id: sim.id, label: sim.label, outcomes, changes: health.changes };
+  hastened.sort((a, b) => a.at - b.at);
+  return { id: sim.id, label: sim.label, outcomes, changes: health.changes, hastened, dispatches };
 }

@@ -21,6 +21,11 @@ export interface CollapseResult extends CollapseCase {
   seed: number;
   /** Seconds from the cut to WhatsApp judged down (null: not within the run). */
   detectionSeconds: number | null;
+  /**
+   * Seconds from the cut to the first reaction: a WhatsApp step hastened (the evidence leaning
+   * half-way to a collapse) or WhatsApp judged down, whichever came first.
+   */
+  firstReactionSeconds: number | null;
   /** WhatsApp state changes from the cut to the end of the run (of a known state). */
   stateChanges: number;
   /** Judged down before the cut. */
@@ -78,20 +83,33 @@ export function runCollapse(template: ScenarioFile, c: CollapseCase, seed: numbe
   const run = simulateStrategy(s, strategyB(s), simulatedPopulation(s));
   const wa = run.changes.filter((x) => x.channel === "whatsapp");
   const down = wa.find((x) => x.to === "down" && x.at >= CUT_SECOND * 1000);
+  const hastened = run.hastened.find((h) => h.channel === "whatsapp" && h.at >= CUT_SECOND * 1000);
+  const first = Math.min(down?.at ?? Infinity, hastened?.at ?? Infinity);
   return {
     ...c,
     seed,
     detectionSeconds: down ? (down.at - CUT_SECOND * 1000) / 1000 : null,
+    firstReactionSeconds: Number.isFinite(first) ? Math.round((first - CUT_SECOND * 1000) / 1000) : null,
     stateChanges: wa.filter((x) => x.at >= CUT_SECOND * 1000 && x.from !== "unknown").length,
     falseBeforeCut: wa.filter((x) => x.to === "down" && x.at < CUT_SECOND * 1000).length,
   };
 }
 
-/** WhatsApp "down" judgements in a normal hour (every one is a false shift). */
-export function runNormal(template: ScenarioFile, seed: number, seconds = 3600): number {
+export interface NormalResult {
+  /** WhatsApp "down" judgements (every one is a false shift). */
+  falseShifts: number;
+  /** Share of dispatches whose wait was hastened: the first reaction's cost in normal times. */
+  hastenedShare: number;
+}
+
+/** A normal hour in four districts at 3/min. */
+export function runNormal(template: ScenarioFile, seed: number, seconds = 3600): NormalResult {
   const s = normalScenario(template, seed, seconds);
   const run = simulateStrategy(s, strategyB(s), simulatedPopulation(s));
-  return run.changes.filter((x) => x.channel === "whatsapp" && x.to === "down").length;
+  return {
+    falseShifts: run.changes.filter((x) => x.channel === "whatsapp" && x.to === "down").length,
+    hastenedShare: run.dispatches > 0 ? run.hastened.length / run.dispatches : 0,
+  };
 }
 
 export const STUDY_CASES: CollapseCase[] = [
@@ -109,11 +127,16 @@ export interface StudyReport {
     median: number | null;
     p90: number | null;
     withinGoal: number;
+    firstReactions: (number | null)[];
+    firstReactionMedian: number | null;
+    firstReactionWithinGoal: number;
     maxStateChanges: number;
     falseBeforeCut: number;
   })[];
   /** Per seed: false shifts in a normal hour, four districts at 3/min. */
   normalHourFalseShifts: number[];
+  /** Per seed: share of dispatches hastened in that hour. */
+  normalHourHastenedShare: number[];
 }
 
 const quantile = (xs: (number | null)[], q: number): number | null => {
@@ -126,19 +149,30 @@ export function detectionStudy(template: ScenarioFile, seeds: number[]): StudyRe
   const cases = STUDY_CASES.map((c) => {
     const results = seeds.map((seed) => runCollapse(template, c, seed));
     const latencies = results.map((r) => r.detectionSeconds);
+    const firstReactions = results.map((r) => r.firstReactionSeconds);
     const goalSeconds = c.perMinute >= 30 ? 30 : 90;
+    const within = (xs: (number | null)[]) => xs.filter((l) => l !== null && l <= goalSeconds).length;
     return {
       ...c,
       goalSeconds,
       latencies,
       median: quantile(latencies, 0.5),
       p90: quantile(latencies, 0.9),
-      withinGoal: latencies.filter((l) => l !== null && l <= goalSeconds).length,
+      withinGoal: within(latencies),
+      firstReactions,
+      firstReactionMedian: quantile(firstReactions, 0.5),
+      firstReactionWithinGoal: within(firstReactions),
       maxStateChanges: Math.max(...results.map((r) => r.stateChanges)),
       falseBeforeCut: results.reduce((a, r) => a + r.falseBeforeCut, 0),
     };
   });
-  return { seeds, cases, normalHourFalseShifts: seeds.map((seed) => runNormal(template, seed)) };
+  const normal = seeds.map((seed) => runNormal(template, seed));
+  return {
+    seeds,
+    cases,
+    normalHourFalseShifts: normal.map((n) => n.falseShifts),
+    normalHourHastenedShare: normal.map((n) => Math.round(n.hastenedShare * 1000) / 1000),
+  };
 }
 
 export function formatStudy(r: StudyReport): string {
@@ -149,11 +183,15 @@ export function formatStudy(r: StudyReport): string {
         `median ${c.median ?? "—"} s, p90 ${c.p90 ?? "—"} s, within ${c.goalSeconds} s ${c.withinGoal}/${c.latencies.length}; ` +
         `state changes ≤ ${c.maxStateChanges}; down before the cut ${c.falseBeforeCut}; ` +
         `[${c.latencies.map((l) => l ?? "—").join(" ")}]`,
+      `           first reaction (hastened wait or down): median ${c.firstReactionMedian ?? "—"} s, ` +
+        `within ${c.goalSeconds} s ${c.firstReactionWithinGoal}/${c.firstReactions.length} ` +
+        `[${c.firstReactions.map((l) => l ?? "—").join(" ")}]`,
     );
   }
   lines.push(
     `  normal hour, 4 districts at 3/min: false shifts ${r.normalHourFalseShifts.join(" ")} ` +
-      `(total ${r.normalHourFalseShifts.reduce((a, b) => a + b, 0)})`,
+      `(total ${r.normalHourFalseShifts.reduce((a, b) => a + b, 0)}); ` +
+      `dispatches hastened ${r.normalHourHastenedShare.map((x) => `${(x * 100).toFixed(1)}%`).join(" ")}`,
   );
   return lines.join("\n");
 }

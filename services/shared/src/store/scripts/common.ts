@@ -28,6 +28,11 @@ export function positiveInteger(script: string, field: string, value: number): n
   return value;
 }
 
+export function integer(script: string, field: string, value: number): number {
+  if (!Number.isSafeInteger(value)) throw badInput(script, field, "must be an integer");
+  return value;
+}
+
 export function nonNegativeInteger(script: string, field: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 0)
     throw badInput(script, field, "must be a non-negative integer");
