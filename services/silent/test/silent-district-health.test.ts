@@ -55,7 +55,15 @@ before(async () => {
     ports: await testPorts(),
     retentionMs: 3_600_000,
     routing: {
-      health: { windowMs: 4_000, bucketMs: 500, minSamples: 4, minDwellMs: 2_000, flushMs: 50, cacheMs: 50 },
+      health: {
+        windowMs: 4_000,
+        bucketMs: 500,
+        minSamples: 4,
+        minDwellMs: 2_000,
+        flushMs: 50,
+        cacheMs: 50,
+        downThreshold: 7,
+      },
       routing: { probeShare: 0.3 },
       healthEvaluateIntervalMs: 100,
       incidentCacheMs: 50,

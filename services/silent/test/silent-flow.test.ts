@@ -66,9 +66,10 @@ before(async () => {
     host: "127.0.0.1",
     ports: await testPorts(),
     retentionMs: 3_600_000,
-    // Judge a district's health on a handful of outcomes, and never probe a down channel.
+    // Judge a district's health on a handful of outcomes (a lower bar than the default 11), and
+    // never probe a down channel.
     routing: {
-      health: { minSamples: 3, flushMs: 50, cacheMs: 50 },
+      health: { minSamples: 3, flushMs: 50, cacheMs: 50, downThreshold: 7 },
       routing: { probeShare: 0 },
       healthEvaluateIntervalMs: 100,
     },
