@@ -16,6 +16,7 @@ import { createAllInOne, DEV_TOKENS } from "../../services/all-in-one/src/all-in
 import { inboxOf } from "../../services/all-in-one/src/inbox-server";
 import { callUnary, createClient } from "../../services/shared/src/grpc/client";
 import { createGrpcServer } from "../../services/shared/src/grpc/server";
+import { freshEventKeysVariable } from "../../services/shared/src/crypto/event-keys";
 import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
 import { platformFromEnv } from "../../services/shared/src/runtime/platform";
 import { testPorts } from "../support/all-in-one-ports";
@@ -59,6 +60,7 @@ export async function benchSilent(s: SilentBenchSettings): Promise<SilentBenchRe
       LOG_LEVEL: "warn",
       OTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
       OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
+      OTP_EVENT_KEYS: freshEventKeysVariable(),
     },
     logWrite: () => undefined,
   });
