@@ -1,5 +1,6 @@
 /**
- * `npm test`: runs every *.test.ts with node's test runner in two parts.
+ * `npm test`: runs every *.test.ts with node's test runner, each file in a process of its own
+ * (run-files.ts says why), in two parts, and prints what each part came to.
  *
  * - The main suite, on a real Kafka broker and a real redis-server that this starts when
  *   KAFKA_BROKERS / REDIS_URL are not given and stops at the end, also on failure or Ctrl-C.
@@ -13,11 +14,12 @@
  *   npm test -- gateway-smpp       # only test files whose path contains "gateway-smpp"
  *   npm run test:faults            # only the fault-injection suite
  */
-import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { startKafka } from "./kafka";
 import { startRedis } from "./redis";
+import { runFiles, stopRunningFiles } from "./run-files";
+import { describeTotals, totalsOf } from "./summary";
 
 const ROOT = path.resolve(__dirname, "../..");
 // kafkajs schedules a timer with a negative delay when nothing is throttled (Node warns, then
@@ -43,23 +45,24 @@ function findTests(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-function runNodeTests(files: string[], env: NodeJS.ProcessEnv, concurrency: string): Promise<number> {
-  const args = [
-    "--import",
-    "tsx",
-    "--disable-warning=TimeoutNegativeWarning",
-    "--test",
-    "--test-reporter=spec",
-    // A file whose set-up failed half-way can leave servers open; it must not hold the run.
-    "--test-force-exit",
-    `--test-concurrency=${concurrency}`,
-    `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? "180000"}`,
-    ...files,
-  ];
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: "inherit" });
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+async function runSuite(
+  name: string,
+  files: string[],
+  env: NodeJS.ProcessEnv,
+  concurrency: string,
+): Promise<number> {
+  const t0 = Date.now();
+  const results = await runFiles(files, {
+    root: ROOT,
+    // Colours when a person watches; the summary is read either way.
+    env: process.stdout.isTTY ? { FORCE_COLOR: "1", ...env } : env,
+    concurrency: Number(concurrency),
+    testTimeoutMs: Number(process.env.TEST_TIMEOUT_MS ?? "180000"),
+    fileTimeoutMs: Number(process.env.FILE_TIMEOUT_MS ?? "1200000"),
   });
+  const totals = totalsOf(results);
+  console.log(describeTotals(name, totals, Date.now() - t0));
+  return totals.failed.length === 0 ? 0 : 1;
 }
 
 async function main(): Promise<number> {
@@ -78,7 +81,18 @@ async function main(): Promise<number> {
   console.log(
     `test harness: fault-injection suite, ${faults.length} test files, each on its own Kafka and Redis`,
   );
-  const faultCode = await runNodeTests(faults, { ...process.env }, process.env.FAULT_TEST_CONCURRENCY ?? "1");
+  const onSignal = () => {
+    stopRunningFiles();
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const faultCode = await runSuite(
+    "fault-injection suite",
+    faults,
+    { ...process.env },
+    process.env.FAULT_TEST_CONCURRENCY ?? "1",
+  );
   return mainCode || faultCode;
 }
 
@@ -87,7 +101,10 @@ async function runMainSuite(files: string[]): Promise<number> {
   const stopAll = async (): Promise<void> => {
     await Promise.allSettled(started.splice(0).map((s) => s.stop()));
   };
-  const onSignal = () => void stopAll().then(() => process.exit(130));
+  const onSignal = () => {
+    stopRunningFiles();
+    void stopAll().then(() => process.exit(130));
+  };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
 
@@ -111,7 +128,7 @@ async function runMainSuite(files: string[]): Promise<number> {
       `test harness: Kafka ${env.KAFKA_BROKERS}${kafka ? " (started)" : ""}, ` +
         `Redis ${env.REDIS_URL}${redis ? " (started)" : ""} in ${Date.now() - t0} ms; ${files.length} test files`,
     );
-    return await runNodeTests(files, env, process.env.TEST_CONCURRENCY ?? "2");
+    return await runSuite("main suite", files, env, process.env.TEST_CONCURRENCY ?? "2");
   } finally {
     await stopAll();
     process.off("SIGINT", onSignal);
