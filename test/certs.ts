@@ -2,7 +2,7 @@
  * Throwaway PKI for tests: a CA and certificates it signs, made with the `openssl` command
  * into a temporary directory (node:crypto can parse certificates but not issue them).
  * EC P-256 keys keep generation fast. Client certificates follow the identity scheme of
- * services/shared/src/grpc/identity.ts: CN=<tenant|service|admin>:<name>.
+ * services/shared/src/platform/grpc/identity.ts: CN=<tenant|service|admin>:<name>.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

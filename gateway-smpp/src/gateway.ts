@@ -11,27 +11,20 @@
  */
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { Channel, DeliveryStatus } from "../../proto/gen/otp/v1/common";
-import type { EventBus, Subscription } from "../../services/shared/src/bus/port";
-import type { Sealer } from "../../services/shared/src/crypto/sealer";
-import type { TopicNames } from "../../services/shared/src/events/topics";
-import type { Logger } from "../../services/shared/src/log";
-import type { PolicyBook } from "../../services/shared/src/policy/policy-book";
-import type { Store } from "../../services/shared/src/store/port";
-import { meterDeliveries } from "../../services/shared/src/telemetry/delivery-metrics";
-import {
-  createDispatchTraces,
-  type DispatchTraces,
-} from "../../services/shared/src/telemetry/dispatch-traces";
-import { deliveryStatusLabel } from "../../services/shared/src/telemetry/labels";
-import type { OtpMetrics } from "../../services/shared/src/telemetry/metrics";
-import { exportSmppRecorder } from "../../services/shared/src/telemetry/smpp-metrics";
-import {
-  smsAttemptAttributes,
-  traceReceipt,
-  traceSubmits,
-} from "../../services/shared/src/telemetry/smpp-tracing";
-import { markFailed } from "../../services/shared/src/telemetry/spans";
+import { Channel, DeliveryStatus } from "@proto/otp/v1/common";
+import type { EventBus, Subscription } from "@platform/bus/port";
+import type { Sealer } from "@platform/crypto/sealer";
+import type { TopicNames } from "@platform/bus/topics";
+import type { Logger } from "@platform/log";
+import type { PolicyBook } from "@domain/policy/policy-book";
+import type { Store } from "@platform/store/port";
+import { meterDeliveries } from "@platform/telemetry/delivery-metrics";
+import { createDispatchTraces, type DispatchTraces } from "@platform/telemetry/dispatch-traces";
+import { deliveryStatusLabel } from "@platform/telemetry/labels";
+import type { OtpMetrics } from "@platform/telemetry/metrics";
+import { exportSmppRecorder } from "./metrics/smpp-metrics";
+import { smsAttemptAttributes, traceReceipt, traceSubmits } from "./smpp-tracing";
+import { markFailed } from "@platform/telemetry/spans";
 import { describeConfig, type AccountConfig, type GatewayConfig } from "./config/gateway-config";
 import { createAcceptedGate } from "./dispatch/accepted-gate";
 import { createAttemptLedger } from "./dispatch/attempt-ledger";
@@ -51,7 +44,7 @@ import {
 import { STAT_BY_STATUS } from "./delivery-receipt";
 import { createSmscPool, type SmscPool, type SmscPoolOptions } from "./smsc-pool";
 import { startOutbindListener, type OutbindListener } from "./outbind-listener";
-import { eventTypes } from "../../services/shared/src/bus/codec";
+import { eventTypes } from "@platform/bus/codec";
 
 export interface SmsGatewayDeps {
   bus: EventBus;

@@ -6,16 +6,16 @@
  *                        one account on the SMSC simulator (SMSC_SIM_HOST, SMSC_SIM_SMPP_PORT,
  *                        SMSC_SIM_SYSTEM_ID, SMSC_SIM_PASSWORD)
  *   and the platform settings (KAFKA_BROKERS, REDIS_URL, keys, policies, logs): see
- *   services/shared/src/runtime/platform.ts
+ *   services/shared/src/platform/runtime/platform.ts
  * SIGTERM / SIGINT drain: stop consuming, finish in-flight submits and reports, unbind, exit.
- * Metrics and traces: services/shared/src/telemetry/README.md.
+ * Metrics and traces: services/shared/src/platform/telemetry/README.md.
  */
 // First: tracing patches grpc-js, http and ioredis before anything loads them.
-import { telemetry } from "../../services/shared/src/telemetry/instrumentation";
-import { platformFromEnv } from "../../services/shared/src/runtime/platform";
-import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
-import { runMain, runUntilSignalled } from "../../services/shared/src/runtime/run-main";
-import { startServiceMetrics } from "../../services/shared/src/telemetry/service-metrics";
+import { telemetry } from "@platform/telemetry/instrumentation";
+import { platformFromEnv } from "@platform/runtime/platform";
+import { EVENT_ROLES } from "@domain/events/ownership";
+import { runMain, runUntilSignalled } from "@platform/runtime/run-main";
+import { startServiceMetrics } from "@platform/telemetry/service-metrics";
 import { loadGatewayConfig } from "./config/load-config";
 import { createSmsGateway } from "./gateway";
 

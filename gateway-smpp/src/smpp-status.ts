@@ -1,5 +1,5 @@
 /** SMPP 3.4 command_status values this gateway acts on, and an error that carries one. */
-import { OtpError, type ErrorCode } from "../../services/shared/src/errors";
+import { OtpError, type ErrorCode } from "@domain/errors";
 
 export const STATUS = {
   OK: 0x00,

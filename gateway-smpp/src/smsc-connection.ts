@@ -6,7 +6,7 @@
  * on which it sent outbind (outbind-listener.ts): only who opened the socket differs.
  */
 import type { ConnectionOptions as TlsConnectOptions } from "node:tls";
-import { OtpError } from "../../services/shared/src/errors";
+import { OtpError } from "@domain/errors";
 import { STATUS, SmppStatusError } from "./smpp-status";
 import { GENERIC_NACK, connectWire, type PduFields, type WirePdu, type WireSession } from "./smpp-wire";
 

@@ -4,7 +4,7 @@
  * (a mobile-originated message whose text looks like a receipt stays an MO message), and
  * alert_notification is counted and logged with the handset's number masked.
  */
-import { maskPhone } from "../../services/shared/src/privacy";
+import { maskPhone } from "@domain/privacy";
 import { isReceipt, parseDeliveryReceipt, type DeliveryReceipt } from "./delivery-receipt";
 import type { SessionCounters } from "./session-counters";
 import { STATUS } from "./smpp-status";

@@ -4,7 +4,7 @@
  * ids in a shared receipt correlator, and reports each receipt with the caller's context,
  * whichever bind it arrived on and whether it came before or after the submit response.
  */
-import { OtpError } from "../../services/shared/src/errors";
+import { OtpError } from "@domain/errors";
 import type { DeliveryReceipt } from "./delivery-receipt";
 import { createRateLimiter } from "./rate-limiter";
 import { createReceiptCorrelator, type ReceiptCorrelator } from "./receipt-correlator";

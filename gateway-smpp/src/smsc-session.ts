@@ -5,7 +5,7 @@
  * the receipt correlator's job (see smsc-pool.ts), since they may come on another bind.
  */
 import type { ConnectionOptions as TlsConnectOptions } from "node:tls";
-import { OtpError } from "../../services/shared/src/errors";
+import { OtpError } from "@domain/errors";
 import { backoffDelay, type BackoffOptions } from "./backoff";
 import type { DeliveryReceipt } from "./delivery-receipt";
 import { createRateLimiter, type RateLimiter } from "./rate-limiter";

@@ -9,7 +9,7 @@
  *   sent again here: the caller decides (usually: wait for a receipt or fall back).
  * A PDU that could not be written (connection gone) was not sent and waits for the next bind.
  */
-import { OtpError } from "../../services/shared/src/errors";
+import { OtpError } from "@domain/errors";
 import { backoffDelay } from "./backoff";
 import { reserveAll, type RateLimiter } from "./rate-limiter";
 import type { SessionCounters } from "./session-counters";

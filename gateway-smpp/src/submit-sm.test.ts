@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OtpError } from "../../services/shared/src/errors";
+import { OtpError } from "@domain/errors";
 import { checkSubmitSm } from "./simulator/pdu-check";
 import { encodePdu } from "./smpp-wire";
 import { buildSubmitSms, relativeValidity, sourceAddress } from "./submit-sm";

@@ -2,7 +2,7 @@
  * Builds the submit_sm PDUs of one message (pure): addresses with their TON/NPI, encoding and
  * concatenation, validity period and receipt request.
  */
-import { invalidArgument } from "../../services/shared/src/errors";
+import { invalidArgument } from "@domain/errors";
 import { encodeSms } from "./sms-encoding";
 import type { PduFields } from "./smpp-wire";
 

@@ -3,7 +3,7 @@
  * bounded FIFO queue; when that is full they are refused at once (OTP_OVERLOADED) so that a
  * surge turns into back-pressure instead of unbounded memory.
  */
-import { OtpError } from "../../services/shared/src/errors";
+import { OtpError } from "@domain/errors";
 
 export interface SubmitWindow {
   /** Resolves with a release function once a slot is free. */

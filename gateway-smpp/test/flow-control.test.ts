@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OtpError } from "../../services/shared/src/errors";
+import { OtpError } from "@domain/errors";
 import { randomPhone, sessionTo, startSimulator } from "./harness";
 
 test("throttled: the bind cuts its learned rate, every message is accepted once", async () => {

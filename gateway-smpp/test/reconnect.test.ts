@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OtpError } from "../../services/shared/src/errors";
+import { OtpError } from "@domain/errors";
 import { SmppStatusError } from "../src/smpp-status";
 import type { Scenario } from "../src/simulator/scenario";
 import { eventually, randomPhone, sessionTo, startSimulator } from "./harness";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OtpError } from "../../services/shared/src/errors";
+import { OtpError } from "@domain/errors";
 import type { DeliveryReceipt } from "../src/delivery-receipt";
 import { startControlApi } from "../src/simulator/control-api";
 import { eventually, randomPhone, sessionTo, startSimulator } from "./harness";

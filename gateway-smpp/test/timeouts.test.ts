@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OtpError } from "../../services/shared/src/errors";
+import { OtpError } from "@domain/errors";
 import { eventually, randomPhone, sessionTo, startSimulator } from "./harness";
 
 test("no submit response: SMPP_RESPONSE_TIMEOUT, outcome unknown, never sent twice", async () => {

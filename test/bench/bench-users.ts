@@ -5,11 +5,11 @@
  * bench converts the simulator's arrival times to it).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
-import { CheckCodeRequest, CheckResult } from "../../proto/gen/otp/v1/verification";
-import type { IssuanceServiceClient } from "../../proto/gen/otp/v1/issuance";
-import type { VerificationServiceClient } from "../../proto/gen/otp/v1/verification";
-import { callUnary } from "../../services/shared/src/grpc/client";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { CheckCodeRequest, CheckResult } from "@proto/otp/v1/verification";
+import type { IssuanceServiceClient } from "@proto/otp/v1/issuance";
+import type { VerificationServiceClient } from "@proto/otp/v1/verification";
+import { callUnary } from "@platform/grpc/client";
 
 export interface Handset {
   /** performance.now() when the submit_sm reached the simulator. */

@@ -3,7 +3,7 @@
  * write; group commit may carry several in one Kafka request), messages by event type, and
  * messages handed to consumers. The bench divides them by lifecycles.
  */
-import type { EventBus, OutgoingMessage } from "../../services/shared/src/bus/port";
+import type { EventBus, OutgoingMessage } from "@platform/bus/port";
 
 export interface BusCounts {
   publishCalls: number;

@@ -13,15 +13,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { IssuanceServiceClient } from "../../proto/gen/otp/v1/issuance";
-import { VerificationServiceClient } from "../../proto/gen/otp/v1/verification";
-import { createClient, type GrpcClientOptions } from "../../services/shared/src/grpc/client";
+import { IssuanceServiceClient } from "@proto/otp/v1/issuance";
+import { VerificationServiceClient } from "@proto/otp/v1/verification";
+import { createClient, type GrpcClientOptions } from "@platform/grpc/client";
 import { createTestCa } from "../certs";
 import type { UserEndpoints } from "./bench-users";
 import { connectHandsetFeed, type HandsetFeed } from "./handset-feed";
 import { startServiceProcess, type ServiceProcess } from "./service-processes";
 import { BENCH_POLICY, SMSC_ACCOUNT, type Warnings } from "./sms-platform";
-import { freshEventKeysVariable } from "../../services/shared/src/crypto/event-keys";
+import { freshEventKeysVariable } from "@platform/crypto/event-keys";
 
 export type ServiceName = "issuance" | "verification" | "routing" | "gateway-smpp";
 

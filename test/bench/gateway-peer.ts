@@ -9,18 +9,18 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { EventEnvelope } from "../../proto/gen/otp/events/v1/events";
-import { Channel, DeliveryStatus } from "../../proto/gen/otp/v1/common";
-import { eventTypes } from "../../services/shared/src/bus/codec";
-import { createKafkaBus } from "../../services/shared/src/bus/kafka";
+import type { EventEnvelope } from "@proto/otp/events/v1/events";
+import { Channel, DeliveryStatus } from "@proto/otp/v1/common";
+import { eventTypes } from "@platform/bus/codec";
+import { createKafkaBus } from "@platform/bus/kafka";
 import { testEventAuth } from "../support/event-auth";
 import { testKafkaSecurity } from "../support/kafka-security";
-import type { Subscription } from "../../services/shared/src/bus/port";
-import { secretsFromEnv } from "../../services/shared/src/crypto/keys";
-import { sealedField, type Sealer } from "../../services/shared/src/crypto/sealer";
-import { envelope, eventOf, newVerificationId } from "../../services/shared/src/events/envelope";
-import { topicNames, topicSpecs } from "../../services/shared/src/events/topics";
-import { maskPhone } from "../../services/shared/src/privacy";
+import type { Subscription } from "@platform/bus/port";
+import { secretsFromEnv } from "@platform/crypto/keys";
+import { sealedField, type Sealer } from "@platform/crypto/sealer";
+import { envelope, eventOf, newVerificationId } from "@platform/events/envelope";
+import { topicNames, topicSpecs } from "@platform/bus/topics";
+import { maskPhone } from "@domain/privacy";
 import { startServiceProcess, type ServiceProcess } from "./service-processes";
 
 export interface GatewayPeerOptions {

@@ -4,7 +4,7 @@
  * the source is a client address, or "lua" for commands a script ran.
  */
 import { connect, type Socket } from "node:net";
-import { parseRedisUrl } from "../../services/shared/src/store/redis-url";
+import { parseRedisUrl } from "@platform/store/redis-url";
 
 export type MonitorListener = (timeMs: number, args: string[], source: string) => void;
 

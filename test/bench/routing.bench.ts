@@ -13,7 +13,7 @@ import {
   hardFailure,
   newVerificationId,
   startRoutingHarness,
-} from "../../services/routing/test/harness";
+} from "@services/routing/test/harness";
 import { summarize, type LatencySummary } from "./load";
 
 export interface RoutingBenchOptions {

@@ -5,12 +5,12 @@
  * at once can back off or go elsewhere; one told late has waited for nothing.
  */
 import * as grpc from "@grpc/grpc-js";
-import { IssuanceServiceClient, StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
-import { createIssuanceApp } from "../../services/issuance/src/app";
-import { callUnary, createClient } from "../../services/shared/src/grpc/client";
-import { createGrpcServer } from "../../services/shared/src/grpc/server";
-import { createLogger } from "../../services/shared/src/log";
-import { admissionFromEnv } from "../../services/shared/src/runtime/admission-from-env";
+import { IssuanceServiceClient, StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { createIssuanceApp } from "@services/issuance/src/app";
+import { callUnary, createClient } from "@platform/grpc/client";
+import { createGrpcServer } from "@platform/grpc/server";
+import { createLogger } from "@platform/log";
+import { admissionFromEnv } from "@platform/runtime/admission-from-env";
 import { phoneNumbers } from "./bench-users";
 import { openLoop, summarize, type LatencySummary } from "./load";
 import { BENCH_TOKEN, GRANTS, type SmsPlatform } from "./sms-platform";

@@ -6,19 +6,15 @@
  * SMS those users did not need would have cost.
  */
 import { randomBytes } from "node:crypto";
-import {
-  CheckCodeRequest,
-  CheckResult,
-  VerificationServiceClient,
-} from "../../proto/gen/otp/v1/verification";
-import { IssuanceServiceClient, StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
-import { createAllInOne, DEV_TOKENS } from "../../services/all-in-one/src/all-in-one";
-import { inboxOf } from "../../services/all-in-one/src/inbox-server";
-import { callUnary, createClient } from "../../services/shared/src/grpc/client";
-import { createGrpcServer } from "../../services/shared/src/grpc/server";
-import { freshEventKeysVariable } from "../../services/shared/src/crypto/event-keys";
-import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
-import { platformFromEnv } from "../../services/shared/src/runtime/platform";
+import { CheckCodeRequest, CheckResult, VerificationServiceClient } from "@proto/otp/v1/verification";
+import { IssuanceServiceClient, StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { createAllInOne, DEV_TOKENS } from "@services/all-in-one/src/all-in-one";
+import { inboxOf } from "@services/all-in-one/src/inbox-server";
+import { callUnary, createClient } from "@platform/grpc/client";
+import { createGrpcServer } from "@platform/grpc/server";
+import { freshEventKeysVariable } from "@platform/crypto/event-keys";
+import { EVENT_ROLES } from "@domain/events/ownership";
+import { platformFromEnv } from "@platform/runtime/platform";
 import { testPorts } from "../support/all-in-one-ports";
 
 export interface SilentBenchSettings {

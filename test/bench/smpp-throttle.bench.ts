@@ -6,8 +6,8 @@
  *
  *   npx tsx test/bench/smpp-throttle.bench.ts
  */
-import { createSmscPool } from "../../gateway-smpp/src/smsc-pool";
-import { startSmscSimulator } from "../../gateway-smpp/src/simulator/smsc-simulator";
+import { createSmscPool } from "@gateway-smpp/src/smsc-pool";
+import { startSmscSimulator } from "@gateway-smpp/src/simulator/smsc-simulator";
 
 export interface ThrottleBenchCase {
   name: string;

@@ -9,8 +9,8 @@
  * Expectations: an unthrottled bind carries about window ÷ round trip (10 ÷ 20 ms = 500/s);
  * a bind limited below that runs at its TPS (utilisation ≈ 100 %).
  */
-import { createSmscPool } from "../../gateway-smpp/src/smsc-pool";
-import { startSmscSimulator } from "../../gateway-smpp/src/simulator/smsc-simulator";
+import { createSmscPool } from "@gateway-smpp/src/smsc-pool";
+import { startSmscSimulator } from "@gateway-smpp/src/simulator/smsc-simulator";
 
 export interface SmppBenchCase {
   name: string;

@@ -5,8 +5,8 @@
  * less noise than the end-to-end runs: the figure to watch when changing the store adapter.
  */
 import { randomUUID } from "node:crypto";
-import { createRedisStore } from "../../services/shared/src/store/redis";
-import { counterWindow } from "../../services/shared/src/store/scripts";
+import { createRedisStore } from "@platform/store/redis";
+import { counterWindow } from "@platform/store/scripts";
 
 export interface StoreBenchRow {
   callers: number;

@@ -7,14 +7,10 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
-import { StartVerificationRequest, type IssuanceServiceClient } from "../../proto/gen/otp/v1/issuance";
-import {
-  CheckCodeRequest,
-  CheckResult,
-  type VerificationServiceClient,
-} from "../../proto/gen/otp/v1/verification";
-import { callUnary } from "../../services/shared/src/grpc/client";
-import { decodeStatusDetails } from "../../services/shared/src/grpc/status";
+import { StartVerificationRequest, type IssuanceServiceClient } from "@proto/otp/v1/issuance";
+import { CheckCodeRequest, CheckResult, type VerificationServiceClient } from "@proto/otp/v1/verification";
+import { callUnary } from "@platform/grpc/client";
+import { decodeStatusDetails } from "@platform/grpc/status";
 
 export interface SurgeTally {
   /** Latencies (ms) of StartVerification answers: accepted, and refused for load. */

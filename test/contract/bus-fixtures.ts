@@ -2,9 +2,9 @@
  * Test data and polling helpers for the bus contract.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { EventEnvelope } from "../../proto/gen/otp/events/v1/events";
-import { Channel } from "../../proto/gen/otp/v1/common";
-import type { BusMessage, MessageHandler } from "../../services/shared/src/bus/port";
+import type { EventEnvelope } from "@proto/otp/events/v1/events";
+import { Channel } from "@proto/otp/v1/common";
+import type { BusMessage, MessageHandler } from "@platform/bus/port";
 
 /** An envelope with every field set; `seq` is recoverable with sequenceOf(). */
 export function envelopeFor(verificationId: string, seq: number): EventEnvelope {

@@ -7,20 +7,10 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { before, describe, it } from "node:test";
 import { context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
-import { OtpError } from "../../services/shared/src/errors";
-import {
-  eventTypes,
-  HEADERS,
-  type RawPublisher,
-  type StoredMessage,
-} from "../../services/shared/src/bus/codec";
-import { DLQ_HEADERS } from "../../services/shared/src/bus/delivery";
-import type {
-  BusMessage,
-  EventBus,
-  SubscribeOptions,
-  Subscription,
-} from "../../services/shared/src/bus/port";
+import { OtpError } from "@domain/errors";
+import { eventTypes, HEADERS, type RawPublisher, type StoredMessage } from "@platform/bus/codec";
+import { DLQ_HEADERS } from "@platform/bus/delivery";
+import type { BusMessage, EventBus, SubscribeOptions, Subscription } from "@platform/bus/port";
 import { installTracePropagation, upstreamSpanContext } from "./trace-fixture";
 import { collector, envelopeFor, eventually, sequenceOf } from "./bus-fixtures";
 

@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createMemoryBus } from "../../services/shared/src/bus/memory";
+import { createMemoryBus } from "@platform/bus/memory";
 import { busContract, type BusFixtureFactory } from "./bus.contract";
 import { processorContract } from "./processor.contract";
 import { collector, envelopeFor, eventually } from "./bus-fixtures";

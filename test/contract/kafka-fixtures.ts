@@ -3,7 +3,7 @@
  * and deleting a test's topics and groups.
  */
 import type { Kafka } from "kafkajs";
-import type { StoredMessage } from "../../services/shared/src/bus/codec";
+import type { StoredMessage } from "@platform/bus/codec";
 import { eventually } from "./bus-fixtures";
 
 /** Reads a topic from the beginning with a throwaway group until `count` records are seen. */

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
-import { createKafkaBus } from "../../services/shared/src/bus/kafka";
-import { topicNames, topicSpecs } from "../../services/shared/src/events/topics";
+import { createKafkaBus } from "@platform/bus/kafka";
+import { topicNames, topicSpecs } from "@platform/bus/topics";
 import { testKafkaSecurity } from "../support/kafka-security";
 
 describe("Kafka topic retention", () => {

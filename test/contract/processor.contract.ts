@@ -11,10 +11,10 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
-import type { RawPublisher, StoredMessage } from "../../services/shared/src/bus/codec";
-import { DLQ_HEADERS } from "../../services/shared/src/bus/delivery";
-import type { EventBus, OutgoingMessage } from "../../services/shared/src/bus/port";
-import type { PartitionTask, Processor } from "../../services/shared/src/bus/processor-port";
+import type { RawPublisher, StoredMessage } from "@platform/bus/codec";
+import { DLQ_HEADERS } from "@platform/bus/delivery";
+import type { EventBus, OutgoingMessage } from "@platform/bus/port";
+import type { PartitionTask, Processor } from "@platform/bus/processor-port";
 import { envelopeFor, eventually } from "./bus-fixtures";
 import type { BusFixtureFactory } from "./bus.contract";
 

@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
-import { isOtpError, type ErrorCode } from "../../services/shared/src/errors";
-import { taggedKey, type Reply, type Script, type Store } from "../../services/shared/src/store/port";
-import { keySlot } from "../../services/shared/src/store/slots";
-import { counterWindow, rateLimit, setIfAbsentGet } from "../../services/shared/src/store/scripts";
+import { isOtpError, type ErrorCode } from "@domain/errors";
+import { taggedKey, type Reply, type Script, type Store } from "@platform/store/port";
+import { keySlot } from "@platform/store/slots";
+import { counterWindow, rateLimit, setIfAbsentGet } from "@platform/store/scripts";
 
 export interface StoreFixture {
   store: Store;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { createLocalDb } from "../../services/shared/src/store/local-db";
-import { createMemoryStore } from "../../services/shared/src/store/memory";
-import type { Store } from "../../services/shared/src/store/port";
+import { createLocalDb } from "@platform/store/local-db";
+import { createMemoryStore } from "@platform/store/memory";
+import type { Store } from "@platform/store/port";
 import { storeContract } from "./store.contract";
 
 const filePrefix = `otp-test:${randomBytes(4).toString("hex")}:`;

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { isOtpError } from "../../services/shared/src/errors";
-import type { Store } from "../../services/shared/src/store/port";
-import { createRedisStore } from "../../services/shared/src/store/redis";
-import { rateLimit } from "../../services/shared/src/store/scripts";
+import { isOtpError } from "@domain/errors";
+import type { Store } from "@platform/store/port";
+import { createRedisStore } from "@platform/store/redis";
+import { rateLimit } from "@platform/store/scripts";
 import { freePort, startRedis } from "../harness/redis";
 import { startRedisCluster, type RedisCluster } from "../harness/redis-cluster";
 import { storeContract, type StoreFactory } from "./store.contract";

@@ -4,10 +4,10 @@
  * through their HTTP control API.
  */
 import assert from "node:assert/strict";
-import { Channel, HealthState } from "../../proto/gen/otp/v1/common";
-import { RoutingServiceClient } from "../../proto/gen/otp/v1/routing";
-import { callUnary, createClient } from "../../services/shared/src/grpc/client";
-import { channelLabel } from "../../services/shared/src/telemetry/labels";
+import { Channel, HealthState } from "@proto/otp/v1/common";
+import { RoutingServiceClient } from "@proto/otp/v1/routing";
+import { callUnary, createClient } from "@platform/grpc/client";
+import { channelLabel } from "@platform/telemetry/labels";
 import { FAULT_TOKEN, type PlatformStack } from "./fault-stack";
 
 export interface HealthReader {

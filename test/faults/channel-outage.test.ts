@@ -13,10 +13,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Channel } from "../../proto/gen/otp/v1/common";
-import { inboxOf } from "../../services/all-in-one/src/inbox-server";
-import { isProbe } from "../../services/routing/src/core/plan-route";
-import { DEFAULT_ROUTING_SETTINGS } from "../../services/routing/src/core/types";
+import { Channel } from "@proto/otp/v1/common";
+import { inboxOf } from "@services/all-in-one/src/inbox-server";
+import { isProbe } from "@services/routing/src/core/plan-route";
+import { DEFAULT_ROUTING_SETTINGS } from "@services/routing/src/core/types";
 import { firstDispatchOf, healthReader, putScenario, type HealthReader } from "./channel-health";
 import { POLICY, startFaultStack, type FaultStack } from "./fault-stack";
 import { assertNothingLost } from "./invariants";

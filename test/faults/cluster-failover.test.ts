@@ -20,7 +20,7 @@ import assert from "node:assert/strict";
 import os from "node:os";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEFAULT_POLICY } from "../../services/shared/src/policy";
+import { DEFAULT_POLICY } from "@domain/policy";
 import { type ClusterStack, startClusterStack } from "./cluster-stack";
 import {
   busiestLeader,

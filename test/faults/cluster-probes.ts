@@ -7,12 +7,12 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
-import { CheckCodeRequest, CheckResult, type CheckCodeResponse } from "../../proto/gen/otp/v1/verification";
-import { callUnary } from "../../services/shared/src/grpc/client";
-import { projectionKey } from "../../services/shared/src/projection/scripts";
-import { taggedKey } from "../../services/shared/src/store/port";
-import { keySlot } from "../../services/shared/src/store/slots";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { CheckCodeRequest, CheckResult, type CheckCodeResponse } from "@proto/otp/v1/verification";
+import { callUnary } from "@platform/grpc/client";
+import { projectionKey } from "@verification-state/scripts";
+import { taggedKey } from "@platform/store/port";
+import { keySlot } from "@platform/store/slots";
 import type { ClusterStack } from "./cluster-stack";
 import { FAULT_TENANT } from "./fault-stack";
 import { grpcStatusOf, type ClientError } from "./lifecycle-load";

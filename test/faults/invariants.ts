@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { Kafka, logLevel } from "kafkajs";
-import { Channel } from "../../proto/gen/otp/v1/common";
-import { inboxOf } from "../../services/all-in-one/src/inbox-server";
+import { Channel } from "@proto/otp/v1/common";
+import { inboxOf } from "@services/all-in-one/src/inbox-server";
 import type { FaultStack, PlatformStack } from "./fault-stack";
 import { codeOnHandset, eventually, statusOf, verifyAll, type Accepted } from "./load";
 import { storyOf } from "./story";

@@ -4,10 +4,10 @@
  */
 import { randomUUID } from "node:crypto";
 import type { KafkaConfig } from "kafkajs";
-import type { EventEnvelope } from "../../proto/gen/otp/events/v1/events";
-import { createKafkaBus, type KafkaBus } from "../../services/shared/src/bus/kafka";
-import type { BusLogger } from "../../services/shared/src/bus/logger";
-import { envelope } from "../../services/shared/src/events/envelope";
+import type { EventEnvelope } from "@proto/otp/events/v1/events";
+import { createKafkaBus, type KafkaBus } from "@platform/bus/kafka";
+import type { BusLogger } from "@platform/bus/logger";
+import { envelope } from "@platform/events/envelope";
 import type { FaultStack } from "./fault-stack";
 import { eventually } from "./load";
 

@@ -8,10 +8,10 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
-import { CheckCodeRequest, CheckResult } from "../../proto/gen/otp/v1/verification";
-import { callUnary } from "../../services/shared/src/grpc/client";
-import { decodeStatusDetails } from "../../services/shared/src/grpc/status";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { CheckCodeRequest, CheckResult } from "@proto/otp/v1/verification";
+import { callUnary } from "@platform/grpc/client";
+import { decodeStatusDetails } from "@platform/grpc/status";
 import type { PlatformStack } from "./fault-stack";
 import { codeOnHandset, phoneFactory, RETRYABLE } from "./load";
 

@@ -6,11 +6,11 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { Channel, VerificationStatus } from "../../proto/gen/otp/v1/common";
-import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
-import { CheckCodeRequest, CheckResult } from "../../proto/gen/otp/v1/verification";
-import { inboxOf } from "../../services/all-in-one/src/inbox-server";
-import { callUnary } from "../../services/shared/src/grpc/client";
+import { Channel, VerificationStatus } from "@proto/otp/v1/common";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { CheckCodeRequest, CheckResult } from "@proto/otp/v1/verification";
+import { inboxOf } from "@services/all-in-one/src/inbox-server";
+import { callUnary } from "@platform/grpc/client";
 import type { PlatformStack } from "./fault-stack";
 
 export interface Accepted {

@@ -16,7 +16,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Channel } from "../../proto/gen/otp/v1/common";
+import { Channel } from "@proto/otp/v1/common";
 import { freePort } from "../harness/redis";
 import { startFaultStack, type FaultStack } from "./fault-stack";
 import { assertNoDuplicateSends, assertNothingDeadLettered, assertNothingLost } from "./invariants";

@@ -4,10 +4,10 @@
  * drill would: scenario in force, connections dropped, counters.
  */
 import assert from "node:assert/strict";
-import type { DeliveryReported } from "../../proto/gen/otp/events/v1/events";
-import { Channel, DeliveryStatus, FailureClass } from "../../proto/gen/otp/v1/common";
-import type { SimulatorStats } from "../../gateway-smpp/src/simulator/simulator-state";
-import type { Scenario } from "../../gateway-smpp/src/simulator/scenario";
+import type { DeliveryReported } from "@proto/otp/events/v1/events";
+import { Channel, DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
+import type { SimulatorStats } from "@gateway-smpp/src/simulator/simulator-state";
+import type { Scenario } from "@gateway-smpp/src/simulator/scenario";
 import type { PlatformStack } from "./fault-stack";
 import { eventually, type Accepted } from "./load";
 import { storiesOf, storyOf } from "./story";

@@ -20,10 +20,10 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Scenario } from "../../gateway-smpp/src/simulator/scenario";
-import type { SimulatorStats } from "../../gateway-smpp/src/simulator/simulator-state";
-import { CheckCodeRequest, CheckResult } from "../../proto/gen/otp/v1/verification";
-import { callUnary } from "../../services/shared/src/grpc/client";
+import type { Scenario } from "@gateway-smpp/src/simulator/scenario";
+import type { SimulatorStats } from "@gateway-smpp/src/simulator/simulator-state";
+import { CheckCodeRequest, CheckResult } from "@proto/otp/v1/verification";
+import { callUnary } from "@platform/grpc/client";
 import { POLICY, startFaultStack, type FaultStack } from "./fault-stack";
 import { assertNothingLost } from "./invariants";
 import { codeOnHandset, eventually, runLoad, statusOf, type Accepted, type LoadOptions } from "./load";

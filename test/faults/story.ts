@@ -3,9 +3,9 @@
  * stuck verification stopped is most of the diagnosis (never dispatched, dispatched but no
  * receipt, delivered but not checked...). Carries no code and no phone number.
  */
-import { CheckOutcome, type EventEnvelope } from "../../proto/gen/otp/events/v1/events";
-import { DeliveryStatus, FailureClass } from "../../proto/gen/otp/v1/common";
-import { channelLabel } from "../../services/shared/src/telemetry/labels";
+import { CheckOutcome, type EventEnvelope } from "@proto/otp/events/v1/events";
+import { DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
+import { channelLabel } from "@platform/telemetry/labels";
 import type { PlatformStack } from "./fault-stack";
 
 function chapter(env: EventEnvelope): string {

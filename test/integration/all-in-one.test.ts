@@ -5,21 +5,17 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
-import { IssuanceServiceClient } from "../../proto/gen/otp/v1/issuance";
-import {
-  CheckCodeRequest,
-  CheckResult,
-  VerificationServiceClient,
-} from "../../proto/gen/otp/v1/verification";
-import { Channel, DeliveryStatus } from "../../proto/gen/otp/v1/common";
-import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../services/all-in-one/src/all-in-one";
-import { inboxOf } from "../../services/all-in-one/src/inbox-server";
-import { callUnary, createClient } from "../../services/shared/src/grpc/client";
-import { createGrpcServer, type GrpcServer } from "../../services/shared/src/grpc/server";
-import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { IssuanceServiceClient } from "@proto/otp/v1/issuance";
+import { CheckCodeRequest, CheckResult, VerificationServiceClient } from "@proto/otp/v1/verification";
+import { Channel, DeliveryStatus } from "@proto/otp/v1/common";
+import { createAllInOne, DEV_TOKENS, type AllInOne } from "@services/all-in-one/src/all-in-one";
+import { inboxOf } from "@services/all-in-one/src/inbox-server";
+import { callUnary, createClient } from "@platform/grpc/client";
+import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
+import { platformFromEnv, type Platform } from "@platform/runtime/platform";
 import { testPorts } from "../support/all-in-one-ports";
-import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
+import { EVENT_ROLES } from "@domain/events/ownership";
 
 let platform: Platform;
 let server: GrpcServer;

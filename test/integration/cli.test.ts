@@ -5,11 +5,11 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../services/all-in-one/src/all-in-one";
-import { createGrpcServer, type GrpcServer } from "../../services/shared/src/grpc/server";
-import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
+import { createAllInOne, DEV_TOKENS, type AllInOne } from "@services/all-in-one/src/all-in-one";
+import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
+import { platformFromEnv, type Platform } from "@platform/runtime/platform";
 import { testPorts } from "../support/all-in-one-ports";
-import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
+import { EVENT_ROLES } from "@domain/events/ownership";
 
 let platform: Platform;
 let server: GrpcServer;

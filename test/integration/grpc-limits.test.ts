@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { connect as connectHttp2 } from "node:http2";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
-import { callUnary } from "../../services/shared/src/grpc/client";
-import { decodeStatusDetails } from "../../services/shared/src/grpc/status";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { callUnary } from "@platform/grpc/client";
+import { decodeStatusDetails } from "@platform/grpc/status";
 import { startLifecycle, TOKENS, type LifecycleHarness } from "./lifecycle-harness";
 
 let h: LifecycleHarness;

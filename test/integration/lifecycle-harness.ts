@@ -7,21 +7,21 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type * as grpc from "@grpc/grpc-js";
-import { EventEnvelope } from "../../proto/gen/otp/events/v1/events";
-import { IssuanceServiceClient } from "../../proto/gen/otp/v1/issuance";
-import { VerificationServiceClient } from "../../proto/gen/otp/v1/verification";
-import { createIssuanceApp, type IssuanceApp } from "../../services/issuance/src/app";
-import type { Subscription } from "../../services/shared/src/bus/port";
-import { sealedField } from "../../services/shared/src/crypto/sealer";
-import { createClient } from "../../services/shared/src/grpc/client";
-import { createGrpcServer, type GrpcServer } from "../../services/shared/src/grpc/server";
-import type { TokenGrant } from "../../services/shared/src/grpc/identity";
-import { createLogger } from "../../services/shared/src/log";
-import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
-import { createVerificationApp, type VerificationApp } from "../../services/verification/src/app";
+import { EventEnvelope } from "@proto/otp/events/v1/events";
+import { IssuanceServiceClient } from "@proto/otp/v1/issuance";
+import { VerificationServiceClient } from "@proto/otp/v1/verification";
+import { createIssuanceApp, type IssuanceApp } from "@services/issuance/src/app";
+import type { Subscription } from "@platform/bus/port";
+import { sealedField } from "@platform/crypto/sealer";
+import { createClient } from "@platform/grpc/client";
+import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
+import type { TokenGrant } from "@platform/grpc/identity";
+import { createLogger } from "@platform/log";
+import { platformFromEnv, type Platform } from "@platform/runtime/platform";
+import { createVerificationApp, type VerificationApp } from "@services/verification/src/app";
 import { requireEnv } from "../support/env";
-import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
-import { freshEventKeysVariable } from "../../services/shared/src/crypto/event-keys";
+import { EVENT_ROLES } from "@domain/events/ownership";
+import { freshEventKeysVariable } from "@platform/crypto/event-keys";
 
 export const TOKENS = {
   acme: "tok-acme-0123456789abcdef",

@@ -6,13 +6,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { CheckOutcome } from "../../proto/gen/otp/events/v1/events";
-import { Channel, VerificationStatus } from "../../proto/gen/otp/v1/common";
-import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
-import { CheckCodeRequest, CheckResult } from "../../proto/gen/otp/v1/verification";
-import { callUnary } from "../../services/shared/src/grpc/client";
-import { decodeStatusDetails } from "../../services/shared/src/grpc/status";
-import { projectionKey } from "../../services/shared/src/projection/scripts";
+import { CheckOutcome } from "@proto/otp/events/v1/events";
+import { Channel, VerificationStatus } from "@proto/otp/v1/common";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { CheckCodeRequest, CheckResult } from "@proto/otp/v1/verification";
+import { callUnary } from "@platform/grpc/client";
+import { decodeStatusDetails } from "@platform/grpc/status";
+import { projectionKey } from "@verification-state/scripts";
 import { TOKENS, startLifecycle, type LifecycleHarness } from "./lifecycle-harness";
 import Redis from "ioredis";
 

@@ -9,9 +9,9 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { IssuanceServiceClient } from "../../proto/gen/otp/v1/issuance";
-import { DEV_TOKENS } from "../../services/all-in-one/src/all-in-one";
-import { callUnary, createClient } from "../../services/shared/src/grpc/client";
+import { IssuanceServiceClient } from "@proto/otp/v1/issuance";
+import { DEV_TOKENS } from "@services/all-in-one/src/all-in-one";
+import { callUnary, createClient } from "@platform/grpc/client";
 import { ANY_FREE_PORTS, NPM_START_ARGS, ROOT } from "../support/npm-start";
 
 const PORTS = { ...ANY_FREE_PORTS, LOG_LEVEL: "warn" };

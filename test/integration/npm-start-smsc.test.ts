@@ -12,15 +12,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { test } from "node:test";
-import { Channel, DeliveryStatus } from "../../proto/gen/otp/v1/common";
-import { IssuanceServiceClient, StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
-import {
-  CheckCodeRequest,
-  CheckResult,
-  VerificationServiceClient,
-} from "../../proto/gen/otp/v1/verification";
-import { DEV_TOKENS } from "../../services/all-in-one/src/all-in-one";
-import { callUnary, createClient } from "../../services/shared/src/grpc/client";
+import { Channel, DeliveryStatus } from "@proto/otp/v1/common";
+import { IssuanceServiceClient, StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { CheckCodeRequest, CheckResult, VerificationServiceClient } from "@proto/otp/v1/verification";
+import { DEV_TOKENS } from "@services/all-in-one/src/all-in-one";
+import { callUnary, createClient } from "@platform/grpc/client";
 import { ANY_FREE_PORTS, NPM_START_ARGS, ROOT } from "../support/npm-start";
 
 /** Output lines of a child process, and a wait for the first one matching. */

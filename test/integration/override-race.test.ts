@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { VerificationStatus } from "../../proto/gen/otp/v1/common";
-import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
-import { callUnary } from "../../services/shared/src/grpc/client";
+import { VerificationStatus } from "@proto/otp/v1/common";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { callUnary } from "@platform/grpc/client";
 import { startLifecycle, TOKENS, type LifecycleHarness } from "./lifecycle-harness";
 
 let h: LifecycleHarness;

@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { GroupFigures } from "../../services/scenario/src/report";
-import { runScenario } from "../../services/scenario/src/runner";
-import { loadScenario } from "../../services/scenario/src/scenario-file";
+import type { GroupFigures } from "@services/scenario/src/report";
+import { runScenario } from "@services/scenario/src/runner";
+import { loadScenario } from "@services/scenario/src/scenario-file";
 
 const DOWN = "ID-JK-JKS";
 

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { GroupFigures } from "../../services/scenario/src/report";
-import { runScenario } from "../../services/scenario/src/runner";
-import { loadScenario } from "../../services/scenario/src/scenario-file";
+import type { GroupFigures } from "@services/scenario/src/report";
+import { runScenario } from "@services/scenario/src/runner";
+import { loadScenario } from "@services/scenario/src/scenario-file";
 
 describe("scenario runner: blackout, shortened", () => {
   it("runs both strategies and reports consistent figures, B ahead of A where the lights are out", async () => {

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
-import { CheckCodeRequest, CheckResult } from "../../proto/gen/otp/v1/verification";
-import { callUnary } from "../../services/shared/src/grpc/client";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { CheckCodeRequest, CheckResult } from "@proto/otp/v1/verification";
+import { callUnary } from "@platform/grpc/client";
 import { eventually } from "../support/channel-fixture";
 import { TOKENS, startLifecycle, type LifecycleHarness } from "./lifecycle-harness";
 

@@ -11,7 +11,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { parseRedisUrl } from "../../services/shared/src/store/redis-url";
+import { parseRedisUrl } from "@platform/store/redis-url";
 import { compose, DEPLOY, envOf, ofKind } from "./deploy-files";
 
 const KAFKA_NODES = ["kafka", "kafka-2", "kafka-3"];

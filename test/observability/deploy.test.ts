@@ -6,26 +6,26 @@
  * PDB, headless Services for Prometheus, Secret references) and the Kafka topics are durable.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { loadGatewayConfig } from "../../gateway-smpp/src/config/load-config";
-import { parseGatewayConfig } from "../../gateway-smpp/src/config/parse-config";
-import { assistantConfigFromEnv } from "../../services/assistant/src/config";
-import { kafkaSecurityFromEnv } from "../../services/shared/src/bus/kafka-security";
-import { eventKeysFromEnv } from "../../services/shared/src/crypto/event-keys";
-import { secretsFromEnv } from "../../services/shared/src/crypto/keys";
-import { EVENT_ROLES, type Producer } from "../../services/shared/src/events/ownership";
-import { silentConfigFromEnv } from "../../services/silent/src/config";
-import { CALLBACK_PATH } from "../../services/silent/src/callback-handler";
-import { validatePolicyFile } from "../../services/shared/src/policy/policy-book";
-import { openGatewaySecret } from "../../services/shared/src/silent/gateway-secret";
+import { loadGatewayConfig } from "@gateway-smpp/src/config/load-config";
+import { parseGatewayConfig } from "@gateway-smpp/src/config/parse-config";
+import { assistantConfigFromEnv } from "@services/assistant/src/config";
+import { kafkaSecurityFromEnv } from "@platform/bus/kafka-security";
+import { eventKeysFromEnv } from "@platform/crypto/event-keys";
+import { secretsFromEnv } from "@platform/crypto/keys";
+import { EVENT_ROLES, type Producer } from "@domain/events/ownership";
+import { silentConfigFromEnv } from "@services/silent/src/config";
+import { CALLBACK_PATH } from "@services/silent/src/callback-handler";
+import { validatePolicyFile } from "@domain/policy/policy-book";
+import { openGatewaySecret } from "@platform/silent/gateway-secret";
 import { compose, DEPLOY, envOf, filesUnder, ofKind, ROOT, type Env } from "./deploy-files";
-import { voiceConfigFromEnv } from "../../services/voice/src/channel-config";
-import { whatsAppConfigFromEnv } from "../../services/whatsapp/src/channel-config";
+import { voiceConfigFromEnv } from "@services/voice/src/channel-config";
+import { whatsAppConfigFromEnv } from "@services/whatsapp/src/channel-config";
 
 const PLATFORM_SERVICES = [
   "issuance",
@@ -98,20 +98,37 @@ describe("deploy/", () => {
     assert.match(dockerfile, /exec node (--[\w=-]+ )*dist\/\$\{OTP_ENTRY\}\.js/);
     const scripts = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Env })
       .scripts;
-    assert.equal(scripts.build, "tsc -p tsconfig.build.json");
+    // tsc leaves the path aliases (@platform/…) as written; tsc-alias makes them relative.
+    assert.equal(scripts.build, "tsc -p tsconfig.build.json && tsc-alias -p tsconfig.build.json");
     buildDir = mkdtempSync(path.join(tmpdir(), "otp-build-"));
-    const tsc = spawnSync(
-      path.join(ROOT, "node_modules/.bin/tsc"),
-      ["-p", "tsconfig.build.json", "--outDir", buildDir],
-      { cwd: ROOT, encoding: "utf8" },
+    for (const tool of ["tsc", "tsc-alias"]) {
+      const built: SpawnSyncReturns<string> = spawnSync(
+        path.join(ROOT, "node_modules/.bin", tool),
+        ["-p", "tsconfig.build.json", "--outDir", buildDir],
+        { cwd: ROOT, encoding: "utf8" },
+      );
+      assert.equal(built.status, 0, `npm run build fails in ${tool}:\n${built.stdout}${built.stderr}`);
+    }
+    // The built modules resolve every import with plain node (no tsx, no tsconfig).
+    const load = spawnSync(
+      process.execPath,
+      [
+        "-e",
+        'require("./services/routing/src/routing-service.js"); require("./services/issuance/src/issuance.js")',
+      ],
+      {
+        cwd: buildDir,
+        encoding: "utf8",
+        env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") },
+      },
     );
-    assert.equal(tsc.status, 0, `npm run build fails:\n${tsc.stdout}${tsc.stderr}`);
+    assert.equal(load.status, 0, `the build does not load:\n${load.stderr}`);
     for (const [name, service] of Object.entries(compose.services)) {
       const entry = service.build?.args?.ENTRY;
       if (entry === undefined) continue;
       assert.ok(existsSync(path.join(buildDir, `${entry}.js`)), `${name}: the build emits no ${entry}.js`);
     }
-    assert.ok(existsSync(path.join(buildDir, "services/shared/src/telemetry/instrumentation.js")));
+    assert.ok(existsSync(path.join(buildDir, "services/shared/src/platform/telemetry/instrumentation.js")));
   });
 
   it("gives the connectors and the gateway settings their own readers accept", () => {

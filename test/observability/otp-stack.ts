@@ -11,34 +11,31 @@ import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type * as grpc from "@grpc/grpc-js";
-import { IssuanceServiceClient } from "../../proto/gen/otp/v1/issuance";
-import { VerificationServiceClient } from "../../proto/gen/otp/v1/verification";
-import { simulatorGatewayConfig } from "../../gateway-smpp/src/config/default-config";
-import { createSmsGateway, type SmsGateway } from "../../gateway-smpp/src/gateway";
-import type { Scenario } from "../../gateway-smpp/src/simulator/scenario";
-import { startSmscSimulator, type SmscSimulator } from "../../gateway-smpp/src/simulator/smsc-simulator";
-import { deleteKafkaPrefix } from "../../gateway-smpp/test/gateway/kafka-redis";
-import { createIssuanceApp } from "../../services/issuance/src/app";
-import { type ClientConstructor, createClient } from "../../services/shared/src/grpc/client";
-import type { TokenGrant } from "../../services/shared/src/grpc/identity";
-import { createGrpcServer, type GrpcServer } from "../../services/shared/src/grpc/server";
-import { createLogger } from "../../services/shared/src/log";
-import { platformFromEnv, type Platform } from "../../services/shared/src/runtime/platform";
-import {
-  startServiceMetrics,
-  type ServiceMetrics,
-} from "../../services/shared/src/telemetry/service-metrics";
-import { createVerificationApp } from "../../services/verification/src/app";
-import { createRoutingService } from "../../services/routing/src/routing-service";
-import { createWhatsAppChannel } from "../../services/whatsapp/src/channel";
-import { whatsAppConfigFromEnv } from "../../services/whatsapp/src/channel-config";
+import { IssuanceServiceClient } from "@proto/otp/v1/issuance";
+import { VerificationServiceClient } from "@proto/otp/v1/verification";
+import { simulatorGatewayConfig } from "@gateway-smpp/src/config/default-config";
+import { createSmsGateway, type SmsGateway } from "@gateway-smpp/src/gateway";
+import type { Scenario } from "@gateway-smpp/src/simulator/scenario";
+import { startSmscSimulator, type SmscSimulator } from "@gateway-smpp/src/simulator/smsc-simulator";
+import { deleteKafkaPrefix } from "@gateway-smpp/test/gateway/kafka-redis";
+import { createIssuanceApp } from "@services/issuance/src/app";
+import { type ClientConstructor, createClient } from "@platform/grpc/client";
+import type { TokenGrant } from "@platform/grpc/identity";
+import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
+import { createLogger } from "@platform/log";
+import { platformFromEnv, type Platform } from "@platform/runtime/platform";
+import { startServiceMetrics, type ServiceMetrics } from "@platform/telemetry/service-metrics";
+import { createVerificationApp } from "@services/verification/src/app";
+import { createRoutingService } from "@services/routing/src/routing-service";
+import { createWhatsAppChannel } from "@services/whatsapp/src/channel";
+import { whatsAppConfigFromEnv } from "@services/whatsapp/src/channel-config";
 import {
   startCloudApiSimulator,
   type CloudApiSimulator,
-} from "../../services/whatsapp/src/simulator/cloud-api-simulator";
+} from "@services/whatsapp/src/simulator/cloud-api-simulator";
 import { requireEnv } from "../support/env";
-import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
-import { freshEventKeysVariable } from "../../services/shared/src/crypto/event-keys";
+import { EVENT_ROLES } from "@domain/events/ownership";
+import { freshEventKeysVariable } from "@platform/crypto/event-keys";
 
 export const TOKENS = { acme: "tok-obs-acme-0123456789", tight: "tok-obs-tight-0123456789" } as const;
 

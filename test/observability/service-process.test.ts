@@ -11,9 +11,9 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
-import { IssuanceServiceClient } from "../../proto/gen/otp/v1/issuance";
-import { callUnary, createClient } from "../../services/shared/src/grpc/client";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { IssuanceServiceClient } from "@proto/otp/v1/issuance";
+import { callUnary, createClient } from "@platform/grpc/client";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TOKEN = "tok-process-test-0123456789";

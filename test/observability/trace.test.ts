@@ -11,9 +11,9 @@ import { finishedSpans, telemetry, type FinishedSpan } from "./tracing-setup";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { context, SpanKind, trace } from "@opentelemetry/api";
-import { StartVerificationRequest } from "../../proto/gen/otp/v1/issuance";
-import { CheckCodeRequest, CheckResult } from "../../proto/gen/otp/v1/verification";
-import { callUnary } from "../../services/shared/src/grpc/client";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { CheckCodeRequest, CheckResult } from "@proto/otp/v1/verification";
+import { callUnary } from "@platform/grpc/client";
 import { randomPhone, startOtpStack, TOKENS, type OtpStack } from "./otp-stack";
 
 let stack: OtpStack;

@@ -3,7 +3,7 @@
  * the inbox and the two webhook listeners are needed up front (the voice provider calls back on a
  * URL built from its port), so free ones are picked now.
  */
-import type { AllInOneOptions } from "../../services/all-in-one/src/all-in-one";
+import type { AllInOneOptions } from "@services/all-in-one/src/all-in-one";
 import { freePort } from "../harness/redis";
 
 export async function testPorts(): Promise<AllInOneOptions["ports"]> {

@@ -7,18 +7,18 @@
  */
 import { randomBytes } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
-import type { EventEnvelope } from "../../proto/gen/otp/events/v1/events";
-import { Channel } from "../../proto/gen/otp/v1/common";
-import { createKafkaBus } from "../../services/shared/src/bus/kafka";
-import { createMemoryBus } from "../../services/shared/src/bus/memory";
-import type { BusMessage, EventBus, Subscription } from "../../services/shared/src/bus/port";
-import { secretsFromEnv, type SecretMaterial } from "../../services/shared/src/crypto/keys";
-import { createSealer, sealedField, type Sealer } from "../../services/shared/src/crypto/sealer";
-import { envelope, eventOf, type EventBody, type EventOf } from "../../services/shared/src/events/envelope";
-import { topicNames, topicSpecs, type TopicNames } from "../../services/shared/src/events/topics";
-import { createMemoryStore } from "../../services/shared/src/store/memory";
-import type { Store } from "../../services/shared/src/store/port";
-import { createRedisStore } from "../../services/shared/src/store/redis";
+import type { EventEnvelope } from "@proto/otp/events/v1/events";
+import { Channel } from "@proto/otp/v1/common";
+import { createKafkaBus } from "@platform/bus/kafka";
+import { createMemoryBus } from "@platform/bus/memory";
+import type { BusMessage, EventBus, Subscription } from "@platform/bus/port";
+import { secretsFromEnv, type SecretMaterial } from "@platform/crypto/keys";
+import { createSealer, sealedField, type Sealer } from "@platform/crypto/sealer";
+import { envelope, eventOf, type EventBody, type EventOf } from "@platform/events/envelope";
+import { topicNames, topicSpecs, type TopicNames } from "@platform/bus/topics";
+import { createMemoryStore } from "@platform/store/memory";
+import type { Store } from "@platform/store/port";
+import { createRedisStore } from "@platform/store/redis";
 import { testKafkaSecurity } from "./kafka-security";
 
 export interface LifecycleFixture {

@@ -3,9 +3,9 @@
  * OTP_EVENT_KEYS from `env`, and the test's bus signs and checks with `authenticator`, which
  * holds the same key of every producer (ADR 0010).
  */
-import { createEventAuthenticator, type EventAuthenticator } from "../../services/shared/src/bus/event-mac";
-import { eventKeysFromEnv, freshEventKeysVariable } from "../../services/shared/src/crypto/event-keys";
-import { EVENT_ROLES } from "../../services/shared/src/events/ownership";
+import { createEventAuthenticator, type EventAuthenticator } from "@platform/bus/event-mac";
+import { eventKeysFromEnv, freshEventKeysVariable } from "@platform/crypto/event-keys";
+import { EVENT_ROLES } from "@domain/events/ownership";
 
 export interface TestEventAuth {
   env: { OTP_EVENT_KEYS: string };

@@ -8,21 +8,11 @@
  * The server-stream sends three updates, or with verification id "forever" sends until aborted.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { IssuanceServiceService } from "../../proto/gen/otp/v1/issuance";
-import {
-  RiskTier,
-  type Verification,
-  VerificationMethod,
-  VerificationStatus,
-} from "../../proto/gen/otp/v1/common";
-import { invalidArgument, OtpError } from "../../services/shared/src/errors";
-import {
-  type CallContext,
-  serverStream,
-  type ServiceHandlers,
-  unary,
-} from "../../services/shared/src/grpc/handlers";
-import { requireTenant } from "../../services/shared/src/grpc/identity";
+import { IssuanceServiceService } from "@proto/otp/v1/issuance";
+import { RiskTier, type Verification, VerificationMethod, VerificationStatus } from "@proto/otp/v1/common";
+import { invalidArgument, OtpError } from "@domain/errors";
+import { type CallContext, serverStream, type ServiceHandlers, unary } from "@platform/grpc/handlers";
+import { requireTenant } from "@platform/grpc/identity";
 
 export interface TestServiceProbe {
   calls: number;

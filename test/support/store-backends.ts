@@ -4,10 +4,10 @@
  * store on the same backend, like another replica.
  */
 import { randomBytes } from "node:crypto";
-import { createLocalDb } from "../../services/shared/src/store/local-db";
-import { createMemoryStore } from "../../services/shared/src/store/memory";
-import type { Store } from "../../services/shared/src/store/port";
-import { createRedisStore } from "../../services/shared/src/store/redis";
+import { createLocalDb } from "@platform/store/local-db";
+import { createMemoryStore } from "@platform/store/memory";
+import type { Store } from "@platform/store/port";
+import { createRedisStore } from "@platform/store/redis";
 
 export interface StoreFixture {
   store: Store;

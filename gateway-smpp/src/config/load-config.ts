@@ -4,7 +4,7 @@
  * SMSC_SIM_PASSWORD. The only file of the config module doing I/O.
  */
 import { readFileSync } from "node:fs";
-import { OtpError } from "../../../services/shared/src/errors";
+import { OtpError } from "@domain/errors";
 import { simulatorGatewayConfig } from "./default-config";
 import type { GatewayConfig } from "./gateway-config";
 import { gatewayConfigOrThrow } from "./parse-config";

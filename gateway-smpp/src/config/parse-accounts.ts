@@ -10,7 +10,7 @@ import {
   rejectUnknownKeys,
   describeValue,
   type JsonObject,
-} from "../../../services/shared/src/json/json-reader";
+} from "@domain/json/json-reader";
 import { BIND_MODES, type AccountConfig, type OutbindConfig } from "./gateway-config";
 
 export interface ConfigSources {

@@ -3,7 +3,7 @@
  * path, e.g. `accounts.telkomsel.window: 500 exceeds 3 × tps (300): ...` or
  * `routes.sms-id[1]: unknown account "xl"`. Passwords never appear in problems.
  */
-import { OtpError } from "../../../services/shared/src/errors";
+import { OtpError } from "@domain/errors";
 import {
   Problems,
   describeValue,
@@ -13,7 +13,7 @@ import {
   readString,
   rejectUnknownKeys,
   type JsonObject,
-} from "../../../services/shared/src/json/json-reader";
+} from "@domain/json/json-reader";
 import type { DispatchSettings, GatewayConfig } from "./gateway-config";
 import { NAME, readAccounts, type ConfigSources } from "./parse-accounts";
 import { readMessages } from "./parse-messages";

@@ -10,7 +10,7 @@ import {
   rejectUnknownKeys,
   stringProblem,
   type JsonObject,
-} from "../../../services/shared/src/json/json-reader";
+} from "@domain/json/json-reader";
 import { DEFAULT_TEMPLATES, templateProblem } from "../messages/templates";
 import type { TenantMessages } from "./gateway-config";
 import { NAME } from "./parse-accounts";

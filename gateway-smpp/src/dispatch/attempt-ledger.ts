@@ -13,7 +13,7 @@
  * dispatcher.ts. `reported` is no longer written (it cost a round trip per dispatch); records
  * written by earlier versions may still carry it, and it means nothing is left to do.
  */
-import { taggedKey, type Store } from "../../../services/shared/src/store/port";
+import { taggedKey, type Store } from "@platform/store/port";
 import type { ReportOutcome } from "./outcomes";
 
 export type LedgerPhase = "sending" | "outcome" | "reported";

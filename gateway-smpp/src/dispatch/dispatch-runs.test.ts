@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { BusMessage } from "../../../services/shared/src/bus/port";
+import type { BusMessage } from "@platform/bus/port";
 import { createDispatchRuns } from "./dispatch-runs";
 
 const message = (offset: number): BusMessage => ({ offset: String(offset) }) as BusMessage;

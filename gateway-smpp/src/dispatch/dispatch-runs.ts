@@ -9,7 +9,7 @@
  * `maxInFlight` bounds the dispatches being handled at once across every partition of the
  * process, so that runs cannot queue more submits than the binds' windows drain in time.
  */
-import type { BusMessage } from "../../../services/shared/src/bus/port";
+import type { BusMessage } from "@platform/bus/port";
 
 export interface DispatchRuns {
   /** Handles a run; rejects (after every dispatch of the run is settled) if one failed. */

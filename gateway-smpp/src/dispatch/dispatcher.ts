@@ -16,9 +16,9 @@
  *   "SMS_DISPATCH_INTERRUPTED", and routing decides, as for a response timeout.
  * Hence no SMS is sent twice by this gateway, and every dispatch gets a DeliveryReported.
  */
-import { DeliveryStatus, FailureClass } from "../../../proto/gen/otp/v1/common";
-import type { BusMessage } from "../../../services/shared/src/bus/port";
-import type { Logger } from "../../../services/shared/src/log";
+import { DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
+import type { BusMessage } from "@platform/bus/port";
+import type { Logger } from "@platform/log";
 import type { AcceptedGate } from "./accepted-gate";
 import type { AttemptLedger, LedgerEntry } from "./attempt-ledger";
 import { attemptKey, attemptTtlMs, type AttemptRef, type SentPart } from "./attempt-ref";

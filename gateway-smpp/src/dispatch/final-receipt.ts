@@ -7,9 +7,9 @@
  * Exactly one call gets "final"; repeated receipts of a part (an SMSC resending deliver_sm)
  * and receipts after the end get "duplicate"; delivered parts before the last get "pending".
  */
-import type { Script } from "../../../services/shared/src/store/port";
-import { replyString } from "../../../services/shared/src/store/reply";
-import { taggedKey } from "../../../services/shared/src/store/port";
+import type { Script } from "@platform/store/port";
+import { replyString } from "@platform/store/reply";
+import { taggedKey } from "@platform/store/port";
 
 const NAME = "smsFinalReceipt";
 

@@ -5,7 +5,7 @@
  * a lookup tries the receipt's id as written, then read in the other base (hex ↔ decimal).
  * Writing costs one command per part; the extra reads fall on receipts from other replicas.
  */
-import { taggedKey, type Store } from "../../../services/shared/src/store/port";
+import { taggedKey, type Store } from "@platform/store/port";
 import { lookupIdKeys, storedIdKey } from "../message-id";
 import type { SentPart } from "./attempt-ref";
 

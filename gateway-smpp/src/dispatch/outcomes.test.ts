@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DeliveryStatus, FailureClass } from "../../../proto/gen/otp/v1/common";
-import { OtpError } from "../../../services/shared/src/errors";
+import { DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
+import { OtpError } from "@domain/errors";
 import type { DeliveryReceipt, ReceiptStatus } from "../delivery-receipt";
 import { SmppStatusError } from "../smpp-status";
 import { receiptOutcome, submitErrorOutcome } from "./outcomes";

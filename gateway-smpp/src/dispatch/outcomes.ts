@@ -14,8 +14,8 @@
  *   precision and the SMSC's unstated time zone (read as UTC it put deliveries before their
  *   request), so it only rides along as reported, with the "submit date".
  */
-import { DeliveryStatus, FailureClass } from "../../../proto/gen/otp/v1/common";
-import { isOtpError, type ErrorCode } from "../../../services/shared/src/errors";
+import { DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
+import { isOtpError, type ErrorCode } from "@domain/errors";
 import { STAT_BY_STATUS, type DeliveryReceipt } from "../delivery-receipt";
 import { commandStatusHex, SmppStatusError, STATUS } from "../smpp-status";
 

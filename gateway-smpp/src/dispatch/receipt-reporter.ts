@@ -9,8 +9,8 @@
  * Intermediate receipts are ignored; final ones go through the final-receipt script (last
  * part delivered, or first failure; duplicates dropped), after the attempt's ACCEPTED.
  */
-import type { Logger } from "../../../services/shared/src/log";
-import type { Store } from "../../../services/shared/src/store/port";
+import type { Logger } from "@platform/log";
+import type { Store } from "@platform/store/port";
 import { STAT_BY_STATUS, type DeliveryReceipt } from "../delivery-receipt";
 import type { GatewayMetrics } from "../metrics/gateway-metrics";
 import type { PartContext } from "../smsc-pool";

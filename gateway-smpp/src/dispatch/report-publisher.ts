@@ -1,7 +1,7 @@
 /** Publishes DeliveryReported for an attempt on the verifications topic, keyed by verification id. */
-import { Channel } from "../../../proto/gen/otp/v1/common";
-import type { EventBus } from "../../../services/shared/src/bus/port";
-import { envelope } from "../../../services/shared/src/events/envelope";
+import { Channel } from "@proto/otp/v1/common";
+import type { EventBus } from "@platform/bus/port";
+import { envelope } from "@platform/events/envelope";
 import type { AttemptRef } from "./attempt-ref";
 import type { ReportOutcome } from "./outcomes";
 

@@ -5,10 +5,10 @@
  * dispatcher stores their message ids together with the outcome). Every expected failure
  * becomes an outcome; only bugs throw.
  */
-import { FailureClass } from "../../../proto/gen/otp/v1/common";
-import type { Sealer } from "../../../services/shared/src/crypto/sealer";
-import type { Logger } from "../../../services/shared/src/log";
-import type { PolicyBook } from "../../../services/shared/src/policy/policy-book";
+import { FailureClass } from "@proto/otp/v1/common";
+import type { Sealer } from "@platform/crypto/sealer";
+import type { Logger } from "@platform/log";
+import type { PolicyBook } from "@domain/policy/policy-book";
 import type { GatewayConfig } from "../config/gateway-config";
 import { renderOtpSms } from "../messages/render-sms";
 import type { GatewayMetrics } from "../metrics/gateway-metrics";

@@ -3,7 +3,7 @@
  * operator (else its general one), and the numeric sender to use instead when the operator
  * refuses the alphanumeric one (command_status 0x0A).
  */
-import type { Senders } from "../../../services/shared/src/policy/types";
+import type { Senders } from "@domain/policy/types";
 
 export interface SenderChoice {
   primary: string;

@@ -1,9 +1,9 @@
 /** A DispatchRequested for SMS, read from its envelope, and its sealed fields opened. */
-import type { DispatchRequested, EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
-import { Channel } from "../../../proto/gen/otp/v1/common";
-import { sealedField, type Sealer } from "../../../services/shared/src/crypto/sealer";
-import { OtpError } from "../../../services/shared/src/errors";
-import { eventOf } from "../../../services/shared/src/events/envelope";
+import type { DispatchRequested, EventEnvelope } from "@proto/otp/events/v1/events";
+import { Channel } from "@proto/otp/v1/common";
+import { sealedField, type Sealer } from "@platform/crypto/sealer";
+import { OtpError } from "@domain/errors";
+import { eventOf } from "@platform/events/envelope";
 import type { AttemptRef } from "./attempt-ref";
 
 export interface SmsDispatch {

@@ -4,7 +4,7 @@
  * numeric sender, once more with that one. validity_period is the code's remaining life,
  * so the SMSC drops the message when the code could no longer be used.
  */
-import type { Logger } from "../../../services/shared/src/log";
+import type { Logger } from "@platform/log";
 import type { GatewayMetrics } from "../metrics/gateway-metrics";
 import { SmppStatusError, STATUS } from "../smpp-status";
 import type { PartContext } from "../smsc-pool";

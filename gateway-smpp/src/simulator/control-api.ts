@@ -11,8 +11,8 @@
  * The inbox holds message text on purpose (it plays the handsets); bind it to loopback.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { isOtpError } from "../../../services/shared/src/errors";
-import { capConnections } from "../../../services/shared/src/http/http-listener";
+import { isOtpError } from "@domain/errors";
+import { capConnections } from "@platform/http/http-listener";
 import { normalisePhone, type InboxMessage } from "./inbox";
 import type { SmscSimulator } from "./smsc-simulator";
 

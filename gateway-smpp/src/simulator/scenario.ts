@@ -2,7 +2,7 @@
  * What the simulated SMSC does: a JSON-able description, so that demos, load tests and outage
  * drills can load it from a file or change it at run time (PUT /scenario).
  */
-import { OtpError } from "../../../services/shared/src/errors";
+import { OtpError } from "@domain/errors";
 
 export const RECEIPT_STATS = ["DELIVRD", "UNDELIV", "EXPIRED", "REJECTD"] as const;
 export type ReceiptStat = (typeof RECEIPT_STATS)[number];

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { sealedField } from "../../../services/shared/src/crypto/sealer";
-import { eventOf } from "../../../services/shared/src/events/envelope";
+import { sealedField } from "@platform/crypto/sealer";
+import { eventOf } from "@platform/events/envelope";
 import { eventually } from "../harness";
 import { classOf, statusName, type Report } from "./fixtures";
 import { APP_HASH, NUMERIC_SENDER, startStack, type Stack } from "./stack";

@@ -1,10 +1,10 @@
 /** Dispatches as routing publishes them, with the phone and code sealed, and what came back. */
 import { randomInt } from "node:crypto";
-import type { DeliveryReported, EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
-import { Channel, DeliveryStatus, FailureClass } from "../../../proto/gen/otp/v1/common";
-import { sealedField, type Sealer } from "../../../services/shared/src/crypto/sealer";
-import { envelope, newVerificationId } from "../../../services/shared/src/events/envelope";
-import { maskPhone } from "../../../services/shared/src/privacy";
+import type { DeliveryReported, EventEnvelope } from "@proto/otp/events/v1/events";
+import { Channel, DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
+import { sealedField, type Sealer } from "@platform/crypto/sealer";
+import { envelope, newVerificationId } from "@platform/events/envelope";
+import { maskPhone } from "@domain/privacy";
 import { randomPhone } from "../harness";
 
 export interface DispatchInput {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
-import { testKafkaSecurity } from "../../../test/support/kafka-security";
+import { testKafkaSecurity } from "@test/support/kafka-security";
 
 export interface Infra {
   brokers: string;

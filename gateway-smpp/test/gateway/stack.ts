@@ -4,17 +4,17 @@
  * instances sharing them, a consumer collecting DeliveryReported, and every log line.
  */
 import { appendFileSync } from "node:fs";
-import { eventOf } from "../../../services/shared/src/events/envelope";
-import { createKafkaBus, type KafkaBus } from "../../../services/shared/src/bus/kafka";
-import type { Subscription } from "../../../services/shared/src/bus/port";
-import { generatedSecrets } from "../../../services/shared/src/crypto/keys";
-import type { Sealer } from "../../../services/shared/src/crypto/sealer";
-import { topicNames, topicSpecs, type TopicNames } from "../../../services/shared/src/events/topics";
-import { createLogger } from "../../../services/shared/src/log";
-import { validatePolicyFile } from "../../../services/shared/src/policy/policy-book";
-import type { PolicyBook } from "../../../services/shared/src/policy/policy-book";
-import type { Store } from "../../../services/shared/src/store/port";
-import { createRedisStore } from "../../../services/shared/src/store/redis";
+import { eventOf } from "@platform/events/envelope";
+import { createKafkaBus, type KafkaBus } from "@platform/bus/kafka";
+import type { Subscription } from "@platform/bus/port";
+import { generatedSecrets } from "@platform/crypto/keys";
+import type { Sealer } from "@platform/crypto/sealer";
+import { topicNames, topicSpecs, type TopicNames } from "@platform/bus/topics";
+import { createLogger } from "@platform/log";
+import { validatePolicyFile } from "@domain/policy/policy-book";
+import type { PolicyBook } from "@domain/policy/policy-book";
+import type { Store } from "@platform/store/port";
+import { createRedisStore } from "@platform/store/redis";
 import { gatewayConfigOrThrow } from "../../src/config/parse-config";
 import { createSmsGateway, type SmsGateway } from "../../src/gateway";
 import type { Scenario } from "../../src/simulator/scenario";
@@ -22,7 +22,7 @@ import type { SmscSimulator } from "../../src/simulator/smsc-simulator";
 import { PASSWORD, SYSTEM_ID, eventually, startSimulator } from "../harness";
 import { sealedDispatch, type DispatchInput, type Report, type SealedDispatch } from "./fixtures";
 import { deleteKafkaPrefix, infraFromEnv, uniquePrefix } from "./kafka-redis";
-import { testKafkaSecurity } from "../../../test/support/kafka-security";
+import { testKafkaSecurity } from "@test/support/kafka-security";
 
 export const NUMERIC_SENDER = "6281100001111";
 export const APP_HASH = "FA+9qCX9VSu";

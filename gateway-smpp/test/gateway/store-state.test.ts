@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { createMemoryStore } from "../../../services/shared/src/store/memory";
-import type { Store } from "../../../services/shared/src/store/port";
-import { createRedisStore } from "../../../services/shared/src/store/redis";
+import { createMemoryStore } from "@platform/store/memory";
+import type { Store } from "@platform/store/port";
+import { createRedisStore } from "@platform/store/redis";
 import { createAttemptLedger } from "../../src/dispatch/attempt-ledger";
 import type { SentPart } from "../../src/dispatch/attempt-ref";
 import { finalReceipt } from "../../src/dispatch/final-receipt";

@@ -6,28 +6,31 @@
  * are set. With `smppConfigFile` (SMPP_CONFIG) the SMS gateway binds to the SMSC accounts that
  * file names instead of the SMSC simulator (which still runs, idle).
  */
-import { createSmsGateway, type SmsGateway } from "../../../gateway-smpp/src/gateway";
-import { loadGatewayConfig } from "../../../gateway-smpp/src/config/load-config";
-import type { AccountConfig, GatewayConfig } from "../../../gateway-smpp/src/config/gateway-config";
-import { createInProcessAssistant } from "../../assistant/src/in-process";
-import { createIssuanceApp } from "../../issuance/src/app";
-import { registerSupportService } from "../../issuance/src/support-handlers";
-import { createRoutingService, type RoutingServiceSettingsInput } from "../../routing/src/routing-service";
-import { cachedIncidentCheck } from "../../shared/src/incidents";
-import type { GrpcServer } from "../../shared/src/grpc/server";
-import type { TokenGrant } from "../../shared/src/grpc/identity";
-import type { Platform } from "../../shared/src/runtime/platform";
-import { createVerificationApp } from "../../verification/src/app";
-import { createVoiceChannel } from "../../voice/src/channel";
-import { voiceConfigFromEnv } from "../../voice/src/channel-config";
-import { createWhatsAppChannel } from "../../whatsapp/src/channel";
-import { whatsAppConfigFromEnv } from "../../whatsapp/src/channel-config";
-import type { ChannelService } from "../../shared/src/http/channel-service";
-import { listenHttp, type HttpHandler } from "../../shared/src/http/http-listener";
-import { CALLBACK_PATH } from "../../silent/src/callback-handler";
-import { withSimulatedGateway } from "../../silent/src/simulated-gateways";
-import { createSilentConnector } from "../../silent/src/silent-connector";
-import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
+import { createSmsGateway, type SmsGateway } from "@gateway-smpp/src/gateway";
+import { loadGatewayConfig } from "@gateway-smpp/src/config/load-config";
+import type { AccountConfig, GatewayConfig } from "@gateway-smpp/src/config/gateway-config";
+import { createInProcessAssistant } from "@services/assistant/src/in-process";
+import { createIssuanceApp } from "@services/issuance/src/app";
+import { registerSupportService } from "@services/issuance/src/support-handlers";
+import {
+  createRoutingService,
+  type RoutingServiceSettingsInput,
+} from "@services/routing/src/routing-service";
+import { cachedIncidentCheck } from "@platform/incidents";
+import type { GrpcServer } from "@platform/grpc/server";
+import type { TokenGrant } from "@platform/grpc/identity";
+import type { Platform } from "@platform/runtime/platform";
+import { createVerificationApp } from "@services/verification/src/app";
+import { createVoiceChannel } from "@services/voice/src/channel";
+import { voiceConfigFromEnv } from "@services/voice/src/channel-config";
+import { createWhatsAppChannel } from "@services/whatsapp/src/channel";
+import { whatsAppConfigFromEnv } from "@services/whatsapp/src/channel-config";
+import type { ChannelService } from "@platform/http/channel-service";
+import { listenHttp, type HttpHandler } from "@platform/http/http-listener";
+import { CALLBACK_PATH } from "@services/silent/src/callback-handler";
+import { withSimulatedGateway } from "@services/silent/src/simulated-gateways";
+import { createSilentConnector } from "@services/silent/src/silent-connector";
+import type { OtpMetrics } from "@platform/telemetry/metrics";
 import { startInboxServer } from "./inbox-server";
 import { startSimulators, type Simulators } from "./simulators";
 

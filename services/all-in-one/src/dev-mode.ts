@@ -6,7 +6,7 @@
  * (OTP_TOKENS or mutual TLS) and runs without the inbox; without them it refuses to start and
  * says what to set. Pure: the environment and the listener hosts are passed in.
  */
-import type { TokenGrant } from "../../shared/src/grpc/identity";
+import type { TokenGrant } from "@platform/grpc/identity";
 
 export interface DevModeInput {
   env: Record<string, string | undefined>;

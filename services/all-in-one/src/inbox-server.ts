@@ -7,8 +7,8 @@
  * down), and `GET /silent/log`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { listenHttp, type HttpListener } from "../../shared/src/http/http-listener";
-import { readRawBody } from "../../shared/src/http/raw-body";
+import { listenHttp, type HttpListener } from "@platform/http/http-listener";
+import { readRawBody } from "@platform/http/raw-body";
 import type { Simulators } from "./simulators";
 
 export interface HandsetMessage {

@@ -3,16 +3,16 @@
  * Embedded bus and store unless KAFKA_BROKERS / REDIS_URL are set. Prints where everything is.
  */
 // First: tracing patches grpc-js, http and ioredis before anything loads them.
-import { telemetry } from "../../shared/src/telemetry/instrumentation";
-import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
-import { address, int, readConfig } from "../../shared/src/config";
-import { admissionFromEnv, checkAdmissionConfig } from "../../shared/src/runtime/admission-from-env";
-import { OtpError } from "../../shared/src/errors";
-import type { TokenGrant } from "../../shared/src/grpc/identity";
-import { checkGrpcConfig, grpcServerFromEnv, parseTokens } from "../../shared/src/runtime/grpc-from-env";
-import { checkPlatformConfig, platformFromEnv } from "../../shared/src/runtime/platform";
-import { EVENT_ROLES } from "../../shared/src/events/ownership";
-import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
+import { telemetry } from "@platform/telemetry/instrumentation";
+import { startServiceMetrics } from "@platform/telemetry/service-metrics";
+import { address, int, readConfig } from "@platform/config";
+import { admissionFromEnv, checkAdmissionConfig } from "@platform/runtime/admission-from-env";
+import { OtpError } from "@domain/errors";
+import type { TokenGrant } from "@platform/grpc/identity";
+import { checkGrpcConfig, grpcServerFromEnv, parseTokens } from "@platform/runtime/grpc-from-env";
+import { checkPlatformConfig, platformFromEnv } from "@platform/runtime/platform";
+import { EVENT_ROLES } from "@domain/events/ownership";
+import { runMain, runUntilSignalled } from "@platform/runtime/run-main";
 import { createAllInOne, DEV_TOKENS, type AllInOne } from "./all-in-one";
 import { bannerTokens, decideDevMode } from "./dev-mode";
 

@@ -4,17 +4,17 @@
  * the simulated handsets received.
  */
 import { randomBytes } from "node:crypto";
-import { startControlApi, type ControlApi } from "../../../gateway-smpp/src/simulator/control-api";
-import { startSmscSimulator, type SmscSimulator } from "../../../gateway-smpp/src/simulator/smsc-simulator";
+import { startControlApi, type ControlApi } from "@gateway-smpp/src/simulator/control-api";
+import { startSmscSimulator, type SmscSimulator } from "@gateway-smpp/src/simulator/smsc-simulator";
 import {
   startOpenGatewaySimulator,
   type OpenGatewaySimulator,
-} from "../../silent/src/simulator/open-gateway-simulator";
-import { startTwilioSimulator, type TwilioSimulator } from "../../voice/src/simulator/twilio-simulator";
+} from "@services/silent/src/simulator/open-gateway-simulator";
+import { startTwilioSimulator, type TwilioSimulator } from "@services/voice/src/simulator/twilio-simulator";
 import {
   startCloudApiSimulator,
   type CloudApiSimulator,
-} from "../../whatsapp/src/simulator/cloud-api-simulator";
+} from "@services/whatsapp/src/simulator/cloud-api-simulator";
 
 export interface SimulatorPorts {
   host: string;

@@ -22,9 +22,9 @@ import type {
   Understanding,
   VerificationSnapshot,
 } from "./core/types";
-import { isOtpError } from "../../shared/src/errors";
-import type { Logger } from "../../shared/src/log";
-import { maskPhone } from "../../shared/src/privacy";
+import { isOtpError } from "@domain/errors";
+import type { Logger } from "@platform/log";
+import { maskPhone } from "@domain/privacy";
 import type {
   ChannelStatusPort,
   ConversationStore,

@@ -11,10 +11,10 @@
  *   WHATSAPP_API_BASE_URL, WHATSAPP_API_VERSION, WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET,
  *   WHATSAPP_VERIFY_TOKEN          as for the WhatsApp connector (replies and webhook signature)
  */
-import { address, int, readConfig, secret, str, type Env } from "../../shared/src/config";
-import { OtpError } from "../../shared/src/errors";
-import { isPrincipalName } from "../../shared/src/grpc/identity";
-import { httpUrl, keyValues } from "../../shared/src/http/config-fields";
+import { address, int, readConfig, secret, str, type Env } from "@platform/config";
+import { OtpError } from "@domain/errors";
+import { isPrincipalName } from "@platform/grpc/identity";
+import { httpUrl, keyValues } from "@platform/http/config-fields";
 import { SUPPORT_TOPIC } from "./adapters/handoff-publisher";
 import { INBOUND_TOPIC } from "./adapters/inbound-event";
 

@@ -4,11 +4,11 @@
  * (which shares one business number for codes and support, as users reply to the number that
  * sent them their code) and written to the inbound topic of the platform's bus like anywhere else.
  */
-import type { Issuance } from "../../issuance/src/issuance";
-import { createSupportDesk, type SupportDesk } from "../../issuance/src/support-desk";
-import type { HealthRepository } from "../../routing/src/health/health-store";
-import { TOPICS } from "../../shared/src/events/topics";
-import type { Platform } from "../../shared/src/runtime/platform";
+import type { Issuance } from "@services/issuance/src/issuance";
+import { createSupportDesk, type SupportDesk } from "@services/issuance/src/support-desk";
+import type { HealthRepository } from "@services/routing/src/health/health-store";
+import { TOPICS } from "@platform/bus/topics";
+import type { Platform } from "@platform/runtime/platform";
 import { SUPPORT_TOPIC } from "./adapters/handoff-publisher";
 import { INBOUND_TOPIC } from "./adapters/inbound-event";
 import { inProcessDesk, inProcessStatus } from "./adapters/in-process-ports";

@@ -6,14 +6,14 @@
  * member of its consumer group.
  */
 // First: tracing patches grpc-js, http and ioredis before anything loads them.
-import { telemetry } from "../../shared/src/telemetry/instrumentation";
+import { telemetry } from "@platform/telemetry/instrumentation";
 import { readFileSync } from "node:fs";
-import { address, optionalStr, readConfig } from "../../shared/src/config";
-import type { GrpcClientOptions } from "../../shared/src/grpc/client";
-import { platformFromEnv } from "../../shared/src/runtime/platform";
-import { EVENT_ROLES } from "../../shared/src/events/ownership";
-import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
-import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
+import { address, optionalStr, readConfig } from "@platform/config";
+import type { GrpcClientOptions } from "@platform/grpc/client";
+import { platformFromEnv } from "@platform/runtime/platform";
+import { EVENT_ROLES } from "@domain/events/ownership";
+import { runMain, runUntilSignalled } from "@platform/runtime/run-main";
+import { startServiceMetrics } from "@platform/telemetry/service-metrics";
 import { createGrpcPorts } from "./adapters/grpc-ports";
 import { assistantConfigFromEnv } from "./config";
 import { createAssistantService } from "./service";

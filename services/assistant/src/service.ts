@@ -7,12 +7,12 @@
  *   handling a member of the consumer group `config.groupId` on that topic: one sender's
  *            messages on one partition, one after another, on whichever replica holds it.
  */
-import type { EventBus, Subscription } from "../../shared/src/bus/port";
-import type { SecretMaterial } from "../../shared/src/crypto/keys";
-import { listenHttp, parseListenAddress, type HttpListener } from "../../shared/src/http/http-listener";
-import type { Logger } from "../../shared/src/log";
-import type { Store } from "../../shared/src/store/port";
-import type { InboundMessage } from "../../whatsapp/src/webhook-payload";
+import type { EventBus, Subscription } from "@platform/bus/port";
+import type { SecretMaterial } from "@platform/crypto/keys";
+import { listenHttp, parseListenAddress, type HttpListener } from "@platform/http/http-listener";
+import type { Logger } from "@platform/log";
+import type { Store } from "@platform/store/port";
+import type { InboundMessage } from "@services/whatsapp/src/webhook-payload";
 import { createCloudApiReplies } from "./adapters/cloud-api-replies";
 import { createHandoffPublisher } from "./adapters/handoff-publisher";
 import { INBOUND_PARTITIONS, INBOUND_RETENTION_MS, openInbound } from "./adapters/inbound-event";

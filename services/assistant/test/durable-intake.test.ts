@@ -7,10 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
-import type { BusMessage, Subscription } from "../../shared/src/bus/port";
-import { inboundWebhook } from "../../whatsapp/src/simulator/webhook-poster";
-import { signWebhookBody } from "../../whatsapp/src/webhook-signature";
+import { EventEnvelope } from "@proto/otp/events/v1/events";
+import type { BusMessage, Subscription } from "@platform/bus/port";
+import { inboundWebhook } from "@services/whatsapp/src/simulator/webhook-poster";
+import { signWebhookBody } from "@services/whatsapp/src/webhook-signature";
 import { INBOUND_PARTITIONS, openInbound } from "../src/adapters/inbound-event";
 import { PHRASES } from "../src/core/replies";
 import { eventually, freshPhone } from "./stack";

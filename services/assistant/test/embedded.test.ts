@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../all-in-one/src/all-in-one";
-import { createGrpcServer, type GrpcServer } from "../../shared/src/grpc/server";
-import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
-import { testPorts } from "../../../test/support/all-in-one-ports";
+import { createAllInOne, DEV_TOKENS, type AllInOne } from "@services/all-in-one/src/all-in-one";
+import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
+import { platformFromEnv, type Platform } from "@platform/runtime/platform";
+import { testPorts } from "@test/support/all-in-one-ports";
 import { PHRASES } from "../src/core/replies";
 import { eventually, freshPhone } from "./stack";
-import { EVENT_ROLES } from "../../shared/src/events/ownership";
+import { EVENT_ROLES } from "@domain/events/ownership";
 
 let platform: Platform;
 let server: GrpcServer;

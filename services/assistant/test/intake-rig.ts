@@ -9,21 +9,21 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { Partitioners } from "kafkajs";
-import type { EventBus, OutgoingMessage } from "../../shared/src/bus/port";
-import { OtpError } from "../../shared/src/errors";
-import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
-import { requireEnv } from "../../../test/support/env";
+import type { EventBus, OutgoingMessage } from "@platform/bus/port";
+import { OtpError } from "@domain/errors";
+import { platformFromEnv, type Platform } from "@platform/runtime/platform";
+import { requireEnv } from "@test/support/env";
 import {
   startCloudApiSimulator,
   type CloudApiSimulator,
-} from "../../whatsapp/src/simulator/cloud-api-simulator";
+} from "@services/whatsapp/src/simulator/cloud-api-simulator";
 import { INBOUND_PARTITIONS, INBOUND_TOPIC } from "../src/adapters/inbound-event";
 import { SUPPORT_TOPIC } from "../src/adapters/handoff-publisher";
 import type { AssistantConfig } from "../src/config";
 import type { ChannelStatusPort, VerificationDesk } from "../src/ports";
 import { createAssistantService, type AssistantService } from "../src/service";
-import { EVENT_ROLES } from "../../shared/src/events/ownership";
-import { freshEventKeysVariable } from "../../shared/src/crypto/event-keys";
+import { EVENT_ROLES } from "@domain/events/ownership";
+import { freshEventKeysVariable } from "@platform/crypto/event-keys";
 
 export const BUSINESS_NUMBER = "100200300400";
 const TENANT = "demo-bank";

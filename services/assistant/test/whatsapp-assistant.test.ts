@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Channel } from "../../../proto/gen/otp/v1/common";
-import { DeclareIncidentRequest } from "../../../proto/gen/otp/v1/routing";
-import { createHealthRepository, districtScope } from "../../routing/src/health/health-store";
-import { resolveSettings } from "../../routing/src/routing-service";
-import { callUnary } from "../../shared/src/grpc/client";
+import { Channel } from "@proto/otp/v1/common";
+import { DeclareIncidentRequest } from "@proto/otp/v1/routing";
+import { createHealthRepository, districtScope } from "@services/routing/src/health/health-store";
+import { resolveSettings } from "@services/routing/src/routing-service";
+import { callUnary } from "@platform/grpc/client";
 import { PHRASES } from "../src/core/replies";
 import type { Language } from "../src/core/types";
 import { WRITES } from "./user-messages";

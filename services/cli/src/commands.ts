@@ -3,12 +3,12 @@
  * and whether it succeeded (a rejected code is an answer, not an error, but exits 1).
  */
 import { readFileSync } from "node:fs";
-import { Channel, Incident, Verification } from "../../../proto/gen/otp/v1/common";
-import { StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
-import { ExplainRouteResponse, GetChannelHealthResponse } from "../../../proto/gen/otp/v1/routing";
-import { CheckCodeRequest, CheckResult, checkResultToJSON } from "../../../proto/gen/otp/v1/verification";
-import type { HandsetMessage } from "../../all-in-one/src/inbox-server";
-import { callUnary } from "../../shared/src/grpc/client";
+import { Channel, Incident, Verification } from "@proto/otp/v1/common";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { ExplainRouteResponse, GetChannelHealthResponse } from "@proto/otp/v1/routing";
+import { CheckCodeRequest, CheckResult, checkResultToJSON } from "@proto/otp/v1/verification";
+import type { HandsetMessage } from "@services/all-in-one/src/inbox-server";
+import { callUnary } from "@platform/grpc/client";
 import { option, positional, flag, UsageError, type ParsedArgs } from "./args";
 import { type RetryPolicy, withRetry } from "./retry";
 import type { Connection } from "./connection";

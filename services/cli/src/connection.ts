@@ -3,11 +3,11 @@
  * the all-in-one development tenant token), `--inbox` / OTP_INBOX_URL for the simulated handsets.
  */
 import { readFileSync } from "node:fs";
-import { IssuanceServiceClient } from "../../../proto/gen/otp/v1/issuance";
-import { RoutingServiceClient } from "../../../proto/gen/otp/v1/routing";
-import { VerificationServiceClient } from "../../../proto/gen/otp/v1/verification";
-import { DEV_TOKENS } from "../../all-in-one/src/all-in-one";
-import { createClient, type GrpcClientOptions } from "../../shared/src/grpc/client";
+import { IssuanceServiceClient } from "@proto/otp/v1/issuance";
+import { RoutingServiceClient } from "@proto/otp/v1/routing";
+import { VerificationServiceClient } from "@proto/otp/v1/verification";
+import { DEV_TOKENS } from "@services/all-in-one/src/all-in-one";
+import { createClient, type GrpcClientOptions } from "@platform/grpc/client";
 import { option, type ParsedArgs } from "./args";
 
 export interface Connection {

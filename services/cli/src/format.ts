@@ -11,10 +11,10 @@ import {
   type ChannelHealth,
   type Incident,
   type Verification,
-} from "../../../proto/gen/otp/v1/common";
-import type { ExplainRouteResponse } from "../../../proto/gen/otp/v1/routing";
-import type { DecodedStatus } from "../../shared/src/grpc/status";
-import type { HandsetMessage } from "../../all-in-one/src/inbox-server";
+} from "@proto/otp/v1/common";
+import type { ExplainRouteResponse } from "@proto/otp/v1/routing";
+import type { DecodedStatus } from "@platform/grpc/status";
+import type { HandsetMessage } from "@services/all-in-one/src/inbox-server";
 
 const short = (name: string, prefix: string): string =>
   name.startsWith(prefix) ? name.slice(prefix.length).toLowerCase() : name.toLowerCase();

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { status as Status, type ServiceError } from "@grpc/grpc-js";
-import { decodeStatusDetails } from "../../shared/src/grpc/status";
+import { decodeStatusDetails } from "@platform/grpc/status";
 import { flag, parseArgs, UsageError } from "./args";
 import { COMMANDS, USAGE } from "./commands";
 import { connect } from "./connection";

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Metadata, status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { OtpError } from "../../shared/src/errors";
-import { statusFromError } from "../../shared/src/grpc/status";
+import { OtpError } from "@domain/errors";
+import { statusFromError } from "@platform/grpc/status";
 import { retryDelay, withRetry } from "./retry";
 
 const asServiceError = (err: OtpError): ServiceError =>

@@ -5,7 +5,7 @@
  * back together — a few times, then the refusal is shown. Anything else fails at once.
  */
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { decodeStatusDetails } from "../../shared/src/grpc/status";
+import { decodeStatusDetails } from "@platform/grpc/status";
 
 export interface RetryPolicy {
   /** Refusals retried before giving up. */

@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
-import { secretsFromEnv } from "../../shared/src/crypto/keys";
-import { validatePolicy } from "../../shared/src/policy/validate";
-import { openGatewaySecret } from "../../shared/src/silent/gateway-secret";
+import { secretsFromEnv } from "@platform/crypto/keys";
+import { validatePolicy } from "@domain/policy/validate";
+import { openGatewaySecret } from "@platform/silent/gateway-secret";
 import { parseArgs, UsageError } from "./args";
 import { sealCommand } from "./seal";
 

@@ -6,9 +6,9 @@
  * process lists); the output opens only under that gateway's name and with those keys.
  * Needs no running platform.
  */
-import { secretsFromEnv, type SecretEnv } from "../../shared/src/crypto/keys";
-import { GATEWAY_NAME } from "../../shared/src/policy/read-silent";
-import { sealGatewaySecret } from "../../shared/src/silent/gateway-secret";
+import { secretsFromEnv, type SecretEnv } from "@platform/crypto/keys";
+import { GATEWAY_NAME } from "@domain/policy/read-silent";
+import { sealGatewaySecret } from "@platform/silent/gateway-secret";
 import { positional, UsageError, type ParsedArgs } from "./args";
 
 export interface SealResult {

@@ -8,10 +8,10 @@
  * Every limit of a start or a resend is checked in one store call (limits-script.ts), which
  * also claims the start's idempotency and active-verification keys.
  */
-import { OtpError } from "../../shared/src/errors";
-import type { Logger } from "../../shared/src/log";
-import type { TenantPolicy } from "../../shared/src/policy";
-import type { Store } from "../../shared/src/store/port";
+import { OtpError } from "@domain/errors";
+import type { Logger } from "@platform/log";
+import type { TenantPolicy } from "@domain/policy";
+import type { Store } from "@platform/store/port";
 import type { Admission } from "./core/admission";
 import { admitLimits, type LimitsInput, type LimitWindow } from "./limits-script";
 

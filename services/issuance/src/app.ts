@@ -1,16 +1,16 @@
 /** The issuance service assembled on a platform (Kafka + Redis, or the embedded adapters). */
-import { IssuanceServiceService, type StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
-import type { Subscription } from "../../shared/src/bus/port";
-import type { GrpcServer } from "../../shared/src/grpc/server";
-import { createVerificationProjection } from "../../shared/src/projection/projection";
-import type { Platform } from "../../shared/src/runtime/platform";
-import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
+import { IssuanceServiceService, type StartVerificationRequest } from "@proto/otp/v1/issuance";
+import type { Subscription } from "@platform/bus/port";
+import type { GrpcServer } from "@platform/grpc/server";
+import { createVerificationProjection } from "@verification-state/projection";
+import type { Platform } from "@platform/runtime/platform";
+import type { OtpMetrics } from "@platform/telemetry/metrics";
 import {
   countGuardBlocks,
   meterGuardBlocks,
   meterHandlers,
   meterStarts,
-} from "../../shared/src/telemetry/request-metrics";
+} from "@platform/telemetry/request-metrics";
 import { createAbuseGuards } from "./abuse-guards";
 import { createWatchQuota, DEFAULT_MAX_WATCHES_PER_TENANT, issuanceHandlers } from "./grpc-handlers";
 import { createIssuance, type Issuance } from "./issuance";

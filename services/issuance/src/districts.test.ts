@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
-import { StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
-import { EVENT_ROLES } from "../../shared/src/events/ownership";
-import { createVerificationProjection } from "../../shared/src/projection/projection";
-import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
+import type { EventEnvelope } from "@proto/otp/events/v1/events";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { EVENT_ROLES } from "@domain/events/ownership";
+import { createVerificationProjection } from "@verification-state/projection";
+import { platformFromEnv, type Platform } from "@platform/runtime/platform";
 import { createAbuseGuards } from "./abuse-guards";
 import { createIssuance, type Issuance } from "./issuance";
 

@@ -1,12 +1,12 @@
 /** otp.v1.IssuanceService over gRPC: tenant from the caller's identity, never from the request. */
-import type { IssuanceServiceService } from "../../../proto/gen/otp/v1/issuance";
-import type { WatchVerificationResponse } from "../../../proto/gen/otp/v1/issuance";
-import { isFinal } from "../../shared/src/domain/verification";
-import { invalidArgument, OtpError } from "../../shared/src/errors";
-import { VERIFICATION_ID_PATTERN } from "../../shared/src/events/envelope";
-import { serverStream, unary, type ServiceHandlers } from "../../shared/src/grpc/handlers";
-import { requireTenant } from "../../shared/src/grpc/identity";
-import { effectiveStatus, toVerificationView } from "../../shared/src/projection/view";
+import type { IssuanceServiceService } from "@proto/otp/v1/issuance";
+import type { WatchVerificationResponse } from "@proto/otp/v1/issuance";
+import { isFinal } from "@domain/verification";
+import { invalidArgument, OtpError } from "@domain/errors";
+import { VERIFICATION_ID_PATTERN } from "@platform/events/envelope";
+import { serverStream, unary, type ServiceHandlers } from "@platform/grpc/handlers";
+import { requireTenant } from "@platform/grpc/identity";
+import { effectiveStatus, toVerificationView } from "@verification-state/view";
 import type { Issuance } from "./issuance";
 import type { WatchHub } from "./watch-hub";
 

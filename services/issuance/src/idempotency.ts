@@ -3,13 +3,13 @@
  * tenant), what a reuse is compared on, pointing it at a verification, and following it to the
  * verification its first request made.
  */
-import type { SecretMaterial } from "../../shared/src/crypto/keys";
-import { bindingDigest } from "../../shared/src/crypto/code-hash";
-import type { VerificationState } from "../../shared/src/domain/verification";
-import { OtpError } from "../../shared/src/errors";
-import type { VerificationProjection } from "../../shared/src/projection/projection";
-import { idempotencyKey, idempotencyTarget, idempotencyValue } from "../../shared/src/projection/projector";
-import type { Store } from "../../shared/src/store/port";
+import type { SecretMaterial } from "@platform/crypto/keys";
+import { bindingDigest } from "@platform/crypto/code-hash";
+import type { VerificationState } from "@domain/verification";
+import { OtpError } from "@domain/errors";
+import type { VerificationProjection } from "@verification-state/projection";
+import { idempotencyKey, idempotencyTarget, idempotencyValue } from "@verification-state/projector";
+import type { Store } from "@platform/store/port";
 import { notFound } from "./core/changes";
 import type { StartInput } from "./start-request";
 

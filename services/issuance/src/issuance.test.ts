@@ -7,22 +7,19 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Channel } from "../../../proto/gen/otp/v1/common";
-import { StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
-import { OtpError } from "../../shared/src/errors";
-import type { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
-import {
-  createVerificationProjection,
-  type VerificationProjection,
-} from "../../shared/src/projection/projection";
-import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
+import { Channel } from "@proto/otp/v1/common";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { OtpError } from "@domain/errors";
+import type { EventEnvelope } from "@proto/otp/events/v1/events";
+import { createVerificationProjection, type VerificationProjection } from "@verification-state/projection";
+import { platformFromEnv, type Platform } from "@platform/runtime/platform";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createProjector } from "../../shared/src/projection/projector";
-import { createMetrics } from "../../shared/src/telemetry/metrics";
+import { createProjector } from "@verification-state/projector";
+import { createMetrics } from "@platform/telemetry/metrics";
 import { createAbuseGuards } from "./abuse-guards";
 import { createIssuanceApp } from "./app";
 import { createIssuance, type Issuance, type IssuanceDeps } from "./issuance";
-import { EVENT_ROLES } from "../../shared/src/events/ownership";
+import { EVENT_ROLES } from "@domain/events/ownership";
 
 const TENANT = "demo-bank";
 

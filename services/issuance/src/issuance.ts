@@ -9,29 +9,29 @@
  * the facts (policy, incident, number, the limits script's answer, the verification a key names),
  * asks the core, then publishes and projects what it decided.
  */
-import type { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
-import { Channel } from "../../../proto/gen/otp/v1/common";
-import type { StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
-import type { EventBus } from "../../shared/src/bus/port";
-import { randomCode } from "../../shared/src/crypto/codes";
-import type { SecretMaterial } from "../../shared/src/crypto/keys";
-import { sealedField } from "../../shared/src/crypto/sealer";
-import type { DistrictSet } from "../../shared/src/domain/districts";
-import { evolve, initialState, type VerificationState } from "../../shared/src/domain/verification";
-import { OtpError, isOtpError } from "../../shared/src/errors";
-import { envelope, newVerificationId, type EventBody } from "../../shared/src/events/envelope";
-import type { TopicNames } from "../../shared/src/events/topics";
-import { silentLogger, type Logger } from "../../shared/src/log";
-import { classify, type NumberingPlan } from "../../shared/src/numbering";
-import type { PolicyBook, TenantPolicy } from "../../shared/src/policy";
-import { maskPhone } from "../../shared/src/privacy";
-import type { VerificationProjection } from "../../shared/src/projection/projection";
-import { activeKey, IDEMPOTENCY_TTL_MS } from "../../shared/src/projection/projector";
-import { destinationPrefix } from "../../shared/src/projection/view";
-import { authorizeUrl } from "../../shared/src/silent/authorize-url";
-import { openSilentSession } from "../../shared/src/silent/session";
-import type { Store } from "../../shared/src/store/port";
-import { setIfAbsentGet } from "../../shared/src/store/scripts";
+import type { EventEnvelope } from "@proto/otp/events/v1/events";
+import { Channel } from "@proto/otp/v1/common";
+import type { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import type { EventBus } from "@platform/bus/port";
+import { randomCode } from "@platform/crypto/codes";
+import type { SecretMaterial } from "@platform/crypto/keys";
+import { sealedField } from "@platform/crypto/sealer";
+import type { DistrictSet } from "@domain/districts";
+import { evolve, initialState, type VerificationState } from "@domain/verification";
+import { OtpError, isOtpError } from "@domain/errors";
+import { envelope, newVerificationId, type EventBody } from "@platform/events/envelope";
+import type { TopicNames } from "@platform/bus/topics";
+import { silentLogger, type Logger } from "@platform/log";
+import { classify, type NumberingPlan } from "@domain/numbering";
+import type { PolicyBook, TenantPolicy } from "@domain/policy";
+import { maskPhone } from "@domain/privacy";
+import type { VerificationProjection } from "@verification-state/projection";
+import { activeKey, IDEMPOTENCY_TTL_MS } from "@verification-state/projector";
+import { destinationPrefix } from "@verification-state/view";
+import { authorizeUrl } from "@platform/silent/authorize-url";
+import { openSilentSession } from "@platform/silent/session";
+import type { Store } from "@platform/store/port";
+import { setIfAbsentGet } from "@platform/store/scripts";
 import type { AbuseGuards, AdmitRequest, SendSubject } from "./abuse-guards";
 import { decideActive, decideAdmission } from "./core/admission";
 import {

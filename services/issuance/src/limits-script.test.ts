@@ -6,12 +6,12 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { pumpBlockKey, pumpWindowKey } from "../../shared/src/fraud/pumping-script";
-import { activeKey, idempotencyKey } from "../../shared/src/projection/projector";
-import { createMemoryStore } from "../../shared/src/store/memory";
-import { taggedKey, type Store } from "../../shared/src/store/port";
-import { createRedisStore } from "../../shared/src/store/redis";
-import { startRedisCluster, type RedisCluster } from "../../../test/harness/redis-cluster";
+import { pumpBlockKey, pumpWindowKey } from "@verification-state/pumping-script";
+import { activeKey, idempotencyKey } from "@verification-state/projector";
+import { createMemoryStore } from "@platform/store/memory";
+import { taggedKey, type Store } from "@platform/store/port";
+import { createRedisStore } from "@platform/store/redis";
+import { startRedisCluster, type RedisCluster } from "@test/harness/redis-cluster";
 import { admitLimits, type LimitsInput, type LimitWindow } from "./limits-script";
 
 const redisUrl = process.env.REDIS_URL;

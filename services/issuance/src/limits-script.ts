@@ -17,8 +17,8 @@
  * docs/adr/0008-start-limits-in-one-script.md). The TypeScript twin (`local`) runs the same
  * steps on the in-process store; limits-script.test.ts runs the same cases through both.
  */
-import { OtpError } from "../../shared/src/errors";
-import { idempotencyTarget } from "../../shared/src/projection/projector";
+import { OtpError } from "@domain/errors";
+import { idempotencyTarget } from "@verification-state/projector";
 import {
   LUA_PUMP_RECORD_SEND,
   pumpBlockKey,
@@ -26,10 +26,10 @@ import {
   pumpWindowKey,
   type PumpJudgement,
   type RecordSendResult,
-} from "../../shared/src/fraud/pumping-script";
-import { taggedKey, type LocalDb, type LocalReply, type Script } from "../../shared/src/store/port";
-import { replyArray, replyInteger, replyString } from "../../shared/src/store/reply";
-import { LUA_NOW_US } from "../../shared/src/store/scripts/common";
+} from "@verification-state/pumping-script";
+import { taggedKey, type LocalDb, type LocalReply, type Script } from "@platform/store/port";
+import { replyArray, replyInteger, replyString } from "@platform/store/reply";
+import { LUA_NOW_US } from "@platform/store/scripts/common";
 
 const NAME = "otpAdmitLimits";
 

@@ -3,13 +3,13 @@
  * violations (gRPC BadRequest), with messages that never echo a full phone number.
  */
 import { isIP } from "node:net";
-import { Channel } from "../../../proto/gen/otp/v1/common";
-import type { StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
-import type { TransactionBindingInput } from "../../shared/src/crypto/code-hash";
-import { validateTransaction } from "../../shared/src/crypto/transaction-binding";
-import { OtpError, type FieldViolation } from "../../shared/src/errors";
-import { parseE164, type ParsedPhoneNumber } from "../../shared/src/numbering";
-import { createDistrictSet, type DistrictSet } from "../../shared/src/domain/districts";
+import { Channel } from "@proto/otp/v1/common";
+import type { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import type { TransactionBindingInput } from "@platform/crypto/code-hash";
+import { validateTransaction } from "@platform/crypto/transaction-binding";
+import { OtpError, type FieldViolation } from "@domain/errors";
+import { parseE164, type ParsedPhoneNumber } from "@domain/numbering";
+import { createDistrictSet, type DistrictSet } from "@domain/districts";
 
 export interface StartInput {
   phone: ParsedPhoneNumber;

@@ -7,17 +7,17 @@
  * The active index is per tenant + phone + purpose (see activeKey), so the lookup reads one key
  * per purpose of the tenant's policy; a policy has a handful of purposes.
  */
-import type { Channel } from "../../../proto/gen/otp/v1/common";
-import type { SecretMaterial } from "../../shared/src/crypto/keys";
-import { sealedField } from "../../shared/src/crypto/sealer";
-import type { VerificationState } from "../../shared/src/domain/verification";
-import { invalidArgument, isOtpError, OtpError } from "../../shared/src/errors";
-import { isPrincipalName } from "../../shared/src/grpc/identity";
-import { VERIFICATION_ID_PATTERN } from "../../shared/src/events/envelope";
-import type { PolicyBook } from "../../shared/src/policy";
-import { activeKey } from "../../shared/src/projection/projector";
-import { effectiveStatus } from "../../shared/src/projection/view";
-import type { Store } from "../../shared/src/store/port";
+import type { Channel } from "@proto/otp/v1/common";
+import type { SecretMaterial } from "@platform/crypto/keys";
+import { sealedField } from "@platform/crypto/sealer";
+import type { VerificationState } from "@domain/verification";
+import { invalidArgument, isOtpError, OtpError } from "@domain/errors";
+import { isPrincipalName } from "@platform/grpc/identity";
+import { VERIFICATION_ID_PATTERN } from "@platform/events/envelope";
+import type { PolicyBook } from "@domain/policy";
+import { activeKey } from "@verification-state/projector";
+import { effectiveStatus } from "@verification-state/view";
+import type { Store } from "@platform/store/port";
 import type { Issuance } from "./issuance";
 
 export interface SupportDeskDeps {

@@ -4,12 +4,12 @@
  * field here; tenant and admin callers are refused, so no tenant can look verifications up by
  * phone number.
  */
-import { SupportServiceService } from "../../../proto/gen/otp/v1/support";
-import { OtpError } from "../../shared/src/errors";
-import { unary, type ServiceHandlers } from "../../shared/src/grpc/handlers";
-import { hasRole, type CallerIdentity } from "../../shared/src/grpc/identity";
-import type { GrpcServer } from "../../shared/src/grpc/server";
-import { toVerificationView } from "../../shared/src/projection/view";
+import { SupportServiceService } from "@proto/otp/v1/support";
+import { OtpError } from "@domain/errors";
+import { unary, type ServiceHandlers } from "@platform/grpc/handlers";
+import { hasRole, type CallerIdentity } from "@platform/grpc/identity";
+import type { GrpcServer } from "@platform/grpc/server";
+import { toVerificationView } from "@verification-state/view";
 import type { SupportDesk } from "./support-desk";
 
 function requireService(identity: CallerIdentity): void {

@@ -4,13 +4,13 @@
  * verification what changed, in words an app can show.
  */
 import { randomUUID } from "node:crypto";
-import type { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
-import { FallbackReason } from "../../../proto/gen/otp/events/v1/events";
-import { Channel, DeliveryStatus } from "../../../proto/gen/otp/v1/common";
-import type { EventBus, Subscription } from "../../shared/src/bus/port";
-import { evolve, type VerificationState } from "../../shared/src/domain/verification";
-import type { TopicNames } from "../../shared/src/events/topics";
-import type { VerificationProjection } from "../../shared/src/projection/projection";
+import type { EventEnvelope } from "@proto/otp/events/v1/events";
+import { FallbackReason } from "@proto/otp/events/v1/events";
+import { Channel, DeliveryStatus } from "@proto/otp/v1/common";
+import type { EventBus, Subscription } from "@platform/bus/port";
+import { evolve, type VerificationState } from "@domain/verification";
+import type { TopicNames } from "@platform/bus/topics";
+import type { VerificationProjection } from "@verification-state/projection";
 
 export type WatchListener = (state: VerificationState, change: string, at: Date) => void;
 

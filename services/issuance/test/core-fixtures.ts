@@ -2,11 +2,11 @@
  * Plain data for issuance's core tests: requests, policies, facts and the made values a
  * handler would pass in (sealing that shows what it sealed, a code that shows its length).
  */
-import type { EncryptedValue } from "../../../proto/gen/otp/events/v1/events";
-import { StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
-import { evolve, initialState, type VerificationState } from "../../shared/src/domain/verification";
-import { envelope } from "../../shared/src/events/envelope";
-import { DEFAULT_POLICY, type TenantPolicy } from "../../shared/src/policy";
+import type { EncryptedValue } from "@proto/otp/events/v1/events";
+import { StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { evolve, initialState, type VerificationState } from "@domain/verification";
+import { envelope } from "@platform/events/envelope";
+import { DEFAULT_POLICY, type TenantPolicy } from "@domain/policy";
 import { startedEvent, type StartFacts, type StartMade, type StartPlan } from "../src/core/start";
 import { validateStart, type StartInput } from "../src/start-request";
 

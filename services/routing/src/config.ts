@@ -3,7 +3,7 @@
  * REDIS_URL, OTP_TOPIC_PREFIX, OTP_STORE_PREFIX, OTP_POLICY_FILE, LOG_LEVEL — are read by
  * platformFromEnv, and GRPC_ADDRESS, OTP_TLS_*, OTP_TOKENS by grpcServerFromEnv).
  */
-import { int, optionalStr, readConfig, str, type Env } from "../../shared/src/config";
+import { int, optionalStr, readConfig, str, type Env } from "@platform/config";
 import type { RoutingServiceSettingsInput } from "./routing-service";
 
 const SPEC = {

@@ -4,9 +4,9 @@
  * not effects, they follow from the state (partition/routing-task.ts).
  */
 import type { Sealed } from "./core/types";
-import type { EventBody } from "../../shared/src/events/envelope";
-import { envelope } from "../../shared/src/events/envelope";
-import type { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
+import type { EventBody } from "@platform/events/envelope";
+import { envelope } from "@platform/events/envelope";
+import type { EventEnvelope } from "@proto/otp/events/v1/events";
 import type { RoutingEvent, RoutingState } from "./core/types";
 import type { HealthObservation } from "./health/health-store";
 import { channelToProto, fallbackReasonToProto, plannedStepToProto } from "./proto-mapping";

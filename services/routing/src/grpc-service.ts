@@ -3,16 +3,16 @@
  * sees only its own verifications), and incidents (declare and resolve need the admin role,
  * enforced by the server wrapper through ROUTING_ADMIN_METHODS).
  */
-import { Channel, type Incident } from "../../../proto/gen/otp/v1/common";
-import type { RoutingServiceService } from "../../../proto/gen/otp/v1/routing";
-import type { EventBus } from "../../shared/src/bus/port";
-import { invalidArgument, OtpError } from "../../shared/src/errors";
-import { envelope } from "../../shared/src/events/envelope";
-import type { TopicNames } from "../../shared/src/events/topics";
-import type { ServiceHandlers } from "../../shared/src/grpc/handlers";
-import { unary } from "../../shared/src/grpc/handlers";
-import { type CallerIdentity, hasRole, requireTenant } from "../../shared/src/grpc/identity";
-import type { IncidentStore } from "../../shared/src/incidents";
+import { Channel, type Incident } from "@proto/otp/v1/common";
+import type { RoutingServiceService } from "@proto/otp/v1/routing";
+import type { EventBus } from "@platform/bus/port";
+import { invalidArgument, OtpError } from "@domain/errors";
+import { envelope } from "@platform/events/envelope";
+import type { TopicNames } from "@platform/bus/topics";
+import type { ServiceHandlers } from "@platform/grpc/handlers";
+import { unary } from "@platform/grpc/handlers";
+import { type CallerIdentity, hasRole, requireTenant } from "@platform/grpc/identity";
+import type { IncidentStore } from "@platform/incidents";
 import { recommendChannel } from "./core/recommend";
 import type { ChannelName, HealthFigures } from "./core/types";
 import type { HealthRepository } from "./health/health-store";

@@ -4,8 +4,8 @@
  * incidents (declared by the health monitor) are left out: the health state they mirror already
  * reorders, and, unlike an incident, it lets a few probes through to see the channel recover.
  */
-import type { Incident } from "../../../proto/gen/otp/v1/common";
-import type { IncidentStore } from "../../shared/src/incidents";
+import type { Incident } from "@proto/otp/v1/common";
+import type { IncidentStore } from "@platform/incidents";
 import type { ChannelName, IncidentView } from "./core/types";
 import { channelFromProto } from "./proto-mapping";
 

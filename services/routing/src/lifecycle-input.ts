@@ -3,10 +3,10 @@
  * (RoutePlanned, DispatchRequested, …) come back on the same topic and are ignored here: the
  * routing state already holds them.
  */
-import { CheckOutcome, type EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
-import type { PolicyBook } from "../../shared/src/policy/policy-book";
-import { purposeDefaults } from "../../shared/src/policy/defaults";
-import type { TenantPolicy, WorkflowStep } from "../../shared/src/policy/types";
+import { CheckOutcome, type EventEnvelope } from "@proto/otp/events/v1/events";
+import type { PolicyBook } from "@domain/policy/policy-book";
+import { purposeDefaults } from "@domain/policy/defaults";
+import type { TenantPolicy, WorkflowStep } from "@domain/policy/types";
 import type { RoutingCommand, VerificationFacts, Workflow } from "./core/types";
 import {
   failureClassFromProto,
@@ -14,7 +14,7 @@ import {
   receiptStatusFromProto,
   riskTierFromProto,
 } from "./proto-mapping";
-import type { EventType } from "../../shared/src/bus/codec";
+import type { EventType } from "@platform/bus/codec";
 
 /** The events commandFromEnvelope turns into commands. */
 export const ROUTING_INPUTS: EventType[] = [

@@ -4,12 +4,12 @@
  * runs on the in-process bus and store.
  */
 // First: tracing patches grpc-js, http and ioredis before anything loads them.
-import { telemetry } from "../../shared/src/telemetry/instrumentation";
-import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
-import { platformFromEnv } from "../../shared/src/runtime/platform";
-import { EVENT_ROLES } from "../../shared/src/events/ownership";
-import { checkGrpcConfig, grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
-import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
+import { telemetry } from "@platform/telemetry/instrumentation";
+import { startServiceMetrics } from "@platform/telemetry/service-metrics";
+import { platformFromEnv } from "@platform/runtime/platform";
+import { EVENT_ROLES } from "@domain/events/ownership";
+import { checkGrpcConfig, grpcServerFromEnv } from "@platform/runtime/grpc-from-env";
+import { runMain, runUntilSignalled } from "@platform/runtime/run-main";
 import { routingConfigFromEnv } from "./config";
 import { loadRoutesTable } from "./routes-config";
 import { createRoutingService } from "./routing-service";

@@ -1,5 +1,5 @@
 /** The core's names ↔ the otp.v1 enums and messages. */
-import { FallbackReason } from "../../../proto/gen/otp/events/v1/events";
+import { FallbackReason } from "@proto/otp/events/v1/events";
 import {
   Channel,
   type ChannelHealth,
@@ -8,9 +8,9 @@ import {
   HealthState,
   type PlannedStep,
   RiskTier,
-} from "../../../proto/gen/otp/v1/common";
-import type { RouteDecision } from "../../../proto/gen/otp/v1/routing";
-import { channelFromProto, channelToProto } from "../../shared/src/policy/proto";
+} from "@proto/otp/v1/common";
+import type { RouteDecision } from "@proto/otp/v1/routing";
+import { channelFromProto, channelToProto } from "@domain/policy/proto";
 import type {
   ChannelName,
   Decision,

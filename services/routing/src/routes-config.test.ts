@@ -1,7 +1,7 @@
 /** The routes table from configuration, and the workflow a verification gets from policy. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DEFAULT_POLICY } from "../../shared/src/policy/defaults";
+import { DEFAULT_POLICY } from "@domain/policy/defaults";
 import { workflowFor } from "./lifecycle-input";
 import { buildRoutesTable, defaultRoutesTable } from "./routes-config";
 

@@ -16,16 +16,10 @@
  *
  * Operators merge by id (a listed operator's routes replace the default ones); lists replace.
  */
-import { OtpError } from "../../shared/src/errors";
-import {
-  describeValue,
-  isObject,
-  pathOf,
-  Problems,
-  rejectUnknownKeys,
-} from "../../shared/src/json/json-reader";
-import { readJsonFile } from "../../shared/src/numbering/load";
-import { DETAILED_COUNTRIES, SHIPPED_PLAN_DATA } from "../../shared/src/numbering/data";
+import { OtpError } from "@domain/errors";
+import { describeValue, isObject, pathOf, Problems, rejectUnknownKeys } from "@domain/json/json-reader";
+import { readJsonFile } from "@platform/files/load-numbering";
+import { DETAILED_COUNTRIES, SHIPPED_PLAN_DATA } from "@domain/numbering/data";
 import type { RoutesTable, WeightedRoute } from "./core/routes";
 
 export const AGGREGATOR_ROUTE = "aggregator";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { sealedField } from "../../shared/src/crypto/sealer";
+import { sealedField } from "@platform/crypto/sealer";
 import { delivered, eventually, hardFailure, type RoutingHarness, startRoutingHarness } from "./harness";
 
 describe("codes per attempt", () => {

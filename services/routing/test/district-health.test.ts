@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
-import { Channel, HealthState } from "../../../proto/gen/otp/v1/common";
+import type { EventEnvelope } from "@proto/otp/events/v1/events";
+import { Channel, HealthState } from "@proto/otp/v1/common";
 import { delivered, eventually, hardFailure, type RoutingHarness, startRoutingHarness } from "./harness";
 
 const X = "ID-JK-JU";

@@ -5,16 +5,16 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { VerificationStarted } from "../../../proto/gen/otp/events/v1/events";
-import { Channel, DeliveryStatus, RiskTier } from "../../../proto/gen/otp/v1/common";
-import { createMemoryBus, type MemoryBus } from "../../shared/src/bus/memory";
-import type { Subscription } from "../../shared/src/bus/port";
-import { createSealer, sealedField } from "../../shared/src/crypto/sealer";
-import { envelope, newVerificationId } from "../../shared/src/events/envelope";
-import { topicNames } from "../../shared/src/events/topics";
-import { silentLogger } from "../../shared/src/log";
-import { createMemoryStore } from "../../shared/src/store/memory";
-import type { Store } from "../../shared/src/store/port";
+import { VerificationStarted } from "@proto/otp/events/v1/events";
+import { Channel, DeliveryStatus, RiskTier } from "@proto/otp/v1/common";
+import { createMemoryBus, type MemoryBus } from "@platform/bus/memory";
+import type { Subscription } from "@platform/bus/port";
+import { createSealer, sealedField } from "@platform/crypto/sealer";
+import { envelope, newVerificationId } from "@platform/events/envelope";
+import { topicNames } from "@platform/bus/topics";
+import { silentLogger } from "@platform/log";
+import { createMemoryStore } from "@platform/store/memory";
+import type { Store } from "@platform/store/port";
 import { createRoutingService, type RoutingService } from "../src/routing-service";
 import { eventually, FAST_SETTINGS, TENANT, testPolicies } from "./harness";
 

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
-import { CheckOutcome, FallbackReason } from "../../../proto/gen/otp/events/v1/events";
-import { Channel, DeliveryStatus, FailureClass } from "../../../proto/gen/otp/v1/common";
+import { CheckOutcome, FallbackReason } from "@proto/otp/events/v1/events";
+import { Channel, DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
 import {
   type Dispatch,
   delivered,

@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { Channel, HealthState } from "../../../proto/gen/otp/v1/common";
-import { RoutingServiceClient, RoutingServiceService } from "../../../proto/gen/otp/v1/routing";
-import { callUnary, createClient } from "../../shared/src/grpc/client";
-import { createGrpcServer, type GrpcServer } from "../../shared/src/grpc/server";
+import { Channel, HealthState } from "@proto/otp/v1/common";
+import { RoutingServiceClient, RoutingServiceService } from "@proto/otp/v1/routing";
+import { callUnary, createClient } from "@platform/grpc/client";
+import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
 import { ROUTING_ADMIN_METHODS } from "../src/grpc-service";
 import {
   delivered,

@@ -8,29 +8,29 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Kafka, logLevel } from "kafkajs";
-import type { EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
-import { CheckOutcome, VerificationStarted } from "../../../proto/gen/otp/events/v1/events";
-import { Channel, DeliveryStatus, FailureClass, RiskTier } from "../../../proto/gen/otp/v1/common";
-import { createKafkaBus, type KafkaBus } from "../../shared/src/bus/kafka";
-import type { Subscription } from "../../shared/src/bus/port";
-import { createSealer, sealedField, type Sealer } from "../../shared/src/crypto/sealer";
-import { type EventBody, envelope, newVerificationId } from "../../shared/src/events/envelope";
+import type { EventEnvelope } from "@proto/otp/events/v1/events";
+import { CheckOutcome, VerificationStarted } from "@proto/otp/events/v1/events";
+import { Channel, DeliveryStatus, FailureClass, RiskTier } from "@proto/otp/v1/common";
+import { createKafkaBus, type KafkaBus } from "@platform/bus/kafka";
+import type { Subscription } from "@platform/bus/port";
+import { createSealer, sealedField, type Sealer } from "@platform/crypto/sealer";
+import { type EventBody, envelope, newVerificationId } from "@platform/events/envelope";
 
 export { newVerificationId };
-import { type TopicNames, topicNames, topicSpecs } from "../../shared/src/events/topics";
-import { createLogger, type Logger, silentLogger } from "../../shared/src/log";
-import { DEFAULT_POLICY } from "../../shared/src/policy/defaults";
-import { createPolicyBook, type PolicyBook } from "../../shared/src/policy/policy-book";
-import type { TenantPolicy, WorkflowStep } from "../../shared/src/policy/types";
-import type { Store } from "../../shared/src/store/port";
-import { createRedisStore } from "../../shared/src/store/redis";
+import { type TopicNames, topicNames, topicSpecs } from "@platform/bus/topics";
+import { createLogger, type Logger, silentLogger } from "@platform/log";
+import { DEFAULT_POLICY } from "@domain/policy/defaults";
+import { createPolicyBook, type PolicyBook } from "@domain/policy/policy-book";
+import type { TenantPolicy, WorkflowStep } from "@domain/policy/types";
+import type { Store } from "@platform/store/port";
+import { createRedisStore } from "@platform/store/redis";
 import {
   createRoutingService,
   type RoutingService,
   type RoutingServiceOptions,
   type RoutingServiceSettingsInput,
 } from "../src/routing-service";
-import { testKafkaSecurity } from "../../../test/support/kafka-security";
+import { testKafkaSecurity } from "@test/support/kafka-security";
 
 export const TENANT = "bank-a";
 

@@ -11,7 +11,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Partitioners } from "kafkajs";
-import { Channel } from "../../../proto/gen/otp/v1/common";
+import { Channel } from "@proto/otp/v1/common";
 import { eventually, type RoutingHarness, startRoutingHarness } from "./harness";
 
 /** Per verification: how many distinct dispatch events each attempt got. */

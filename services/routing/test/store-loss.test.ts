@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
-import { Channel } from "../../../proto/gen/otp/v1/common";
+import { Channel } from "@proto/otp/v1/common";
 import {
   type ConnectorScript,
   delivered,

@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, describe, test } from "node:test";
-import { createMemoryStore } from "../../shared/src/store/memory";
-import type { Store } from "../../shared/src/store/port";
-import { createRedisStore } from "../../shared/src/store/redis";
+import { createMemoryStore } from "@platform/store/memory";
+import type { Store } from "@platform/store/port";
+import { createRedisStore } from "@platform/store/redis";
 import {
   readHealthIndex,
   readHealthScope,

@@ -4,11 +4,11 @@
  * an SMS counts as on the phone once its delivery receipt says DELIVRD (the receipt's delay is
  * the network's delay, an expired receipt a lost message).
  */
-import { Channel, DeliveryStatus } from "../../../proto/gen/otp/v1/common";
-import { inboxOf } from "../../all-in-one/src/inbox-server";
-import type { Simulators } from "../../all-in-one/src/simulators";
-import type { EventBus, Subscription } from "../../shared/src/bus/port";
-import { eventOf } from "../../shared/src/events/envelope";
+import { Channel, DeliveryStatus } from "@proto/otp/v1/common";
+import { inboxOf } from "@services/all-in-one/src/inbox-server";
+import type { Simulators } from "@services/all-in-one/src/simulators";
+import type { EventBus, Subscription } from "@platform/bus/port";
+import { eventOf } from "@platform/events/envelope";
 
 export interface SeenCode {
   code: string;

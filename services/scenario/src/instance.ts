@@ -8,14 +8,14 @@ import { createServer } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../all-in-one/src/all-in-one";
-import { createGrpcServer, type GrpcServer } from "../../shared/src/grpc/server";
-import { admissionFromEnv } from "../../shared/src/runtime/admission-from-env";
-import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
+import { createAllInOne, DEV_TOKENS, type AllInOne } from "@services/all-in-one/src/all-in-one";
+import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
+import { admissionFromEnv } from "@platform/runtime/admission-from-env";
+import { platformFromEnv, type Platform } from "@platform/runtime/platform";
 import type { ScenarioFile, Strategy } from "./scenario-file";
 import { tenantPolicy } from "./scaled-policy";
-import { EVENT_ROLES } from "../../shared/src/events/ownership";
-import { freshEventKeysVariable } from "../../shared/src/crypto/event-keys";
+import { EVENT_ROLES } from "@domain/events/ownership";
+import { freshEventKeysVariable } from "@platform/crypto/event-keys";
 
 export interface StrategyInstance {
   strategy: Strategy;

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { flag, option, parseArgs } from "../../cli/src/args";
+import { flag, option, parseArgs } from "@services/cli/src/args";
 import { formatLoadTable, formatSilentTable, formatTable } from "./report";
 import { runScenario, type ScenarioReport } from "./runner";
 import { loadScenario } from "./scenario-file";

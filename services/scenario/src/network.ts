@@ -3,10 +3,10 @@
  * wall-clock milliseconds (scenario seconds × scale). Dark numbers get routes of their own:
  * SMS expires, WhatsApp never delivers, calls are not answered.
  */
-import type { Scenario as SmsScenario } from "../../../gateway-smpp/src/simulator/scenario";
-import type { Scenario as VoiceScenario } from "../../voice/src/simulator/scenario";
-import type { Scenario as WhatsAppScenario } from "../../whatsapp/src/simulator/scenario";
-import type { OpenGatewayScenario } from "../../silent/src/simulator/scenario";
+import type { Scenario as SmsScenario } from "@gateway-smpp/src/simulator/scenario";
+import type { Scenario as VoiceScenario } from "@services/voice/src/simulator/scenario";
+import type { Scenario as WhatsAppScenario } from "@services/whatsapp/src/simulator/scenario";
+import type { OpenGatewayScenario } from "@services/silent/src/simulator/scenario";
 import type { VirtualUser } from "./population";
 import type { NetworkConditions, Phase, ScenarioFile, Strategy } from "./scenario-file";
 

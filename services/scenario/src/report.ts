@@ -2,7 +2,7 @@
  * The report: per strategy and district (and the affected districts together), from what the
  * virtual users saw and what GetVerification says was sent. Times in scenario seconds.
  */
-import { Channel, type DeliveryAttempt } from "../../../proto/gen/otp/v1/common";
+import { Channel, type DeliveryAttempt } from "@proto/otp/v1/common";
 import type { ChannelName } from "./scenario-file";
 import type { UserOutcome } from "./virtual-user";
 

@@ -4,10 +4,10 @@
  * the platform says it sent.
  */
 import { randomBytes } from "node:crypto";
-import type { DeliveryAttempt } from "../../../proto/gen/otp/v1/common";
-import { IssuanceServiceClient } from "../../../proto/gen/otp/v1/issuance";
-import { VerificationServiceClient } from "../../../proto/gen/otp/v1/verification";
-import { callUnary, createClient } from "../../shared/src/grpc/client";
+import type { DeliveryAttempt } from "@proto/otp/v1/common";
+import { IssuanceServiceClient } from "@proto/otp/v1/issuance";
+import { VerificationServiceClient } from "@proto/otp/v1/verification";
+import { callUnary, createClient } from "@platform/grpc/client";
 import { watchHandsets } from "./handset";
 import { startStrategyInstance, type StrategyInstance } from "./instance";
 import { simulatorScenarios } from "./network";

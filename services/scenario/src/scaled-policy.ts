@@ -5,10 +5,10 @@
  * it, a cooldown ≥ 10 s). Where a bound holds a value
  * up, that step is longer in scenario time than written; `timeNotes` says so in the report.
  */
-import { DEFAULT_WORKFLOWS } from "../../shared/src/policy/defaults";
-import { minTtlForFirstStep, PURPOSE_BOUNDS } from "../../shared/src/policy/read-purposes";
-import { STEP_TIMEOUT } from "../../shared/src/policy/read-workflows";
-import type { WorkflowStep } from "../../shared/src/policy/types";
+import { DEFAULT_WORKFLOWS } from "@domain/policy/defaults";
+import { minTtlForFirstStep, PURPOSE_BOUNDS } from "@domain/policy/read-purposes";
+import { STEP_TIMEOUT } from "@domain/policy/read-workflows";
+import type { WorkflowStep } from "@domain/policy/types";
 import type { ScenarioFile, Strategy } from "./scenario-file";
 
 const SCENARIO_TTL_SECONDS = 300;

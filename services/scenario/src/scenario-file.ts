@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { OtpError } from "../../shared/src/errors";
-import type { WorkflowStep } from "../../shared/src/policy/types";
+import { OtpError } from "@domain/errors";
+import type { WorkflowStep } from "@domain/policy/types";
 
 export interface District {
   name: string;

@@ -4,14 +4,10 @@
  * up eventually. Every call's outcome is counted for the report.
  */
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { StartVerificationRequest, type IssuanceServiceClient } from "../../../proto/gen/otp/v1/issuance";
-import {
-  CheckCodeRequest,
-  CheckResult,
-  type VerificationServiceClient,
-} from "../../../proto/gen/otp/v1/verification";
-import { callUnary } from "../../shared/src/grpc/client";
-import { decodeStatusDetails } from "../../shared/src/grpc/status";
+import { StartVerificationRequest, type IssuanceServiceClient } from "@proto/otp/v1/issuance";
+import { CheckCodeRequest, CheckResult, type VerificationServiceClient } from "@proto/otp/v1/verification";
+import { callUnary } from "@platform/grpc/client";
+import { decodeStatusDetails } from "@platform/grpc/status";
 import type { Handsets } from "./handset";
 import type { VirtualUser } from "./population";
 import type { UserBehaviour } from "./scenario-file";

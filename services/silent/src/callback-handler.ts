@@ -7,16 +7,16 @@
  * NetworkVerificationReported; the device gets only "verified" or "not verified".
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { EventBus } from "../../shared/src/bus/port";
-import type { SecretMaterial } from "../../shared/src/crypto/keys";
-import { envelope } from "../../shared/src/events/envelope";
-import type { TopicNames } from "../../shared/src/events/topics";
-import type { Logger } from "../../shared/src/log";
-import type { PolicyBook } from "../../shared/src/policy/policy-book";
-import { openGatewaySecret } from "../../shared/src/silent/gateway-secret";
-import { takeSilentSession, type SilentSession } from "../../shared/src/silent/session";
-import type { Store } from "../../shared/src/store/port";
-import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
+import type { EventBus } from "@platform/bus/port";
+import type { SecretMaterial } from "@platform/crypto/keys";
+import { envelope } from "@platform/events/envelope";
+import type { TopicNames } from "@platform/bus/topics";
+import type { Logger } from "@platform/log";
+import type { PolicyBook } from "@domain/policy/policy-book";
+import { openGatewaySecret } from "@platform/silent/gateway-secret";
+import { takeSilentSession, type SilentSession } from "@platform/silent/session";
+import type { Store } from "@platform/store/port";
+import type { OtpMetrics } from "@platform/telemetry/metrics";
 import { verifyNumber, type SilentOutcome } from "./open-gateway-client";
 
 export interface CallbackDeps {

@@ -8,7 +8,7 @@
  * The operators' endpoints and sealed client secrets are tenant configuration (the policy file's
  * `silent.gateways`), not settings of the process.
  */
-import { address, type Env, int, readConfig } from "../../shared/src/config";
+import { address, type Env, int, readConfig } from "@platform/config";
 
 export interface SilentConfig {
   /** host:port; absent: the caller mounts `webhookHandler` on its own server. */

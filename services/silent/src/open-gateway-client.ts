@@ -5,7 +5,7 @@
  * variables: never stored, logged or put on an event.
  */
 import { createHash } from "node:crypto";
-import type { SilentGateway } from "../../shared/src/policy/types";
+import type { SilentGateway } from "@domain/policy/types";
 import { checkIdToken } from "./id-token";
 
 export type SilentOutcome =

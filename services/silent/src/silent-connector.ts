@@ -3,14 +3,14 @@
  * Unlike the other connectors it consumes no dispatch: the device drives it (the app opens the
  * URL StartVerification returned), and routing's step timer covers a device that never comes.
  */
-import { topicSpecs } from "../../shared/src/events/topics";
-import type { ChannelService } from "../../shared/src/http/channel-service";
+import { topicSpecs } from "@platform/bus/topics";
+import type { ChannelService } from "@platform/http/channel-service";
 import {
   listenHttp,
   parseListenAddress,
   type HttpHandler,
   type HttpListener,
-} from "../../shared/src/http/http-listener";
+} from "@platform/http/http-listener";
 import { CALLBACK_PATH, createCallbackHandler, type CallbackDeps } from "./callback-handler";
 
 export interface SilentConnectorDeps extends CallbackDeps {

@@ -4,10 +4,10 @@
  * with, unless the policy already names one. The client secret is sealed as a real policy file
  * would carry it.
  */
-import type { Sealer } from "../../shared/src/crypto/sealer";
-import { createPolicyBook, type PolicyBook } from "../../shared/src/policy/policy-book";
-import type { SilentGateway, TenantPolicy } from "../../shared/src/policy/types";
-import { sealGatewaySecret } from "../../shared/src/silent/gateway-secret";
+import type { Sealer } from "@platform/crypto/sealer";
+import { createPolicyBook, type PolicyBook } from "@domain/policy/policy-book";
+import type { SilentGateway, TenantPolicy } from "@domain/policy/types";
+import { sealGatewaySecret } from "@platform/silent/gateway-secret";
 
 export const SIMULATED_OPERATORS = ["id-telkomsel", "id-indosat", "id-xl"];
 export const SIMULATED_GATEWAY = "simulated-og";

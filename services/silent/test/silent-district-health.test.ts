@@ -8,24 +8,19 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import {
-  Channel,
-  type Verification,
-  VerificationMethod,
-  VerificationStatus,
-} from "../../../proto/gen/otp/v1/common";
+import { Channel, type Verification, VerificationMethod, VerificationStatus } from "@proto/otp/v1/common";
 import {
   IssuanceServiceClient,
   StartVerificationRequest,
   type StartVerificationResponse,
-} from "../../../proto/gen/otp/v1/issuance";
-import { RoutingServiceClient, type ExplainRouteResponse } from "../../../proto/gen/otp/v1/routing";
-import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../all-in-one/src/all-in-one";
-import { EVENT_ROLES } from "../../shared/src/events/ownership";
-import { callUnary, createClient } from "../../shared/src/grpc/client";
-import { createGrpcServer, type GrpcServer } from "../../shared/src/grpc/server";
-import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
-import { testPorts } from "../../../test/support/all-in-one-ports";
+} from "@proto/otp/v1/issuance";
+import { RoutingServiceClient, type ExplainRouteResponse } from "@proto/otp/v1/routing";
+import { createAllInOne, DEV_TOKENS, type AllInOne } from "@services/all-in-one/src/all-in-one";
+import { EVENT_ROLES } from "@domain/events/ownership";
+import { callUnary, createClient } from "@platform/grpc/client";
+import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
+import { platformFromEnv, type Platform } from "@platform/runtime/platform";
+import { testPorts } from "@test/support/all-in-one-ports";
 
 const DOWN = "ID-JB-BDG";
 const NEXT = "ID-JK-JKS";

@@ -10,27 +10,22 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { decodeStatusDetails } from "../../shared/src/grpc/status";
+import { decodeStatusDetails } from "@platform/grpc/status";
 import { after, before, beforeEach, describe, it } from "node:test";
-import {
-  Channel,
-  DeliveryStatus,
-  VerificationMethod,
-  VerificationStatus,
-} from "../../../proto/gen/otp/v1/common";
+import { Channel, DeliveryStatus, VerificationMethod, VerificationStatus } from "@proto/otp/v1/common";
 import {
   IssuanceServiceClient,
   StartVerificationRequest,
   type StartVerificationResponse,
-} from "../../../proto/gen/otp/v1/issuance";
-import { RoutingServiceClient } from "../../../proto/gen/otp/v1/routing";
-import { createAllInOne, DEV_TOKENS, type AllInOne } from "../../all-in-one/src/all-in-one";
-import { inboxOf } from "../../all-in-one/src/inbox-server";
-import { callUnary, createClient } from "../../shared/src/grpc/client";
-import { createGrpcServer, type GrpcServer } from "../../shared/src/grpc/server";
-import { EVENT_ROLES } from "../../shared/src/events/ownership";
-import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
-import { testPorts } from "../../../test/support/all-in-one-ports";
+} from "@proto/otp/v1/issuance";
+import { RoutingServiceClient } from "@proto/otp/v1/routing";
+import { createAllInOne, DEV_TOKENS, type AllInOne } from "@services/all-in-one/src/all-in-one";
+import { inboxOf } from "@services/all-in-one/src/inbox-server";
+import { callUnary, createClient } from "@platform/grpc/client";
+import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
+import { EVENT_ROLES } from "@domain/events/ownership";
+import { platformFromEnv, type Platform } from "@platform/runtime/platform";
+import { testPorts } from "@test/support/all-in-one-ports";
 
 let platform: Platform;
 let server: GrpcServer;

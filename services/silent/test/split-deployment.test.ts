@@ -12,27 +12,27 @@ import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { VerificationMethod, VerificationStatus } from "../../../proto/gen/otp/v1/common";
-import { IssuanceServiceClient, StartVerificationRequest } from "../../../proto/gen/otp/v1/issuance";
-import { RoutingServiceClient } from "../../../proto/gen/otp/v1/routing";
-import { createIssuanceApp } from "../../issuance/src/app";
-import { createRoutingService } from "../../routing/src/routing-service";
-import { secretsFromEnv } from "../../shared/src/crypto/keys";
-import { freshEventKeysVariable } from "../../shared/src/crypto/event-keys";
-import { EVENT_ROLES, type EventRole } from "../../shared/src/events/ownership";
-import { callUnary, createClient } from "../../shared/src/grpc/client";
-import { createGrpcServer, type GrpcServer } from "../../shared/src/grpc/server";
-import { platformFromEnv, type Platform } from "../../shared/src/runtime/platform";
-import { sealGatewaySecret } from "../../shared/src/silent/gateway-secret";
-import { createVerificationApp } from "../../verification/src/app";
+import { VerificationMethod, VerificationStatus } from "@proto/otp/v1/common";
+import { IssuanceServiceClient, StartVerificationRequest } from "@proto/otp/v1/issuance";
+import { RoutingServiceClient } from "@proto/otp/v1/routing";
+import { createIssuanceApp } from "@services/issuance/src/app";
+import { createRoutingService } from "@services/routing/src/routing-service";
+import { secretsFromEnv } from "@platform/crypto/keys";
+import { freshEventKeysVariable } from "@platform/crypto/event-keys";
+import { EVENT_ROLES, type EventRole } from "@domain/events/ownership";
+import { callUnary, createClient } from "@platform/grpc/client";
+import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
+import { platformFromEnv, type Platform } from "@platform/runtime/platform";
+import { sealGatewaySecret } from "@platform/silent/gateway-secret";
+import { createVerificationApp } from "@services/verification/src/app";
 import { CALLBACK_PATH } from "../src/callback-handler";
 import {
   startOpenGatewaySimulator,
   type OpenGatewaySimulator,
 } from "../src/simulator/open-gateway-simulator";
-import { startServiceProcess, type ServiceProcess } from "../../../test/faults/service-process";
-import { freePort } from "../../../test/harness/redis";
-import { requireEnv } from "../../../test/support/env";
+import { startServiceProcess, type ServiceProcess } from "@test/faults/service-process";
+import { freePort } from "@test/harness/redis";
+import { requireEnv } from "@test/support/env";
 
 const TOKEN = "tok-silent-split-0123456789";
 const TENANT = "bank-split";

@@ -1,14 +1,14 @@
 /** The verification service assembled on a platform; it also runs the projector. */
-import { VerificationServiceService } from "../../../proto/gen/otp/v1/verification";
-import type { Subscription } from "../../shared/src/bus/port";
-import type { GrpcServer } from "../../shared/src/grpc/server";
-import { createVerificationProjection } from "../../shared/src/projection/projection";
-import { createProjector, type Projector } from "../../shared/src/projection/projector";
-import { createStoreLossWatch } from "../../shared/src/store/loss-watch";
-import type { Platform } from "../../shared/src/runtime/platform";
-import { observeLifecycle } from "../../shared/src/telemetry/lifecycle-metrics";
-import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
-import { meterHandlers } from "../../shared/src/telemetry/request-metrics";
+import { VerificationServiceService } from "@proto/otp/v1/verification";
+import type { Subscription } from "@platform/bus/port";
+import type { GrpcServer } from "@platform/grpc/server";
+import { createVerificationProjection } from "@verification-state/projection";
+import { createProjector, type Projector } from "@verification-state/projector";
+import { createStoreLossWatch } from "@platform/store/loss-watch";
+import type { Platform } from "@platform/runtime/platform";
+import { observeLifecycle } from "./lifecycle-metrics";
+import type { OtpMetrics } from "@platform/telemetry/metrics";
+import { meterHandlers } from "@platform/telemetry/request-metrics";
 import { ADMIN_METHODS, verificationHandlers } from "./grpc-handlers";
 import { createVerificationService, type VerificationService } from "./verification-service";
 

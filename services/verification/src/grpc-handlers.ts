@@ -1,10 +1,10 @@
 /** otp.v1.VerificationService over gRPC. Overrides need the admin role (see main). */
-import type { VerificationServiceService } from "../../../proto/gen/otp/v1/verification";
-import { invalidArgument } from "../../shared/src/errors";
-import { VERIFICATION_ID_PATTERN } from "../../shared/src/events/envelope";
-import { unary, type ServiceHandlers } from "../../shared/src/grpc/handlers";
-import { requireTenant } from "../../shared/src/grpc/identity";
-import { toVerificationView } from "../../shared/src/projection/view";
+import type { VerificationServiceService } from "@proto/otp/v1/verification";
+import { invalidArgument } from "@domain/errors";
+import { VERIFICATION_ID_PATTERN } from "@platform/events/envelope";
+import { unary, type ServiceHandlers } from "@platform/grpc/handlers";
+import { requireTenant } from "@platform/grpc/identity";
+import { toVerificationView } from "@verification-state/view";
 import type { VerificationService } from "./verification-service";
 
 export const ADMIN_METHODS = ["requestOverride", "approveOverride"] as const;

@@ -1,17 +1,17 @@
 /**
  * Verification service (CheckCode, overrides, and the projector that keeps the hot state in
  * step with the log): `npx tsx services/verification/src/main.ts`. Configuration: see README.md;
- * metrics and traces: services/shared/src/telemetry/README.md.
+ * metrics and traces: services/shared/src/platform/telemetry/README.md.
  */
 // First: tracing patches grpc-js, http and ioredis before anything loads them.
-import { telemetry } from "../../shared/src/telemetry/instrumentation";
-import { int, readConfig } from "../../shared/src/config";
-import { platformFromEnv } from "../../shared/src/runtime/platform";
-import { admissionFromEnv, checkAdmissionConfig } from "../../shared/src/runtime/admission-from-env";
-import { EVENT_ROLES } from "../../shared/src/events/ownership";
-import { checkGrpcConfig, grpcServerFromEnv } from "../../shared/src/runtime/grpc-from-env";
-import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
-import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
+import { telemetry } from "@platform/telemetry/instrumentation";
+import { int, readConfig } from "@platform/config";
+import { platformFromEnv } from "@platform/runtime/platform";
+import { admissionFromEnv, checkAdmissionConfig } from "@platform/runtime/admission-from-env";
+import { EVENT_ROLES } from "@domain/events/ownership";
+import { checkGrpcConfig, grpcServerFromEnv } from "@platform/runtime/grpc-from-env";
+import { runMain, runUntilSignalled } from "@platform/runtime/run-main";
+import { startServiceMetrics } from "@platform/telemetry/service-metrics";
 import { createVerificationApp } from "./app";
 
 runMain(async () => {

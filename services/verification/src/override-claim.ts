@@ -4,10 +4,10 @@
  * together, so two approvals racing each other cannot both see it (each would publish an
  * override) and the requesting agent cannot use it up by approving it himself.
  */
-import { OtpError } from "../../shared/src/errors";
-import { tagged } from "../../shared/src/store/scripts/common";
-import type { Script } from "../../shared/src/store/port";
-import { replyArray, replyInteger, replyString } from "../../shared/src/store/reply";
+import { OtpError } from "@domain/errors";
+import { tagged } from "@platform/store/scripts/common";
+import type { Script } from "@platform/store/port";
+import { replyArray, replyInteger, replyString } from "@platform/store/reply";
 
 const NAME = "otpClaimOverride";
 

@@ -5,30 +5,26 @@
  * exactly like a wrong code.
  */
 import { randomBytes } from "node:crypto";
-import { CheckOutcome, type EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
-import {
-  CheckResult,
-  type CheckCodeRequest,
-  type CheckCodeResponse,
-} from "../../../proto/gen/otp/v1/verification";
-import type { EventBus } from "../../shared/src/bus/port";
-import { bindingDigest } from "../../shared/src/crypto/code-hash";
-import type { SecretMaterial } from "../../shared/src/crypto/keys";
-import type { VerificationState } from "../../shared/src/domain/verification";
-import { decideOverride } from "../../shared/src/domain/verification-decide";
-import { OtpError, invalidArgument, type FieldViolation } from "../../shared/src/errors";
-import { envelope, VERIFICATION_ID_PATTERN, type EventBody } from "../../shared/src/events/envelope";
-import type { TopicNames } from "../../shared/src/events/topics";
-import { recordConversion } from "../../shared/src/fraud/pumping-script";
-import { parseE164 } from "../../shared/src/numbering";
-import type { PolicyBook } from "../../shared/src/policy";
-import type { VerificationProjection } from "../../shared/src/projection/projection";
-import { activeKey } from "../../shared/src/projection/projector";
+import { CheckOutcome, type EventEnvelope } from "@proto/otp/events/v1/events";
+import { CheckResult, type CheckCodeRequest, type CheckCodeResponse } from "@proto/otp/v1/verification";
+import type { EventBus } from "@platform/bus/port";
+import { bindingDigest } from "@platform/crypto/code-hash";
+import type { SecretMaterial } from "@platform/crypto/keys";
+import type { VerificationState } from "@domain/verification";
+import { decideOverride } from "@domain/verification-decide";
+import { OtpError, invalidArgument, type FieldViolation } from "@domain/errors";
+import { envelope, VERIFICATION_ID_PATTERN, type EventBody } from "@platform/events/envelope";
+import type { TopicNames } from "@platform/bus/topics";
+import { recordConversion } from "@verification-state/pumping-script";
+import { parseE164 } from "@domain/numbering";
+import type { PolicyBook } from "@domain/policy";
+import type { VerificationProjection } from "@verification-state/projection";
+import { activeKey } from "@verification-state/projector";
 import { claimOverride, overrideRequestName } from "./override-claim";
-import { destinationPrefix } from "../../shared/src/projection/view";
-import type { Store } from "../../shared/src/store/port";
-import { setIfAbsentGet } from "../../shared/src/store/scripts";
-import { validateTransaction } from "../../shared/src/crypto/transaction-binding";
+import { destinationPrefix } from "@verification-state/view";
+import type { Store } from "@platform/store/port";
+import { setIfAbsentGet } from "@platform/store/scripts";
+import { validateTransaction } from "@platform/crypto/transaction-binding";
 
 export interface VerificationDeps {
   bus: EventBus;

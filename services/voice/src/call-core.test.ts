@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DeliveryStatus as S, FailureClass as F } from "../../../proto/gen/otp/v1/common";
+import { DeliveryStatus as S, FailureClass as F } from "@proto/otp/v1/common";
 import { createCallPacer } from "./call-pacer";
 import { createMemoryCallRegistry } from "./call-registry";
 import { mapCallStatus } from "./call-status-mapping";

@@ -8,10 +8,10 @@
  *   listCalls  the hash's fields and values.
  *   takeValue  GET then DEL: a value read exactly once.
  */
-import type { Script } from "../../shared/src/store/port";
+import type { Script } from "@platform/store/port";
 import type { TrackOutcome } from "./call-registry";
-import { replyArray, replyInteger, replyString } from "../../shared/src/store/reply";
-import { nonNegativeInteger, positiveInteger, tagged } from "../../shared/src/store/scripts/common";
+import { replyArray, replyInteger, replyString } from "@platform/store/reply";
+import { nonNegativeInteger, positiveInteger, tagged } from "@platform/store/scripts/common";
 
 export interface TrackCallInput {
   verificationId: string;

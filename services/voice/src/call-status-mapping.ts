@@ -4,7 +4,7 @@
  * do better by waiting: routing falls back at once (PERMANENT). A call we cancelled is
  * CANCELLED, not a failure.
  */
-import { DeliveryStatus as S, FailureClass as F } from "../../../proto/gen/otp/v1/common";
+import { DeliveryStatus as S, FailureClass as F } from "@proto/otp/v1/common";
 import type { CallStatus } from "./voice-provider";
 
 export interface CallOutcome {

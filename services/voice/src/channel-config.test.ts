@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isOtpError } from "../../shared/src/errors";
+import { isOtpError } from "@domain/errors";
 import { voiceConfigFromEnv } from "./channel-config";
 
 const base = {

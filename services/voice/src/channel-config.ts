@@ -13,9 +13,9 @@
  *   VOICE_WEBHOOK_LISTEN    host:port of the callback server (default 0.0.0.0:8082)
  *   VOICE_CONSUMER_GROUP    default voice-connector
  */
-import { address, bool, type Env, int, readConfig, secret, str } from "../../shared/src/config";
-import { OtpError } from "../../shared/src/errors";
-import { httpUrl, keyValues } from "../../shared/src/http/config-fields";
+import { address, bool, type Env, int, readConfig, secret, str } from "@platform/config";
+import { OtpError } from "@domain/errors";
+import { httpUrl, keyValues } from "@platform/http/config-fields";
 
 export interface VoiceChannelConfig {
   baseUrl: string;

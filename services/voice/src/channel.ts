@@ -11,31 +11,31 @@
  * callbacks are served by `webhookHandler` (mounted by the caller, or on its own listener when
  * `config.webhookListen` is set). Claims, calls and sealed pending readings live in the store.
  */
-import { CheckOutcome, type EventEnvelope } from "../../../proto/gen/otp/events/v1/events";
-import { Channel } from "../../../proto/gen/otp/v1/common";
-import type { BusMessage, EventBus, Subscription } from "../../shared/src/bus/port";
-import type { SecretMaterial } from "../../shared/src/crypto/keys";
-import { OtpError } from "../../shared/src/errors";
-import { topicSpecs, type TopicNames } from "../../shared/src/events/topics";
-import type { ReceiptSink } from "../../shared/src/http/channel-dispatch";
-import type { ChannelService } from "../../shared/src/http/channel-service";
-import { deliveryReportedEnvelope, openDispatch } from "../../shared/src/http/dispatch-envelopes";
-import { listenHttp, parseListenAddress, type HttpListener } from "../../shared/src/http/http-listener";
-import type { Logger } from "../../shared/src/log";
-import type { PolicyBook } from "../../shared/src/policy";
-import type { Store } from "../../shared/src/store/port";
-import { createChannelTracing } from "../../shared/src/telemetry/channel-tracing";
-import { meterDeliveries } from "../../shared/src/telemetry/delivery-metrics";
-import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
+import { CheckOutcome, type EventEnvelope } from "@proto/otp/events/v1/events";
+import { Channel } from "@proto/otp/v1/common";
+import type { BusMessage, EventBus, Subscription } from "@platform/bus/port";
+import type { SecretMaterial } from "@platform/crypto/keys";
+import { OtpError } from "@domain/errors";
+import { topicSpecs, type TopicNames } from "@platform/bus/topics";
+import type { ReceiptSink } from "@platform/http/channel-dispatch";
+import type { ChannelService } from "@platform/http/channel-service";
+import { deliveryReportedEnvelope, openDispatch } from "@platform/http/dispatch-envelopes";
+import { listenHttp, parseListenAddress, type HttpListener } from "@platform/http/http-listener";
+import type { Logger } from "@platform/log";
+import type { PolicyBook } from "@domain/policy";
+import type { Store } from "@platform/store/port";
+import { createChannelTracing } from "@platform/telemetry/channel-tracing";
+import { meterDeliveries } from "@platform/telemetry/delivery-metrics";
+import type { OtpMetrics } from "@platform/telemetry/metrics";
 import type { VoiceChannelConfig } from "./channel-config";
 import { policyVoiceLocale } from "./policy-locale";
 import { createStoreCallRegistry } from "./store-call-registry";
-import { createWebhookDedup } from "../../shared/src/http/webhook-dedup";
+import { createWebhookDedup } from "@platform/http/webhook-dedup";
 import { createStorePendingReadings } from "./store-pending-readings";
 import { createTwilioAdapter } from "./twilio-adapter";
 import { createVoiceConnector, type VoiceConnector } from "./voice-connector";
 import { createVoiceWebhookHandler } from "./webhook-handler";
-import { eventTypes, type EventType } from "../../shared/src/bus/codec";
+import { eventTypes, type EventType } from "@platform/bus/codec";
 
 export interface VoiceChannelDeps {
   bus: EventBus;

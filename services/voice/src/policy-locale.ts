@@ -3,7 +3,7 @@
  * tag): the exact locale, else its language ("id" → "id-ID"), else the tenant's default; the
  * dispatch's own locale when the policy names none.
  */
-import type { PolicyBook } from "../../shared/src/policy";
+import type { PolicyBook } from "@domain/policy";
 
 export function policyVoiceLocale(policies: PolicyBook, tenant: string, locale: string): string {
   const { voices, defaultLocale } = policies.policyFor(tenant).senders.voice;

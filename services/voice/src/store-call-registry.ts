@@ -7,7 +7,7 @@
  * Nothing here is a code or a phone number.
  */
 import { CALL_STATUSES, type CallStatus } from "./voice-provider";
-import type { Store } from "../../shared/src/store/port";
+import type { Store } from "@platform/store/port";
 import { STATUS_RANK, type CallRegistry, type TrackedCall } from "./call-registry";
 import { listCalls, trackCall } from "./call-scripts";
 

@@ -4,10 +4,10 @@
  * sealedField(verificationId, "code"), as on Kafka), under `<prefix>voice-reading:<call id>`,
  * for the code's remaining life, and taken (read and deleted atomically) on the key press.
  */
-import type { EncryptedValue } from "../../../proto/gen/otp/events/v1/events";
-import { sealedField, type Sealer } from "../../shared/src/crypto/sealer";
-import { OtpError } from "../../shared/src/errors";
-import type { Store } from "../../shared/src/store/port";
+import type { EncryptedValue } from "@proto/otp/events/v1/events";
+import { sealedField, type Sealer } from "@platform/crypto/sealer";
+import { OtpError } from "@domain/errors";
+import type { Store } from "@platform/store/port";
 import type { PendingReading, PendingReadings } from "./call-registry";
 import { takeValue } from "./call-scripts";
 

@@ -9,9 +9,9 @@
  * 429 and 5xx are retried with backoff + jitter (Retry-After honoured); a request whose answer
  * was lost is not: a second call is worse than a fallback.
  */
-import { FailureClass } from "../../../proto/gen/otp/v1/common";
-import { OtpError } from "../../shared/src/errors";
-import { silentLogger, type Logger } from "../../shared/src/log";
+import { FailureClass } from "@proto/otp/v1/common";
+import { OtpError } from "@domain/errors";
+import { silentLogger, type Logger } from "@platform/log";
 import { codeTwiml, goodbyeTwiml, pressKeyTwiml } from "./twiml";
 import { verifyTwilioSignature } from "./twilio-signature";
 import type { CodeReadingOptions } from "./voice-script";

@@ -14,15 +14,15 @@
  * handleKeyPress(): the "press 1" prompt's callback; the code is read only after the key press,
  * and only once.
  */
-import { Channel, DeliveryStatus, FailureClass } from "../../../proto/gen/otp/v1/common";
-import { OtpError } from "../../shared/src/errors";
-import { silentLogger, type Logger } from "../../shared/src/log";
-import { maskPhone } from "../../shared/src/privacy";
+import { Channel, DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
+import { OtpError } from "@domain/errors";
+import { silentLogger, type Logger } from "@platform/log";
+import { maskPhone } from "@domain/privacy";
 import type { CallRegistry, PendingReadings } from "./call-registry";
 import { createCallPacer } from "./call-pacer";
 import { mapCallStatus } from "./call-status-mapping";
-import type { WebhookDedup } from "../../shared/src/http/webhook-dedup";
-import type { ChannelDispatch, ChannelReceipt, ReceiptSink } from "../../shared/src/http/channel-dispatch";
+import type { WebhookDedup } from "@platform/http/webhook-dedup";
+import type { ChannelDispatch, ChannelReceipt, ReceiptSink } from "@platform/http/channel-dispatch";
 import {
   FINAL_CALL_STATUSES,
   VoiceProviderError,

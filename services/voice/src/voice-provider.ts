@@ -4,8 +4,8 @@
  * common vocabulary of voice APIs (Twilio's names).
  */
 import type { IncomingHttpHeaders } from "node:http";
-import type { FailureClass } from "../../../proto/gen/otp/v1/common";
-import { OtpError } from "../../shared/src/errors";
+import type { FailureClass } from "@proto/otp/v1/common";
+import { OtpError } from "@domain/errors";
 
 export const CALL_STATUSES = [
   "queued",

@@ -7,9 +7,9 @@
  * query (set it to what the provider is configured with, e.g. behind a proxy).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isOtpError } from "../../shared/src/errors";
-import { silentLogger, type Logger } from "../../shared/src/log";
-import { BodyTooLargeError, readRawBody } from "../../shared/src/http/raw-body";
+import { isOtpError } from "@domain/errors";
+import { silentLogger, type Logger } from "@platform/log";
+import { BodyTooLargeError, readRawBody } from "@platform/http/raw-body";
 import type { VoiceConnector } from "./voice-connector";
 import type { SignedRequest } from "./voice-provider";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DeliveryStatus as S } from "../../../proto/gen/otp/v1/common";
+import { DeliveryStatus as S } from "@proto/otp/v1/common";
 import { eventually, receiptsOf, startVoiceStack, voiceDispatch, type VoiceStack } from "./harness";
 
 describe("cancellation when the verification is done", () => {

@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CheckOutcome } from "../../../proto/gen/otp/events/v1/events";
-import { Channel, DeliveryStatus as S } from "../../../proto/gen/otp/v1/common";
-import type { ChannelService } from "../../shared/src/http/channel-service";
+import { CheckOutcome } from "@proto/otp/events/v1/events";
+import { Channel, DeliveryStatus as S } from "@proto/otp/v1/common";
+import type { ChannelService } from "@platform/http/channel-service";
 import {
   dispatchRequested,
   eventually,
@@ -17,9 +17,9 @@ import {
   lifecycleEvent,
   startLifecycleFixture,
   type LifecycleFixture,
-} from "../../../test/support/channel-fixture";
-import { createLogger } from "../../shared/src/log";
-import { createPolicyBook, DEFAULT_POLICY } from "../../shared/src/policy";
+} from "@test/support/channel-fixture";
+import { createLogger } from "@platform/log";
+import { createPolicyBook, DEFAULT_POLICY } from "@domain/policy";
 import type { VoiceChannelConfig } from "../src/channel-config";
 import { createVoiceChannel } from "../src/channel";
 import { startTwilioSimulator, type TwilioSimulator } from "../src/simulator/twilio-simulator";

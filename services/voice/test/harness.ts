@@ -3,9 +3,9 @@
  * voice connector between them, receipts and log lines captured.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createLogger, type Logger } from "../../shared/src/log";
+import { createLogger, type Logger } from "@platform/log";
 import { createMemoryCallRegistry, createMemoryPendingReadings } from "../src/call-registry";
-import type { ChannelDispatch, ChannelReceipt } from "../../shared/src/http/channel-dispatch";
+import type { ChannelDispatch, ChannelReceipt } from "@platform/http/channel-dispatch";
 import type { Scenario } from "../src/simulator/scenario";
 import { startTwilioSimulator, type TwilioSimulator } from "../src/simulator/twilio-simulator";
 import { createTwilioAdapter, type TwilioAdapterOptions } from "../src/twilio-adapter";
@@ -15,8 +15,8 @@ import {
   type VoiceConnectorOptions,
 } from "../src/voice-connector";
 import { createVoiceWebhookHandler } from "../src/webhook-handler";
-import { createWebhookDedup } from "../../shared/src/http/webhook-dedup";
-import { createMemoryStore } from "../../shared/src/store/memory";
+import { createWebhookDedup } from "@platform/http/webhook-dedup";
+import { createMemoryStore } from "@platform/store/memory";
 
 export const ACCOUNT_SID = "AC00000000000000000000000000000001";
 export const AUTH_TOKEN = "test-auth-token";

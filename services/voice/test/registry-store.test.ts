@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { createSealer } from "../../shared/src/crypto/sealer";
-import { isOtpError } from "../../shared/src/errors";
+import { createSealer } from "@platform/crypto/sealer";
+import { isOtpError } from "@domain/errors";
 import {
   createMemoryCallRegistry,
   createMemoryPendingReadings,
@@ -16,12 +16,7 @@ import {
 } from "../src/call-registry";
 import { createStoreCallRegistry } from "../src/store-call-registry";
 import { createStorePendingReadings } from "../src/store-pending-readings";
-import {
-  eventuallyAsync,
-  sleep,
-  storeBackends,
-  type StoreFixture,
-} from "../../../test/support/store-backends";
+import { eventuallyAsync, sleep, storeBackends, type StoreFixture } from "@test/support/store-backends";
 
 const sealer = createSealer({ activeKeyId: "k1", keys: new Map([["k1", randomBytes(32)]]) });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Channel, DeliveryStatus as S, FailureClass as F } from "../../../proto/gen/otp/v1/common";
+import { Channel, DeliveryStatus as S, FailureClass as F } from "@proto/otp/v1/common";
 import { twilioSignature } from "../src/twilio-signature";
 import {
   AUTH_TOKEN,

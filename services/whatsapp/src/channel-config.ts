@@ -15,9 +15,9 @@
  *   WHATSAPP_WEBHOOK_LISTEN   host:port of the webhook server (default 0.0.0.0:8081)
  *   WHATSAPP_CONSUMER_GROUP   default whatsapp-connector
  */
-import { address, type Env, oneOf, readConfig, secret, str } from "../../shared/src/config";
-import { OtpError } from "../../shared/src/errors";
-import { envNamePart, httpUrl, isHttpUrl, keyValues } from "../../shared/src/http/config-fields";
+import { address, type Env, oneOf, readConfig, secret, str } from "@platform/config";
+import { OtpError } from "@domain/errors";
+import { envNamePart, httpUrl, isHttpUrl, keyValues } from "@platform/http/config-fields";
 import type { TtlMode } from "./cloud-api-client";
 import type { RetryPolicy } from "./retry-policy";
 import type { BreakerOptions } from "./sender-health";

@@ -7,36 +7,36 @@
  *   (mounted by the caller, or on its own listener when `config.webhookListen` is set).
  * Claims and wamid references live in the store, so replicas share them.
  */
-import { Channel } from "../../../proto/gen/otp/v1/common";
-import type { BusMessage, EventBus, Subscription } from "../../shared/src/bus/port";
-import type { SecretMaterial } from "../../shared/src/crypto/keys";
-import { eventOf } from "../../shared/src/events/envelope";
-import { topicSpecs, type TopicNames } from "../../shared/src/events/topics";
-import type { ReceiptSink } from "../../shared/src/http/channel-dispatch";
-import type { ChannelService } from "../../shared/src/http/channel-service";
-import { deliveryReportedEnvelope, openDispatch } from "../../shared/src/http/dispatch-envelopes";
+import { Channel } from "@proto/otp/v1/common";
+import type { BusMessage, EventBus, Subscription } from "@platform/bus/port";
+import type { SecretMaterial } from "@platform/crypto/keys";
+import { eventOf } from "@platform/events/envelope";
+import { topicSpecs, type TopicNames } from "@platform/bus/topics";
+import type { ReceiptSink } from "@platform/http/channel-dispatch";
+import type { ChannelService } from "@platform/http/channel-service";
+import { deliveryReportedEnvelope, openDispatch } from "@platform/http/dispatch-envelopes";
 import {
   listenHttp,
   parseListenAddress,
   type HttpHandler,
   type HttpListener,
-} from "../../shared/src/http/http-listener";
-import type { Logger } from "../../shared/src/log";
-import type { PolicyBook } from "../../shared/src/policy";
-import type { Store } from "../../shared/src/store/port";
-import { createChannelTracing } from "../../shared/src/telemetry/channel-tracing";
-import { meterDeliveries } from "../../shared/src/telemetry/delivery-metrics";
-import type { OtpMetrics } from "../../shared/src/telemetry/metrics";
+} from "@platform/http/http-listener";
+import type { Logger } from "@platform/log";
+import type { PolicyBook } from "@domain/policy";
+import type { Store } from "@platform/store/port";
+import { createChannelTracing } from "@platform/telemetry/channel-tracing";
+import { meterDeliveries } from "@platform/telemetry/delivery-metrics";
+import type { OtpMetrics } from "@platform/telemetry/metrics";
 import type { WhatsAppChannelConfig } from "./channel-config";
 import { createCloudApiClient } from "./cloud-api-client";
 import { policyTemplate } from "./policy-template";
 import { createSenderPool, type WhatsAppSender } from "./sender-pool";
 import { createStoreCorrelation } from "./store-correlation";
-import { createWebhookDedup } from "../../shared/src/http/webhook-dedup";
+import { createWebhookDedup } from "@platform/http/webhook-dedup";
 import { createWhatsAppWebhookHandler } from "./webhook-handler";
 import type { InboundMessage } from "./webhook-payload";
 import { createWhatsAppConnector } from "./whatsapp-connector";
-import { eventTypes } from "../../shared/src/bus/codec";
+import { eventTypes } from "@platform/bus/codec";
 
 export interface WhatsAppChannelDeps {
   bus: EventBus;

@@ -8,8 +8,8 @@
  * Retrying after a timeout or a reset may deliver the same code twice; for a one-time code that
  * is better than not delivering it.
  */
-import { OtpError } from "../../shared/src/errors";
-import { silentLogger, type Logger } from "../../shared/src/log";
+import { OtpError } from "@domain/errors";
+import { silentLogger, type Logger } from "@platform/log";
 import {
   AUTH_TTL_MAX_SECONDS,
   AUTH_TTL_MIN_SECONDS,
@@ -20,7 +20,7 @@ import {
 import { classifyWhatsAppError, type WhatsAppErrorClass } from "./error-classification";
 import { DEFAULT_RETRY, parseRetryAfter, retryDelay, type RetryPolicy } from "./retry-policy";
 import { createKeyedTokenBuckets } from "./token-bucket";
-import { FailureClass } from "../../../proto/gen/otp/v1/common";
+import { FailureClass } from "@proto/otp/v1/common";
 
 export interface SendAuthTemplateRequest {
   phoneNumberId: string;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FailureClass as F } from "../../../proto/gen/otp/v1/common";
+import { FailureClass as F } from "@proto/otp/v1/common";
 import { classifyWhatsAppError } from "./error-classification";
 
 describe("classifyWhatsAppError", () => {

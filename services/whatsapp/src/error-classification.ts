@@ -7,7 +7,7 @@
  * over, do not count against the sender's health); "sender" errors belong to one phone number
  * id / token / WABA (fail over to the next sender, count against its health).
  */
-import { FailureClass } from "../../../proto/gen/otp/v1/common";
+import { FailureClass } from "@proto/otp/v1/common";
 
 export type WhatsAppErrorKind =
   "not_a_user" | "rate_limited" | "template" | "auth" | "transient" | "permanent";

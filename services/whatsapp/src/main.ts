@@ -1,15 +1,15 @@
 /**
  * The WhatsApp connector service: `npx tsx services/whatsapp/src/main.ts`. Settings from the
  * environment: channel-config.ts (WHATSAPP_*) and the platform settings (Kafka, Redis, secrets,
- * policies, logs; see services/shared/src/runtime/platform.ts). Stops cleanly on SIGINT / SIGTERM.
- * Metrics and traces: services/shared/src/telemetry/README.md.
+ * policies, logs; see services/shared/src/platform/runtime/platform.ts). Stops cleanly on SIGINT / SIGTERM.
+ * Metrics and traces: services/shared/src/platform/telemetry/README.md.
  */
 // First: tracing patches grpc-js, http and ioredis before anything loads them.
-import { telemetry } from "../../shared/src/telemetry/instrumentation";
-import { platformFromEnv } from "../../shared/src/runtime/platform";
-import { EVENT_ROLES } from "../../shared/src/events/ownership";
-import { runMain, runUntilSignalled } from "../../shared/src/runtime/run-main";
-import { startServiceMetrics } from "../../shared/src/telemetry/service-metrics";
+import { telemetry } from "@platform/telemetry/instrumentation";
+import { platformFromEnv } from "@platform/runtime/platform";
+import { EVENT_ROLES } from "@domain/events/ownership";
+import { runMain, runUntilSignalled } from "@platform/runtime/run-main";
+import { startServiceMetrics } from "@platform/telemetry/service-metrics";
 import { whatsAppConfigFromEnv } from "./channel-config";
 import { createWhatsAppChannel } from "./channel";
 

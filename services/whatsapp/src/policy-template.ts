@@ -2,7 +2,7 @@
  * The tenant's authentication template for a locale, from its policy (senders.whatsapp): the
  * exact locale, else its language ("id-ID" → "id"), else the tenant's default locale.
  */
-import type { PolicyBook, WhatsAppTemplate } from "../../shared/src/policy";
+import type { PolicyBook, WhatsAppTemplate } from "@domain/policy";
 
 export function policyTemplate(
   policies: PolicyBook,

@@ -5,7 +5,7 @@
  * WhatsApp, bad parameter) stop at once: another sender would fail the same way. When the first
  * sender's breaker lets a probe through and it succeeds, traffic returns to it.
  */
-import { isOtpError, OtpError } from "../../shared/src/errors";
+import { isOtpError, OtpError } from "@domain/errors";
 import type { CloudApiClient } from "./cloud-api-client";
 import { WhatsAppSendError } from "./cloud-api-client";
 import {

@@ -3,7 +3,7 @@
  * delivered: on the handset; read: opened; failed: see errors[0]. Other statuses ("deleted",
  * "warning", "played"…) say nothing about delivery and are dropped.
  */
-import { DeliveryStatus, FailureClass } from "../../../proto/gen/otp/v1/common";
+import { DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
 import { classifyWhatsAppError } from "./error-classification";
 import type { WebhookStatus } from "./webhook-payload";
 

@@ -6,8 +6,8 @@
  *   message `<prefix>wa-msg:<wamid>` → JSON ref, with a TTL past the code's expiry
  * Neither holds a code or a phone number.
  */
-import { OtpError } from "../../shared/src/errors";
-import type { Store } from "../../shared/src/store/port";
+import { OtpError } from "@domain/errors";
+import type { Store } from "@platform/store/port";
 import type { MessageCorrelation, MessageRef } from "./message-correlation";
 
 interface StoredRef {

@@ -9,8 +9,8 @@
  * Errors answer `{ "error": { "message": … } }` and the endpoint keeps serving.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { silentLogger, type Logger } from "../../shared/src/log";
-import { BodyTooLargeError, readRawBody } from "../../shared/src/http/raw-body";
+import { silentLogger, type Logger } from "@platform/log";
+import { BodyTooLargeError, readRawBody } from "@platform/http/raw-body";
 import { parseWebhookBatch, type InboundMessage, type WebhookStatus } from "./webhook-payload";
 import { constantTimeEquals, verifyWebhookSignature } from "./webhook-signature";
 

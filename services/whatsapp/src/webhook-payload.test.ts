@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DeliveryStatus, FailureClass } from "../../../proto/gen/otp/v1/common";
+import { DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
 import { whatsAppLanguage } from "./cloud-api-payload";
 import { createMemoryCorrelation } from "./message-correlation";
 import { mapWebhookStatus } from "./status-mapping";

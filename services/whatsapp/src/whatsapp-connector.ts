@@ -11,15 +11,15 @@
  * Sending errors become receipts; only a failing receipt sink makes these calls reject (so the
  * caller's bus or webhook can redeliver).
  */
-import { Channel, DeliveryStatus, FailureClass } from "../../../proto/gen/otp/v1/common";
-import { isOtpError } from "../../shared/src/errors";
-import { silentLogger, type Logger } from "../../shared/src/log";
-import { maskPhone } from "../../shared/src/privacy";
+import { Channel, DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
+import { isOtpError } from "@domain/errors";
+import { silentLogger, type Logger } from "@platform/log";
+import { maskPhone } from "@domain/privacy";
 import { whatsAppLanguage } from "./cloud-api-payload";
 import { WhatsAppSendError } from "./cloud-api-client";
-import type { ChannelDispatch, ChannelReceipt, ReceiptSink } from "../../shared/src/http/channel-dispatch";
+import type { ChannelDispatch, ChannelReceipt, ReceiptSink } from "@platform/http/channel-dispatch";
 import type { MessageCorrelation, MessageRef } from "./message-correlation";
-import type { WebhookDedup } from "../../shared/src/http/webhook-dedup";
+import type { WebhookDedup } from "@platform/http/webhook-dedup";
 import { NoSenderAvailableError, type SenderPool, type WhatsAppSender } from "./sender-pool";
 import { mapWebhookStatus } from "./status-mapping";
 import type { WebhookStatus } from "./webhook-payload";

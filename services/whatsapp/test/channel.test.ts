@@ -8,17 +8,17 @@ import assert from "node:assert/strict";
 import { statusWebhook } from "../src/simulator/webhook-poster";
 import { signWebhookBody } from "../src/webhook-signature";
 import { after, before, describe, it } from "node:test";
-import { Channel, DeliveryStatus as S, FailureClass } from "../../../proto/gen/otp/v1/common";
-import type { ChannelService } from "../../shared/src/http/channel-service";
+import { Channel, DeliveryStatus as S, FailureClass } from "@proto/otp/v1/common";
+import type { ChannelService } from "@platform/http/channel-service";
 import {
   dispatchRequested,
   eventually,
   freshVerification,
   startLifecycleFixture,
   type LifecycleFixture,
-} from "../../../test/support/channel-fixture";
-import { createLogger } from "../../shared/src/log";
-import { createPolicyBook, DEFAULT_POLICY } from "../../shared/src/policy";
+} from "@test/support/channel-fixture";
+import { createLogger } from "@platform/log";
+import { createPolicyBook, DEFAULT_POLICY } from "@domain/policy";
 import type { WhatsAppChannelConfig } from "../src/channel-config";
 import { createWhatsAppChannel } from "../src/channel";
 import { startCloudApiSimulator, type CloudApiSimulator } from "../src/simulator/cloud-api-simulator";

@@ -11,12 +11,7 @@ import {
   type MessageRef,
 } from "../src/message-correlation";
 import { createStoreCorrelation } from "../src/store-correlation";
-import {
-  eventuallyAsync,
-  sleep,
-  storeBackends,
-  type StoreFixture,
-} from "../../../test/support/store-backends";
+import { eventuallyAsync, sleep, storeBackends, type StoreFixture } from "@test/support/store-backends";
 
 interface Subject {
   correlation: MessageCorrelation;

@@ -3,9 +3,9 @@
  * between them, receipts and log lines captured.
  */
 import { createServer, type Server } from "node:http";
-import { createLogger, type Logger } from "../../shared/src/log";
+import { createLogger, type Logger } from "@platform/log";
 import { createCloudApiClient, type CloudApiClientOptions } from "../src/cloud-api-client";
-import type { ChannelDispatch, ChannelReceipt } from "../../shared/src/http/channel-dispatch";
+import type { ChannelDispatch, ChannelReceipt } from "@platform/http/channel-dispatch";
 import { createMemoryCorrelation, type MessageCorrelation } from "../src/message-correlation";
 import { createSenderPool, type SenderPool, type WhatsAppSender } from "../src/sender-pool";
 import type { BreakerOptions } from "../src/sender-health";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Channel, DeliveryStatus as S, FailureClass as F } from "../../../proto/gen/otp/v1/common";
+import { Channel, DeliveryStatus as S, FailureClass as F } from "@proto/otp/v1/common";
 import { dispatchTo, eventually, receiptsOf, startStack, type Stack } from "./harness";
 
 const fast = { sentDelayMs: 5, deliveredDelayMs: 5, readDelayMs: 5 };

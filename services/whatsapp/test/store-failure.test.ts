@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DeliveryStatus } from "../../../proto/gen/otp/v1/common";
+import { DeliveryStatus } from "@proto/otp/v1/common";
 import { createMemoryCorrelation } from "../src/message-correlation";
 import { dispatchTo, eventually, receiptsOf, startStack } from "./harness";
 

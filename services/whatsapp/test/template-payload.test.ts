@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DeliveryStatus } from "../../../proto/gen/otp/v1/common";
+import { DeliveryStatus } from "@proto/otp/v1/common";
 import { dispatchTo, eventually, receiptsOf, startStack, type Stack } from "./harness";
 
 describe("authentication template payload", () => {

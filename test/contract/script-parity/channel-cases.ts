@@ -1,21 +1,21 @@
 /** Channels' scripts: incidents, shared channel health, voice calls, SMS parts' final receipt. */
 import assert from "node:assert/strict";
-import { finalReceipt } from "../../../gateway-smpp/src/dispatch/final-receipt";
+import { finalReceipt } from "@gateway-smpp/src/dispatch/final-receipt";
 import {
   readHealthIndex,
   readHealthScope,
   recordHealth,
   touchHealthIndex,
   transitionHealth,
-} from "../../../services/routing/src/store-scripts/health";
+} from "@services/routing/src/store-scripts/health";
 import {
   NO_END,
   putIncident,
   readIncidents,
   resolveIncident,
   type StoredIncident,
-} from "../../../services/shared/src/incidents/incident-scripts";
-import { listCalls, trackCall, type StoredCall } from "../../../services/voice/src/call-scripts";
+} from "@platform/incidents/incident-scripts";
+import { listCalls, trackCall, type StoredCall } from "@services/voice/src/call-scripts";
 import { step, type ParityCase } from "./parity";
 
 const HOUR = 3_600_000;

@@ -1,12 +1,12 @@
 /** Limits and one-shot values: GCRA rate, counter windows, first writer wins, read once, the pumping guard, StartVerification's limits. */
 import assert from "node:assert/strict";
-import { admitLimits, type LimitsInput } from "../../../services/issuance/src/limits-script";
-import { recordPumpVerified } from "../../../services/shared/src/fraud/pumping-script";
-import { activeKey, idempotencyKey } from "../../../services/shared/src/projection/projector";
-import { counterWindow, rateLimit, setIfAbsentGet } from "../../../services/shared/src/store/scripts";
-import { takeOnce } from "../../../services/shared/src/silent/take-once";
-import { takeValue } from "../../../services/voice/src/call-scripts";
-import { claimOverride, overrideRequestName } from "../../../services/verification/src/override-claim";
+import { admitLimits, type LimitsInput } from "@services/issuance/src/limits-script";
+import { recordPumpVerified } from "@verification-state/pumping-script";
+import { activeKey, idempotencyKey } from "@verification-state/projector";
+import { counterWindow, rateLimit, setIfAbsentGet } from "@platform/store/scripts";
+import { takeOnce } from "@platform/silent/take-once";
+import { takeValue } from "@services/voice/src/call-scripts";
+import { claimOverride, overrideRequestName } from "@services/verification/src/override-claim";
 import { step, type ParityCase } from "./parity";
 
 const HOUR = 3_600_000;

@@ -6,9 +6,9 @@
  * agree on all of it; its own assertions (`expect`) say what the answers should be.
  */
 import assert from "node:assert/strict";
-import { isOtpError } from "../../../services/shared/src/errors";
-import { prepareCall } from "../../../services/shared/src/store/script-call";
-import type { LocalDb, LocalReply, Script, Store } from "../../../services/shared/src/store/port";
+import { isOtpError } from "@domain/errors";
+import { prepareCall } from "@platform/store/script-call";
+import type { LocalDb, LocalReply, Script, Store } from "@platform/store/port";
 
 /** One call. `view` maps a time-dependent answer to what both backends must agree on. */
 export interface Step<I = unknown, O = unknown> {

@@ -1,12 +1,8 @@
 /** The hot projection's scripts: project, read, and the check rule (single use, lockout, expiry, two newest codes). */
 import assert from "node:assert/strict";
-import { CheckOutcome } from "../../../proto/gen/otp/events/v1/events";
-import {
-  checkCode,
-  projectVerification,
-  type ProjectInput,
-} from "../../../services/shared/src/projection/scripts";
-import { readProjection } from "../../../services/shared/src/projection/read-script";
+import { CheckOutcome } from "@proto/otp/events/v1/events";
+import { checkCode, projectVerification, type ProjectInput } from "@verification-state/scripts";
+import { readProjection } from "@verification-state/read-script";
 import { step, type ParityCase } from "./parity";
 
 const MINUTE = 60_000;

@@ -4,8 +4,8 @@
  * message opened. Retries rate limits and server errors a couple of times, briefly: a reply
  * that cannot go out now is not worth queueing for long.
  */
-import { OtpError } from "../../../shared/src/errors";
-import { parseMessageId } from "../../../whatsapp/src/cloud-api-payload";
+import { OtpError } from "@domain/errors";
+import { parseMessageId } from "@services/whatsapp/src/cloud-api-payload";
 import type { ReplySender } from "../ports";
 
 export interface CloudApiReplyOptions {

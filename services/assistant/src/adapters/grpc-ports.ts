@@ -4,10 +4,10 @@
  * otp.v1.RoutingService.GetChannelHealth / ListIncidents.
  */
 import type * as grpc from "@grpc/grpc-js";
-import { RoutingServiceClient } from "../../../../proto/gen/otp/v1/routing";
-import { SupportServiceClient } from "../../../../proto/gen/otp/v1/support";
-import { callUnary, createClient, type GrpcClientOptions } from "../../../shared/src/grpc/client";
-import { decodeStatusDetails } from "../../../shared/src/grpc/status";
+import { RoutingServiceClient } from "@proto/otp/v1/routing";
+import { SupportServiceClient } from "@proto/otp/v1/support";
+import { callUnary, createClient, type GrpcClientOptions } from "@platform/grpc/client";
+import { decodeStatusDetails } from "@platform/grpc/status";
 import type { ChannelStatusPort, VerificationDesk } from "../ports";
 import { resendRefusal } from "./resend-outcome";
 import { healthSnapshots, incidentSnapshot, resendChannel, verificationSnapshot } from "./snapshots";

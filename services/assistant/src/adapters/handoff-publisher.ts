@@ -4,10 +4,10 @@
  * the phone sealed with the platform's key (associated data "<id>:phone"), masked in the clear
  * field; the transcript has codes and phone numbers removed already.
  */
-import type { EventBus } from "../../../shared/src/bus/port";
-import type { Sealer } from "../../../shared/src/crypto/sealer";
-import { envelope } from "../../../shared/src/events/envelope";
-import { maskPhone } from "../../../shared/src/privacy";
+import type { EventBus } from "@platform/bus/port";
+import type { Sealer } from "@platform/crypto/sealer";
+import { envelope } from "@platform/events/envelope";
+import { maskPhone } from "@domain/privacy";
 import type { HandoffPublisher } from "../ports";
 
 export const SUPPORT_TOPIC = "otp.support.v1";

@@ -2,13 +2,13 @@
  * The ports on services in the same process (the all-in-one mode): issuance's support desk,
  * routing's health figures, and the incidents in the store. Same answers as over gRPC.
  */
-import type { SupportDesk } from "../../../issuance/src/support-desk";
-import type { HealthRepository } from "../../../routing/src/health/health-store";
-import { channelHealthToProto } from "../../../routing/src/proto-mapping";
-import { isOtpError } from "../../../shared/src/errors";
-import { createIncidentStore } from "../../../shared/src/incidents";
-import { toVerificationView } from "../../../shared/src/projection/view";
-import type { Store } from "../../../shared/src/store/port";
+import type { SupportDesk } from "@services/issuance/src/support-desk";
+import type { HealthRepository } from "@services/routing/src/health/health-store";
+import { channelHealthToProto } from "@services/routing/src/proto-mapping";
+import { isOtpError } from "@domain/errors";
+import { createIncidentStore } from "@platform/incidents";
+import { toVerificationView } from "@verification-state/view";
+import type { Store } from "@platform/store/port";
 import type { ChannelStatusPort, VerificationDesk } from "../ports";
 import { resendRefusal } from "./resend-outcome";
 import { healthSnapshots, incidentSnapshot, resendChannel, verificationSnapshot } from "./snapshots";

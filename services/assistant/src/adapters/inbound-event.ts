@@ -5,10 +5,10 @@
  * sealed (the text may hold a code), bound to the message id: "<message id>:sender",
  * "<message id>:text".
  */
-import type { EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
-import type { OutgoingMessage } from "../../../shared/src/bus/port";
-import type { Sealer } from "../../../shared/src/crypto/sealer";
-import { envelope, eventOf } from "../../../shared/src/events/envelope";
+import type { EventEnvelope } from "@proto/otp/events/v1/events";
+import type { OutgoingMessage } from "@platform/bus/port";
+import type { Sealer } from "@platform/crypto/sealer";
+import { envelope, eventOf } from "@platform/events/envelope";
 import type { IncomingText } from "../assistant";
 
 export const INBOUND_TOPIC = "otp.support.inbound.v1";

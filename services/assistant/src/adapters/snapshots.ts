@@ -6,9 +6,9 @@ import {
   type ChannelHealth,
   type Incident,
   type Verification,
-} from "../../../../proto/gen/otp/v1/common";
-import { receiptStatusFromProto } from "../../../routing/src/proto-mapping";
-import { channelFromProto, channelToProto } from "../../../shared/src/policy/proto";
+} from "@proto/otp/v1/common";
+import { receiptStatusFromProto } from "@services/routing/src/proto-mapping";
+import { channelFromProto, channelToProto } from "@domain/policy/proto";
 import type {
   AttemptStatus,
   ChannelHealthSnapshot,

@@ -2,9 +2,9 @@
  * Conversations in the store, sealed (AES-256-GCM, bound to the sender's key) because they hold
  * what people wrote, even with codes and numbers removed; forgotten after a day of silence.
  */
-import type { Sealer } from "../../../shared/src/crypto/sealer";
-import { sealedFromJson, sealedToJson, type SealedJson } from "../../../shared/src/projection/state-codec";
-import type { Store } from "../../../shared/src/store/port";
+import type { Sealer } from "@platform/crypto/sealer";
+import { sealedFromJson, sealedToJson, type SealedJson } from "@verification-state/state-codec";
+import type { Store } from "@platform/store/port";
 import { newConversation, type Conversation } from "../core/conversation";
 import type { ConversationStore } from "../ports";
 

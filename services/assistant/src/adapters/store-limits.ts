@@ -3,8 +3,8 @@
  * polite notice when a sender goes over and then silence until the minute is up, resend offers
  * per hour, and the message ids already handled (for a day: the window a reply is allowed in).
  */
-import { rateLimit } from "../../../shared/src/store/scripts";
-import type { Store } from "../../../shared/src/store/port";
+import { rateLimit } from "@platform/store/scripts";
+import type { Store } from "@platform/store/port";
 import type { SenderLimits } from "../ports";
 
 export interface SenderLimitSettings {

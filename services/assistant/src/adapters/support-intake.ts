@@ -5,10 +5,10 @@
  * and WhatsApp delivers the batch again; the consumer skips what it handled already. Nothing is
  * handled here: a crash after the 200 loses nothing.
  */
-import type { EventBus } from "../../../shared/src/bus/port";
-import type { Sealer } from "../../../shared/src/crypto/sealer";
-import type { Logger } from "../../../shared/src/log";
-import type { InboundMessage } from "../../../whatsapp/src/webhook-payload";
+import type { EventBus } from "@platform/bus/port";
+import type { Sealer } from "@platform/crypto/sealer";
+import type { Logger } from "@platform/log";
+import type { InboundMessage } from "@services/whatsapp/src/webhook-payload";
 import { inboundMessage } from "./inbound-event";
 import { textMessages } from "./whatsapp-inbound";
 

@@ -3,10 +3,10 @@
  * not read), and the webhook endpoint for the assistant running on its own (signature checked
  * as for status webhooks; statuses of its own replies are not needed and are dropped).
  */
-import type { HttpHandler } from "../../../shared/src/http/http-listener";
-import type { Logger } from "../../../shared/src/log";
-import { createWhatsAppWebhookHandler } from "../../../whatsapp/src/webhook-handler";
-import type { InboundMessage } from "../../../whatsapp/src/webhook-payload";
+import type { HttpHandler } from "@platform/http/http-listener";
+import type { Logger } from "@platform/log";
+import { createWhatsAppWebhookHandler } from "@services/whatsapp/src/webhook-handler";
+import type { InboundMessage } from "@services/whatsapp/src/webhook-payload";
 import type { IncomingText } from "../assistant";
 
 export function textMessages(

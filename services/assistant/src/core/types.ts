@@ -2,7 +2,7 @@
  * The assistant's plain data: what a message means, what we know about the sender's
  * verification and the channels in their district. No gRPC, Kafka, Redis or node:* here.
  */
-import type { ChannelName } from "../../../shared/src/policy/types";
+import type { ChannelName } from "@domain/policy/types";
 
 export type { ChannelName };
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DEFAULT_POLICY } from "../../../shared/src/policy";
+import { DEFAULT_POLICY } from "@domain/policy";
 import { facts, input, startedState, T0 } from "../../test/core-fixtures";
 import { decideActive, decideAdmission, isLive, REPLACE_ROUNDS } from "./admission";
 import { decideStart, type StartPlan } from "./start";

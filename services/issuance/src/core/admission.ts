@@ -4,8 +4,8 @@
  * verification answers instead. Pure: the answer and the verification it names in, the next
  * step out; the handler does the reading, waiting and writing each step asks for.
  */
-import { OtpError } from "../../../shared/src/errors";
-import type { VerificationState } from "../../../shared/src/domain/verification";
+import { OtpError } from "@domain/errors";
+import type { VerificationState } from "@domain/verification";
 
 /** The limits script's answer, as the handler's guards return it. */
 export type Admission =

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Channel } from "../../../../proto/gen/otp/v1/common";
-import { DEFAULT_POLICY, type TenantPolicy } from "../../../shared/src/policy";
+import { Channel } from "@proto/otp/v1/common";
+import { DEFAULT_POLICY, type TenantPolicy } from "@domain/policy";
 import { facts, input, opened, sealed, startedState, T0 } from "../../test/core-fixtures";
 import {
   codeLengthOf,

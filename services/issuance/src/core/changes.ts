@@ -4,12 +4,12 @@
  * refusal a client gets, the resend's cooldown claim and the event each change appends. Pure:
  * the new code and its sealing come in from the caller.
  */
-import type { EncryptedValue } from "../../../../proto/gen/otp/events/v1/events";
-import type { Channel } from "../../../../proto/gen/otp/v1/common";
-import type { VerificationState } from "../../../shared/src/domain/verification";
-import { decideCancel, decideResend, type Rejection } from "../../../shared/src/domain/verification-decide";
-import { OtpError } from "../../../shared/src/errors";
-import type { TenantPolicy } from "../../../shared/src/policy";
+import type { EncryptedValue } from "@proto/otp/events/v1/events";
+import type { Channel } from "@proto/otp/v1/common";
+import type { VerificationState } from "@domain/verification";
+import { decideCancel, decideResend, type Rejection } from "@domain/verification-decide";
+import { OtpError } from "@domain/errors";
+import type { TenantPolicy } from "@domain/policy";
 import type { EventBody } from "./start";
 
 export const notFound = (): OtpError => new OtpError("OTP_NOT_FOUND", "verification not found");

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Channel, RiskTier } from "../../../../proto/gen/otp/v1/common";
-import { DEFAULT_POLICY, type TenantPolicy } from "../../../shared/src/policy";
+import { Channel, RiskTier } from "@proto/otp/v1/common";
+import { DEFAULT_POLICY, type TenantPolicy } from "@domain/policy";
 import { facts, input, made, opened, silentPolicy, T0 } from "../../test/core-fixtures";
 import {
   decideStart,

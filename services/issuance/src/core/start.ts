@@ -8,9 +8,9 @@
  * and says what the verification's rules are (or refuses it); once the limits admitted it,
  * `startedEvent` builds the VerificationStarted it becomes.
  */
-import type { EncryptedValue, EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
-import { OtpError, invalidArgument, isOtpError } from "../../../shared/src/errors";
-import type { NumberType } from "../../../shared/src/numbering";
+import type { EncryptedValue, EventEnvelope } from "@proto/otp/events/v1/events";
+import { OtpError, invalidArgument, isOtpError } from "@domain/errors";
+import type { NumberType } from "@domain/numbering";
 import {
   effectivePurposeRules,
   resolveLocale,
@@ -19,9 +19,9 @@ import {
   type EffectivePurposeRules,
   type SilentGateway,
   type TenantPolicy,
-} from "../../../shared/src/policy";
-import { maskPhone } from "../../../shared/src/privacy";
-import { servableChannels, type ServeDecision } from "../../../shared/src/silent/eligibility";
+} from "@domain/policy";
+import { maskPhone } from "@domain/privacy";
+import { servableChannels, type ServeDecision } from "@domain/silent/eligibility";
 import type { StartInput } from "../start-request";
 
 export type EventBody = NonNullable<EventEnvelope["event"]>;

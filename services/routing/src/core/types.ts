@@ -3,8 +3,8 @@
  * ("whatsapp", "sms", "voice"); the adapters translate to and from the otp.v1 enums.
  * Sealed values (phone, code, transaction) are carried, never opened.
  */
-import type { EncryptedValue } from "../../../../proto/gen/otp/events/v1/events";
-import type { AdvanceCondition, ChannelName, RiskTierName } from "../../../shared/src/policy/types";
+import type { EncryptedValue } from "@proto/otp/events/v1/events";
+import type { AdvanceCondition, ChannelName, RiskTierName } from "@domain/policy/types";
 
 export type { AdvanceCondition, ChannelName, RiskTierName };
 

@@ -7,12 +7,12 @@
  * recovery resolves it), so apps and the support assistant can tell users.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { EventBus } from "../../../shared/src/bus/port";
-import { envelope } from "../../../shared/src/events/envelope";
-import type { TopicNames } from "../../../shared/src/events/topics";
-import type { IncidentStore } from "../../../shared/src/incidents";
-import type { Logger } from "../../../shared/src/log";
-import { channelToProto } from "../../../shared/src/policy/proto";
+import type { EventBus } from "@platform/bus/port";
+import { envelope } from "@platform/events/envelope";
+import type { TopicNames } from "@platform/bus/topics";
+import type { IncidentStore } from "@platform/incidents";
+import type { Logger } from "@platform/log";
+import { channelToProto } from "@domain/policy/proto";
 import type { ChannelName } from "../core/types";
 import { channelHealthToProto, healthStateToProto } from "../proto-mapping";
 import type { HealthRepository, HealthTransition } from "./health-store";

@@ -4,8 +4,8 @@
  * a moment, and the same states. Nothing here decides anything: window sums and state
  * transitions are the pure functions of core/health-*.ts.
  */
-import { CHANNELS } from "../../../shared/src/policy/types";
-import type { Store } from "../../../shared/src/store/port";
+import { CHANNELS } from "@domain/policy/types";
+import type { Store } from "@platform/store/port";
 import {
   collapseLean,
   nextHealthState,

@@ -8,14 +8,14 @@
  * t + s; the code's expiry), so a new owner gets them back with the state.
  */
 import { context, propagation, ROOT_CONTEXT, trace, type Tracer } from "@opentelemetry/api";
-import type { BusMessage, OutgoingMessage } from "../../../shared/src/bus/port";
-import type { PartitionTask, TaskOutput } from "../../../shared/src/bus/processor-port";
-import { startProducerSpan } from "../../../shared/src/bus/trace-context";
-import type { TopicNames } from "../../../shared/src/events/topics";
-import type { Logger } from "../../../shared/src/log";
-import type { PolicyBook } from "../../../shared/src/policy/policy-book";
-import { recordFallback } from "../../../shared/src/telemetry/fallback-metrics";
-import type { OtpMetrics } from "../../../shared/src/telemetry/metrics";
+import type { BusMessage, OutgoingMessage } from "@platform/bus/port";
+import type { PartitionTask, TaskOutput } from "@platform/bus/processor-port";
+import { startProducerSpan } from "@platform/bus/trace-context";
+import type { TopicNames } from "@platform/bus/topics";
+import type { Logger } from "@platform/log";
+import type { PolicyBook } from "@domain/policy/policy-book";
+import { recordFallback } from "./fallback-metrics";
+import type { OtpMetrics } from "@platform/telemetry/metrics";
 import type { RoutesTable } from "../core/routes";
 import { type DecideContext, handleCommand, initialRoutingState } from "../core/routing-aggregate";
 import type { RoutingCommand, RoutingEvent, RoutingSettings, RoutingState } from "../core/types";

@@ -3,7 +3,7 @@
  * as they travel on Kafka (encrypted, base64), with the trace to continue when its timers fire
  * and when it finished (so a new owner keeps it as long as the old one would have).
  */
-import { EncryptedValue } from "../../../../proto/gen/otp/events/v1/events";
+import { EncryptedValue } from "@proto/otp/events/v1/events";
 import type { RoutingState, Sealed, VerificationFacts } from "../core/types";
 
 export interface OwnedState {

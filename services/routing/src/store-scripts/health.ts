@@ -8,15 +8,15 @@
  * more than one window. The hash expires when nothing has been written for `ttlMs`.
  * A separate index hash `health:{index}` lists the scopes written recently.
  */
-import type { LocalDb, Script } from "../../../shared/src/store/port";
-import { replyArray, replyInteger, replyString } from "../../../shared/src/store/reply";
+import type { LocalDb, Script } from "@platform/store/port";
+import { replyArray, replyInteger, replyString } from "@platform/store/reply";
 import {
   integer,
   nonNegativeInteger,
   positiveInteger,
   requireThat,
   tagged,
-} from "../../../shared/src/store/scripts/common";
+} from "@platform/store/scripts/common";
 
 import { BUCKET_FIELDS_COUNT } from "../core/health-window";
 

@@ -10,14 +10,14 @@ import {
   nextHealthState,
   type SeriesState,
   UNKNOWN_STATE,
-} from "../../../routing/src/core/health-state";
+} from "@services/routing/src/core/health-state";
 import {
   type BucketCounts,
   HISTOGRAM_SIZE,
   incrementsOf,
   windowFigures,
-} from "../../../routing/src/core/health-window";
-import type { ChannelName, HealthFigures, HealthSample, HealthView } from "../../../routing/src/core/types";
+} from "@services/routing/src/core/health-window";
+import type { ChannelName, HealthFigures, HealthSample, HealthView } from "@services/routing/src/core/types";
 import type { ScenarioFile } from "../scenario-file";
 import { conditionsAt } from "./model";
 

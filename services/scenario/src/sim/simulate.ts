@@ -5,17 +5,17 @@
  * tests can assert the detection goals; the real-time runner (../runner.ts) remains the check
  * that the deployed pieces do the same.
  */
-import { effectsOf } from "../../../routing/src/effects";
-import { handleCommand, initialRoutingState } from "../../../routing/src/core/routing-aggregate";
+import { effectsOf } from "@services/routing/src/effects";
+import { handleCommand, initialRoutingState } from "@services/routing/src/core/routing-aggregate";
 import {
   DEFAULT_ROUTING_SETTINGS,
   type ChannelName,
   type RoutingCommand,
   type RoutingState,
   type Workflow,
-} from "../../../routing/src/core/types";
-import type { RoutesTable } from "../../../routing/src/core/routes";
-import { filedAt } from "../../../routing/src/health/health-store";
+} from "@services/routing/src/core/types";
+import type { RoutesTable } from "@services/routing/src/core/routes";
+import { filedAt } from "@services/routing/src/health/health-store";
 import { seededRandom } from "../population";
 import { workflowOf } from "../scaled-policy";
 import type { ScenarioFile, Strategy } from "../scenario-file";

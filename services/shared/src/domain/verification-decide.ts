@@ -1,8 +1,8 @@
 /**
  * Decisions on a verification: given the state and a command, the outcome. Pure.
  */
-import { CheckOutcome } from "../../../../proto/gen/otp/events/v1/events";
-import { Channel, RiskTier } from "../../../../proto/gen/otp/v1/common";
+import { CheckOutcome } from "@proto/otp/events/v1/events";
+import { Channel, RiskTier } from "@proto/otp/v1/common";
 import { isFinal, type VerificationState } from "./verification";
 
 /** What the atomic check needs: the hot projection of one verification. */

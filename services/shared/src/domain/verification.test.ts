@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CheckOutcome, type EventEnvelope } from "../../../../proto/gen/otp/events/v1/events";
-import { Channel, DeliveryStatus, FailureClass, RiskTier } from "../../../../proto/gen/otp/v1/common";
+import { CheckOutcome, type EventEnvelope } from "@proto/otp/events/v1/events";
+import { Channel, DeliveryStatus, FailureClass, RiskTier } from "@proto/otp/v1/common";
 import {
   decideCheck,
   decideOverride,

@@ -7,24 +7,14 @@
  * The atomic code check itself runs in the store (one Lua script, see checkCode script), which
  * implements `decideCheck` below; a property test keeps the two in step.
  */
-import type {
-  EncryptedValue,
-  EventEnvelope,
-  VerificationStarted,
-} from "../../../../proto/gen/otp/events/v1/events";
+import type { EncryptedValue, EventEnvelope, VerificationStarted } from "@proto/otp/events/v1/events";
 import {
   CheckOutcome,
   type DispatchRequested,
   type DeliveryReported,
   type NetworkVerificationReported,
-} from "../../../../proto/gen/otp/events/v1/events";
-import {
-  Channel,
-  DeliveryStatus,
-  FailureClass,
-  RiskTier,
-  type PlannedStep,
-} from "../../../../proto/gen/otp/v1/common";
+} from "@proto/otp/events/v1/events";
+import { Channel, DeliveryStatus, FailureClass, RiskTier, type PlannedStep } from "@proto/otp/v1/common";
 
 export type VerificationStatus =
   "pending" | "delivered" | "verified" | "expired" | "cancelled" | "locked" | "failed";

@@ -9,9 +9,9 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { listenHttp, SIMULATOR_HTTP_LIMITS, type HttpListener } from "../../../shared/src/http/http-listener";
-import { readRawBody } from "../../../shared/src/http/raw-body";
-import { maskPhone } from "../../../shared/src/privacy";
+import { listenHttp, SIMULATOR_HTTP_LIMITS, type HttpListener } from "@platform/http/http-listener";
+import { readRawBody } from "@platform/http/raw-body";
+import { maskPhone } from "@domain/privacy";
 import { signIdToken } from "../id-token";
 import { DEFAULT_SCENARIO, parseScenario, type OpenGatewayScenario } from "./scenario";
 

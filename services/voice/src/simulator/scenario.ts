@@ -3,7 +3,7 @@
  * (PUT /scenario). Destinations match by prefix (digits, no "+"); districts name groups of
  * prefixes; the longest matching prefix wins.
  */
-import { OtpError } from "../../../shared/src/errors";
+import { OtpError } from "@domain/errors";
 
 export const CALL_OUTCOMES = ["completed", "busy", "no-answer", "failed"] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];

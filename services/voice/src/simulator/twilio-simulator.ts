@@ -9,11 +9,11 @@
  */
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isOtpError } from "../../../shared/src/errors";
-import { listenHttp, SIMULATOR_HTTP_LIMITS } from "../../../shared/src/http/http-listener";
-import { BodyTooLargeError, readRawBody } from "../../../shared/src/http/raw-body";
+import { isOtpError } from "@domain/errors";
+import { listenHttp, SIMULATOR_HTTP_LIMITS } from "@platform/http/http-listener";
+import { BodyTooLargeError, readRawBody } from "@platform/http/raw-body";
 import { createCallInbox, type CallInbox } from "./inbox";
-import { seededRandom } from "../../../shared/src/http/seeded-random";
+import { seededRandom } from "@platform/http/seeded-random";
 import { activeOutage, parseScenario, pickOutcome, profileFor, type Scenario } from "./scenario";
 import { SimulatedCall } from "./simulated-call";
 import { parseTwiml } from "./twiml-listener";

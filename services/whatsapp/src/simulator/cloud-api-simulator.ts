@@ -10,12 +10,12 @@
  */
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isOtpError } from "../../../shared/src/errors";
-import { listenHttp, SIMULATOR_HTTP_LIMITS } from "../../../shared/src/http/http-listener";
-import { BodyTooLargeError, readRawBody } from "../../../shared/src/http/raw-body";
+import { isOtpError } from "@domain/errors";
+import { listenHttp, SIMULATOR_HTTP_LIMITS } from "@platform/http/http-listener";
+import { BodyTooLargeError, readRawBody } from "@platform/http/raw-body";
 import { createInbox, type Inbox } from "./inbox";
 import { startLifecycle } from "./message-lifecycle";
-import { seededRandom } from "../../../shared/src/http/seeded-random";
+import { seededRandom } from "@platform/http/seeded-random";
 import { createFaultInjector } from "./faults";
 import { parseScenario, type Scenario } from "./scenario";
 import { createServiceWindows } from "./service-windows";

@@ -3,7 +3,7 @@
  * time (PUT /scenario). Destinations are matched by prefix (digits, no "+"), districts name
  * groups of prefixes, the longest matching prefix wins.
  */
-import { OtpError } from "../../../shared/src/errors";
+import { OtpError } from "@domain/errors";
 
 export const OUTCOMES = ["read", "delivered", "sent", "failed"] as const;
 export type Outcome = (typeof OUTCOMES)[number];

@@ -1,0 +1,195 @@
+/**
+ * The admission gate a gRPC server consults before it spends anything on a call: one decision
+ * (decide.ts) against the controller's latest state, a counter, and — when refused — a status
+ * built in advance, so a refusal costs a map lookup and a write, not a trip through the handler.
+ * Once a tick it samples the signals and runs the controller; once a second it writes one
+ * summary line of what it refused (a line per refusal would cost more than the refusals).
+ */
+import type { StatusObject } from "@grpc/grpc-js";
+import type { Logger } from "../log";
+import {
+  type AdmissionSettings,
+  type Control,
+  initialControl,
+  nextControl,
+  shareOf,
+} from "@domain/admission/control";
+import { type Bucket, type CallClass, decide, type RefusalReason } from "@domain/admission/decide";
+
+export interface RefusalCount {
+  cls: CallClass;
+  reason: RefusalReason;
+  count: number;
+}
+
+export interface GateDeps {
+  settings: AdmissionSettings;
+  /** Event-loop utilisation and lag since the previous call. */
+  sampleLoop: () => { elu: number; loopLagMs: number };
+  /** The pipeline's backlog (messages), as last read; none: no backlog signal. */
+  backlog?: () => number;
+  /** A tenant's weight: its contracted rate. */
+  weightOf: (tenant: string) => number;
+  /** The OTP_OVERLOADED status (with RetryInfo) for a delay; built once per distinct delay. */
+  refusalStatus: (retryAfterMs: number) => StatusObject;
+  now: () => number;
+  logger: Logger;
+  /** Called with each second's refusals (for the metrics counter). */
+  onSecond?: (refusals: RefusalCount[], control: Control) => void;
+  tickMs?: number;
+  /** Picks a jitter variant (0..1); tests pass a fixed one. */
+  random?: () => number;
+}
+
+export interface AdmissionGate {
+  /** undefined: admitted (call `leave()` once answered); else the status to answer with at once. */
+  enter(cls: CallClass, tenant: string): StatusObject | undefined;
+  leave(): void;
+  /** One controller step now (the timer calls it every tick; tests call it directly). */
+  tick(): void;
+  /** Writes the summary of refusals since the last one (the timer calls it every second). */
+  flush(): void;
+  control(): Control;
+  /** Refusals and admissions since start, by class. */
+  totals(): { admitted: Record<CallClass, number>; refused: Record<CallClass, number> };
+  start(): void;
+  stop(): void;
+}
+
+/** Refusal delays are rounded to this step, so the cache of built statuses stays small. */
+const DELAY_STEP_MS = 50;
+/** Jittered variants per delay: from half to one and a half times it. */
+const VARIANTS = 8;
+const MAX_CACHED_DELAYS = 64;
+
+const perClass = (): Record<CallClass, number> => ({ verify: 0, start: 0, read: 0 });
+
+export function createAdmissionGate(deps: GateDeps): AdmissionGate {
+  const s = deps.settings;
+  const random = deps.random ?? Math.random;
+  let control = initialControl(s);
+  let inFlight = 0;
+  const buckets = new Map<string, Bucket>();
+  // Starts offered per tenant during the current tick, and admitted.
+  let offered = new Map<string, number>();
+  let admittedStarts = 0;
+  let lastTick = deps.now();
+  const second = new Map<string, RefusalCount>();
+  const secondTenants = new Map<string, number>();
+  const totals = { admitted: perClass(), refused: perClass() };
+  const statuses = new Map<number, StatusObject[]>();
+  const timers: NodeJS.Timeout[] = [];
+
+  const refusal = (): StatusObject => {
+    const delay = Math.max(DELAY_STEP_MS, Math.round(control.retryAfterMs / DELAY_STEP_MS) * DELAY_STEP_MS);
+    let variants = statuses.get(delay);
+    if (variants === undefined) {
+      if (statuses.size >= MAX_CACHED_DELAYS) statuses.clear();
+      variants = Array.from({ length: VARIANTS }, (_, i) =>
+        deps.refusalStatus(Math.round(delay * (0.5 + (i + 0.5) / VARIANTS))),
+      );
+      statuses.set(delay, variants);
+    }
+    return variants[Math.min(VARIANTS - 1, Math.floor(random() * VARIANTS))]!;
+  };
+
+  const count = (cls: CallClass, reason: RefusalReason, tenant: string): void => {
+    totals.refused[cls]++;
+    const key = `${cls}/${reason}`;
+    const entry = second.get(key);
+    if (entry) entry.count++;
+    else second.set(key, { cls, reason, count: 1 });
+    secondTenants.set(tenant, (secondTenants.get(tenant) ?? 0) + 1);
+  };
+
+  const gate: AdmissionGate = {
+    enter(cls, tenant) {
+      const isStart = cls === "start";
+      if (isStart) offered.set(tenant, (offered.get(tenant) ?? 0) + 1);
+      const verdict = decide(
+        control,
+        {
+          cls,
+          inFlight,
+          bucket: isStart ? buckets.get(tenant) : undefined,
+          share: isStart && control.limiting ? shareOf(control, tenant, deps.weightOf(tenant)) : 0,
+        },
+        s,
+        deps.now(),
+      );
+      if (verdict.bucket) buckets.set(tenant, verdict.bucket);
+      if (!verdict.admit) {
+        count(cls, verdict.reason, tenant);
+        return refusal();
+      }
+      totals.admitted[cls]++;
+      if (isStart) admittedStarts++;
+      inFlight++;
+      return undefined;
+    },
+    leave() {
+      inFlight = Math.max(0, inFlight - 1);
+    },
+    tick() {
+      const now = deps.now();
+      const loop = deps.sampleLoop();
+      const tenants = [...offered].map(([key, n]) => ({ key, weight: deps.weightOf(key), offered: n }));
+      const before = control.limiting;
+      control = nextControl(
+        control,
+        {
+          dtMs: now - lastTick,
+          signals: { ...loop, inFlight, backlog: deps.backlog?.() ?? 0 },
+          admittedStarts,
+          tenants,
+        },
+        s,
+      );
+      lastTick = now;
+      offered = new Map();
+      admittedStarts = 0;
+      if (!control.limiting) buckets.clear();
+      if (before !== control.limiting) {
+        deps.logger.info(control.limiting ? "admission limiting starts" : "admission open", summary(control));
+      }
+    },
+    flush() {
+      const refusals = [...second.values()];
+      deps.onSecond?.(refusals, control);
+      if (refusals.length > 0) {
+        const top = [...secondTenants].sort((a, b) => b[1] - a[1]).slice(0, 5);
+        deps.logger.warn("admission refused calls", {
+          refused: Object.fromEntries(refusals.map((r) => [`${r.cls}/${r.reason}`, r.count])),
+          tenants: Object.fromEntries(top),
+          ...summary(control),
+        });
+      }
+      second.clear();
+      secondTenants.clear();
+    },
+    control: () => control,
+    totals: () => ({ admitted: { ...totals.admitted }, refused: { ...totals.refused } }),
+    start() {
+      lastTick = deps.now();
+      timers.push(
+        setInterval(() => gate.tick(), deps.tickMs ?? 100),
+        setInterval(() => gate.flush(), 1_000),
+      );
+      for (const t of timers) t.unref();
+    },
+    stop() {
+      for (const t of timers.splice(0)) clearInterval(t);
+    },
+  };
+  return gate;
+}
+
+function summary(c: Control): Record<string, unknown> {
+  return {
+    load: Math.round(c.load.value * 100) / 100,
+    loadFrom: c.load.source,
+    startsPerSec: Math.round(c.startsPerSec),
+    retryAfterMs: Math.round(c.retryAfterMs),
+    backlog: c.backlog,
+  };
+}

@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { address, bool, int, key256, list, oneOf, readConfig, secret, str } from "./config";
+import { OtpError } from "@domain/errors";
+
+const spec = {
+  GRPC_ADDRESS: address("127.0.0.1:50051"),
+  MAX_IN_FLIGHT: int(1000, { min: 1 }),
+  TLS: bool(false),
+  LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),
+  KAFKA_BROKERS: list([]),
+  CODE_HASH_SECRET: key256(),
+  ADMIN_TOKEN: secret(),
+  NAME: str("otp"),
+};
+
+describe("readConfig", () => {
+  it("applies defaults and parses values", () => {
+    const cfg = readConfig(spec, {
+      CODE_HASH_SECRET: "a".repeat(64),
+      ADMIN_TOKEN: "t",
+      KAFKA_BROKERS: "k1:9092, k2:9092",
+      MAX_IN_FLIGHT: "50",
+      TLS: "yes",
+    });
+    assert.equal(cfg.GRPC_ADDRESS, "127.0.0.1:50051");
+    assert.equal(cfg.MAX_IN_FLIGHT, 50);
+    assert.equal(cfg.TLS, true);
+    assert.deepEqual(cfg.KAFKA_BROKERS, ["k1:9092", "k2:9092"]);
+    assert.equal(cfg.CODE_HASH_SECRET.length, 32);
+  });
+
+  it("reports every problem at once, without echoing secrets", () => {
+    let caught: unknown;
+    try {
+      readConfig(spec, {
+        GRPC_ADDRESS: "nope",
+        MAX_IN_FLIGHT: "0",
+        TLS: "maybe",
+        CODE_HASH_SECRET: "shortsecret",
+      });
+    } catch (err) {
+      caught = err;
+    }
+    assert.ok(caught instanceof OtpError);
+    assert.equal(caught.code, "CONFIG_INVALID");
+    for (const name of [
+      "GRPC_ADDRESS",
+      "MAX_IN_FLIGHT",
+      "TLS",
+      "CODE_HASH_SECRET",
+      "ADMIN_TOKEN is required",
+    ]) {
+      assert.ok(caught.message.includes(name), `${name} in ${caught.message}`);
+    }
+    assert.ok(!caught.message.includes("shortsecret"));
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Builds the ioredis client (one node or Cluster) with settings that make a dead or stuck
+ * Redis fail fast instead of queueing commands: no offline queue (a command while
+ * disconnected fails at once), no retries of commands in flight when a connection drops (a
+ * script may or may not have run; the caller decides), and a command timeout for a server
+ * that accepts connections but does not answer.
+ */
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { OtpError } from "@domain/errors";
+import type { RedisEndpoint } from "./redis-url";
+import { coalesceRedisWrites } from "./write-coalescing";
+
+export type RedisClient = Redis | Cluster;
+
+export interface RedisClientSettings {
+  /** Force Cluster mode with a single seed node. Several nodes in the URL imply it. */
+  cluster?: boolean;
+  /** Time to establish a connection. Default 1000 ms. */
+  connectTimeoutMs?: number;
+  /** Time a command may wait for its reply. Default 1000 ms. */
+  commandTimeoutMs?: number;
+  /** CLIENT SETNAME, to recognise the service in CLIENT LIST. */
+  connectionName?: string;
+}
+
+// Reconnection runs in the background; commands meanwhile fail fast (no offline queue).
+const reconnectDelayMs = (attempt: number) => Math.min(attempt * 100, 2_000);
+
+function connectionOptions(endpoint: RedisEndpoint, settings: RedisClientSettings): RedisOptions {
+  return {
+    connectTimeout: settings.connectTimeoutMs ?? 1_000,
+    commandTimeout: settings.commandTimeoutMs ?? 1_000,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    ...(endpoint.username === undefined ? {} : { username: endpoint.username }),
+    ...(endpoint.password === undefined ? {} : { password: endpoint.password }),
+    ...(endpoint.tls ? { tls: {} } : {}),
+    ...(settings.connectionName === undefined ? {} : { connectionName: settings.connectionName }),
+  };
+}
+
+export function createRedisClient(endpoint: RedisEndpoint, settings: RedisClientSettings): RedisClient {
+  const nodeOptions = connectionOptions(endpoint, settings);
+  const [first, ...others] = endpoint.nodes;
+  if (!first) throw new OtpError("CONFIG_INVALID", "invalid Redis URL: no node");
+  if (others.length === 0 && !settings.cluster) {
+    return withCoalescedWrites(
+      new Redis({
+        ...nodeOptions,
+        host: first.host,
+        port: first.port,
+        db: endpoint.db,
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        retryStrategy: reconnectDelayMs,
+      }),
+    );
+  }
+  if (endpoint.db !== 0) throw new OtpError("CONFIG_INVALID", "Redis Cluster has only database 0");
+  return withCoalescedWrites(
+    new Cluster(endpoint.nodes, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: reconnectDelayMs,
+      slotsRefreshTimeout: nodeOptions.connectTimeout ?? 1_000,
+      // A failover moves slots without a MOVED reaching every client (a dead master answers
+      // nothing): ask for the map now and then as well, not only when a command is redirected.
+      slotsRefreshInterval: 2_000,
+      redisOptions: nodeOptions,
+    }),
+  );
+}
+
+/** Commands issued in one turn of the event loop leave in one write (see write-coalescing.ts). */
+function withCoalescedWrites<C extends RedisClient>(client: C): C {
+  coalesceRedisWrites(client);
+  return client;
+}
+
+/** Connects a lazily created client once; later calls find it ready or reconnecting. */
+export function connectOnce(client: RedisClient): () => Promise<void> {
+  let connecting: Promise<void> | undefined;
+  return async () => {
+    if (connecting === undefined) {
+      if (client.status !== "wait") return;
+      // A failed first attempt is not reported here: the command that follows fails instead.
+      connecting = client.connect().catch(() => undefined);
+    }
+    // Callers arriving while the first connection is under way wait for it too.
+    await connecting;
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The verification projection: folds events into the state (domain/verification.ts) and keeps
+ * it in the store with the guards the atomic check needs. Codes are kept only as keyed hashes,
+ * computed here from the sealed codes the events carry.
+ */
+import type { EncryptedValue, EventEnvelope } from "@proto/otp/events/v1/events";
+import { bindingDigest, type TransactionBindingInput } from "@platform/crypto/code-hash";
+import type { SecretMaterial } from "@platform/crypto/keys";
+import { sealedField } from "@platform/crypto/sealer";
+import { evolve, initialState, type VerificationState } from "@domain/verification";
+import type { Store } from "@platform/store/port";
+import { readProjection } from "./read-script";
+import {
+  checkCode,
+  projectVerification,
+  type CheckCodeInput,
+  type CheckCodeResult,
+  type StoredCode,
+} from "./scripts";
+import { parseState, serializeState } from "./state-codec";
+import { destinationPrefix } from "./view";
+
+export interface ProjectedVerification {
+  state: VerificationState;
+}
+
+export interface VerificationProjection {
+  read(verificationId: string): Promise<VerificationState | undefined>;
+  /** Folds events (of one verification, in order) into the stored state and writes it. */
+  apply(verificationId: string, tenant: string, events: EventEnvelope[]): Promise<VerificationState>;
+  /**
+   * Like apply (one read, one write), also giving the state after each event, for callers that
+   * act on some events of a run (the projector).
+   */
+  applyEach(verificationId: string, tenant: string, events: EventEnvelope[]): Promise<AppliedEvents>;
+  /** Like apply, for a verification this caller just created: skips reading what is not there. */
+  applyFresh(verificationId: string, tenant: string, events: EventEnvelope[]): Promise<VerificationState>;
+  check(input: CheckCodeInput): Promise<CheckCodeResult>;
+  /** The binding digest of a state's transaction ("" when there is none). */
+  bindingOf(state: VerificationState): string;
+}
+
+export interface AppliedEvents {
+  /** The state as written (or as read, when the events changed nothing). */
+  state: VerificationState;
+  /** The folded state after each event, in order. */
+  steps: VerificationState[];
+}
+
+export interface ProjectionOptions {
+  store: Store;
+  secrets: SecretMaterial;
+  /** How long a verification stays readable after it expires. */
+  retentionMs: number;
+}
+
+/** Derived values remembered per projection (see `memo`): about 3 MB at most. */
+const MEMO_ENTRIES = 10_000;
+
+export function createVerificationProjection({
+  store,
+  secrets,
+  retentionMs,
+}: ProjectionOptions): VerificationProjection {
+  // Every write of a verification (its start, then each event the projector folds in) needs
+  // the binding digest and the code hashes, which cost an AES-GCM open and an HMAC each, the
+  // largest CPU cost of a write. They are pure functions of the sealed values (bound to the
+  // verification id), so each is computed once per process. Only digests and keyed hashes
+  // are kept, never a code.
+  const memo = createMemo(MEMO_ENTRIES);
+
+  const bindingOf = (state: VerificationState): string => {
+    const sealed = state.transaction;
+    if (!sealed) return "";
+    return memo(`b\u0000${state.id}\u0000${sealedKey(sealed)}`, () => {
+      const json = secrets.sealer.open(sealed, sealedField(state.id, "transaction"));
+      return bindingDigest(JSON.parse(json) as TransactionBindingInput);
+    });
+  };
+
+  const codeHash = (state: VerificationState, sealed: EncryptedValue, binding: string): string =>
+    memo(`c\u0000${state.id}\u0000${binding}\u0000${sealedKey(sealed)}`, () =>
+      secrets.hasher.hash(state.id, secrets.sealer.open(sealed, sealedField(state.id, "code")), binding),
+    );
+
+  const codeHashes = (state: VerificationState, binding: string): StoredCode[] =>
+    state.codes.map((c) => ({ a: c.attempt, h: codeHash(state, c.sealed, binding), e: c.expiresAt }));
+
+  const read = async (verificationId: string): Promise<VerificationState | undefined> => {
+    const row = await store.run(readProjection, { verificationId });
+    if (!row) return undefined;
+    // The guards are ahead of the document when a check has not been projected yet.
+    const state = parseState(row.doc);
+    return { ...state, status: row.status, checksUsed: Math.max(state.checksUsed, row.checksUsed) };
+  };
+
+  const write = async (state: VerificationState): Promise<VerificationState> => {
+    const binding = bindingOf(state);
+    const status = await store.run(projectVerification, {
+      verificationId: state.id,
+      tenant: state.tenant,
+      status: state.status,
+      checksUsed: state.checksUsed,
+      maxChecks: state.maxChecks,
+      expiresAt: state.expiresAt,
+      bindingDigest: binding,
+      codes: codeHashes(state, binding),
+      doc: serializeState(state),
+      retainUntil: state.expiresAt + retentionMs,
+      prefix: destinationPrefix(state.maskedPhone),
+      codeLength: state.codeLength ?? 0,
+    });
+    return { ...state, status };
+  };
+
+  const applyEach = async (
+    verificationId: string,
+    tenant: string,
+    events: EventEnvelope[],
+  ): Promise<AppliedEvents> => {
+    const current = (await read(verificationId)) ?? initialState(verificationId, tenant);
+    const steps: VerificationState[] = [];
+    for (const event of events) steps.push(evolve(steps.at(-1) ?? current, event));
+    const next = steps.at(-1) ?? current;
+    return { state: next === current ? current : await write(next), steps };
+  };
+
+  return {
+    read,
+    bindingOf,
+    applyEach,
+    apply: async (verificationId, tenant, events) => (await applyEach(verificationId, tenant, events)).state,
+    applyFresh: (verificationId, tenant, events) =>
+      write(events.reduce(evolve, initialState(verificationId, tenant))),
+    check: (input) => store.run(checkCode, input),
+  };
+}
+
+/** Names one sealed value: its key id, IV (random per seal), auth tag and ciphertext. */
+function sealedKey(v: EncryptedValue): string {
+  return `${v.keyId}\u0000${Buffer.from(v.iv).toString("base64")}\u0000${Buffer.from(v.tag).toString("base64")}\u0000${Buffer.from(v.ciphertext).toString("base64")}`;
+}
+
+/** A bounded memo: the oldest entry leaves when a new one would exceed `max`. */
+function createMemo(max: number): (key: string, compute: () => string) => string {
+  const entries = new Map<string, string>();
+  return (key, compute) => {
+    const known = entries.get(key);
+    if (known !== undefined) return known;
+    const value = compute();
+    if (entries.size >= max) entries.delete(entries.keys().next().value as string);
+    entries.set(key, value);
+    return value;
+  };
+}
