@@ -36,8 +36,16 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-/** Query parameters that are secrets: never in a span. */
+/**
+ * Query parameters that are secrets: never in a span. `code` and `state` are what an operator's
+ * redirect brings to the silent-verification callback (an OIDC authorization code and the
+ * single-use session it belongs to).
+ */
 export const REDACTED_QUERY_PARAMS = [
+  "code",
+  "state",
+  "id_token",
+  "client_secret",
   "hub.verify_token",
   "hub.challenge",
   "access_token",
