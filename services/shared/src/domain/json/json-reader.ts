@@ -130,11 +130,20 @@ export interface StringRule {
   pattern: RegExp;
   /** What the pattern means, for the message: "up to 11 letters, digits or spaces". */
   expected: string;
+  /** How a wrong value is shown; a secret's rule never shows its content. */
+  describe?: (value: unknown) => string;
 }
 
 export function stringProblem(value: unknown, rule: StringRule): string | undefined {
   if (typeof value === "string" && rule.pattern.test(value)) return undefined;
-  return `expected ${rule.expected}, got ${describeValue(value)}`;
+  return `expected ${rule.expected}, got ${(rule.describe ?? describeValue)(value)}`;
+}
+
+/** A wrong value that may be a secret (a plaintext password where a sealed one belongs): its kind and length only. */
+export function describeSecret(value: unknown): string {
+  return typeof value === "string"
+    ? `a string of ${value.length} characters (not shown)`
+    : describeValue(value);
 }
 
 export function readString(

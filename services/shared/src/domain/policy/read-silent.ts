@@ -4,6 +4,7 @@
  * and copied around more than a secret should be.
  */
 import {
+  describeSecret,
   Problems,
   pathOf,
   readBoolean,
@@ -32,6 +33,8 @@ const CLIENT_ID = { pattern: /^[\x21-\x7e]{1,200}$/, expected: "1-200 printable 
 export const SEALED_SECRET = {
   pattern: /^sealed:[A-Za-z0-9._-]{1,64}:[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/,
   expected: "a sealed secret (sealed:<keyId>:<iv>.<ciphertext>.<tag>, see services/silent/README.md)",
+  // A plaintext secret put here by mistake must not reach the error, and with it the logs.
+  describe: describeSecret,
 };
 const KEYS = [
   "operators",

@@ -357,6 +357,27 @@ describe("validatePolicy: every violation reported with its path", () => {
   });
 });
 
+describe("validatePolicy: secrets", () => {
+  it("a plaintext client secret where a sealed one belongs is refused without being shown", () => {
+    const gateway = {
+      operators: ["id-telkomsel"],
+      authorizeUrl: "https://og.example/authorize",
+      tokenUrl: "https://og.example/token",
+      verifyUrl: "https://og.example/verify",
+      clientId: "otp-router",
+      clientSecret: "hunter2-plaintext-secret",
+      redirectUri: "https://otp.example/silent/callback",
+    };
+    const problems = problemsOf({ silent: { gateways: { og: gateway } } });
+    const text = problems.join("\n");
+    assert.match(
+      text,
+      /silent\.gateways\.og\.clientSecret: expected a sealed secret .*got a string of 24 characters \(not shown\)/,
+    );
+    assert.doesNotMatch(text, /hunter2/);
+  });
+});
+
 describe("validatePolicy: workflow steps", () => {
   const workflow = (steps: unknown) => ({ workflows: { custom: steps } });
   const step = { channel: "sms", timeoutSeconds: 30, advanceWhen: "not_delivered" };
