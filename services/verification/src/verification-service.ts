@@ -219,26 +219,32 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
       if (claim.kind === "same-agent")
         throw new OtpError("OTP_FAILED_PRECONDITION", "override needs a second, different approver");
       const pending = claim.pending;
-      const state = await projection.read(pending.verificationId);
-      if (!state) throw new OtpError("OTP_NOT_FOUND", "verification not found");
-      const decision = decideOverride(state, { agent: pending.agent, approver, reason: pending.reason });
-      if (!decision.ok) throw new OtpError(decision.code, decision.reason);
-      const event: EventBody = {
-        $case: "verificationOverridden",
-        value: { agent: pending.agent, approver, reason: pending.reason },
-      };
-      const env = envelope({ verificationId: state.id, tenant: state.tenant, at: new Date(now()) }, event);
-      try {
-        await publish([env]);
-      } catch (err) {
-        // Not recorded: the request is put back so the approval can be retried.
-        await store
+      // Until the override is on the log, any failure puts the request back, so the approval
+      // can be retried: a store that failed to read the verification must not use it up.
+      const putBack = () =>
+        store
           .run(setIfAbsentGet, {
             key: overrideRequestName(overrideId),
             value: JSON.stringify(pending),
             ttlMs: overrideTtlMs,
           })
           .catch(() => undefined);
+      let state: VerificationState;
+      let env: EventEnvelope;
+      try {
+        const read = await projection.read(pending.verificationId);
+        if (!read) throw new OtpError("OTP_NOT_FOUND", "verification not found");
+        state = read;
+        const decision = decideOverride(state, { agent: pending.agent, approver, reason: pending.reason });
+        if (!decision.ok) throw new OtpError(decision.code, decision.reason);
+        const event: EventBody = {
+          $case: "verificationOverridden",
+          value: { agent: pending.agent, approver, reason: pending.reason },
+        };
+        env = envelope({ verificationId: state.id, tenant: state.tenant, at: new Date(now()) }, event);
+        await publish([env]);
+      } catch (err) {
+        await putBack();
         throw err;
       }
       return projection.apply(state.id, state.tenant, [env]);
