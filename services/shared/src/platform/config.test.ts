@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { address, bool, int, key256, list, oneOf, readConfig, secret, str } from "./config";
+import { address, bool, checkTogether, int, key256, list, oneOf, readConfig, secret, str } from "./config";
 import { OtpError } from "@domain/errors";
 
 const spec = {
@@ -54,5 +54,22 @@ describe("readConfig", () => {
       assert.ok(caught.message.includes(name), `${name} in ${caught.message}`);
     }
     assert.ok(!caught.message.includes("shortsecret"));
+  });
+});
+
+describe("checkTogether", () => {
+  it("lists every problem of every check once, even when two checks read the same variable", () => {
+    const env = { ISSUANCE_MAX_IN_FLIGHT: "x", LOG_LEVEL: "bogus" };
+    const inFlight = () => readConfig({ ISSUANCE_MAX_IN_FLIGHT: int(2000, { min: 1 }) }, env);
+    const level = () => readConfig({ LOG_LEVEL: oneOf(["info", "debug"], "info") }, env);
+    assert.throws(
+      () => checkTogether([inFlight, level, inFlight]),
+      (err: OtpError) => {
+        assert.equal(err.code, "CONFIG_INVALID");
+        assert.equal(err.message.match(/ISSUANCE_MAX_IN_FLIGHT/g)?.length, 1, err.message);
+        assert.match(err.message, /LOG_LEVEL="bogus"/);
+        return true;
+      },
+    );
   });
 });

@@ -159,6 +159,9 @@ export function checkTogether(checks: ReadonlyArray<() => unknown>): void {
     }
   }
   if (problems.length > 0) {
-    throw new OtpError("CONFIG_INVALID", `invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    // Two checks may read one variable (ADMISSION_MAX_IN_FLIGHT defaults to ISSUANCE_MAX_IN_FLIGHT):
+    // a problem is listed once.
+    const listed = [...new Set(problems)];
+    throw new OtpError("CONFIG_INVALID", `invalid configuration:\n  - ${listed.join("\n  - ")}`);
   }
 }
