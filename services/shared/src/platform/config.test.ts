@@ -73,3 +73,28 @@ describe("checkTogether", () => {
     );
   });
 });
+
+describe("checkTogether, nested", () => {
+  it("keeps a problem's continuation lines under it, however deep the checks nest", () => {
+    const refusal = () => {
+      throw new OtpError(
+        "CONFIG_INVALID",
+        "OTP_TOKENS: development tokens only on loopback.\n  Set OTP_TOKENS\n  or OTP_TLS_*.",
+      );
+    };
+    const inner = () => checkTogether([refusal]);
+    assert.throws(
+      () =>
+        checkTogether([inner, () => readConfig({ LOG_LEVEL: oneOf(["info"], "info") }, { LOG_LEVEL: "x" })]),
+      (err: OtpError) => {
+        assert.equal(
+          err.message,
+          "invalid configuration:\n" +
+            "  - OTP_TOKENS: development tokens only on loopback.\n    Set OTP_TOKENS\n    or OTP_TLS_*.\n" +
+            '  - LOG_LEVEL="x": expected one of info',
+        );
+        return true;
+      },
+    );
+  });
+});

@@ -138,8 +138,15 @@ export function readConfig<S extends Spec>(spec: S, env: Env = process.env): Con
 function problemsOf(err: unknown): string[] | undefined {
   if (!(err instanceof OtpError) || err.code !== "CONFIG_INVALID") return undefined;
   const [first = "", ...rest] = err.message.split("\n");
-  if (first === "invalid configuration:") return rest.map((line) => line.replace(/^\s*-\s*/, ""));
-  return [err.message];
+  if (first !== "invalid configuration:") return [err.message];
+  // "  - " starts a problem; any other line continues the one before it.
+  const problems: string[] = [];
+  for (const line of rest) {
+    const item = /^\s*- (.*)$/.exec(line);
+    if (item || problems.length === 0) problems.push(item?.[1] ?? line.trim());
+    else problems[problems.length - 1] += `\n${line.trim()}`;
+  }
+  return problems;
 }
 
 /**
@@ -161,7 +168,7 @@ export function checkTogether(checks: ReadonlyArray<() => unknown>): void {
   if (problems.length > 0) {
     // Two checks may read one variable (ADMISSION_MAX_IN_FLIGHT defaults to ISSUANCE_MAX_IN_FLIGHT):
     // a problem is listed once.
-    const listed = [...new Set(problems)];
+    const listed = [...new Set(problems)].map((problem) => problem.replace(/\n\s*/g, "\n    "));
     throw new OtpError("CONFIG_INVALID", `invalid configuration:\n  - ${listed.join("\n  - ")}`);
   }
 }
