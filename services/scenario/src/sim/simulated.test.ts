@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { checkScenario, loadScenario } from "../scenario-file";
 import { runSimulated } from "./run-simulated";
-import { runCollapse, runNormal } from "./study";
+import { runCollapse, runNormal, studiedStrategy } from "./study";
 
 const scenario = loadScenario("blackout-districts");
 const report = runSimulated(scenario);
@@ -70,6 +70,13 @@ test("B is within 3 points of the oracle in the dark districts during the cut; A
     assert.ok(oracle - b <= 0.03, `${district}: B ${b}, oracle ${oracle}`);
     assert.ok(row("A", "power cut", district).within60 < b);
   }
+});
+
+test("the study measures the strategy the oracle runs: oracleOf, or the last strategy", () => {
+  assert.equal(studiedStrategy(scenario).id, "B");
+  const { oracleOf: _, ...unnamed } = scenario;
+  assert.equal(studiedStrategy(unnamed).id, scenario.strategies.at(-1)!.id);
+  assert.equal(studiedStrategy({ ...scenario, oracleOf: "A" }).id, "A");
 });
 
 test("the same seed gives the same report", () => {

@@ -74,13 +74,16 @@ export function normalScenario(template: ScenarioFile, seed: number, seconds = 3
   };
 }
 
-function strategyB(s: ScenarioFile) {
-  return simStrategies(s).find((x) => !x.oracle && x.id === (s.oracleOf ?? x.id))!;
+/** The adaptive strategy the study measures: the one the oracle runs (`oracleOf`, default the last). */
+export function studiedStrategy(s: ScenarioFile) {
+  const strategies = simStrategies(s);
+  const oracle = strategies.find((x) => x.oracle)!;
+  return strategies.find((x) => !x.oracle && x.strategy === oracle.strategy)!;
 }
 
 export function runCollapse(template: ScenarioFile, c: CollapseCase, seed: number): CollapseResult {
   const s = collapseScenario(template, c, seed);
-  const run = simulateStrategy(s, strategyB(s), simulatedPopulation(s));
+  const run = simulateStrategy(s, studiedStrategy(s), simulatedPopulation(s));
   const wa = run.changes.filter((x) => x.channel === "whatsapp");
   const down = wa.find((x) => x.to === "down" && x.at >= CUT_SECOND * 1000);
   const hastened = run.hastened.find((h) => h.channel === "whatsapp" && h.at >= CUT_SECOND * 1000);
@@ -105,7 +108,7 @@ export interface NormalResult {
 /** A normal hour in four districts at 3/min. */
 export function runNormal(template: ScenarioFile, seed: number, seconds = 3600): NormalResult {
   const s = normalScenario(template, seed, seconds);
-  const run = simulateStrategy(s, strategyB(s), simulatedPopulation(s));
+  const run = simulateStrategy(s, studiedStrategy(s), simulatedPopulation(s));
   return {
     falseShifts: run.changes.filter((x) => x.channel === "whatsapp" && x.to === "down").length,
     hastenedShare: run.dispatches > 0 ? run.hastened.length / run.dispatches : 0,
