@@ -9,7 +9,7 @@ import { CheckOutcome } from "@proto/otp/events/v1/events";
 import { createMemoryStore } from "@platform/store/memory";
 import type { Store } from "@platform/store/port";
 import { createRedisStore } from "@platform/store/redis";
-import { checkCode, projectVerification, type ProjectInput } from "./scripts";
+import { checkCode, projectVerification, type ProjectInput } from "@verification-state/scripts";
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) throw new Error("REDIS_URL is not set: run through `npm test` or export it");

@@ -7,10 +7,10 @@ import { randomBytes } from "node:crypto";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Channel } from "@proto/otp/v1/common";
-import { createMemoryStore } from "../store/memory";
-import type { Store } from "../store/port";
-import { createRedisStore } from "../store/redis";
-import { activeIncidents, cachedIncidentCheck, createIncidentStore } from "./index";
+import { createMemoryStore } from "@platform/store/memory";
+import type { Store } from "@platform/store/port";
+import { createRedisStore } from "@platform/store/redis";
+import { activeIncidents, cachedIncidentCheck, createIncidentStore } from "@platform/incidents";
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) throw new Error("REDIS_URL is not set: run through `npm test` or export it");

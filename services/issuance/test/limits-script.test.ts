@@ -12,7 +12,7 @@ import { createMemoryStore } from "@platform/store/memory";
 import { taggedKey, type Store } from "@platform/store/port";
 import { createRedisStore } from "@platform/store/redis";
 import { startRedisCluster, type RedisCluster } from "@test/harness/redis-cluster";
-import { admitLimits, type LimitsInput, type LimitWindow } from "./limits-script";
+import { admitLimits, type LimitsInput, type LimitWindow } from "../src/limits-script";
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) throw new Error("REDIS_URL is not set: run through `npm test` or export it");
