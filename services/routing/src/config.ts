@@ -16,6 +16,10 @@ const SPEC = {
   ROUTING_PROBE_PERCENT: int(5, { min: 0, max: 100 }),
   ROUTING_PROBE_EVERY_SECONDS: int(40, { min: 0, max: 3_600 }),
   ROUTING_PROBE_MAX_PERCENT: int(35, { min: 0, max: 100 }),
+  // The first reaction to WhatsApp going bad: its "not delivered" steps wait this long instead of
+  // their full timeout once the evidence leans this far to a collapse (0 s: no first reaction).
+  ROUTING_WHATSAPP_HASTENED_WAIT_SECONDS: int(8, { min: 0, max: 300 }),
+  ROUTING_HASTEN_AT_LEAN_PERCENT: int(32, { min: 1, max: 100 }),
   ROUTING_STATE_RETENTION_MINUTES: int(15, { min: 1, max: 24 * 60 }),
   ROUTING_SESSION_TIMEOUT_MS: int(6_000, { min: 1_000, max: 300_000 }),
 };
@@ -42,6 +46,11 @@ export function routingConfigFromEnv(env: Env = process.env): RoutingConfig {
         probeShare: cfg.ROUTING_PROBE_PERCENT / 100,
         probeEveryMs: cfg.ROUTING_PROBE_EVERY_SECONDS * 1_000,
         maxProbeShare: cfg.ROUTING_PROBE_MAX_PERCENT / 100,
+        hastenAtLean: cfg.ROUTING_HASTEN_AT_LEAN_PERCENT / 100,
+        hastenedWaitSeconds:
+          cfg.ROUTING_WHATSAPP_HASTENED_WAIT_SECONDS === 0
+            ? {}
+            : { whatsapp: cfg.ROUTING_WHATSAPP_HASTENED_WAIT_SECONDS },
       },
       stateRetentionMs: cfg.ROUTING_STATE_RETENTION_MINUTES * 60_000,
       sessionTimeoutMs: cfg.ROUTING_SESSION_TIMEOUT_MS,
