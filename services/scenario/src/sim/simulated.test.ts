@@ -57,6 +57,14 @@ test("a normal hour at 3/min in four districts, on each of five seeds: no false 
   }
 });
 
+test("a busy normal hour at 30/min in four districts, on each of five seeds: no false shift, few hastened waits", () => {
+  for (const seed of SEEDS) {
+    const busy = runNormal(scenario, seed, 3600, 30);
+    assert.equal(busy.falseShifts, 0, `seed ${seed}`);
+    assert.ok(busy.hastenedShare < 0.05, `seed ${seed}: ${busy.hastenedShare}`);
+  }
+});
+
 test("at most two WhatsApp state changes per dark district per outage; none in untouched ones", () => {
   for (const d of report.detection.filter((x) => x.strategy === "B"))
     assert.ok(d.stateChanges <= 2, JSON.stringify(d));

@@ -58,8 +58,13 @@ export function collapseScenario(
   };
 }
 
-/** Four untouched districts at 3/min for `seconds`. */
-export function normalScenario(template: ScenarioFile, seed: number, seconds = 3600): ScenarioFile {
+/** Four untouched districts at `perMinute` (3: quiet, 30: busy) for `seconds`. */
+export function normalScenario(
+  template: ScenarioFile,
+  seed: number,
+  seconds = 3600,
+  perMinute = 3,
+): ScenarioFile {
   const names = ["ID-N1", "ID-N2", "ID-N3", "ID-N4"];
   return {
     ...template,
@@ -67,7 +72,7 @@ export function normalScenario(template: ScenarioFile, seed: number, seconds = 3
     districts: names.map((name, i) => ({ name, prefix: `628199${i}`, population: 1, affected: false })),
     arrivals: {
       ...template.arrivals,
-      perDistrict: Object.fromEntries(names.map((n) => [n, [{ atSecond: 0, perMinute: 3 }]])),
+      perDistrict: Object.fromEntries(names.map((n) => [n, [{ atSecond: 0, perMinute }]])),
     },
     simulatedSeconds: seconds,
     phases: [template.phases[0]!],
@@ -105,9 +110,9 @@ export interface NormalResult {
   hastenedShare: number;
 }
 
-/** A normal hour in four districts at 3/min. */
-export function runNormal(template: ScenarioFile, seed: number, seconds = 3600): NormalResult {
-  const s = normalScenario(template, seed, seconds);
+/** A normal hour in four districts at `perMinute` each. */
+export function runNormal(template: ScenarioFile, seed: number, seconds = 3600, perMinute = 3): NormalResult {
+  const s = normalScenario(template, seed, seconds, perMinute);
   const run = simulateStrategy(s, studiedStrategy(s), simulatedPopulation(s));
   return {
     falseShifts: run.changes.filter((x) => x.channel === "whatsapp" && x.to === "down").length,
@@ -140,6 +145,9 @@ export interface StudyReport {
   normalHourFalseShifts: number[];
   /** Per seed: share of dispatches hastened in that hour. */
   normalHourHastenedShare: number[];
+  /** The same for a busy normal hour, four districts at 30/min. */
+  busyHourFalseShifts: number[];
+  busyHourHastenedShare: number[];
 }
 
 const quantile = (xs: (number | null)[], q: number): number | null => {
@@ -170,11 +178,15 @@ export function detectionStudy(template: ScenarioFile, seeds: number[]): StudyRe
     };
   });
   const normal = seeds.map((seed) => runNormal(template, seed));
+  const busy = seeds.map((seed) => runNormal(template, seed, 3600, 30));
+  const share = (n: NormalResult) => Math.round(n.hastenedShare * 1000) / 1000;
   return {
     seeds,
     cases,
     normalHourFalseShifts: normal.map((n) => n.falseShifts),
-    normalHourHastenedShare: normal.map((n) => Math.round(n.hastenedShare * 1000) / 1000),
+    normalHourHastenedShare: normal.map(share),
+    busyHourFalseShifts: busy.map((n) => n.falseShifts),
+    busyHourHastenedShare: busy.map(share),
   };
 }
 
@@ -191,10 +203,12 @@ export function formatStudy(r: StudyReport): string {
         `[${c.firstReactions.map((l) => l ?? "—").join(" ")}]`,
     );
   }
+  const hour = (what: string, shifts: number[], hastened: number[]) =>
+    `  ${what}: false shifts ${shifts.join(" ")} (total ${shifts.reduce((a, b) => a + b, 0)}); ` +
+    `dispatches hastened ${hastened.map((x) => `${(x * 100).toFixed(1)}%`).join(" ")}`;
   lines.push(
-    `  normal hour, 4 districts at 3/min: false shifts ${r.normalHourFalseShifts.join(" ")} ` +
-      `(total ${r.normalHourFalseShifts.reduce((a, b) => a + b, 0)}); ` +
-      `dispatches hastened ${r.normalHourHastenedShare.map((x) => `${(x * 100).toFixed(1)}%`).join(" ")}`,
+    hour("normal hour, 4 districts at 3/min", r.normalHourFalseShifts, r.normalHourHastenedShare),
+    hour("busy normal hour, 4 districts at 30/min", r.busyHourFalseShifts, r.busyHourHastenedShare),
   );
   return lines.join("\n");
 }
