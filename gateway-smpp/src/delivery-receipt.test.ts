@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { formatReceiptText, parseDeliveryReceipt } from "./delivery-receipt";
 import { messageIdKeys } from "./message-id";
 
 const text = (stat: string, id = "6699") =>
   `id:${id} sub:001 dlvrd:001 submit date:2401011200 done date:2401011201 stat:${stat} err:000 text:stat:DELIVRD`;
 
-test("TLVs win over the text", () => {
+it("TLVs win over the text", () => {
   const receipt = parseDeliveryReceipt({
     esmClass: 0x04,
     receiptedMessageId: "1A2B",
@@ -17,7 +17,7 @@ test("TLVs win over the text", () => {
   assert.equal(receipt?.status, "undeliverable");
 });
 
-test("text receipts map every stat", () => {
+it("text receipts map every stat", () => {
   const expected = {
     DELIVRD: "delivered",
     UNDELIV: "undeliverable",
@@ -41,7 +41,7 @@ test("text receipts map every stat", () => {
   }
 });
 
-test("free text after text: cannot fake fields; non-receipts are ignored", () => {
+it("free text after text: cannot fake fields; non-receipts are ignored", () => {
   const receipt = parseDeliveryReceipt({
     esmClass: 0x04,
     receiptedMessageId: undefined,
@@ -64,7 +64,7 @@ test("free text after text: cannot fake fields; non-receipts are ignored", () =>
   );
 });
 
-test("formatted receipts parse back", () => {
+it("formatted receipts parse back", () => {
   const formatted = formatReceiptText({
     messageId: "123",
     status: "expired",
@@ -81,7 +81,7 @@ test("formatted receipts parse back", () => {
   assert.deepEqual([receipt?.messageId, receipt?.status, receipt?.errorCode], ["123", "expired", "001"]);
 });
 
-test("message ids: hex in the response matches decimal in the receipt, exact keys first", () => {
+it("message ids: hex in the response matches decimal in the receipt, exact keys first", () => {
   const shared = (a: string, b: string) => messageIdKeys(a).some((key) => messageIdKeys(b).includes(key));
   assert.ok(shared("1A2B", "6699"));
   assert.ok(shared("1a2b", "1A2B"));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { lookupIdKeys, messageIdKeys, storedIdKey } from "./message-id";
 
 /** Two ids match when their exact keys are equal or they share a numeric key. */
@@ -9,7 +9,7 @@ function matchByKeys(submitted: string, receipt: string): boolean {
   return a[0] === b[0] || a.slice(1).some((key) => b.slice(1).includes(key));
 }
 
-test("one stored key and the lookup's readings match the same pairs as the numeric keys", () => {
+it("one stored key and the lookup's readings match the same pairs as the numeric keys", () => {
   const ids = [
     "1A2B",
     "6699",

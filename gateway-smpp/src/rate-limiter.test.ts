@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { backoffDelay } from "./backoff";
 import { createRateLimiter, type RateLimiter } from "./rate-limiter";
 
-test("slots are spaced at the configured rate", () => {
+it("slots are spaced at the configured rate", () => {
   const limiter = createRateLimiter({ messagesPerSecond: 10 });
   const waits = Array.from({ length: 5 }, () => limiter.reserve(0));
   assert.deepEqual(waits, [0, 100, 200, 300, 400]);
 });
 
-test("throttling cuts the rate once per round trip, not once per refused PDU", () => {
+it("throttling cuts the rate once per round trip, not once per refused PDU", () => {
   const limiter = createRateLimiter({ messagesPerSecond: 100, decrease: 0.5, minCutIntervalMs: 250 });
   assert.equal(limiter.throttled(1_000, 900), true);
   assert.equal(limiter.currentRate(1_000), 50);
@@ -19,14 +19,14 @@ test("throttling cuts the rate once per round trip, not once per refused PDU", (
   assert.equal(limiter.cuts, 2);
 });
 
-test("a cut starts from what the SMSC accepted in the last second when that is lower", () => {
+it("a cut starts from what the SMSC accepted in the last second when that is lower", () => {
   const limiter = createRateLimiter({ messagesPerSecond: 100_000, decrease: 0.9 });
   for (let i = 0; i < 100; i++) limiter.accepted(500 + i);
   limiter.throttled(900, 899);
   assert.equal(Math.round(limiter.currentRate(900)), 90);
 });
 
-test("after a cut the rate climbs back steadily to the ceiling, and never below the floor", () => {
+it("after a cut the rate climbs back steadily to the ceiling, and never below the floor", () => {
   const limiter = createRateLimiter({
     messagesPerSecond: 100,
     decrease: 0.5,
@@ -80,21 +80,21 @@ function modelRun(limiters: RateLimiter[], n: number, rttMs: number, seconds: nu
 }
 
 for (const n of [50, 100, 400]) {
-  test(`model: a bind configured at 100k TPS settles at ≥ 90 % of an SMSC limit of ${n}/s`, () => {
+  it(`model: a bind configured at 100k TPS settles at ≥ 90 % of an SMSC limit of ${n}/s`, () => {
     const run = modelRun([createRateLimiter({ messagesPerSecond: 100_000 })], n, 5, 60);
     assert.ok(run.ratePerSecond >= 0.9 * n, `${run.ratePerSecond.toFixed(1)}/s`);
     assert.ok(run.throttledShare <= 0.05, `${(run.throttledShare * 100).toFixed(1)} % throttled`);
   });
 }
 
-test("model: four binds sharing an account limit of 100/s hold ≥ 90 % of it", () => {
+it("model: four binds sharing an account limit of 100/s hold ≥ 90 % of it", () => {
   const binds = Array.from({ length: 4 }, () => createRateLimiter({ messagesPerSecond: 200 }));
   const run = modelRun(binds, 100, 5, 60);
   assert.ok(run.ratePerSecond >= 90, `${run.ratePerSecond.toFixed(1)}/s`);
   assert.ok(run.throttledShare <= 0.05, `${(run.throttledShare * 100).toFixed(1)} % throttled`);
 });
 
-test("backoff grows, is capped and jittered", () => {
+it("backoff grows, is capped and jittered", () => {
   const options = { initialMs: 100, maxMs: 1_000 };
   assert.equal(
     backoffDelay(1, options, () => 0),

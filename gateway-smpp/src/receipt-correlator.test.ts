@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import type { DeliveryReceipt } from "./delivery-receipt";
 import { createReceiptCorrelator, type ReceiptMatch } from "./receipt-correlator";
 
@@ -27,7 +27,7 @@ function setup() {
   return { correlator, matched, unmatched, advance: (ms: number) => (now += ms) };
 }
 
-test("a receipt after the response matches at once", () => {
+it("a receipt after the response matches at once", () => {
   const { correlator, matched } = setup();
   correlator.recordSubmitted("1A2B", "verification-1");
   correlator.receiptArrived(receipt("6699"));
@@ -38,7 +38,7 @@ test("a receipt after the response matches at once", () => {
   assert.equal(correlator.counts.submitted, 0, "final receipt ends tracking");
 });
 
-test("a receipt before the response is held, then matched", () => {
+it("a receipt before the response is held, then matched", () => {
   const { correlator, matched } = setup();
   correlator.receiptArrived(receipt("6699", false));
   correlator.receiptArrived(receipt("6699"));
@@ -51,7 +51,7 @@ test("a receipt before the response is held, then matched", () => {
   assert.deepEqual(correlator.counts, { submitted: 0, heldReceipts: 0 });
 });
 
-test("held receipts expire as unmatched; submitted ids expire too", () => {
+it("held receipts expire as unmatched; submitted ids expire too", () => {
   const { correlator, matched, unmatched, advance } = setup();
   correlator.receiptArrived(receipt("42"));
   correlator.recordSubmitted("43", "v");
@@ -65,7 +65,7 @@ test("held receipts expire as unmatched; submitted ids expire too", () => {
   assert.equal(correlator.counts.submitted, 0);
 });
 
-test("exact ids win over numeric coincidences", () => {
+it("exact ids win over numeric coincidences", () => {
   const { correlator, matched } = setup();
   correlator.recordSubmitted("10", "hex-ten"); // hex 10 = decimal 16
   correlator.recordSubmitted("16", "sixteen");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import fc from "fast-check";
 import { GSM7_CHARACTERS, decodeGsm7, encodeGsm7 } from "./gsm7";
 import { concatInfo, decodeSmsBody, encodeSms, splitUdh } from "./sms-encoding";
@@ -19,15 +19,15 @@ function reassemble(text: string): { decoded: string; parts: Buffer[]; dataCodin
   };
 }
 
-test("GSM 7-bit: decode(encode(x)) = x", () => {
+it("GSM 7-bit: decode(encode(x)) = x", () => {
   fc.assert(fc.property(gsmText, (text) => decodeGsm7(encodeGsm7(text)) === text));
 });
 
-test("any text survives encoding, splitting and reassembly", () => {
+it("any text survives encoding, splitting and reassembly", () => {
   fc.assert(fc.property(fc.oneof(gsmText, anyText), (text) => reassemble(text).decoded === text));
 });
 
-test("parts stay within the limits and never split an escape or a surrogate pair", () => {
+it("parts stay within the limits and never split an escape or a surrogate pair", () => {
   fc.assert(
     fc.property(fc.oneof(gsmText, anyText), (text) => {
       const encoded = encodeSms(text, { reference: 7 });
@@ -57,7 +57,7 @@ test("parts stay within the limits and never split an escape or a surrogate pair
   );
 });
 
-test("exact boundaries: 160 GSM / 70 UCS-2 fit one SMS, one more makes two parts", () => {
+it("exact boundaries: 160 GSM / 70 UCS-2 fit one SMS, one more makes two parts", () => {
   assert.equal(encodeSms("a".repeat(160), { reference: 1 }).parts.length, 1);
   assert.equal(encodeSms("a".repeat(161), { reference: 1 }).parts.length, 2);
   assert.equal(encodeSms("€".repeat(80), { reference: 1 }).parts.length, 1, "extension chars count 2");
@@ -68,12 +68,12 @@ test("exact boundaries: 160 GSM / 70 UCS-2 fit one SMS, one more makes two parts
   assert.equal(encodeSms("a".repeat(307), { reference: 1 }).parts.length, 3);
 });
 
-test("data coding: GSM 0x00 when possible, UCS-2 0x08 otherwise", () => {
+it("data coding: GSM 0x00 when possible, UCS-2 0x08 otherwise", () => {
   assert.equal(encodeSms("Code 1234 @£$", { reference: 1 }).dataCoding, 0x00);
   assert.equal(encodeSms("Mã của bạn", { reference: 1 }).dataCoding, 0x08);
   assert.deepEqual([...encodeGsm7("@a€")], [0x00, 0x61, 0x1b, 0x65]);
 });
 
-test("too many parts is refused", () => {
+it("too many parts is refused", () => {
   assert.throws(() => encodeSms("a".repeat(153 * 3 + 1), { reference: 1, maxParts: 3 }), RangeError);
 });

@@ -1,24 +1,24 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { OtpError } from "@domain/errors";
 import { checkSubmitSm } from "./simulator/pdu-check";
 import { encodePdu } from "./smpp-wire";
 import { buildSubmitSms, relativeValidity, sourceAddress } from "./submit-sm";
 
-test("senders: alphanumeric TON 5/NPI 0 up to 11 chars, numbers TON 1/NPI 1", () => {
+it("senders: alphanumeric TON 5/NPI 0 up to 11 chars, numbers TON 1/NPI 1", () => {
   assert.deepEqual(sourceAddress("MyBank"), { ton: 5, npi: 0, addr: "MyBank" });
   assert.deepEqual(sourceAddress("+6281234"), { ton: 1, npi: 1, addr: "6281234" });
   assert.throws(() => sourceAddress("TwelveChars!"), OtpError);
   assert.throws(() => sourceAddress("ABCDEFGHIJKL"), OtpError);
 });
 
-test("validity period as relative SMPP time", () => {
+it("validity period as relative SMPP time", () => {
   assert.equal(relativeValidity(300), "000000000500000R");
   assert.equal(relativeValidity(90_061), "000001010101000R");
   assert.throws(() => relativeValidity(0), OtpError);
 });
 
-test("PDU fields of a concatenated message", () => {
+it("PDU fields of a concatenated message", () => {
   const parts = buildSubmitSms(
     { source: "MyBank", destination: "+628123456789", text: "x".repeat(200), validityPeriodSeconds: 600 },
     { reference: 9 },
@@ -35,7 +35,7 @@ test("PDU fields of a concatenated message", () => {
   );
 });
 
-test("every submit_sm the gateway builds passes an SMSC's SMPP 3.4 checks", () => {
+it("every submit_sm the gateway builds passes an SMSC's SMPP 3.4 checks", () => {
   const requests = [
     { source: "MyBank", destination: "+628123456789", text: "Kode 123456", validityPeriodSeconds: 300 },
     { source: "+6281234", destination: "628123456789", text: "x".repeat(400) },

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { eventually, randomPhone, sessionTo, startSimulator } from "./harness";
 
 const cases = [
@@ -8,7 +8,7 @@ const cases = [
 ];
 
 for (const { name, text, parts } of cases) {
-  test(`long ${name} message is concatenated and reassembled on the handset`, async () => {
+  it(`long ${name} message is concatenated and reassembled on the handset`, async () => {
     const simulator = await startSimulator();
     const session = sessionTo(simulator);
     try {

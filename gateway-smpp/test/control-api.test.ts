@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { startControlApi } from "../src/simulator/control-api";
 import { randomPhone, sessionTo, startSimulator } from "./harness";
 
-test("control API: inbox per phone, scenario get/put, stats, clear", async () => {
+it("control API: inbox per phone, scenario get/put, stats, clear", async () => {
   const simulator = await startSimulator();
   const api = await startControlApi(simulator, 0);
   const session = sessionTo(simulator);
@@ -34,7 +34,7 @@ test("control API: inbox per phone, scenario get/put, stats, clear", async () =>
   }
 });
 
-test("control API: /inbox/stream sends each message as a JSON line as it arrives", async () => {
+it("control API: /inbox/stream sends each message as a JSON line as it arrives", async () => {
   const simulator = await startSimulator();
   const api = await startControlApi(simulator, 0);
   const session = sessionTo(simulator);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { OtpError } from "@domain/errors";
 import { randomPhone, sessionTo, startSimulator } from "./harness";
 
-test("throttled: the bind cuts its learned rate, every message is accepted once", async () => {
+it("throttled: the bind cuts its learned rate, every message is accepted once", async () => {
   const simulator = await startSimulator({ throttlePerSecond: 5 });
   const session = sessionTo(simulator, {
     messagesPerSecond: 40,
@@ -28,7 +28,7 @@ test("throttled: the bind cuts its learned rate, every message is accepted once"
   }
 });
 
-test("queue full: a few retries, then SMPP_QUEUE_FULL", async () => {
+it("queue full: a few retries, then SMPP_QUEUE_FULL", async () => {
   const simulator = await startSimulator({ queueFull: { every: 1, burst: 1 } });
   const session = sessionTo(simulator, { retry: { queueFullPauseMs: 20, maxQueueFullRetries: 3 } });
   try {
@@ -44,7 +44,7 @@ test("queue full: a few retries, then SMPP_QUEUE_FULL", async () => {
   }
 });
 
-test("queue full for a short burst: the retry gets through", async () => {
+it("queue full for a short burst: the retry gets through", async () => {
   const simulator = await startSimulator({ queueFull: { every: 10, burst: 2 } });
   const session = sessionTo(simulator, { retry: { queueFullPauseMs: 20, maxQueueFullRetries: 3 } });
   try {
@@ -59,7 +59,7 @@ test("queue full for a short burst: the retry gets through", async () => {
   }
 });
 
-test("window: never more unanswered submits than the window", async () => {
+it("window: never more unanswered submits than the window", async () => {
   const simulator = await startSimulator({ responseDelayMs: 150 });
   const session = sessionTo(simulator, { window: 3, messagesPerSecond: 1_000 });
   try {
@@ -79,7 +79,7 @@ test("window: never more unanswered submits than the window", async () => {
   }
 });
 
-test("queue beyond the window is bounded: excess callers are refused at once", async () => {
+it("queue beyond the window is bounded: excess callers are refused at once", async () => {
   const simulator = await startSimulator({ responseDelayMs: 300 });
   const session = sessionTo(simulator, { window: 1, maxQueued: 2 });
   try {

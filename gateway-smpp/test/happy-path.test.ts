@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, before, it } from "node:test";
 import type { DeliveryReceipt } from "../src/delivery-receipt";
 import type { SmscSession } from "../src/smsc-session";
 import type { SmscSimulator } from "../src/simulator/smsc-simulator";
@@ -20,7 +20,7 @@ after(async () => {
   await simulator.close();
 });
 
-test("a GSM message reaches the handset and its receipt comes back", async () => {
+it("a GSM message reaches the handset and its receipt comes back", async () => {
   const phone = randomPhone();
   const result = await session.submit({
     source: "MyBank",

@@ -3,7 +3,7 @@
  * package libnet-smpp-perl). Fails with a clear message when it is not installed.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import type { DeliveryReceipt } from "../src/delivery-receipt";
 import { parseReceiptText } from "../src/delivery-receipt";
 import { encodeSms } from "../src/sms-encoding";
@@ -11,7 +11,7 @@ import { createSmscSession } from "../src/smsc-session";
 import { PASSWORD, SYSTEM_ID, eventually, randomPhone, startSimulator } from "./harness";
 import { requireNetSmpp, runPerl } from "./interop/perl";
 
-test("a Net::SMPP ESME binds to our simulator, submits and gets its receipt", async () => {
+it("a Net::SMPP ESME binds to our simulator, submits and gets its receipt", async () => {
   requireNetSmpp();
   const simulator = await startSimulator({ default: { receiptDelayMs: 20 } });
   try {
@@ -42,7 +42,7 @@ test("a Net::SMPP ESME binds to our simulator, submits and gets its receipt", as
   }
 });
 
-test("our session binds to a Net::SMPP SMSC, submits and matches its receipt", async () => {
+it("our session binds to a Net::SMPP SMSC, submits and matches its receipt", async () => {
   requireNetSmpp();
   const perl = runPerl("net-smpp-smsc.pl", []);
   await eventually("perl SMSC listening", () => perl.lines.some((l) => l.startsWith("listening ")), 10_000);
@@ -84,7 +84,7 @@ test("our session binds to a Net::SMPP SMSC, submits and matches its receipt", a
   assert.ok(perl.lines.includes("unbind"), "graceful unbind reached the Perl SMSC");
 });
 
-test("a Net::SMPP SMSC speaks first: enquire_link, alert_notification, an MO message, unbind; we answer and rebind", async () => {
+it("a Net::SMPP SMSC speaks first: enquire_link, alert_notification, an MO message, unbind; we answer and rebind", async () => {
   requireNetSmpp();
   const perl = runPerl("net-smpp-smsc-initiated.pl", []);
   await eventually("perl SMSC listening", () => perl.lines.some((l) => l.startsWith("listening ")), 10_000);

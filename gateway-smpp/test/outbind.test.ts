@@ -4,7 +4,7 @@
  * submitted on one of the account's own binds (to our strict simulator) matches that message.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import type { DeliveryReceipt } from "../src/delivery-receipt";
 import { startOutbindListener, type OutbindListenerOptions } from "../src/outbind-listener";
 import { createSmscPool, type PartContext } from "../src/smsc-pool";
@@ -31,7 +31,7 @@ function capture(): { lines: string[]; logger: OutbindListenerOptions["logger"] 
   return { lines, logger: { info: record, warn: record } };
 }
 
-test("the SMSC outbinds: we answer bind_receiver on its connection, and its receipt matches a message sent on our own bind", async () => {
+it("the SMSC outbinds: we answer bind_receiver on its connection, and its receipt matches a message sent on our own bind", async () => {
   requireNetSmpp();
   // Our bind is a transmitter: the simulator has nowhere to send a receipt, the outbind brings it.
   const simulator = await startSimulator({ default: { receiptDelayMs: 20 } });
@@ -94,7 +94,7 @@ test("the SMSC outbinds: we answer bind_receiver on its connection, and its rece
   }
 });
 
-test("an account set to answer outbind with bind_transceiver does so", async () => {
+it("an account set to answer outbind with bind_transceiver does so", async () => {
   requireNetSmpp();
   const receipts: DeliveryReceipt[] = [];
   const listener = await startOutbindListener(
@@ -122,7 +122,7 @@ test("an account set to answer outbind with bind_transceiver does so", async () 
   }
 });
 
-test("an outbind with the wrong password gets no bind: the connection is closed", async () => {
+it("an outbind with the wrong password gets no bind: the connection is closed", async () => {
   requireNetSmpp();
   const onOutbind: boolean[] = [];
   const listener = await startOutbindListener(listenerOptions({ onOutbind: (ok) => onOutbind.push(ok) }));
@@ -143,7 +143,7 @@ test("an outbind with the wrong password gets no bind: the connection is closed"
   }
 });
 
-test("a request other than outbind on an unbound connection gets generic_nack 0x04 and the connection closed", async () => {
+it("a request other than outbind on an unbound connection gets generic_nack 0x04 and the connection closed", async () => {
   requireNetSmpp();
   const listener = await startOutbindListener(listenerOptions());
   try {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
-import { test } from "node:test";
+import { it } from "node:test";
 import { startSmscSimulator } from "../src/simulator/smsc-simulator";
 import { PASSWORD, SYSTEM_ID, startSimulator } from "./harness";
 
@@ -42,7 +42,7 @@ function reader(socket: Socket) {
     });
 }
 
-test("unknown command → generic_nack 0x03, and the session goes on", async () => {
+it("unknown command → generic_nack 0x03, and the session goes on", async () => {
   const simulator = await startSimulator();
   const socket = connect(simulator.port, "127.0.0.1");
   try {
@@ -57,7 +57,7 @@ test("unknown command → generic_nack 0x03, and the session goes on", async () 
   }
 });
 
-test("invalid command_length → generic_nack 0x02, then the connection closes", async () => {
+it("invalid command_length → generic_nack 0x02, then the connection closes", async () => {
   const simulator = await startSimulator();
   const socket = connect(simulator.port, "127.0.0.1");
   try {
@@ -73,7 +73,7 @@ test("invalid command_length → generic_nack 0x02, then the connection closes",
 });
 
 for (const length of [0, 3, 15]) {
-  test(`command_length ${length} → generic_nack 0x02 at once, then the connection closes`, async () => {
+  it(`command_length ${length} → generic_nack 0x02 at once, then the connection closes`, async () => {
     const simulator = await startSimulator();
     const socket = connect(simulator.port, "127.0.0.1");
     try {
@@ -89,7 +89,7 @@ for (const length of [0, 3, 15]) {
   });
 }
 
-test("a header without its body: generic_nack 0x02 and closed, not left hanging", async () => {
+it("a header without its body: generic_nack 0x02 and closed, not left hanging", async () => {
   const simulator = await startSmscSimulator({
     port: 0,
     credentials: { [SYSTEM_ID]: PASSWORD },
@@ -108,7 +108,7 @@ test("a header without its body: generic_nack 0x02 and closed, not left hanging"
   }
 });
 
-test("enquire_link with a body → enquire_link_resp 0x02, and the session goes on", async () => {
+it("enquire_link with a body → enquire_link_resp 0x02, and the session goes on", async () => {
   const simulator = await startSimulator();
   const socket = connect(simulator.port, "127.0.0.1");
   try {
@@ -123,7 +123,7 @@ test("enquire_link with a body → enquire_link_resp 0x02, and the session goes 
   }
 });
 
-test("a connection that never binds is closed after the bind timeout", async () => {
+it("a connection that never binds is closed after the bind timeout", async () => {
   const simulator = await startSmscSimulator({
     port: 0,
     credentials: { [SYSTEM_ID]: PASSWORD },
@@ -139,7 +139,7 @@ test("a connection that never binds is closed after the bind timeout", async () 
   }
 });
 
-test("connections past the cap are closed on arrival; the open ones go on and a freed place is taken", async () => {
+it("connections past the cap are closed on arrival; the open ones go on and a freed place is taken", async () => {
   const simulator = await startSmscSimulator({
     port: 0,
     credentials: { [SYSTEM_ID]: PASSWORD },

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import type { DeliveryReceipt } from "../src/delivery-receipt";
 import { createSmscPool, type PartContext } from "../src/smsc-pool";
 import type { Scenario } from "../src/simulator/scenario";
@@ -58,14 +58,14 @@ async function sendAndMatch(scenario: Scenario, modes: Array<"transceiver" | "tr
   }
 }
 
-test("receipts before responses are held and matched", async () => {
+it("receipts before responses are held and matched", async () => {
   const { simulator } = await sendAndMatch({ receiptsBeforeResponses: true, responseDelayMs: 100 }, [
     "transceiver",
   ]);
   assert.equal(simulator.receiptsAcked, 20);
 });
 
-test("receipts on another bind of the same account are matched", async () => {
+it("receipts on another bind of the same account are matched", async () => {
   const { stats } = await sendAndMatch({ receiptsOnOtherBind: true, default: { receiptDelayMs: 5 } }, [
     "transmitter",
     "receiver",
@@ -75,7 +75,7 @@ test("receipts on another bind of the same account are matched", async () => {
   assert.equal(receiver?.counters.receipts, 20);
 });
 
-test("hex ids in submit_sm_resp match decimal ids in receipts", async () => {
+it("hex ids in submit_sm_resp match decimal ids in receipts", async () => {
   const { ids } = await sendAndMatch({ hexIds: true, default: { receiptDelayMs: 5 } }, ["transceiver"]);
   assert.ok(
     ids.every((id) => /^[0-9A-F]+$/.test(id) && /[A-F]/.test(id)),
@@ -83,7 +83,7 @@ test("hex ids in submit_sm_resp match decimal ids in receipts", async () => {
   );
 });
 
-test("status mix and outages decide the receipt status", async () => {
+it("status mix and outages decide the receipt status", async () => {
   const now = Date.now();
   const simulator = await startSimulator({
     seed: 7,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { OtpError } from "@domain/errors";
 import { SmppStatusError } from "../src/smpp-status";
 import type { Scenario } from "../src/simulator/scenario";
@@ -11,7 +11,7 @@ const misbehaviours: Array<[string, Scenario]> = [
 ];
 
 for (const [name, scenario] of misbehaviours) {
-  test(`${name}: outcome unknown, then reconnect + rebind and later submits work`, async () => {
+  it(`${name}: outcome unknown, then reconnect + rebind and later submits work`, async () => {
     const simulator = await startSimulator(scenario);
     const session = sessionTo(simulator);
     try {
@@ -33,7 +33,7 @@ for (const [name, scenario] of misbehaviours) {
   });
 }
 
-test("wrong password: bind refused with 0x0E, submits fail SMPP_NOT_BOUND", async () => {
+it("wrong password: bind refused with 0x0E, submits fail SMPP_NOT_BOUND", async () => {
   const simulator = await startSimulator();
   const session = sessionTo(simulator, {
     bind: { mode: "transceiver", systemId: "otp-router", password: "wrong" },
@@ -53,7 +53,7 @@ test("wrong password: bind refused with 0x0E, submits fail SMPP_NOT_BOUND", asyn
   }
 });
 
-test("alphanumeric sender refused for a prefix: SMPP_SUBMIT_FAILED with status 0x0A", async () => {
+it("alphanumeric sender refused for a prefix: SMPP_SUBMIT_FAILED with status 0x0A", async () => {
   const simulator = await startSimulator({ routes: [{ prefix: "62899", rejectAlphanumericSender: true }] });
   const session = sessionTo(simulator);
   try {
@@ -72,7 +72,7 @@ test("alphanumeric sender refused for a prefix: SMPP_SUBMIT_FAILED with status 0
   }
 });
 
-test("close() drains unanswered submits and unbinds", async () => {
+it("close() drains unanswered submits and unbinds", async () => {
   const simulator = await startSimulator({ responseDelayMs: 200 });
   const session = sessionTo(simulator);
   await session.waitUntilBound(5_000);

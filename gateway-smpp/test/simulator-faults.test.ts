@@ -4,13 +4,13 @@
  * half-open (up, never answered), also through the control API.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { OtpError } from "@domain/errors";
 import type { DeliveryReceipt } from "../src/delivery-receipt";
 import { startControlApi } from "../src/simulator/control-api";
 import { eventually, randomPhone, sessionTo, startSimulator } from "./harness";
 
-test("receipt copies: every receipt arrives as many times as the scenario says", async () => {
+it("receipt copies: every receipt arrives as many times as the scenario says", async () => {
   const simulator = await startSimulator({
     receiptCopies: 3,
     receiptRepeatMs: 20,
@@ -34,7 +34,7 @@ test("receipt copies: every receipt arrives as many times as the scenario says",
 });
 
 for (const otherBind of [false, true]) {
-  test(`receipts ${otherBind ? "on another connection" : "on the submitting connection"} are counted as such`, async () => {
+  it(`receipts ${otherBind ? "on another connection" : "on the submitting connection"} are counted as such`, async () => {
     const simulator = await startSimulator({
       receiptsOnOtherBind: otherBind,
       default: { receiptDelayMs: 5 },
@@ -57,7 +57,7 @@ for (const otherBind of [false, true]) {
 }
 
 for (const unbind of [false, true]) {
-  test(`dropping every connection${unbind ? " with an unbind" : ""}: the submit in flight is unanswered, the bind comes back`, async () => {
+  it(`dropping every connection${unbind ? " with an unbind" : ""}: the submit in flight is unanswered, the bind comes back`, async () => {
     const simulator = await startSimulator({ responseDelayMs: 500 });
     const session = sessionTo(simulator);
     try {
@@ -82,7 +82,7 @@ for (const unbind of [false, true]) {
   });
 }
 
-test("muted connections go half-open: the submit in flight is unanswered, a new connection works", async () => {
+it("muted connections go half-open: the submit in flight is unanswered, a new connection works", async () => {
   const simulator = await startSimulator({ responseDelayMs: 300 });
   const session = sessionTo(simulator, { enquireLinkIntervalMs: 200, responseTimeoutMs: 500 });
   try {
@@ -108,7 +108,7 @@ test("muted connections go half-open: the submit in flight is unanswered, a new 
   }
 });
 
-test("control API: POST /connections/drop drops every bind, /connections/mute mutes them", async () => {
+it("control API: POST /connections/drop drops every bind, /connections/mute mutes them", async () => {
   const simulator = await startSimulator();
   const api = await startControlApi(simulator, 0);
   const sessions = [sessionTo(simulator), sessionTo(simulator)];

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
-import { after, before, test } from "node:test";
+import { after, before, it } from "node:test";
 import type { SmscSimulator } from "../src/simulator/smsc-simulator";
 import { PASSWORD, SYSTEM_ID, startSimulator } from "./harness";
 
@@ -112,7 +112,7 @@ after(async () => {
   await simulator.close();
 });
 
-test("a well-formed submit_sm is accepted and reaches the inbox", async () => {
+it("a well-formed submit_sm is accepted and reaches the inbox", async () => {
   assert.equal(await session.request(SUBMIT_SM, submitBody({})), 0);
   assert.equal(simulator.inbox.partCount("628123450000"), 1);
 });
@@ -152,7 +152,7 @@ const MALFORMED: Array<[string, Partial<SubmitParts> | Buffer, number]> = [
 ];
 
 for (const [what, parts, status] of MALFORMED) {
-  test(`submit_sm with ${what} → 0x${status.toString(16).padStart(2, "0")}, nothing in the inbox`, async () => {
+  it(`submit_sm with ${what} → 0x${status.toString(16).padStart(2, "0")}, nothing in the inbox`, async () => {
     const before = simulator.inbox.partCount();
     const body = Buffer.isBuffer(parts) ? parts : submitBody(parts);
     assert.equal(await session.request(SUBMIT_SM, body), status);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { OtpError } from "@domain/errors";
 import { eventually, randomPhone, sessionTo, startSimulator } from "./harness";
 
-test("no submit response: SMPP_RESPONSE_TIMEOUT, outcome unknown, never sent twice", async () => {
+it("no submit response: SMPP_RESPONSE_TIMEOUT, outcome unknown, never sent twice", async () => {
   const simulator = await startSimulator({ noSubmitResponse: true });
   const session = sessionTo(simulator, { responseTimeoutMs: 400 });
   try {
@@ -23,7 +23,7 @@ test("no submit response: SMPP_RESPONSE_TIMEOUT, outcome unknown, never sent twi
   }
 });
 
-test("half-open connection: the enquire_link watchdog drops it and the bind comes back", async () => {
+it("half-open connection: the enquire_link watchdog drops it and the bind comes back", async () => {
   const simulator = await startSimulator();
   const session = sessionTo(simulator, {
     enquireLinkIntervalMs: 200,

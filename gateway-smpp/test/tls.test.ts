@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { it } from "node:test";
 import { startSmscSimulator } from "../src/simulator/smsc-simulator";
 import { PASSWORD, SYSTEM_ID, randomPhone, sessionTo } from "./harness";
 
@@ -41,7 +41,7 @@ function selfSignedCertificate(): { key: string; cert: string } {
   }
 }
 
-test("SMPP over TLS: the session verifies the SMSC certificate and submits", async () => {
+it("SMPP over TLS: the session verifies the SMSC certificate and submits", async () => {
   const tls = selfSignedCertificate();
   const simulator = await startSmscSimulator({ port: 0, credentials: { [SYSTEM_ID]: PASSWORD }, tls });
   const session = sessionTo(simulator, { tls: { ca: tls.cert } });

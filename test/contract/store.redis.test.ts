@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { isOtpError } from "@domain/errors";
 import type { Store } from "@platform/store/port";
 import { createRedisStore } from "@platform/store/redis";
@@ -59,7 +59,7 @@ describe("Redis Cluster", () => {
     redisFixtures(() => cluster?.url ?? assert.fail("cluster not started")),
   );
 
-  test("one seed node with `cluster: true` reaches keys in every node's slots", async () => {
+  it("one seed node with `cluster: true` reaches keys in every node's slots", async () => {
     const seed = cluster?.nodes[0]?.url ?? assert.fail("cluster not started");
     const store = createRedisStore({ url: seed, prefix: `${filePrefix}seed:`, cluster: true });
     try {
@@ -89,7 +89,7 @@ const isStateUnavailable = (err: unknown) => {
 const FAIL_FAST_BOUND_MS = 2_000;
 
 describe("Redis store when Redis is down", () => {
-  test(
+  it(
     "fails fast with OTP_STATE_UNAVAILABLE when Redis dies, recovers after restart",
     { timeout: 60_000 },
     async () => {
@@ -120,7 +120,7 @@ describe("Redis store when Redis is down", () => {
     },
   );
 
-  test("a store whose Redis never started fails fast", async () => {
+  it("a store whose Redis never started fails fast", async () => {
     const store = createRedisStore({
       url: `redis://127.0.0.1:${await freePort()}`,
       prefix: `${filePrefix}none:`,

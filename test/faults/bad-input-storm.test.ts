@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createConnection } from "node:net";
-import { after, before, test } from "node:test";
+import { after, before, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
 import fc from "fast-check";
@@ -164,7 +164,7 @@ async function smppStorm(): Promise<void> {
   );
 }
 
-test("a bad input storm gets clear refusals, crashes nothing, and loses nothing", async (t) => {
+it("a bad input storm gets clear refusals, crashes nothing, and loses nothing", async (t) => {
   const before = stack.envelopes.length;
   const load = await runLoad(stack, {
     count: 30,

@@ -11,7 +11,7 @@
  * Health windows are shrunk to seconds, as the steps' timeouts are.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, before, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Channel } from "@proto/otp/v1/common";
 import { inboxOf } from "@services/all-in-one/src/inbox-server";
@@ -68,7 +68,7 @@ const probes = (accepted: readonly Accepted[]) =>
   );
 const channelsOn = (v: Accepted) => new Set(inboxOf(sims(), v.phone).map((m) => m.channel));
 
-test("WhatsApp dark in one district: SMS there, WhatsApp next door, health down then back", async (t) => {
+it("WhatsApp dark in one district: SMS there, WhatsApp next door, health down then back", async (t) => {
   await putScenario(sims().whatsapp.url, {
     districts: { dark: [DARK.phonePrefix.slice(1)] },
     outages: [{ district: "dark", effect: "no-delivery" }],
@@ -121,7 +121,7 @@ test("WhatsApp dark in one district: SMS there, WhatsApp next door, health down 
     });
 });
 
-test("voice provider answering 5xx for a moment: retried, one call each, verified by voice", async () => {
+it("voice provider answering 5xx for a moment: retried, one call each, verified by voice", async () => {
   // WhatsApp and SMS do not reach these numbers: voice is what is left.
   await blackOut(CALLED.phonePrefix);
   const before = sims().voice.stats();
@@ -147,7 +147,7 @@ test("voice provider answering 5xx for a moment: retried, one call each, verifie
   await lightsOn();
 });
 
-test("voice provider down (5xx) when it goes first: the attempt fails, the timer falls back, nothing called", async () => {
+it("voice provider down (5xx) when it goes first: the attempt fails, the timer falls back, nothing called", async () => {
   const before = sims().voice.stats();
   await putScenario(sims().voice.url, { outages: [{ effect: "api-error", httpStatus: 503 }] });
   const fellBack = await load(CALLED, { count: 4, perSecond: 4, channelPreference: Channel.CHANNEL_VOICE });

@@ -18,7 +18,7 @@
  */
 import assert from "node:assert/strict";
 import os from "node:os";
-import { after, before, describe, test, type TestContext } from "node:test";
+import { after, before, describe, it, type TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_POLICY } from "@domain/policy";
 import { type ClusterStack, startClusterStack } from "./cluster-stack";
@@ -86,7 +86,7 @@ describe("failover on a three-broker Kafka and a Redis Cluster with replicas", {
     await stack?.close();
   });
 
-  test(
+  it(
     "whole lifecycles on the clusters: replicated topics, keys on every master, single use",
     { timeout: 600_000 },
     async () => {
@@ -124,7 +124,7 @@ describe("failover on a three-broker Kafka and a Redis Cluster with replicas", {
     },
   );
 
-  test(
+  it(
     "(a) the Kafka leader of the busiest partitions SIGKILLed under load",
     { timeout: 600_000 },
     async (t) => {
@@ -142,7 +142,7 @@ describe("failover on a three-broker Kafka and a Redis Cluster with replicas", {
     },
   );
 
-  test(
+  it(
     "(b) the Redis master of the tenant's limits SIGKILLed, its replica takes over",
     { timeout: 600_000 },
     async (t) => {
@@ -155,7 +155,7 @@ describe("failover on a three-broker Kafka and a Redis Cluster with replicas", {
     },
   );
 
-  test("(c) the Kafka leader and the Redis master SIGKILLed at once", { timeout: 600_000 }, async (t) => {
+  it("(c) the Kafka leader and the Redis master SIGKILLed at once", { timeout: 600_000 }, async (t) => {
     const victim = await shardOf(stack, limitsSlot(stack));
     await failoverUnderLoad(t, {
       onVictimShard: async (v) =>
@@ -176,7 +176,7 @@ describe("failover on a three-broker Kafka and a Redis Cluster with replicas", {
     });
   });
 
-  test(
+  it(
     "a check Redis acknowledged but never replicated is not a success: one success at most after the failover",
     { timeout: 600_000 },
     async (t) => {

@@ -16,7 +16,7 @@
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
+import { after, before, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startFaultStack, type FaultStack } from "./fault-stack";
 import { assertNothingDeadLettered, assertNothingLost } from "./invariants";
@@ -39,7 +39,7 @@ after(async () => {
 
 // On a loaded machine the broker alone takes 30 s and more to come back: the waits are long,
 // and they end as soon as the condition holds.
-test(
+it(
   "Kafka broker SIGKILLed and restarted mid-load: nothing accepted is lost or sent twice",
   { timeout: 300_000 },
   async (t) => {
@@ -77,7 +77,7 @@ test(
   },
 );
 
-test("a write left in doubt by a stalled broker does not spoil the writes after it", async () => {
+it("a write left in doubt by a stalled broker does not spoil the writes after it", async () => {
   // Short request timeout and few retries: the broker need only stand still for seconds.
   const probe = await probeBus(stack, "in-doubt", {
     requestTimeout: 1_000,
@@ -125,7 +125,7 @@ test("a write left in doubt by a stalled broker does not spoil the writes after 
   }
 });
 
-test("a subscription stopped while kafkajs restarts its consumer stays stopped", async () => {
+it("a subscription stopped while kafkajs restarts its consumer stays stopped", async () => {
   // Short retry steps (100 ms, doubling): a start against a dead broker gives up in about 3 s.
   const probe = await probeBus(stack, "stopped", { retry: { initialRetryTime: 100 } });
   try {

@@ -6,7 +6,7 @@
  * (counted per dispatch: per verification and attempt), and the dead-letter topics are empty.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, before, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startFaultStack, type FaultStack } from "./fault-stack";
 import { assertNothingDeadLettered, assertNothingLost } from "./invariants";
@@ -22,7 +22,7 @@ after(async () => {
   await stack?.close();
 });
 
-test(
+it(
   "Kafka away for 60 s under load: nothing dead-lettered, nothing accepted lost or sent twice",
   { timeout: 480_000 },
   async (t) => {

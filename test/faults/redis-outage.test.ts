@@ -4,7 +4,7 @@
  * every accepted verification verifies, none twice, and the dead-letter topics are empty.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, before, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startFaultStack, type FaultStack } from "./fault-stack";
 import { assertNothingDeadLettered, assertNothingLost } from "./invariants";
@@ -20,7 +20,7 @@ after(async () => {
   await stack?.close();
 });
 
-test(
+it(
   "Redis away for 60 s under load: nothing dead-lettered, nothing accepted lost",
   { timeout: 420_000 },
   async (t) => {

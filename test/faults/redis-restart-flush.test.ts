@@ -6,7 +6,7 @@
  * none twice.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, before, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startFaultStack, type FaultStack } from "./fault-stack";
 import { assertNothingDeadLettered, assertNothingLost } from "./invariants";
@@ -20,7 +20,7 @@ after(async () => {
   await stack?.close();
 });
 
-test("Redis restarted empty mid-load, projection rebuilt from the log by itself: nothing accepted is lost", async (t) => {
+it("Redis restarted empty mid-load, projection rebuilt from the log by itself: nothing accepted is lost", async (t) => {
   const load = await runLoad(stack, {
     count: 60,
     perSecond: 10,

@@ -14,7 +14,7 @@
  * SMS_DISPATCH_INTERRUPTED.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, before, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Channel } from "@proto/otp/v1/common";
 import { freePort } from "../harness/redis";
@@ -39,7 +39,7 @@ after(async () => {
 const ROUTING_CLIENT = "routing";
 const GATEWAY_CLIENT = "gateway-smpp";
 
-test(
+it(
   "a routing and a gateway replica SIGKILLed mid-load: nothing accepted is lost or sent twice",
   { timeout: 240_000 },
   async (t) => {

@@ -18,7 +18,7 @@
  * - once the SMSC behaves, SMS works again without anyone restarting anything.
  */
 import assert from "node:assert/strict";
-import { after, afterEach, before, test } from "node:test";
+import { after, afterEach, before, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Scenario } from "@gateway-smpp/src/simulator/scenario";
 import type { SimulatorStats } from "@gateway-smpp/src/simulator/simulator-state";
@@ -126,7 +126,7 @@ async function misbehaving(scenario: Scenario): Promise<void> {
   await smsc.scenario(scenario);
 }
 
-test("half-open: the binds stay up, nothing on them is answered; UNKNOWN, fallback, new binds by themselves", async (t) => {
+it("half-open: the binds stay up, nothing on them is answered; UNKNOWN, fallback, new binds by themselves", async (t) => {
   await allBindsBound(stack);
   const before = await smsc.stats();
   assert.ok((await smsc.muteConnections()) >= 2, "both binds go half-open");
@@ -144,7 +144,7 @@ test("half-open: the binds stay up, nothing on them is answered; UNKNOWN, fallba
   await assertRecovered();
 });
 
-test("throttled (0x58): submits slow down and retry; nothing sent twice", async (t) => {
+it("throttled (0x58): submits slow down and retry; nothing sent twice", async (t) => {
   const before = await smsc.stats();
   await misbehaving({ throttlePerSecond: 2 });
   const result = await load({ count: 12 });
@@ -155,7 +155,7 @@ test("throttled (0x58): submits slow down and retry; nothing sent twice", async 
   await assertRecovered();
 });
 
-test("queue full (0x14): retried a few times; nothing sent twice", async (t) => {
+it("queue full (0x14): retried a few times; nothing sent twice", async (t) => {
   const before = await smsc.stats();
   await misbehaving({ queueFull: { every: 2, burst: 1 } });
   const result = await load();
@@ -166,7 +166,7 @@ test("queue full (0x14): retried a few times; nothing sent twice", async (t) => 
   await assertRecovered();
 });
 
-test("binds dropped mid-load with submits in flight: UNKNOWN, never resent, fallback at once", async (t) => {
+it("binds dropped mid-load with submits in flight: UNKNOWN, never resent, fallback at once", async (t) => {
   // Slow answers, so that submits are in flight (accepted, unanswered) when the binds drop.
   await misbehaving({ responseDelayMs: 600 });
   const [fallback, smsOnly] = await Promise.all([
@@ -191,7 +191,7 @@ test("binds dropped mid-load with submits in flight: UNKNOWN, never resent, fall
   await assertRecovered();
 });
 
-test("receipts late, after the step's timeout: the fallback goes, the late receipt is recorded, nothing resent", async () => {
+it("receipts late, after the step's timeout: the fallback goes, the late receipt is recorded, nothing resent", async () => {
   await misbehaving({ default: { receiptDelayMs: (SMS_STEP_SECONDS + 2) * 1000 } });
   const result = await load();
   // The phones got the SMS at once; they wait with the check until the fallback went out.
@@ -213,7 +213,7 @@ test("receipts late, after the step's timeout: the fallback goes, the late recei
   await assertRecovered();
 });
 
-test("receipts before the submit_sm_resp: held and matched, delivered by SMS", async () => {
+it("receipts before the submit_sm_resp: held and matched, delivered by SMS", async () => {
   await misbehaving({ receiptsBeforeResponses: true, responseDelayMs: 300 });
   const result = await load();
   await assertHeld(result.accepted);
@@ -221,7 +221,7 @@ test("receipts before the submit_sm_resp: held and matched, delivered by SMS", a
   await assertRecovered();
 });
 
-test("receipts twice: one DELIVERED per attempt", async () => {
+it("receipts twice: one DELIVERED per attempt", async () => {
   const before = await smsc.stats();
   const duplicatesBefore = stack.app.gateway.snapshot().gateway.receiptsDuplicate;
   await misbehaving({ receiptCopies: 2, receiptRepeatMs: 100 });
@@ -241,7 +241,7 @@ test("receipts twice: one DELIVERED per attempt", async () => {
   await assertRecovered();
 });
 
-test("receipts on another bind of the account: matched, delivered by SMS", async () => {
+it("receipts on another bind of the account: matched, delivered by SMS", async () => {
   const before = await smsc.stats();
   await misbehaving({ receiptsOnOtherBind: true });
   const result = await load();

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { test } from "node:test";
+import { it } from "node:test";
 import { Channel, DeliveryStatus } from "@proto/otp/v1/common";
 import { IssuanceServiceClient, StartVerificationRequest } from "@proto/otp/v1/issuance";
 import { CheckCodeRequest, CheckResult, VerificationServiceClient } from "@proto/otp/v1/verification";
@@ -46,7 +46,7 @@ function lineWatcher(stream: NodeJS.ReadableStream) {
   return { lines, wait };
 }
 
-test("npm start with SMPP_CONFIG sends codes through a foreign SMSC", async () => {
+it("npm start with SMPP_CONFIG sends codes through a foreign SMSC", async () => {
   const probe = spawnSync("perl", ["-MNet::SMPP", "-e", "1"]);
   assert.equal(probe.status, 0, "Perl Net::SMPP is missing: apt-get install -y libnet-smpp-perl");
   const perl = spawn("perl", [join(ROOT, "gateway-smpp/test/interop/net-smpp-smsc.pl"), "120"], {

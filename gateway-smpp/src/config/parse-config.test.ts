@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { test } from "node:test";
+import { it } from "node:test";
 import { describeConfig } from "./gateway-config";
 import { parseGatewayConfig } from "./parse-config";
 import { simulatorGatewayConfig } from "./default-config";
@@ -31,7 +31,7 @@ const valid = {
   },
 };
 
-test("a valid configuration, with defaults, passwordEnv and a CA file", () => {
+it("a valid configuration, with defaults, passwordEnv and a CA file", () => {
   const result = parseGatewayConfig(valid, sources);
   assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
   const { config } = result;
@@ -50,7 +50,7 @@ test("a valid configuration, with defaults, passwordEnv and a CA file", () => {
   assert.match(bankA.templates.th ?? "", /รหัส OTP/, "built-in templates stay");
 });
 
-test("every problem is reported with its path", () => {
+it("every problem is reported with its path", () => {
   const result = parseGatewayConfig(
     {
       accounts: {
@@ -104,7 +104,7 @@ test("every problem is reported with its path", () => {
   }
 });
 
-test("a password longer than SMPP 3.4's 8 characters is refused, inline or from the environment", () => {
+it("a password longer than SMPP 3.4's 8 characters is refused, inline or from the environment", () => {
   const result = parseGatewayConfig(
     {
       accounts: {
@@ -121,7 +121,7 @@ test("a password longer than SMPP 3.4's 8 characters is refused, inline or from 
   assert.ok(problems.some((p) => p.startsWith("accounts.b.passwordEnv: LONG_PASSWORD must hold 1 to 8")));
 });
 
-test("passwords never appear in problems or in the logged description", () => {
+it("passwords never appear in problems or in the logged description", () => {
   const result = parseGatewayConfig(
     {
       accounts: { a: { host: "h", port: 1, systemId: "s", password: "x".repeat(65) } },
@@ -140,7 +140,7 @@ test("passwords never appear in problems or in the logged description", () => {
   assert.ok(!JSON.stringify(describeConfig(config)).includes("hunter2"));
 });
 
-test("passwordEnv naming an unset variable, and password with passwordEnv", () => {
+it("passwordEnv naming an unset variable, and password with passwordEnv", () => {
   const result = parseGatewayConfig(
     {
       accounts: {
@@ -157,7 +157,7 @@ test("passwordEnv naming an unset variable, and password with passwordEnv", () =
   ]);
 });
 
-test("the all-in-one default points at the simulator", () => {
+it("the all-in-one default points at the simulator", () => {
   const config = simulatorGatewayConfig({
     host: "127.0.0.1",
     port: 2775,
@@ -169,7 +169,7 @@ test("the all-in-one default points at the simulator", () => {
   assert.equal(config.accounts.simulator?.port, 2775);
 });
 
-test("the example configuration is valid", () => {
+it("the example configuration is valid", () => {
   const json: unknown = JSON.parse(
     readFileSync(path.join(__dirname, "../../config/smpp.example.json"), "utf8"),
   );
@@ -180,7 +180,7 @@ test("the example configuration is valid", () => {
   assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
 });
 
-test("outbind: off unless configured; a listener takes the SMSC's credentials, answers with a receiver bind by default", () => {
+it("outbind: off unless configured; a listener takes the SMSC's credentials, answers with a receiver bind by default", () => {
   const off = parseGatewayConfig(valid, sources);
   assert.ok(off.ok);
   assert.equal(off.config.accounts.xl!.outbind, undefined);

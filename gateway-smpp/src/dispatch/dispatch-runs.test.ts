@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import type { BusMessage } from "@platform/bus/port";
 import { createDispatchRuns } from "./dispatch-runs";
 
@@ -21,7 +21,7 @@ function gatedHandler() {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-test("runs share one bound: never more dispatches in hand than maxInFlight, the rest start as others finish", async () => {
+it("runs share one bound: never more dispatches in hand than maxInFlight, the rest start as others finish", async () => {
   const h = gatedHandler();
   const runs = createDispatchRuns(h.handle, 3);
   const first = runs.handleRun([1, 2, 3, 4].map(message));
@@ -41,7 +41,7 @@ test("runs share one bound: never more dispatches in hand than maxInFlight, the 
   assert.equal(runs.inFlight, 0);
 });
 
-test("a failed dispatch fails its run only once every dispatch of the run is settled", async () => {
+it("a failed dispatch fails its run only once every dispatch of the run is settled", async () => {
   const h = gatedHandler();
   const runs = createDispatchRuns(h.handle, 10);
   let rejected: unknown;

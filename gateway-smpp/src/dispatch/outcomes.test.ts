@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
 import { OtpError } from "@domain/errors";
 import type { DeliveryReceipt, ReceiptStatus } from "../delivery-receipt";
@@ -9,7 +9,7 @@ import { chooseSenders } from "./sender-choice";
 
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5);
 
-test("submit errors: status code reasons, classes, and unknown outcomes", () => {
+it("submit errors: status code reasons, classes, and unknown outcomes", () => {
   const refused = submitErrorOutcome(new SmppStatusError("SMPP_SUBMIT_FAILED", "refused", 0x0b), NOW);
   assert.deepEqual(refused, {
     status: DeliveryStatus.DELIVERY_STATUS_FAILED,
@@ -42,7 +42,7 @@ const receipt = (status: ReceiptStatus): DeliveryReceipt => ({
   doneDate: undefined,
 });
 
-test("receipts: DELIVRD, UNDELIV, EXPIRED, REJECTD; intermediate states ignored", () => {
+it("receipts: DELIVRD, UNDELIV, EXPIRED, REJECTD; intermediate states ignored", () => {
   const of = (status: ReceiptStatus) => receiptOutcome(receipt(status), "100001", NOW);
   assert.equal(of("delivered")?.status, DeliveryStatus.DELIVERY_STATUS_DELIVERED);
   assert.deepEqual(
@@ -57,7 +57,7 @@ test("receipts: DELIVRD, UNDELIV, EXPIRED, REJECTD; intermediate states ignored"
   assert.equal(of("accepted"), undefined);
 });
 
-test("a receipt's time is its arrival; the SMSC's own dates ride along as reported", () => {
+it("a receipt's time is its arrival; the SMSC's own dates ride along as reported", () => {
   const old = { ...receipt("delivered"), submitDate: "2401011200", doneDate: "2401011201" };
   const outcome = receiptOutcome(old, "100001", NOW);
   assert.equal(outcome?.providerTimeMs, NOW);
@@ -66,7 +66,7 @@ test("a receipt's time is its arrival; the SMSC's own dates ride along as report
   assert.equal(receiptOutcome(receipt("delivered"), "100001", NOW)?.providerDoneDate, "");
 });
 
-test("sender: the operator's registered id, else the tenant's; numeric fallback when set", () => {
+it("sender: the operator's registered id, else the tenant's; numeric fallback when set", () => {
   const sms = {
     senderId: "BankA",
     senderIdByOperator: { "id-xl": "BANK A" },

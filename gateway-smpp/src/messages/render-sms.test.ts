@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { chooseEncoding, encodeSms } from "../sms-encoding";
 import { renderOtpSms } from "./render-sms";
 import { DEFAULT_TEMPLATES, templateLanguage, templateProblem } from "./templates";
@@ -14,7 +14,7 @@ const base = {
   appHash: undefined,
 };
 
-test("Indonesian text with code, brand and minutes; no SMS Retriever parts without a hash", () => {
+it("Indonesian text with code, brand and minutes; no SMS Retriever parts without a hash", () => {
   const { text, language } = renderOtpSms(base);
   assert.equal(language, "id");
   assert.equal(
@@ -23,13 +23,13 @@ test("Indonesian text with code, brand and minutes; no SMS Retriever parts witho
   );
 });
 
-test('with an app hash: "<#> " first and the hash on its own last line', () => {
+it('with an app hash: "<#> " first and the hash on its own last line', () => {
   const { text } = renderOtpSms({ ...base, appHash: "FA+9qCX9VSu" });
   assert.ok(text.startsWith("<#> 482913 adalah kode OTP"));
   assert.ok(text.endsWith("\nFA+9qCX9VSu"));
 });
 
-test("language from the locale, else the country, else English", () => {
+it("language from the locale, else the country, else English", () => {
   assert.equal(templateLanguage("fil-PH", "PH", DEFAULT_TEMPLATES), "fil");
   assert.equal(templateLanguage("tl", "PH", DEFAULT_TEMPLATES), "fil");
   assert.equal(templateLanguage("th_TH", "TH", DEFAULT_TEMPLATES), "th");
@@ -38,12 +38,12 @@ test("language from the locale, else the country, else English", () => {
   assert.equal(templateLanguage("de", "DE", DEFAULT_TEMPLATES), "en");
 });
 
-test("minutes round up and never show 0", () => {
+it("minutes round up and never show 0", () => {
   assert.match(renderOtpSms({ ...base, locale: "en", remainingMs: 61_000 }).text, /Valid for 2 minutes/);
   assert.match(renderOtpSms({ ...base, locale: "en", remainingMs: 4_000 }).text, /Valid for 1 minutes/);
 });
 
-test("built-in templates: valid and one SMS with an 11-character brand (GSM-7, Thai UCS-2)", () => {
+it("built-in templates: valid and one SMS with an 11-character brand (GSM-7, Thai UCS-2)", () => {
   for (const [language, template] of Object.entries(DEFAULT_TEMPLATES)) {
     assert.equal(templateProblem(template), undefined, language);
     const withHash = language === "th" ? undefined : "FA+9qCX9VSu";
@@ -53,7 +53,7 @@ test("built-in templates: valid and one SMS with an 11-character brand (GSM-7, T
   }
 });
 
-test("template rules: {code} required, known placeholders only, no links, no <#>", () => {
+it("template rules: {code} required, known placeholders only, no links, no <#>", () => {
   assert.match(templateProblem("Your code") ?? "", /must contain \{code\}/);
   assert.match(templateProblem("{code} {amount}") ?? "", /unknown placeholder \{amount\}/);
   assert.match(templateProblem("{code} see https://bank.example") ?? "", /links/);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { seededRandom } from "./rng";
 import { activeOutage, parseScenario, pickStat, profileFor } from "./scenario";
 
-test("longest prefix wins; districts stand for their prefixes", () => {
+it("longest prefix wins; districts stand for their prefixes", () => {
   const scenario = parseScenario({
     districts: { medan: ["62813"] },
     default: { receiptDelayMs: 1 },
@@ -17,7 +17,7 @@ test("longest prefix wins; districts stand for their prefixes", () => {
   assert.equal(profileFor(scenario, "6590000").receiptDelayMs, 1);
 });
 
-test("status mix follows its weights, deterministically per seed", () => {
+it("status mix follows its weights, deterministically per seed", () => {
   const draw = (seed: number) => {
     const random = seededRandom(seed);
     return Array.from({ length: 1_000 }, () => pickStat({ DELIVRD: 3, UNDELIV: 1 }, random()));
@@ -28,7 +28,7 @@ test("status mix follows its weights, deterministically per seed", () => {
   assert.ok(undelivered > 180 && undelivered < 320, `got ${undelivered}`);
 });
 
-test("outage windows apply between their times", () => {
+it("outage windows apply between their times", () => {
   const scenario = parseScenario({
     outages: [
       { prefix: "62", from: "2030-01-01T00:00:00Z", to: "2030-01-01T01:00:00Z", effect: "submit-fail" },
@@ -38,13 +38,13 @@ test("outage windows apply between their times", () => {
   assert.equal(activeOutage(scenario, "6281", Date.parse("2030-01-01T01:00:00Z")), undefined);
 });
 
-test("bad scenarios are refused with the field named", () => {
+it("bad scenarios are refused with the field named", () => {
   assert.throws(() => parseScenario({ routes: [{ statusMix: { LOST: 1 } }] }), /statusMix/);
   assert.throws(() => parseScenario({ throttlePerSecond: -1 }), /throttlePerSecond/);
   assert.throws(() => parseScenario([]), /object/);
 });
 
-test("receipt copies: a whole number from 1 to 10", () => {
+it("receipt copies: a whole number from 1 to 10", () => {
   assert.equal(parseScenario({ receiptCopies: 2, receiptRepeatMs: 0 }).receiptCopies, 2);
   assert.throws(() => parseScenario({ receiptCopies: 0 }), /receiptCopies/);
   assert.throws(() => parseScenario({ receiptCopies: 1.5 }), /receiptCopies/);

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { test } from "node:test";
+import { it } from "node:test";
 import { createKafkaBus } from "@platform/bus/kafka";
 import { secretsFromEnv } from "@platform/crypto/keys";
 import { eventOf } from "@platform/events/envelope";
@@ -56,7 +56,7 @@ async function consuming(gateway: GatewayProcess): Promise<void> {
   );
 }
 
-test("SIGKILL mid-load, another gateway starts: every dispatch reported, none sent twice", async (t) => {
+it("SIGKILL mid-load, another gateway starts: every dispatch reported, none sent twice", async (t) => {
   const infra = infraFromEnv();
   const prefix = uniquePrefix("crash");
   const topics = topicNames(`${prefix}.`);

@@ -3,7 +3,7 @@
  * simulator → receipts → DeliveryReported on Kafka; idempotency and crash state in Redis.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, before, it } from "node:test";
 import { sealedField } from "@platform/crypto/sealer";
 import { eventOf } from "@platform/events/envelope";
 import { eventually } from "../harness";
@@ -33,7 +33,7 @@ after(async () => {
 const statuses = (reports: Report[]) => reports.map((r) => statusName(r.report));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test("dispatch → submit → receipt: ACCEPTED then DELIVERED for the attempt, localised text with the code", async () => {
+it("dispatch → submit → receipt: ACCEPTED then DELIVERED for the attempt, localised text with the code", async () => {
   const sent = await stack.dispatch({ attempt: 2, locale: "id-ID" });
   dispatched.push(sent);
   const reports = await stack.waitForReports(sent.verificationId, "DELIVERED", (r) =>
@@ -63,7 +63,7 @@ test("dispatch → submit → receipt: ACCEPTED then DELIVERED for the attempt, 
   );
 });
 
-test("the same dispatch delivered twice by the bus sends one SMS", async () => {
+it("the same dispatch delivered twice by the bus sends one SMS", async () => {
   const sent = await stack.dispatch({ locale: "en" });
   dispatched.push(sent);
   await stack.publish(sent);
@@ -74,7 +74,7 @@ test("the same dispatch delivered twice by the bus sends one SMS", async () => {
   assert.ok(stack.gateways[0]!.snapshot().gateway.dispatchesDuplicate >= 1);
 });
 
-test("an expired code is not sent: EXPIRED CODE_EXPIRED", async () => {
+it("an expired code is not sent: EXPIRED CODE_EXPIRED", async () => {
   const sent = await stack.dispatch({ ttlMs: -1_000 });
   const [report] = await stack.waitForReports(sent.verificationId, "a report", (r) => r.length > 0);
   assert.equal(statusName(report!.report), "EXPIRED");
@@ -83,7 +83,7 @@ test("an expired code is not sent: EXPIRED CODE_EXPIRED", async () => {
   assert.equal(stack.simulator.inbox.partCount(sent.phone), 0);
 });
 
-test("an UNDELIV receipt → FAILED PERMANENT SMPP_DLR_UNDELIV", async () => {
+it("an UNDELIV receipt → FAILED PERMANENT SMPP_DLR_UNDELIV", async () => {
   const sent = await stack.dispatch({ prefix: "62819" });
   dispatched.push(sent);
   const reports = await stack.waitForReports(sent.verificationId, "FAILED", (r) =>
@@ -94,7 +94,7 @@ test("an UNDELIV receipt → FAILED PERMANENT SMPP_DLR_UNDELIV", async () => {
   assert.equal(reports[1]!.report.reason, "SMPP_DLR_UNDELIV");
 });
 
-test("alphanumeric sender refused (0x0A) → resubmitted once with the numeric sender", async () => {
+it("alphanumeric sender refused (0x0A) → resubmitted once with the numeric sender", async () => {
   const sent = await stack.dispatch({ prefix: "62818" });
   dispatched.push(sent);
   const reports = await stack.waitForReports(sent.verificationId, "DELIVERED", (r) =>
@@ -107,7 +107,7 @@ test("alphanumeric sender refused (0x0A) → resubmitted once with the numeric s
   assert.equal(stack.gateways[0]!.snapshot().gateway.senderFallbacks, 1);
 });
 
-test("a tenant without a numeric sender: refusal → FAILED PERMANENT SMPP_STATUS_0x0000000A", async () => {
+it("a tenant without a numeric sender: refusal → FAILED PERMANENT SMPP_STATUS_0x0000000A", async () => {
   const sent = await stack.dispatch({ prefix: "62818", tenant: "plain" });
   const [report] = await stack.waitForReports(sent.verificationId, "a report", (r) => r.length > 0);
   assert.equal(statusName(report!.report), "FAILED");
@@ -116,7 +116,7 @@ test("a tenant without a numeric sender: refusal → FAILED PERMANENT SMPP_STATU
   assert.equal(stack.simulator.inbox.partCount(sent.phone), 0);
 });
 
-test("a long text goes in two parts; DELIVERED once, after the last part", async () => {
+it("a long text goes in two parts; DELIVERED once, after the last part", async () => {
   const sent = await stack.dispatch({ tenant: "long-text", locale: "en-SG", country: "SG" });
   dispatched.push(sent);
   const reports = await stack.waitForReports(sent.verificationId, "DELIVERED", (r) =>
@@ -132,7 +132,7 @@ test("a long text goes in two parts; DELIVERED once, after the last part", async
   assert.ok(message?.text.startsWith(`${sent.code} is your LongCo verification code.`));
 });
 
-test("receipts before responses: still ACCEPTED first, then DELIVERED", async () => {
+it("receipts before responses: still ACCEPTED first, then DELIVERED", async () => {
   stack.simulator.setScenario({ receiptsBeforeResponses: true, responseDelayMs: 200 });
   try {
     const batch = await Promise.all(
@@ -151,7 +151,7 @@ test("receipts before responses: still ACCEPTED first, then DELIVERED", async ()
   }
 });
 
-test("no submit response: FAILED UNKNOWN SMPP_RESPONSE_TIMEOUT, and not resent", async () => {
+it("no submit response: FAILED UNKNOWN SMPP_RESPONSE_TIMEOUT, and not resent", async () => {
   stack.simulator.setScenario({ noSubmitResponse: true, default: { receiptDelayMs: 60_000 } });
   try {
     const sent = await stack.dispatch();
@@ -168,7 +168,7 @@ test("no submit response: FAILED UNKNOWN SMPP_RESPONSE_TIMEOUT, and not resent",
   }
 });
 
-test("metrics per bind: state, window, submits, latency, command_status and receipt counts", async () => {
+it("metrics per bind: state, window, submits, latency, command_status and receipt counts", async () => {
   const snapshot = stack.gateways[0]!.snapshot();
   const [bind] = snapshot.binds;
   assert.ok(bind);
@@ -185,7 +185,7 @@ test("metrics per bind: state, window, submits, latency, command_status and rece
   assert.ok(bind.submitsPerSecond > 0);
 });
 
-test("no code and no full phone number in the logs", async () => {
+it("no code and no full phone number in the logs", async () => {
   await eventually("some logs", () => stack.logs.length > 10);
   const text = stack.logs.join("\n");
   for (const { phone, code } of dispatched) {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
-import { test } from "node:test";
+import { it } from "node:test";
 import type { DeliveryReported } from "@proto/otp/events/v1/events";
 import { createMemoryBus } from "@platform/bus/memory";
 import { generatedSecrets } from "@platform/crypto/keys";
@@ -20,7 +20,7 @@ import { PASSWORD, SYSTEM_ID, eventually, startSimulator } from "../harness";
 import { requireNetSmpp, runPerl } from "../interop/perl";
 import { sealedDispatch, statusName } from "./fixtures";
 
-test("embedded bus and store, default config on the simulator: ACCEPTED then DELIVERED", async () => {
+it("embedded bus and store, default config on the simulator: ACCEPTED then DELIVERED", async () => {
   const simulator = await startSimulator({ default: { receiptDelayMs: 20 } });
   const bus = createMemoryBus();
   const store = createMemoryStore({ prefix: "embedded:" });
@@ -73,7 +73,7 @@ test("embedded bus and store, default config on the simulator: ACCEPTED then DEL
   }
 });
 
-test("an account with an outbind listener: the SMSC's receipt over its outbind delivers the attempt, its alert is counted", async () => {
+it("an account with an outbind listener: the SMSC's receipt over its outbind delivers the attempt, its alert is counted", async () => {
   requireNetSmpp();
   // The simulator holds its own receipt far beyond the test: only the outbind can deliver it.
   const simulator = await startSimulator({ default: { receiptDelayMs: 600_000 } });

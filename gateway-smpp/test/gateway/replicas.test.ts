@@ -4,7 +4,7 @@
  * through the message map in the store.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, before, it } from "node:test";
 import { statusName } from "./fixtures";
 import { startStack, type Stack } from "./stack";
 
@@ -22,7 +22,7 @@ after(async () => {
   await stack?.close();
 });
 
-test("a receipt arriving on another replica's bind is correlated via the store", async () => {
+it("a receipt arriving on another replica's bind is correlated via the store", async () => {
   const batch = await Promise.all(Array.from({ length: 8 }, () => stack.dispatch()));
   for (const sent of batch) {
     const reports = await stack.waitForReports(sent.verificationId, "DELIVERED", (r) =>

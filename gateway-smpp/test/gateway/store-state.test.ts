@@ -3,7 +3,7 @@
  * ledger's claim, the message map across hex/decimal ids, and the final-receipt decision.
  */
 import assert from "node:assert/strict";
-import { after, describe, test } from "node:test";
+import { after, describe, it } from "node:test";
 import { createMemoryStore } from "@platform/store/memory";
 import type { Store } from "@platform/store/port";
 import { createRedisStore } from "@platform/store/redis";
@@ -50,7 +50,7 @@ for (const [name, open] of adapters) {
     const store = open();
     stores.push(store);
 
-    test("the attempt claim is taken once; the outcome replaces it", async () => {
+    it("the attempt claim is taken once; the outcome replaces it", async () => {
       const ledger = createAttemptLedger(store, "gw-a", Date.now);
       const other = createAttemptLedger(store, "gw-b", Date.now);
       assert.deepEqual(await ledger.claim("ver_claim", 1, 60_000), { claimed: true });
@@ -65,7 +65,7 @@ for (const [name, open] of adapters) {
       assert.ok((await store.pttl(store.key("sms-attempt:{ver_claim}:1"))) > 50_000);
     });
 
-    test("the message map finds a hex id from its decimal receipt id, per account", async () => {
+    it("the message map finds a hex id from its decimal receipt id, per account", async () => {
       const map = createMessageMap(store);
       await map.remember([part({ messageId: "1A2B" })], 60_000);
       assert.equal((await map.lookup("sim", "6699"))?.messageId, "1A2B");
@@ -74,7 +74,7 @@ for (const [name, open] of adapters) {
       assert.equal(await map.lookup("sim", "999"), undefined);
     });
 
-    test("the message map stores one key per id and matches both bases, padded or not", async () => {
+    it("the message map stores one key per id and matches both bases, padded or not", async () => {
       const map = createMessageMap(store);
       await map.remember([part({ messageId: "000012345", verificationId: "ver_dec" })], 60_000);
       await map.remember([part({ messageId: "0c1d", verificationId: "ver_hex" })], 60_000);
@@ -85,7 +85,7 @@ for (const [name, open] of adapters) {
       assert.equal(await map.lookup("sim", "ZZ"), undefined);
     });
 
-    test("final receipt: DELIVERED after the last part, first failure ends it, duplicates dropped", async () => {
+    it("final receipt: DELIVERED after the last part, first failure ends it, duplicates dropped", async () => {
       const run = (verificationId: string, partIndex: number, delivered: boolean, partCount = 3) =>
         store.run(finalReceipt, {
           verificationId,

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { pumpBlockKey, pumpWindowKey } from "@verification-state/pumping-script";
 import { activeKey, idempotencyKey } from "@verification-state/projector";
 import { createMemoryStore } from "@platform/store/memory";
@@ -54,7 +54,7 @@ function limitsSuite(adapter: string, open: (prefix: string) => Store): void {
     const admit = (store: Store, input: Partial<LimitsInput>) =>
       store.run(admitLimits, { tenant: TENANT, windows: [], ...input });
 
-    test("counts every window when all pass; a refusal counts in none and names its window", async () => {
+    it("counts every window when all pass; a refusal counts in none and names its window", async () => {
       const store = fresh();
       const windows = [windowOf("start|p1", 5), windowOf("send|p1", 2), windowOf("cty|ID", 1, 60_000)];
       assert.equal((await admit(store, { windows })).kind, "admitted");
@@ -73,7 +73,7 @@ function limitsSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.ok(pttl > HOUR - 60_000 && pttl <= HOUR, "a window lasts from its first count");
     });
 
-    test("the tenant rate answers first and stays counted when a window refuses", async () => {
+    it("the tenant rate answers first and stays counted when a window refuses", async () => {
       const store = fresh();
       const full = [windowOf("send|p2", 1)];
       assert.equal((await admit(store, { rate: slowRate(3), windows: full })).kind, "admitted");
@@ -89,7 +89,7 @@ function limitsSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.equal(await count(store, "send|p3"), 0, "a refused rate counts nothing else");
     });
 
-    test("an existing idempotency key answers with its verification and claims nothing else", async () => {
+    it("an existing idempotency key answers with its verification and claims nothing else", async () => {
       const store = fresh();
       const idem = (value: string) => ({ key: idempotencyKey(TENANT, "h1"), value, ttlMs: HOUR });
       const active = (value: string) => ({ key: activeKey(TENANT, "p4", "login"), value, ttlMs: HOUR });
@@ -106,7 +106,7 @@ function limitsSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.equal(await store.get(store.key(activeKey(TENANT, "p4", "login"))), "v1");
     });
 
-    test("an idempotency key reused with other parameters answers a mismatch, in the same call, claiming nothing", async () => {
+    it("an idempotency key reused with other parameters answers a mismatch, in the same call, claiming nothing", async () => {
       const store = fresh();
       const key = idempotencyKey(TENANT, "h10");
       const idem = (value: string) => ({ key, value, ttlMs: HOUR });
@@ -136,7 +136,7 @@ function limitsSuite(adapter: string, open: (prefix: string) => Store): void {
       });
     });
 
-    test("an active verification answers unless the caller replaces the one it found ended", async () => {
+    it("an active verification answers unless the caller replaces the one it found ended", async () => {
       const store = fresh();
       const key = activeKey(TENANT, "p5", "login");
       const windows = [windowOf("send|p5", 5)];
@@ -161,7 +161,7 @@ function limitsSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.ok(pttl > HOUR - 60_000 && pttl <= HOUR);
     });
 
-    test("a refused start claims neither key", async () => {
+    it("a refused start claims neither key", async () => {
       const store = fresh();
       const claims = {
         idempotency: { key: idempotencyKey(TENANT, "h6"), value: "v1", ttlMs: HOUR },
@@ -176,7 +176,7 @@ function limitsSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.equal(await store.get(store.key(claims.active.key)), null);
     });
 
-    test("records sends for the pumping guard, blocks a prefix whose conversion is low, then refuses it", async () => {
+    it("records sends for the pumping guard, blocks a prefix whose conversion is low, then refuses it", async () => {
       const store = fresh();
       const windows = [windowOf("send|p7", 10)];
       const first = await admit(store, { pump: pumpOf(false), blockedPrefix: "+62812", windows });
@@ -192,7 +192,7 @@ function limitsSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.ok(window > HOUR && window <= 2 * HOUR, "the pumping window lives two windows");
     });
 
-    test("in shadow mode judges without blocking", async () => {
+    it("in shadow mode judges without blocking", async () => {
       const store = fresh();
       await admit(store, { pump: pumpOf(true) });
       const judged = await admit(store, { pump: pumpOf(true) });
@@ -200,7 +200,7 @@ function limitsSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.equal(await store.get(store.key(pumpBlockKey(TENANT, "+62812"))), null);
     });
 
-    test("a start with every part at once: one call, one slot", async () => {
+    it("a start with every part at once: one call, one slot", async () => {
       const store = fresh();
       const windows = ["start|p9", "ip|203.0.113.9", "dev|d{9}", "send|p9", "pfx|+62812", "cty|ID"].map(
         (name) => windowOf(name, 5),
@@ -221,7 +221,7 @@ function limitsSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.equal(await store.get(store.key(start.idempotency.key)), "v9");
     });
 
-    test("refuses keys outside the tenant's slot and bad settings", async () => {
+    it("refuses keys outside the tenant's slot and bad settings", async () => {
       const store = fresh();
       const elsewhere = { key: activeKey("bank-b", "p8", "login"), value: "v1", ttlMs: HOUR };
       await assert.rejects(admit(store, { active: elsewhere }), { code: "OTP_INTERNAL" });

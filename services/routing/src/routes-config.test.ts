@@ -1,12 +1,12 @@
 /** The routes table from configuration, and the workflow a verification gets from policy. */
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, it } from "node:test";
 import { DEFAULT_POLICY } from "@domain/policy/defaults";
 import { workflowFor } from "./lifecycle-input";
 import { buildRoutesTable, defaultRoutesTable } from "./routes-config";
 
 describe("routes table", () => {
-  test("by default every home-country operator has its direct bind, with the aggregator on standby", () => {
+  it("by default every home-country operator has its direct bind, with the aggregator on standby", () => {
     const table = defaultRoutesTable();
     for (const operator of ["id-telkomsel", "ph-globe", "th-ais", "vn-viettel", "my-maxis", "sg-singtel"]) {
       assert.deepEqual(table.sms.operators[operator], [
@@ -17,7 +17,7 @@ describe("routes table", () => {
     assert.deepEqual(table.sms.default, [{ route: "aggregator", weight: 100 }]);
   });
 
-  test("a file overrides operators one by one and lists as a whole", () => {
+  it("a file overrides operators one by one and lists as a whole", () => {
     const result = buildRoutesTable({
       sms: {
         operators: {
@@ -38,7 +38,7 @@ describe("routes table", () => {
     assert.deepEqual(result.table.whatsapp, [{ route: "wa-primary", weight: 100 }]);
   });
 
-  test("every problem is reported with its path", () => {
+  it("every problem is reported with its path", () => {
     const result = buildRoutesTable({
       sms: { operators: { "id-xl": [{ route: "xl direct", weight: 5 }] }, defualt: [] },
       voice: [{ route: "v", weight: 0 }],
@@ -55,7 +55,7 @@ describe("routes table", () => {
 });
 
 describe("workflow from policy", () => {
-  test("channels the tenant refuses for the number's type are left out, and said so", () => {
+  it("channels the tenant refuses for the number's type are left out, and said so", () => {
     const workflow = workflowFor(DEFAULT_POLICY, "login", "medium", "voip");
     assert.deepEqual(
       workflow.steps.map((s) => s.channel),
@@ -68,7 +68,7 @@ describe("workflow from policy", () => {
     );
   });
 
-  test("a purpose the policy no longer names gets its risk tier's default workflow", () => {
+  it("a purpose the policy no longer names gets its risk tier's default workflow", () => {
     assert.equal(workflowFor(DEFAULT_POLICY, "gone", "high").name, "high_risk");
     assert.equal(workflowFor(DEFAULT_POLICY, "gone", "unspecified").name, "default");
   });

@@ -3,7 +3,7 @@
  * (the first attempt sends the start's), and a policy with one code sends the same everywhere.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { sealedField } from "@platform/crypto/sealer";
 import { delivered, eventually, hardFailure, type RoutingHarness, startRoutingHarness } from "./harness";
 
@@ -30,7 +30,7 @@ describe("codes per attempt", () => {
     return dispatches.map((d) => h.sealer.open(d.code!, sealedField(id, "code")));
   };
 
-  test("a fallback attempt gets a new code when the policy rotates codes", async () => {
+  it("a fallback attempt gets a new code when the policy rotates codes", async () => {
     const id = await h.issue({ purpose: "transaction", codePerAttempt: true });
     const [first, second] = await codesOf(id);
     assert.equal(first, "123456", "the first attempt sends the start's code");
@@ -38,7 +38,7 @@ describe("codes per attempt", () => {
     assert.notEqual(second, first);
   });
 
-  test("every attempt sends the same code when the policy keeps one", async () => {
+  it("every attempt sends the same code when the policy keeps one", async () => {
     const id = await h.issue({ purpose: "transaction" });
     assert.deepEqual(await codesOf(id), ["123456", "123456"]);
   });

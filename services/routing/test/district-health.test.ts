@@ -5,7 +5,7 @@
  * Windows are shrunk to seconds (4 s window, 0.5 s buckets, 2 s dwell) so the test is short.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { EventEnvelope } from "@proto/otp/events/v1/events";
 import { Channel, HealthState } from "@proto/otp/v1/common";
@@ -76,7 +76,7 @@ describe("per-district adaptive routing", () => {
     return ids;
   }
 
-  test("WhatsApp failing in X puts SMS first in X only, then recovery brings WhatsApp back", async () => {
+  it("WhatsApp failing in X puts SMS first in X only, then recovery brings WhatsApp back", async () => {
     await trafficUntil(
       [X, Y],
       () => whatsappStates(X).includes(HealthState.HEALTH_STATE_DOWN),

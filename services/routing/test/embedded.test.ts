@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { VerificationStarted } from "@proto/otp/events/v1/events";
 import { Channel, DeliveryStatus, RiskTier } from "@proto/otp/v1/common";
 import { createMemoryBus, type MemoryBus } from "@platform/bus/memory";
@@ -81,7 +81,7 @@ describe("routing on the in-process bus and store", () => {
     await store.close();
   });
 
-  test("WhatsApp without a receipt falls back to SMS; the delivery shows in channel health", async () => {
+  it("WhatsApp without a receipt falls back to SMS; the delivery shows in channel health", async () => {
     const sealer = createSealer({ activeKeyId: "k", keys: new Map([["k", randomBytes(32)]]) });
     const id = newVerificationId();
     await bus.publish(

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { CheckOutcome, FallbackReason } from "@proto/otp/events/v1/events";
 import { Channel, DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
 import {
@@ -48,7 +48,7 @@ describe("routing fallback over Kafka and Redis", () => {
       `fallback to attempt ${toAttempt}`,
     );
 
-  test("WhatsApp without a delivery receipt falls back to SMS when the step times out", async () => {
+  it("WhatsApp without a delivery receipt falls back to SMS when the step times out", async () => {
     const id = await h.issue();
     const whatsapp = await dispatchOf(id, 1);
     assert.equal(whatsapp.channel, Channel.CHANNEL_WHATSAPP);
@@ -65,7 +65,7 @@ describe("routing fallback over Kafka and Redis", () => {
     assert.ok(waited >= 2_000, `fell back after ${waited} ms, before the 2 s step timeout`);
   });
 
-  test("a hard failure falls back at once, without waiting for the step's 30 s timer", async () => {
+  it("a hard failure falls back at once, without waiting for the step's 30 s timer", async () => {
     const id = await h.issue({ purpose: "transaction" });
     scripts.set(id, (d) => (d.attempt === 1 ? [hardFailure("WHATSAPP_131026")] : [delivered()]));
     const first = await dispatchOf(id, 1);
@@ -83,7 +83,7 @@ describe("routing fallback over Kafka and Redis", () => {
     assert.equal(await h.timerScore(`${id}|f|1`), null, "the WhatsApp step's timer is gone");
   });
 
-  test("voice is the last resort; verifying cancels the ringing call and every timer", async () => {
+  it("voice is the last resort; verifying cancels the ringing call and every timer", async () => {
     const id = await h.issue();
     scripts.set(id, (d) => {
       if (d.channel === Channel.CHANNEL_WHATSAPP) return [hardFailure("WHATSAPP_131026")];
@@ -123,7 +123,7 @@ describe("routing fallback over Kafka and Redis", () => {
     );
   });
 
-  test("a late receipt of an earlier attempt is recorded but never re-sends", async () => {
+  it("a late receipt of an earlier attempt is recorded but never re-sends", async () => {
     const id = await h.issue({ purpose: "signup" });
     scripts.set(id, (d) => (d.channel === Channel.CHANNEL_SMS ? [delivered(50)] : []));
     await dispatchOf(id, 2);
@@ -159,7 +159,7 @@ describe("routing fallback over Kafka and Redis", () => {
     );
   });
 
-  test("cancelling stops the fallback", async () => {
+  it("cancelling stops the fallback", async () => {
     const id = await h.issue({ purpose: "transaction" });
     await dispatchOf(id, 1);
     await h.publish(id, {
@@ -171,7 +171,7 @@ describe("routing fallback over Kafka and Redis", () => {
     assert.equal(h.dispatchesOf(id).length, 1);
   });
 
-  test("routing owns expiry: a delivered code nobody checked expires, and is never re-sent", async () => {
+  it("routing owns expiry: a delivered code nobody checked expires, and is never re-sent", async () => {
     const id = await h.issue({ purpose: "transaction", expiresInMs: 3_000 });
     scripts.set(id, () => [delivered()]);
     const expired = await eventually(
@@ -187,7 +187,7 @@ describe("routing fallback over Kafka and Redis", () => {
     assert.equal(await h.timerScore(`${id}|f|1`), null, "the step's timer went with the verification");
   });
 
-  test("a code about to expire is not dispatched again: with nothing delivered, the verification fails", async () => {
+  it("a code about to expire is not dispatched again: with nothing delivered, the verification fails", async () => {
     // WhatsApp's 2 s step ends with under a second of code life left: too late for SMS.
     const id = await h.issue({ expiresInMs: 2_900 });
     const end = await eventually(

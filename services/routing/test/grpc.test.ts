@@ -4,7 +4,7 @@
  * channel; route explanations, each tenant seeing only its own.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { Channel, HealthState } from "@proto/otp/v1/common";
 import { RoutingServiceClient, RoutingServiceService } from "@proto/otp/v1/routing";
@@ -80,7 +80,7 @@ describe("RoutingService over gRPC", () => {
     await h.close();
   });
 
-  test("incidents: admins declare and resolve, everyone lists, routing puts the channel last", async () => {
+  it("incidents: admins declare and resolve, everyone lists, routing puts the channel last", async () => {
     const district = "PH-MNL-MKT";
     const declare = {
       district,
@@ -159,7 +159,7 @@ describe("RoutingService over gRPC", () => {
     assert.equal(missing.code, grpc.status.NOT_FOUND);
   });
 
-  test("channel health: figures per channel and route, and the channel to recommend", async () => {
+  it("channel health: figures per channel and route, and the channel to recommend", async () => {
     const district = "TH-BKK-PTW";
     const ids = Array.from({ length: 30 }, () => newVerificationId());
     for (const id of ids.slice(-6)) whatsappFails.add(id); // the last issued, answered last
@@ -202,7 +202,7 @@ describe("RoutingService over gRPC", () => {
     assert.equal(everywhere.recommendedChannel, Channel.CHANNEL_UNSPECIFIED);
   });
 
-  test("ExplainRoute: the decision trail, to the verification's own tenant (and admins) only", async () => {
+  it("ExplainRoute: the decision trail, to the verification's own tenant (and admins) only", async () => {
     const id = await h.issue({ district: "VN-HN-BD" });
     await eventually(() => h.eventsOf(id).some((e) => e.event?.$case === "codeChecked"), "verified");
     const own = await callUnary(clients.bankA, "explainRoute", { verificationId: id });

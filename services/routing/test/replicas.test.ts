@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Partitioners } from "kafkajs";
 import { Channel } from "@proto/otp/v1/common";
@@ -52,7 +52,7 @@ describe("fallback timers with two routing replicas", () => {
     await h.close();
   });
 
-  test("each partition has one owner and every timer acts exactly once", async () => {
+  it("each partition has one owner and every timer acts exactly once", async () => {
     const a = await h.startService();
     const b = await h.startService();
     await h.ready();
@@ -77,7 +77,7 @@ describe("fallback timers with two routing replicas", () => {
 describe("fallback timers survive a replica killed with SIGKILL", () => {
   const rig = replicaRig("kill");
 
-  test("the survivor takes the killed replica's partitions over and fires their timers once", async () => {
+  it("the survivor takes the killed replica's partitions over and fires their timers once", async () => {
     const h = rig.harness();
     const doomed = rig.start("doomed", {});
     await eventually(() => doomed.output.includes("ready"), "first replica ready", 60_000);
@@ -120,7 +120,7 @@ describe("fallback timers survive a replica killed with SIGKILL", () => {
 describe("an owner SIGKILLed inside a transaction", () => {
   const rig = replicaRig("kill-in-commit");
 
-  test("its half-written decisions stay invisible and the survivor makes each once", async () => {
+  it("its half-written decisions stay invisible and the survivor makes each once", async () => {
     const h = rig.harness();
     const doomed = rig.start("doomed", { ROUTING_KILL_IN_COMMIT: "6" });
     await eventually(() => doomed.output.includes("ready"), "first replica ready", 60_000);

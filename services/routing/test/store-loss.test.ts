@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { Channel } from "@proto/otp/v1/common";
 import {
   type ConnectorScript,
@@ -37,7 +37,7 @@ describe("routing after its store lost its data", () => {
       60_000,
     );
 
-  test("an emptied store changes nothing for routing: timers fire once, nothing is sent twice", async () => {
+  it("an emptied store changes nothing for routing: timers fire once, nothing is sent twice", async () => {
     // signup: WhatsApp 2 s (not delivered → fall back) → SMS 30 s → voice 30 s.
     const waiting = await h.issue({ purpose: "signup" });
     const verified = await h.issue({ purpose: "signup" });

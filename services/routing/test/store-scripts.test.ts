@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, describe, test } from "node:test";
+import { after, describe, it } from "node:test";
 import { createMemoryStore } from "@platform/store/memory";
 import type { Store } from "@platform/store/port";
 import { createRedisStore } from "@platform/store/redis";
@@ -37,7 +37,7 @@ function scriptContract(adapter: string, open: (prefix: string) => Store): void 
       }
     });
 
-    test("health buckets: increments add up within a bucket and a reused slot starts afresh", async () => {
+    it("health buckets: increments add up within a bucket and a reused slot starts afresh", async () => {
       const store = fresh();
       const base = { scope: "d:ID-JK", bucketMs: 10_000, slots: 3, ttlMs: 60_000 };
       const inc = (
@@ -76,7 +76,7 @@ function scriptContract(adapter: string, open: (prefix: string) => Store): void 
       assert.ok(ttl > 50_000 && ttl <= 60_000, `ttl ${ttl}`);
     });
 
-    test("health buckets: a summed increment counts each delivered sample in its latency slot", async () => {
+    it("health buckets: a summed increment counts each delivered sample in its latency slot", async () => {
       const store = fresh();
       const base = { scope: "d:ID-BD", bucketMs: 10_000, slots: 3, ttlMs: 60_000, atMs: 1_000 };
       await store.run(recordHealth, {
@@ -90,7 +90,7 @@ function scriptContract(adapter: string, open: (prefix: string) => Store): void 
       assert.equal(fields["b|sms|0"], "0,5,3,2,1,0,3,0,0,0,0,0,0,0,0");
     });
 
-    test("health state transitions apply only from the state read", async () => {
+    it("health state transitions apply only from the state read", async () => {
       const store = fresh();
       const move = (expected: string, next: string) =>
         store.run(transitionHealth, { scope: "d:ID-JK", series: "whatsapp", expected, next, ttlMs: 60_000 });
@@ -100,7 +100,7 @@ function scriptContract(adapter: string, open: (prefix: string) => Store): void 
       assert.equal((await store.run(readHealthScope, "d:ID-JK"))["s|whatsapp"], "healthy,2000");
     });
 
-    test("health index: scopes written recently; stale ones are dropped", async () => {
+    it("health index: scopes written recently; stale ones are dropped", async () => {
       const store = fresh();
       await store.run(touchHealthIndex, { scope: "d:ID-JK", atMs: 1_000 });
       await store.run(touchHealthIndex, { scope: "d:PH-MNL", atMs: 5_000 });
@@ -112,7 +112,7 @@ function scriptContract(adapter: string, open: (prefix: string) => Store): void 
       assert.deepEqual(await store.run(readHealthIndex, { nowMs: 0, maxAgeMs: 1 }), ["d:PH-MNL"], "deleted");
     });
 
-    test("scripts refuse keys that would break the hash tag", async () => {
+    it("scripts refuse keys that would break the hash tag", async () => {
       const store = fresh();
       await assert.rejects(store.run(readHealthScope, "d:{evil}"), /OTP_INTERNAL|braces/);
     });

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, describe, test } from "node:test";
+import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Channel } from "@proto/otp/v1/common";
 import { createMemoryStore } from "@platform/store/memory";
@@ -35,7 +35,7 @@ function incidentSuite(adapter: string, open: (prefix: string) => Store): void {
       }
     });
 
-    test("issuance's check reads the store in the background, at most once per second", async () => {
+    it("issuance's check reads the store in the background, at most once per second", async () => {
       const store = fresh();
       const incidents = createIncidentStore(store);
       let clock = T0.getTime();
@@ -77,7 +77,7 @@ function incidentSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.equal(await active(""), false);
     });
 
-    test("declare, list active by district, resolve once", async () => {
+    it("declare, list active by district, resolve once", async () => {
       const store = fresh();
       const incidents = createIncidentStore(store);
       const declared = await incidents.declare({
@@ -117,7 +117,7 @@ function incidentSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.deepEqual(all[0]?.notices, declared.notices);
     });
 
-    test("an incident with `until` ends by itself, and ended ones are dropped after the retention", async () => {
+    it("an incident with `until` ends by itself, and ended ones are dropped after the retention", async () => {
       const store = fresh();
       const incidents = createIncidentStore(store, { keepEndedMs: 3_600_000 });
       await incidents.declare({
@@ -140,7 +140,7 @@ function incidentSuite(adapter: string, open: (prefix: string) => Store): void {
       );
     });
 
-    test("no district means no incidents for issuance", async () => {
+    it("no district means no incidents for issuance", async () => {
       assert.deepEqual(await activeIncidents(fresh(), "", T0), []);
     });
   });

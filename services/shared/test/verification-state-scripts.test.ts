@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, describe, test } from "node:test";
+import { after, describe, it } from "node:test";
 import { CheckOutcome } from "@proto/otp/events/v1/events";
 import { createMemoryStore } from "@platform/store/memory";
 import type { Store } from "@platform/store/port";
@@ -47,7 +47,7 @@ function scriptsSuite(adapter: string, open: (prefix: string) => Store): void {
         candidateLength,
       });
 
-    test("a successful check answers with the destination prefix, for the pumping guard", async () => {
+    it("a successful check answers with the destination prefix, for the pumping guard", async () => {
       await store.run(projectVerification, projected("v-ok"));
       const wrong = await check("v-ok", "hash-of-000000");
       assert.equal(wrong.kind === "decided" && wrong.outcome, CheckOutcome.CHECK_OUTCOME_WRONG_CODE);
@@ -67,7 +67,7 @@ function scriptsSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.equal(again.kind === "decided" && again.prefix, undefined, "only a success counts");
     });
 
-    test("an unknown verification or another tenant's is missing", async () => {
+    it("an unknown verification or another tenant's is missing", async () => {
       await store.run(projectVerification, projected("v-other"));
       assert.deepEqual(await check("v-none", "hash-of-123456"), { kind: "missing" });
       const foreign = await store.run(checkCode, {
@@ -80,7 +80,7 @@ function scriptsSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.deepEqual(foreign, { kind: "missing" });
     });
 
-    test("a code of the wrong length names the expected length and uses no attempt", async () => {
+    it("a code of the wrong length names the expected length and uses no attempt", async () => {
       await store.run(projectVerification, projected("v-len"));
       assert.deepEqual(await check("v-len", "hash-of-12345", 5), { kind: "wrong-length", expectedLength: 6 });
       const wrong = await check("v-len", "hash-of-000000");
@@ -91,7 +91,7 @@ function scriptsSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.equal(old.kind === "decided" && old.outcome, CheckOutcome.CHECK_OUTCOME_WRONG_CODE);
     });
 
-    test("with a code per attempt, only the two newest codes verify", async () => {
+    it("with a code per attempt, only the two newest codes verify", async () => {
       const future = Date.now() + 600_000;
       const codes = [
         { a: 0, h: "hash-first", e: future },
@@ -113,7 +113,7 @@ function scriptsSuite(adapter: string, open: (prefix: string) => Store): void {
       }
     });
 
-    test("a check matches a code hashed under any configured key, and only those", async () => {
+    it("a check matches a code hashed under any configured key, and only those", async () => {
       // Stored under h1 before a rotation made h2 active: the candidate list holds both keys' hashes.
       await store.run(projectVerification, {
         ...projected("v-rotated"),
@@ -137,7 +137,7 @@ function scriptsSuite(adapter: string, open: (prefix: string) => Store): void {
       assert.equal(both.kind === "decided" && both.outcome, CheckOutcome.CHECK_OUTCOME_VERIFIED);
     });
 
-    test("a failed verification checks as failed, a cancelled one as cancelled", async () => {
+    it("a failed verification checks as failed, a cancelled one as cancelled", async () => {
       await store.run(projectVerification, { ...projected("v-failed"), status: "failed" });
       await store.run(projectVerification, { ...projected("v-cancelled"), status: "cancelled" });
       const failed = await check("v-failed", "hash-of-123456");

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { eventually, receiptsOf, startVoiceStack, voiceDispatch } from "./harness";
 
-test("no code or full phone number in logs or callback URLs; the code only in the TwiML", async () => {
+it("no code or full phone number in logs or callback URLs; the code only in the TwiML", async () => {
   const stack = await startVoiceStack({
     keyPress: true,
     scenario: {

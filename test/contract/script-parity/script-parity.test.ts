@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { after, describe, test } from "node:test";
+import { after, describe, it } from "node:test";
 import { createMemoryStore } from "@platform/store/memory";
 import type { Store } from "@platform/store/port";
 import { createRedisStore } from "@platform/store/redis";
@@ -53,13 +53,13 @@ function scriptModules(dir: string): string[] {
 
 describe("store scripts: Lua and TypeScript agree", () => {
   for (const c of CASES) {
-    test(c.name, async () => {
+    it(c.name, async () => {
       const { reference, redis } = stores();
       await assertParity(c, reference, redis);
     });
   }
 
-  test("every script in the code has a parity case", async () => {
+  it("every script in the code has a parity case", async () => {
     const declared = new Set<string>();
     const modules = ["services", "gateway-smpp"].flatMap((dir) => scriptModules(path.join(ROOT, dir)));
     for (const file of modules) {

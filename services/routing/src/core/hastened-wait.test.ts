@@ -4,7 +4,7 @@
  * The channel's state does not change (no flip); only the wait, and the decision says why.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { defaultRoutesTable } from "../routes-config";
 import { collapseLean, DEFAULT_HEALTH_THRESHOLDS, nextHealthState, UNKNOWN_STATE } from "./health-state";
 import { type BucketCounts, HISTOGRAM_SIZE } from "./health-window";
@@ -80,7 +80,7 @@ function firstDispatch(lean: { whatsapp?: number; sms?: number }) {
   >;
 }
 
-test("WhatsApp leaning towards a collapse: its step waits 8 s, not 20, and the decision says why", () => {
+it("WhatsApp leaning towards a collapse: its step waits 8 s, not 20, and the decision says why", () => {
   const hastened = firstDispatch({ whatsapp: 0.6 });
   assert.equal(hastened.channel, "whatsapp");
   assert.equal(hastened.timeoutSeconds, 8);
@@ -94,7 +94,7 @@ test("WhatsApp leaning towards a collapse: its step waits 8 s, not 20, and the d
   assert.equal(firstDispatch({}).timeoutSeconds, 20, "no figures yet: the workflow's wait");
 });
 
-test("a step that waits for the code to be checked is never hastened", () => {
+it("a step that waits for the code to be checked is never hastened", () => {
   const { events } = handleCommand(
     initialRoutingState("v-2"),
     { ...start, workflow: { name: "sms", steps: [workflow.steps[1]!] } },
@@ -110,7 +110,7 @@ test("a step that waits for the code to be checked is never hastened", () => {
   assert.equal(sms.timeoutSeconds, 30);
 });
 
-test("two WhatsApp failures in a row in a quiet district lean far enough to hasten, yet the channel stays healthy", () => {
+it("two WhatsApp failures in a row in a quiet district lean far enough to hasten, yet the channel stays healthy", () => {
   const t = DEFAULT_HEALTH_THRESHOLDS;
   const bucket = (epoch: number, delivered: number, failed: number): BucketCounts => ({
     epoch,

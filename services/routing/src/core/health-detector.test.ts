@@ -6,7 +6,7 @@
  * health monitor does.
  */
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, it } from "node:test";
 import { collapseScore, hypotheses, wilsonBounds } from "./health-detector";
 import {
   collapseLean,
@@ -91,14 +91,14 @@ const states = (changes: { at: number; state: string }[]) =>
   changes.filter((c) => c.state !== "hastened").map((c) => c.state);
 
 describe("Wilson bounds and the collapse test", () => {
-  test("confidence grows with evidence", () => {
+  it("confidence grows with evidence", () => {
     assert.ok(wilsonBounds(0, 1, 1.645).upper > 0.7, "one failure says little");
     assert.ok(wilsonBounds(0, 3, 1.645).upper < 0.5, "three clear failures say a lot");
     assert.ok(wilsonBounds(29, 1, 1.645).upper > 0.9);
     assert.ok(wilsonBounds(2, 3, 1.645).upper > wilsonBounds(20, 30, 1.645).upper);
   });
 
-  test("a failure weighs by the district's own normal: where 99 % arrive, more than where 80 % do", () => {
+  it("a failure weighs by the district's own normal: where 99 % arrive, more than where 80 % do", () => {
     const s = detectorSettings(t);
     const bucket = [{ epoch: 0, successes: 0, failures: 3 }];
     const reliable = { successes: 990, failures: 10, through: 0 };
@@ -120,7 +120,7 @@ describe("Wilson bounds and the collapse test", () => {
 });
 
 describe("blackout detection", () => {
-  test("quiet district (3/min): a blackout and a collapse to 40 % are reacted to within 90 s, judged down within 2 and 4 min", () => {
+  it("quiet district (3/min): a blackout and a collapse to 40 % are reacted to within 90 s, judged down within 2 and 4 min", () => {
     for (const [delivery, within] of [
       [0, 120_000],
       [0.4, 240_000],
@@ -139,7 +139,7 @@ describe("blackout detection", () => {
     }
   });
 
-  test("busy district (30/min): a blackout and a collapse to 40 % are reacted to within 30 s, judged down within 30 and 45 s", () => {
+  it("busy district (30/min): a blackout and a collapse to 40 % are reacted to within 30 s, judged down within 30 and 45 s", () => {
     // Undelivered attempts are overdue 8 s after their bucket: well before the 20 s deadline.
     for (const [delivery, within] of [
       [0, 30_000],
@@ -157,7 +157,7 @@ describe("blackout detection", () => {
     }
   });
 
-  test("busy district: one failure, or a normal failure rate, does not flip it", () => {
+  it("busy district: one failure, or a normal failure rate, does not flip it", () => {
     const single = run(
       stream(30, 30 * 60_000, (at, i) => i !== 300),
       30 * 60_000,
@@ -176,7 +176,7 @@ describe("blackout detection", () => {
     );
   });
 
-  test("failures at twice the normal rate never go down; down never comes up on every other attempt", () => {
+  it("failures at twice the normal rate never go down; down never comes up on every other attempt", () => {
     const sprinkled = stream(6, 60 * 60_000, (at, i) => i % 7 !== 3);
     assert.deepEqual(
       run(sprinkled, 60 * 60_000).map((c) => c.state),
@@ -190,7 +190,7 @@ describe("blackout detection", () => {
     );
   });
 
-  test("a district that recovers comes back once, while one still dark stays down", () => {
+  it("a district that recovers comes back once, while one still dark stays down", () => {
     const END = 60 * 60_000;
     const back = 30 * 60_000;
     // Down keeps a probe share: 5 % of 6/min reach WhatsApp, plus late deliveries.

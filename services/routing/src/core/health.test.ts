@@ -1,6 +1,6 @@
 /** Health windows and states: sums over the window, percentiles, hysteresis without flapping. */
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, it } from "node:test";
 import { DEFAULT_HEALTH_THRESHOLDS, nextHealthState, type SeriesState, UNKNOWN_STATE } from "./health-state";
 import { type BucketCounts, HISTOGRAM_SIZE, latencyBucket, percentile, windowFigures } from "./health-window";
 import { recommendChannel } from "./recommend";
@@ -20,7 +20,7 @@ function bucket(epoch: number, counts: Partial<Omit<BucketCounts, "epoch">>): Bu
 }
 
 describe("health window", () => {
-  test("sums only the buckets inside the window", () => {
+  it("sums only the buckets inside the window", () => {
     const now = 100_000; // epoch 10; the window holds epochs 5..10
     const figures = windowFigures(
       [
@@ -37,7 +37,7 @@ describe("health window", () => {
     assert.equal(figures.conversionRate, 0.5);
   });
 
-  test("percentiles interpolate inside the histogram's buckets", () => {
+  it("percentiles interpolate inside the histogram's buckets", () => {
     const histogram = new Array<number>(HISTOGRAM_SIZE).fill(0);
     histogram[latencyBucket(800)] = 50; // (500, 1000]
     histogram[latencyBucket(4_000)] = 50; // (2000, 5000]
@@ -56,12 +56,12 @@ describe("health states", () => {
     );
   const step = (s: SeriesState, b: BucketCounts[], now: number) => nextHealthState(s, b, "whatsapp", t, now);
 
-  test("no evidence: no judgement", () => {
+  it("no evidence: no judgement", () => {
     assert.equal(step(UNKNOWN_STATE, [], 0), UNKNOWN_STATE);
     assert.equal(step(UNKNOWN_STATE, buckets([1, 0]), 5_000), UNKNOWN_STATE, "one success is not enough");
   });
 
-  test("getting worse is immediate; getting better needs the probes' successes and time", () => {
+  it("getting worse is immediate; getting better needs the probes' successes and time", () => {
     let s = step(UNKNOWN_STATE, buckets([8, 0]), 5_000);
     assert.equal(s.state, "healthy");
     s = step(s, buckets([8, 0], [0, 5]), 15_000);
@@ -77,13 +77,13 @@ describe("health states", () => {
     });
   });
 
-  test("a down channel whose window empties stays down", () => {
+  it("a down channel whose window empties stays down", () => {
     const down: SeriesState = { state: "down", since: 0 };
     assert.equal(step(down, [], 10 * t.windowMs), down);
     assert.equal(step(down, buckets([0, 3]), 10 * t.windowMs), down);
   });
 
-  test("latency counts too: slow delivery degrades a channel, never makes it down", () => {
+  it("latency counts too: slow delivery degrades a channel, never makes it down", () => {
     const slow = bucket(0, { delivered: 10, histogram: new Array<number>(HISTOGRAM_SIZE).fill(0) });
     slow.histogram[latencyBucket(15_000)] = 10;
     assert.equal(step({ state: "healthy", since: 0 }, [slow], 5_000).state, "degraded");
@@ -108,7 +108,7 @@ describe("recommended channel", () => {
     state,
   });
 
-  test("the healthiest judged channel, never one under an incident", () => {
+  it("the healthiest judged channel, never one under an incident", () => {
     assert.equal(recommendChannel([f("whatsapp", "down", 0.2), f("sms", "healthy", 0.95)], []), "sms");
     assert.equal(
       recommendChannel([f("whatsapp", "healthy", 0.99), f("sms", "healthy", 0.95)], []),

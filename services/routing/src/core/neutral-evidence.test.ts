@@ -5,7 +5,7 @@
  * conversion through the fallback does not count it as failed afterwards.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { defaultRoutesTable } from "../routes-config";
 import { effectsOf } from "../effects";
 import { filedAt, type HealthObservation } from "../health/health-store";
@@ -94,7 +94,7 @@ function whatsappBuckets(seen: HealthObservation[]): BucketCounts[] {
   return [...byEpoch.values()];
 }
 
-test("not a WhatsApp user (131026): neutral for health, the fallback goes at once, nothing stays pending", () => {
+it("not a WhatsApp user (131026): neutral for health, the fallback goes at once, nothing stays pending", () => {
   const checked: RoutingCommand = { type: "Finish", inputId: "c", outcome: "verified", matchedAttempt: 2 };
   const { state, seen } = play([
     [T0, start],
@@ -112,7 +112,7 @@ test("not a WhatsApp user (131026): neutral for health, the fallback goes at onc
   );
 });
 
-test("any other permanent WhatsApp failure still counts against the district", () => {
+it("any other permanent WhatsApp failure still counts against the district", () => {
   const { seen } = play([
     [T0, start],
     [T0 + 1_000, failed("WHATSAPP_131000")],
@@ -128,7 +128,7 @@ test("any other permanent WhatsApp failure still counts against the district", (
   );
 });
 
-test("a neutral outcome too late to be filed with its send is dropped, not filed elsewhere", () => {
+it("a neutral outcome too late to be filed with its send is dropped, not filed elsewhere", () => {
   const o = { at: T0 + t.windowMs, sentAt: T0, sample: { kind: "neutral" } as const };
   assert.equal(filedAt(o, t), undefined);
   assert.equal(filedAt({ ...o, at: T0 + 2_000 }, t), T0);

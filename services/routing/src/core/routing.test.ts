@@ -3,7 +3,7 @@
  * handled in order), when a command arrives, then these events.
  */
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, it } from "node:test";
 import { defaultRoutesTable } from "../routes-config";
 import { type DecideContext, handleCommand, initialRoutingState } from "./routing-aggregate";
 import { stableFraction } from "./fraction";
@@ -135,7 +135,7 @@ const dispatches = (events: RoutingEvent[]) =>
   );
 
 describe("routing aggregate", () => {
-  test("start: plans the workflow, dispatches attempt 1 on WhatsApp, fallback due after the step timeout", () => {
+  it("start: plans the workflow, dispatches attempt 1 on WhatsApp, fallback due after the step timeout", () => {
     const { state, last } = given([[T0, start()]]);
     assert.deepEqual(types(last), ["RoutePlanned", "DispatchRequested"]);
     const [first] = dispatches(last);
@@ -147,7 +147,7 @@ describe("routing aggregate", () => {
     assert.equal(state.status, "active");
   });
 
-  test("no delivery receipt before the timer: falls back to SMS on the operator's direct route", () => {
+  it("no delivery receipt before the timer: falls back to SMS on the operator's direct route", () => {
     const { last } = given([
       [T0, start()],
       [T0 + 20_000, fallbackDue(1)],
@@ -167,7 +167,7 @@ describe("routing aggregate", () => {
     assert.match(sms?.decision.rule ?? "", /^fallback:timeout route:weighted$/);
   });
 
-  test("delivered before the timer: the WhatsApp step stands, the timer does nothing", () => {
+  it("delivered before the timer: the WhatsApp step stands, the timer does nothing", () => {
     const { last } = given([
       [T0, start()],
       [T0 + 2_000, receipt(1, "delivered", "unspecified", T0 + 1_800)],
@@ -176,7 +176,7 @@ describe("routing aggregate", () => {
     assert.deepEqual(last, []);
   });
 
-  test("a hard failure advances at once; a transient one waits for the timer", () => {
+  it("a hard failure advances at once; a transient one waits for the timer", () => {
     const permanent = given([
       [T0, start()],
       [T0 + 1_000, receipt(1, "failed", "permanent")],
@@ -197,7 +197,7 @@ describe("routing aggregate", () => {
     assert.deepEqual(types(transient.last), ["ReceiptRecorded"]);
   });
 
-  test("a late receipt of an earlier attempt is recorded but never re-sends", () => {
+  it("a late receipt of an earlier attempt is recorded but never re-sends", () => {
     const { state, last } = given([
       [T0, start()],
       [T0 + 20_000, fallbackDue(1)],
@@ -208,7 +208,7 @@ describe("routing aggregate", () => {
     assert.equal(state.attempts.length, 2);
   });
 
-  test("a timer that fires again after its step advanced is a no-op, and so is a redelivered input", () => {
+  it("a timer that fires again after its step advanced is a no-op, and so is a redelivered input", () => {
     const s1 = given([
       [T0, start()],
       [T0 + 20_000, fallbackDue(1)],
@@ -219,7 +219,7 @@ describe("routing aggregate", () => {
     assert.deepEqual(handleCommand(s2, failed, ctx(T0 + 21_500)).events, []);
   });
 
-  test("voice is the last resort, and verifying cancels the ringing call", () => {
+  it("voice is the last resort, and verifying cancels the ringing call", () => {
     const { state } = given([
       [T0, start()],
       [T0 + 20_000, fallbackDue(1)],
@@ -246,7 +246,7 @@ describe("routing aggregate", () => {
     assert.deepEqual(handleCommand(after, fallbackDue(3), ctx(T0 + 110_000)).events, []);
   });
 
-  test("an answered call is not cancelled", () => {
+  it("an answered call is not cancelled", () => {
     const { state } = given([
       [T0, start()],
       [T0 + 20_000, fallbackDue(1)],
@@ -261,7 +261,7 @@ describe("routing aggregate", () => {
     assert.deepEqual(types(events), ["VerificationEnded"]);
   });
 
-  test("every step failed: VerificationFailed", () => {
+  it("every step failed: VerificationFailed", () => {
     const { state, last } = given([
       [T0, start()],
       [T0 + 1_000, receipt(1, "failed", "permanent")],
@@ -272,7 +272,7 @@ describe("routing aggregate", () => {
     assert.equal(state.status, "failed");
   });
 
-  test("plan exhausted with an earlier code delivered: routing stops and waits for the check", () => {
+  it("plan exhausted with an earlier code delivered: routing stops and waits for the check", () => {
     const { state, last } = given([
       [T0, start()],
       [T0 + 20_000, fallbackDue(1)],
@@ -284,7 +284,7 @@ describe("routing aggregate", () => {
     assert.equal(state.status, "active");
   });
 
-  test("an outcome nobody knows on the last step: routing stops and waits, the SMS may still arrive", () => {
+  it("an outcome nobody knows on the last step: routing stops and waits, the SMS may still arrive", () => {
     const smsOnly: Workflow = {
       name: "sms-only",
       steps: [{ channel: "sms", timeoutSeconds: 30, advanceWhen: "not_verified" }],
@@ -308,7 +308,7 @@ describe("routing aggregate", () => {
     assert.deepEqual(types(failed.events), ["ReceiptRecorded", "VerificationFailed"]);
   });
 
-  test("an attempt in doubt is never resent on its route", () => {
+  it("an attempt in doubt is never resent on its route", () => {
     const twoSms: Workflow = {
       name: "sms-twice",
       steps: [
@@ -325,7 +325,7 @@ describe("routing aggregate", () => {
     assert.notEqual(second?.route, state.attempts[0]?.route, "the second SMS avoids the route in doubt");
   });
 
-  test("never dispatches a code about to expire; the expiry timer expires the verification", () => {
+  it("never dispatches a code about to expire; the expiry timer expires the verification", () => {
     const f = facts({ expiresAt: T0 + 22_000 });
     const { last, state } = given([
       [T0, start(f)],
@@ -342,7 +342,7 @@ describe("routing aggregate", () => {
     assert.deepEqual(types(expired.events), ["VerificationExpired"]);
   });
 
-  test("the sends cap bounds dispatches, resends included", () => {
+  it("the sends cap bounds dispatches, resends included", () => {
     const { state, last } = given([
       [T0, start(facts({ maxSends: 2 }))],
       [T0 + 20_000, fallbackDue(1)],
@@ -353,7 +353,7 @@ describe("routing aggregate", () => {
     assert.match(state.stoppedReason, /sends cap of 2/);
   });
 
-  test("a resend goes out on the requested channel, with the new code, through the same engine", () => {
+  it("a resend goes out on the requested channel, with the new code, through the same engine", () => {
     const { last } = given([
       [T0, start()],
       [T0 + 35_000, { type: "Resend", inputId: "r1", channel: "sms", newCode: sealed("code-2") }],
@@ -366,7 +366,7 @@ describe("routing aggregate", () => {
     assert.match(sms?.decision.rule ?? "", /^resend:requested /);
   });
 
-  test("a resend on a channel the workflow excludes goes to the healthiest allowed channel", () => {
+  it("a resend on a channel the workflow excludes goes to the healthiest allowed channel", () => {
     const highRisk: Workflow = {
       name: "high_risk",
       steps: [
@@ -403,7 +403,7 @@ describe("planning by district health", () => {
     }
   };
 
-  test("WhatsApp down in the district: SMS first, voice stays last", () => {
+  it("WhatsApp down in the district: SMS first, voice stays last", () => {
     const { state, last } = given(
       [[T0, start()]],
       (now) => ctx(now, { health: whatsappDown }),
@@ -422,7 +422,7 @@ describe("planning by district health", () => {
     );
   });
 
-  test("a small share of verifications still tries the down channel first, to see it recover", () => {
+  it("a small share of verifications still tries the down channel first, to see it recover", () => {
     const { state } = given([[T0, start()]], (now) => ctx(now, { health: whatsappDown }), idWhere(true));
     assert.deepEqual(
       state.steps.map((s) => s.channel),
@@ -431,7 +431,7 @@ describe("planning by district health", () => {
     assert.equal(state.decisions[0]?.rule, "district-probe:whatsapp-down");
   });
 
-  test("an operator's incident on WhatsApp puts it last, probes included", () => {
+  it("an operator's incident on WhatsApp puts it last, probes included", () => {
     const incidents = [{ incidentId: "inc_1", channels: ["whatsapp" as const] }];
     const { state } = given([[T0, start()]], (now) => ctx(now, { incidents }), idWhere(true));
     assert.deepEqual(
@@ -441,7 +441,7 @@ describe("planning by district health", () => {
     assert.equal(state.decisions[0]?.rule, "incident:inc_1");
   });
 
-  test("the user's preferred channel goes first", () => {
+  it("the user's preferred channel goes first", () => {
     const { state } = given([[T0, start(facts({ channelPreference: "sms" }))]]);
     assert.deepEqual(
       state.steps.map((s) => s.channel),
@@ -450,7 +450,7 @@ describe("planning by district health", () => {
     assert.equal(state.decisions[0]?.rule, "preference:sms");
   });
 
-  test("WhatsApp goes down after planning: the next step skips it, but never jumps to the last resort", () => {
+  it("WhatsApp goes down after planning: the next step skips it, but never jumps to the last resort", () => {
     const smsFirst: Workflow = {
       name: "sms_first",
       steps: [DEFAULT_WORKFLOW.steps[1]!, DEFAULT_WORKFLOW.steps[0]!, DEFAULT_WORKFLOW.steps[2]!],
@@ -485,7 +485,7 @@ describe("SMS route choice", () => {
     operator: "id-telkomsel",
   });
 
-  test("the direct route's circuit is open: the aggregator takes over", () => {
+  it("the direct route's circuit is open: the aggregator takes over", () => {
     const health: HealthView = {
       channels: {},
       routes: { "sms/id-telkomsel-direct": routeFigures("id-telkomsel-direct", "down") },
@@ -500,7 +500,7 @@ describe("SMS route choice", () => {
     assert.match(sms?.decision.reason ?? "", /circuit open: id-telkomsel-direct/);
   });
 
-  test("weights split traffic stably between routes", () => {
+  it("weights split traffic stably between routes", () => {
     const routes = defaultRoutesTable();
     routes.sms.operators["id-telkomsel"] = [
       { route: "id-telkomsel-direct", weight: 80 },

@@ -3,7 +3,7 @@
  * network's answer verifies or falls back at once, and its outcomes are health samples.
  */
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, it } from "node:test";
 import { defaultRoutesTable } from "../routes-config";
 import { type DecideContext, handleCommand, initialRoutingState } from "./routing-aggregate";
 import type {
@@ -92,14 +92,14 @@ const started: [RoutingCommand, DecideContext] = [
 ];
 
 describe("silent step in routing", () => {
-  test("given a silent-first workflow, the first dispatch is silent on the operator's gateway", () => {
+  it("given a silent-first workflow, the first dispatch is silent on the operator's gateway", () => {
     const { events } = run([started]);
     const dispatch = events.find((e) => e.type === "DispatchRequested");
     assert.equal(dispatch?.type === "DispatchRequested" && dispatch.channel, "silent");
     assert.equal(dispatch?.type === "DispatchRequested" && dispatch.route, "telkomsel-og");
   });
 
-  test("when silent is down in the district, it is left out of the plan rather than moved back", () => {
+  it("when silent is down in the district, it is left out of the plan rather than moved back", () => {
     const { events } = run([[started[0], ctx(T0, silentDown)]]);
     const planned = events.find((e) => e.type === "RoutePlanned");
     assert.ok(planned?.type === "RoutePlanned");
@@ -111,7 +111,7 @@ describe("silent step in routing", () => {
     assert.match(planned.decision.reason, /silent down in ID-JB-BDG/);
   });
 
-  test("under an incident on silent in the district, it is left out and the plan names the incident", () => {
+  it("under an incident on silent in the district, it is left out and the plan names the incident", () => {
     const c = { ...ctx(T0), incidents: [{ incidentId: "inc_42", channels: ["silent" as const] }] };
     const { events } = run([[started[0], c]]);
     const planned = events.find((e) => e.type === "RoutePlanned");
@@ -126,7 +126,7 @@ describe("silent step in routing", () => {
     assert.equal(dispatch?.type === "DispatchRequested" && dispatch.channel, "whatsapp");
   });
 
-  test("a probe keeps silent first where it is down, and says it is probing", () => {
+  it("a probe keeps silent first where it is down, and says it is probing", () => {
     const c = { ...ctx(T0, silentDown), settings: { ...DEFAULT_ROUTING_SETTINGS, probeShare: 1 } };
     const { events } = run([[started[0], c]]);
     const planned = events.find((e) => e.type === "RoutePlanned");
@@ -139,7 +139,7 @@ describe("silent step in routing", () => {
     );
   });
 
-  test("once silent is no longer down in the district, it is first again by the workflow", () => {
+  it("once silent is no longer down in the district, it is first again by the workflow", () => {
     const recovered: HealthView = {
       channels: {
         silent: { ...silentDown.channels.silent!, deliveryRate: 0.8, p95Ms: 2_000, state: "degraded" },
@@ -153,7 +153,7 @@ describe("silent step in routing", () => {
     assert.equal(planned.decision.rule, "workflow:login_silent/medium");
   });
 
-  test("when the network verifies, the verification ends verified with a delivered sample", () => {
+  it("when the network verifies, the verification ends verified with a delivered sample", () => {
     const { events, state } = run([started, [network(true), ctx(T0 + 2_000)]]);
     assert.equal(state.status, "verified");
     const recorded = events.find((e) => e.type === "ReceiptRecorded");
@@ -165,7 +165,7 @@ describe("silent step in routing", () => {
     assert.ok(!events.some((e) => e.type === "DispatchRequested"));
   });
 
-  test("when the number does not match, WhatsApp goes at once as a hard failure, and health saw the channel work", () => {
+  it("when the number does not match, WhatsApp goes at once as a hard failure, and health saw the channel work", () => {
     const { events, state } = run([started, [network(false, "SILENT_NUMBER_MISMATCH"), ctx(T0 + 2_000)]]);
     const fallback = events.find((e) => e.type === "FallbackTriggered");
     assert.equal(fallback?.type === "FallbackTriggered" && fallback.reason, "hard_failure");
@@ -176,14 +176,14 @@ describe("silent step in routing", () => {
     assert.equal(state.attempts[0]?.outcome, "failed");
   });
 
-  test("when the device was not on mobile data, the fallback is at once and health counts a failure", () => {
+  it("when the device was not on mobile data, the fallback is at once and health counts a failure", () => {
     const { events } = run([started, [network(false, "SILENT_NO_MOBILE_DATA"), ctx(T0 + 2_000)]]);
     const recorded = events.find((e) => e.type === "ReceiptRecorded");
     assert.equal(recorded?.type === "ReceiptRecorded" && recorded.sample?.kind, "failed");
     assert.ok(events.some((e) => e.type === "DispatchRequested" && e.channel === "whatsapp"));
   });
 
-  test("a resend never picks silent again", () => {
+  it("a resend never picks silent again", () => {
     const { events } = run([
       started,
       [network(false, "SILENT_NO_MOBILE_DATA"), ctx(T0 + 2_000)],

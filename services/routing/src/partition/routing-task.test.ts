@@ -3,7 +3,7 @@
  * out, a restore from the changelog bringing the timers back. Time is a variable the test moves.
  */
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, it } from "node:test";
 import { trace } from "@opentelemetry/api";
 import { RiskTier } from "@proto/otp/v1/common";
 import { VerificationStarted } from "@proto/otp/events/v1/events";
@@ -78,7 +78,7 @@ const eventTypes = (messages: { envelope: { event?: { $case: string } } }[]) =>
   messages.map((m) => m.envelope.event?.$case);
 
 describe("routing partition task", () => {
-  test("a start: the plan and attempt 1 out, the state on the changelog, the step's timer armed", async () => {
+  it("a start: the plan and attempt 1 out, the state on the changelog, the step's timer armed", async () => {
     const clock = { now: T0 };
     const samples: HealthObservation[] = [];
     const task = createRoutingTask(deps(clock, samples), 0, new Map());
@@ -101,7 +101,7 @@ describe("routing partition task", () => {
     assert.deepEqual(task.drain().messages, [], "drained once");
   });
 
-  test("a new owner restores the state from the changelog and fires the overdue timer once", async () => {
+  it("a new owner restores the state from the changelog and fires the overdue timer once", async () => {
     const clock = { now: T0 };
     const first = createRoutingTask(deps(clock), 0, new Map());
     await first.handle(started(T0));
@@ -120,7 +120,7 @@ describe("routing partition task", () => {
     assert.deepEqual(second.drain().messages, [], "the same timer never fires twice");
   });
 
-  test("a finished verification stays for ExplainRoute, then leaves a tombstone", async () => {
+  it("a finished verification stays for ExplainRoute, then leaves a tombstone", async () => {
     const clock = { now: T0 };
     const task = createRoutingTask(deps(clock), 0, new Map());
     await task.handle(started(T0));
@@ -139,7 +139,7 @@ describe("routing partition task", () => {
     assert.equal(task.get(ID), undefined);
   });
 
-  test("inputs for a verification routing never saw change nothing", async () => {
+  it("inputs for a verification routing never saw change nothing", async () => {
     const task = createRoutingTask(deps({ now: T0 }), 0, new Map());
     await task.handle(message({ $case: "verificationCancelled", value: { reason: "user", by: "bank" } }, T0));
     const out = task.drain();

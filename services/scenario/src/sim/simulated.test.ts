@@ -5,7 +5,7 @@
  * validation names the field.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { checkScenario, loadScenario } from "../scenario-file";
 import { runSimulated } from "./run-simulated";
 import { runCollapse, runNormal, studiedStrategy } from "./study";
@@ -15,7 +15,7 @@ const report = runSimulated(scenario);
 const row = (strategy: string, phase: string, district: string) =>
   report.phases.find((p) => p.strategy === strategy && p.phase === phase && p.district === district)!;
 
-test("the busy district (30/min) is acted on within 30 s; the quiet one is acted on, and both come back", () => {
+it("the busy district (30/min) is acted on within 30 s; the quiet one is acted on, and both come back", () => {
   const busy = report.detection.find((d) => d.strategy === "B" && d.district === "ID-JK-JKT")!;
   assert.ok(busy.detectionSeconds !== null && busy.detectionSeconds <= 30, JSON.stringify(busy));
   const quiet = report.detection.find((d) => d.strategy === "B" && d.district === "ID-JK-JKS")!;
@@ -30,7 +30,7 @@ const median = (xs: (number | null)[]) => xs.map((x) => x ?? Infinity).sort((a, 
 
 const within = (seconds: number | null, limit: number) => seconds !== null && seconds <= limit;
 
-test("a district of 30/min: a blackout is reacted to within 30 s and judged down within 60 s on every seed; a collapse to 40 % reacted to within 60 s, down within 90 s", () => {
+it("a district of 30/min: a blackout is reacted to within 30 s and judged down within 60 s on every seed; a collapse to 40 % reacted to within 60 s, down within 90 s", () => {
   const blackout = SEEDS.map((seed) => runCollapse(scenario, { perMinute: 30, delivery: 0 }, seed));
   const collapse = SEEDS.map((seed) => runCollapse(scenario, { perMinute: 30, delivery: 0.4 }, seed));
   for (const r of blackout)
@@ -40,7 +40,7 @@ test("a district of 30/min: a blackout is reacted to within 30 s and judged down
   for (const r of [...blackout, ...collapse]) assert.ok(r.stateChanges <= 2 && r.falseBeforeCut === 0);
 });
 
-test("a district of 3/min: a blackout is judged down within 90 s (median of five seeds); a collapse to 40 % reacted to within 90 s (median), down within 5 min", () => {
+it("a district of 3/min: a blackout is judged down within 90 s (median of five seeds); a collapse to 40 % reacted to within 90 s (median), down within 5 min", () => {
   const blackout = SEEDS.map((seed) => runCollapse(scenario, { perMinute: 3, delivery: 0 }, seed));
   const collapse = SEEDS.map((seed) => runCollapse(scenario, { perMinute: 3, delivery: 0.4 }, seed));
   assert.ok(median(blackout.map((r) => r.detectionSeconds)) <= 90, JSON.stringify(blackout));
@@ -49,7 +49,7 @@ test("a district of 3/min: a blackout is judged down within 90 s (median of five
   for (const r of [...blackout, ...collapse]) assert.ok(r.stateChanges <= 2 && r.falseBeforeCut === 0);
 });
 
-test("a normal hour at 3/min in four districts, on each of five seeds: no false shift, few hastened waits", () => {
+it("a normal hour at 3/min in four districts, on each of five seeds: no false shift, few hastened waits", () => {
   for (const seed of SEEDS) {
     const normal = runNormal(scenario, seed);
     assert.equal(normal.falseShifts, 0, `seed ${seed}`);
@@ -57,7 +57,7 @@ test("a normal hour at 3/min in four districts, on each of five seeds: no false 
   }
 });
 
-test("a busy normal hour at 30/min in four districts, on each of five seeds: no false shift, few hastened waits", () => {
+it("a busy normal hour at 30/min in four districts, on each of five seeds: no false shift, few hastened waits", () => {
   for (const seed of SEEDS) {
     const busy = runNormal(scenario, seed, 3600, 30);
     assert.equal(busy.falseShifts, 0, `seed ${seed}`);
@@ -65,13 +65,13 @@ test("a busy normal hour at 30/min in four districts, on each of five seeds: no 
   }
 });
 
-test("at most two WhatsApp state changes per dark district per outage; none in untouched ones", () => {
+it("at most two WhatsApp state changes per dark district per outage; none in untouched ones", () => {
   for (const d of report.detection.filter((x) => x.strategy === "B"))
     assert.ok(d.stateChanges <= 2, JSON.stringify(d));
   assert.equal(report.falseShifts.B, 0);
 });
 
-test("B is within 3 points of the oracle in the dark districts during the cut; A is beside both", () => {
+it("B is within 3 points of the oracle in the dark districts during the cut; A is beside both", () => {
   for (const district of ["ID-JK-JKS", "ID-JK-JKT"]) {
     const b = row("B", "power cut", district).within60;
     const oracle = row("oracle", "power cut", district).within60;
@@ -80,18 +80,18 @@ test("B is within 3 points of the oracle in the dark districts during the cut; A
   }
 });
 
-test("the study measures the strategy the oracle runs: oracleOf, or the last strategy", () => {
+it("the study measures the strategy the oracle runs: oracleOf, or the last strategy", () => {
   assert.equal(studiedStrategy(scenario).id, "B");
   const { oracleOf: _, ...unnamed } = scenario;
   assert.equal(studiedStrategy(unnamed).id, scenario.strategies.at(-1)!.id);
   assert.equal(studiedStrategy({ ...scenario, oracleOf: "A" }).id, "A");
 });
 
-test("the same seed gives the same report", () => {
+it("the same seed gives the same report", () => {
   assert.deepEqual(runSimulated(scenario).detection, report.detection);
 });
 
-test("validation names the field", () => {
+it("validation names the field", () => {
   const broken = structuredClone(scenario);
   broken.phases[1]!.network["ID-JK-JKS"]!.whatsappDelivery = 1.5;
   assert.throws(

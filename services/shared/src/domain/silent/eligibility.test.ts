@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, it } from "node:test";
 import { DEFAULT_POLICY } from "../policy/defaults";
 import type { TenantPolicy } from "../policy/types";
 import { servableChannels } from "./eligibility";
@@ -26,13 +26,13 @@ const policy: TenantPolicy = {
 const base = { policy, purpose: "pay", operator: "id-telkomsel", numberType: "mobile", mobileData: true };
 
 describe("which channels can serve a start", () => {
-  test("silent runs with mobile data and a gateway for the operator", () => {
+  it("silent runs with mobile data and a gateway for the operator", () => {
     const d = servableChannels({ ...base, rules: { workflow: "silent_first", allowedChannels: [] } });
     assert.equal(d.silent?.name, "telkomsel-og");
     assert.deepEqual(d.channels, ["silent", "whatsapp", "sms", "voice"]);
   });
 
-  test("without mobile data, silent is refused on the mobile_data field", () => {
+  it("without mobile data, silent is refused on the mobile_data field", () => {
     const d = servableChannels({
       ...base,
       mobileData: false,
@@ -45,7 +45,7 @@ describe("which channels can serve a start", () => {
     );
   });
 
-  test("an operator without a gateway refuses on phone; a channel class refuses the rest on purpose", () => {
+  it("an operator without a gateway refuses on phone; a channel class refuses the rest on purpose", () => {
     const d = servableChannels({
       ...base,
       operator: "id-tri",
@@ -58,7 +58,7 @@ describe("which channels can serve a start", () => {
     );
   });
 
-  test("the authorization URL asks for network verification with PKCE and carries no number", () => {
+  it("the authorization URL asks for network verification with PKCE and carries no number", () => {
     const url = new URL(authorizeUrl(gateway, { state: "s".repeat(43), nonce: "n", codeChallenge: "c" }));
     assert.equal(url.searchParams.get("scope"), "openid number-verification:verify");
     assert.equal(url.searchParams.get("prompt"), "none");

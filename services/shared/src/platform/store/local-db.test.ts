@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, it } from "node:test";
 import { createLocalDb } from "./local-db";
 
 function manualClock(start = 1_000_000) {
@@ -12,7 +12,7 @@ function dbAt(clock = manualClock()) {
 }
 
 describe("LocalDb", () => {
-  test("a key lives until its expiry time has passed, like Redis (now > expireAt)", () => {
+  it("a key lives until its expiry time has passed, like Redis (now > expireAt)", () => {
     const { clock, db } = dbAt();
     db.set("k", "v", { px: 100 });
     clock.advance(100);
@@ -23,7 +23,7 @@ describe("LocalDb", () => {
     assert.equal(db.pttl("k"), -2);
   });
 
-  test("SET drops the TTL unless keepTtl; NX refuses an existing key", () => {
+  it("SET drops the TTL unless keepTtl; NX refuses an existing key", () => {
     const { db } = dbAt();
     db.set("k", "v", { px: 100 });
     db.set("k", "w", { keepTtl: true });
@@ -35,7 +35,7 @@ describe("LocalDb", () => {
     assert.throws(() => db.set("k", "v", { px: 0 }), /invalid expire time/);
   });
 
-  test("INCRBY keeps the TTL and parses integers strictly", () => {
+  it("INCRBY keeps the TTL and parses integers strictly", () => {
     const { db } = dbAt();
     assert.equal(db.incrby("n", 5), 5);
     db.pexpire("n", 1_000);
@@ -49,7 +49,7 @@ describe("LocalDb", () => {
     assert.throws(() => db.incrby("big", 1), /overflow/);
   });
 
-  test("PEXPIRE: false on a missing key, a past time deletes at once", () => {
+  it("PEXPIRE: false on a missing key, a past time deletes at once", () => {
     const { db } = dbAt();
     assert.equal(db.pexpire("missing", 10), false);
     db.set("k", "v");
@@ -60,7 +60,7 @@ describe("LocalDb", () => {
     assert.equal(db.pttl("k"), 50);
   });
 
-  test("commands on the wrong type fail with WRONGTYPE", () => {
+  it("commands on the wrong type fail with WRONGTYPE", () => {
     const { db } = dbAt();
     db.zadd("z", 1, "a");
     db.hset("h", { f: "1" });
@@ -70,7 +70,7 @@ describe("LocalDb", () => {
     assert.throws(() => db.incrby("h", 1), /WRONGTYPE/);
   });
 
-  test("hashes: HSET counts new fields, HINCRBY, HDEL removes the emptied key", () => {
+  it("hashes: HSET counts new fields, HINCRBY, HDEL removes the emptied key", () => {
     const { db } = dbAt();
     assert.equal(db.hset("h", { a: "1", b: "2" }), 2);
     assert.equal(db.hset("h", { a: "3", c: "4" }), 1);
@@ -83,7 +83,7 @@ describe("LocalDb", () => {
     assert.deepEqual(db.hgetall("h"), {});
   });
 
-  test("sorted sets: ZADD updates, ranges by score then member, ZREM removes the emptied key", () => {
+  it("sorted sets: ZADD updates, ranges by score then member, ZREM removes the emptied key", () => {
     const { db } = dbAt();
     assert.equal(db.zadd("z", 2, "b"), 1);
     assert.equal(db.zadd("z", 1, "c"), 1);
@@ -101,7 +101,7 @@ describe("LocalDb", () => {
     assert.equal(db.exists("z"), false);
   });
 
-  test("keysWithPrefix skips expired keys", () => {
+  it("keysWithPrefix skips expired keys", () => {
     const { clock, db } = dbAt();
     db.set("p:1", "v");
     db.set("p:2", "v", { px: 10 });
@@ -110,7 +110,7 @@ describe("LocalDb", () => {
     assert.deepEqual(db.keysWithPrefix("p:"), ["p:1"]);
   });
 
-  test("the periodic sweep reclaims expired keys nobody reads", async () => {
+  it("the periodic sweep reclaims expired keys nobody reads", async () => {
     const clock = manualClock();
     const db = createLocalDb({ clock: clock.now, sweepIntervalMs: 5 });
     try {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { isOtpError } from "@domain/errors";
 import { parseRedisUrl } from "./redis-url";
 
-test("one node, with credentials, database and TLS", () => {
+it("one node, with credentials, database and TLS", () => {
   assert.deepEqual(parseRedisUrl("redis://127.0.0.1:6380"), {
     nodes: [{ host: "127.0.0.1", port: 6380 }],
     db: 0,
@@ -20,7 +20,7 @@ test("one node, with credentials, database and TLS", () => {
   assert.equal(parseRedisUrl("redis://:secret@h:1").password, "secret");
 });
 
-test("several comma-separated nodes (a cluster)", () => {
+it("several comma-separated nodes (a cluster)", () => {
   assert.deepEqual(parseRedisUrl("redis://a:7000,b:7001,c").nodes, [
     { host: "a", port: 7000 },
     { host: "b", port: 7001 },
@@ -28,7 +28,7 @@ test("several comma-separated nodes (a cluster)", () => {
   ]);
 });
 
-test("bad URLs are CONFIG_INVALID and never echo the password", () => {
+it("bad URLs are CONFIG_INVALID and never echo the password", () => {
   for (const url of ["http://h:1", "redis://", "redis://h:99999", "redis://:hunter2@h:1:2", "h:6379"]) {
     assert.throws(
       () => parseRedisUrl(url),

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { isOtpError } from "@domain/errors";
 import { taggedKey } from "./port";
 import { assertSameSlot, keySlot } from "./slots";
 
-test("keySlot matches the Redis Cluster specification's examples", () => {
+it("keySlot matches the Redis Cluster specification's examples", () => {
   assert.equal(keySlot("123456789"), 0x31c3 % 16384); // the CRC16-XMODEM check value
   assert.equal(keySlot("foo"), 12182);
   assert.equal(keySlot("{user1000}.following"), keySlot("{user1000}.followers"));
@@ -12,7 +12,7 @@ test("keySlot matches the Redis Cluster specification's examples", () => {
   assert.equal(keySlot("foo{{bar}}zap"), keySlot("{bar"));
 });
 
-test("taggedKey keys of one tag share a slot whatever the prefix", () => {
+it("taggedKey keys of one tag share a slot whatever the prefix", () => {
   const a = `svc:${taggedKey("verification", "v-123", "attempts")}`;
   const b = `svc:${taggedKey("verification", "v-123", "code")}`;
   assert.equal(keySlot(a), keySlot(b));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import fc from "fast-check";
 import { SortedSet } from "./sorted-set";
 
@@ -30,7 +30,7 @@ function modelRange(model: Map<string, number>, min: number, max: number, limit:
   return limit >= 0 ? sorted.slice(0, limit) : sorted;
 }
 
-test("SortedSet behaves like a map sorted by (score, member)", () => {
+it("SortedSet behaves like a map sorted by (score, member)", () => {
   fc.assert(
     fc.property(fc.array(operation, { maxLength: 60 }), (operations) => {
       const set = new SortedSet();

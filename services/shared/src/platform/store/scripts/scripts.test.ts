@@ -3,7 +3,7 @@
  * (test/contract/store.contract.ts) proves Redis and the in-process store agree.
  */
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, it } from "node:test";
 import { createMemoryStore } from "../memory";
 import { counterWindow, rateLimit } from "./index";
 
@@ -14,7 +14,7 @@ function storeWithClock(start = 1_700_000_000_000) {
 }
 
 describe("rateLimit timing", () => {
-  test("one token per interval after the burst, retry-after exact to the millisecond", async () => {
+  it("one token per interval after the burst, retry-after exact to the millisecond", async () => {
     const { store, advance } = storeWithClock();
     const input = { key: "k", ratePerSec: 10, burst: 2 };
     assert.deepEqual(await store.run(rateLimit, input), { allowed: true, retryAfterMs: 0, remaining: 1 });
@@ -28,7 +28,7 @@ describe("rateLimit timing", () => {
     assert.equal((await store.run(rateLimit, input)).remaining, 1, "idle time refills up to the burst only");
   });
 
-  test("a fractional interval (3 per second) does not lose a token to rounding", async () => {
+  it("a fractional interval (3 per second) does not lose a token to rounding", async () => {
     const { store, advance } = storeWithClock();
     const input = { key: "k", ratePerSec: 3, burst: 3 };
     const remaining = [];
@@ -40,7 +40,7 @@ describe("rateLimit timing", () => {
     assert.equal((await store.run(rateLimit, input)).allowed, false);
   });
 
-  test("the state key expires once it holds no information", async () => {
+  it("the state key expires once it holds no information", async () => {
     const { store } = storeWithClock();
     await store.run(rateLimit, { key: "k", limit: 2, periodMs: 1_000, burst: 2 });
     assert.equal(await store.pttl(store.key("rate:{k}")), 500);
@@ -48,7 +48,7 @@ describe("rateLimit timing", () => {
 });
 
 describe("counterWindow timing", () => {
-  test("the window lasts windowMs from the first event", async () => {
+  it("the window lasts windowMs from the first event", async () => {
     const { store, advance } = storeWithClock();
     const input = { key: "k", windowMs: 1_000, limit: 1 };
     assert.equal((await store.run(counterWindow, input)).allowed, true);
