@@ -21,32 +21,16 @@
  *   the publisher's trace.
  */
 import type { EventEnvelope } from "@proto/otp/events/v1/events";
+import type { BusMessage, MessageMeta, OutgoingMessage, Subscription } from "./messages";
 import type { ProcessOptions, Processor } from "./processor-port";
+
+export type { BusMessage, MessageMeta, OutgoingMessage, Subscription };
 
 export interface PublishOptions {
   /** Partition key; defaults to the envelope's verification id. */
   key?: string;
   /** Extra headers; trace context is added by the bus. */
   headers?: Record<string, string>;
-}
-
-export interface OutgoingMessage {
-  topic: string;
-  envelope: EventEnvelope;
-  key?: string;
-  headers?: Record<string, string>;
-}
-
-export interface BusMessage {
-  topic: string;
-  partition: number;
-  /** Offset within the partition, as a decimal string. */
-  offset: string;
-  key: string;
-  envelope: EventEnvelope;
-  headers: Record<string, string>;
-  /** How many times this message has been handed to a handler before (0 the first time). */
-  redelivery: number;
 }
 
 export type MessageHandler = (message: BusMessage) => Promise<void>;
@@ -57,12 +41,6 @@ export interface RetryPolicy {
   /** First backoff; doubles each retry. */
   initialBackoffMs: number;
   maxBackoffMs: number;
-}
-
-/** What a subscriber sees of a message before it is decoded. */
-export interface MessageMeta {
-  key: string;
-  headers: Readonly<Record<string, string>>;
 }
 
 export interface SubscribeOptions {
@@ -92,19 +70,6 @@ export interface SubscribeOptions {
    * dead-lettered alone and the rest handled. Both handlers must be idempotent.
    */
   batchHandler?: (messages: BusMessage[]) => Promise<void>;
-}
-
-export interface Subscription {
-  /**
-   * Resolves once the consumer has joined its group and been assigned partitions; the group
-   * receives every message published after this, also when it started at the latest offset.
-   */
-  readonly ready: Promise<void>;
-  /**
-   * Finishes the message in hand, commits, and leaves the group. A message waiting for a
-   * retry is given up uncommitted, so it is delivered again (here or to another member).
-   */
-  stop(): Promise<void>;
 }
 
 export interface TopicSpec {

@@ -18,7 +18,7 @@
  * that caused it: an owner that dies meanwhile leaves those inputs uncommitted, and the next
  * owner handles them again. An adapter may commit sooner (in-process: at once).
  */
-import type { BusMessage, MessageMeta, OutgoingMessage, Subscription } from "./port";
+import type { BusMessage, MessageMeta, OutgoingMessage, Subscription } from "./messages";
 
 /** A state change of one key; `null` deletes the key (a tombstone, compacted away). */
 export interface ChangelogRecord {
