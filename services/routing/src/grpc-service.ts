@@ -14,8 +14,9 @@ import { unary } from "@platform/grpc/handlers";
 import { type CallerIdentity, hasRole, requireTenant } from "@platform/grpc/identity";
 import type { IncidentStore } from "@platform/incidents";
 import { recommendChannel } from "./core/recommend";
-import type { ChannelName, HealthFigures } from "./core/types";
+import type { ChannelName, HealthFigures, RoutingState } from "./core/types";
 import type { HealthRepository } from "./health/health-store";
+import type { DueTimer } from "./partition/timer-heap";
 import type { IncidentReader } from "./incident-reader";
 import {
   channelFromProto,
@@ -24,9 +25,17 @@ import {
   decisionToProto,
   plannedStepToProto,
 } from "./proto-mapping";
-import type { RoutingStates } from "./routing-service";
 
 export const ROUTING_ADMIN_METHODS = ["declareIncident", "resolveIncident"] as const;
+
+/** The routing states this replica can see: its own partitions', then the changelog's copy. */
+export interface RoutingStates {
+  load(verificationId: string): Promise<RoutingState | undefined>;
+  /** Partitions this replica serves now. */
+  owned(): number[];
+  /** The timers this replica holds for a verification (none when another replica owns it). */
+  timers(verificationId: string): DueTimer[];
+}
 
 export interface RoutingGrpcDeps {
   states: RoutingStates;

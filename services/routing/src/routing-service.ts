@@ -23,8 +23,8 @@ import type { PolicyBook } from "@domain/policy/policy-book";
 import type { Store } from "@platform/store/port";
 import { DEFAULT_HEALTH_THRESHOLDS } from "./core/health-state";
 import type { RoutesTable } from "./core/routes";
-import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings, type RoutingState } from "./core/types";
-import { ROUTING_ADMIN_METHODS, routingGrpcHandlers } from "./grpc-service";
+import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from "./core/types";
+import { ROUTING_ADMIN_METHODS, routingGrpcHandlers, type RoutingStates } from "./grpc-service";
 import { createHealthMonitor, type HealthMonitor } from "./health/health-monitor";
 import { createHealthRepository, type HealthRepository, type HealthSettings } from "./health/health-store";
 import { createIncidentReader } from "./incident-reader";
@@ -37,7 +37,8 @@ import type { MintCode } from "./effects";
 import { eventTypes } from "@platform/bus/codec";
 import { createRoutingTask, type RoutingTask } from "./partition/routing-task";
 import { decodeOwnedState } from "./partition/state-codec";
-import type { DueTimer } from "./partition/timer-heap";
+
+export type { RoutingStates };
 
 export interface RoutingServiceSettings {
   routing: RoutingSettings;
@@ -89,15 +90,6 @@ export interface RoutingServiceOptions {
   onOwnership?: (change: OwnershipChange) => void;
   /** Fault-injection seam for tests: see ProcessOptions.beforeCommit. */
   beforeCommit?: (partition: number) => void;
-}
-
-/** The routing states this replica can see: its own partitions', then the changelog's copy. */
-export interface RoutingStates {
-  load(verificationId: string): Promise<RoutingState | undefined>;
-  /** Partitions this replica serves now. */
-  owned(): number[];
-  /** The timers this replica holds for a verification (none when another replica owns it). */
-  timers(verificationId: string): DueTimer[];
 }
 
 export interface RoutingService {
