@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { EventEnvelope } from "@proto/otp/events/v1/events";
 import type { BusMessage, Subscription } from "@platform/bus/port";
 import { inboundWebhook } from "@services/whatsapp/src/simulator/webhook-poster";
-import { signWebhookBody } from "@services/whatsapp/src/webhook-signature";
+import { signWebhookBody } from "@platform/http/whatsapp-cloud/webhook-signature";
 import { INBOUND_PARTITIONS, openInbound } from "../src/adapters/inbound-event";
 import { PHRASES } from "../src/core/replies";
 import { eventually, freshPhone } from "./stack";
