@@ -7,8 +7,8 @@ import {
   type Incident,
   type Verification,
 } from "@proto/otp/v1/common";
-import { receiptStatusFromProto } from "@services/routing/src/proto-mapping";
 import { channelFromProto, channelToProto } from "@domain/policy/proto";
+import { receiptStatusFromProto } from "@domain/receipt-status";
 import type {
   AttemptStatus,
   ChannelHealthSnapshot,
