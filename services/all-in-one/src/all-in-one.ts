@@ -9,7 +9,6 @@
 import { createSmsGateway, type SmsGateway } from "@gateway-smpp/src/gateway";
 import { loadGatewayConfig } from "@gateway-smpp/src/config/load-config";
 import type { AccountConfig, GatewayConfig } from "@gateway-smpp/src/config/gateway-config";
-import { createInProcessAssistant } from "@services/assistant/src/in-process";
 import { createIssuanceApp } from "@services/issuance/src/app";
 import { registerSupportService } from "@services/issuance/src/support-handlers";
 import {
@@ -31,6 +30,7 @@ import { CALLBACK_PATH } from "@services/silent/src/callback-handler";
 import { withSimulatedGateway } from "@services/silent/src/simulated-gateways";
 import { createSilentConnector } from "@services/silent/src/silent-connector";
 import type { OtpMetrics } from "@platform/telemetry/metrics";
+import { createInProcessAssistant } from "./assistant";
 import { startInboxServer } from "./inbox-server";
 import { startSimulators, type Simulators } from "./simulators";
 

@@ -1,4 +1,4 @@
-/** otp.v1 shapes (from gRPC or in-process services) → the assistant's plain snapshots. */
+/** otp.v1 shapes (from gRPC, or from services in the all-in-one's process) → the assistant's plain snapshots. */
 import {
   Channel,
   DeliveryStatus,
