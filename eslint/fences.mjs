@@ -3,7 +3,10 @@
  * alias), so the layering holds by rule rather than by habit:
  *
  * - services/shared/src/domain: pure rules; imports only itself and the generated protos.
- * - services/shared/src/platform: the adapters every service stands on; adds the domain.
+ * - services/shared/src/platform: the adapters every service stands on; adds the domain. Its
+ *   development/ folder (the development platform's public tokens, the handset inbox's format)
+ *   is reached only by the all-in-one, the CLI, the scenario runner and tests, so nothing that
+ *   runs in production can grant those tokens.
  * - services/shared/src/verification-state: the issuance ↔ verification contract; adds the
  *   platform. Only issuance and verification import it.
  * - a service (services/<name>, gateway-smpp): itself, the shared parts and the protos. Services
@@ -30,6 +33,9 @@ const ALIASES = [
 ];
 
 const VERIFICATION_STATE_USERS = new Set(["issuance", "verification"]);
+
+const DEVELOPMENT = SHARED + "platform/development/";
+const DEVELOPMENT_USERS = new Set(["all-in-one", "cli", "scenario"]);
 
 /** What a tool may import beyond a service's allowance: path prefixes. */
 const TOOL_EXTRAS = {
@@ -64,6 +70,11 @@ export function fenceViolation(from, target) {
   const t = zoneOf(target);
   if (t.kind === "proto") return undefined;
   const isTest = /\/test\//.test(from) || from.endsWith(".test.ts");
+  if (target.startsWith(DEVELOPMENT) && !from.startsWith(DEVELOPMENT)) {
+    const developer = z.kind === "service" && DEVELOPMENT_USERS.has(z.name);
+    if (!developer && !isTest && z.kind !== "test" && z.kind !== "other")
+      return "the development platform's public tokens and handset inbox are for the all-in-one, the tools and tests only";
+  }
   // Tests of a shared part may set it up with the other shared parts and test support code.
   const shared = ["domain", "platform", "verification-state"];
   if (isTest && shared.includes(z.kind) && (shared.includes(t.kind) || t.kind === "test")) return undefined;
