@@ -26,7 +26,7 @@ import { callUnary, createClient } from "@platform/grpc/client";
 import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
 import { EVENT_ROLES } from "@domain/events/ownership";
 import { platformFromEnv, type Platform } from "@platform/runtime/platform";
-import { testPorts } from "@test/support/all-in-one-ports";
+import { testPorts } from "../../support/all-in-one-ports";
 
 let platform: Platform;
 let server: GrpcServer;

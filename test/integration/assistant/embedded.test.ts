@@ -9,8 +9,8 @@ import { DEV_TOKENS } from "@platform/development/tokens";
 import { createAllInOne, type AllInOne } from "@services/all-in-one/src/all-in-one";
 import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
 import { platformFromEnv, type Platform } from "@platform/runtime/platform";
-import { testPorts } from "@test/support/all-in-one-ports";
-import { PHRASES } from "../src/core/replies";
+import { testPorts } from "../../support/all-in-one-ports";
+import { PHRASES } from "@services/assistant/src/core/replies";
 import { eventually, freshPhone } from "./stack";
 import { EVENT_ROLES } from "@domain/events/ownership";
 

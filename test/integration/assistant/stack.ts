@@ -17,9 +17,9 @@ import type { Subscription } from "@platform/bus/port";
 import { callUnary, createClient } from "@platform/grpc/client";
 import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
 import { platformFromEnv, type Platform } from "@platform/runtime/platform";
-import { testPorts } from "@test/support/all-in-one-ports";
-import { requireEnv } from "@test/support/env";
-import { SUPPORT_TOPIC } from "../src/adapters/handoff-publisher";
+import { testPorts } from "../../support/all-in-one-ports";
+import { requireEnv } from "../../support/env";
+import { SUPPORT_TOPIC } from "@services/assistant/src/adapters/handoff-publisher";
 import { EVENT_ROLES } from "@domain/events/ownership";
 import { freshEventKeysVariable } from "@platform/crypto/event-keys";
 

@@ -21,7 +21,7 @@ import { EVENT_ROLES } from "@domain/events/ownership";
 import { callUnary, createClient } from "@platform/grpc/client";
 import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
 import { platformFromEnv, type Platform } from "@platform/runtime/platform";
-import { testPorts } from "@test/support/all-in-one-ports";
+import { testPorts } from "../../support/all-in-one-ports";
 
 const DOWN = "ID-JB-BDG";
 const NEXT = "ID-JK-JKS";
