@@ -83,6 +83,14 @@ describe("import fences", () => {
       "gateway-smpp/src/metrics/smpp-metrics",
       /platform imports only/,
     );
+    // The shared parts' tests in their own test/ folder are that, not a service named "shared".
+    allows("services/shared/test/verification-state-scripts.test.ts", `${VERIFICATION_STATE}scripts`);
+    allows("services/shared/test/incidents.test.ts", "test/support/store-backends");
+    refuses(
+      "services/shared/test/incidents.test.ts",
+      "services/routing/src/incident-reader",
+      /shared parts' tests use only/,
+    );
   });
 
   it("lets a service import itself, the domain and the platform, and no other service", () => {
