@@ -3,7 +3,10 @@
  * alias), so the layering holds by rule rather than by habit:
  *
  * - services/shared/src/domain: pure rules; imports only itself and the generated protos.
- * - services/shared/src/platform: the adapters every service stands on; adds the domain.
+ * - services/shared/src/platform: the adapters every service stands on; adds the domain. Its
+ *   development/ folder (the development platform's public tokens, the handset inbox's format)
+ *   is reached only by the all-in-one, the CLI, the scenario runner and tests, so nothing that
+ *   runs in production can grant those tokens.
  * - services/shared/src/verification-state: the issuance ↔ verification contract; adds the
  *   platform. Only issuance and verification import it.
  * - a service (services/<name>, gateway-smpp): itself, the shared parts and the protos. Services
@@ -31,6 +34,9 @@ const ALIASES = [
 
 const VERIFICATION_STATE_USERS = new Set(["issuance", "verification"]);
 
+const DEVELOPMENT = SHARED + "platform/development/";
+const DEVELOPMENT_USERS = new Set(["all-in-one", "cli", "scenario"]);
+
 /** What a tool may import beyond a service's allowance: path prefixes. */
 const TOOL_EXTRAS = {
   // The scenario runner starts the whole platform and drives routing's pure core on a simulated
@@ -51,6 +57,8 @@ function zoneOf(p) {
   if (p.startsWith(SHARED + "platform/")) return { kind: "platform" };
   if (p.startsWith(SHARED + "verification-state/")) return { kind: "verification-state" };
   if (p.startsWith("proto/")) return { kind: "proto" };
+  // services/shared/test/: the shared parts' tests that need a real Redis, not a service "shared".
+  if (p.startsWith("services/shared/test/")) return { kind: "shared-tests" };
   if (p.startsWith("gateway-smpp/")) return { kind: "service", name: "gateway-smpp" };
   const m = /^services\/([^/]+)\//.exec(p);
   if (m) return { kind: "service", name: m[1] };
@@ -64,9 +72,16 @@ export function fenceViolation(from, target) {
   const t = zoneOf(target);
   if (t.kind === "proto") return undefined;
   const isTest = /\/test\//.test(from) || from.endsWith(".test.ts");
+  if (target.startsWith(DEVELOPMENT) && !from.startsWith(DEVELOPMENT)) {
+    const developer = z.kind === "service" && DEVELOPMENT_USERS.has(z.name);
+    if (!developer && !isTest && z.kind !== "test" && z.kind !== "other")
+      return "the development platform's public tokens and handset inbox are for the all-in-one, the tools and tests only";
+  }
   // Tests of a shared part may set it up with the other shared parts and test support code.
   const shared = ["domain", "platform", "verification-state"];
-  if (isTest && shared.includes(z.kind) && (shared.includes(t.kind) || t.kind === "test")) return undefined;
+  const sharedTest = isTest && (shared.includes(z.kind) || z.kind === "shared-tests");
+  if (sharedTest && (shared.includes(t.kind) || t.kind === "test" || t.kind === "shared-tests"))
+    return undefined;
   switch (z.kind) {
     case "domain":
       return t.kind === "domain" ? undefined : "the domain is pure: it imports only itself and the protos";
@@ -78,9 +93,11 @@ export function fenceViolation(from, target) {
       return ["domain", "platform", "verification-state"].includes(t.kind)
         ? undefined
         : "the verification-state contract imports only the domain, the platform and itself";
+    case "shared-tests":
+      return "the shared parts' tests use only the shared parts and test support code";
     case "service": {
       if (z.name === "all-in-one")
-        return t.kind === "test" ? "production code imports no test code" : undefined;
+        return t.kind === "test" && !isTest ? "production code imports no test code" : undefined;
       if (t.kind === "domain" || t.kind === "platform") return undefined;
       if (t.kind === "service" && t.name === z.name) return undefined;
       if (t.kind === "verification-state") {

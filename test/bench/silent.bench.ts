@@ -8,7 +8,8 @@
 import { randomBytes } from "node:crypto";
 import { CheckCodeRequest, CheckResult, VerificationServiceClient } from "@proto/otp/v1/verification";
 import { IssuanceServiceClient, StartVerificationRequest } from "@proto/otp/v1/issuance";
-import { createAllInOne, DEV_TOKENS } from "@services/all-in-one/src/all-in-one";
+import { DEV_TOKENS } from "@platform/development/tokens";
+import { createAllInOne } from "@services/all-in-one/src/all-in-one";
 import { inboxOf } from "@services/all-in-one/src/inbox-server";
 import { callUnary, createClient } from "@platform/grpc/client";
 import { createGrpcServer } from "@platform/grpc/server";

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { createAllInOne, DEV_TOKENS, type AllInOne } from "@services/all-in-one/src/all-in-one";
+import { DEV_TOKENS } from "@platform/development/tokens";
+import { createAllInOne, type AllInOne } from "@services/all-in-one/src/all-in-one";
 import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
 import { platformFromEnv, type Platform } from "@platform/runtime/platform";
 import { testPorts } from "../support/all-in-one-ports";

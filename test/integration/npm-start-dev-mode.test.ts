@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
 import { IssuanceServiceClient } from "@proto/otp/v1/issuance";
-import { DEV_TOKENS } from "@services/all-in-one/src/all-in-one";
+import { DEV_TOKENS } from "@platform/development/tokens";
 import { callUnary, createClient } from "@platform/grpc/client";
 import { ANY_FREE_PORTS, NPM_START_ARGS, ROOT } from "../support/npm-start";
 

@@ -15,7 +15,7 @@ import { it } from "node:test";
 import { Channel, DeliveryStatus } from "@proto/otp/v1/common";
 import { IssuanceServiceClient, StartVerificationRequest } from "@proto/otp/v1/issuance";
 import { CheckCodeRequest, CheckResult, VerificationServiceClient } from "@proto/otp/v1/verification";
-import { DEV_TOKENS } from "@services/all-in-one/src/all-in-one";
+import { DEV_TOKENS } from "@platform/development/tokens";
 import { callUnary, createClient } from "@platform/grpc/client";
 import { ANY_FREE_PORTS, NPM_START_ARGS, ROOT } from "../support/npm-start";
 

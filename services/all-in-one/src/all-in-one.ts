@@ -9,7 +9,6 @@
 import { createSmsGateway, type SmsGateway } from "@gateway-smpp/src/gateway";
 import { loadGatewayConfig } from "@gateway-smpp/src/config/load-config";
 import type { AccountConfig, GatewayConfig } from "@gateway-smpp/src/config/gateway-config";
-import { createInProcessAssistant } from "@services/assistant/src/in-process";
 import { createIssuanceApp } from "@services/issuance/src/app";
 import { registerSupportService } from "@services/issuance/src/support-handlers";
 import {
@@ -18,7 +17,7 @@ import {
 } from "@services/routing/src/routing-service";
 import { cachedIncidentCheck } from "@platform/incidents";
 import type { GrpcServer } from "@platform/grpc/server";
-import type { TokenGrant } from "@platform/grpc/identity";
+import { DEV_TOKENS } from "@platform/development/tokens";
 import type { Platform } from "@platform/runtime/platform";
 import { createVerificationApp } from "@services/verification/src/app";
 import { createVoiceChannel } from "@services/voice/src/channel";
@@ -31,6 +30,7 @@ import { CALLBACK_PATH } from "@services/silent/src/callback-handler";
 import { withSimulatedGateway } from "@services/silent/src/simulated-gateways";
 import { createSilentConnector } from "@services/silent/src/silent-connector";
 import type { OtpMetrics } from "@platform/telemetry/metrics";
+import { createInProcessAssistant } from "./assistant";
 import { startInboxServer } from "./inbox-server";
 import { startSimulators, type Simulators } from "./simulators";
 
@@ -74,27 +74,6 @@ export interface AllInOneOptions {
    */
   handsetInbox?: boolean;
 }
-
-/** Development tokens when none are configured: printed at start. */
-export const DEV_TOKENS: TokenGrant[] = [
-  {
-    token: "dev-token-tenant-demo-bank",
-    principal: "tenant:demo-bank",
-    tenant: "demo-bank",
-    roles: ["tenant"],
-  },
-  { token: "dev-token-admin-alice-0001", principal: "admin:alice", roles: ["admin"] },
-  { token: "dev-token-admin-bob-000002", principal: "admin:bob", roles: ["admin"] },
-  // For otp.v1.SupportService (service principals only), as the assistant calls it.
-  { token: "dev-token-service-assistant", principal: "service:assistant", roles: ["service"] },
-  // A second tenant, so tenant isolation can be tried at once.
-  {
-    token: "dev-token-tenant-demo-shop",
-    principal: "tenant:demo-shop",
-    tenant: "demo-shop",
-    roles: ["tenant"],
-  },
-];
 
 export interface AllInOne {
   simulators: Simulators;

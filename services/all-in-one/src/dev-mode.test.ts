@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DEV_TOKENS } from "./all-in-one";
+import { DEV_TOKENS } from "@platform/development/tokens";
 import { bannerTokens, decideDevMode, isLoopback } from "./dev-mode";
 
 const loopback = [{ variable: "GRPC_ADDRESS", host: "127.0.0.1" }];

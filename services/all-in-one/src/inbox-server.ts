@@ -9,17 +9,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { listenHttp, type HttpListener } from "@platform/http/http-listener";
 import { readRawBody } from "@platform/http/raw-body";
+import type { HandsetMessage } from "@platform/development/handset-inbox";
 import type { Simulators } from "./simulators";
-
-export interface HandsetMessage {
-  channel: "sms" | "whatsapp" | "voice" | "silent";
-  phone: string;
-  from: string;
-  text: string;
-  at: string;
-  /** The provider's ids of what arrived (SMS message ids, WhatsApp message id, call SID). */
-  providerIds: string[];
-}
 
 const digits = (phone: string): string => phone.replace(/[^0-9]/g, "");
 

@@ -13,7 +13,8 @@ import { checkGrpcConfig, grpcServerFromEnv, parseTokens } from "@platform/runti
 import { checkPlatformConfig, platformFromEnv } from "@platform/runtime/platform";
 import { EVENT_ROLES } from "@domain/events/ownership";
 import { runMain, runUntilSignalled } from "@platform/runtime/run-main";
-import { createAllInOne, DEV_TOKENS, type AllInOne } from "./all-in-one";
+import { DEV_TOKENS } from "@platform/development/tokens";
+import { createAllInOne, type AllInOne } from "./all-in-one";
 import { bannerTokens, decideDevMode } from "./dev-mode";
 
 runMain(async () => {

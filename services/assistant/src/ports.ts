@@ -1,6 +1,8 @@
 /**
- * What the assistant needs from the outside, as ports: the adapters (gRPC clients, in-process
- * services of the all-in-one, the store, the bus, the Cloud API) implement them.
+ * What the assistant needs from the outside, as ports: its adapters (gRPC clients, the store,
+ * the bus, the Cloud API) implement them; in the all-in-one, which runs issuance and routing
+ * in the same process, the desk and the status are implemented on those services there
+ * (services/all-in-one/src/assistant-ports.ts).
  */
 import type { Conversation } from "./core/conversation";
 import type {

@@ -12,7 +12,7 @@ import type { SecretMaterial } from "@platform/crypto/keys";
 import { listenHttp, parseListenAddress, type HttpListener } from "@platform/http/http-listener";
 import type { Logger } from "@platform/log";
 import type { Store } from "@platform/store/port";
-import type { InboundMessage } from "@services/whatsapp/src/webhook-payload";
+import type { InboundMessage } from "@platform/http/whatsapp-cloud/webhook-payload";
 import { createCloudApiReplies } from "./adapters/cloud-api-replies";
 import { createHandoffPublisher } from "./adapters/handoff-publisher";
 import { INBOUND_PARTITIONS, INBOUND_RETENTION_MS, openInbound } from "./adapters/inbound-event";

@@ -7,7 +7,7 @@ import { Channel, Incident, Verification } from "@proto/otp/v1/common";
 import { StartVerificationRequest } from "@proto/otp/v1/issuance";
 import { ExplainRouteResponse, GetChannelHealthResponse } from "@proto/otp/v1/routing";
 import { CheckCodeRequest, CheckResult, checkResultToJSON } from "@proto/otp/v1/verification";
-import type { HandsetMessage } from "@services/all-in-one/src/inbox-server";
+import type { HandsetMessage } from "@platform/development/handset-inbox";
 import { callUnary } from "@platform/grpc/client";
 import { option, positional, flag, UsageError, type ParsedArgs } from "./args";
 import { type RetryPolicy, withRetry } from "./retry";

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { IssuanceServiceClient } from "@proto/otp/v1/issuance";
 import { RoutingServiceClient } from "@proto/otp/v1/routing";
 import { VerificationServiceClient } from "@proto/otp/v1/verification";
-import { DEV_TOKENS } from "@services/all-in-one/src/all-in-one";
+import { DEV_TOKENS } from "@platform/development/tokens";
 import { createClient, type GrpcClientOptions } from "@platform/grpc/client";
 import { option, type ParsedArgs } from "./args";
 

@@ -14,7 +14,7 @@ import {
 } from "@proto/otp/v1/common";
 import type { ExplainRouteResponse } from "@proto/otp/v1/routing";
 import type { DecodedStatus } from "@platform/grpc/status";
-import type { HandsetMessage } from "@services/all-in-one/src/inbox-server";
+import type { HandsetMessage } from "@platform/development/handset-inbox";
 
 const short = (name: string, prefix: string): string =>
   name.startsWith(prefix) ? name.slice(prefix.length).toLowerCase() : name.toLowerCase();

@@ -8,7 +8,7 @@ import type { EventBody } from "@platform/events/envelope";
 import { envelope } from "@platform/events/envelope";
 import type { EventEnvelope } from "@proto/otp/events/v1/events";
 import type { RoutingEvent, RoutingState } from "./core/types";
-import type { HealthObservation } from "./health/health-store";
+import { observationsOf, type HealthObservation } from "./core/health-observations";
 import { channelToProto, fallbackReasonToProto, plannedStepToProto } from "./proto-mapping";
 
 export type Effect =
@@ -29,28 +29,6 @@ export function effectsOf(
     kind: "publish",
     envelope: envelope({ verificationId: id, tenant: state.tenant, at: new Date(at), causationId }, body),
   });
-  const observe = (at: number, attempt: number, sample: HealthObservation["sample"]): Effect[] => {
-    const record = state.attempts[attempt - 1];
-    if (!record || !state.facts) return [];
-    const { district, operator } = state.facts;
-    return [
-      {
-        kind: "observe",
-        observation: {
-          at,
-          // Outcomes are filed under the time the attempt was sent (see core/health-state.ts).
-          ...(sample.kind === "delivered" || sample.kind === "failed" || sample.kind === "neutral"
-            ? { sentAt: record.requestedAt }
-            : {}),
-          district,
-          operator,
-          channel: record.channel,
-          route: record.route,
-          sample,
-        },
-      },
-    ];
-  };
   const effects: Effect[] = [];
   for (const event of events) {
     switch (event.type) {
@@ -67,10 +45,7 @@ export function effectsOf(
         );
         break;
       case "DispatchRequested":
-        effects.push(
-          publish(event.at, dispatchBody(event, state, mintCode)),
-          ...observe(event.at, event.attempt, { kind: "sent" }),
-        );
+        effects.push(publish(event.at, dispatchBody(event, state, mintCode)));
         break;
       case "FallbackTriggered":
         effects.push(
@@ -87,14 +62,6 @@ export function effectsOf(
           }),
         );
         break;
-      case "ReceiptRecorded":
-      case "AttemptTimedOut":
-        if (event.sample) effects.push(...observe(event.at, event.attempt, event.sample));
-        break;
-      case "ConversionRecorded":
-        for (const e of event.evidence ?? []) effects.push(...observe(event.at, e.attempt, e.sample));
-        effects.push(...observe(event.at, event.attempt, { kind: "verified" }));
-        break;
       case "DispatchCancelled":
         effects.push(
           publish(event.at, {
@@ -109,12 +76,17 @@ export function effectsOf(
       case "VerificationFailed":
         effects.push(publish(event.at, { $case: "verificationFailed", value: { reason: event.reason } }));
         break;
+      case "ReceiptRecorded":
+      case "AttemptTimedOut":
+      case "ConversionRecorded":
       case "CodeReplaced":
       case "VerificationEnded":
       case "RoutingStopped":
       case "InputApplied":
         break;
     }
+    // After the event's envelope: a dispatch is published, then observed as sent.
+    for (const observation of observationsOf(event, state)) effects.push({ kind: "observe", observation });
   }
   return effects;
 }

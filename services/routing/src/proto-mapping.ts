@@ -3,7 +3,6 @@ import { FallbackReason } from "@proto/otp/events/v1/events";
 import {
   Channel,
   type ChannelHealth,
-  DeliveryStatus,
   FailureClass,
   HealthState,
   type PlannedStep,
@@ -11,6 +10,7 @@ import {
 } from "@proto/otp/v1/common";
 import type { RouteDecision } from "@proto/otp/v1/routing";
 import { channelFromProto, channelToProto } from "@domain/policy/proto";
+import { receiptStatusFromProto } from "@domain/receipt-status";
 import type {
   ChannelName,
   Decision,
@@ -19,26 +19,10 @@ import type {
   HealthFigures,
   HealthStateName,
   PlanStep,
-  ReceiptStatus,
   RiskTierName,
 } from "./core/types";
 
-export { channelFromProto, channelToProto };
-
-const RECEIPT_STATUS: Record<DeliveryStatus, ReceiptStatus> = {
-  [DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED]: "unspecified",
-  [DeliveryStatus.DELIVERY_STATUS_QUEUED]: "queued",
-  [DeliveryStatus.DELIVERY_STATUS_ACCEPTED]: "accepted",
-  [DeliveryStatus.DELIVERY_STATUS_SENT]: "sent",
-  [DeliveryStatus.DELIVERY_STATUS_DELIVERED]: "delivered",
-  [DeliveryStatus.DELIVERY_STATUS_READ]: "read",
-  [DeliveryStatus.DELIVERY_STATUS_FAILED]: "failed",
-  [DeliveryStatus.DELIVERY_STATUS_EXPIRED]: "expired",
-  [DeliveryStatus.DELIVERY_STATUS_CANCELLED]: "cancelled",
-};
-
-export const receiptStatusFromProto = (status: DeliveryStatus): ReceiptStatus =>
-  RECEIPT_STATUS[status] ?? "unspecified";
+export { channelFromProto, channelToProto, receiptStatusFromProto };
 
 export function failureClassFromProto(failureClass: FailureClass): FailureClassName {
   switch (failureClass) {

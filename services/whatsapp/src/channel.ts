@@ -33,8 +33,8 @@ import { policyTemplate } from "./policy-template";
 import { createSenderPool, type WhatsAppSender } from "./sender-pool";
 import { createStoreCorrelation } from "./store-correlation";
 import { createWebhookDedup } from "@platform/http/webhook-dedup";
-import { createWhatsAppWebhookHandler } from "./webhook-handler";
-import type { InboundMessage } from "./webhook-payload";
+import { createWhatsAppWebhookHandler } from "@platform/http/whatsapp-cloud/webhook-handler";
+import type { InboundMessage } from "@platform/http/whatsapp-cloud/webhook-payload";
 import { createWhatsAppConnector } from "./whatsapp-connector";
 import { eventTypes } from "@platform/bus/codec";
 

@@ -15,8 +15,8 @@ import {
   AUTH_TTL_MIN_SECONDS,
   buildAuthTemplateBody,
   parseGraphError,
-  parseMessageId,
 } from "./cloud-api-payload";
+import { parseMessageId } from "@platform/http/whatsapp-cloud/message-id";
 import { classifyWhatsAppError, type WhatsAppErrorClass } from "./error-classification";
 import { DEFAULT_RETRY, parseRetryAfter, retryDelay, type RetryPolicy } from "./retry-policy";
 import { createKeyedTokenBuckets } from "./token-bucket";

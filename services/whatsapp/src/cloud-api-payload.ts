@@ -112,12 +112,3 @@ export function parseGraphError(body: unknown): GraphError | undefined {
     fbtraceId: typeof e.fbtrace_id === "string" ? e.fbtrace_id : undefined,
   };
 }
-
-/** The wamid from `{ messages: [{ id }] }`. */
-export function parseMessageId(body: unknown): string | undefined {
-  if (typeof body !== "object" || body === null) return undefined;
-  const messages = (body as { messages?: unknown }).messages;
-  if (!Array.isArray(messages)) return undefined;
-  const id = (messages[0] as { id?: unknown } | undefined)?.id;
-  return typeof id === "string" && id !== "" ? id : undefined;
-}

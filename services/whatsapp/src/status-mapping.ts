@@ -5,7 +5,7 @@
  */
 import { DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
 import { classifyWhatsAppError } from "./error-classification";
-import type { WebhookStatus } from "./webhook-payload";
+import type { WebhookStatus } from "@platform/http/whatsapp-cloud/webhook-payload";
 
 export interface StatusOutcome {
   status: DeliveryStatus;

@@ -22,7 +22,7 @@ import type { MessageCorrelation, MessageRef } from "./message-correlation";
 import type { WebhookDedup } from "@platform/http/webhook-dedup";
 import { NoSenderAvailableError, type SenderPool, type WhatsAppSender } from "./sender-pool";
 import { mapWebhookStatus } from "./status-mapping";
-import type { WebhookStatus } from "./webhook-payload";
+import type { WebhookStatus } from "@platform/http/whatsapp-cloud/webhook-payload";
 
 export interface WhatsAppConnectorOptions {
   pool: SenderPool;

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { statusWebhook } from "../src/simulator/webhook-poster";
-import { signWebhookBody } from "../src/webhook-signature";
+import { signWebhookBody } from "@platform/http/whatsapp-cloud/webhook-signature";
 import { after, before, describe, it } from "node:test";
 import { Channel, DeliveryStatus as S, FailureClass } from "@proto/otp/v1/common";
 import type { ChannelService } from "@platform/http/channel-service";

@@ -11,8 +11,8 @@ import { createSenderPool, type SenderPool, type WhatsAppSender } from "../src/s
 import type { BreakerOptions } from "../src/sender-health";
 import { startCloudApiSimulator, type CloudApiSimulator } from "../src/simulator/cloud-api-simulator";
 import type { Scenario } from "../src/simulator/scenario";
-import type { InboundMessage } from "../src/webhook-payload";
-import { createWhatsAppWebhookHandler } from "../src/webhook-handler";
+import type { InboundMessage } from "@platform/http/whatsapp-cloud/webhook-payload";
+import { createWhatsAppWebhookHandler } from "@platform/http/whatsapp-cloud/webhook-handler";
 import { createWhatsAppConnector, type WhatsAppConnector } from "../src/whatsapp-connector";
 
 export const ACCESS_TOKEN = "test-access-token";

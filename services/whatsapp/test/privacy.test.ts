@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { signWebhookBody } from "../src/webhook-signature";
+import { signWebhookBody } from "@platform/http/whatsapp-cloud/webhook-signature";
 import { dispatchTo, eventually, receiptsOf, startStack } from "./harness";
 
 test("logs never contain a code or a full phone number", async () => {

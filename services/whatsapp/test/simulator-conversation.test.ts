@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startCloudApiSimulator, type CloudApiSimulator } from "../src/simulator/cloud-api-simulator";
-import { parseWebhookBatch, type WebhookStatus } from "../src/webhook-payload";
-import { verifyWebhookSignature } from "../src/webhook-signature";
+import { parseWebhookBatch, type WebhookStatus } from "@platform/http/whatsapp-cloud/webhook-payload";
+import { verifyWebhookSignature } from "@platform/http/whatsapp-cloud/webhook-signature";
 import { ACCESS_TOKEN, APP_SECRET, eventually, listen, port } from "./harness";
 
 const BUSINESS = "100000000000009";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { signWebhookBody } from "../src/webhook-signature";
+import { signWebhookBody } from "@platform/http/whatsapp-cloud/webhook-signature";
 import { APP_SECRET, startStack, VERIFY_TOKEN, type Stack } from "./harness";
 
 const statusBody = JSON.stringify({

@@ -5,7 +5,7 @@
  * that cannot go out now is not worth queueing for long.
  */
 import { OtpError } from "@domain/errors";
-import { parseMessageId } from "@services/whatsapp/src/cloud-api-payload";
+import { parseMessageId } from "@platform/http/whatsapp-cloud/message-id";
 import type { ReplySender } from "../ports";
 
 export interface CloudApiReplyOptions {

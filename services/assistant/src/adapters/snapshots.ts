@@ -1,4 +1,4 @@
-/** otp.v1 shapes (from gRPC or in-process services) → the assistant's plain snapshots. */
+/** otp.v1 shapes (from gRPC, or from services in the all-in-one's process) → the assistant's plain snapshots. */
 import {
   Channel,
   DeliveryStatus,
@@ -7,8 +7,8 @@ import {
   type Incident,
   type Verification,
 } from "@proto/otp/v1/common";
-import { receiptStatusFromProto } from "@services/routing/src/proto-mapping";
 import { channelFromProto, channelToProto } from "@domain/policy/proto";
+import { receiptStatusFromProto } from "@domain/receipt-status";
 import type {
   AttemptStatus,
   ChannelHealthSnapshot,

@@ -3,7 +3,7 @@
  * what people wrote, even with codes and numbers removed; forgotten after a day of silence.
  */
 import type { Sealer } from "@platform/crypto/sealer";
-import { sealedFromJson, sealedToJson, type SealedJson } from "@verification-state/state-codec";
+import { sealedFromJson, sealedToJson, type SealedJson } from "@platform/crypto/sealed-json";
 import type { Store } from "@platform/store/port";
 import { newConversation, type Conversation } from "../core/conversation";
 import type { ConversationStore } from "../ports";

@@ -8,7 +8,7 @@
 import type { EventBus } from "@platform/bus/port";
 import type { Sealer } from "@platform/crypto/sealer";
 import type { Logger } from "@platform/log";
-import type { InboundMessage } from "@services/whatsapp/src/webhook-payload";
+import type { InboundMessage } from "@platform/http/whatsapp-cloud/webhook-payload";
 import { inboundMessage } from "./inbound-event";
 import { textMessages } from "./whatsapp-inbound";
 

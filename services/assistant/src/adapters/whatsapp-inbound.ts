@@ -5,8 +5,8 @@
  */
 import type { HttpHandler } from "@platform/http/http-listener";
 import type { Logger } from "@platform/log";
-import { createWhatsAppWebhookHandler } from "@services/whatsapp/src/webhook-handler";
-import type { InboundMessage } from "@services/whatsapp/src/webhook-payload";
+import { createWhatsAppWebhookHandler } from "@platform/http/whatsapp-cloud/webhook-handler";
+import type { InboundMessage } from "@platform/http/whatsapp-cloud/webhook-payload";
 import type { IncomingText } from "../assistant";
 
 export function textMessages(

@@ -7,8 +7,7 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { defaultRoutesTable } from "../routes-config";
-import { effectsOf } from "../effects";
-import { filedAt, type HealthObservation } from "../health/health-store";
+import { filedAt, observationsOf, type HealthObservation } from "./health-observations";
 import { DEFAULT_HEALTH_THRESHOLDS, evidenceOf } from "./health-state";
 import { type BucketCounts, HISTOGRAM_SIZE, incrementsOf } from "./health-window";
 import { handleCommand, initialRoutingState } from "./routing-aggregate";
@@ -64,8 +63,7 @@ function play(commands: [number, RoutingCommand][]): { state: RoutingState; seen
       settings: DEFAULT_ROUTING_SETTINGS,
     });
     state = handled.state;
-    for (const e of effectsOf(handled.events, state, command.inputId))
-      if (e.kind === "observe") seen.push(e.observation);
+    for (const event of handled.events) seen.push(...observationsOf(event, state));
   }
   return { state, seen };
 }

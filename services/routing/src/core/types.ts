@@ -5,8 +5,9 @@
  */
 import type { EncryptedValue } from "@proto/otp/events/v1/events";
 import type { AdvanceCondition, ChannelName, RiskTierName } from "@domain/policy/types";
+import type { ReceiptStatus } from "@domain/receipt-status";
 
-export type { AdvanceCondition, ChannelName, RiskTierName };
+export type { AdvanceCondition, ChannelName, ReceiptStatus, RiskTierName };
 
 export type Sealed = EncryptedValue;
 
@@ -102,9 +103,6 @@ export interface Decision {
   reason: string;
   health: HealthFigures[];
 }
-
-export type ReceiptStatus =
-  "queued" | "accepted" | "sent" | "delivered" | "read" | "failed" | "expired" | "cancelled" | "unspecified";
 
 export type FailureClassName = "permanent" | "transient" | "unknown" | "unspecified";
 

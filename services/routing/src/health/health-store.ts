@@ -17,10 +17,10 @@ import {
   BUCKET_FIELDS_COUNT,
   type BucketCounts,
   incrementsOf,
-  type WindowShape,
   slotsOf,
   windowFigures,
 } from "../core/health-window";
+import { filedAt, type HealthObservation } from "../core/health-observations";
 import { routeHealthKey } from "../core/routes";
 import type { ChannelName, HealthFigures, HealthSample, HealthStateName, HealthView } from "../core/types";
 import {
@@ -37,17 +37,6 @@ export interface HealthSettings extends HealthThresholds {
   cacheMs: number;
   /** How long samples gather in memory before one batched write per scope. */
   flushMs: number;
-}
-
-export interface HealthObservation {
-  at: number;
-  /** For an outcome: when its attempt was sent; the outcome is filed under that bucket. */
-  sentAt?: number;
-  district: string;
-  operator: string;
-  channel: ChannelName;
-  route: string;
-  sample: HealthSample;
 }
 
 export interface HealthTransition {
@@ -237,22 +226,6 @@ export function createHealthRepository(store: Store, settings: HealthSettings): 
       return transitions;
     },
   };
-}
-
-/**
- * The time an observation is filed under: an outcome under its attempt's send time, so each
- * bucket holds what was sent in it and what became of that; an outcome too late for its send's
- * bucket to still be in the ring (the slot may hold a newer bucket) under its own time. A neutral
- * outcome takes back its send, so it is filed with the send or not at all (undefined).
- */
-export function filedAt(
-  o: Pick<HealthObservation, "at" | "sentAt" | "sample">,
-  shape: WindowShape,
-): number | undefined {
-  const neutral = o.sample.kind === "neutral";
-  if (o.sentAt === undefined || o.sentAt > o.at) return neutral ? undefined : o.at;
-  if (o.at - o.sentAt < shape.windowMs - 2 * shape.bucketMs) return o.sentAt;
-  return neutral ? undefined : o.at;
 }
 
 export function scopePlace(scope: string): { district: string; operator: string } {

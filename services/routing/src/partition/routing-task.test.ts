@@ -14,7 +14,8 @@ import { silentLogger } from "@platform/log";
 import { DEFAULT_POLICY } from "@domain/policy/defaults";
 import { createPolicyBook } from "@domain/policy/policy-book";
 import { DEFAULT_ROUTING_SETTINGS } from "../core/types";
-import type { HealthObservation, HealthRepository } from "../health/health-store";
+import type { HealthObservation } from "../core/health-observations";
+import type { HealthRepository } from "../health/health-store";
 import { defaultRoutesTable } from "../routes-config";
 import { createRoutingTask, type RoutingTaskDeps } from "./routing-task";
 

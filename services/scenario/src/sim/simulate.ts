@@ -5,7 +5,6 @@
  * tests can assert the detection goals; the real-time runner (../runner.ts) remains the check
  * that the deployed pieces do the same.
  */
-import { effectsOf } from "@services/routing/src/effects";
 import { handleCommand, initialRoutingState } from "@services/routing/src/core/routing-aggregate";
 import {
   DEFAULT_ROUTING_SETTINGS,
@@ -15,7 +14,7 @@ import {
   type Workflow,
 } from "@services/routing/src/core/types";
 import type { RoutesTable } from "@services/routing/src/core/routes";
-import { filedAt } from "@services/routing/src/health/health-store";
+import { filedAt, observationsOf } from "@services/routing/src/core/health-observations";
 import { seededRandom } from "../population";
 import { workflowOf } from "../scaled-policy";
 import type { ScenarioFile, Strategy } from "../scenario-file";
@@ -185,11 +184,9 @@ export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUs
         settings,
       });
       state = handled.state;
-      for (const effect of effectsOf(handled.events, state, command.inputId)) {
-        if (effect.kind !== "observe") continue;
-        const at = filedAt(effect.observation, health.shape);
-        if (at !== undefined)
-          health.record(at, u.district, effect.observation.channel, effect.observation.sample);
+      for (const observation of handled.events.flatMap((e) => observationsOf(e, state))) {
+        const at = filedAt(observation, health.shape);
+        if (at !== undefined) health.record(at, u.district, observation.channel, observation.sample);
       }
       for (const e of handled.events) {
         if (e.type === "DispatchRequested") {

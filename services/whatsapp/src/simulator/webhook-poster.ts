@@ -2,7 +2,7 @@
  * Posts webhook notifications the way Meta does: JSON, signed with the app secret in
  * X-Hub-Signature-256, retried a few times when the receiver does not answer 200.
  */
-import { signWebhookBody } from "../webhook-signature";
+import { signWebhookBody } from "@platform/http/whatsapp-cloud/webhook-signature";
 
 export interface StatusNotice {
   phoneNumberId: string;

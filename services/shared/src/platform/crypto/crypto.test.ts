@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { bindingDigest, compareCodeHashes, createCodeHasher } from "./code-hash";
 import { randomCode } from "./codes";
+import { sealedFromJson, sealedToJson } from "./sealed-json";
 import { createSealer, sealedField } from "./sealer";
 
 describe("randomCode", () => {
@@ -100,5 +101,13 @@ describe("sealer", () => {
     const flipped = Buffer.from(sealed.ciphertext);
     flipped[0] = flipped[0]! ^ 1;
     assert.throws(() => sealer.open({ ...sealed, ciphertext: flipped }, "ad"));
+  });
+
+  it("keeps a sealed value through JSON, still sealed", () => {
+    const sealer = createSealer({ activeKeyId: "k1", keys: new Map([["k1", k1]]) });
+    const sealed = sealer.seal("+6281234567890", "ad");
+    const json = JSON.stringify(sealedToJson(sealed));
+    assert.ok(!json.includes("6281234567890"));
+    assert.equal(sealer.open(sealedFromJson(JSON.parse(json)), "ad"), "+6281234567890");
   });
 });

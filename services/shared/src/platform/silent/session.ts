@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { SecretMaterial } from "../crypto/keys";
+import { sealedFromJson, sealedToJson, type SealedJson } from "../crypto/sealed-json";
 import type { Store } from "../store/port";
 import { taggedKey } from "../store/port";
 import { takeOnce } from "./take-once";
@@ -54,12 +55,7 @@ export async function openSilentSession(
   const full: SilentSession = { ...session, nonce: random(), codeVerifier: random() };
   const name = sessionName(secrets, state);
   const sealed = secrets.sealer.seal(JSON.stringify(full), associated(name));
-  const value = JSON.stringify({
-    k: sealed.keyId,
-    i: Buffer.from(sealed.iv).toString("base64"),
-    c: Buffer.from(sealed.ciphertext).toString("base64"),
-    t: Buffer.from(sealed.tag).toString("base64"),
-  });
+  const value = JSON.stringify(sealedToJson(sealed));
   await store.set(store.key(taggedKey("silent", name)), value, {
     ttlMs: Math.max(1_000, session.expiresAt - now),
   });
@@ -78,15 +74,6 @@ export async function takeSilentSession(
   const name = sessionName(secrets, state);
   const raw = await store.run(takeOnce, { key: name });
   if (raw === undefined) return undefined;
-  const j = JSON.parse(raw) as { k: string; i: string; c: string; t: string };
-  const opened = secrets.sealer.open(
-    {
-      keyId: j.k,
-      iv: Buffer.from(j.i, "base64"),
-      ciphertext: Buffer.from(j.c, "base64"),
-      tag: Buffer.from(j.t, "base64"),
-    },
-    associated(name),
-  );
+  const opened = secrets.sealer.open(sealedFromJson(JSON.parse(raw) as SealedJson), associated(name));
   return JSON.parse(opened) as SilentSession;
 }

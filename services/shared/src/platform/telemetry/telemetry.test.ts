@@ -1,28 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Channel, DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
-import { initialState, type AttemptState } from "@domain/verification";
 import { OtpError } from "@domain/errors";
 import { lagOf } from "./consumer-lag";
 import { formatTraceparent, parseTraceparent } from "./dispatch-traces";
-import { attributedAttempt } from "@services/verification/src/lifecycle-metrics";
 import { createMetrics } from "./metrics";
 import { metricsListenFromEnv } from "./metrics-server";
 import { guardBlockOf, meterGuardBlocks } from "./request-metrics";
 import { serviceNameOfEntry, tracingRequested } from "./sdk";
-import { commandStatusLabel } from "@gateway-smpp/src/metrics/smpp-metrics";
-
-const attempt = (n: number, over: Partial<AttemptState> = {}): AttemptState => ({
-  attempt: n,
-  channel: Channel.CHANNEL_SMS,
-  route: "sms-id",
-  status: DeliveryStatus.DELIVERY_STATUS_ACCEPTED,
-  failureClass: FailureClass.FAILURE_CLASS_UNSPECIFIED,
-  reason: "",
-  operator: "id-telkomsel",
-  requestedAt: 1_000,
-  ...over,
-});
 
 describe("telemetry", () => {
   it("starts tracing only when the OTEL_* variables ask for it", () => {
@@ -63,21 +47,6 @@ describe("telemetry", () => {
     assert.equal(formatTraceparent(span), `00-${"a".repeat(32)}-${"b".repeat(16)}-01`);
     assert.deepEqual(parseTraceparent(formatTraceparent(span)), { ...span, isRemote: true });
     assert.equal(parseTraceparent("garbage"), undefined);
-  });
-
-  it("credits a verified code to the attempt that delivered it", () => {
-    const state = {
-      ...initialState("ver_x", "acme"),
-      attempts: [
-        attempt(1, { channel: Channel.CHANNEL_WHATSAPP, status: DeliveryStatus.DELIVERY_STATUS_FAILED }),
-        attempt(2, { deliveredAt: 5_000, status: DeliveryStatus.DELIVERY_STATUS_DELIVERED }),
-      ],
-    };
-    // One code for every attempt: matched "attempt 1" is the code's origin, not where it was read.
-    assert.equal(attributedAttempt(state, 1)?.attempt, 2);
-    // A code per attempt: the attempt whose code matched.
-    assert.equal(attributedAttempt({ ...state, codePerAttempt: true }, 1)?.attempt, 1);
-    assert.equal(attributedAttempt({ ...state, attempts: [] }, 1), undefined);
   });
 
   it("names guard refusals by guard and bounded reason", () => {
@@ -133,11 +102,6 @@ describe("telemetry", () => {
       text,
       /otp_guard_blocks_total\{guard="rate_limit",reason="verifications_per_phone",service="test"\} 1/,
     );
-  });
-
-  it("labels command_status as gateway-smpp does", () => {
-    assert.equal(commandStatusLabel(0x58), "0x00000058");
-    assert.equal(commandStatusLabel(undefined), "timeout");
   });
 
   it("reads SMPP bind gauges from the source at scrape time", async () => {

@@ -12,16 +12,16 @@ import { Partitioners } from "kafkajs";
 import type { EventBus, OutgoingMessage } from "@platform/bus/port";
 import { OtpError } from "@domain/errors";
 import { platformFromEnv, type Platform } from "@platform/runtime/platform";
-import { requireEnv } from "@test/support/env";
+import { requireEnv } from "../../support/env";
 import {
   startCloudApiSimulator,
   type CloudApiSimulator,
 } from "@services/whatsapp/src/simulator/cloud-api-simulator";
-import { INBOUND_PARTITIONS, INBOUND_TOPIC } from "../src/adapters/inbound-event";
-import { SUPPORT_TOPIC } from "../src/adapters/handoff-publisher";
-import type { AssistantConfig } from "../src/config";
-import type { ChannelStatusPort, VerificationDesk } from "../src/ports";
-import { createAssistantService, type AssistantService } from "../src/service";
+import { INBOUND_PARTITIONS, INBOUND_TOPIC } from "@services/assistant/src/adapters/inbound-event";
+import { SUPPORT_TOPIC } from "@services/assistant/src/adapters/handoff-publisher";
+import type { AssistantConfig } from "@services/assistant/src/config";
+import type { ChannelStatusPort, VerificationDesk } from "@services/assistant/src/ports";
+import { createAssistantService, type AssistantService } from "@services/assistant/src/service";
 import { EVENT_ROLES } from "@domain/events/ownership";
 import { freshEventKeysVariable } from "@platform/crypto/event-keys";
 

@@ -25,14 +25,14 @@ import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
 import { platformFromEnv, type Platform } from "@platform/runtime/platform";
 import { sealGatewaySecret } from "@platform/silent/gateway-secret";
 import { createVerificationApp } from "@services/verification/src/app";
-import { CALLBACK_PATH } from "../src/callback-handler";
+import { CALLBACK_PATH } from "@services/silent/src/callback-handler";
 import {
   startOpenGatewaySimulator,
   type OpenGatewaySimulator,
-} from "../src/simulator/open-gateway-simulator";
-import { startServiceProcess, type ServiceProcess } from "@test/faults/service-process";
-import { freePort } from "@test/harness/redis";
-import { requireEnv } from "@test/support/env";
+} from "@services/silent/src/simulator/open-gateway-simulator";
+import { startServiceProcess, type ServiceProcess } from "../../faults/service-process";
+import { freePort } from "../../harness/redis";
+import { requireEnv } from "../../support/env";
 
 const TOKEN = "tok-silent-split-0123456789";
 const TENANT = "bank-split";

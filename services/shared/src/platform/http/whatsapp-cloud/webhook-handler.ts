@@ -9,8 +9,9 @@
  * Errors answer `{ "error": { "message": … } }` and the endpoint keeps serving.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { silentLogger, type Logger } from "@platform/log";
-import { BodyTooLargeError, readRawBody } from "@platform/http/raw-body";
+import { silentLogger, type Logger } from "../../log";
+import type { HttpHandler } from "../http-listener";
+import { BodyTooLargeError, readRawBody } from "../raw-body";
 import { parseWebhookBatch, type InboundMessage, type WebhookStatus } from "./webhook-payload";
 import { constantTimeEquals, verifyWebhookSignature } from "./webhook-signature";
 
@@ -23,8 +24,6 @@ export interface WhatsAppWebhookOptions {
   maxBodyBytes?: number;
   logger?: Logger;
 }
-
-export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
 export function createWhatsAppWebhookHandler(options: WhatsAppWebhookOptions): HttpHandler {
   const limit = options.maxBodyBytes ?? 256 * 1024;

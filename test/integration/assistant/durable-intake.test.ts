@@ -10,9 +10,9 @@ import { after, before, describe, it } from "node:test";
 import { EventEnvelope } from "@proto/otp/events/v1/events";
 import type { BusMessage, Subscription } from "@platform/bus/port";
 import { inboundWebhook } from "@services/whatsapp/src/simulator/webhook-poster";
-import { signWebhookBody } from "@services/whatsapp/src/webhook-signature";
-import { INBOUND_PARTITIONS, openInbound } from "../src/adapters/inbound-event";
-import { PHRASES } from "../src/core/replies";
+import { signWebhookBody } from "@platform/http/whatsapp-cloud/webhook-signature";
+import { INBOUND_PARTITIONS, openInbound } from "@services/assistant/src/adapters/inbound-event";
+import { PHRASES } from "@services/assistant/src/core/replies";
 import { eventually, freshPhone } from "./stack";
 import { BUSINESS_NUMBER, startIntakeRig, startReplica, type IntakeRig, type Replica } from "./intake-rig";
 

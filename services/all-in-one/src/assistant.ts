@@ -9,11 +9,11 @@ import { createSupportDesk, type SupportDesk } from "@services/issuance/src/supp
 import type { HealthRepository } from "@services/routing/src/health/health-store";
 import { TOPICS } from "@platform/bus/topics";
 import type { Platform } from "@platform/runtime/platform";
-import { SUPPORT_TOPIC } from "./adapters/handoff-publisher";
-import { INBOUND_TOPIC } from "./adapters/inbound-event";
-import { inProcessDesk, inProcessStatus } from "./adapters/in-process-ports";
-import type { AssistantConfig } from "./config";
-import { createAssistantService, type AssistantService } from "./service";
+import { SUPPORT_TOPIC } from "@services/assistant/src/adapters/handoff-publisher";
+import { INBOUND_TOPIC } from "@services/assistant/src/adapters/inbound-event";
+import type { AssistantConfig } from "@services/assistant/src/config";
+import { createAssistantService, type AssistantService } from "@services/assistant/src/service";
+import { inProcessDesk, inProcessStatus } from "./assistant-ports";
 
 export interface InProcessAssistantOptions {
   issuance: Pick<Issuance, "get" | "resend">;

@@ -1,6 +1,7 @@
 /**
- * The ports on services in the same process (the all-in-one mode): issuance's support desk,
- * routing's health figures, and the incidents in the store. Same answers as over gRPC.
+ * The assistant's ports on services in the same process: issuance's support desk, routing's
+ * health figures, and the incidents in the store. Same answers as over gRPC (the assistant's
+ * adapters/grpc-ports.ts), from the same snapshots.
  */
 import type { SupportDesk } from "@services/issuance/src/support-desk";
 import type { HealthRepository } from "@services/routing/src/health/health-store";
@@ -9,9 +10,14 @@ import { isOtpError } from "@domain/errors";
 import { createIncidentStore } from "@platform/incidents";
 import { toVerificationView } from "@verification-state/view";
 import type { Store } from "@platform/store/port";
-import type { ChannelStatusPort, VerificationDesk } from "../ports";
-import { resendRefusal } from "./resend-outcome";
-import { healthSnapshots, incidentSnapshot, resendChannel, verificationSnapshot } from "./snapshots";
+import type { ChannelStatusPort, VerificationDesk } from "@services/assistant/src/ports";
+import { resendRefusal } from "@services/assistant/src/adapters/resend-outcome";
+import {
+  healthSnapshots,
+  incidentSnapshot,
+  resendChannel,
+  verificationSnapshot,
+} from "@services/assistant/src/adapters/snapshots";
 
 export function inProcessDesk(desk: SupportDesk, now: () => number): VerificationDesk {
   return {

@@ -5,11 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createAllInOne, DEV_TOKENS, type AllInOne } from "@services/all-in-one/src/all-in-one";
+import { DEV_TOKENS } from "@platform/development/tokens";
+import { createAllInOne, type AllInOne } from "@services/all-in-one/src/all-in-one";
 import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
 import { platformFromEnv, type Platform } from "@platform/runtime/platform";
-import { testPorts } from "@test/support/all-in-one-ports";
-import { PHRASES } from "../src/core/replies";
+import { testPorts } from "../../support/all-in-one-ports";
+import { PHRASES } from "@services/assistant/src/core/replies";
 import { eventually, freshPhone } from "./stack";
 import { EVENT_ROLES } from "@domain/events/ownership";
 

@@ -10,8 +10,8 @@ import { DeclareIncidentRequest } from "@proto/otp/v1/routing";
 import { createHealthRepository, districtScope } from "@services/routing/src/health/health-store";
 import { resolveSettings } from "@services/routing/src/routing-service";
 import { callUnary } from "@platform/grpc/client";
-import { PHRASES } from "../src/core/replies";
-import type { Language } from "../src/core/types";
+import { PHRASES } from "@services/assistant/src/core/replies";
+import type { Language } from "@services/assistant/src/core/types";
 import { WRITES } from "./user-messages";
 import {
   ask,
@@ -30,7 +30,7 @@ import {
   TOKENS,
   type Stack,
 } from "./stack";
-import { createGrpcPorts } from "../src/adapters/grpc-ports";
+import { createGrpcPorts } from "@services/assistant/src/adapters/grpc-ports";
 
 let stack: Stack;
 before(async () => {

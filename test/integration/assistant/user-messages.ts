@@ -1,5 +1,5 @@
 /** What users write in the end-to-end tests, per language and case (not the labelled sets). */
-import type { Language } from "../src/core/types";
+import type { Language } from "@services/assistant/src/core/types";
 
 export type Case =
   "notReceived" | "switchSms" | "safety" | "incident" | "human" | "frustrated" | "other" | "greeting";

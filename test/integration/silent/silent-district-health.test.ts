@@ -15,12 +15,13 @@ import {
   type StartVerificationResponse,
 } from "@proto/otp/v1/issuance";
 import { RoutingServiceClient, type ExplainRouteResponse } from "@proto/otp/v1/routing";
-import { createAllInOne, DEV_TOKENS, type AllInOne } from "@services/all-in-one/src/all-in-one";
+import { DEV_TOKENS } from "@platform/development/tokens";
+import { createAllInOne, type AllInOne } from "@services/all-in-one/src/all-in-one";
 import { EVENT_ROLES } from "@domain/events/ownership";
 import { callUnary, createClient } from "@platform/grpc/client";
 import { createGrpcServer, type GrpcServer } from "@platform/grpc/server";
 import { platformFromEnv, type Platform } from "@platform/runtime/platform";
-import { testPorts } from "@test/support/all-in-one-ports";
+import { testPorts } from "../../support/all-in-one-ports";
 
 const DOWN = "ID-JB-BDG";
 const NEXT = "ID-JK-JKS";
