@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { DeliveryStatus } from "@proto/otp/v1/common";
 import { dispatchTo, eventually, receiptsOf, startStack } from "./harness";
 
 const PRIMARY = "111111111111111";
 const SECONDARY = "222222222222222";
 
-test("fails over to the next sender while the primary is down, and back when it recovers", async () => {
+it("fails over to the next sender while the primary is down, and back when it recovers", async () => {
   let offsetMs = 0;
   const now = () => Date.now() + offsetMs;
   const stack = await startStack({
@@ -57,7 +57,7 @@ test("fails over to the next sender while the primary is down, and back when it 
   }
 });
 
-test("a recipient error does not fail over: another sender would fail the same way", async () => {
+it("a recipient error does not fail over: another sender would fail the same way", async () => {
   const stack = await startStack({
     phoneNumberIds: [PRIMARY, SECONDARY],
     scenario: { failFirst: { count: 1, httpStatus: 400, code: 131026 } },
@@ -72,7 +72,7 @@ test("a recipient error does not fail over: another sender would fail the same w
   }
 });
 
-test("every sender down: FAILED TRANSIENT, reported for the last sender tried", async () => {
+it("every sender down: FAILED TRANSIENT, reported for the last sender tried", async () => {
   const stack = await startStack({
     phoneNumberIds: [PRIMARY, SECONDARY],
     scenario: { outages: [{ effect: "server-error" }] },

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { signWebhookBody } from "@platform/http/whatsapp-cloud/webhook-signature";
 import { dispatchTo, eventually, receiptsOf, startStack } from "./harness";
 
-test("logs never contain a code or a full phone number", async () => {
+it("logs never contain a code or a full phone number", async () => {
   const stack = await startStack({
     scenario: {
       default: { sentDelayMs: 5, deliveredDelayMs: 5, readDelayMs: 5 },

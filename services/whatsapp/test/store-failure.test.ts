@@ -3,12 +3,12 @@
  * dispatch: the bus would redeliver it, and if the store also lost the claim, send it twice.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { DeliveryStatus } from "@proto/otp/v1/common";
 import { createMemoryCorrelation } from "../src/message-correlation";
 import { dispatchTo, eventually, receiptsOf, startStack } from "./harness";
 
-test("a wamid the store cannot take: the message is reported ACCEPTED and never sent twice", async () => {
+it("a wamid the store cannot take: the message is reported ACCEPTED and never sent twice", async () => {
   const memory = createMemoryCorrelation();
   const stack = await startStack({
     scenario: { default: { sentDelayMs: 5, deliveredDelayMs: 5, readDelayMs: 5 } },
