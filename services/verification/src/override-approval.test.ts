@@ -12,10 +12,10 @@ import { createPolicyBook } from "@domain/policy/policy-book";
 import type { EventBus } from "@platform/bus/port";
 import { topicNames } from "@platform/bus/topics";
 import { secretsFromEnv } from "@platform/crypto/keys";
-import { sealedField } from "@platform/crypto/sealer";
-import { envelope, newVerificationId } from "@platform/events/envelope";
+import { newVerificationId } from "@platform/events/envelope";
 import { createMemoryStore } from "@platform/store/memory";
 import { createVerificationProjection } from "@verification-state/projection";
+import { cancelledVerification } from "@test/support/cancelled-verification";
 import { createVerificationService } from "./verification-service";
 
 const TENANT = "bank-a";
@@ -26,42 +26,12 @@ async function setup() {
   const store = createMemoryStore({ prefix: "override-test:" });
   const projection = createVerificationProjection({ store, secrets, retentionMs: 3_600_000 });
   const verificationId = newVerificationId();
-  const at = new Date();
-  const seal = (value: string, field: "phone" | "code") =>
-    secrets.sealer.seal(value, sealedField(verificationId, field));
-  const started = envelope(
-    { verificationId, tenant: TENANT, at },
-    {
-      $case: "verificationStarted",
-      value: {
-        phone: seal("+6281234567890", "phone"),
-        maskedPhone: "+62812****7890",
-        country: "ID",
-        operator: "",
-        district: "",
-        purpose: "login",
-        riskTier: 0,
-        locale: "id",
-        channelPreference: 0,
-        code: seal("123456", "code"),
-        codeLength: 6,
-        expiresAt: new Date(at.getTime() + 300_000),
-        maxChecks: 5,
-        maxSends: 3,
-        codePerAttempt: false,
-        transaction: undefined,
-        hasTransactionBinding: false,
-        idempotencyKeyHash: "",
-        idempotencyFingerprint: "",
-        resendCooldownSeconds: 30,
-        numberType: "mobile",
-        resendUntil: new Date(at.getTime() + 300_000),
-        silentGateway: "",
-        silentSkippedReason: "",
-      },
-    },
-  );
-  await projection.apply(verificationId, TENANT, [started]);
+  // Its first event alone: a verification started and still open.
+  const [started] = cancelledVerification(secrets, verificationId, {
+    tenant: TENANT,
+    phone: "+6281234567890",
+  });
+  await projection.apply(verificationId, TENANT, [started!]);
   const faults = { reads: 0, publishes: 0 };
   const published: EventEnvelope[] = [];
   const bus = {
