@@ -50,6 +50,13 @@ export interface PartitionLag {
   lag: number;
 }
 
+/**
+ * A set of metrics declared together, one part's own (a service's, or a platform adapter's):
+ * makes them on `registers` (`new Counter({ name, help, labelNames, registers })`) and returns
+ * them, typed. A module-level function, so that `declare` knows the set by it.
+ */
+export type MetricSet<T> = (registers: Registry[]) => T;
+
 /** Where scrape-time gauges read from; set by the process that has the source. */
 interface ScrapeSources {
   binds?: () => BindView[];
@@ -64,6 +71,7 @@ export function createMetrics(options: MetricsOptions) {
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const sources: ScrapeSources = {};
+  const declared = new Map<MetricSet<unknown>, unknown>();
   const bindGauge = (name: string, help: string, value: (bind: BindView) => number) =>
     new Gauge({
       name,
@@ -80,6 +88,15 @@ export function createMetrics(options: MetricsOptions) {
 
   return {
     registry,
+    /**
+     * The set's metrics on this registry: declared the first time they are asked for, the same
+     * ones afterwards, so services sharing a process (all-in-one) share its series and never
+     * register a name twice.
+     */
+    declare<T>(set: MetricSet<T>): T {
+      if (!declared.has(set)) declared.set(set, set(registers));
+      return declared.get(set) as T;
+    },
     /** The SMPP bind gauges read `binds()` at every scrape. */
     readBindsFrom(binds: () => BindView[]): void {
       sources.binds = binds;
