@@ -22,25 +22,8 @@ const DELIVER_BUCKETS = [0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60, 120, 300];
 /** Seconds from StartVerification to the verified code: the user's wait and typing. */
 const VERIFY_BUCKETS = [2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600];
 const RPC_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-const SUBMIT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5];
 
 const DELIVERY_LABELS = ["channel", "district", "route", "operator"] as const;
-const BIND_LABELS = ["account", "bind"] as const;
-
-/** What gateway-smpp knows about a bind at scrape time (its per-bind metrics snapshot). */
-export interface BindView {
-  name: string;
-  account: string;
-  /** "bound", "connecting", "reconnecting"... */
-  state: string;
-  window: number;
-  windowInUse: number;
-  queued: number;
-  tps: number;
-  currentTps: number;
-  /** The learned rate of the bind's account (all its binds together). */
-  accountTps: number;
-}
 
 /** Committed offset vs end of one partition, as a lag collector read it. */
 export interface PartitionLag {
@@ -59,7 +42,6 @@ export type MetricSet<T> = (registers: Registry[]) => T;
 
 /** Where scrape-time gauges read from; set by the process that has the source. */
 interface ScrapeSources {
-  binds?: () => BindView[];
   consumerLag?: () => Promise<PartitionLag[]>;
   kafkaRequests?: () => Readonly<Record<string, number>>;
   eventRejections?: () => ReadonlyArray<{ reason: string; eventType: string; count: number }>;
@@ -72,20 +54,6 @@ export function createMetrics(options: MetricsOptions) {
   const registers = [registry];
   const sources: ScrapeSources = {};
   const declared = new Map<MetricSet<unknown>, unknown>();
-  const bindGauge = (name: string, help: string, value: (bind: BindView) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: BIND_LABELS,
-      registers,
-      collect() {
-        this.reset();
-        for (const bind of sources.binds?.() ?? []) {
-          this.set({ account: bind.account, bind: bind.name }, value(bind));
-        }
-      },
-    });
-
   return {
     registry,
     /**
@@ -96,10 +64,6 @@ export function createMetrics(options: MetricsOptions) {
     declare<T>(set: MetricSet<T>): T {
       if (!declared.has(set)) declared.set(set, set(registers));
       return declared.get(set) as T;
-    },
-    /** The SMPP bind gauges read `binds()` at every scrape. */
-    readBindsFrom(binds: () => BindView[]): void {
-      sources.binds = binds;
     },
     /** The consumer lag gauge awaits `lag()` at every scrape. */
     readConsumerLagFrom(lag: () => Promise<PartitionLag[]>): void {
@@ -214,62 +178,6 @@ export function createMetrics(options: MetricsOptions) {
       name: "otp_fallbacks_total",
       help: "Fallbacks from one channel to the next, by reason",
       labelNames: ["from", "to", "reason"] as const,
-      registers,
-    }),
-
-    // SMPP binds (gateway-smpp); gauges are read from the gateway at scrape time.
-    smppBindUp: bindGauge("otp_smpp_bind_up", "1 while the bind is bound, 0 otherwise", (b) =>
-      b.state === "bound" ? 1 : 0,
-    ),
-    smppWindowSize: bindGauge(
-      "otp_smpp_window_size",
-      "Configured window (submit_sm awaiting a response) of the bind",
-      (b) => b.window,
-    ),
-    smppWindowInUse: bindGauge(
-      "otp_smpp_window_in_use",
-      "submit_sm awaiting their response on the bind now",
-      (b) => b.windowInUse,
-    ),
-    smppQueued: bindGauge(
-      "otp_smpp_queued",
-      "Submits waiting for window or rate on the bind",
-      (b) => b.queued,
-    ),
-    smppTpsLimit: bindGauge("otp_smpp_tps_limit", "Configured messages per second of the bind", (b) => b.tps),
-    smppTpsCurrent: bindGauge(
-      "otp_smpp_tps_current",
-      "The bind's learned rate: cut once per round trip on throttling (0x58, 0x14), climbing back to the configured one",
-      (b) => b.currentTps,
-    ),
-    smppAccountTpsLearned: bindGauge(
-      "otp_smpp_account_tps_learned",
-      "The learned rate of the bind's account, shared by all its binds",
-      (b) => b.accountTps,
-    ),
-    smppSubmitResponses: new Counter({
-      name: "otp_smpp_submit_responses_total",
-      help: "submit_sm responses by command_status (0x00000058 is throttling) or timeout",
-      labelNames: [...BIND_LABELS, "command_status"] as const,
-      registers,
-    }),
-    smppSubmitDuration: new Histogram({
-      name: "otp_smpp_submit_duration_seconds",
-      help: "From submit_sm to its response",
-      labelNames: ["account"] as const,
-      buckets: SUBMIT_BUCKETS,
-      registers,
-    }),
-    smppReceipts: new Counter({
-      name: "otp_smpp_receipts_total",
-      help: "Delivery receipts (deliver_sm) by stat",
-      labelNames: [...BIND_LABELS, "stat"] as const,
-      registers,
-    }),
-    smppGatewayEvents: new Counter({
-      name: "otp_smpp_gateway_events_total",
-      help: "SMS gateway dispatch and receipt events (duplicates, sender fallbacks, unmatched receipts...)",
-      labelNames: ["event"] as const,
       registers,
     }),
 

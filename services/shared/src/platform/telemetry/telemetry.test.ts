@@ -139,30 +139,4 @@ describe("telemetry", () => {
     assert.equal(commandStatusLabel(0x58), "0x00000058");
     assert.equal(commandStatusLabel(undefined), "timeout");
   });
-
-  it("reads SMPP bind gauges from the source at scrape time", async () => {
-    const metrics = createMetrics({ service: "gateway-smpp", processMetrics: false });
-    let state = "bound";
-    metrics.readBindsFrom(() => [
-      {
-        name: "sim-1",
-        account: "sim",
-        state,
-        window: 10,
-        windowInUse: 3,
-        queued: 0,
-        tps: 100,
-        currentTps: 50,
-        accountTps: 50,
-      },
-    ]);
-    assert.match(
-      await metrics.registry.metrics(),
-      /otp_smpp_bind_up\{account="sim",bind="sim-1",service="gateway-smpp"\} 1/,
-    );
-    state = "reconnecting";
-    const text = await metrics.registry.metrics();
-    assert.match(text, /otp_smpp_bind_up\{account="sim",bind="sim-1",service="gateway-smpp"\} 0/);
-    assert.match(text, /otp_smpp_tps_current\{account="sim",bind="sim-1",service="gateway-smpp"\} 50/);
-  });
 });
