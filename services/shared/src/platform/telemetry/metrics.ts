@@ -174,12 +174,6 @@ export function createMetrics(options: MetricsOptions) {
       buckets: VERIFY_BUCKETS,
       registers,
     }),
-    fallbacks: new Counter({
-      name: "otp_fallbacks_total",
-      help: "Fallbacks from one channel to the next, by reason",
-      labelNames: ["from", "to", "reason"] as const,
-      registers,
-    }),
 
     // Kafka.
     consumerLag: new Gauge({
