@@ -13,7 +13,7 @@ import { topicNames } from "@platform/bus/topics";
 import { silentLogger } from "@platform/log";
 import { createMemoryStore } from "@platform/store/memory";
 import type { Store } from "@platform/store/port";
-import { observeLifecycle } from "@services/verification/src/lifecycle-metrics";
+import { lifecycleMetrics, observeLifecycle } from "@services/verification/src/lifecycle-metrics";
 import { createMetrics } from "@platform/telemetry/metrics";
 import { createVerificationProjection } from "./projection";
 import { activeKey, createProjector } from "./projector";
@@ -22,7 +22,8 @@ const TENANT = "bank-a";
 const PHONE = "+6281234567890";
 
 function setup() {
-  const metrics = createMetrics({ service: "projector-test", processMetrics: false });
+  const processMetrics = createMetrics({ service: "projector-test", processMetrics: false });
+  const metrics = processMetrics.declare(lifecycleMetrics);
   const secrets = secretsFromEnv({}, { allowEphemeral: true });
   const store = createMemoryStore({ prefix: "projector-test:" });
   const scripts: string[] = [];

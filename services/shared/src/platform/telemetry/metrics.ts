@@ -9,6 +9,7 @@
  * operators, outcomes, stable reason codes): never a phone number, a code or an id.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { DELIVERY_LABELS } from "./labels";
 
 export interface MetricsOptions {
   /** The `service` label on every series (issuance, routing, gateway-smpp...). */
@@ -17,13 +18,7 @@ export interface MetricsOptions {
   processMetrics?: boolean;
 }
 
-/** Seconds from a dispatch request to the handset's delivery confirmation. */
-const DELIVER_BUCKETS = [0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60, 120, 300];
-/** Seconds from StartVerification to the verified code: the user's wait and typing. */
-const VERIFY_BUCKETS = [2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600];
 const RPC_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-
-const DELIVERY_LABELS = ["channel", "district", "route", "operator"] as const;
 
 /** Committed offset vs end of one partition, as a lag collector read it. */
 export interface PartitionLag {
@@ -91,18 +86,6 @@ export function createMetrics(options: MetricsOptions) {
       labelNames: ["guard", "reason"] as const,
       registers,
     }),
-    codeChecks: new Counter({
-      name: "otp_code_checks_total",
-      help: "Recorded code checks by purpose and outcome (verified, wrong_code, expired, locked...)",
-      labelNames: ["purpose", "outcome"] as const,
-      registers,
-    }),
-    verificationsFinished: new Counter({
-      name: "otp_verifications_finished_total",
-      help: "Verifications that reached a final status, by purpose and status",
-      labelNames: ["purpose", "outcome"] as const,
-      registers,
-    }),
     grpcRequests: new Counter({
       name: "otp_grpc_requests_total",
       help: "gRPC calls handled, by method and status code",
@@ -152,26 +135,6 @@ export function createMetrics(options: MetricsOptions) {
       name: "otp_network_verifications_total",
       help: "Operators' answers to silent network verification (verified, or the stable reason it was not)",
       labelNames: ["gateway", "operator", "outcome"] as const,
-      registers,
-    }),
-    verified: new Counter({
-      name: "otp_verified_total",
-      help: "Verified codes, attributed to the attempt that delivered them (conversion = verified / sends)",
-      labelNames: DELIVERY_LABELS,
-      registers,
-    }),
-    timeToDeliver: new Histogram({
-      name: "otp_time_to_deliver_seconds",
-      help: "From the dispatch request to the delivery confirmation of an attempt",
-      labelNames: ["channel", "district"] as const,
-      buckets: DELIVER_BUCKETS,
-      registers,
-    }),
-    timeToVerify: new Histogram({
-      name: "otp_time_to_verify_seconds",
-      help: "From StartVerification to the verified code",
-      labelNames: ["channel", "purpose"] as const,
-      buckets: VERIFY_BUCKETS,
       registers,
     }),
 
