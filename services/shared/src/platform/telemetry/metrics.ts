@@ -131,12 +131,6 @@ export function createMetrics(options: MetricsOptions) {
       labelNames: [...DELIVERY_LABELS, "failure_class", "reason"] as const,
       registers,
     }),
-    networkVerifications: new Counter({
-      name: "otp_network_verifications_total",
-      help: "Operators' answers to silent network verification (verified, or the stable reason it was not)",
-      labelNames: ["gateway", "operator", "outcome"] as const,
-      registers,
-    }),
 
     // Kafka.
     consumerLag: new Gauge({
