@@ -73,19 +73,7 @@ export function createMetrics(options: MetricsOptions) {
       sources.eventRejections = rejections;
     },
 
-    // Requests and outcomes (issuance, verification).
-    startRequests: new Counter({
-      name: "otp_start_requests_total",
-      help: "StartVerification calls by purpose and outcome (started, reused, or the error code)",
-      labelNames: ["purpose", "outcome"] as const,
-      registers,
-    }),
-    guardBlocks: new Counter({
-      name: "otp_guard_blocks_total",
-      help: "Requests refused by a rate limit, the SMS pumping guard or geo / number-type rules",
-      labelNames: ["guard", "reason"] as const,
-      registers,
-    }),
+    // gRPC requests and admission (every gRPC service).
     grpcRequests: new Counter({
       name: "otp_grpc_requests_total",
       help: "gRPC calls handled, by method and status code",

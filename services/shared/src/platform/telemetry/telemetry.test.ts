@@ -2,13 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Channel, DeliveryStatus, FailureClass } from "@proto/otp/v1/common";
 import { initialState, type AttemptState } from "@domain/verification";
-import { OtpError } from "@domain/errors";
 import { lagOf } from "./consumer-lag";
 import { formatTraceparent, parseTraceparent } from "./dispatch-traces";
 import { attributedAttempt } from "@services/verification/src/lifecycle-metrics";
-import { createMetrics } from "./metrics";
 import { metricsListenFromEnv } from "./metrics-server";
-import { guardBlockOf, meterGuardBlocks } from "./request-metrics";
 import { serviceNameOfEntry, tracingRequested } from "./sdk";
 import { commandStatusLabel } from "@gateway-smpp/src/metrics/smpp-metrics";
 
@@ -78,61 +75,6 @@ describe("telemetry", () => {
     // A code per attempt: the attempt whose code matched.
     assert.equal(attributedAttempt({ ...state, codePerAttempt: true }, 1)?.attempt, 1);
     assert.equal(attributedAttempt({ ...state, attempts: [] }, 1), undefined);
-  });
-
-  it("names guard refusals by guard and bounded reason", () => {
-    assert.deepEqual(
-      guardBlockOf(new OtpError("OTP_RATE_LIMITED", "rate limit exceeded: sends per phone per hour")),
-      { guard: "rate_limit", reason: "sends_per_phone_per_hour" },
-    );
-    assert.deepEqual(
-      guardBlockOf(new OtpError("OTP_FRAUD_BLOCKED", "destination prefix +62812 is temporarily blocked")),
-      { guard: "pumping_guard", reason: "low_conversion_prefix" },
-    );
-    assert.deepEqual(
-      guardBlockOf(
-        new OtpError("OTP_DESTINATION_BLOCKED", "numbers of type premium_rate cannot receive codes"),
-      ),
-      { guard: "destination", reason: "number_type_premium_rate" },
-    );
-    assert.deepEqual(guardBlockOf(new OtpError("OTP_RATE_LIMITED", "resend cooldown")), {
-      guard: "rate_limit",
-      reason: "other",
-    });
-    assert.equal(guardBlockOf(new Error("boom")), undefined);
-  });
-
-  it("counts refusals of sync and async guard checks and passes results through", async () => {
-    const metrics = createMetrics({ service: "test", processMetrics: false });
-    const guards = meterGuardBlocks(
-      {
-        sync(): void {
-          throw new OtpError(
-            "OTP_DESTINATION_BLOCKED",
-            "destination country XX is not enabled for this tenant",
-          );
-        },
-        async limited(): Promise<void> {
-          throw new OtpError("OTP_RATE_LIMITED", "rate limit exceeded: verifications per phone");
-        },
-        async fine(): Promise<number> {
-          return 7;
-        },
-      },
-      metrics,
-    );
-    assert.throws(() => guards.sync(), /country/);
-    await assert.rejects(guards.limited(), /verifications per phone/);
-    assert.equal(await guards.fine(), 7);
-    const text = await metrics.registry.metrics();
-    assert.match(
-      text,
-      /otp_guard_blocks_total\{guard="destination",reason="country_not_enabled",service="test"\} 1/,
-    );
-    assert.match(
-      text,
-      /otp_guard_blocks_total\{guard="rate_limit",reason="verifications_per_phone",service="test"\} 1/,
-    );
   });
 
   it("labels command_status as gateway-smpp does", () => {
