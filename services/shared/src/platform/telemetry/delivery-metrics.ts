@@ -4,22 +4,48 @@
  * channel × district × route × operator. A "send" is the report a dispatch handler publishes
  * for its own attempt with status ACCEPTED (the provider took it); ACCEPTED reports that come
  * later through webhooks (a voice call's "initiated") are not sends again.
+ *
+ * The connectors (gateway-smpp, WhatsApp, voice) share these metrics: the first one wired in a
+ * process declares them on its registry.
  */
+import { Counter, type Registry } from "prom-client";
 import { eventOf } from "../events/envelope";
 import { DeliveryStatus, type Channel } from "@proto/otp/v1/common";
 import type { EventEnvelope } from "@proto/otp/events/v1/events";
 import type { BusMessage, EventBus, OutgoingMessage } from "../bus/port";
-import { channelLabel, failureClassLabel, orNone } from "./labels";
+import { channelLabel, DELIVERY_LABELS, failureClassLabel, orNone } from "./labels";
 import type { OtpMetrics } from "./metrics";
 
-type DeliveryMetrics = Pick<OtpMetrics, "sends" | "deliveries" | "deliveryFailures">;
+export function deliveryMetrics(registers: Registry[]) {
+  return {
+    sends: new Counter({
+      name: "otp_sends_total",
+      help: "Dispatches a provider accepted (SMSC submit_sm_resp OK, WhatsApp / voice API answer)",
+      labelNames: DELIVERY_LABELS,
+      registers,
+    }),
+    deliveries: new Counter({
+      name: "otp_deliveries_total",
+      help: "Attempts confirmed on the handset (DLR DELIVRD, WhatsApp delivered, call answered)",
+      labelNames: DELIVERY_LABELS,
+      registers,
+    }),
+    deliveryFailures: new Counter({
+      name: "otp_delivery_failures_total",
+      help: "Attempts reported FAILED or EXPIRED, by failure class and stable reason code",
+      labelNames: [...DELIVERY_LABELS, "failure_class", "reason"] as const,
+      registers,
+    }),
+  };
+}
 
 export function meterDeliveries(
   bus: EventBus,
-  metrics: DeliveryMetrics | undefined,
+  processMetrics: OtpMetrics | undefined,
   channel: Channel,
 ): EventBus {
-  if (metrics === undefined) return bus;
+  if (processMetrics === undefined) return bus;
+  const metrics = processMetrics.declare(deliveryMetrics);
   /** Attempts whose DispatchRequested this process is handling right now. */
   const dispatching = new Set<string>();
 

@@ -9,7 +9,6 @@
  * operators, outcomes, stable reason codes): never a phone number, a code or an id.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import { DELIVERY_LABELS } from "./labels";
 
 export interface MetricsOptions {
   /** The `service` label on every series (issuance, routing, gateway-smpp...). */
@@ -97,26 +96,6 @@ export function createMetrics(options: MetricsOptions) {
       help: "gRPC call handling time",
       labelNames: ["method"] as const,
       buckets: RPC_BUCKETS,
-      registers,
-    }),
-
-    // Delivery (connectors) and conversion (verification).
-    sends: new Counter({
-      name: "otp_sends_total",
-      help: "Dispatches a provider accepted (SMSC submit_sm_resp OK, WhatsApp / voice API answer)",
-      labelNames: DELIVERY_LABELS,
-      registers,
-    }),
-    deliveries: new Counter({
-      name: "otp_deliveries_total",
-      help: "Attempts confirmed on the handset (DLR DELIVRD, WhatsApp delivered, call answered)",
-      labelNames: DELIVERY_LABELS,
-      registers,
-    }),
-    deliveryFailures: new Counter({
-      name: "otp_delivery_failures_total",
-      help: "Attempts reported FAILED or EXPIRED, by failure class and stable reason code",
-      labelNames: [...DELIVERY_LABELS, "failure_class", "reason"] as const,
       registers,
     }),
 
