@@ -8,7 +8,7 @@
  * label set has been recorded. Label values are bounded sets (channels, districts, routes,
  * operators, outcomes, stable reason codes): never a phone number, a code or an id.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 
 export interface MetricsOptions {
   /** The `service` label on every series (issuance, routing, gateway-smpp...). */
@@ -16,8 +16,6 @@ export interface MetricsOptions {
   /** Node.js process metrics (CPU, memory, event loop lag, GC). Default true. */
   processMetrics?: boolean;
 }
-
-const RPC_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /** Committed offset vs end of one partition, as a lag collector read it. */
 export interface PartitionLag {
@@ -71,33 +69,6 @@ export function createMetrics(options: MetricsOptions) {
     readEventRejectionsFrom(rejections: ScrapeSources["eventRejections"]): void {
       sources.eventRejections = rejections;
     },
-
-    // gRPC requests and admission (every gRPC service).
-    grpcRequests: new Counter({
-      name: "otp_grpc_requests_total",
-      help: "gRPC calls handled, by method and status code",
-      labelNames: ["method", "code"] as const,
-      registers,
-    }),
-    admissionRefusals: new Counter({
-      name: "otp_admission_refusals_total",
-      help: "Calls refused for load before any work (OTP_OVERLOADED), by admission class and reason",
-      labelNames: ["class", "reason"] as const,
-      registers,
-    }),
-    admissionLoad: new Gauge({
-      name: "otp_admission_load",
-      help: "The admission controller's load (1 = a signal at its limit) and its admitted start rate",
-      labelNames: ["measure"] as const,
-      registers,
-    }),
-    grpcDuration: new Histogram({
-      name: "otp_grpc_request_duration_seconds",
-      help: "gRPC call handling time",
-      labelNames: ["method"] as const,
-      buckets: RPC_BUCKETS,
-      registers,
-    }),
 
     // Kafka.
     consumerLag: new Gauge({
