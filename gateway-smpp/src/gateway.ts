@@ -22,7 +22,7 @@ import { meterDeliveries } from "@platform/telemetry/delivery-metrics";
 import { createDispatchTraces, type DispatchTraces } from "@platform/telemetry/dispatch-traces";
 import { deliveryStatusLabel } from "@platform/telemetry/labels";
 import type { OtpMetrics } from "@platform/telemetry/metrics";
-import { exportSmppRecorder } from "./metrics/smpp-metrics";
+import { exportSmppRecorder, smppMetrics } from "./metrics/smpp-metrics";
 import { smsAttemptAttributes, traceReceipt, traceSubmits } from "./smpp-tracing";
 import { markFailed } from "@platform/telemetry/spans";
 import { describeConfig, type AccountConfig, type GatewayConfig } from "./config/gateway-config";
@@ -83,12 +83,13 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
   const pools = new Map<string, SmscPool<SubmitContext>>();
   const binds = () => bindStates(config, pools);
   const accountOfBind = new Map<string, string>();
+  const smpp = deps.metrics?.declare(smppMetrics);
   const metrics = exportSmppRecorder(
     createGatewayMetrics({ now, binds }),
-    deps.metrics,
+    smpp,
     (bind) => accountOfBind.get(bind) ?? "unknown",
   );
-  deps.metrics?.readBindsFrom(binds);
+  smpp?.readBindsFrom(binds);
   const bus = meterDeliveries(deps.bus, deps.metrics, Channel.CHANNEL_SMS);
   const traces = createDispatchTraces({ store: deps.store, now });
   const ledger = createAttemptLedger(deps.store, instanceId, now);

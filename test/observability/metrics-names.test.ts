@@ -13,7 +13,7 @@ import { Channel } from "@proto/otp/v1/common";
 import { StartVerificationRequest } from "@proto/otp/v1/issuance";
 import { CheckCodeRequest, CheckResult } from "@proto/otp/v1/verification";
 import { callUnary } from "@platform/grpc/client";
-import { recordFallback } from "@services/routing/src/partition/fallback-metrics";
+import { fallbackMetrics, recordFallback } from "@services/routing/src/partition/fallback-metrics";
 import { createMetrics } from "@platform/telemetry/metrics";
 import { dashboardQueries, ruleQueries, type Query } from "./dashboard-queries";
 import { randomPhone, startOtpStack, TOKENS, type OtpStack } from "./otp-stack";
@@ -171,7 +171,7 @@ describe("metric names in deploy/ exist in the services' /metrics", () => {
 
   it("exports fallbacks with the labels the rules group by, through the helper routing calls", async () => {
     const metrics = createMetrics({ service: "routing", processMetrics: false });
-    recordFallback(metrics, {
+    recordFallback(metrics.declare(fallbackMetrics), {
       fromChannel: Channel.CHANNEL_WHATSAPP,
       toChannel: Channel.CHANNEL_SMS,
       reason: FallbackReason.FALLBACK_REASON_HARD_FAILURE,

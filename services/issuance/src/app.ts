@@ -5,16 +5,12 @@ import type { GrpcServer } from "@platform/grpc/server";
 import { createVerificationProjection } from "@verification-state/projection";
 import type { Platform } from "@platform/runtime/platform";
 import type { OtpMetrics } from "@platform/telemetry/metrics";
-import {
-  countGuardBlocks,
-  meterGuardBlocks,
-  meterHandlers,
-  meterStarts,
-} from "@platform/telemetry/request-metrics";
+import { meterHandlers } from "@platform/telemetry/request-metrics";
 import { createAbuseGuards } from "./abuse-guards";
 import { createWatchQuota, DEFAULT_MAX_WATCHES_PER_TENANT, issuanceHandlers } from "./grpc-handlers";
 import { createIssuance, type Issuance } from "./issuance";
 import { createWatchHub } from "./watch-hub";
+import { countGuardBlocks, issuanceMetrics, meterGuardBlocks, meterStarts } from "./issuance-metrics";
 
 export interface IssuanceAppOptions {
   /** How long a finished verification stays readable. */
@@ -51,6 +47,7 @@ export function createIssuanceApp(p: Platform, options: IssuanceAppOptions): Iss
     secrets: p.secrets,
     retentionMs: options.retentionMs,
   });
+  const metrics = options.metrics?.declare(issuanceMetrics);
   const issuance = createIssuance({
     bus: p.bus,
     store: p.store,
@@ -63,14 +60,14 @@ export function createIssuanceApp(p: Platform, options: IssuanceAppOptions): Iss
         now: p.now,
         logger: p.logger.child({ component: "abuse-guards" }),
       }),
-      options.metrics,
+      metrics,
     ),
     topics: p.topics,
     now: p.now,
     logger: p.logger,
     incidentActive: options.incidentActive,
     districts: p.districts,
-    onScreenRefusal: options.metrics ? countGuardBlocks(options.metrics) : undefined,
+    onScreenRefusal: metrics ? countGuardBlocks(metrics) : undefined,
   });
   const knownPurpose = (tenant: string, purpose: string) =>
     p.policies.policyFor(tenant).purposes[purpose] !== undefined;
@@ -78,7 +75,7 @@ export function createIssuanceApp(p: Platform, options: IssuanceAppOptions): Iss
     ...issuance,
     start: meterStarts(
       (tenant: string, request: StartVerificationRequest) => issuance.start(tenant, request),
-      options.metrics,
+      metrics,
       knownPurpose,
     ),
   };

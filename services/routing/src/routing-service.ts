@@ -35,6 +35,7 @@ import { randomCode } from "@platform/crypto/codes";
 import { sealedField, type Sealer } from "@platform/crypto/sealer";
 import type { MintCode } from "./effects";
 import { eventTypes } from "@platform/bus/codec";
+import { fallbackMetrics } from "./partition/fallback-metrics";
 import { createRoutingTask, type RoutingTask } from "./partition/routing-task";
 import { decodeOwnedState } from "./partition/state-codec";
 
@@ -82,7 +83,7 @@ export interface RoutingServiceOptions {
   /** Consumer group of the verifications topic (default "routing"). */
   groupId?: string;
   settings?: RoutingServiceSettingsInput;
-  /** Prometheus metrics (fallbacks by from → to and reason). */
+  /** The process's Prometheus metrics; routing declares its own there (fallbacks by from → to, reason). */
   metrics?: OtpMetrics;
   /** Seals a new code per fallback attempt where the policy asks; without it attempts share the code. */
   sealer?: Sealer;
@@ -137,7 +138,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     settings: settings.routing,
     retentionMs: settings.stateRetentionMs,
     mintCode: options.sealer ? codeMinter(options.sealer) : undefined,
-    metrics: options.metrics,
+    metrics: options.metrics?.declare(fallbackMetrics),
     logger,
     tracer: trace.getTracer("otp-router.routing"),
   };

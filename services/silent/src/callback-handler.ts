@@ -18,6 +18,7 @@ import { takeSilentSession, type SilentSession } from "@platform/silent/session"
 import type { Store } from "@platform/store/port";
 import type { OtpMetrics } from "@platform/telemetry/metrics";
 import { verifyNumber, type SilentOutcome } from "./open-gateway-client";
+import { silentMetrics } from "./silent-metrics";
 
 export interface CallbackDeps {
   bus: EventBus;
@@ -30,7 +31,7 @@ export interface CallbackDeps {
   /** Least time given to the operator even when the step's deadline is closer (ms). */
   minExchangeMs?: number;
   /** The process's metrics: each answer by gateway, operator and outcome (none: not counted). */
-  metrics?: Pick<OtpMetrics, "networkVerifications">;
+  metrics?: OtpMetrics;
 }
 
 export const CALLBACK_PATH = "/silent/callback";
@@ -53,6 +54,7 @@ function authorizationError(error: string): SilentOutcome {
 
 export function createCallbackHandler(deps: CallbackDeps) {
   const minExchangeMs = deps.minExchangeMs ?? 1_000;
+  const metrics = deps.metrics?.declare(silentMetrics);
 
   const outcomeOf = async (session: SilentSession, params: URLSearchParams): Promise<SilentOutcome> => {
     const error = params.get("error");
@@ -98,7 +100,7 @@ export function createCallbackHandler(deps: CallbackDeps) {
       },
     );
     await deps.bus.publish(deps.topics.verifications, env);
-    deps.metrics?.networkVerifications.inc({
+    metrics?.networkVerifications.inc({
       gateway: session.gateway,
       operator: session.operator || "none",
       outcome: outcome.verified ? "verified" : outcome.reason,

@@ -6,7 +6,7 @@ import { createVerificationProjection } from "@verification-state/projection";
 import { createProjector, type Projector } from "@verification-state/projector";
 import { createStoreLossWatch } from "@platform/store/loss-watch";
 import type { Platform } from "@platform/runtime/platform";
-import { observeLifecycle } from "./lifecycle-metrics";
+import { lifecycleMetrics, observeLifecycle } from "./lifecycle-metrics";
 import type { OtpMetrics } from "@platform/telemetry/metrics";
 import { meterHandlers } from "@platform/telemetry/request-metrics";
 import { ADMIN_METHODS, verificationHandlers } from "./grpc-handlers";
@@ -48,7 +48,7 @@ export function createVerificationApp(p: Platform, options: VerificationAppOptio
   // Outcomes, conversion and timings come from the projector: it sees every event once.
   const projector = createProjector({
     ...p,
-    projection: observeLifecycle(projection, options.metrics, p.now),
+    projection: observeLifecycle(projection, options.metrics?.declare(lifecycleMetrics), p.now),
   });
   const storeLoss = createStoreLossWatch({
     store: p.store,

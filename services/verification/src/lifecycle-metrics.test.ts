@@ -16,7 +16,7 @@ import { createMetrics } from "@platform/telemetry/metrics";
 import { createVerificationProjection } from "@verification-state/projection";
 import { createProjector } from "@verification-state/projector";
 import { asBusMessages, cancelledVerification } from "@test/support/cancelled-verification";
-import { attributedAttempt, observeLifecycle } from "./lifecycle-metrics";
+import { attributedAttempt, lifecycleMetrics, observeLifecycle } from "./lifecycle-metrics";
 
 const attempt = (n: number, over: Partial<AttemptState> = {}): AttemptState => ({
   attempt: n,
@@ -31,7 +31,8 @@ const attempt = (n: number, over: Partial<AttemptState> = {}): AttemptState => (
 });
 
 function setup() {
-  const metrics = createMetrics({ service: "projector-test", processMetrics: false });
+  const processMetrics = createMetrics({ service: "projector-test", processMetrics: false });
+  const metrics = processMetrics.declare(lifecycleMetrics);
   const secrets = secretsFromEnv({}, { allowEphemeral: true });
   const store = createMemoryStore({ prefix: "projector-test:" });
   const projection = createVerificationProjection({ store, secrets, retentionMs: 3_600_000 });

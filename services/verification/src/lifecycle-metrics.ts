@@ -1,5 +1,6 @@
 /**
- * Outcome metrics from the verification's whole history: the projector sees every lifecycle
+ * Outcome metrics from the verification's whole history, declared by the verification service
+ * on the process's registry (`metrics.declare(lifecycleMetrics)`): the projector sees every lifecycle
  * event (one consumer group shared by the verification replicas, so each event is counted
  * once) together with the folded state, which knows what no single event says — when the
  * attempt was requested, which attempt delivered the code that was verified, the purpose.
@@ -9,20 +10,59 @@
  * Events older than `maxEventAgeMs` are not counted, so a projection rebuilt from the log does
  * not count history again. A redelivered event (after a crash) may be counted twice.
  */
+import { Counter, Histogram, type Registry } from "prom-client";
 import { CheckOutcome, type DeliveryReported, type EventEnvelope } from "@proto/otp/events/v1/events";
 import { DeliveryStatus } from "@proto/otp/v1/common";
 import type { AttemptState, VerificationState } from "@domain/verification";
 import type { EventCase } from "@platform/events/envelope";
 import type { VerificationProjection } from "@verification-state/projection";
-import { channelLabel, checkOutcomeLabel, orNone } from "@platform/telemetry/labels";
-import type { OtpMetrics } from "@platform/telemetry/metrics";
+import { channelLabel, checkOutcomeLabel, DELIVERY_LABELS, orNone } from "@platform/telemetry/labels";
 
-type LifecycleMetrics = Pick<
-  OtpMetrics,
-  "codeChecks" | "verificationsFinished" | "verified" | "timeToDeliver" | "timeToVerify"
->;
+/** Seconds from a dispatch request to the handset's delivery confirmation. */
+const DELIVER_BUCKETS = [0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60, 120, 300];
+/** Seconds from StartVerification to the verified code: the user's wait and typing. */
+const VERIFY_BUCKETS = [2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600];
 
 const FIVE_MINUTES = 5 * 60_000;
+
+export type LifecycleMetrics = ReturnType<typeof lifecycleMetrics>;
+
+export function lifecycleMetrics(registers: Registry[]) {
+  return {
+    codeChecks: new Counter({
+      name: "otp_code_checks_total",
+      help: "Recorded code checks by purpose and outcome (verified, wrong_code, expired, locked...)",
+      labelNames: ["purpose", "outcome"] as const,
+      registers,
+    }),
+    verificationsFinished: new Counter({
+      name: "otp_verifications_finished_total",
+      help: "Verifications that reached a final status, by purpose and status",
+      labelNames: ["purpose", "outcome"] as const,
+      registers,
+    }),
+    verified: new Counter({
+      name: "otp_verified_total",
+      help: "Verified codes, attributed to the attempt that delivered them (conversion = verified / sends)",
+      labelNames: DELIVERY_LABELS,
+      registers,
+    }),
+    timeToDeliver: new Histogram({
+      name: "otp_time_to_deliver_seconds",
+      help: "From the dispatch request to the delivery confirmation of an attempt",
+      labelNames: ["channel", "district"] as const,
+      buckets: DELIVER_BUCKETS,
+      registers,
+    }),
+    timeToVerify: new Histogram({
+      name: "otp_time_to_verify_seconds",
+      help: "From StartVerification to the verified code",
+      labelNames: ["channel", "purpose"] as const,
+      buckets: VERIFY_BUCKETS,
+      registers,
+    }),
+  };
+}
 
 export function observeLifecycle(
   projection: VerificationProjection,

@@ -14,8 +14,7 @@ import { startProducerSpan } from "@platform/bus/trace-context";
 import type { TopicNames } from "@platform/bus/topics";
 import type { Logger } from "@platform/log";
 import type { PolicyBook } from "@domain/policy/policy-book";
-import { recordFallback } from "./fallback-metrics";
-import type { OtpMetrics } from "@platform/telemetry/metrics";
+import { recordFallback, type FallbackMetrics } from "./fallback-metrics";
 import type { RoutesTable } from "../core/routes";
 import { type DecideContext, handleCommand, initialRoutingState } from "../core/routing-aggregate";
 import type { RoutingCommand, RoutingEvent, RoutingSettings, RoutingState } from "../core/types";
@@ -39,7 +38,7 @@ export interface RoutingTaskDeps {
   /** How long a finished verification's state stays (ExplainRoute answers until then). */
   retentionMs: number;
   mintCode?: MintCode;
-  metrics?: Pick<OtpMetrics, "fallbacks">;
+  metrics?: FallbackMetrics;
   logger: Logger;
   tracer: Tracer;
 }

@@ -10,6 +10,7 @@
  * The backlog is read with Kafka's admin API twice a second, off the request path; on the
  * in-process bus there is none (everything shares one event loop, which the loop signals see).
  */
+import { Counter, Gauge, type Registry } from "prom-client";
 import { int, list, readConfig, type Env } from "../config";
 import { DEFAULT_SETTINGS, type AdmissionSettings } from "@domain/admission/control";
 import { createAdmissionGate, type AdmissionGate } from "../admission/gate";
@@ -102,9 +103,28 @@ export function contractedRate(platform: Pick<Platform, "policies">): (tenant: s
   return (tenant) => platform.policies.policyFor(tenant).limits.perTenant.requestsPerSecond;
 }
 
+/** The gate's refusals and load, declared on the process's registry by the gate it runs. */
+export function admissionMetrics(registers: Registry[]) {
+  return {
+    admissionRefusals: new Counter({
+      name: "otp_admission_refusals_total",
+      help: "Calls refused for load before any work (OTP_OVERLOADED), by admission class and reason",
+      labelNames: ["class", "reason"] as const,
+      registers,
+    }),
+    admissionLoad: new Gauge({
+      name: "otp_admission_load",
+      help: "The admission controller's load (1 = a signal at its limit) and its admitted start rate",
+      labelNames: ["measure"] as const,
+      registers,
+    }),
+  };
+}
+
 function meterAdmission(
-  metrics: OtpMetrics,
+  processMetrics: OtpMetrics,
 ): NonNullable<Parameters<typeof createAdmissionGate>[0]["onSecond"]> {
+  const metrics = processMetrics.declare(admissionMetrics);
   return (refusals, control) => {
     for (const r of refusals) metrics.admissionRefusals.inc({ class: r.cls, reason: r.reason }, r.count);
     metrics.admissionLoad.set({ measure: "load" }, control.load.value);

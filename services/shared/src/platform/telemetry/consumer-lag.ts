@@ -10,7 +10,14 @@
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import type { KafkaSecurity } from "../bus/kafka-security";
 import type { Logger } from "../log";
-import type { PartitionLag } from "./metrics";
+
+/** Committed offset vs end of one partition, as a lag reader read it. */
+export interface PartitionLag {
+  group: string;
+  topic: string;
+  partition: number;
+  lag: number;
+}
 
 export interface ConsumerLagOptions {
   brokers: string[];

@@ -26,5 +26,11 @@ export const fallbackReasonLabel = (reason: FallbackReason): string =>
 /** An OtpError code as an outcome label: OTP_RATE_LIMITED → rate_limited. */
 export const errorCodeLabel = (code: string): string => code.replace(/^OTP_/, "").toLowerCase();
 
+/**
+ * The labels of a delivery, the same on sends, deliveries, failures and verified codes, so that
+ * PromQL can divide one by another (conversion = verified / sends).
+ */
+export const DELIVERY_LABELS = ["channel", "district", "route", "operator"] as const;
+
 /** Empty label values read badly in dashboards. */
 export const orNone = (value: string): string => (value === "" ? "none" : value);

@@ -1,14 +1,20 @@
 /**
- * The Prometheus metrics of every service, in one catalogue so that names and labels agree
- * across processes and with the dashboards and alert rules in deploy/ (a test checks that every
- * name those use is exported). One Registry per process, made by createMetrics() in the
- * service's main and passed to the factories that record into it; nothing is global.
+ * The process's Prometheus registry, and how each part of the process declares its metrics on
+ * it. One Registry per process, made by createMetrics() in the service's main (or in the
+ * all-in-one process, whose services all share it) and passed to the factories that record
+ * into it; nothing is global.
  *
- * Every process registers the whole catalogue and records what it sees; series appear once a
- * label set has been recorded. Label values are bounded sets (channels, districts, routes,
- * operators, outcomes, stable reason codes): never a phone number, a code or an id.
+ * Every process has Node.js's process metrics and the event bus's (bus-metrics.ts). Everything
+ * else is declared by the part that records it, next to its code, as a MetricSet: the
+ * platform's adapters (gRPC requests, admission, the connectors' deliveries) and each
+ * service's own (telemetry/README.md lists them). A process declares only the metrics of the
+ * parts it runs; names, labels, help texts and buckets agree with the dashboards and alert
+ * rules in deploy/ (test/observability checks that every name those use is exported). Label
+ * values are bounded sets (channels, districts, routes, operators, outcomes, stable reason
+ * codes): never a phone number, a code or an id.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { busMetrics } from "./bus-metrics";
 
 export interface MetricsOptions {
   /** The `service` label on every series (issuance, routing, gateway-smpp...). */
@@ -17,288 +23,33 @@ export interface MetricsOptions {
   processMetrics?: boolean;
 }
 
-/** Seconds from a dispatch request to the handset's delivery confirmation. */
-const DELIVER_BUCKETS = [0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60, 120, 300];
-/** Seconds from StartVerification to the verified code: the user's wait and typing. */
-const VERIFY_BUCKETS = [2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600];
-const RPC_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-const SUBMIT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5];
-
-const DELIVERY_LABELS = ["channel", "district", "route", "operator"] as const;
-const BIND_LABELS = ["account", "bind"] as const;
-
-/** What gateway-smpp knows about a bind at scrape time (its per-bind metrics snapshot). */
-export interface BindView {
-  name: string;
-  account: string;
-  /** "bound", "connecting", "reconnecting"... */
-  state: string;
-  window: number;
-  windowInUse: number;
-  queued: number;
-  tps: number;
-  currentTps: number;
-  /** The learned rate of the bind's account (all its binds together). */
-  accountTps: number;
-}
-
-/** Committed offset vs end of one partition, as a lag collector read it. */
-export interface PartitionLag {
-  group: string;
-  topic: string;
-  partition: number;
-  lag: number;
-}
-
-/** Where scrape-time gauges read from; set by the process that has the source. */
-interface ScrapeSources {
-  binds?: () => BindView[];
-  consumerLag?: () => Promise<PartitionLag[]>;
-  kafkaRequests?: () => Readonly<Record<string, number>>;
-  eventRejections?: () => ReadonlyArray<{ reason: string; eventType: string; count: number }>;
-}
+/**
+ * A set of metrics declared together, one part's own (a service's, or a platform adapter's):
+ * makes them on `registers` (`new Counter({ name, help, labelNames, registers })`) and returns
+ * them, typed. A module-level function, so that `declare` knows the set by it.
+ */
+export type MetricSet<T> = (registers: Registry[]) => T;
 
 export function createMetrics(options: MetricsOptions) {
   const registry = new Registry();
   registry.setDefaultLabels({ service: options.service });
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
-  const registers = [registry];
-  const sources: ScrapeSources = {};
-  const bindGauge = (name: string, help: string, value: (bind: BindView) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: BIND_LABELS,
-      registers,
-      collect() {
-        this.reset();
-        for (const bind of sources.binds?.() ?? []) {
-          this.set({ account: bind.account, bind: bind.name }, value(bind));
-        }
-      },
-    });
-
+  const declared = new Map<MetricSet<unknown>, unknown>();
+  const declareOnce = <T>(set: MetricSet<T>): T => {
+    if (!declared.has(set)) declared.set(set, set([registry]));
+    return declared.get(set) as T;
+  };
   return {
     registry,
-    /** The SMPP bind gauges read `binds()` at every scrape. */
-    readBindsFrom(binds: () => BindView[]): void {
-      sources.binds = binds;
-    },
-    /** The consumer lag gauge awaits `lag()` at every scrape. */
-    readConsumerLagFrom(lag: () => Promise<PartitionLag[]>): void {
-      sources.consumerLag = lag;
-    },
-    /** The Kafka request counter reads the process's running totals per API at every scrape. */
-    readKafkaRequestsFrom(counts: () => Readonly<Record<string, number>>): void {
-      sources.kafkaRequests = counts;
-    },
-    /** The rejected-events counter reads the bus's running totals at every scrape. */
-    readEventRejectionsFrom(rejections: ScrapeSources["eventRejections"]): void {
-      sources.eventRejections = rejections;
-    },
-
-    // Requests and outcomes (issuance, verification).
-    startRequests: new Counter({
-      name: "otp_start_requests_total",
-      help: "StartVerification calls by purpose and outcome (started, reused, or the error code)",
-      labelNames: ["purpose", "outcome"] as const,
-      registers,
-    }),
-    guardBlocks: new Counter({
-      name: "otp_guard_blocks_total",
-      help: "Requests refused by a rate limit, the SMS pumping guard or geo / number-type rules",
-      labelNames: ["guard", "reason"] as const,
-      registers,
-    }),
-    codeChecks: new Counter({
-      name: "otp_code_checks_total",
-      help: "Recorded code checks by purpose and outcome (verified, wrong_code, expired, locked...)",
-      labelNames: ["purpose", "outcome"] as const,
-      registers,
-    }),
-    verificationsFinished: new Counter({
-      name: "otp_verifications_finished_total",
-      help: "Verifications that reached a final status, by purpose and status",
-      labelNames: ["purpose", "outcome"] as const,
-      registers,
-    }),
-    grpcRequests: new Counter({
-      name: "otp_grpc_requests_total",
-      help: "gRPC calls handled, by method and status code",
-      labelNames: ["method", "code"] as const,
-      registers,
-    }),
-    admissionRefusals: new Counter({
-      name: "otp_admission_refusals_total",
-      help: "Calls refused for load before any work (OTP_OVERLOADED), by admission class and reason",
-      labelNames: ["class", "reason"] as const,
-      registers,
-    }),
-    admissionLoad: new Gauge({
-      name: "otp_admission_load",
-      help: "The admission controller's load (1 = a signal at its limit) and its admitted start rate",
-      labelNames: ["measure"] as const,
-      registers,
-    }),
-    grpcDuration: new Histogram({
-      name: "otp_grpc_request_duration_seconds",
-      help: "gRPC call handling time",
-      labelNames: ["method"] as const,
-      buckets: RPC_BUCKETS,
-      registers,
-    }),
-
-    // Delivery (connectors) and conversion (verification).
-    sends: new Counter({
-      name: "otp_sends_total",
-      help: "Dispatches a provider accepted (SMSC submit_sm_resp OK, WhatsApp / voice API answer)",
-      labelNames: DELIVERY_LABELS,
-      registers,
-    }),
-    deliveries: new Counter({
-      name: "otp_deliveries_total",
-      help: "Attempts confirmed on the handset (DLR DELIVRD, WhatsApp delivered, call answered)",
-      labelNames: DELIVERY_LABELS,
-      registers,
-    }),
-    deliveryFailures: new Counter({
-      name: "otp_delivery_failures_total",
-      help: "Attempts reported FAILED or EXPIRED, by failure class and stable reason code",
-      labelNames: [...DELIVERY_LABELS, "failure_class", "reason"] as const,
-      registers,
-    }),
-    networkVerifications: new Counter({
-      name: "otp_network_verifications_total",
-      help: "Operators' answers to silent network verification (verified, or the stable reason it was not)",
-      labelNames: ["gateway", "operator", "outcome"] as const,
-      registers,
-    }),
-    verified: new Counter({
-      name: "otp_verified_total",
-      help: "Verified codes, attributed to the attempt that delivered them (conversion = verified / sends)",
-      labelNames: DELIVERY_LABELS,
-      registers,
-    }),
-    timeToDeliver: new Histogram({
-      name: "otp_time_to_deliver_seconds",
-      help: "From the dispatch request to the delivery confirmation of an attempt",
-      labelNames: ["channel", "district"] as const,
-      buckets: DELIVER_BUCKETS,
-      registers,
-    }),
-    timeToVerify: new Histogram({
-      name: "otp_time_to_verify_seconds",
-      help: "From StartVerification to the verified code",
-      labelNames: ["channel", "purpose"] as const,
-      buckets: VERIFY_BUCKETS,
-      registers,
-    }),
-    fallbacks: new Counter({
-      name: "otp_fallbacks_total",
-      help: "Fallbacks from one channel to the next, by reason",
-      labelNames: ["from", "to", "reason"] as const,
-      registers,
-    }),
-
-    // SMPP binds (gateway-smpp); gauges are read from the gateway at scrape time.
-    smppBindUp: bindGauge("otp_smpp_bind_up", "1 while the bind is bound, 0 otherwise", (b) =>
-      b.state === "bound" ? 1 : 0,
-    ),
-    smppWindowSize: bindGauge(
-      "otp_smpp_window_size",
-      "Configured window (submit_sm awaiting a response) of the bind",
-      (b) => b.window,
-    ),
-    smppWindowInUse: bindGauge(
-      "otp_smpp_window_in_use",
-      "submit_sm awaiting their response on the bind now",
-      (b) => b.windowInUse,
-    ),
-    smppQueued: bindGauge(
-      "otp_smpp_queued",
-      "Submits waiting for window or rate on the bind",
-      (b) => b.queued,
-    ),
-    smppTpsLimit: bindGauge("otp_smpp_tps_limit", "Configured messages per second of the bind", (b) => b.tps),
-    smppTpsCurrent: bindGauge(
-      "otp_smpp_tps_current",
-      "The bind's learned rate: cut once per round trip on throttling (0x58, 0x14), climbing back to the configured one",
-      (b) => b.currentTps,
-    ),
-    smppAccountTpsLearned: bindGauge(
-      "otp_smpp_account_tps_learned",
-      "The learned rate of the bind's account, shared by all its binds",
-      (b) => b.accountTps,
-    ),
-    smppSubmitResponses: new Counter({
-      name: "otp_smpp_submit_responses_total",
-      help: "submit_sm responses by command_status (0x00000058 is throttling) or timeout",
-      labelNames: [...BIND_LABELS, "command_status"] as const,
-      registers,
-    }),
-    smppSubmitDuration: new Histogram({
-      name: "otp_smpp_submit_duration_seconds",
-      help: "From submit_sm to its response",
-      labelNames: ["account"] as const,
-      buckets: SUBMIT_BUCKETS,
-      registers,
-    }),
-    smppReceipts: new Counter({
-      name: "otp_smpp_receipts_total",
-      help: "Delivery receipts (deliver_sm) by stat",
-      labelNames: [...BIND_LABELS, "stat"] as const,
-      registers,
-    }),
-    smppGatewayEvents: new Counter({
-      name: "otp_smpp_gateway_events_total",
-      help: "SMS gateway dispatch and receipt events (duplicates, sender fallbacks, unmatched receipts...)",
-      labelNames: ["event"] as const,
-      registers,
-    }),
-
-    // Kafka.
-    consumerLag: new Gauge({
-      name: "otp_kafka_consumer_lag",
-      help: "Messages between the group's committed offset and the partition's end",
-      labelNames: ["group", "topic", "partition"] as const,
-      registers,
-      async collect() {
-        if (sources.consumerLag === undefined) return;
-        const lags = await sources.consumerLag();
-        this.reset();
-        for (const { group, topic, partition, lag } of lags) {
-          this.set({ group, topic, partition: String(partition) }, lag);
-        }
-      },
-    }),
-    kafkaRequests: new Counter({
-      name: "otp_kafka_requests_total",
-      help: "Requests the process's Kafka clients sent to the brokers, by API (Produce, Fetch, EndTxn...)",
-      labelNames: ["api"] as const,
-      registers,
-      collect() {
-        if (sources.kafkaRequests === undefined) return;
-        // Running totals kept by the bus's instrumentation; copied in, never decreasing.
-        this.reset();
-        for (const [api, n] of Object.entries(sources.kafkaRequests())) this.inc({ api }, n);
-      },
-    }),
-    eventsRejected: new Counter({
-      name: "otp_events_rejected_total",
-      help:
-        "Events a consumer refused and dead-lettered because their MAC was missing, of an unknown key " +
-        "or wrong, or their producer does not own their type (ADR 0010), by reason and event type",
-      labelNames: ["reason", "event_type"] as const,
-      registers,
-      collect() {
-        if (sources.eventRejections === undefined) return;
-        this.reset();
-        for (const { reason, eventType, count } of sources.eventRejections()) {
-          this.inc({ reason, event_type: eventType }, count);
-        }
-      },
-    }),
+    /**
+     * The set's metrics on this registry: declared the first time they are asked for, the same
+     * ones afterwards, so services sharing a process (all-in-one) share its series and never
+     * register a name twice.
+     */
+    declare: declareOnce,
+    ...declareOnce(busMetrics),
   };
 }
 
+/** The process's metrics: its registry, `declare` for each part's own, and the bus's sources. */
 export type OtpMetrics = ReturnType<typeof createMetrics>;

@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { OtpError } from "@domain/errors";
 import { lagOf } from "./consumer-lag";
 import { formatTraceparent, parseTraceparent } from "./dispatch-traces";
-import { createMetrics } from "./metrics";
 import { metricsListenFromEnv } from "./metrics-server";
-import { guardBlockOf, meterGuardBlocks } from "./request-metrics";
 import { serviceNameOfEntry, tracingRequested } from "./sdk";
 
 describe("telemetry", () => {
@@ -47,86 +44,5 @@ describe("telemetry", () => {
     assert.equal(formatTraceparent(span), `00-${"a".repeat(32)}-${"b".repeat(16)}-01`);
     assert.deepEqual(parseTraceparent(formatTraceparent(span)), { ...span, isRemote: true });
     assert.equal(parseTraceparent("garbage"), undefined);
-  });
-
-  it("names guard refusals by guard and bounded reason", () => {
-    assert.deepEqual(
-      guardBlockOf(new OtpError("OTP_RATE_LIMITED", "rate limit exceeded: sends per phone per hour")),
-      { guard: "rate_limit", reason: "sends_per_phone_per_hour" },
-    );
-    assert.deepEqual(
-      guardBlockOf(new OtpError("OTP_FRAUD_BLOCKED", "destination prefix +62812 is temporarily blocked")),
-      { guard: "pumping_guard", reason: "low_conversion_prefix" },
-    );
-    assert.deepEqual(
-      guardBlockOf(
-        new OtpError("OTP_DESTINATION_BLOCKED", "numbers of type premium_rate cannot receive codes"),
-      ),
-      { guard: "destination", reason: "number_type_premium_rate" },
-    );
-    assert.deepEqual(guardBlockOf(new OtpError("OTP_RATE_LIMITED", "resend cooldown")), {
-      guard: "rate_limit",
-      reason: "other",
-    });
-    assert.equal(guardBlockOf(new Error("boom")), undefined);
-  });
-
-  it("counts refusals of sync and async guard checks and passes results through", async () => {
-    const metrics = createMetrics({ service: "test", processMetrics: false });
-    const guards = meterGuardBlocks(
-      {
-        sync(): void {
-          throw new OtpError(
-            "OTP_DESTINATION_BLOCKED",
-            "destination country XX is not enabled for this tenant",
-          );
-        },
-        async limited(): Promise<void> {
-          throw new OtpError("OTP_RATE_LIMITED", "rate limit exceeded: verifications per phone");
-        },
-        async fine(): Promise<number> {
-          return 7;
-        },
-      },
-      metrics,
-    );
-    assert.throws(() => guards.sync(), /country/);
-    await assert.rejects(guards.limited(), /verifications per phone/);
-    assert.equal(await guards.fine(), 7);
-    const text = await metrics.registry.metrics();
-    assert.match(
-      text,
-      /otp_guard_blocks_total\{guard="destination",reason="country_not_enabled",service="test"\} 1/,
-    );
-    assert.match(
-      text,
-      /otp_guard_blocks_total\{guard="rate_limit",reason="verifications_per_phone",service="test"\} 1/,
-    );
-  });
-
-  it("reads SMPP bind gauges from the source at scrape time", async () => {
-    const metrics = createMetrics({ service: "gateway-smpp", processMetrics: false });
-    let state = "bound";
-    metrics.readBindsFrom(() => [
-      {
-        name: "sim-1",
-        account: "sim",
-        state,
-        window: 10,
-        windowInUse: 3,
-        queued: 0,
-        tps: 100,
-        currentTps: 50,
-        accountTps: 50,
-      },
-    ]);
-    assert.match(
-      await metrics.registry.metrics(),
-      /otp_smpp_bind_up\{account="sim",bind="sim-1",service="gateway-smpp"\} 1/,
-    );
-    state = "reconnecting";
-    const text = await metrics.registry.metrics();
-    assert.match(text, /otp_smpp_bind_up\{account="sim",bind="sim-1",service="gateway-smpp"\} 0/);
-    assert.match(text, /otp_smpp_tps_current\{account="sim",bind="sim-1",service="gateway-smpp"\} 50/);
   });
 });
