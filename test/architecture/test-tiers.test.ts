@@ -40,6 +40,14 @@ describe("test tiers", () => {
     );
   });
 
+  it("every test file is written with describe and it, not test()", () => {
+    const files = ["services", "gateway-smpp", "test"].flatMap((dir) => unitTests(path.join(ROOT, dir)));
+    const offenders = files.filter((f) =>
+      /import \{[^}]*\btest\b[^}]*\} from "node:test"/.test(readFileSync(path.join(ROOT, f), "utf8")),
+    );
+    assert.deepEqual(offenders, []);
+  });
+
   it("recognises a test that reads the harness's Redis or starts Kafka", () => {
     const texts: Record<string, string> = {
       "a.test.ts": "const url = process.env.REDIS_URL;",

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { it } from "node:test";
 import { createGatewayMetrics } from "./gateway-metrics";
 import { createLatencyHistogram } from "./latency-histogram";
 import { createRateMeter } from "./rate-meter";
 
-test("latency histogram: count, mean, bucket quantiles, cumulative buckets", () => {
+it("latency histogram: count, mean, bucket quantiles, cumulative buckets", () => {
   const histogram = createLatencyHistogram([10, 100, 1_000]);
   for (const ms of [1, 5, 8, 50, 70, 5_000]) histogram.observe(ms);
   const s = histogram.snapshot();
@@ -18,7 +18,7 @@ test("latency histogram: count, mean, bucket quantiles, cumulative buckets", () 
   );
 });
 
-test("rate meter: events per second over the window, young meters not diluted", () => {
+it("rate meter: events per second over the window, young meters not diluted", () => {
   const meter = createRateMeter(10);
   const t0 = 1_000_000;
   for (let i = 0; i < 100; i++) meter.mark(t0 + i * 20); // 50/s for 2 s
@@ -26,7 +26,7 @@ test("rate meter: events per second over the window, young meters not diluted", 
   assert.equal(meter.perSecond(t0 + 60_000), 0, "old events leave the window");
 });
 
-test("per-bind snapshot joins live state with counters", () => {
+it("per-bind snapshot joins live state with counters", () => {
   let now = 5_000_000;
   const metrics = createGatewayMetrics({
     now: () => now,
