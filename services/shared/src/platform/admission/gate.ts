@@ -64,113 +64,52 @@ const MAX_CACHED_DELAYS = 64;
 
 const perClass = (): Record<CallClass, number> => ({ verify: 0, start: 0, read: 0 });
 
+/** What the gate keeps between calls and ticks. */
+interface GateState {
+  deps: GateDeps;
+  random: () => number;
+  control: Control;
+  inFlight: number;
+  buckets: Map<string, Bucket>;
+  /** Starts offered per tenant during the current tick, and admitted. */
+  offered: Map<string, number>;
+  admittedStarts: number;
+  lastTick: number;
+  /** This second's refusals by class and reason, and by tenant. */
+  second: Map<string, RefusalCount>;
+  secondTenants: Map<string, number>;
+  totals: { admitted: Record<CallClass, number>; refused: Record<CallClass, number> };
+  /** Built refusal statuses per rounded delay, one per jitter variant. */
+  statuses: Map<number, StatusObject[]>;
+}
+
 export function createAdmissionGate(deps: GateDeps): AdmissionGate {
-  const s = deps.settings;
-  const random = deps.random ?? Math.random;
-  let control = initialControl(s);
-  let inFlight = 0;
-  const buckets = new Map<string, Bucket>();
-  // Starts offered per tenant during the current tick, and admitted.
-  let offered = new Map<string, number>();
-  let admittedStarts = 0;
-  let lastTick = deps.now();
-  const second = new Map<string, RefusalCount>();
-  const secondTenants = new Map<string, number>();
-  const totals = { admitted: perClass(), refused: perClass() };
-  const statuses = new Map<number, StatusObject[]>();
+  const state: GateState = {
+    deps,
+    random: deps.random ?? Math.random,
+    control: initialControl(deps.settings),
+    inFlight: 0,
+    buckets: new Map(),
+    offered: new Map(),
+    admittedStarts: 0,
+    lastTick: deps.now(),
+    second: new Map(),
+    secondTenants: new Map(),
+    totals: { admitted: perClass(), refused: perClass() },
+    statuses: new Map(),
+  };
   const timers: NodeJS.Timeout[] = [];
-
-  const refusal = (): StatusObject => {
-    const delay = Math.max(DELAY_STEP_MS, Math.round(control.retryAfterMs / DELAY_STEP_MS) * DELAY_STEP_MS);
-    let variants = statuses.get(delay);
-    if (variants === undefined) {
-      if (statuses.size >= MAX_CACHED_DELAYS) statuses.clear();
-      variants = Array.from({ length: VARIANTS }, (_, i) =>
-        deps.refusalStatus(Math.round(delay * (0.5 + (i + 0.5) / VARIANTS))),
-      );
-      statuses.set(delay, variants);
-    }
-    return variants[Math.min(VARIANTS - 1, Math.floor(random() * VARIANTS))]!;
-  };
-
-  const count = (cls: CallClass, reason: RefusalReason, tenant: string): void => {
-    totals.refused[cls]++;
-    const key = `${cls}/${reason}`;
-    const entry = second.get(key);
-    if (entry) entry.count++;
-    else second.set(key, { cls, reason, count: 1 });
-    secondTenants.set(tenant, (secondTenants.get(tenant) ?? 0) + 1);
-  };
-
   const gate: AdmissionGate = {
-    enter(cls, tenant) {
-      const isStart = cls === "start";
-      if (isStart) offered.set(tenant, (offered.get(tenant) ?? 0) + 1);
-      const verdict = decide(
-        control,
-        {
-          cls,
-          inFlight,
-          bucket: isStart ? buckets.get(tenant) : undefined,
-          share: isStart && control.limiting ? shareOf(control, tenant, deps.weightOf(tenant)) : 0,
-        },
-        s,
-        deps.now(),
-      );
-      if (verdict.bucket) buckets.set(tenant, verdict.bucket);
-      if (!verdict.admit) {
-        count(cls, verdict.reason, tenant);
-        return refusal();
-      }
-      totals.admitted[cls]++;
-      if (isStart) admittedStarts++;
-      inFlight++;
-      return undefined;
-    },
+    enter: (cls, tenant) => enter(state, cls, tenant),
     leave() {
-      inFlight = Math.max(0, inFlight - 1);
+      state.inFlight = Math.max(0, state.inFlight - 1);
     },
-    tick() {
-      const now = deps.now();
-      const loop = deps.sampleLoop();
-      const tenants = [...offered].map(([key, n]) => ({ key, weight: deps.weightOf(key), offered: n }));
-      const before = control.limiting;
-      control = nextControl(
-        control,
-        {
-          dtMs: now - lastTick,
-          signals: { ...loop, inFlight, backlog: deps.backlog?.() ?? 0 },
-          admittedStarts,
-          tenants,
-        },
-        s,
-      );
-      lastTick = now;
-      offered = new Map();
-      admittedStarts = 0;
-      if (!control.limiting) buckets.clear();
-      if (before !== control.limiting) {
-        deps.logger.info(control.limiting ? "admission limiting starts" : "admission open", summary(control));
-      }
-    },
-    flush() {
-      const refusals = [...second.values()];
-      deps.onSecond?.(refusals, control);
-      if (refusals.length > 0) {
-        const top = [...secondTenants].sort((a, b) => b[1] - a[1]).slice(0, 5);
-        deps.logger.warn("admission refused calls", {
-          refused: Object.fromEntries(refusals.map((r) => [`${r.cls}/${r.reason}`, r.count])),
-          tenants: Object.fromEntries(top),
-          ...summary(control),
-        });
-      }
-      second.clear();
-      secondTenants.clear();
-    },
-    control: () => control,
-    totals: () => ({ admitted: { ...totals.admitted }, refused: { ...totals.refused } }),
+    tick: () => tick(state),
+    flush: () => flush(state),
+    control: () => state.control,
+    totals: () => ({ admitted: { ...state.totals.admitted }, refused: { ...state.totals.refused } }),
     start() {
-      lastTick = deps.now();
+      state.lastTick = deps.now();
       timers.push(
         setInterval(() => gate.tick(), deps.tickMs ?? 100),
         setInterval(() => gate.flush(), 1_000),
@@ -182,6 +121,100 @@ export function createAdmissionGate(deps: GateDeps): AdmissionGate {
     },
   };
   return gate;
+}
+
+function enter(state: GateState, cls: CallClass, tenant: string): StatusObject | undefined {
+  const { deps, control } = state;
+  const isStart = cls === "start";
+  if (isStart) state.offered.set(tenant, (state.offered.get(tenant) ?? 0) + 1);
+  const verdict = decide(
+    control,
+    {
+      cls,
+      inFlight: state.inFlight,
+      bucket: isStart ? state.buckets.get(tenant) : undefined,
+      share: isStart && control.limiting ? shareOf(control, tenant, deps.weightOf(tenant)) : 0,
+    },
+    deps.settings,
+    deps.now(),
+  );
+  if (verdict.bucket) state.buckets.set(tenant, verdict.bucket);
+  if (!verdict.admit) {
+    count(state, cls, verdict.reason, tenant);
+    return refusal(state);
+  }
+  state.totals.admitted[cls]++;
+  if (isStart) state.admittedStarts++;
+  state.inFlight++;
+  return undefined;
+}
+
+/** A built refusal for the controller's current delay, one of its jittered variants. */
+function refusal(state: GateState): StatusObject {
+  const { statuses } = state;
+  const delay = Math.max(
+    DELAY_STEP_MS,
+    Math.round(state.control.retryAfterMs / DELAY_STEP_MS) * DELAY_STEP_MS,
+  );
+  let variants = statuses.get(delay);
+  if (variants === undefined) {
+    if (statuses.size >= MAX_CACHED_DELAYS) statuses.clear();
+    variants = Array.from({ length: VARIANTS }, (_, i) =>
+      state.deps.refusalStatus(Math.round(delay * (0.5 + (i + 0.5) / VARIANTS))),
+    );
+    statuses.set(delay, variants);
+  }
+  return variants[Math.min(VARIANTS - 1, Math.floor(state.random() * VARIANTS))]!;
+}
+
+function count(state: GateState, cls: CallClass, reason: RefusalReason, tenant: string): void {
+  state.totals.refused[cls]++;
+  const key = `${cls}/${reason}`;
+  const entry = state.second.get(key);
+  if (entry) entry.count++;
+  else state.second.set(key, { cls, reason, count: 1 });
+  state.secondTenants.set(tenant, (state.secondTenants.get(tenant) ?? 0) + 1);
+}
+
+function tick(state: GateState): void {
+  const { deps } = state;
+  const now = deps.now();
+  const loop = deps.sampleLoop();
+  const tenants = [...state.offered].map(([key, n]) => ({ key, weight: deps.weightOf(key), offered: n }));
+  const before = state.control.limiting;
+  state.control = nextControl(
+    state.control,
+    {
+      dtMs: now - state.lastTick,
+      signals: { ...loop, inFlight: state.inFlight, backlog: deps.backlog?.() ?? 0 },
+      admittedStarts: state.admittedStarts,
+      tenants,
+    },
+    deps.settings,
+  );
+  const control = state.control;
+  state.lastTick = now;
+  state.offered = new Map();
+  state.admittedStarts = 0;
+  if (!control.limiting) state.buckets.clear();
+  if (before !== control.limiting) {
+    deps.logger.info(control.limiting ? "admission limiting starts" : "admission open", summary(control));
+  }
+}
+
+function flush(state: GateState): void {
+  const refusals = [...state.second.values()];
+  state.deps.onSecond?.(refusals, state.control);
+  if (refusals.length > 0) {
+    const top = [...state.secondTenants].sort((a, b) => b[1] - a[1]).slice(0, 5);
+    state.deps.logger.warn("admission refused calls", {
+      refused: Object.fromEntries(refusals.map((r) => [`${r.cls}/${r.reason}`, r.count])),
+      tenants: Object.fromEntries(top),
+      ...summary(state.control),
+    });
+  }
+  state.second.clear();
+  state.secondTenants.clear();
 }
 
 function summary(c: Control): Record<string, unknown> {

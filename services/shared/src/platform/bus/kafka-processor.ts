@@ -13,16 +13,15 @@
  * state alone (pending-output.ts). A failed commit drops the task and restores it again.
  */
 import type { Tracer } from "@opentelemetry/api";
-import type { Admin, EachBatchPayload, Kafka } from "kafkajs";
-import { OtpError } from "@domain/errors";
+import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import { startChangelogStandby, type ChangelogStandby } from "./kafka-changelog";
 import type { BusLogger } from "./logger";
-import { toStoredMessage } from "./kafka-subscription";
+import { requireTopics, toStoredMessage } from "./kafka-subscription";
 import { deadLetterTopicOf, type TopicSpec } from "./port";
 import type { Processor, ProcessOptions } from "./processor-port";
 import { type FeedContext, feedTask } from "./task-feed";
 import { producerWithCoordinatorCache } from "./kafka-coordinator-cache";
-import { createPartitionCommits } from "./partition-commits";
+import { createPartitionCommits, type PartitionCommits } from "./partition-commits";
 import { newOwner, type Owner } from "./partition-owner";
 import type { EventAuthenticator } from "./event-mac";
 
@@ -52,35 +51,33 @@ const TIMER_HOLD_MS = 1_000;
 /** Inputs held per partition before its fetching pauses. */
 const INBOX_LIMIT = 5_000;
 
+/** One running processor: what its partitions' steps share. */
+interface ProcessorRun {
+  deps: KafkaProcessorDeps;
+  options: ProcessOptions;
+  log: BusLogger;
+  clock: () => number;
+  admin: Admin;
+  feed: FeedContext;
+  standby: ChangelogStandby;
+  consumer: Consumer;
+  commits: PartitionCommits;
+  owners: Map<number, Owner>;
+  /** The partitions of the group's last assignment to this member. */
+  assignedNow: Set<number>;
+  stopping?: Promise<void>;
+}
+
 export async function startKafkaProcessor(
   deps: KafkaProcessorDeps,
   options: ProcessOptions,
 ): Promise<Processor> {
   const { groupId, topic, changelogTopic } = options;
   const log = deps.logger;
-  const clock = options.clock ?? Date.now;
   const deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicOf;
   const admin = await deps.admin();
-  const existing = new Set(await admin.listTopics());
-  const missing = [topic, changelogTopic].filter((t) => !existing.has(t));
-  if (missing.length > 0) {
-    throw new OtpError(
-      "OTP_FAILED_PRECONDITION",
-      `unknown topic ${missing.join(", ")}; call ensureTopics first`,
-    );
-  }
+  await requireTopics(admin, [topic, changelogTopic]);
   await deps.ensureTopics([{ name: deadLetterTopic(topic) }]);
-  const feed: FeedContext = {
-    groupId,
-    accepts: options.accepts,
-    maxSchemaVersion: deps.maxSchemaVersion,
-    authenticator: deps.authenticator,
-    tracer: deps.tracer,
-    logger: log,
-    deadLetterTopic,
-    now: () => new Date(),
-  };
-
   const standby: ChangelogStandby = await startChangelogStandby({
     kafka: deps.kafka,
     topic: changelogTopic,
@@ -88,257 +85,283 @@ export async function startKafkaProcessor(
     logger: log,
     maxWaitTimeMs: Math.min(deps.maxWaitTimeMs, 100),
   });
-  const owners = new Map<number, Owner>();
-  let stopping: Promise<void> | undefined;
-
-  const consumer = deps.kafka.consumer({
-    groupId,
-    allowAutoTopicCreation: false,
-    maxWaitTimeInMs: deps.maxWaitTimeMs,
-    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-    heartbeatInterval: Math.max(100, Math.floor((options.sessionTimeoutMs ?? 10_000) / 5)),
-    retry: { retries: 5, restartOnFailure: async () => stopping === undefined },
-  });
-
-  const enqueue = (owner: Owner, work: () => Promise<void>): Promise<void> => {
-    const next = owner.chain.then(async () => {
-      if (!owner.released) await work();
-    });
-    owner.chain = next.catch((err: unknown) =>
-      log.error("partition processor step failed", {
-        groupId,
-        partition: owner.partition,
-        error: err instanceof Error ? err.message : String(err),
-      }),
-    );
-    return owner.chain;
+  const run: ProcessorRun = {
+    deps,
+    options,
+    log,
+    clock: options.clock ?? Date.now,
+    admin,
+    feed: {
+      groupId,
+      accepts: options.accepts,
+      maxSchemaVersion: deps.maxSchemaVersion,
+      authenticator: deps.authenticator,
+      tracer: deps.tracer,
+      logger: log,
+      deadLetterTopic,
+      now: () => new Date(),
+    },
+    standby,
+    consumer: deps.kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: deps.maxWaitTimeMs,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: Math.max(100, Math.floor((options.sessionTimeoutMs ?? 10_000) / 5)),
+      retry: { retries: 5, restartOnFailure: async () => run.stopping === undefined },
+    }),
+    commits: createPartitionCommits({
+      groupId,
+      topic,
+      changelogTopic,
+      logger: log,
+      beforeCommit: options.beforeCommit,
+      authenticator: deps.authenticator,
+      enqueue: (owner, work) => enqueue(run, owner, work),
+      restore: (owner) => restore(run, owner),
+    }),
+    owners: new Map<number, Owner>(),
+    assignedNow: new Set<number>(),
   };
-
-  const { commit, writePending, write } = createPartitionCommits({
-    groupId,
-    topic,
-    changelogTopic,
-    logger: log,
-    beforeCommit: options.beforeCommit,
-    authenticator: deps.authenticator,
-    enqueue,
-    restore: (owner) => restore(owner),
-  });
-
-  const armTimer = (owner: Owner): void => {
-    clearTimeout(owner.timer);
-    const due = owner.task?.nextDueAt();
-    if (due === undefined || owner.released) return;
-    // A restored partition first handles what its log held at the restore (a receipt the last
-    // owner saw but did not commit, say): a timer that fell due meanwhile must not fire past
-    // it. The log may end in a transaction marker, which no input reaches: hence the deadline.
-    const catchingUp = owner.position < owner.restoredEnd;
-    const delay = Math.max(0, due - clock(), catchingUp ? owner.timersHeldUntil - Date.now() : 0);
-    owner.timer = setTimeout(
-      () =>
-        void enqueue(owner, async () => {
-          const task = owner.task;
-          if (!task) return;
-          try {
-            await task.fire(clock());
-            if (await commit(owner, [], undefined)) armTimer(owner);
-          } catch (err) {
-            log.error("partition timers failed: the state is restored from the log", {
-              groupId,
-              partition: owner.partition,
-              error: err instanceof Error ? err.message : String(err),
-            });
-            await restore(owner);
-          }
-        }),
-      delay,
-    );
-  };
-
-  /** Fences the previous owner, reads the committed offset, restores the state, seeks. */
-  const restore = async (owner: Owner): Promise<void> => {
-    const started = Date.now();
-    clearTimeout(owner.timer);
-    clearTimeout(owner.flushTimer);
-    owner.flushTimer = undefined;
-    owner.pending.clear();
-    owner.task?.close();
-    owner.task = undefined;
-    for (;;) {
-      if (owner.released || stopping) return;
-      try {
-        await owner.producer?.disconnect().catch(() => undefined);
-        owner.producer = producerWithCoordinatorCache(deps.kafka, {
-          transactionalId: `${groupId}.${topic}.${owner.partition}`,
-          idempotent: true,
-          maxInFlightRequests: 1,
-          allowAutoTopicCreation: false,
-          // Short first retries: CONCURRENT_TRANSACTIONS clears within milliseconds.
-          retry: { initialRetryTime: 10, retries: 8 },
-        });
-        await owner.producer.connect(); // InitProducerId: the previous owner is fenced from here on
-        const position = await committedOffset(admin, groupId, topic, owner.partition);
-        if (position.committed === undefined) await write(owner, [], position.next);
-        const inputEnd = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === owner.partition);
-        const bounds = (await admin.fetchTopicOffsets(changelogTopic)).find(
-          (o) => o.partition === owner.partition,
-        );
-        const restored = await standby.restore(
-          owner.partition,
-          BigInt(bounds?.low ?? 0),
-          BigInt(bounds?.high ?? 0),
-        );
-        if (owner.released) return;
-        owner.task = options.createTask(owner.partition, restored);
-        owner.position = position.next;
-        owner.committed = position.next;
-        owner.restoredEnd = BigInt(inputEnd?.high ?? 0);
-        owner.timersHeldUntil = Date.now() + TIMER_HOLD_MS;
-        owner.received = position.next;
-        owner.inbox = [];
-        resumeFetching(owner);
-        consumer.seek({ topic, partition: owner.partition, offset: String(position.next) });
-        armTimer(owner);
-        options.onOwnership?.({
-          partition: owner.partition,
-          kind: "serving",
-          restoreMs: Date.now() - started,
-          restoredKeys: restored.size,
-        });
-        return;
-      } catch (err) {
-        log.warn("partition restore failed, retrying", {
-          groupId,
-          partition: owner.partition,
-          error: err instanceof Error ? err.message : String(err),
-        });
-        await new Promise((resolve) => setTimeout(resolve, RESTORE_RETRY_MS));
-      }
-    }
-  };
-
-  const assign = (partition: number): Owner => {
-    const owner = newOwner(partition);
-    owner.ready = enqueue(owner, () => restore(owner));
-    owners.set(partition, owner);
-    return owner;
-  };
-
-  const release = async (owner: Owner): Promise<void> => {
-    owner.released = true;
-    owners.delete(owner.partition);
-    clearTimeout(owner.timer);
-    await owner.chain;
-    // What waits, so the next owner neither reads those inputs again nor misses their state.
-    clearTimeout(owner.flushTimer);
-    if (owner.task) await writePending(owner, []).catch(() => undefined);
-    owner.task?.close();
-    owner.task = undefined;
-    await owner.producer?.disconnect().catch(() => undefined);
-    options.onOwnership?.({ partition: owner.partition, kind: "released" });
-  };
-
-  let assignedNow = new Set<number>();
-  let joined: (() => void) | undefined;
-  const ready = new Promise<void>((resolve) => (joined = resolve));
-  consumer.on(consumer.events.GROUP_JOIN, (event) => {
-    if (stopping) return;
-    const assigned = new Set(event.payload.memberAssignment[topic] ?? []);
-    assignedNow = assigned;
-    const revoked = [...owners.values()].filter((o) => !assigned.has(o.partition));
-    const added = [...assigned].filter((p) => !owners.has(p)).map(assign);
-    void Promise.all([...revoked.map(release), ...added.map((o) => o.ready)]).then(() => joined?.());
-  });
-
-  /**
-   * A fetched batch joins the partition's inbox and the fetch loop moves on at once; the
-   * partition's pump hands the inbox to the task and commits it as one transaction, one
-   * transaction in flight at a time, so inputs that arrive meanwhile join the next one.
-   */
-  const handleBatch = async (payload: EachBatchPayload): Promise<void> => {
-    const { batch } = payload;
-    if (!assignedNow.has(batch.partition)) return; // revoked while this batch was fetched
-    const owner = owners.get(batch.partition) ?? assign(batch.partition);
-    await owner.ready;
-    // A restore sought back to the committed offset: this batch was fetched before it.
-    if (owner.released || !owner.task || payload.isStale()) return;
-    for (const m of batch.messages) {
-      if (BigInt(m.offset) >= owner.received) owner.inbox.push(toStoredMessage(topic, batch.partition, m));
-    }
-    const next = BigInt(batch.lastOffset()) + 1n;
-    if (next > owner.received) owner.received = next;
-    payload.resolveOffset(batch.lastOffset());
-    if (owner.inbox.length >= INBOX_LIMIT && !owner.paused) {
-      owner.paused = true;
-      consumer.pause([{ topic, partitions: [owner.partition] }]);
-    }
-    schedulePump(owner);
-    await payload.heartbeat();
-  };
-
-  const schedulePump = (owner: Owner, delayMs = 0): void => {
-    if (owner.pumping || owner.inbox.length === 0) return;
-    owner.pumping = true;
-    const run = () =>
-      void enqueue(owner, async () => {
-        owner.pumping = false;
-        await pump(owner);
-      });
-    if (delayMs > 0) setTimeout(run, delayMs);
-    else run();
-  };
-
-  const pump = async (owner: Owner): Promise<void> => {
-    const task = owner.task;
-    if (!task || owner.inbox.length === 0) return;
-    const inputs = owner.inbox;
-    const upTo = owner.received;
-    owner.inbox = [];
-    resumeFetching(owner);
-    try {
-      const deadLetters = await feedTask(task, inputs, feed);
-      if (await commit(owner, deadLetters, upTo)) armTimer(owner);
-    } catch (err) {
-      // Nothing of these inputs was committed: start again from the log.
-      log.error("partition batch failed: its state is restored from the log", {
-        groupId,
-        partition: owner.partition,
-        error: err instanceof Error ? err.message : String(err),
-      });
-      await new Promise((resolve) => setTimeout(resolve, RESTORE_RETRY_MS));
-      await restore(owner);
-    }
-    schedulePump(owner, LINGER_MS);
-  };
-
-  const resumeFetching = (owner: Owner): void => {
-    if (!owner.paused) return;
-    owner.paused = false;
-    consumer.resume([{ topic, partitions: [owner.partition] }]);
-  };
-
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: false });
-  await consumer.run({
+  const ready = followAssignments(run);
+  await run.consumer.connect();
+  await run.consumer.subscribe({ topics: [topic], fromBeginning: false });
+  await run.consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 64,
-    eachBatch: handleBatch,
+    eachBatch: (payload) => handleBatch(run, payload),
   });
 
   return {
     ready,
-    owned: () => [...owners.keys()].sort((a, b) => a - b),
+    owned: () => [...run.owners.keys()].sort((a, b) => a - b),
     latest: (key) => standby.latest(key),
     stop: () =>
-      (stopping ??= (async () => {
-        await consumer.disconnect().catch(() => undefined);
-        await Promise.all([...owners.values()].map(release));
+      (run.stopping ??= (async () => {
+        await run.consumer.disconnect().catch(() => undefined);
+        await Promise.all([...run.owners.values()].map((o) => release(run, o)));
         await standby.stop();
         // A join that raced the disconnect may have assigned partitions since.
-        await Promise.all([...owners.values()].map(release));
+        await Promise.all([...run.owners.values()].map((o) => release(run, o)));
       })()),
   };
+}
+
+/** Runs a step on the partition's chain, after the steps before it, unless it was released. */
+function enqueue(run: ProcessorRun, owner: Owner, work: () => Promise<void>): Promise<void> {
+  const next = owner.chain.then(async () => {
+    if (!owner.released) await work();
+  });
+  owner.chain = next.catch((err: unknown) =>
+    run.log.error("partition processor step failed", {
+      groupId: run.options.groupId,
+      partition: owner.partition,
+      error: err instanceof Error ? err.message : String(err),
+    }),
+  );
+  return owner.chain;
+}
+
+function armTimer(run: ProcessorRun, owner: Owner): void {
+  clearTimeout(owner.timer);
+  const due = owner.task?.nextDueAt();
+  if (due === undefined || owner.released) return;
+  // A restored partition first handles what its log held at the restore (a receipt the last
+  // owner saw but did not commit, say): a timer that fell due meanwhile must not fire past
+  // it. The log may end in a transaction marker, which no input reaches: hence the deadline.
+  const catchingUp = owner.position < owner.restoredEnd;
+  const delay = Math.max(0, due - run.clock(), catchingUp ? owner.timersHeldUntil - Date.now() : 0);
+  owner.timer = setTimeout(() => void enqueue(run, owner, () => fireTimers(run, owner)), delay);
+}
+
+async function fireTimers(run: ProcessorRun, owner: Owner): Promise<void> {
+  const task = owner.task;
+  if (!task) return;
+  try {
+    await task.fire(run.clock());
+    if (await run.commits.commit(owner, [], undefined)) armTimer(run, owner);
+  } catch (err) {
+    run.log.error("partition timers failed: the state is restored from the log", {
+      groupId: run.options.groupId,
+      partition: owner.partition,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    await restore(run, owner);
+  }
+}
+
+/** Fences the previous owner, reads the committed offset, restores the state, seeks. */
+async function restore(run: ProcessorRun, owner: Owner): Promise<void> {
+  const started = Date.now();
+  clearTimeout(owner.timer);
+  clearTimeout(owner.flushTimer);
+  owner.flushTimer = undefined;
+  owner.pending.clear();
+  owner.task?.close();
+  owner.task = undefined;
+  for (;;) {
+    if (owner.released || run.stopping) return;
+    try {
+      await restoreOnce(run, owner, started);
+      return;
+    } catch (err) {
+      run.log.warn("partition restore failed, retrying", {
+        groupId: run.options.groupId,
+        partition: owner.partition,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      await new Promise((resolve) => setTimeout(resolve, RESTORE_RETRY_MS));
+    }
+  }
+}
+
+async function restoreOnce(run: ProcessorRun, owner: Owner, started: number): Promise<void> {
+  const { groupId, topic, changelogTopic } = run.options;
+  const admin = run.admin;
+  await owner.producer?.disconnect().catch(() => undefined);
+  owner.producer = producerWithCoordinatorCache(run.deps.kafka, {
+    transactionalId: `${groupId}.${topic}.${owner.partition}`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    // Short first retries: CONCURRENT_TRANSACTIONS clears within milliseconds.
+    retry: { initialRetryTime: 10, retries: 8 },
+  });
+  await owner.producer.connect(); // InitProducerId: the previous owner is fenced from here on
+  const position = await committedOffset(admin, groupId, topic, owner.partition);
+  if (position.committed === undefined) await run.commits.write(owner, [], position.next);
+  const inputEnd = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === owner.partition);
+  const bounds = (await admin.fetchTopicOffsets(changelogTopic)).find((o) => o.partition === owner.partition);
+  const restored = await run.standby.restore(
+    owner.partition,
+    BigInt(bounds?.low ?? 0),
+    BigInt(bounds?.high ?? 0),
+  );
+  if (owner.released) return;
+  owner.task = run.options.createTask(owner.partition, restored);
+  owner.position = position.next;
+  owner.committed = position.next;
+  owner.restoredEnd = BigInt(inputEnd?.high ?? 0);
+  owner.timersHeldUntil = Date.now() + TIMER_HOLD_MS;
+  owner.received = position.next;
+  owner.inbox = [];
+  resumeFetching(run, owner);
+  run.consumer.seek({ topic, partition: owner.partition, offset: String(position.next) });
+  armTimer(run, owner);
+  run.options.onOwnership?.({
+    partition: owner.partition,
+    kind: "serving",
+    restoreMs: Date.now() - started,
+    restoredKeys: restored.size,
+  });
+}
+
+function assign(run: ProcessorRun, partition: number): Owner {
+  const owner = newOwner(partition);
+  owner.ready = enqueue(run, owner, () => restore(run, owner));
+  run.owners.set(partition, owner);
+  return owner;
+}
+
+async function release(run: ProcessorRun, owner: Owner): Promise<void> {
+  owner.released = true;
+  run.owners.delete(owner.partition);
+  clearTimeout(owner.timer);
+  await owner.chain;
+  // What waits, so the next owner neither reads those inputs again nor misses their state.
+  clearTimeout(owner.flushTimer);
+  if (owner.task) await run.commits.writePending(owner, []).catch(() => undefined);
+  owner.task?.close();
+  owner.task = undefined;
+  await owner.producer?.disconnect().catch(() => undefined);
+  run.options.onOwnership?.({ partition: owner.partition, kind: "released" });
+}
+
+/** Takes and gives up partitions as the group assigns them; resolves after the first join. */
+function followAssignments(run: ProcessorRun): Promise<void> {
+  let joined: (() => void) | undefined;
+  const ready = new Promise<void>((resolve) => (joined = resolve));
+  const { consumer, owners } = run;
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    if (run.stopping) return;
+    const assigned = new Set(event.payload.memberAssignment[run.options.topic] ?? []);
+    run.assignedNow = assigned;
+    const revoked = [...owners.values()].filter((o) => !assigned.has(o.partition));
+    const added = [...assigned].filter((p) => !owners.has(p)).map((p) => assign(run, p));
+    void Promise.all([...revoked.map((o) => release(run, o)), ...added.map((o) => o.ready)]).then(() =>
+      joined?.(),
+    );
+  });
+  return ready;
+}
+
+/**
+ * A fetched batch joins the partition's inbox and the fetch loop moves on at once; the
+ * partition's pump hands the inbox to the task and commits it as one transaction, one
+ * transaction in flight at a time, so inputs that arrive meanwhile join the next one.
+ */
+async function handleBatch(run: ProcessorRun, payload: EachBatchPayload): Promise<void> {
+  const { batch } = payload;
+  const { topic } = run.options;
+  if (!run.assignedNow.has(batch.partition)) return; // revoked while this batch was fetched
+  const owner = run.owners.get(batch.partition) ?? assign(run, batch.partition);
+  await owner.ready;
+  // A restore sought back to the committed offset: this batch was fetched before it.
+  if (owner.released || !owner.task || payload.isStale()) return;
+  for (const m of batch.messages) {
+    if (BigInt(m.offset) >= owner.received) owner.inbox.push(toStoredMessage(topic, batch.partition, m));
+  }
+  const next = BigInt(batch.lastOffset()) + 1n;
+  if (next > owner.received) owner.received = next;
+  payload.resolveOffset(batch.lastOffset());
+  if (owner.inbox.length >= INBOX_LIMIT && !owner.paused) {
+    owner.paused = true;
+    run.consumer.pause([{ topic, partitions: [owner.partition] }]);
+  }
+  schedulePump(run, owner);
+  await payload.heartbeat();
+}
+
+function schedulePump(run: ProcessorRun, owner: Owner, delayMs = 0): void {
+  if (owner.pumping || owner.inbox.length === 0) return;
+  owner.pumping = true;
+  const go = () =>
+    void enqueue(run, owner, async () => {
+      owner.pumping = false;
+      await pump(run, owner);
+    });
+  if (delayMs > 0) setTimeout(go, delayMs);
+  else go();
+}
+
+async function pump(run: ProcessorRun, owner: Owner): Promise<void> {
+  const task = owner.task;
+  if (!task || owner.inbox.length === 0) return;
+  const inputs = owner.inbox;
+  const upTo = owner.received;
+  owner.inbox = [];
+  resumeFetching(run, owner);
+  try {
+    const deadLetters = await feedTask(task, inputs, run.feed);
+    if (await run.commits.commit(owner, deadLetters, upTo)) armTimer(run, owner);
+  } catch (err) {
+    // Nothing of these inputs was committed: start again from the log.
+    run.log.error("partition batch failed: its state is restored from the log", {
+      groupId: run.options.groupId,
+      partition: owner.partition,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    await new Promise((resolve) => setTimeout(resolve, RESTORE_RETRY_MS));
+    await restore(run, owner);
+  }
+  schedulePump(run, owner, LINGER_MS);
+}
+
+function resumeFetching(run: ProcessorRun, owner: Owner): void {
+  if (!owner.paused) return;
+  owner.paused = false;
+  run.consumer.resume([{ topic: run.options.topic, partitions: [owner.partition] }]);
 }
 
 /** The group's committed offset of a partition, or (none yet) the partition's end. */

@@ -38,13 +38,68 @@ export interface KafkaSubscriptionDeps {
 const HEARTBEAT_DURING_BACKOFF_MS = 1_000;
 const COMMIT_INTERVAL_MS = 1_000;
 
+/** One subscription's consumer, what it handled and whether it is stopping. */
+interface SubscriptionRun {
+  deps: KafkaSubscriptionDeps;
+  options: SubscribeOptions;
+  baseContext: Omit<DeliveryContext, "backoff">;
+  /** The next offset to commit per partition handled here, so a stop can commit it. */
+  handled: Map<string, { topic: string; partition: number; offset: string }>;
+  current?: RunningConsumer;
+  recovering: boolean;
+  stopping?: Promise<void>;
+}
+
+interface RunningConsumer {
+  consumer: Consumer;
+  ready: Promise<void>;
+}
+
 export async function startKafkaSubscription(
   deps: KafkaSubscriptionDeps,
   options: SubscribeOptions,
 ): Promise<Subscription> {
-  const { groupId, topics } = options;
   const deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicOf;
-  const existing = new Set(await (await deps.admin()).listTopics());
+  await requireTopics(await deps.admin(), options.topics);
+  await deps.ensureTopics(options.topics.map((topic) => ({ name: deadLetterTopic(topic) })));
+  const run: SubscriptionRun = {
+    deps,
+    options,
+    baseContext: {
+      groupId: options.groupId,
+      handler: options.handler,
+      batchHandler: options.batchHandler,
+      accepts: options.accepts,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      maxSchemaVersion: deps.maxSchemaVersion,
+      authenticator: deps.authenticator,
+      tracer: deps.tracer,
+      logger: deps.logger,
+      deadLetter: (source, headers) =>
+        deps.publishRaw(deadLetterTopic(source.topic), { key: source.key, value: source.value, headers }),
+      now: () => new Date(),
+    },
+    handled: new Map(),
+    recovering: false,
+  };
+  const first = await startConsumer(run);
+  run.current = first;
+  return {
+    ready: first.ready,
+    stop: () =>
+      (run.stopping ??= (async () => {
+        const { consumer } = run.current ?? first;
+        // What was handled since the last interval commit; a batch still in hand commits its
+        // own when it ends (handleBatch), before the group is left.
+        await consumer.commitOffsets([...run.handled.values()]).catch(() => undefined);
+        await consumer.disconnect();
+      })()),
+  };
+}
+
+/** Refuses topics nobody created: the bus never creates them implicitly. */
+export async function requireTopics(admin: Admin, topics: string[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
   const missing = topics.filter((topic) => !existing.has(topic));
   if (missing.length > 0) {
     throw new OtpError(
@@ -52,127 +107,94 @@ export async function startKafkaSubscription(
       `unknown topic ${missing.join(", ")}; call ensureTopics first`,
     );
   }
-  await deps.ensureTopics(topics.map((topic) => ({ name: deadLetterTopic(topic) })));
+}
 
-  const baseContext: Omit<DeliveryContext, "backoff"> = {
-    groupId,
-    handler: options.handler,
-    batchHandler: options.batchHandler,
-    accepts: options.accepts,
-    retry: { ...DEFAULT_RETRY, ...options.retry },
-    maxSchemaVersion: deps.maxSchemaVersion,
-    authenticator: deps.authenticator,
-    tracer: deps.tracer,
-    logger: deps.logger,
-    deadLetter: (source, headers) =>
-      deps.publishRaw(deadLetterTopic(source.topic), { key: source.key, value: source.value, headers }),
-    now: () => new Date(),
-  };
-
-  let stopping: Promise<void> | undefined;
-  let recovering = false;
-  /** The next offset to commit per partition handled here, so a stop can commit it. */
-  const handled = new Map<string, { topic: string; partition: number; offset: string }>();
-
-  const startConsumer = async (): Promise<{ consumer: Consumer; ready: Promise<void> }> => {
-    const consumer = deps.kafka.consumer({
-      groupId,
-      allowAutoTopicCreation: false,
-      maxWaitTimeInMs: deps.maxWaitTimeMs,
-      // kafkajs restarts a crashed consumer by itself, also one that was disconnected while a
-      // restart was under way (a stop during a broker outage): it would then retry forever
-      // after stop(), keeping the process alive. A stopped subscription never comes back.
-      retry: { retries: 5, restartOnFailure: async () => stopping === undefined },
-    });
-    const ready = watchGroupJoin(consumer, deps, options);
-    // Offsets of partitions this member lost are another member's to commit now.
-    consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      for (const [key, entry] of handled) {
-        if (!(event.payload.memberAssignment[entry.topic] ?? []).includes(entry.partition))
-          handled.delete(key);
-      }
-    });
-    // The caller may never await `ready`; a failed join must not become an unhandled rejection.
-    ready.catch(() => undefined);
-    consumer.on(consumer.events.CRASH, (event) => {
-      if (!event.payload.restart) void recover(consumer);
-    });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? false });
-      await consumer.run({
-        eachBatchAutoResolve: false,
-        // kafkajs's auto-commit commits after every fetched batch, whatever the interval: one
-        // OffsetCommit per batch and group. Commits are ours instead: at most once a second,
-        // and at once when the consumer stops or loses the partition (handleBatch).
-        autoCommit: false,
-        autoCommitInterval: COMMIT_INTERVAL_MS,
-        partitionsConsumedConcurrently: options.partitionConcurrency ?? 1,
-        eachBatch: (payload) =>
-          handleBatch(
-            {
-              ...payload,
-              resolveOffset: (offset) => {
-                payload.resolveOffset(offset);
-                const { topic, partition } = payload.batch;
-                handled.set(`${topic}#${partition}`, {
-                  topic,
-                  partition,
-                  offset: String(BigInt(offset) + 1n),
-                });
-              },
+async function startConsumer(run: SubscriptionRun): Promise<RunningConsumer> {
+  const { deps, options, handled } = run;
+  const consumer = deps.kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: deps.maxWaitTimeMs,
+    // kafkajs restarts a crashed consumer by itself, also one that was disconnected while a
+    // restart was under way (a stop during a broker outage): it would then retry forever
+    // after stop(), keeping the process alive. A stopped subscription never comes back.
+    retry: { retries: 5, restartOnFailure: async () => run.stopping === undefined },
+  });
+  const ready = watchGroupJoin(consumer, deps, options);
+  // Offsets of partitions this member lost are another member's to commit now.
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    for (const [key, entry] of handled) {
+      if (!(event.payload.memberAssignment[entry.topic] ?? []).includes(entry.partition)) handled.delete(key);
+    }
+  });
+  // The caller may never await `ready`; a failed join must not become an unhandled rejection.
+  ready.catch(() => undefined);
+  consumer.on(consumer.events.CRASH, (event) => {
+    if (!event.payload.restart) void recover(run, consumer);
+  });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      // kafkajs's auto-commit commits after every fetched batch, whatever the interval: one
+      // OffsetCommit per batch and group. Commits are ours instead: at most once a second,
+      // and at once when the consumer stops or loses the partition (handleBatch).
+      autoCommit: false,
+      autoCommitInterval: COMMIT_INTERVAL_MS,
+      partitionsConsumedConcurrently: options.partitionConcurrency ?? 1,
+      eachBatch: (payload) =>
+        handleBatch(
+          {
+            ...payload,
+            resolveOffset: (offset) => {
+              payload.resolveOffset(offset);
+              const { topic, partition } = payload.batch;
+              handled.set(`${topic}#${partition}`, {
+                topic,
+                partition,
+                offset: String(BigInt(offset) + 1n),
+              });
             },
-            baseContext,
-          ),
-      });
+          },
+          run.baseContext,
+        ),
+    });
+  } catch (err) {
+    await consumer.disconnect().catch(() => undefined);
+    throw err;
+  }
+  return { consumer, ready };
+}
+
+/**
+ * kafkajs gives up on a consumer after errors it does not retry (a broker that stayed away
+ * longer than its retries): start a new one, with backoff, until it runs or we are stopped.
+ * Uncommitted messages are redelivered to it, so nothing is lost.
+ */
+async function recover(run: SubscriptionRun, crashed: Consumer): Promise<void> {
+  const { groupId } = run.options;
+  if (run.stopping || run.recovering || crashed !== run.current?.consumer) return;
+  run.recovering = true;
+  await crashed.disconnect().catch(() => undefined);
+  for (let attempt = 0; !run.stopping; attempt++) {
+    await sleep(Math.min(30_000, 500 * 2 ** attempt));
+    if (run.stopping) break;
+    try {
+      run.current = await startConsumer(run);
+      // stop() came while this consumer was starting: it disconnected the crashed one.
+      if (run.stopping) await run.current.consumer.disconnect();
+      else run.deps.logger.warn("event consumer restarted after a crash", { groupId, attempt });
+      break;
     } catch (err) {
-      await consumer.disconnect().catch(() => undefined);
-      throw err;
+      run.deps.logger.warn("event consumer restart failed", {
+        groupId,
+        attempt,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
-    return { consumer, ready };
-  };
-
-  let current = await startConsumer();
-
-  /**
-   * kafkajs gives up on a consumer after errors it does not retry (a broker that stayed away
-   * longer than its retries): start a new one, with backoff, until it runs or we are stopped.
-   * Uncommitted messages are redelivered to it, so nothing is lost.
-   */
-  const recover = async (crashed: Consumer): Promise<void> => {
-    if (stopping || recovering || crashed !== current.consumer) return;
-    recovering = true;
-    await crashed.disconnect().catch(() => undefined);
-    for (let attempt = 0; !stopping; attempt++) {
-      await sleep(Math.min(30_000, 500 * 2 ** attempt));
-      if (stopping) break;
-      try {
-        current = await startConsumer();
-        // stop() came while this consumer was starting: it disconnected the crashed one.
-        if (stopping) await current.consumer.disconnect();
-        else deps.logger.warn("event consumer restarted after a crash", { groupId, attempt });
-        break;
-      } catch (err) {
-        deps.logger.warn("event consumer restart failed", {
-          groupId,
-          attempt,
-          error: err instanceof Error ? err.message : String(err),
-        });
-      }
-    }
-    recovering = false;
-  };
-
-  return {
-    ready: current.ready,
-    stop: () =>
-      (stopping ??= (async () => {
-        // What was handled since the last interval commit; a batch still in hand commits its
-        // own when it ends (handleBatch), before the group is left.
-        await current.consumer.commitOffsets([...handled.values()]).catch(() => undefined);
-        await current.consumer.disconnect();
-      })()),
-  };
+  }
+  run.recovering = false;
 }
 
 async function handleBatch(payload: EachBatchPayload, baseContext: Omit<DeliveryContext, "backoff">) {

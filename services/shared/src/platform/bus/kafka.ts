@@ -6,18 +6,19 @@
  * disconnects.
  */
 import type { Tracer } from "@opentelemetry/api";
-import { Kafka, type KafkaConfig, logLevel, Partitioners } from "kafkajs";
+import { type Admin, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from "kafkajs";
 import { OtpError } from "@domain/errors";
 import { CURRENT_SCHEMA_VERSION, encodeEnvelope, type RawMessage, type RawPublisher } from "./codec";
 import { kafkajsLogCreator } from "./kafka-logger";
-import { createGroupCommit } from "./group-commit";
-import { createProducerSlot } from "./producer-slot";
+import { type BatchSender, createGroupCommit } from "./group-commit";
+import { createProducerSlot, type ProducerSlot } from "./producer-slot";
 import { countKafkaRequests } from "./kafka-request-count";
 import { ensureKafkaTopics } from "./kafka-topics";
 import { startKafkaSubscription } from "./kafka-subscription";
 import { startKafkaProcessor } from "./kafka-processor";
 import { type BusLogger, silentLogger } from "./logger";
-import type { EventBus, OutgoingMessage, Subscription, TopicSpec } from "./port";
+import type { EventBus, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from "./port";
+import type { Processor, ProcessOptions } from "./processor-port";
 import { defaultTracer, withPublishSpan } from "./trace-context";
 import type { EventAuthenticator } from "./event-mac";
 
@@ -50,9 +51,22 @@ export interface KafkaBus extends EventBus, RawPublisher {}
 
 const ACKS_ALL = -1;
 
+/** The bus's clients and what it has started. */
+interface KafkaBusState {
+  options: KafkaBusOptions;
+  logger: BusLogger;
+  tracer: Tracer;
+  kafka: Kafka;
+  admin: Admin;
+  connectedAdmin: () => Promise<Admin>;
+  producers: ProducerSlot<Producer>;
+  sendRequest: BatchSender<RawMessage>;
+  subscriptions: Set<Subscription>;
+  closed: boolean;
+}
+
 export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
   const logger = options.logger ?? silentLogger;
-  const tracer = options.tracer ?? defaultTracer();
   const client = new Kafka({
     clientId: options.clientId,
     brokers:
@@ -62,7 +76,40 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     logCreator: kafkajsLogCreator(logger),
   });
   const kafka = options.onRequest ? countKafkaRequests(client, options.onRequest) : client;
-  const producers = createProducerSlot(
+  const producers = createProducers(kafka, logger);
+  const admin = kafka.admin();
+  const bus: KafkaBusState = {
+    options,
+    logger,
+    tracer: options.tracer ?? defaultTracer(),
+    kafka,
+    admin,
+    connectedAdmin: connectOnce(() => admin.connect().then(() => admin)),
+    producers,
+    sendRequest: createGroupCommit<RawMessage>((topicMessages) => sendBatch(producers, topicMessages)),
+    subscriptions: new Set(),
+    closed: false,
+  };
+  const publishBatch = (messages: OutgoingMessage[]) => publishToKafka(bus, messages);
+  return {
+    publish: (topic, envelope, publishOptions) =>
+      publishBatch([{ topic, envelope, key: publishOptions?.key, headers: publishOptions?.headers }]),
+    publishBatch,
+    publishRaw: (topic, message) => send(bus, [{ topic, messages: [message] }]),
+    ensureTopics: (topics) => ensureTopics(bus, topics),
+    subscribe: (subscribeOptions) => subscribe(bus, subscribeOptions),
+    process: (processOptions) => startProcessor(bus, processOptions),
+    async close() {
+      if (bus.closed) return;
+      await Promise.allSettled([...bus.subscriptions].map((s) => s.stop()));
+      bus.closed = true;
+      await Promise.allSettled([producers.close(), admin.disconnect()]);
+    },
+  };
+}
+
+function createProducers(kafka: Kafka, logger: BusLogger): ProducerSlot<Producer> {
+  return createProducerSlot(
     () =>
       kafka.producer({
         idempotent: true,
@@ -75,146 +122,133 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
         error: err instanceof Error ? err.message : String(err),
       }),
   );
-  const admin = kafka.admin();
-  const connectedAdmin = connectOnce(() => admin.connect().then(() => admin));
-  const subscriptions = new Set<Subscription>();
-  let closed = false;
+}
 
-  const assertOpen = (): void => {
-    if (closed) throw new OtpError("OTP_FAILED_PRECONDITION", "event bus is closed");
-  };
-
-  const sendRequest = createGroupCommit<RawMessage>(async (topicMessages) => {
-    await producers.write((ready) =>
-      ready.sendBatch({
-        acks: ACKS_ALL,
-        topicMessages: topicMessages.map(({ topic, messages }) => ({
-          topic,
-          messages: messages.map((m) => ({
-            key: m.key,
-            value:
-              m.value === null ? null : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
-            headers: m.headers,
-          })),
+/** One produce request for what the group commit gathered. */
+async function sendBatch(
+  producers: ProducerSlot<Producer>,
+  topicMessages: Array<{ topic: string; messages: RawMessage[] }>,
+): Promise<void> {
+  await producers.write((ready) =>
+    ready.sendBatch({
+      acks: ACKS_ALL,
+      topicMessages: topicMessages.map(({ topic, messages }) => ({
+        topic,
+        messages: messages.map((m) => ({
+          key: m.key,
+          value:
+            m.value === null ? null : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
+          headers: m.headers,
         })),
-      }),
+      })),
+    }),
+  );
+}
+
+function assertOpen(bus: KafkaBusState): void {
+  if (bus.closed) throw new OtpError("OTP_FAILED_PRECONDITION", "event bus is closed");
+}
+
+async function send(
+  bus: KafkaBusState,
+  topicMessages: Array<{ topic: string; messages: RawMessage[] }>,
+): Promise<void> {
+  assertOpen(bus);
+  try {
+    await bus.sendRequest(topicMessages);
+  } catch (err) {
+    throw toBusError(err, "event bus write failed");
+  }
+}
+
+async function publishToKafka(bus: KafkaBusState, messages: OutgoingMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  const sign = bus.options.authenticator?.sign;
+  const topics = [...new Set(messages.map((m) => m.topic))];
+  const spanTopic = topics.length === 1 ? topics[0]! : "multiple";
+  await withPublishSpan(bus.tracer, spanTopic, messages.length, (traceHeaders) => {
+    const byTopic = new Map<string, RawMessage[]>(topics.map((t) => [t, []]));
+    for (const m of messages) {
+      byTopic.get(m.topic)!.push(encodeEnvelope(m.envelope, m.key, { ...m.headers, ...traceHeaders }, sign));
+    }
+    return send(
+      bus,
+      [...byTopic].map(([topic, raw]) => ({ topic, messages: raw })),
     );
   });
+}
 
-  const send = async (topicMessages: Array<{ topic: string; messages: RawMessage[] }>): Promise<void> => {
-    assertOpen();
-    try {
-      await sendRequest(topicMessages);
-    } catch (err) {
-      throw toBusError(err, "event bus write failed");
-    }
-  };
-
-  const authenticator = options.authenticator;
-  const sign = authenticator?.sign;
-
-  const publishBatch = async (messages: OutgoingMessage[]): Promise<void> => {
-    if (messages.length === 0) return;
-    const topics = [...new Set(messages.map((m) => m.topic))];
-    const spanTopic = topics.length === 1 ? topics[0]! : "multiple";
-    await withPublishSpan(tracer, spanTopic, messages.length, (traceHeaders) => {
-      const byTopic = new Map<string, RawMessage[]>(topics.map((t) => [t, []]));
-      for (const m of messages) {
-        byTopic
-          .get(m.topic)!
-          .push(encodeEnvelope(m.envelope, m.key, { ...m.headers, ...traceHeaders }, sign));
-      }
-      return send([...byTopic].map(([topic, raw]) => ({ topic, messages: raw })));
+async function ensureTopics(bus: KafkaBusState, topics: TopicSpec[]): Promise<void> {
+  assertOpen(bus);
+  try {
+    await ensureKafkaTopics(await bus.connectedAdmin(), topics, {
+      defaultPartitions: bus.options.defaultPartitions ?? 6,
+      replicationFactor: bus.options.replicationFactor,
     });
-  };
+  } catch (err) {
+    throw toBusError(err, "event bus topic creation failed");
+  }
+}
 
-  const ensureTopics = async (topics: TopicSpec[]): Promise<void> => {
-    assertOpen();
-    try {
-      await ensureKafkaTopics(await connectedAdmin(), topics, {
-        defaultPartitions: options.defaultPartitions ?? 6,
-        replicationFactor: options.replicationFactor,
-      });
-    } catch (err) {
-      throw toBusError(err, "event bus topic creation failed");
-    }
+async function subscribe(bus: KafkaBusState, subscribeOptions: SubscribeOptions): Promise<Subscription> {
+  assertOpen(bus);
+  const subscription = await startKafkaSubscription(
+    {
+      kafka: bus.kafka,
+      admin: bus.connectedAdmin,
+      ensureTopics: (topics) => ensureTopics(bus, topics),
+      publishRaw: (topic, message) => send(bus, [{ topic, messages: [message] }]),
+      logger: bus.logger,
+      tracer: bus.tracer,
+      maxSchemaVersion: bus.options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
+      maxWaitTimeMs: bus.options.maxWaitTimeMs ?? 1_000,
+      authenticator: bus.options.authenticator,
+    },
+    subscribeOptions,
+  ).catch((err: unknown) => {
+    throw toBusError(err, "event bus subscribe failed");
+  });
+  const tracked: Subscription = {
+    ready: subscription.ready,
+    stop: async () => {
+      bus.subscriptions.delete(tracked);
+      await subscription.stop();
+    },
   };
+  bus.subscriptions.add(tracked);
+  return tracked;
+}
 
+async function startProcessor(bus: KafkaBusState, processOptions: ProcessOptions): Promise<Processor> {
+  assertOpen(bus);
+  const processor = await startKafkaProcessor(
+    {
+      kafka: bus.kafka,
+      admin: bus.connectedAdmin,
+      ensureTopics: (topics) => ensureTopics(bus, topics),
+      logger: bus.logger,
+      tracer: bus.tracer,
+      maxSchemaVersion: bus.options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
+      maxWaitTimeMs: bus.options.maxWaitTimeMs ?? 1_000,
+      authenticator: bus.options.authenticator,
+    },
+    processOptions,
+  ).catch((err: unknown) => {
+    throw toBusError(err, "event bus processor failed to start");
+  });
+  const tracked: Subscription = {
+    ready: processor.ready,
+    stop: async () => {
+      bus.subscriptions.delete(tracked);
+      await processor.stop();
+    },
+  };
+  bus.subscriptions.add(tracked);
   return {
-    publish: (topic, envelope, publishOptions) =>
-      publishBatch([{ topic, envelope, key: publishOptions?.key, headers: publishOptions?.headers }]),
-    publishBatch,
-    publishRaw: (topic, message) => send([{ topic, messages: [message] }]),
-    ensureTopics,
-
-    async subscribe(subscribeOptions) {
-      assertOpen();
-      const subscription = await startKafkaSubscription(
-        {
-          kafka,
-          admin: connectedAdmin,
-          ensureTopics,
-          publishRaw: (topic, message) => send([{ topic, messages: [message] }]),
-          logger,
-          tracer,
-          maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
-          maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
-          authenticator,
-        },
-        subscribeOptions,
-      ).catch((err: unknown) => {
-        throw toBusError(err, "event bus subscribe failed");
-      });
-      const tracked: Subscription = {
-        ready: subscription.ready,
-        stop: async () => {
-          subscriptions.delete(tracked);
-          await subscription.stop();
-        },
-      };
-      subscriptions.add(tracked);
-      return tracked;
-    },
-
-    async process(processOptions) {
-      assertOpen();
-      const processor = await startKafkaProcessor(
-        {
-          kafka,
-          admin: connectedAdmin,
-          ensureTopics,
-          logger,
-          tracer,
-          maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
-          maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
-          authenticator,
-        },
-        processOptions,
-      ).catch((err: unknown) => {
-        throw toBusError(err, "event bus processor failed to start");
-      });
-      const tracked: Subscription = {
-        ready: processor.ready,
-        stop: async () => {
-          subscriptions.delete(tracked);
-          await processor.stop();
-        },
-      };
-      subscriptions.add(tracked);
-      return {
-        ready: processor.ready,
-        owned: () => processor.owned(),
-        latest: (key) => processor.latest(key),
-        stop: () => tracked.stop(),
-      };
-    },
-
-    async close() {
-      if (closed) return;
-      await Promise.allSettled([...subscriptions].map((s) => s.stop()));
-      closed = true;
-      await Promise.allSettled([producers.close(), admin.disconnect()]);
-    },
+    ready: processor.ready,
+    owned: () => processor.owned(),
+    latest: (key) => processor.latest(key),
+    stop: () => tracked.stop(),
   };
 }
 

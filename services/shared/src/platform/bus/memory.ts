@@ -22,8 +22,11 @@ import {
   deadLetterTopicOf,
   type EventBus,
   type OutgoingMessage,
+  type SubscribeOptions,
+  type Subscription,
   type TopicSpec,
 } from "./port";
+import type { Processor, ProcessOptions } from "./processor-port";
 import { defaultTracer, withPublishSpan } from "./trace-context";
 import type { EventAuthenticator } from "./event-mac";
 
@@ -46,172 +49,196 @@ export interface MemoryBus extends EventBus, RawPublisher {
   records(topic: string): StoredMessage[];
 }
 
+/** The bus's topics, groups and running consumers. */
+interface MemoryBusState {
+  options: MemoryBusOptions;
+  logger: BusLogger;
+  tracer: Tracer;
+  topics: Map<string, MemoryTopic>;
+  groups: Map<string, ConsumerGroup>;
+  processorGroups: Map<string, ProcessorGroupState>;
+  stops: Set<() => Promise<void>>;
+  closed: boolean;
+}
+
 export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
-  const logger = options.logger ?? silentLogger;
-  const tracer = options.tracer ?? defaultTracer();
-  const topics = new Map<string, MemoryTopic>();
-  const groups = new Map<string, ConsumerGroup>();
-  const processorGroups = new Map<string, ProcessorGroupState>();
-  const stops = new Set<() => Promise<void>>();
-  let closed = false;
-
-  const assertOpen = (): void => {
-    if (closed) throw new OtpError("OTP_FAILED_PRECONDITION", "event bus is closed");
+  const bus: MemoryBusState = {
+    options,
+    logger: options.logger ?? silentLogger,
+    tracer: options.tracer ?? defaultTracer(),
+    topics: new Map(),
+    groups: new Map(),
+    processorGroups: new Map(),
+    stops: new Set(),
+    closed: false,
   };
-  const topicOf = (name: string): MemoryTopic => {
-    const topic = topics.get(name);
-    if (!topic)
-      throw new OtpError("OTP_FAILED_PRECONDITION", `unknown topic ${name}; call ensureTopics first`);
-    return topic;
-  };
-  const groupFor = (groupId: string): ConsumerGroup => {
-    let group = groups.get(groupId);
-    if (!group) {
-      group = createConsumerGroup(topicOf);
-      groups.set(groupId, group);
-    }
-    return group;
-  };
-  const append = (topicName: string, message: RawMessage, partition?: number): void => {
-    const topic = topicOf(topicName);
-    topic.partitions[partition ?? partitionFor(message.key, topic.partitions.length)]!.append(message);
-  };
-
-  const ensureTopics = async (specs: TopicSpec[]): Promise<void> => {
-    assertOpen();
-    for (const spec of specs) {
-      if (topics.has(spec.name)) continue;
-      const partitions = spec.partitions ?? options.defaultPartitions ?? 6;
-      topics.set(spec.name, createTopic(spec.name, partitions, options.maxRecordsPerPartition));
-    }
-  };
-
-  const authenticator = options.authenticator;
-  const sign = authenticator?.sign;
-
-  const publishBatch = async (messages: OutgoingMessage[]): Promise<void> => {
-    assertOpen();
-    if (messages.length === 0) return;
-    messages.forEach((m) => topicOf(m.topic));
-    const topicNames = [...new Set(messages.map((m) => m.topic))];
-    await withPublishSpan(
-      tracer,
-      topicNames.length === 1 ? topicNames[0]! : "multiple",
-      messages.length,
-      (traceHeaders) => {
-        const encoded = messages.map((m) => ({
-          topic: m.topic,
-          raw: encodeEnvelope(m.envelope, m.key, { ...m.headers, ...traceHeaders }, sign),
-        }));
-        encoded.forEach(({ topic, raw }) => append(topic, raw));
-        return Promise.resolve();
-      },
-    );
-  };
-
-  const publishRaw = async (topic: string, message: RawMessage): Promise<void> => {
-    assertOpen();
-    append(topic, {
-      key: message.key,
-      value: message.value && Uint8Array.from(message.value),
-      headers: message.headers,
-    });
-  };
-
+  const publishBatch = (messages: OutgoingMessage[]) => publishToLog(bus, messages);
   return {
     publish: (topic, envelope, publishOptions) =>
       publishBatch([{ topic, envelope, key: publishOptions?.key, headers: publishOptions?.headers }]),
     publishBatch,
-    publishRaw,
-    ensureTopics,
-    records: (topic) =>
-      topicOf(topic).partitions.flatMap((log, partition) => {
-        const stored: StoredMessage[] = [];
-        for (let offset = log.startOffset(); offset < log.endOffset(); offset++) {
-          const record = log.read(offset)!;
-          stored.push({
-            topic,
-            key: record.key,
-            value: record.value,
-            headers: { ...record.headers },
-            partition,
-            offset: String(offset),
-          });
-        }
-        return stored;
-      }),
-
-    async subscribe(subscribeOptions) {
-      assertOpen();
-      const subscribed = subscribeOptions.topics.map(topicOf);
-      const deadLetterTopic = subscribeOptions.deadLetterTopic ?? deadLetterTopicOf;
-      await ensureTopics(subscribeOptions.topics.map((name) => ({ name: deadLetterTopic(name) })));
-
-      const group = groupFor(subscribeOptions.groupId);
-      group.initOffsets(subscribed, subscribeOptions.fromBeginning ?? false);
-      const member: GroupMember = {
-        topics: subscribeOptions.topics,
-        partitionConcurrency: subscribeOptions.partitionConcurrency ?? 1,
-        delivery: {
-          groupId: subscribeOptions.groupId,
-          handler: subscribeOptions.handler,
-          batchHandler: subscribeOptions.batchHandler,
-          accepts: subscribeOptions.accepts,
-          retry: { ...DEFAULT_RETRY, ...subscribeOptions.retry },
-          maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
-          authenticator,
-          tracer,
-          logger,
-          deadLetter: (source, headers) =>
-            publishRaw(deadLetterTopic(source.topic), { key: source.key, value: source.value, headers }),
-          now: options.now ?? (() => new Date()),
-        },
-      };
-      const ready = group.join(member);
-      let stopping: Promise<void> | undefined;
-      const stop = (): Promise<void> => {
-        stopping ??= ready.then(() => group.leave(member)).finally(() => stops.delete(stop));
-        return stopping;
-      };
-      stops.add(stop);
-      return { ready, stop };
-    },
-
-    async process(processOptions) {
-      assertOpen();
-      let group = processorGroups.get(processOptions.groupId);
-      if (!group) {
-        group = newProcessorGroupState();
-        processorGroups.set(processOptions.groupId, group);
-      }
-      const processor = await startMemoryProcessor(
-        {
-          topicOf,
-          append,
-          ensureTopics,
-          tracer,
-          logger,
-          maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
-          authenticator,
-          now: options.now ?? (() => new Date()),
-        },
-        group,
-        processOptions,
-      );
-      const stop = (): Promise<void> => processor.stop().finally(() => stops.delete(stop));
-      stops.add(stop);
-      return {
-        ready: processor.ready,
-        owned: () => processor.owned(),
-        latest: (key) => processor.latest(key),
-        stop,
-      };
-    },
-
+    publishRaw: (topic, message) => publishRaw(bus, topic, message),
+    ensureTopics: (specs) => ensureTopics(bus, specs),
+    records: (topic) => recordsOf(bus, topic),
+    subscribe: (subscribeOptions) => subscribe(bus, subscribeOptions),
+    process: (processOptions) => startProcessor(bus, processOptions),
     async close() {
-      if (closed) return;
-      await Promise.allSettled([...stops].map((stop) => stop()));
-      closed = true;
+      if (bus.closed) return;
+      await Promise.allSettled([...bus.stops].map((stop) => stop()));
+      bus.closed = true;
     },
+  };
+}
+
+function assertOpen(bus: MemoryBusState): void {
+  if (bus.closed) throw new OtpError("OTP_FAILED_PRECONDITION", "event bus is closed");
+}
+
+function topicOf(bus: MemoryBusState, name: string): MemoryTopic {
+  const topic = bus.topics.get(name);
+  if (!topic) throw new OtpError("OTP_FAILED_PRECONDITION", `unknown topic ${name}; call ensureTopics first`);
+  return topic;
+}
+
+function groupFor(bus: MemoryBusState, groupId: string): ConsumerGroup {
+  let group = bus.groups.get(groupId);
+  if (!group) {
+    group = createConsumerGroup((name) => topicOf(bus, name));
+    bus.groups.set(groupId, group);
+  }
+  return group;
+}
+
+function append(bus: MemoryBusState, topicName: string, message: RawMessage, partition?: number): void {
+  const topic = topicOf(bus, topicName);
+  topic.partitions[partition ?? partitionFor(message.key, topic.partitions.length)]!.append(message);
+}
+
+async function ensureTopics(bus: MemoryBusState, specs: TopicSpec[]): Promise<void> {
+  assertOpen(bus);
+  for (const spec of specs) {
+    if (bus.topics.has(spec.name)) continue;
+    const partitions = spec.partitions ?? bus.options.defaultPartitions ?? 6;
+    bus.topics.set(spec.name, createTopic(spec.name, partitions, bus.options.maxRecordsPerPartition));
+  }
+}
+
+async function publishToLog(bus: MemoryBusState, messages: OutgoingMessage[]): Promise<void> {
+  assertOpen(bus);
+  if (messages.length === 0) return;
+  messages.forEach((m) => topicOf(bus, m.topic));
+  const topicNames = [...new Set(messages.map((m) => m.topic))];
+  const sign = bus.options.authenticator?.sign;
+  await withPublishSpan(
+    bus.tracer,
+    topicNames.length === 1 ? topicNames[0]! : "multiple",
+    messages.length,
+    (traceHeaders) => {
+      const encoded = messages.map((m) => ({
+        topic: m.topic,
+        raw: encodeEnvelope(m.envelope, m.key, { ...m.headers, ...traceHeaders }, sign),
+      }));
+      encoded.forEach(({ topic, raw }) => append(bus, topic, raw));
+      return Promise.resolve();
+    },
+  );
+}
+
+async function publishRaw(bus: MemoryBusState, topic: string, message: RawMessage): Promise<void> {
+  assertOpen(bus);
+  append(bus, topic, {
+    key: message.key,
+    value: message.value && Uint8Array.from(message.value),
+    headers: message.headers,
+  });
+}
+
+function recordsOf(bus: MemoryBusState, topic: string): StoredMessage[] {
+  return topicOf(bus, topic).partitions.flatMap((log, partition) => {
+    const stored: StoredMessage[] = [];
+    for (let offset = log.startOffset(); offset < log.endOffset(); offset++) {
+      const record = log.read(offset)!;
+      stored.push({
+        topic,
+        key: record.key,
+        value: record.value,
+        headers: { ...record.headers },
+        partition,
+        offset: String(offset),
+      });
+    }
+    return stored;
+  });
+}
+
+async function subscribe(bus: MemoryBusState, subscribeOptions: SubscribeOptions): Promise<Subscription> {
+  assertOpen(bus);
+  const { options } = bus;
+  const subscribed = subscribeOptions.topics.map((name) => topicOf(bus, name));
+  const deadLetterTopic = subscribeOptions.deadLetterTopic ?? deadLetterTopicOf;
+  await ensureTopics(
+    bus,
+    subscribeOptions.topics.map((name) => ({ name: deadLetterTopic(name) })),
+  );
+
+  const group = groupFor(bus, subscribeOptions.groupId);
+  group.initOffsets(subscribed, subscribeOptions.fromBeginning ?? false);
+  const member: GroupMember = {
+    topics: subscribeOptions.topics,
+    partitionConcurrency: subscribeOptions.partitionConcurrency ?? 1,
+    delivery: {
+      groupId: subscribeOptions.groupId,
+      handler: subscribeOptions.handler,
+      batchHandler: subscribeOptions.batchHandler,
+      accepts: subscribeOptions.accepts,
+      retry: { ...DEFAULT_RETRY, ...subscribeOptions.retry },
+      maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
+      authenticator: options.authenticator,
+      tracer: bus.tracer,
+      logger: bus.logger,
+      deadLetter: (source, headers) =>
+        publishRaw(bus, deadLetterTopic(source.topic), { key: source.key, value: source.value, headers }),
+      now: options.now ?? (() => new Date()),
+    },
+  };
+  const ready = group.join(member);
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= ready.then(() => group.leave(member)).finally(() => bus.stops.delete(stop));
+    return stopping;
+  };
+  bus.stops.add(stop);
+  return { ready, stop };
+}
+
+async function startProcessor(bus: MemoryBusState, processOptions: ProcessOptions): Promise<Processor> {
+  assertOpen(bus);
+  const { options } = bus;
+  let group = bus.processorGroups.get(processOptions.groupId);
+  if (!group) {
+    group = newProcessorGroupState();
+    bus.processorGroups.set(processOptions.groupId, group);
+  }
+  const processor = await startMemoryProcessor(
+    {
+      topicOf: (name) => topicOf(bus, name),
+      append: (topic, message, partition) => append(bus, topic, message, partition),
+      ensureTopics: (specs) => ensureTopics(bus, specs),
+      tracer: bus.tracer,
+      logger: bus.logger,
+      maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
+      authenticator: options.authenticator,
+      now: options.now ?? (() => new Date()),
+    },
+    group,
+    processOptions,
+  );
+  const stop = (): Promise<void> => processor.stop().finally(() => bus.stops.delete(stop));
+  bus.stops.add(stop);
+  return {
+    ready: processor.ready,
+    owned: () => processor.owned(),
+    latest: (key) => processor.latest(key),
+    stop,
   };
 }

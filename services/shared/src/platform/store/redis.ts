@@ -7,10 +7,10 @@
 import type { Redis } from "ioredis";
 import { OtpError } from "@domain/errors";
 import type { Script, SetOptions, Store } from "./port";
-import { connectOnce, createRedisClient, type RedisClientSettings } from "./redis-client";
+import { connectOnce, createRedisClient, type RedisClient, type RedisClientSettings } from "./redis-client";
 import { toStoreError } from "./redis-errors";
 import { parseRedisUrl } from "./redis-url";
-import { createReplicatedLane, type ReplicaAcks } from "./replicated-lane";
+import { createReplicatedLane, type ReplicaAcks, type ReplicatedLane } from "./replicated-lane";
 import { redisValueToReply } from "./reply";
 import { checkPrefix, checkTtl, operationFailed, prepareCall } from "./script-call";
 import { keySlot } from "./slots";
@@ -36,125 +36,145 @@ function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, "\\$&");
 }
 
+/** The store's client, what it has registered and its prefix. */
+interface RedisConnection {
+  client: RedisClient;
+  isCluster: boolean;
+  connected: () => Promise<void>;
+  prefix: string;
+  /** Scripts registered on the client, by name: their key count and source. */
+  defined: Map<string, string>;
+  replicatedLane?: ReplicatedLane;
+}
+
 export function createRedisStore(options: RedisStoreOptions): Store {
   const { prefix } = options;
   checkPrefix(prefix);
   const client = createRedisClient(parseRedisUrl(options.url), options);
-  const isCluster = "nodes" in client;
   // Without a listener ioredis prints every connection error; commands report them instead.
   client.on("error", (err: Error) => options.onConnectionError?.(err));
-  const connected = connectOnce(client);
-  const key = (suffix: string) => `${prefix}${suffix}`;
-
-  async function command<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      await connected();
-      return await send();
-    } catch (err) {
-      throw toStoreError(err, operation);
-    }
-  }
-
-  const defined = new Map<string, string>();
-  /** Registers a script on the client once, checking name clashes. */
-  function defineScript(script: Script<unknown, unknown>): void {
-    const signature = `${script.numberOfKeys}\n${script.lua}`;
-    const existing = defined.get(script.name);
-    if (existing === undefined) {
-      if (script.name in client) {
-        throw new OtpError("OTP_INTERNAL", `script name ${script.name} clashes with a client method`);
-      }
-      client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
-      defined.set(script.name, signature);
-    } else if (existing !== signature) {
-      throw new OtpError("OTP_INTERNAL", `two different scripts are named ${script.name}`);
-    }
-  }
-
-  function scriptCommand(script: Script<unknown, unknown>): ScriptCommand {
-    defineScript(script);
-    const method = (client as unknown as Record<string, ScriptCommand>)[script.name];
-    if (!method) throw new OtpError("OTP_INTERNAL", `script ${script.name} is not registered`);
-    return method.bind(client);
-  }
-
   const replicaAcks = options.replicaAcks;
-  const replicatedLane =
-    replicaAcks && replicaAcks.replicas > 0 ? createReplicatedLane(client, replicaAcks) : undefined;
-
-  async function run<I, O>(script: Script<I, O>, input: I): Promise<O> {
-    const call = prepareCall(script, input, key);
-    let raw: unknown;
-    if (script.replicated && replicatedLane) {
-      defineScript(script);
-      raw = await command(`script ${script.name}`, () => replicatedLane.run(script, call));
-    } else {
-      const send = scriptCommand(script);
-      raw = await command(`script ${script.name}`, () => send(...call.keys, ...call.argv));
-    }
-    try {
-      return script.decode(redisValueToReply(raw));
-    } catch (err) {
-      throw operationFailed(`script ${script.name}`, err);
-    }
-  }
-
-  async function set(fullKey: string, value: string, setOptions: SetOptions = {}): Promise<boolean> {
-    checkTtl(setOptions.ttlMs);
-    const args: (string | number)[] = [fullKey, value];
-    if (setOptions.ttlMs !== undefined) args.push("PX", setOptions.ttlMs);
-    if (setOptions.onlyIfAbsent) args.push("NX");
-    return (await command("SET", () => client.call("SET", ...args))) === "OK";
-  }
-
-  async function del(...keys: string[]): Promise<number> {
-    if (keys.length === 0) return 0;
-    const firstSlot = keySlot(keys[0] ?? "");
-    if (!isCluster || keys.every((k) => keySlot(k) === firstSlot)) {
-      return command("DEL", () => client.del(...keys));
-    }
-    // A multi-key DEL across slots is refused by a cluster (CROSSSLOT): one DEL per key.
-    const counts = await Promise.all(keys.map((k) => command("DEL", () => client.del(k))));
-    return counts.reduce((sum, n) => sum + n, 0);
-  }
-
-  async function clear(): Promise<void> {
-    const nodes: Redis[] = isCluster ? client.nodes("master") : [client];
-    const pattern = `${globEscape(prefix)}*`;
-    for (const node of nodes) {
-      await command("SCAN", () => unlinkMatching(node, pattern));
-    }
-  }
-
-  async function now(): Promise<number> {
-    const [seconds, micros] = (await command("TIME", () => client.time())).map(Number);
-    return (seconds ?? 0) * 1000 + Math.floor((micros ?? 0) / 1000);
-  }
-
-  async function close(): Promise<void> {
-    await replicatedLane?.close();
-    if (client.status === "ready") {
-      try {
-        await client.quit();
-        return;
-      } catch {
-        // fall through to a hard disconnect
-      }
-    }
-    client.disconnect();
-  }
-
-  return {
-    key,
-    run,
-    get: (fullKey) => command("GET", () => client.get(fullKey)),
-    set,
-    del,
-    pttl: (fullKey) => command("PTTL", () => client.pttl(fullKey)),
-    clear,
-    now,
-    close,
+  const redis: RedisConnection = {
+    client,
+    isCluster: "nodes" in client,
+    connected: connectOnce(client),
+    prefix,
+    defined: new Map(),
+    replicatedLane:
+      replicaAcks && replicaAcks.replicas > 0 ? createReplicatedLane(client, replicaAcks) : undefined,
   };
+  return {
+    key: (suffix) => `${prefix}${suffix}`,
+    run: (script, input) => runScript(redis, script, input),
+    get: (fullKey) => command(redis, "GET", () => client.get(fullKey)),
+    set: (fullKey, value, setOptions) => set(redis, fullKey, value, setOptions),
+    del: (...keys) => del(redis, keys),
+    pttl: (fullKey) => command(redis, "PTTL", () => client.pttl(fullKey)),
+    clear: () => clear(redis),
+    now: () => serverNow(redis),
+    close: () => close(redis),
+  };
+}
+
+async function command<T>(redis: RedisConnection, operation: string, send: () => Promise<T>): Promise<T> {
+  try {
+    await redis.connected();
+    return await send();
+  } catch (err) {
+    throw toStoreError(err, operation);
+  }
+}
+
+/** Registers a script on the client once, checking name clashes. */
+function defineScript(redis: RedisConnection, script: Script<unknown, unknown>): void {
+  const signature = `${script.numberOfKeys}\n${script.lua}`;
+  const existing = redis.defined.get(script.name);
+  if (existing === undefined) {
+    if (script.name in redis.client) {
+      throw new OtpError("OTP_INTERNAL", `script name ${script.name} clashes with a client method`);
+    }
+    redis.client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+    redis.defined.set(script.name, signature);
+  } else if (existing !== signature) {
+    throw new OtpError("OTP_INTERNAL", `two different scripts are named ${script.name}`);
+  }
+}
+
+function scriptCommand(redis: RedisConnection, script: Script<unknown, unknown>): ScriptCommand {
+  defineScript(redis, script);
+  const method = (redis.client as unknown as Record<string, ScriptCommand>)[script.name];
+  if (!method) throw new OtpError("OTP_INTERNAL", `script ${script.name} is not registered`);
+  return method.bind(redis.client);
+}
+
+async function runScript<I, O>(redis: RedisConnection, script: Script<I, O>, input: I): Promise<O> {
+  const call = prepareCall(script, input, (suffix) => `${redis.prefix}${suffix}`);
+  const lane = redis.replicatedLane;
+  let raw: unknown;
+  if (script.replicated && lane) {
+    defineScript(redis, script);
+    raw = await command(redis, `script ${script.name}`, () => lane.run(script, call));
+  } else {
+    const send = scriptCommand(redis, script);
+    raw = await command(redis, `script ${script.name}`, () => send(...call.keys, ...call.argv));
+  }
+  try {
+    return script.decode(redisValueToReply(raw));
+  } catch (err) {
+    throw operationFailed(`script ${script.name}`, err);
+  }
+}
+
+async function set(
+  redis: RedisConnection,
+  fullKey: string,
+  value: string,
+  setOptions: SetOptions = {},
+): Promise<boolean> {
+  checkTtl(setOptions.ttlMs);
+  const args: (string | number)[] = [fullKey, value];
+  if (setOptions.ttlMs !== undefined) args.push("PX", setOptions.ttlMs);
+  if (setOptions.onlyIfAbsent) args.push("NX");
+  return (await command(redis, "SET", () => redis.client.call("SET", ...args))) === "OK";
+}
+
+async function del(redis: RedisConnection, keys: string[]): Promise<number> {
+  const { client } = redis;
+  if (keys.length === 0) return 0;
+  const firstSlot = keySlot(keys[0] ?? "");
+  if (!redis.isCluster || keys.every((k) => keySlot(k) === firstSlot)) {
+    return command(redis, "DEL", () => client.del(...keys));
+  }
+  // A multi-key DEL across slots is refused by a cluster (CROSSSLOT): one DEL per key.
+  const counts = await Promise.all(keys.map((k) => command(redis, "DEL", () => client.del(k))));
+  return counts.reduce((sum, n) => sum + n, 0);
+}
+
+async function clear(redis: RedisConnection): Promise<void> {
+  const { client } = redis;
+  const nodes: Redis[] = "nodes" in client ? client.nodes("master") : [client];
+  const pattern = `${globEscape(redis.prefix)}*`;
+  for (const node of nodes) {
+    await command(redis, "SCAN", () => unlinkMatching(node, pattern));
+  }
+}
+
+async function serverNow(redis: RedisConnection): Promise<number> {
+  const [seconds, micros] = (await command(redis, "TIME", () => redis.client.time())).map(Number);
+  return (seconds ?? 0) * 1000 + Math.floor((micros ?? 0) / 1000);
+}
+
+async function close(redis: RedisConnection): Promise<void> {
+  await redis.replicatedLane?.close();
+  if (redis.client.status === "ready") {
+    try {
+      await redis.client.quit();
+      return;
+    } catch {
+      // fall through to a hard disconnect
+    }
+  }
+  redis.client.disconnect();
 }
 
 /** SCAN (never KEYS: it blocks the server) and UNLINK one key at a time (cluster-safe). */
