@@ -79,153 +79,185 @@ interface SeriesData {
   stateRaw: string;
 }
 
+/** What one replica holds of the store's health: its cache, its unwritten tally, dirty scopes. */
+interface HealthReplica {
+  store: Store;
+  settings: HealthSettings;
+  scopeTtlMs: number;
+  cache: Map<string, { readAt: number; series: Map<string, SeriesData> }>;
+  indexTouched: Map<string, number>;
+  dirty: Set<string>;
+  tally: ReturnType<typeof createHealthTally>;
+  lastFlush: number;
+}
+
 export function createHealthRepository(store: Store, settings: HealthSettings): HealthRepository {
-  const scopeTtlMs = Math.max(settings.windowMs * 4, 10 * 60_000);
-  const cache = new Map<string, { readAt: number; series: Map<string, SeriesData> }>();
-  const indexTouched = new Map<string, number>();
-  const dirty = new Set<string>();
-  const tally = createHealthTally(settings.bucketMs);
-  let lastFlush = 0;
-
-  const readScope = async (scope: string, now: number, fresh = false): Promise<Map<string, SeriesData>> => {
-    const cached = cache.get(scope);
-    if (!fresh && cached && now - cached.readAt < settings.cacheMs) return cached.series;
-    const series = parseScope(await store.run(readHealthScope, scope));
-    cache.set(scope, { readAt: now, series });
-    return series;
+  const replica: HealthReplica = {
+    store,
+    settings,
+    scopeTtlMs: Math.max(settings.windowMs * 4, 10 * 60_000),
+    cache: new Map(),
+    indexTouched: new Map(),
+    dirty: new Set(),
+    tally: createHealthTally(settings.bucketMs),
+    lastFlush: 0,
   };
-
-  const figuresOf = (data: SeriesData, scope: string, now: number): HealthFigures => {
-    const window = windowFigures(data.buckets, now, settings);
-    const place = scopePlace(scope);
-    return {
-      channel: data.channel,
-      route: data.route,
-      district: place.district,
-      operator: place.operator,
-      deliveryRate: window.deliveryRate,
-      conversionRate: window.conversionRate,
-      p50Ms: window.p50Ms,
-      p95Ms: window.p95Ms,
-      sampleSize: window.sampleSize,
-      state: data.state.state,
-      collapseLean: collapseLean(data.state, data.buckets, data.channel, settings, now),
-    };
-  };
-
-  const touchIndex = async (scope: string, at: number): Promise<void> => {
-    if (at - (indexTouched.get(scope) ?? -Infinity) < INDEX_TOUCH_EVERY_MS) return;
-    indexTouched.set(scope, at);
-    await store.run(touchHealthIndex, { scope, atMs: at });
-  };
-
   return {
-    record(observations) {
-      for (const o of observations) {
-        const at = filedAt(o, settings);
-        if (at === undefined) continue;
-        tally.add(districtScope(o.district), at, o.channel, o.sample);
-        if (o.route) tally.add(districtScope(o.district), at, routeHealthKey(o.channel, o.route), o.sample);
-        if (o.channel === "sms" && o.operator && o.route) {
-          tally.add(operatorScope(o.operator), at, routeHealthKey(o.channel, o.route), o.sample);
-        }
-      }
-    },
-
-    async flush(now, force = false) {
-      if (!force && now - lastFlush < settings.flushMs) return;
-      lastFlush = now;
-      const batches = tally.take();
-      await Promise.all(
-        batches.map(async ({ scope, at, increments }) => {
-          await store.run(recordHealth, {
-            scope,
-            atMs: Math.max(0, Math.floor(at)),
-            bucketMs: settings.bucketMs,
-            slots: slotsOf(settings),
-            ttlMs: scopeTtlMs,
-            increments,
-          });
-          dirty.add(scope);
-          cache.delete(scope);
-          await touchIndex(scope, at);
-        }),
-      );
-    },
-
-    async view(district, operator, now) {
-      const view: HealthView = { channels: {}, routes: {} };
-      const scope = districtScope(district);
-      let attempts = 0;
-      for (const data of (await readScope(scope, now)).values()) {
-        const figures = figuresOf(data, scope, now);
-        if (data.route === "") attempts += figures.sampleSize;
-        if (data.route === "") view.channels[data.channel] = figures;
-        else if (data.channel !== "sms") view.routes[routeHealthKey(data.channel, data.route)] = figures;
-      }
-      view.attemptsPerMinute = attempts / (settings.windowMs / 60_000);
-      if (operator) {
-        const opScope = operatorScope(operator);
-        for (const data of (await readScope(opScope, now)).values()) {
-          view.routes[routeHealthKey(data.channel, data.route)] = figuresOf(data, opScope, now);
-        }
-      }
-      return view;
-    },
-
+    record: (observations) => record(replica, observations),
+    flush: (now, force = false) => flush(replica, now, force),
+    view: (district, operator, now) => view(replica, district, operator, now),
     async districtFigures(district, now, fresh = false) {
       const scope = districtScope(district);
-      const all = [...(await readScope(scope, now, fresh)).values()].map((d) => figuresOf(d, scope, now));
+      const all = [...(await readScope(replica, scope, now, fresh)).values()].map((d) =>
+        figuresOf(settings, d, scope, now),
+      );
       const order = (f: HealthFigures) => CHANNELS.indexOf(f.channel) + (f.route === "" ? 0 : 10);
       return all.sort((a, b) => order(a) - order(b) || a.route.localeCompare(b.route));
     },
-
     async districts(now) {
-      const scopes = await store.run(readHealthIndex, { nowMs: now, maxAgeMs: scopeTtlMs });
+      const scopes = await store.run(readHealthIndex, { nowMs: now, maxAgeMs: replica.scopeTtlMs });
       return scopes
         .filter((s) => s.startsWith("d:"))
         .map((s) => scopePlace(s).district)
         .sort();
     },
-
-    knownScopes: (now) => store.run(readHealthIndex, { nowMs: now, maxAgeMs: scopeTtlMs }),
-
+    knownScopes: (now) => store.run(readHealthIndex, { nowMs: now, maxAgeMs: replica.scopeTtlMs }),
     takeDirtyScopes() {
-      const scopes = [...dirty];
-      dirty.clear();
+      const scopes = [...replica.dirty];
+      replica.dirty.clear();
       return scopes;
     },
-
-    async evaluate(scope, now) {
-      const series = await readScope(scope, now, true);
-      const transitions: HealthTransition[] = [];
-      for (const [name, data] of series) {
-        const next = nextHealthState(data.state, data.buckets, data.channel, settings, now);
-        const raw = stateText(next);
-        // The state, or only the learned baseline, changed: written either way, announced only
-        // when the state did.
-        if (raw === data.stateRaw) continue;
-        const won = await store.run(transitionHealth, {
-          scope,
-          series: name,
-          expected: data.stateRaw,
-          next: raw,
-          ttlMs: scopeTtlMs,
-        });
-        if (!won) continue;
-        const previous = data.state;
-        series.set(name, { ...data, state: next, stateRaw: raw });
-        if (next.state === previous.state && next.since === previous.since) continue;
-        transitions.push({
-          scope,
-          previous: previous.state,
-          next,
-          figures: figuresOf({ ...data, state: next }, scope, now),
-        });
-      }
-      return transitions;
-    },
+    evaluate: (scope, now) => evaluate(replica, scope, now),
   };
+}
+
+async function readScope(
+  replica: HealthReplica,
+  scope: string,
+  now: number,
+  fresh = false,
+): Promise<Map<string, SeriesData>> {
+  const cached = replica.cache.get(scope);
+  if (!fresh && cached && now - cached.readAt < replica.settings.cacheMs) return cached.series;
+  const series = parseScope(await replica.store.run(readHealthScope, scope));
+  replica.cache.set(scope, { readAt: now, series });
+  return series;
+}
+
+function figuresOf(settings: HealthSettings, data: SeriesData, scope: string, now: number): HealthFigures {
+  const window = windowFigures(data.buckets, now, settings);
+  const place = scopePlace(scope);
+  return {
+    channel: data.channel,
+    route: data.route,
+    district: place.district,
+    operator: place.operator,
+    deliveryRate: window.deliveryRate,
+    conversionRate: window.conversionRate,
+    p50Ms: window.p50Ms,
+    p95Ms: window.p95Ms,
+    sampleSize: window.sampleSize,
+    state: data.state.state,
+    collapseLean: collapseLean(data.state, data.buckets, data.channel, settings, now),
+  };
+}
+
+async function touchIndex(replica: HealthReplica, scope: string, at: number): Promise<void> {
+  if (at - (replica.indexTouched.get(scope) ?? -Infinity) < INDEX_TOUCH_EVERY_MS) return;
+  replica.indexTouched.set(scope, at);
+  await replica.store.run(touchHealthIndex, { scope, atMs: at });
+}
+
+function record(replica: HealthReplica, observations: readonly HealthObservation[]): void {
+  const { tally } = replica;
+  for (const o of observations) {
+    const at = filedAt(o, replica.settings);
+    if (at === undefined) continue;
+    tally.add(districtScope(o.district), at, o.channel, o.sample);
+    if (o.route) tally.add(districtScope(o.district), at, routeHealthKey(o.channel, o.route), o.sample);
+    if (o.channel === "sms" && o.operator && o.route) {
+      tally.add(operatorScope(o.operator), at, routeHealthKey(o.channel, o.route), o.sample);
+    }
+  }
+}
+
+async function flush(replica: HealthReplica, now: number, force: boolean): Promise<void> {
+  const { settings } = replica;
+  if (!force && now - replica.lastFlush < settings.flushMs) return;
+  replica.lastFlush = now;
+  const batches = replica.tally.take();
+  await Promise.all(
+    batches.map(async ({ scope, at, increments }) => {
+      await replica.store.run(recordHealth, {
+        scope,
+        atMs: Math.max(0, Math.floor(at)),
+        bucketMs: settings.bucketMs,
+        slots: slotsOf(settings),
+        ttlMs: replica.scopeTtlMs,
+        increments,
+      });
+      replica.dirty.add(scope);
+      replica.cache.delete(scope);
+      await touchIndex(replica, scope, at);
+    }),
+  );
+}
+
+async function view(
+  replica: HealthReplica,
+  district: string,
+  operator: string,
+  now: number,
+): Promise<HealthView> {
+  const { settings } = replica;
+  const view: HealthView = { channels: {}, routes: {} };
+  const scope = districtScope(district);
+  let attempts = 0;
+  for (const data of (await readScope(replica, scope, now)).values()) {
+    const figures = figuresOf(settings, data, scope, now);
+    if (data.route === "") attempts += figures.sampleSize;
+    if (data.route === "") view.channels[data.channel] = figures;
+    else if (data.channel !== "sms") view.routes[routeHealthKey(data.channel, data.route)] = figures;
+  }
+  view.attemptsPerMinute = attempts / (settings.windowMs / 60_000);
+  if (operator) {
+    const opScope = operatorScope(operator);
+    for (const data of (await readScope(replica, opScope, now)).values()) {
+      view.routes[routeHealthKey(data.channel, data.route)] = figuresOf(settings, data, opScope, now);
+    }
+  }
+  return view;
+}
+
+async function evaluate(replica: HealthReplica, scope: string, now: number): Promise<HealthTransition[]> {
+  const { settings } = replica;
+  const series = await readScope(replica, scope, now, true);
+  const transitions: HealthTransition[] = [];
+  for (const [name, data] of series) {
+    const next = nextHealthState(data.state, data.buckets, data.channel, settings, now);
+    const raw = stateText(next);
+    // The state, or only the learned baseline, changed: written either way, announced only
+    // when the state did.
+    if (raw === data.stateRaw) continue;
+    const won = await replica.store.run(transitionHealth, {
+      scope,
+      series: name,
+      expected: data.stateRaw,
+      next: raw,
+      ttlMs: replica.scopeTtlMs,
+    });
+    if (!won) continue;
+    const previous = data.state;
+    series.set(name, { ...data, state: next, stateRaw: raw });
+    if (next.state === previous.state && next.since === previous.since) continue;
+    transitions.push({
+      scope,
+      previous: previous.state,
+      next,
+      figures: figuresOf(settings, { ...data, state: next }, scope, now),
+    });
+  }
+  return transitions;
 }
 
 export function scopePlace(scope: string): { district: string; operator: string } {

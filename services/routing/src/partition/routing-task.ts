@@ -18,14 +18,14 @@ import { recordFallback, type FallbackMetrics } from "./fallback-metrics";
 import type { RoutesTable } from "../core/routes";
 import { type DecideContext, handleCommand, initialRoutingState } from "../core/routing-aggregate";
 import type { RoutingCommand, RoutingEvent, RoutingSettings, RoutingState } from "../core/types";
-import { effectsOf, type MintCode } from "../effects";
+import { type Effect, effectsOf, type MintCode } from "../effects";
 import type { HealthObservation } from "../core/health-observations";
 import type { HealthRepository } from "../health/health-store";
 import type { IncidentReader } from "../incident-reader";
 import { commandFromEnvelope } from "../lifecycle-input";
 import { channelToProto, fallbackReasonToProto } from "../proto-mapping";
 import { decodeOwnedState, encodeOwnedState, type OwnedState } from "./state-codec";
-import { createTimerHeap, type DueTimer } from "./timer-heap";
+import { createTimerHeap, type DueTimer, type TimerHeap } from "./timer-heap";
 
 export interface RoutingTaskDeps {
   policies: PolicyBook;
@@ -51,208 +51,257 @@ export interface RoutingTask extends PartitionTask {
 
 const FINAL = new Set(["verified", "cancelled", "locked", "overridden", "expired", "failed"]);
 
+/** One partition's verifications, their timers and what waits for the next drain. */
+interface PartitionRouting {
+  deps: RoutingTaskDeps;
+  owned: Map<string, OwnedState>;
+  /** The fallback attempt whose timer already fired, per verification (never twice). */
+  firedFallback: Map<string, number>;
+  heap: TimerHeap;
+  /** Timers in the heap per verification, so a state that changes does not push its timers again. */
+  armed: Map<string, Set<string>>;
+  /** Changed and evicted states since the last drain (the changelog's records). */
+  dirty: Set<string>;
+  dropped: Set<string>;
+  pending: PendingOutput;
+}
+
+/** What the task decided since the last drain, for the processor's next transaction. */
+interface PendingOutput {
+  messages: OutgoingMessage[];
+  observations: HealthObservation[];
+  fallbacks: Array<Extract<RoutingEvent, { type: "FallbackTriggered" }>>;
+  sends: Array<{ end(): void }>;
+}
+
+const noPendingOutput = (): PendingOutput => ({ messages: [], observations: [], fallbacks: [], sends: [] });
+
 export function createRoutingTask(
   deps: RoutingTaskDeps,
   partition: number,
   restored: ReadonlyMap<string, Uint8Array>,
 ): RoutingTask {
-  const owned = new Map<string, OwnedState>();
-  /** The fallback attempt whose timer already fired, per verification (never twice). */
-  const firedFallback = new Map<string, number>();
-  const heap = createTimerHeap();
-  let messages: OutgoingMessage[] = [];
-  let observations: HealthObservation[] = [];
-  let fallbacks: Array<Extract<RoutingEvent, { type: "FallbackTriggered" }>> = [];
-  let sends: Array<{ end(): void }> = [];
-  const dirty = new Set<string>();
-  const dropped = new Set<string>();
-
-  const timersOf = (id: string, entry: OwnedState): DueTimer[] => {
-    const { state } = entry;
-    if (entry.finishedAt !== undefined)
-      return [{ at: entry.finishedAt + deps.retentionMs, verificationId: id, kind: "evict", attempt: 0 }];
-    if (state.status !== "active" || !state.facts) return [];
-    const timers: DueTimer[] = [
-      { at: state.facts.expiresAt, verificationId: id, kind: "expiry", attempt: 0 },
-    ];
-    const current = state.attempts[state.currentAttempt - 1];
-    if (current && firedFallback.get(id) !== current.attempt) {
-      timers.push({ at: current.dueAt, verificationId: id, kind: "fallback", attempt: current.attempt });
-    }
-    return timers;
+  const routing: PartitionRouting = {
+    deps,
+    owned: new Map(),
+    firedFallback: new Map(),
+    heap: createTimerHeap(),
+    armed: new Map(),
+    dirty: new Set(),
+    dropped: new Set(),
+    pending: noPendingOutput(),
   };
-  /** Timers in the heap per verification, so a state that changes does not push its timers again. */
-  const armed = new Map<string, Set<string>>();
-  const timerKey = (t: DueTimer) => `${t.kind}:${t.at}:${t.attempt}`;
-  const arm = (id: string, entry: OwnedState) => {
-    for (const timer of timersOf(id, entry)) {
-      const keys = armed.get(id) ?? new Set<string>();
-      if (keys.has(timerKey(timer))) continue;
-      keys.add(timerKey(timer));
-      armed.set(id, keys);
-      heap.push(timer);
-    }
-  };
-  const popTimer = (): DueTimer | undefined => {
-    const timer = heap.pop();
-    if (timer) {
-      const keys = armed.get(timer.verificationId);
-      keys?.delete(timerKey(timer));
-      if (keys?.size === 0) armed.delete(timer.verificationId);
-    }
-    return timer;
-  };
-  const stillStands = (timer: DueTimer): boolean => {
-    const entry = owned.get(timer.verificationId);
-    return (
-      !!entry &&
-      timersOf(timer.verificationId, entry).some(
-        (t) => t.kind === timer.kind && t.at === timer.at && t.attempt === timer.attempt,
-      )
-    );
-  };
-
-  for (const [id, bytes] of restored) {
-    try {
-      const entry = decodeOwnedState(bytes);
-      owned.set(id, entry);
-      arm(id, entry);
-    } catch (err) {
-      deps.logger.error("unreadable routing state in the changelog; dropped", {
-        verificationId: id,
-        partition,
-        error: err,
-      });
-    }
-  }
-
-  const contextFor = async (
-    state: RoutingState,
-    command: RoutingCommand,
-    now: number,
-  ): Promise<DecideContext> => {
-    const facts = command.type === "Start" ? command.facts : state.facts;
-    const district = facts?.district ?? "";
-    const [health, incidents] = await Promise.all([
-      deps.health.view(district, facts?.operator ?? "", now),
-      deps.incidents.declaredFor(district, now),
-    ]);
-    return { now, health, incidents, routes: deps.routes, settings: deps.settings };
-  };
-
-  const apply = async (id: string, command: RoutingCommand, traceparent?: string): Promise<void> => {
-    const entry = owned.get(id);
-    const state = entry?.state ?? initialRoutingState(id);
-    if (state.status === "new" && command.type !== "Start") {
-      deps.logger.debug("no routing state for this verification; input ignored", {
-        verificationId: id,
-        input: command.type,
-      });
-      return;
-    }
-    const now = deps.clock();
-    const handled = handleCommand(state, command, await contextFor(state, command, now));
-    if (handled.events.length === 0) return;
-    const effects = effectsOf(handled.events, handled.state, command.inputId, deps.mintCode);
-    traceDecisions(handled.events);
-    const next: OwnedState = {
-      state: handled.state,
-      ...(entry?.traceparent || traceparent ? { traceparent: entry?.traceparent ?? traceparent } : {}),
-      ...(entry?.finishedAt !== undefined || FINAL.has(handled.state.status)
-        ? { finishedAt: entry?.finishedAt ?? now }
-        : {}),
-    };
-    owned.set(id, next);
-    dirty.add(id);
-    dropped.delete(id);
-    const published = effects.flatMap((e) => (e.kind === "publish" ? [e.envelope] : []));
-    if (published.length > 0) {
-      const span = startProducerSpan(deps.tracer, deps.topics.verifications, published.length);
-      sends.push(span);
-      for (const envelope of published) {
-        messages.push({ topic: deps.topics.verifications, envelope, headers: span.headers });
-      }
-    }
-    for (const effect of effects) if (effect.kind === "observe") observations.push(effect.observation);
-    fallbacks.push(...handled.events.filter((e) => e.type === "FallbackTriggered"));
-    arm(id, next);
-  };
-
-  const fireOne = async (timer: DueTimer): Promise<void> => {
-    const id = timer.verificationId;
-    if (timer.kind === "evict") {
-      owned.delete(id);
-      firedFallback.delete(id);
-      dirty.delete(id);
-      dropped.add(id);
-      return;
-    }
-    const command: RoutingCommand =
-      timer.kind === "expiry"
-        ? { type: "ExpiryDue", inputId: `${id}|x` }
-        : { type: "FallbackDue", inputId: `${id}|f|${timer.attempt}`, attempt: timer.attempt };
-    if (timer.kind === "fallback") firedFallback.set(id, timer.attempt);
-    await withTimerSpan(deps.tracer, owned.get(id)?.traceparent, timer.kind, () => apply(id, command));
-  };
+  restore(routing, partition, restored);
+  const { owned, heap } = routing;
 
   return {
     async handle(message: BusMessage) {
       const command = commandFromEnvelope(message.envelope, deps.policies);
       if (!command) return;
-      await apply(message.envelope.verificationId, command, message.headers.traceparent);
+      await apply(routing, message.envelope.verificationId, command, message.headers.traceparent);
     },
 
     nextDueAt() {
       for (let top = heap.peek(); top; top = heap.peek()) {
-        if (stillStands(top)) return top.at;
-        popTimer();
+        if (stillStands(routing, top)) return top.at;
+        popTimer(routing);
       }
       return undefined;
     },
 
     async fire(now) {
       for (let top = heap.peek(); top && top.at <= now; top = heap.peek()) {
-        popTimer();
-        if (stillStands(top)) await fireOne(top);
+        popTimer(routing);
+        if (stillStands(routing, top)) await fireOne(routing, top);
       }
     },
 
-    drain(): TaskOutput {
-      const changelog = [
-        ...[...dirty].map((id) => ({ key: id, value: encodeOwnedState(owned.get(id)!) })),
-        ...[...dropped].map((id) => ({ key: id, value: null })),
-      ];
-      dirty.clear();
-      dropped.clear();
-      const samples = observations;
-      const triggered = fallbacks;
-      const spans = sends;
-      const output: TaskOutput = {
-        messages,
-        changelog,
-        afterCommit: () => {
-          if (samples.length > 0) deps.health.record(samples);
-          for (const f of triggered) recordFallback(deps.metrics, fallbackLabels(f));
-          for (const span of spans) span.end();
-        },
-      };
-      messages = [];
-      observations = [];
-      fallbacks = [];
-      sends = [];
-      return output;
-    },
+    drain: () => drain(routing),
 
     close() {
       owned.clear();
-      firedFallback.clear();
-      armed.clear();
+      routing.firedFallback.clear();
+      routing.armed.clear();
     },
 
     get: (id) => owned.get(id)?.state,
     timers(id) {
       const entry = owned.get(id);
-      return entry ? timersOf(id, entry).filter((t) => t.kind !== "evict") : [];
+      return entry ? timersOf(routing, id, entry).filter((t) => t.kind !== "evict") : [];
+    },
+  };
+}
+
+function restore(
+  routing: PartitionRouting,
+  partition: number,
+  restored: ReadonlyMap<string, Uint8Array>,
+): void {
+  for (const [id, bytes] of restored) {
+    try {
+      const entry = decodeOwnedState(bytes);
+      routing.owned.set(id, entry);
+      arm(routing, id, entry);
+    } catch (err) {
+      routing.deps.logger.error("unreadable routing state in the changelog; dropped", {
+        verificationId: id,
+        partition,
+        error: err,
+      });
+    }
+  }
+}
+
+/** The timers that follow from a verification's state. */
+function timersOf(routing: PartitionRouting, id: string, entry: OwnedState): DueTimer[] {
+  const { state } = entry;
+  if (entry.finishedAt !== undefined)
+    return [
+      { at: entry.finishedAt + routing.deps.retentionMs, verificationId: id, kind: "evict", attempt: 0 },
+    ];
+  if (state.status !== "active" || !state.facts) return [];
+  const timers: DueTimer[] = [{ at: state.facts.expiresAt, verificationId: id, kind: "expiry", attempt: 0 }];
+  const current = state.attempts[state.currentAttempt - 1];
+  if (current && routing.firedFallback.get(id) !== current.attempt) {
+    timers.push({ at: current.dueAt, verificationId: id, kind: "fallback", attempt: current.attempt });
+  }
+  return timers;
+}
+
+const timerKey = (t: DueTimer) => `${t.kind}:${t.at}:${t.attempt}`;
+
+function arm(routing: PartitionRouting, id: string, entry: OwnedState): void {
+  for (const timer of timersOf(routing, id, entry)) {
+    const keys = routing.armed.get(id) ?? new Set<string>();
+    if (keys.has(timerKey(timer))) continue;
+    keys.add(timerKey(timer));
+    routing.armed.set(id, keys);
+    routing.heap.push(timer);
+  }
+}
+
+function popTimer(routing: PartitionRouting): DueTimer | undefined {
+  const timer = routing.heap.pop();
+  if (timer) {
+    const keys = routing.armed.get(timer.verificationId);
+    keys?.delete(timerKey(timer));
+    if (keys?.size === 0) routing.armed.delete(timer.verificationId);
+  }
+  return timer;
+}
+
+/** A timer still stands while the state it came from still calls for it. */
+function stillStands(routing: PartitionRouting, timer: DueTimer): boolean {
+  const entry = routing.owned.get(timer.verificationId);
+  return (
+    !!entry &&
+    timersOf(routing, timer.verificationId, entry).some(
+      (t) => t.kind === timer.kind && t.at === timer.at && t.attempt === timer.attempt,
+    )
+  );
+}
+
+async function contextFor(
+  deps: RoutingTaskDeps,
+  state: RoutingState,
+  command: RoutingCommand,
+  now: number,
+): Promise<DecideContext> {
+  const facts = command.type === "Start" ? command.facts : state.facts;
+  const district = facts?.district ?? "";
+  const [health, incidents] = await Promise.all([
+    deps.health.view(district, facts?.operator ?? "", now),
+    deps.incidents.declaredFor(district, now),
+  ]);
+  return { now, health, incidents, routes: deps.routes, settings: deps.settings };
+}
+
+/** Runs the core on one verification's state and keeps what it decided for the next drain. */
+async function apply(
+  routing: PartitionRouting,
+  id: string,
+  command: RoutingCommand,
+  traceparent?: string,
+): Promise<void> {
+  const { deps } = routing;
+  const entry = routing.owned.get(id);
+  const state = entry?.state ?? initialRoutingState(id);
+  if (state.status === "new" && command.type !== "Start") {
+    deps.logger.debug("no routing state for this verification; input ignored", {
+      verificationId: id,
+      input: command.type,
+    });
+    return;
+  }
+  const now = deps.clock();
+  const handled = handleCommand(state, command, await contextFor(deps, state, command, now));
+  if (handled.events.length === 0) return;
+  const effects = effectsOf(handled.events, handled.state, command.inputId, deps.mintCode);
+  traceDecisions(handled.events);
+  const next: OwnedState = {
+    state: handled.state,
+    ...(entry?.traceparent || traceparent ? { traceparent: entry?.traceparent ?? traceparent } : {}),
+    ...(entry?.finishedAt !== undefined || FINAL.has(handled.state.status)
+      ? { finishedAt: entry?.finishedAt ?? now }
+      : {}),
+  };
+  routing.owned.set(id, next);
+  routing.dirty.add(id);
+  routing.dropped.delete(id);
+  keepEffects(routing, effects, handled.events);
+  arm(routing, id, next);
+}
+
+function keepEffects(routing: PartitionRouting, effects: Effect[], events: readonly RoutingEvent[]): void {
+  const { deps, pending } = routing;
+  const published = effects.flatMap((e) => (e.kind === "publish" ? [e.envelope] : []));
+  if (published.length > 0) {
+    const span = startProducerSpan(deps.tracer, deps.topics.verifications, published.length);
+    pending.sends.push(span);
+    for (const envelope of published) {
+      pending.messages.push({ topic: deps.topics.verifications, envelope, headers: span.headers });
+    }
+  }
+  for (const effect of effects) if (effect.kind === "observe") pending.observations.push(effect.observation);
+  pending.fallbacks.push(...events.filter((e) => e.type === "FallbackTriggered"));
+}
+
+async function fireOne(routing: PartitionRouting, timer: DueTimer): Promise<void> {
+  const id = timer.verificationId;
+  if (timer.kind === "evict") {
+    routing.owned.delete(id);
+    routing.firedFallback.delete(id);
+    routing.dirty.delete(id);
+    routing.dropped.add(id);
+    return;
+  }
+  const command: RoutingCommand =
+    timer.kind === "expiry"
+      ? { type: "ExpiryDue", inputId: `${id}|x` }
+      : { type: "FallbackDue", inputId: `${id}|f|${timer.attempt}`, attempt: timer.attempt };
+  if (timer.kind === "fallback") routing.firedFallback.set(id, timer.attempt);
+  await withTimerSpan(routing.deps.tracer, routing.owned.get(id)?.traceparent, timer.kind, () =>
+    apply(routing, id, command),
+  );
+}
+
+function drain(routing: PartitionRouting): TaskOutput {
+  const { deps, owned, dirty, dropped } = routing;
+  const changelog = [
+    ...[...dirty].map((id) => ({ key: id, value: encodeOwnedState(owned.get(id)!) })),
+    ...[...dropped].map((id) => ({ key: id, value: null })),
+  ];
+  dirty.clear();
+  dropped.clear();
+  const { messages, observations: samples, fallbacks: triggered, sends: spans } = routing.pending;
+  routing.pending = noPendingOutput();
+  return {
+    messages,
+    changelog,
+    afterCommit: () => {
+      if (samples.length > 0) deps.health.record(samples);
+      for (const f of triggered) recordFallback(deps.metrics, fallbackLabels(f));
+      for (const span of spans) span.end();
     },
   };
 }
