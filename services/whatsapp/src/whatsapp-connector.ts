@@ -51,117 +51,146 @@ export interface WhatsAppConnector {
 
 type Outcome = Pick<ChannelReceipt, "status" | "failureClass" | "reason">;
 
+/** The connector's settings with their defaults. */
+interface WhatsAppSettings {
+  options: WhatsAppConnectorOptions;
+  now: () => number;
+  logger: Logger;
+  minRemainingMs: number;
+  graceMs: number;
+  holdMs: number;
+}
+
 export function createWhatsAppConnector(options: WhatsAppConnectorOptions): WhatsAppConnector {
-  const now = options.now ?? Date.now;
-  const logger = options.logger ?? silentLogger();
-  const minRemainingMs = (options.minRemainingSeconds ?? 30) * 1000;
-  const graceMs = options.correlationGraceMs ?? 24 * 3600_000;
-  const holdMs = options.unknownStatusHoldMs ?? 2_000;
-
-  const report = (ref: MessageRef, outcome: Outcome, providerMessageId: string, providerTime: Date) =>
-    options.onReceipt({
-      verificationId: ref.verificationId,
-      attempt: ref.attempt,
-      tenant: ref.tenant,
-      channel: Channel.CHANNEL_WHATSAPP,
-      ...outcome,
-      providerMessageId,
-      providerTime,
-      route: ref.route,
-      district: ref.district,
-      operator: ref.operator,
-    });
-
-  const lookupWithHold = async (messageId: string): Promise<MessageRef | undefined> => {
-    const deadline = now() + holdMs;
-    for (let wait = 25; ; wait = Math.min(wait * 2, 400)) {
-      const ref = await options.correlation.lookup(messageId);
-      if (ref !== undefined || now() >= deadline) return ref;
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
+  const settings: WhatsAppSettings = {
+    options,
+    now: options.now ?? Date.now,
+    logger: options.logger ?? silentLogger(),
+    minRemainingMs: (options.minRemainingSeconds ?? 30) * 1000,
+    graceMs: options.correlationGraceMs ?? 24 * 3600_000,
+    holdMs: options.unknownStatusHoldMs ?? 2_000,
   };
-
   return {
-    async dispatch(d) {
-      const log = logger.child({
-        verificationId: d.verificationId,
-        attempt: d.attempt,
-        maskedPhone: maskPhone(d.phone),
-      });
-      const base: MessageRef = {
-        verificationId: d.verificationId,
-        attempt: d.attempt,
-        tenant: d.tenant,
-        district: d.district,
-        operator: d.operator ?? "",
-        route: "",
-      };
-      const remainingMs = d.expiresAt.getTime() - now();
-      if (remainingMs < minRemainingMs) {
-        log.info("whatsapp dispatch skipped: code expired or about to");
-        return report(base, expired(), "", new Date(now()));
-      }
-      if (!(await options.correlation.claimAttempt(d.verificationId, d.attempt, remainingMs + graceMs))) {
-        log.info("whatsapp dispatch already handled; ignored");
-        return;
-      }
-      let tried: WhatsAppSender | undefined;
-      const template = options.templateFor?.(d.tenant, d.locale);
-      try {
-        const { sender, value: messageId } = await options.pool.send(d.tenant, (s) => {
-          tried = s;
-          return s.client.sendAuthTemplate({
-            phoneNumberId: s.phoneNumberId,
-            to: d.phone,
-            templateName: template?.name ?? s.templateName,
-            language: template?.language ?? whatsAppLanguage(d.locale, s.languages),
-            code: d.code,
-            ttlSeconds: Math.floor((d.expiresAt.getTime() - now()) / 1000),
-          });
-        });
-        const ref = { ...base, route: sender.name };
-        // Sent: from here only the receipt may fail the dispatch. A store that cannot take the
-        // wamid must not make the bus redeliver a message that has gone out (its claim may have
-        // gone with the store); its statuses are then dropped and the step's timer decides.
-        await options.correlation
-          .remember(messageId, ref, d.expiresAt.getTime() - now() + graceMs)
-          .catch((err: unknown) => log.warn("whatsapp message id not remembered", { messageId, err }));
-        log.info("whatsapp message accepted", { route: sender.name, messageId });
-        await report(ref, accepted(), messageId, new Date(now()));
-      } catch (err) {
-        const outcome = failureOutcome(err);
-        if (outcome === undefined) throw err;
-        log.warn("whatsapp dispatch failed", { route: tried?.name, reason: outcome.reason, err });
-        await report({ ...base, route: tried?.name ?? "" }, outcome, "", new Date(now()));
-      }
-    },
-
-    async handleStatuses(statuses) {
-      for (const status of statuses) {
-        const outcome = mapWebhookStatus(status);
-        if (outcome === undefined) continue;
-        const ref = await lookupWithHold(status.id);
-        if (ref === undefined) {
-          logger.warn("whatsapp status for an unknown message dropped", {
-            messageId: status.id,
-            status: status.status,
-          });
-          continue;
-        }
-        // A replayed (or retried) delivery of a status already reported moves nothing.
-        const send = () => report(ref, outcome, status.id, status.timestamp);
-        if (!options.deliveries) {
-          await send();
-          continue;
-        }
-        if (!(await options.deliveries.once(`${status.id}|${status.status}`, send)))
-          logger.info("whatsapp status delivered again; ignored", {
-            messageId: status.id,
-            status: status.status,
-          });
-      }
-    },
+    dispatch: (d) => dispatch(settings, d),
+    handleStatuses: (statuses) => handleStatuses(settings, statuses),
   };
+}
+
+function report(
+  options: WhatsAppConnectorOptions,
+  ref: MessageRef,
+  outcome: Outcome,
+  providerMessageId: string,
+  providerTime: Date,
+): Promise<void> {
+  return options.onReceipt({
+    verificationId: ref.verificationId,
+    attempt: ref.attempt,
+    tenant: ref.tenant,
+    channel: Channel.CHANNEL_WHATSAPP,
+    ...outcome,
+    providerMessageId,
+    providerTime,
+    route: ref.route,
+    district: ref.district,
+    operator: ref.operator,
+  });
+}
+
+/** A status may beat the send's answer: its message is looked up again for a moment. */
+async function lookupWithHold(
+  settings: WhatsAppSettings,
+  messageId: string,
+): Promise<MessageRef | undefined> {
+  const { now } = settings;
+  const deadline = now() + settings.holdMs;
+  for (let wait = 25; ; wait = Math.min(wait * 2, 400)) {
+    const ref = await settings.options.correlation.lookup(messageId);
+    if (ref !== undefined || now() >= deadline) return ref;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+async function dispatch(settings: WhatsAppSettings, d: ChannelDispatch): Promise<void> {
+  const { options, now, graceMs } = settings;
+  const log = settings.logger.child({
+    verificationId: d.verificationId,
+    attempt: d.attempt,
+    maskedPhone: maskPhone(d.phone),
+  });
+  const base: MessageRef = {
+    verificationId: d.verificationId,
+    attempt: d.attempt,
+    tenant: d.tenant,
+    district: d.district,
+    operator: d.operator ?? "",
+    route: "",
+  };
+  const remainingMs = d.expiresAt.getTime() - now();
+  if (remainingMs < settings.minRemainingMs) {
+    log.info("whatsapp dispatch skipped: code expired or about to");
+    return report(options, base, expired(), "", new Date(now()));
+  }
+  if (!(await options.correlation.claimAttempt(d.verificationId, d.attempt, remainingMs + graceMs))) {
+    log.info("whatsapp dispatch already handled; ignored");
+    return;
+  }
+  let tried: WhatsAppSender | undefined;
+  const template = options.templateFor?.(d.tenant, d.locale);
+  try {
+    const { sender, value: messageId } = await options.pool.send(d.tenant, (s) => {
+      tried = s;
+      return s.client.sendAuthTemplate({
+        phoneNumberId: s.phoneNumberId,
+        to: d.phone,
+        templateName: template?.name ?? s.templateName,
+        language: template?.language ?? whatsAppLanguage(d.locale, s.languages),
+        code: d.code,
+        ttlSeconds: Math.floor((d.expiresAt.getTime() - now()) / 1000),
+      });
+    });
+    const ref = { ...base, route: sender.name };
+    // Sent: from here only the receipt may fail the dispatch. A store that cannot take the
+    // wamid must not make the bus redeliver a message that has gone out (its claim may have
+    // gone with the store); its statuses are then dropped and the step's timer decides.
+    await options.correlation
+      .remember(messageId, ref, d.expiresAt.getTime() - now() + graceMs)
+      .catch((err: unknown) => log.warn("whatsapp message id not remembered", { messageId, err }));
+    log.info("whatsapp message accepted", { route: sender.name, messageId });
+    await report(options, ref, accepted(), messageId, new Date(now()));
+  } catch (err) {
+    const outcome = failureOutcome(err);
+    if (outcome === undefined) throw err;
+    log.warn("whatsapp dispatch failed", { route: tried?.name, reason: outcome.reason, err });
+    await report(options, { ...base, route: tried?.name ?? "" }, outcome, "", new Date(now()));
+  }
+}
+
+async function handleStatuses(settings: WhatsAppSettings, statuses: readonly WebhookStatus[]): Promise<void> {
+  const { options, logger } = settings;
+  for (const status of statuses) {
+    const outcome = mapWebhookStatus(status);
+    if (outcome === undefined) continue;
+    const ref = await lookupWithHold(settings, status.id);
+    if (ref === undefined) {
+      logger.warn("whatsapp status for an unknown message dropped", {
+        messageId: status.id,
+        status: status.status,
+      });
+      continue;
+    }
+    // A replayed (or retried) delivery of a status already reported moves nothing.
+    const send = () => report(options, ref, outcome, status.id, status.timestamp);
+    if (!options.deliveries) {
+      await send();
+      continue;
+    }
+    if (!(await options.deliveries.once(`${status.id}|${status.status}`, send)))
+      logger.info("whatsapp status delivered again; ignored", {
+        messageId: status.id,
+        status: status.status,
+      });
+  }
 }
 
 const accepted = (): Outcome => ({

@@ -14,11 +14,11 @@ import { isOtpError } from "@domain/errors";
 import { listenHttp, SIMULATOR_HTTP_LIMITS } from "@platform/http/http-listener";
 import { BodyTooLargeError, readRawBody } from "@platform/http/raw-body";
 import { createInbox, type Inbox } from "./inbox";
-import { startLifecycle } from "./message-lifecycle";
+import { type LifecycleDeps, startLifecycle } from "./message-lifecycle";
 import { seededRandom } from "@platform/http/seeded-random";
-import { createFaultInjector } from "./faults";
+import { createFaultInjector, type FaultInjector } from "./faults";
 import { parseScenario, type Scenario } from "./scenario";
-import { createServiceWindows } from "./service-windows";
+import { createServiceWindows, type ServiceWindows } from "./service-windows";
 import { checkSendRequest, type GraphErrorAnswer } from "./send-request";
 import { createWebhookPoster, inboundWebhook, type WebhookPoster } from "./webhook-poster";
 
@@ -68,149 +68,29 @@ const MAX_RECEIVED = 1_000;
 
 const SEND_PATH = /^\/(v\d+(?:\.\d+)?)\/([^/]+)\/messages$/;
 
+/** The simulated Graph API's business account: scenario, webhooks, what it received. */
+interface SimulatedBusiness {
+  options: CloudApiSimulatorOptions;
+  now: () => number;
+  wabaId: string;
+  inbox: Inbox;
+  windows: ServiceWindows;
+  timers: Set<NodeJS.Timeout>;
+  scenario: Scenario;
+  random: () => number;
+  poster?: WebhookPoster;
+  faults: FaultInjector;
+  received: ReceivedRequest[];
+  stats: SimulatorStats;
+  lifecycle: LifecycleDeps;
+}
+
 export async function startCloudApiSimulator(options: CloudApiSimulatorOptions): Promise<CloudApiSimulator> {
-  const now = options.now ?? Date.now;
-  const wabaId = options.wabaId ?? "100000000000001";
-  const inbox = createInbox();
-  const windows = createServiceWindows();
-  const timers = new Set<NodeJS.Timeout>();
-  let scenario: Scenario = parseScenario(options.scenario ?? {});
-  let random = seededRandom(scenario.seed ?? 1);
-  let poster: WebhookPoster | undefined;
-  const faults = createFaultInjector(() => scenario, now);
-  let received: ReceivedRequest[] = [];
-  const stats: SimulatorStats = {
-    requests: 0,
-    requestsByPhoneNumberId: {},
-    accepted: 0,
-    rejected: {},
-    webhooksPosted: 0,
-    webhookFailures: 0,
-  };
-
-  const setWebhookUrl = (url: string | undefined): void => {
-    poster = url === undefined ? undefined : createWebhookPoster({ url, appSecret: options.appSecret });
-  };
-  setWebhookUrl(options.webhookUrl);
-
-  const later = (ms: number, run: () => Promise<void>): void => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      void run();
-    }, ms);
-    timers.add(timer);
-  };
-  const lifecycle = {
-    scenario: () => scenario,
-    random: () => random(),
-    now,
-    inbox,
-    poster: () => poster,
-    wabaId,
-    later,
-    onPosted: (ok: boolean) => (ok ? stats.webhooksPosted++ : stats.webhookFailures++),
-    windowOpen: (phoneNumberId: string, user: string) => windows.isOpen(phoneNumberId, user, now()),
-  };
-
-  const handleSend = async (phoneNumberId: string, request: IncomingMessage, response: ServerResponse) => {
-    stats.requests += 1;
-    stats.requestsByPhoneNumberId[phoneNumberId] = (stats.requestsByPhoneNumberId[phoneNumberId] ?? 0) + 1;
-    const reject = (error: GraphErrorAnswer, headers: Record<string, string> = {}): void => {
-      stats.rejected[String(error.code)] = (stats.rejected[String(error.code)] ?? 0) + 1;
-      sendGraphError(response, error, headers);
-    };
-    const auth = request.headers.authorization ?? "";
-    if (!options.accessTokens.some((token) => auth === `Bearer ${token}`)) {
-      return reject({
-        httpStatus: 401,
-        code: 190,
-        message: "Invalid OAuth access token - Cannot parse access token",
-      });
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse((await readRawBody(request, 64 * 1024)).toString("utf8"));
-    } catch {
-      return reject({
-        httpStatus: 400,
-        code: 100,
-        message: "(#100) Invalid parameter",
-        details: "body is not JSON",
-      });
-    }
-    received.push({ phoneNumberId, body, at: new Date(now()).toISOString() });
-    if (received.length > MAX_RECEIVED) received = received.slice(-MAX_RECEIVED);
-    const to = typeof (body as { to?: unknown })?.to === "string" ? (body as { to: string }).to : "";
-    const forced = faults.forced(phoneNumberId, to);
-    if (forced) {
-      const after = forced.retryAfterSeconds;
-      const headers: Record<string, string> = after === undefined ? {} : { "retry-after": String(after) };
-      return reject(forced.error, headers);
-    }
-    const check = checkSendRequest(body, scenario.templates);
-    if (!check.ok) return reject(check.error);
-    const messageId = `wamid.${randomBytes(24).toString("base64url")}`;
-    stats.accepted += 1;
-    sendJson(response, 200, {
-      messaging_product: "whatsapp",
-      contacts: [{ input: to, wa_id: check.send.to }],
-      messages: [{ id: messageId, message_status: "accepted" }],
-    });
-    startLifecycle(lifecycle, phoneNumberId, messageId, check.send);
-  };
-
-  const handleInbound = async (request: IncomingMessage, response: ServerResponse) => {
-    const input = JSON.parse((await readRawBody(request, 64 * 1024)).toString("utf8")) as Record<
-      string,
-      unknown
-    >;
-    const field = (key: string, fallback: string): string =>
-      typeof input[key] === "string" ? input[key] : fallback;
-    const from = field("from", "").replace(/[^0-9]/g, "");
-    const notice = {
-      phoneNumberId: field("phoneNumberId", "100000000000002"),
-      from,
-      messageId: `wamid.${randomBytes(24).toString("base64url")}`,
-      text: field("text", ""),
-      timestamp: new Date(now()),
-    };
-    windows.open(notice.phoneNumberId, from, now());
-    const posted = poster ? await poster.post(inboundWebhook(wabaId, notice)) : false;
-    sendJson(response, 200, { posted, messageId: notice.messageId });
-  };
-
-  const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const url = new URL(request.url ?? "/", "http://localhost");
-    const send = SEND_PATH.exec(url.pathname);
-    if (request.method === "POST" && send?.[2] !== undefined)
-      return handleSend(decodeURIComponent(send[2]), request, response);
-    switch (`${request.method ?? "GET"} ${url.pathname}`) {
-      case "GET /inbox":
-        return sendJson(response, 200, {
-          messages: inbox.messages(url.searchParams.get("phone") ?? undefined),
-        });
-      case "DELETE /inbox":
-        inbox.clear();
-        return void response.writeHead(204).end();
-      case "GET /stats":
-        return sendJson(response, 200, stats);
-      case "GET /scenario":
-        return sendJson(response, 200, scenario);
-      case "PUT /scenario":
-        simulator.setScenario(JSON.parse((await readRawBody(request, 1 << 20)).toString("utf8")));
-        return sendJson(response, 200, scenario);
-      case "POST /inbound":
-        return handleInbound(request, response);
-      default:
-        return sendJson(response, 404, {
-          error: { message: `no route ${request.method ?? ""} ${url.pathname}` },
-        });
-    }
-  };
-
+  const business = simulatedBusiness(options);
+  const { inbox, stats, timers } = business;
   const listener = await listenHttp(
     (request, response) => {
-      route(request, response).catch((err: unknown) => {
+      route(business, request, response).catch((err: unknown) => {
         const status =
           err instanceof SyntaxError || (isOtpError(err) && err.code === "CONFIG_INVALID") ? 400 : 500;
         const tooLarge = err instanceof BodyTooLargeError;
@@ -228,29 +108,202 @@ export async function startCloudApiSimulator(options: CloudApiSimulatorOptions):
     SIMULATOR_HTTP_LIMITS,
   );
 
-  const simulator: CloudApiSimulator = {
+  return {
     port: listener.port,
     url: listener.url,
     inbox,
     get scenario() {
-      return scenario;
+      return business.scenario;
     },
-    setScenario(input) {
-      scenario = parseScenario(input);
-      random = seededRandom(scenario.seed ?? 1);
-      faults.reset();
-    },
-    setWebhookUrl,
+    setScenario: (input) => setScenario(business, input),
+    setWebhookUrl: (url) => setWebhookUrl(business, url),
     stats: () => structuredClone(stats),
     received: (id) =>
-      structuredClone(id === undefined ? received : received.filter((r) => r.phoneNumberId === id)),
+      structuredClone(
+        id === undefined ? business.received : business.received.filter((r) => r.phoneNumberId === id),
+      ),
     async close() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       await listener.close(0);
     },
   };
-  return simulator;
+}
+
+function simulatedBusiness(options: CloudApiSimulatorOptions): SimulatedBusiness {
+  const now = options.now ?? Date.now;
+  const wabaId = options.wabaId ?? "100000000000001";
+  const inbox = createInbox();
+  const windows = createServiceWindows();
+  const timers = new Set<NodeJS.Timeout>();
+  const scenario = parseScenario(options.scenario ?? {});
+  const later = (ms: number, run: () => Promise<void>): void => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      void run();
+    }, ms);
+    timers.add(timer);
+  };
+  const state: Omit<SimulatedBusiness, "faults"> = {
+    options,
+    now,
+    wabaId,
+    inbox,
+    windows,
+    timers,
+    scenario,
+    random: seededRandom(scenario.seed ?? 1),
+    received: [],
+    stats: {
+      requests: 0,
+      requestsByPhoneNumberId: {},
+      accepted: 0,
+      rejected: {},
+      webhooksPosted: 0,
+      webhookFailures: 0,
+    },
+    lifecycle: {
+      scenario: () => state.scenario,
+      random: () => state.random(),
+      now,
+      inbox,
+      poster: () => state.poster,
+      wabaId,
+      later,
+      onPosted: (ok: boolean) => (ok ? state.stats.webhooksPosted++ : state.stats.webhookFailures++),
+      windowOpen: (phoneNumberId: string, user: string) => windows.isOpen(phoneNumberId, user, now()),
+    },
+  };
+  // The injector reads the scenario as it is now, also after setScenario.
+  const business: SimulatedBusiness = Object.assign(state, {
+    faults: createFaultInjector(() => state.scenario, now),
+  });
+  setWebhookUrl(business, options.webhookUrl);
+  return business;
+}
+
+function setWebhookUrl(business: SimulatedBusiness, url: string | undefined): void {
+  business.poster =
+    url === undefined ? undefined : createWebhookPoster({ url, appSecret: business.options.appSecret });
+}
+
+function setScenario(business: SimulatedBusiness, input: unknown): void {
+  business.scenario = parseScenario(input);
+  business.random = seededRandom(business.scenario.seed ?? 1);
+  business.faults.reset();
+}
+
+async function handleSend(
+  business: SimulatedBusiness,
+  phoneNumberId: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const { stats } = business;
+  stats.requests += 1;
+  stats.requestsByPhoneNumberId[phoneNumberId] = (stats.requestsByPhoneNumberId[phoneNumberId] ?? 0) + 1;
+  const reject = (error: GraphErrorAnswer, headers: Record<string, string> = {}): void => {
+    stats.rejected[String(error.code)] = (stats.rejected[String(error.code)] ?? 0) + 1;
+    sendGraphError(response, error, headers);
+  };
+  const auth = request.headers.authorization ?? "";
+  if (!business.options.accessTokens.some((token) => auth === `Bearer ${token}`)) {
+    return reject({
+      httpStatus: 401,
+      code: 190,
+      message: "Invalid OAuth access token - Cannot parse access token",
+    });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse((await readRawBody(request, 64 * 1024)).toString("utf8"));
+  } catch {
+    return reject({
+      httpStatus: 400,
+      code: 100,
+      message: "(#100) Invalid parameter",
+      details: "body is not JSON",
+    });
+  }
+  business.received.push({ phoneNumberId, body, at: new Date(business.now()).toISOString() });
+  if (business.received.length > MAX_RECEIVED) business.received = business.received.slice(-MAX_RECEIVED);
+  const to = typeof (body as { to?: unknown })?.to === "string" ? (body as { to: string }).to : "";
+  const forced = business.faults.forced(phoneNumberId, to);
+  if (forced) {
+    const after = forced.retryAfterSeconds;
+    const headers: Record<string, string> = after === undefined ? {} : { "retry-after": String(after) };
+    return reject(forced.error, headers);
+  }
+  const check = checkSendRequest(body, business.scenario.templates);
+  if (!check.ok) return reject(check.error);
+  const messageId = `wamid.${randomBytes(24).toString("base64url")}`;
+  stats.accepted += 1;
+  sendJson(response, 200, {
+    messaging_product: "whatsapp",
+    contacts: [{ input: to, wa_id: check.send.to }],
+    messages: [{ id: messageId, message_status: "accepted" }],
+  });
+  startLifecycle(business.lifecycle, phoneNumberId, messageId, check.send);
+}
+
+async function handleInbound(
+  business: SimulatedBusiness,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const { now } = business;
+  const input = JSON.parse((await readRawBody(request, 64 * 1024)).toString("utf8")) as Record<
+    string,
+    unknown
+  >;
+  const field = (key: string, fallback: string): string =>
+    typeof input[key] === "string" ? input[key] : fallback;
+  const from = field("from", "").replace(/[^0-9]/g, "");
+  const notice = {
+    phoneNumberId: field("phoneNumberId", "100000000000002"),
+    from,
+    messageId: `wamid.${randomBytes(24).toString("base64url")}`,
+    text: field("text", ""),
+    timestamp: new Date(now()),
+  };
+  business.windows.open(notice.phoneNumberId, from, now());
+  const posted = business.poster
+    ? await business.poster.post(inboundWebhook(business.wabaId, notice))
+    : false;
+  sendJson(response, 200, { posted, messageId: notice.messageId });
+}
+
+async function route(
+  business: SimulatedBusiness,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const url = new URL(request.url ?? "/", "http://localhost");
+  const send = SEND_PATH.exec(url.pathname);
+  if (request.method === "POST" && send?.[2] !== undefined)
+    return handleSend(business, decodeURIComponent(send[2]), request, response);
+  switch (`${request.method ?? "GET"} ${url.pathname}`) {
+    case "GET /inbox":
+      return sendJson(response, 200, {
+        messages: business.inbox.messages(url.searchParams.get("phone") ?? undefined),
+      });
+    case "DELETE /inbox":
+      business.inbox.clear();
+      return void response.writeHead(204).end();
+    case "GET /stats":
+      return sendJson(response, 200, business.stats);
+    case "GET /scenario":
+      return sendJson(response, 200, business.scenario);
+    case "PUT /scenario":
+      setScenario(business, JSON.parse((await readRawBody(request, 1 << 20)).toString("utf8")));
+      return sendJson(response, 200, business.scenario);
+    case "POST /inbound":
+      return handleInbound(business, request, response);
+    default:
+      return sendJson(response, 404, {
+        error: { message: `no route ${request.method ?? ""} ${url.pathname}` },
+      });
+  }
 }
 
 function sendJson(
