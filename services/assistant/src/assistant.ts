@@ -75,149 +75,162 @@ interface Sender {
 }
 
 export function createAssistant(deps: AssistantDeps): Assistant {
-  const { logger, now } = deps;
-
-  const understand = async (text: string, conversation: Conversation): Promise<Understanding> => {
-    const context = conversation.language ? { previousLanguage: conversation.language } : {};
-    try {
-      return await deps.model.understand(text, context);
-    } catch (err) {
-      // Only the kind of failure: a provider's error may quote the text it was given.
-      logger.warn("language model failed; offline classifier used", {
-        model: deps.model.name,
-        failure: isOtpError(err) ? err.code : err instanceof Error ? err.name : typeof err,
-      });
-      return understandOffline(text, conversation.language);
-    }
-  };
-
-  const districtOf = async (v: VerificationSnapshot | undefined): Promise<DistrictStatus | undefined> => {
-    if (!v?.district) return undefined;
-    return deps.status.district(v.district).catch((err: unknown) => {
-      logger.warn("channel health unavailable", { err });
-      return undefined;
-    });
-  };
-
-  const turn = async (sender: Sender, message: IncomingText): Promise<void> => {
-    const conversation = await deps.conversations.load(sender.key).catch(() => newConversation());
-    const signals = {
-      codeLike: containsCodeLike(message.text),
-      otherNumber: mentionsOtherNumber(message.text, sender.e164),
-    };
-    const understanding = await understand(redact(message.text, { code: " ", number: " " }), conversation);
-    const language = understanding.language;
-    const needs = contextNeeded(understanding.intent, signals);
-    const [verification, offersLeft] = needs.verification
-      ? await Promise.all([
-          deps.desk.findActive(sender.tenant, sender.e164),
-          deps.limits.offersLeft(sender.key),
-        ])
-      : [undefined, true];
-    const district = await districtOf(verification);
-    const incidents: IncidentSnapshot[] | undefined =
-      understanding.intent === "incident" && !verification ? await deps.status.incidents() : undefined;
-    const at = now();
-    const heard = withTurn(conversation, { role: "user", text: redact(message.text), at });
-    const decision = decideTurn({
-      now: at,
-      language,
-      understanding,
-      signals,
-      conversation: heard,
-      ...(verification ? { verification } : {}),
-      ...(district ? { district } : {}),
-      ...(incidents ? { incidents } : {}),
-      offersLeft,
-      handoffId: deps.handoffIdFor(message.id),
-    });
-    if (decision.spendsOffer) await deps.limits.spendOffer(sender.key);
-    const { replies, conversation: after, outcome } = await carryOut(sender, decision, language);
-    await respond(sender, message, { decision, replies, conversation: after, language });
-    logger.info("assistant turn", {
-      phone: sender.masked,
-      tenant: sender.tenant,
-      language,
-      intent: understanding.intent,
-      codeLike: signals.codeLike,
-      resend: outcome?.kind,
-      handoff: decision.handoff,
-    });
-  };
-
-  /**
-   * Hands off (a new hand-off carries the conversation so far, a follow-up only this turn's
-   * lines), replies (a follow-up may have nothing to say), and remembers.
-   */
-  const respond = async (
-    sender: Sender,
-    message: IncomingText,
-    turn: { decision: TurnDecision; replies: string[]; conversation: Conversation; language: Language },
-  ): Promise<void> => {
-    const { replies, language } = turn;
-    const said = replies.length > 0;
-    const final = said
-      ? withTurn(turn.conversation, { role: "assistant", text: replies.join(" "), at: now() })
-      : turn.conversation;
-    const reason = turn.decision.handoff;
-    if (reason !== undefined && final.handoff !== undefined) {
-      const transcript = transcriptOf(final);
-      await deps.handoffs.publish({
-        id: final.handoff.id,
-        tenant: sender.tenant,
-        phone: sender.e164,
-        language,
-        reason,
-        transcript: reason === "follow_up" ? transcript.slice(said ? -2 : -1) : transcript,
-      });
-    }
-    if (said) await deps.replies.sendText(message.phoneNumberId, message.from, replies.join("\n\n"));
-    await deps.conversations.save(sender.key, final);
-  };
-
-  const carryOut = async (
-    sender: Sender,
-    decision: TurnDecision,
-    language: Language,
-  ): Promise<{ replies: string[]; conversation: Conversation; outcome?: ResendOutcome }> => {
-    if (!decision.resend) return { replies: decision.replies, conversation: decision.conversation };
-    const { verificationId, channel } = decision.resend;
-    const outcome = await deps.desk.resend(sender.tenant, sender.e164, verificationId, channel);
-    const told = describeResend(language, outcome, decision.resend, decision.conversation, now());
-    return { replies: [...decision.replies, ...told.replies], conversation: told.conversation, outcome };
-  };
-
-  const handleOnce = async (message: IncomingText): Promise<void> => {
-    const tenant = deps.tenantFor(message.phoneNumberId);
-    if (tenant === undefined) {
-      logger.warn("message to a business number with no tenant", { phoneNumberId: message.phoneNumberId });
-      return;
-    }
-    const e164 = `+${message.from.replace(/\D/g, "")}`;
-    const sender: Sender = { e164, key: deps.senderKey(e164), masked: maskPhone(e164), tenant };
-    const admitted = await deps.limits.admitMessage(sender.key);
-    if (!admitted.allowed) {
-      logger.info("assistant sender over its message limit", {
-        phone: sender.masked,
-        notice: admitted.noticeDue,
-      });
-      if (!admitted.noticeDue) return;
-      const conversation = await deps.conversations.load(sender.key).catch(() => newConversation());
-      const text = PHRASES[conversation.language ?? "en"].rateLimited;
-      await deps.replies.sendText(message.phoneNumberId, message.from, text);
-      return;
-    }
-    await turn(sender, message);
-  };
-
   return {
     async handle(message) {
       if (await deps.limits.handled(message.id)) {
-        logger.info("assistant message handled before; skipped", { phone: maskPhone(`+${message.from}`) });
+        deps.logger.info("assistant message handled before; skipped", {
+          phone: maskPhone(`+${message.from}`),
+        });
         return;
       }
-      await handleOnce(message);
+      await handleOnce(deps, message);
       await deps.limits.markHandled(message.id);
     },
   };
+}
+
+async function understand(
+  deps: AssistantDeps,
+  text: string,
+  conversation: Conversation,
+): Promise<Understanding> {
+  const context = conversation.language ? { previousLanguage: conversation.language } : {};
+  try {
+    return await deps.model.understand(text, context);
+  } catch (err) {
+    // Only the kind of failure: a provider's error may quote the text it was given.
+    deps.logger.warn("language model failed; offline classifier used", {
+      model: deps.model.name,
+      failure: isOtpError(err) ? err.code : err instanceof Error ? err.name : typeof err,
+    });
+    return understandOffline(text, conversation.language);
+  }
+}
+
+async function districtOf(
+  deps: AssistantDeps,
+  v: VerificationSnapshot | undefined,
+): Promise<DistrictStatus | undefined> {
+  if (!v?.district) return undefined;
+  return deps.status.district(v.district).catch((err: unknown) => {
+    deps.logger.warn("channel health unavailable", { err });
+    return undefined;
+  });
+}
+
+async function turn(deps: AssistantDeps, sender: Sender, message: IncomingText): Promise<void> {
+  const conversation = await deps.conversations.load(sender.key).catch(() => newConversation());
+  const signals = {
+    codeLike: containsCodeLike(message.text),
+    otherNumber: mentionsOtherNumber(message.text, sender.e164),
+  };
+  const understanding = await understand(
+    deps,
+    redact(message.text, { code: " ", number: " " }),
+    conversation,
+  );
+  const language = understanding.language;
+  const needs = contextNeeded(understanding.intent, signals);
+  const [verification, offersLeft] = needs.verification
+    ? await Promise.all([
+        deps.desk.findActive(sender.tenant, sender.e164),
+        deps.limits.offersLeft(sender.key),
+      ])
+    : [undefined, true];
+  const district = await districtOf(deps, verification);
+  const incidents: IncidentSnapshot[] | undefined =
+    understanding.intent === "incident" && !verification ? await deps.status.incidents() : undefined;
+  const at = deps.now();
+  const heard = withTurn(conversation, { role: "user", text: redact(message.text), at });
+  const decision = decideTurn({
+    now: at,
+    language,
+    understanding,
+    signals,
+    conversation: heard,
+    ...(verification ? { verification } : {}),
+    ...(district ? { district } : {}),
+    ...(incidents ? { incidents } : {}),
+    offersLeft,
+    handoffId: deps.handoffIdFor(message.id),
+  });
+  if (decision.spendsOffer) await deps.limits.spendOffer(sender.key);
+  const { replies, conversation: after, outcome } = await carryOut(deps, sender, decision, language);
+  await respond(deps, sender, message, { decision, replies, conversation: after, language });
+  deps.logger.info("assistant turn", {
+    phone: sender.masked,
+    tenant: sender.tenant,
+    language,
+    intent: understanding.intent,
+    codeLike: signals.codeLike,
+    resend: outcome?.kind,
+    handoff: decision.handoff,
+  });
+}
+
+/**
+ * Hands off (a new hand-off carries the conversation so far, a follow-up only this turn's
+ * lines), replies (a follow-up may have nothing to say), and remembers.
+ */
+async function respond(
+  deps: AssistantDeps,
+  sender: Sender,
+  message: IncomingText,
+  turn: { decision: TurnDecision; replies: string[]; conversation: Conversation; language: Language },
+): Promise<void> {
+  const { replies, language } = turn;
+  const said = replies.length > 0;
+  const final = said
+    ? withTurn(turn.conversation, { role: "assistant", text: replies.join(" "), at: deps.now() })
+    : turn.conversation;
+  const reason = turn.decision.handoff;
+  if (reason !== undefined && final.handoff !== undefined) {
+    const transcript = transcriptOf(final);
+    await deps.handoffs.publish({
+      id: final.handoff.id,
+      tenant: sender.tenant,
+      phone: sender.e164,
+      language,
+      reason,
+      transcript: reason === "follow_up" ? transcript.slice(said ? -2 : -1) : transcript,
+    });
+  }
+  if (said) await deps.replies.sendText(message.phoneNumberId, message.from, replies.join("\n\n"));
+  await deps.conversations.save(sender.key, final);
+}
+
+async function carryOut(
+  deps: AssistantDeps,
+  sender: Sender,
+  decision: TurnDecision,
+  language: Language,
+): Promise<{ replies: string[]; conversation: Conversation; outcome?: ResendOutcome }> {
+  if (!decision.resend) return { replies: decision.replies, conversation: decision.conversation };
+  const { verificationId, channel } = decision.resend;
+  const outcome = await deps.desk.resend(sender.tenant, sender.e164, verificationId, channel);
+  const told = describeResend(language, outcome, decision.resend, decision.conversation, deps.now());
+  return { replies: [...decision.replies, ...told.replies], conversation: told.conversation, outcome };
+}
+
+async function handleOnce(deps: AssistantDeps, message: IncomingText): Promise<void> {
+  const tenant = deps.tenantFor(message.phoneNumberId);
+  if (tenant === undefined) {
+    deps.logger.warn("message to a business number with no tenant", { phoneNumberId: message.phoneNumberId });
+    return;
+  }
+  const e164 = `+${message.from.replace(/\D/g, "")}`;
+  const sender: Sender = { e164, key: deps.senderKey(e164), masked: maskPhone(e164), tenant };
+  const admitted = await deps.limits.admitMessage(sender.key);
+  if (!admitted.allowed) {
+    deps.logger.info("assistant sender over its message limit", {
+      phone: sender.masked,
+      notice: admitted.noticeDue,
+    });
+    if (!admitted.noticeDue) return;
+    const conversation = await deps.conversations.load(sender.key).catch(() => newConversation());
+    const text = PHRASES[conversation.language ?? "en"].rateLimited;
+    await deps.replies.sendText(message.phoneNumberId, message.from, text);
+    return;
+  }
+  await turn(deps, sender, message);
 }
