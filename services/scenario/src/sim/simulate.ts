@@ -10,6 +10,7 @@ import {
   DEFAULT_ROUTING_SETTINGS,
   type ChannelName,
   type RoutingCommand,
+  type RoutingSettings,
   type RoutingState,
   type Workflow,
 } from "@services/routing/src/core/types";
@@ -152,118 +153,48 @@ export function simStrategies(s: ScenarioFile): SimStrategy[] {
   ];
 }
 
+/** One strategy's run over the scenario: its event queue, health and tallies. */
+interface SimRun {
+  s: ScenarioFile;
+  queue: ReturnType<typeof createQueue>;
+  health: SimHealth;
+  settings: RoutingSettings;
+  workflow: Workflow;
+  ttlMs: number;
+  hastened: StrategyRun["hastened"];
+  dispatches: number;
+}
+
+/** One user's verification in a run: its routing state and what happened to it. */
+interface UserRun {
+  run: SimRun;
+  out: SimOutcome;
+  state: RoutingState;
+  inputs: number;
+}
+
 export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUser[]): StrategyRun {
-  const queue = createQueue();
   const endMs = simulatedSeconds(s) * 1000;
-  const health: SimHealth = sim.oracle ? oracleHealth(s) : detectorHealth(healthThresholds(s));
-  const settings = {
-    ...DEFAULT_ROUTING_SETTINGS,
-    probeShare: sim.oracle ? 0 : DEFAULT_ROUTING_SETTINGS.probeShare,
+  const run: SimRun = {
+    s,
+    queue: createQueue(),
+    health: sim.oracle ? oracleHealth(s) : detectorHealth(healthThresholds(s)),
+    settings: {
+      ...DEFAULT_ROUTING_SETTINGS,
+      probeShare: sim.oracle ? 0 : DEFAULT_ROUTING_SETTINGS.probeShare,
+    },
+    workflow: { name: "scenario", steps: workflowOf(sim.strategy).map((st) => ({ ...st })) },
+    ttlMs: 300_000,
+    hastened: [],
+    dispatches: 0,
   };
-  const workflow: Workflow = { name: "scenario", steps: workflowOf(sim.strategy).map((st) => ({ ...st })) };
-  const ttlMs = 300_000;
+  const { queue, health, hastened } = run;
   const outcomes = users.map((user): SimOutcome => ({ user, sends: 0 }));
-  const hastened: StrategyRun["hastened"] = [];
-  let dispatches = 0;
 
   for (let t = 0; t <= endMs; t += 1000) queue.push(t, () => health.evaluate(t));
-
   for (const out of outcomes) {
-    const u = out.user;
-    // Each user's luck is the same whatever the strategy: draws seeded by the user and attempt.
-    const luck = (attempt: number, k: number) =>
-      seededRandom(s.seed * 7919 + u.index * 131 + attempt * 17 + k)();
-    let state: RoutingState = initialRoutingState(`sim-${u.index}`, "sim");
-    let inputs = 0;
-    const apply = (now: number, command: RoutingCommand) => {
-      const handled = handleCommand(state, command, {
-        now,
-        health: health.view(u.district, now),
-        incidents: [],
-        routes: EMPTY_ROUTES,
-        settings,
-      });
-      state = handled.state;
-      for (const observation of handled.events.flatMap((e) => observationsOf(e, state))) {
-        const at = filedAt(observation, health.shape);
-        if (at !== undefined) health.record(at, u.district, observation.channel, observation.sample);
-      }
-      for (const e of handled.events) {
-        if (e.type === "DispatchRequested") {
-          out.sends++;
-          dispatches++;
-          if (e.decision.rule.endsWith("wait:hastened"))
-            hastened.push({ at: now, district: u.district, channel: e.channel });
-          send(now, e.attempt, e.channel, e.route);
-          queue.push(e.dueAt, () =>
-            apply(e.dueAt, { type: "FallbackDue", inputId: `due-${e.attempt}`, attempt: e.attempt }),
-          );
-        }
-      }
-    };
-    const receipt = (
-      at: number,
-      attempt: number,
-      status: "delivered" | "failed" | "expired",
-      failureClass: "permanent" | "unspecified",
-      reason: string = status.toUpperCase(),
-    ) =>
-      queue.push(at, () =>
-        apply(at, {
-          type: "RecordReceipt",
-          inputId: `r-${++inputs}`,
-          receipt: { attempt, status, failureClass, reason, at },
-        }),
-      );
-    const send = (now: number, attempt: number, channel: ChannelName, route: string) => {
-      if (channel === "silent") return receipt(now + 1000, attempt, "failed", "permanent");
-      const c = conditionsAt(s, u.district, now / 1000);
-      const dark = u.phoneOff || u.darkRoll < c.darkShare;
-      const r = route ? c.routes[`${channel}/${route}`] : undefined;
-      const delayMs = Math.round(
-        (sampleDelay(c.delay[channel], normalFrom(luck(attempt, 1), luck(attempt, 2))) +
-          (r ? sampleDelay(r.extraDelay, normalFrom(luck(attempt, 3), luck(attempt, 4))) : 0)) *
-          1000,
-      );
-      const reaches = luck(attempt, 5) < c.delivery[channel] * (r?.delivery ?? 1);
-      if (channel === "whatsapp") {
-        if (u.notOnWhatsApp) return receipt(now + 1000, attempt, "failed", "permanent", "WHATSAPP_131026");
-        if (dark || u.dataOff || !reaches) return; // stays "sent": Meta keeps trying
-      } else if (channel === "sms") {
-        if (dark || !reaches)
-          return receipt(now + Math.max(delayMs, 60_000), attempt, "expired", "unspecified");
-      } else if (dark || !reaches) {
-        return receipt(now + delayMs, attempt, "failed", "permanent");
-      }
-      receipt(now + delayMs, attempt, "delivered", "unspecified");
-      const typed = now + delayMs + u.typingMs;
-      queue.push(typed, () => {
-        if (out.verifiedAt !== undefined || state.status !== "active" || typed > u.arrivalMs + ttlMs) return;
-        out.verifiedAt = typed;
-        apply(typed, { type: "Finish", inputId: "checked", outcome: "verified", matchedAttempt: attempt });
-      });
-    };
-    queue.push(u.arrivalMs, () => {
-      const facts = {
-        purpose: s.purpose,
-        riskTier: "medium" as const,
-        district: u.district,
-        operator: "",
-        country: "ID",
-        locale: s.locale,
-        maskedPhone: "",
-        phone: undefined,
-        code: undefined,
-        transaction: undefined,
-        expiresAt: u.arrivalMs + ttlMs,
-        maxSends: 5,
-        codePerAttempt: false,
-      };
-      apply(u.arrivalMs, { type: "Start", inputId: "start", tenant: "sim", facts, workflow });
-      queue.push(u.arrivalMs + ttlMs, () =>
-        apply(u.arrivalMs + ttlMs, { type: "ExpiryDue", inputId: "expiry" }),
-      );
-    });
+    const user: UserRun = { run, out, state: initialRoutingState(`sim-${out.user.index}`, "sim"), inputs: 0 };
+    queue.push(out.user.arrivalMs, () => arrive(user));
   }
   while (queue.size > 0) {
     const next = queue.pop()!;
@@ -271,5 +202,121 @@ export function simulateStrategy(s: ScenarioFile, sim: SimStrategy, users: SimUs
     next.run();
   }
   hastened.sort((a, b) => a.at - b.at);
-  return { id: sim.id, label: sim.label, outcomes, changes: health.changes, hastened, dispatches };
+  return {
+    id: sim.id,
+    label: sim.label,
+    outcomes,
+    changes: health.changes,
+    hastened,
+    dispatches: run.dispatches,
+  };
+}
+
+/** Each user's luck is the same whatever the strategy: draws seeded by the user and attempt. */
+function luck(user: UserRun, attempt: number, k: number): number {
+  return seededRandom(user.run.s.seed * 7919 + user.out.user.index * 131 + attempt * 17 + k)();
+}
+
+function arrive(user: UserRun): void {
+  const { s, ttlMs, workflow, queue } = user.run;
+  const u = user.out.user;
+  const facts = {
+    purpose: s.purpose,
+    riskTier: "medium" as const,
+    district: u.district,
+    operator: "",
+    country: "ID",
+    locale: s.locale,
+    maskedPhone: "",
+    phone: undefined,
+    code: undefined,
+    transaction: undefined,
+    expiresAt: u.arrivalMs + ttlMs,
+    maxSends: 5,
+    codePerAttempt: false,
+  };
+  apply(user, u.arrivalMs, { type: "Start", inputId: "start", tenant: "sim", facts, workflow });
+  queue.push(u.arrivalMs + ttlMs, () =>
+    apply(user, u.arrivalMs + ttlMs, { type: "ExpiryDue", inputId: "expiry" }),
+  );
+}
+
+function apply(user: UserRun, now: number, command: RoutingCommand): void {
+  const { run, out } = user;
+  const { health } = run;
+  const u = out.user;
+  const handled = handleCommand(user.state, command, {
+    now,
+    health: health.view(u.district, now),
+    incidents: [],
+    routes: EMPTY_ROUTES,
+    settings: run.settings,
+  });
+  user.state = handled.state;
+  for (const observation of handled.events.flatMap((e) => observationsOf(e, user.state))) {
+    const at = filedAt(observation, health.shape);
+    if (at !== undefined) health.record(at, u.district, observation.channel, observation.sample);
+  }
+  for (const e of handled.events) {
+    if (e.type === "DispatchRequested") {
+      out.sends++;
+      run.dispatches++;
+      if (e.decision.rule.endsWith("wait:hastened"))
+        run.hastened.push({ at: now, district: u.district, channel: e.channel });
+      send(user, now, e.attempt, e.channel, e.route);
+      run.queue.push(e.dueAt, () =>
+        apply(user, e.dueAt, { type: "FallbackDue", inputId: `due-${e.attempt}`, attempt: e.attempt }),
+      );
+    }
+  }
+}
+
+function receipt(
+  user: UserRun,
+  at: number,
+  attempt: number,
+  status: "delivered" | "failed" | "expired",
+  failureClass: "permanent" | "unspecified",
+  reason: string = status.toUpperCase(),
+): void {
+  user.run.queue.push(at, () =>
+    apply(user, at, {
+      type: "RecordReceipt",
+      inputId: `r-${++user.inputs}`,
+      receipt: { attempt, status, failureClass, reason, at },
+    }),
+  );
+}
+
+/** What the simulated world does with a dispatch: its receipt, and the user typing the code. */
+function send(user: UserRun, now: number, attempt: number, channel: ChannelName, route: string): void {
+  const { s, ttlMs, queue } = user.run;
+  const { out } = user;
+  const u = out.user;
+  if (channel === "silent") return receipt(user, now + 1000, attempt, "failed", "permanent");
+  const c = conditionsAt(s, u.district, now / 1000);
+  const dark = u.phoneOff || u.darkRoll < c.darkShare;
+  const r = route ? c.routes[`${channel}/${route}`] : undefined;
+  const delayMs = Math.round(
+    (sampleDelay(c.delay[channel], normalFrom(luck(user, attempt, 1), luck(user, attempt, 2))) +
+      (r ? sampleDelay(r.extraDelay, normalFrom(luck(user, attempt, 3), luck(user, attempt, 4))) : 0)) *
+      1000,
+  );
+  const reaches = luck(user, attempt, 5) < c.delivery[channel] * (r?.delivery ?? 1);
+  if (channel === "whatsapp") {
+    if (u.notOnWhatsApp) return receipt(user, now + 1000, attempt, "failed", "permanent", "WHATSAPP_131026");
+    if (dark || u.dataOff || !reaches) return; // stays "sent": Meta keeps trying
+  } else if (channel === "sms") {
+    if (dark || !reaches)
+      return receipt(user, now + Math.max(delayMs, 60_000), attempt, "expired", "unspecified");
+  } else if (dark || !reaches) {
+    return receipt(user, now + delayMs, attempt, "failed", "permanent");
+  }
+  receipt(user, now + delayMs, attempt, "delivered", "unspecified");
+  const typed = now + delayMs + u.typingMs;
+  queue.push(typed, () => {
+    if (out.verifiedAt !== undefined || user.state.status !== "active" || typed > u.arrivalMs + ttlMs) return;
+    out.verifiedAt = typed;
+    apply(user, typed, { type: "Finish", inputId: "checked", outcome: "verified", matchedAttempt: attempt });
+  });
 }
