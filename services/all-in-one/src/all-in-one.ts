@@ -25,12 +25,12 @@ import { voiceConfigFromEnv } from "@services/voice/src/channel-config";
 import { createWhatsAppChannel } from "@services/whatsapp/src/channel";
 import { whatsAppConfigFromEnv } from "@services/whatsapp/src/channel-config";
 import type { ChannelService } from "@platform/http/channel-service";
-import { listenHttp, type HttpHandler } from "@platform/http/http-listener";
+import { listenHttp, type HttpHandler, type HttpListener } from "@platform/http/http-listener";
 import { CALLBACK_PATH } from "@services/silent/src/callback-handler";
 import { withSimulatedGateway } from "@services/silent/src/simulated-gateways";
 import { createSilentConnector } from "@services/silent/src/silent-connector";
 import type { OtpMetrics } from "@platform/telemetry/metrics";
-import { createInProcessAssistant } from "./assistant";
+import { createInProcessAssistant, type InProcessAssistant } from "./assistant";
 import { startInboxServer } from "./inbox-server";
 import { startSimulators, type Simulators } from "./simulators";
 
@@ -92,14 +92,8 @@ export async function createAllInOne(
   o: AllInOneOptions,
 ): Promise<AllInOne> {
   // The silent callback listens first: the simulator registers its URL as the redirect URI.
-  let silentHandler: HttpHandler = (_req, res) => {
-    res.writeHead(503);
-    res.end();
-  };
-  const silentListener = await listenHttp((req, res) => silentHandler(req, res), {
-    host: o.host,
-    port: o.ports.silentCallback ?? 0,
-  });
+  const silentCallback = await listenSilentCallback(o);
+  const silentListener = silentCallback.listener;
   const sims = await startSimulators({
     host: o.host,
     smpp: o.ports.smpp,
@@ -143,20 +137,7 @@ export async function createAllInOne(
     groupId: group("routing"),
     ...(o.routing === undefined ? {} : { settings: o.routing }),
   });
-  const gatewayConfig = withConsumerGroup(
-    o.smppConfigFile === undefined
-      ? withAccounts(
-          loadGatewayConfig({
-            SMSC_SIM_HOST: o.host,
-            SMSC_SIM_SMPP_PORT: String(sims.smsc.port),
-            SMSC_SIM_SYSTEM_ID: c.smpp.systemId,
-            SMSC_SIM_PASSWORD: c.smpp.password,
-          }),
-          o.smscAccount,
-        )
-      : loadGatewayConfig({ ...o.env, SMPP_CONFIG: o.smppConfigFile }),
-    group("gateway-smpp"),
-  );
+  const gatewayConfig = gatewayConfigOf(o, sims, group("gateway-smpp"));
   const gateway = createSmsGateway({ ...p, clock: p.now, metrics: o.metrics, config: gatewayConfig });
   // Users write to the business number that sent their code: it serves the demo tenant.
   const assistant = createInProcessAssistant(p, {
@@ -167,39 +148,10 @@ export async function createAllInOne(
     groupId: group("assistant"),
     ...o.assistant,
   });
-  const whatsapp = createWhatsAppChannel({
-    ...p,
-    clock: p.now,
-    metrics: o.metrics,
-    onMessages: (messages) => assistant.onMessages(messages),
-    // The assistant's replies go out from the same number: their statuses are not the channel's.
-    foreignMessage: (messageId) => assistant.sentReply(messageId),
-    config: whatsAppConfigFromEnv({
-      WHATSAPP_API_BASE_URL: sims.whatsapp.url,
-      WHATSAPP_ACCESS_TOKEN: c.whatsapp.accessToken,
-      WHATSAPP_SENDERS: `primary=${c.whatsapp.phoneNumberId}`,
-      WHATSAPP_APP_SECRET: c.whatsapp.appSecret,
-      WHATSAPP_VERIFY_TOKEN: c.whatsapp.verifyToken,
-      WHATSAPP_WEBHOOK_LISTEN: `${o.host}:${o.ports.whatsappWebhook}`,
-      WHATSAPP_CONSUMER_GROUP: group("whatsapp-connector"),
-    }),
-  });
-  const voice = createVoiceChannel({
-    ...p,
-    clock: p.now,
-    metrics: o.metrics,
-    config: voiceConfigFromEnv({
-      VOICE_API_BASE_URL: sims.voice.url,
-      VOICE_ACCOUNT_SID: c.voice.accountSid,
-      VOICE_AUTH_TOKEN: c.voice.authToken,
-      VOICE_CALLER_IDS: "*=+6215000000",
-      VOICE_PUBLIC_BASE_URL: `http://${o.host}:${o.ports.voiceWebhook}`,
-      VOICE_WEBHOOK_LISTEN: `${o.host}:${o.ports.voiceWebhook}`,
-      VOICE_CONSUMER_GROUP: group("voice-connector"),
-    }),
-  });
+  const whatsapp = whatsAppChannelOf(p, o, sims, assistant, group("whatsapp-connector"));
+  const voice = voiceChannelOf(p, o, sims, group("voice-connector"));
   const silent = createSilentConnector({ ...p, now: p.now });
-  silentHandler = silent.webhookHandler;
+  silentCallback.serve(silent.webhookHandler);
   issuance.register(server);
   verification.register(server);
   routing.register(server);
@@ -240,6 +192,95 @@ export async function createAllInOne(
       await sims.close();
     },
   };
+}
+
+/** Answers 503 until the silent connector exists and serves its callbacks. */
+async function listenSilentCallback(
+  o: AllInOneOptions,
+): Promise<{ listener: HttpListener; serve(handler: HttpHandler): void }> {
+  let handler: HttpHandler = (_req, res) => {
+    res.writeHead(503);
+    res.end();
+  };
+  const listener = await listenHttp((req, res) => handler(req, res), {
+    host: o.host,
+    port: o.ports.silentCallback ?? 0,
+  });
+  return {
+    listener,
+    serve: (next) => {
+      handler = next;
+    },
+  };
+}
+
+/** The simulated SMSC's account (with the options' overrides), or the accounts of SMPP_CONFIG. */
+function gatewayConfigOf(o: AllInOneOptions, sims: Simulators, consumerGroup: string): GatewayConfig {
+  const c = sims.credentials;
+  return withConsumerGroup(
+    o.smppConfigFile === undefined
+      ? withAccounts(
+          loadGatewayConfig({
+            SMSC_SIM_HOST: o.host,
+            SMSC_SIM_SMPP_PORT: String(sims.smsc.port),
+            SMSC_SIM_SYSTEM_ID: c.smpp.systemId,
+            SMSC_SIM_PASSWORD: c.smpp.password,
+          }),
+          o.smscAccount,
+        )
+      : loadGatewayConfig({ ...o.env, SMPP_CONFIG: o.smppConfigFile }),
+    consumerGroup,
+  );
+}
+
+function whatsAppChannelOf(
+  p: Platform,
+  o: AllInOneOptions,
+  sims: Simulators,
+  assistant: InProcessAssistant,
+  consumerGroup: string,
+): ChannelService {
+  const c = sims.credentials;
+  return createWhatsAppChannel({
+    ...p,
+    clock: p.now,
+    metrics: o.metrics,
+    onMessages: (messages) => assistant.onMessages(messages),
+    // The assistant's replies go out from the same number: their statuses are not the channel's.
+    foreignMessage: (messageId) => assistant.sentReply(messageId),
+    config: whatsAppConfigFromEnv({
+      WHATSAPP_API_BASE_URL: sims.whatsapp.url,
+      WHATSAPP_ACCESS_TOKEN: c.whatsapp.accessToken,
+      WHATSAPP_SENDERS: `primary=${c.whatsapp.phoneNumberId}`,
+      WHATSAPP_APP_SECRET: c.whatsapp.appSecret,
+      WHATSAPP_VERIFY_TOKEN: c.whatsapp.verifyToken,
+      WHATSAPP_WEBHOOK_LISTEN: `${o.host}:${o.ports.whatsappWebhook}`,
+      WHATSAPP_CONSUMER_GROUP: consumerGroup,
+    }),
+  });
+}
+
+function voiceChannelOf(
+  p: Platform,
+  o: AllInOneOptions,
+  sims: Simulators,
+  consumerGroup: string,
+): ChannelService {
+  const c = sims.credentials;
+  return createVoiceChannel({
+    ...p,
+    clock: p.now,
+    metrics: o.metrics,
+    config: voiceConfigFromEnv({
+      VOICE_API_BASE_URL: sims.voice.url,
+      VOICE_ACCOUNT_SID: c.voice.accountSid,
+      VOICE_AUTH_TOKEN: c.voice.authToken,
+      VOICE_CALLER_IDS: "*=+6215000000",
+      VOICE_PUBLIC_BASE_URL: `http://${o.host}:${o.ports.voiceWebhook}`,
+      VOICE_WEBHOOK_LISTEN: `${o.host}:${o.ports.voiceWebhook}`,
+      VOICE_CONSUMER_GROUP: consumerGroup,
+    }),
+  });
 }
 
 function withConsumerGroup(config: GatewayConfig, consumerGroup: string): GatewayConfig {

@@ -5,7 +5,7 @@
 // First: tracing patches grpc-js, http and ioredis before anything loads them.
 import { telemetry } from "@platform/telemetry/instrumentation";
 import { startServiceMetrics } from "@platform/telemetry/service-metrics";
-import { address, int, readConfig } from "@platform/config";
+import { address, type ConfigOf, int, readConfig } from "@platform/config";
 import { admissionFromEnv, checkAdmissionConfig } from "@platform/runtime/admission-from-env";
 import { OtpError } from "@domain/errors";
 import type { TokenGrant } from "@platform/grpc/identity";
@@ -14,38 +14,30 @@ import { checkPlatformConfig, platformFromEnv } from "@platform/runtime/platform
 import { EVENT_ROLES } from "@domain/events/ownership";
 import { runMain, runUntilSignalled } from "@platform/runtime/run-main";
 import { DEV_TOKENS } from "@platform/development/tokens";
-import { createAllInOne, type AllInOne } from "./all-in-one";
+import { createAllInOne, type AllInOne, type AllInOneOptions } from "./all-in-one";
 import { bannerTokens, decideDevMode } from "./dev-mode";
 
-runMain(async () => {
-  const spec = {
-    GRPC_ADDRESS: address("127.0.0.1:50051"),
-    INBOX_PORT: int(8025, { min: 0, max: 65535 }),
-    SMSC_SIM_SMPP_PORT: int(2775, { min: 0, max: 65535 }),
-    SMSC_SIM_HTTP_PORT: int(8775, { min: 0, max: 65535 }),
-    WA_SIM_PORT: int(8780, { min: 0, max: 65535 }),
-    VOICE_SIM_PORT: int(8790, { min: 0, max: 65535 }),
-    WHATSAPP_WEBHOOK_PORT: int(8081, { min: 0, max: 65535 }),
-    VOICE_WEBHOOK_PORT: int(8082, { min: 0, max: 65535 }),
-    OPEN_GATEWAY_SIM_PORT: int(8795, { min: 0, max: 65535 }),
-    SILENT_CALLBACK_PORT: int(8083, { min: 0, max: 65535 }),
-    ISSUANCE_MAX_IN_FLIGHT: int(2000, { min: 1 }),
-    OTP_RETENTION_HOURS: int(24, { min: 1 }),
-  };
-  const metricsListen = process.env.METRICS_LISTEN ?? "";
-  // Decided before anything connects: a refusal must not depend on Kafka or Redis answering.
-  const devModeOf = () =>
-    decideDevMode({
-      env: process.env,
-      listeners: [
-        // The inbox, the simulators and the webhooks listen on the gRPC address's host too.
-        { variable: "GRPC_ADDRESS", host: hostOf(readConfig(spec).GRPC_ADDRESS) },
-        ...(metricsListen === "" ? [] : [{ variable: "METRICS_LISTEN", host: hostOf(metricsListen) }]),
-      ],
-    });
+const SPEC = {
+  GRPC_ADDRESS: address("127.0.0.1:50051"),
+  INBOX_PORT: int(8025, { min: 0, max: 65535 }),
+  SMSC_SIM_SMPP_PORT: int(2775, { min: 0, max: 65535 }),
+  SMSC_SIM_HTTP_PORT: int(8775, { min: 0, max: 65535 }),
+  WA_SIM_PORT: int(8780, { min: 0, max: 65535 }),
+  VOICE_SIM_PORT: int(8790, { min: 0, max: 65535 }),
+  WHATSAPP_WEBHOOK_PORT: int(8081, { min: 0, max: 65535 }),
+  VOICE_WEBHOOK_PORT: int(8082, { min: 0, max: 65535 }),
+  OPEN_GATEWAY_SIM_PORT: int(8795, { min: 0, max: 65535 }),
+  SILENT_CALLBACK_PORT: int(8083, { min: 0, max: 65535 }),
+  ISSUANCE_MAX_IN_FLIGHT: int(2000, { min: 1 }),
+  OTP_RETENTION_HOURS: int(24, { min: 1 }),
+};
+
+runMain(main);
+
+async function main(): Promise<void> {
   // Every configuration problem at once, before anything listens or connects.
   checkPlatformConfig(process.env, EVENT_ROLES["all-in-one"], [
-    () => readConfig(spec),
+    () => readConfig(SPEC),
     () => checkGrpcConfig(process.env),
     () => checkAdmissionConfig(process.env),
     () => {
@@ -53,7 +45,7 @@ runMain(async () => {
       if (refused.kind === "refused") throw new OtpError("CONFIG_INVALID", refused.message);
     },
   ]);
-  const cfg = readConfig(spec);
+  const cfg = readConfig(SPEC);
   const smppConfig = process.env.SMPP_CONFIG ?? "";
   const host = hostOf(cfg.GRPC_ADDRESS);
   const mode = devModeOf();
@@ -87,17 +79,7 @@ runMain(async () => {
   );
   const app = await createAllInOne(platform, server, {
     host,
-    ports: {
-      inbox: cfg.INBOX_PORT,
-      smpp: cfg.SMSC_SIM_SMPP_PORT,
-      smscControl: cfg.SMSC_SIM_HTTP_PORT,
-      whatsapp: cfg.WA_SIM_PORT,
-      voice: cfg.VOICE_SIM_PORT,
-      whatsappWebhook: cfg.WHATSAPP_WEBHOOK_PORT,
-      voiceWebhook: cfg.VOICE_WEBHOOK_PORT,
-      openGateway: cfg.OPEN_GATEWAY_SIM_PORT,
-      silentCallback: cfg.SILENT_CALLBACK_PORT,
-    },
+    ports: portsOf(cfg),
     retentionMs: cfg.OTP_RETENTION_HOURS * 3_600_000,
     metrics: observed.metrics,
     smppConfigFile: smppConfig === "" ? undefined : smppConfig,
@@ -134,7 +116,34 @@ runMain(async () => {
     await telemetry.shutdown();
   };
   await runUntilSignalled(service, cleanup, platform.logger);
-});
+}
+
+/** Decided before anything connects: a refusal must not depend on Kafka or Redis answering. */
+function devModeOf(): ReturnType<typeof decideDevMode> {
+  const metricsListen = process.env.METRICS_LISTEN ?? "";
+  return decideDevMode({
+    env: process.env,
+    listeners: [
+      // The inbox, the simulators and the webhooks listen on the gRPC address's host too.
+      { variable: "GRPC_ADDRESS", host: hostOf(readConfig(SPEC).GRPC_ADDRESS) },
+      ...(metricsListen === "" ? [] : [{ variable: "METRICS_LISTEN", host: hostOf(metricsListen) }]),
+    ],
+  });
+}
+
+function portsOf(cfg: ConfigOf<typeof SPEC>): AllInOneOptions["ports"] {
+  return {
+    inbox: cfg.INBOX_PORT,
+    smpp: cfg.SMSC_SIM_SMPP_PORT,
+    smscControl: cfg.SMSC_SIM_HTTP_PORT,
+    whatsapp: cfg.WA_SIM_PORT,
+    voice: cfg.VOICE_SIM_PORT,
+    whatsappWebhook: cfg.WHATSAPP_WEBHOOK_PORT,
+    voiceWebhook: cfg.VOICE_WEBHOOK_PORT,
+    openGateway: cfg.OPEN_GATEWAY_SIM_PORT,
+    silentCallback: cfg.SILENT_CALLBACK_PORT,
+  };
+}
 
 interface BannerFacts {
   grpc: string;
