@@ -112,46 +112,7 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
   let subscription: Subscription | undefined;
   let closing: Promise<void> | undefined;
   const outbindListeners: OutbindListener[] = [];
-
-  const openPools = (): void => {
-    for (const account of Object.values(config.accounts)) {
-      const options = poolOptions(account, settings.localReceiptHoldMs, reporter, metrics, log, traces);
-      for (const bind of options.binds) accountOfBind.set(bind.name, account.name);
-      pools.set(account.name, traceSubmits(createSmscPool(options), account.name, traces));
-    }
-  };
-
-  /** Listeners for the accounts whose SMSC may outbind; a port in use fails the start. */
-  const openOutbindListeners = async (): Promise<void> => {
-    for (const account of Object.values(config.accounts)) {
-      const pool = pools.get(account.name);
-      if (account.outbind === undefined || pool === undefined) continue;
-      const name = `${account.name}-outbind`;
-      accountOfBind.set(name, account.name);
-      outbindListeners.push(
-        await startOutbindListener({
-          name,
-          host: account.outbind.host,
-          port: account.outbind.port,
-          smsc: { systemId: account.outbind.smscSystemId, password: account.outbind.smscPassword },
-          bind: {
-            mode: account.outbind.bindMode,
-            systemId: account.systemId,
-            password: account.password,
-            systemType: account.systemType,
-          },
-          maxConnections: account.outbind.maxConnections,
-          responseTimeoutMs: account.responseTimeoutMs,
-          enquireLinkIntervalMs: account.enquireLinkIntervalMs,
-          // Receipts join the account's correlator, whichever bind submitted the message.
-          onReceipt: (receipt) => pool.receiptArrived(receipt),
-          onAlertNotification: () => metrics.count("alertNotifications"),
-          onOutbind: (accepted) => metrics.count(accepted ? "outbindBinds" : "outbindsRefused"),
-          logger: log,
-        }),
-      );
-    }
-  };
+  const wiring: PoolWiring = { config, pools, accountOfBind, reporter, metrics, log, traces };
 
   const dispatcher = createDispatcher({
     routes: createRouteTable(config.routes, config.defaultRoute, pools),
@@ -182,8 +143,8 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
     async start() {
       if (subscription !== undefined || closing !== undefined) throw new Error("gateway already started");
       log.info("sms gateway starting", describeConfig(config));
-      openPools();
-      await openOutbindListeners();
+      openPools(wiring);
+      await openOutbindListeners(wiring, outbindListeners);
       subscription = await bus.subscribe({
         groupId: settings.consumerGroup,
         topics: [deps.topics.verifications],
@@ -212,6 +173,69 @@ export function createSmsGateway(deps: SmsGatewayDeps): SmsGateway {
       return closing;
     },
   };
+}
+
+/** What the gateway's pools of binds are made from, and where they are kept. */
+interface PoolWiring {
+  config: GatewayConfig;
+  pools: Map<string, SmscPool<SubmitContext>>;
+  /** Which account each bind (and outbind listener) belongs to, for the metrics' labels. */
+  accountOfBind: Map<string, string>;
+  reporter: ReceiptReporter;
+  metrics: GatewayMetrics;
+  log: Logger;
+  traces: DispatchTraces;
+}
+
+function openPools(w: PoolWiring): void {
+  for (const account of Object.values(w.config.accounts)) {
+    const options = poolOptions(
+      account,
+      w.config.dispatch.localReceiptHoldMs,
+      w.reporter,
+      w.metrics,
+      w.log,
+      w.traces,
+    );
+    for (const bind of options.binds) w.accountOfBind.set(bind.name, account.name);
+    w.pools.set(account.name, traceSubmits(createSmscPool(options), account.name, w.traces));
+  }
+}
+
+/**
+ * Listeners for the accounts whose SMSC may outbind; a port in use fails the start. Each joins
+ * `listeners` as it opens, so a close closes those opened before a failure.
+ */
+async function openOutbindListeners(w: PoolWiring, listeners: OutbindListener[]): Promise<void> {
+  const { metrics } = w;
+  for (const account of Object.values(w.config.accounts)) {
+    const pool = w.pools.get(account.name);
+    if (account.outbind === undefined || pool === undefined) continue;
+    const name = `${account.name}-outbind`;
+    w.accountOfBind.set(name, account.name);
+    listeners.push(
+      await startOutbindListener({
+        name,
+        host: account.outbind.host,
+        port: account.outbind.port,
+        smsc: { systemId: account.outbind.smscSystemId, password: account.outbind.smscPassword },
+        bind: {
+          mode: account.outbind.bindMode,
+          systemId: account.systemId,
+          password: account.password,
+          systemType: account.systemType,
+        },
+        maxConnections: account.outbind.maxConnections,
+        responseTimeoutMs: account.responseTimeoutMs,
+        enquireLinkIntervalMs: account.enquireLinkIntervalMs,
+        // Receipts join the account's correlator, whichever bind submitted the message.
+        onReceipt: (receipt) => pool.receiptArrived(receipt),
+        onAlertNotification: () => metrics.count("alertNotifications"),
+        onOutbind: (accepted) => metrics.count(accepted ? "outbindBinds" : "outbindsRefused"),
+        logger: w.log,
+      }),
+    );
+  }
 }
 
 function poolOptions(

@@ -78,151 +78,188 @@ export function bindOverAcceptedConnection(
   return bindOver(wire, options, (bind) => bind());
 }
 
+/** One connection's requests awaiting responses, and how it ended. */
+interface Link {
+  wire: WireSession;
+  options: AcceptedConnectionOptions;
+  pending: Map<number, Pending>;
+  /** Requests that timed out, so a response that comes later is counted as late. */
+  timedOut: Set<number>;
+  closed: boolean;
+  closeReason: string;
+  keepalive?: NodeJS.Timeout;
+  enquireInFlight: boolean;
+}
+
 function bindOver(
   wire: WireSession,
   options: AcceptedConnectionOptions,
   whenConnected: (bind: () => void) => void,
 ): Promise<SmscConnection> {
-  const pending = new Map<number, Pending>();
-  const timedOut = new Set<number>();
-  let closed = false;
-  let closeReason = "connection closed";
-  let keepalive: NodeJS.Timeout | undefined;
-  let enquireInFlight = false;
-
-  const destroy = (reason: string): void => {
-    if (!closed) closeReason = reason;
-    wire.destroy();
+  const link: Link = {
+    wire,
+    options,
+    pending: new Map(),
+    timedOut: new Set(),
+    closed: false,
+    closeReason: "connection closed",
+    enquireInFlight: false,
   };
-
-  // After unbind / unbind_resp the ESME closes the connection. Ending our side only half-closes
-  // it, and an SMSC that never closes its own (Net::SMPP does not) would keep it open: end it,
-  // then destroy it if it is still open after a grace for the last writes.
-  const closeAfterUnbind = (): void => {
-    wire.close();
-    setTimeout(() => wire.destroy(), UNBIND_CLOSE_GRACE_MS).unref();
-  };
-
-  const request = (command: string, fields: PduFields = {}, timeoutMs = options.responseTimeoutMs) =>
-    new Promise<WirePdu>((resolve, reject) => {
-      const sequence = closed ? undefined : wire.send(command, fields);
-      if (sequence === undefined) {
-        reject(new OtpError("SMPP_NOT_BOUND", `${command} not sent: connection is not writable`));
-        return;
-      }
-      const timer = setTimeout(() => {
-        pending.delete(sequence);
-        if (timedOut.size < MAX_REMEMBERED_TIMEOUTS) timedOut.add(sequence);
-        reject(new OtpError("SMPP_RESPONSE_TIMEOUT", `no ${command}_resp within ${timeoutMs} ms`));
-      }, timeoutMs);
-      pending.set(sequence, { resolve, reject, timer });
-    });
-
-  const onResponse = (pdu: WirePdu): void => {
-    const waiting = pending.get(pdu.sequence);
-    if (waiting === undefined) {
-      if (timedOut.delete(pdu.sequence)) options.onLateResponse?.();
-      return;
-    }
-    pending.delete(pdu.sequence);
-    clearTimeout(waiting.timer);
-    waiting.resolve(pdu);
-  };
-
-  const onRequest = (pdu: WirePdu): void => {
-    switch (pdu.command) {
-      case "enquire_link":
-        wire.reply(pdu);
-        return;
-      case "unbind":
-        wire.reply(pdu);
-        closeReason = "unbound by the SMSC";
-        closeAfterUnbind();
-        return;
-      case "deliver_sm":
-      case "data_sm":
-        wire.reply(pdu, {}, inboundStatus(pdu));
-        return;
-      case "alert_notification":
-        options.onAlertNotification?.(pdu);
-        return;
-      case "unknown":
-        wire.nack(pdu.sequence, STATUS.INVALID_COMMAND_ID);
-        return;
-      default:
-        if (!NO_RESPONSE_COMMANDS.has(pdu.command)) wire.reply(pdu, {}, STATUS.INVALID_COMMAND_ID);
-    }
-  };
-
-  const inboundStatus = (pdu: WirePdu): number => {
-    try {
-      return options.onInbound(pdu);
-    } catch {
-      // Ask the SMSC to deliver it again later rather than lose a receipt.
-      return STATUS.TEMPORARY_APP_ERROR;
-    }
-  };
-
-  const enquireLink = (): void => {
-    if (enquireInFlight || closed) return;
-    enquireInFlight = true;
-    request("enquire_link").then(
-      () => (enquireInFlight = false),
-      () => destroy("enquire_link unanswered: connection presumed dead"),
-    );
-  };
-
-  wire.onPdu((pdu) => (pdu.isResponse || pdu.command === GENERIC_NACK ? onResponse(pdu) : onRequest(pdu)));
-  wire.onError((err) => destroy(`connection error: ${err.message}`));
-  wire.onClose(() => {
-    closed = true;
-    clearInterval(keepalive);
-    for (const [, waiting] of pending) {
-      clearTimeout(waiting.timer);
-      waiting.reject(
-        new OtpError("SMPP_RESPONSE_TIMEOUT", `connection closed before the response (${closeReason})`),
-      );
-    }
-    pending.clear();
-    options.onClosed(closeReason);
-  });
+  wire.onPdu((pdu) =>
+    pdu.isResponse || pdu.command === GENERIC_NACK ? onResponse(link, pdu) : onRequest(link, pdu),
+  );
+  wire.onError((err) => destroy(link, `connection error: ${err.message}`));
+  wire.onClose(() => onClose(link));
 
   const connection: SmscConnection = {
-    request,
+    request: (command, fields, timeoutMs) => request(link, command, fields, timeoutMs),
     get unanswered() {
-      return pending.size;
+      return link.pending.size;
     },
     async unbind() {
-      if (closed) return;
-      clearInterval(keepalive);
-      closeReason = "unbound";
-      await request("unbind").catch(() => undefined);
-      closeAfterUnbind();
+      if (link.closed) return;
+      clearInterval(link.keepalive);
+      link.closeReason = "unbound";
+      await request(link, "unbind").catch(() => undefined);
+      closeAfterUnbind(link);
     },
-    destroy,
+    destroy: (reason) => destroy(link, reason),
   };
+  return bind(link, connection, whenConnected);
+}
 
+function destroy(link: Link, reason: string): void {
+  if (!link.closed) link.closeReason = reason;
+  link.wire.destroy();
+}
+
+/**
+ * After unbind / unbind_resp the ESME closes the connection. Ending our side only half-closes
+ * it, and an SMSC that never closes its own (Net::SMPP does not) would keep it open: end it,
+ * then destroy it if it is still open after a grace for the last writes.
+ */
+function closeAfterUnbind(link: Link): void {
+  link.wire.close();
+  setTimeout(() => link.wire.destroy(), UNBIND_CLOSE_GRACE_MS).unref();
+}
+
+function request(
+  link: Link,
+  command: string,
+  fields: PduFields = {},
+  timeoutMs = link.options.responseTimeoutMs,
+): Promise<WirePdu> {
+  return new Promise<WirePdu>((resolve, reject) => {
+    const sequence = link.closed ? undefined : link.wire.send(command, fields);
+    if (sequence === undefined) {
+      reject(new OtpError("SMPP_NOT_BOUND", `${command} not sent: connection is not writable`));
+      return;
+    }
+    const timer = setTimeout(() => {
+      link.pending.delete(sequence);
+      if (link.timedOut.size < MAX_REMEMBERED_TIMEOUTS) link.timedOut.add(sequence);
+      reject(new OtpError("SMPP_RESPONSE_TIMEOUT", `no ${command}_resp within ${timeoutMs} ms`));
+    }, timeoutMs);
+    link.pending.set(sequence, { resolve, reject, timer });
+  });
+}
+
+function onResponse(link: Link, pdu: WirePdu): void {
+  const waiting = link.pending.get(pdu.sequence);
+  if (waiting === undefined) {
+    if (link.timedOut.delete(pdu.sequence)) link.options.onLateResponse?.();
+    return;
+  }
+  link.pending.delete(pdu.sequence);
+  clearTimeout(waiting.timer);
+  waiting.resolve(pdu);
+}
+
+function onRequest(link: Link, pdu: WirePdu): void {
+  const { wire, options } = link;
+  switch (pdu.command) {
+    case "enquire_link":
+      wire.reply(pdu);
+      return;
+    case "unbind":
+      wire.reply(pdu);
+      link.closeReason = "unbound by the SMSC";
+      closeAfterUnbind(link);
+      return;
+    case "deliver_sm":
+    case "data_sm":
+      wire.reply(pdu, {}, inboundStatus(options, pdu));
+      return;
+    case "alert_notification":
+      options.onAlertNotification?.(pdu);
+      return;
+    case "unknown":
+      wire.nack(pdu.sequence, STATUS.INVALID_COMMAND_ID);
+      return;
+    default:
+      if (!NO_RESPONSE_COMMANDS.has(pdu.command)) wire.reply(pdu, {}, STATUS.INVALID_COMMAND_ID);
+  }
+}
+
+function inboundStatus(options: AcceptedConnectionOptions, pdu: WirePdu): number {
+  try {
+    return options.onInbound(pdu);
+  } catch {
+    // Ask the SMSC to deliver it again later rather than lose a receipt.
+    return STATUS.TEMPORARY_APP_ERROR;
+  }
+}
+
+function enquireLink(link: Link): void {
+  if (link.enquireInFlight || link.closed) return;
+  link.enquireInFlight = true;
+  request(link, "enquire_link").then(
+    () => (link.enquireInFlight = false),
+    () => destroy(link, "enquire_link unanswered: connection presumed dead"),
+  );
+}
+
+function onClose(link: Link): void {
+  link.closed = true;
+  clearInterval(link.keepalive);
+  for (const [, waiting] of link.pending) {
+    clearTimeout(waiting.timer);
+    waiting.reject(
+      new OtpError("SMPP_RESPONSE_TIMEOUT", `connection closed before the response (${link.closeReason})`),
+    );
+  }
+  link.pending.clear();
+  link.options.onClosed(link.closeReason);
+}
+
+/** Sends the bind once connected; resolves once bound, rejects (and closes) on failure. */
+function bind(
+  link: Link,
+  connection: SmscConnection,
+  whenConnected: (bind: () => void) => void,
+): Promise<SmscConnection> {
+  const { wire, options } = link;
   return new Promise<SmscConnection>((resolve, reject) => {
-    const bindTimer = setTimeout(() => destroy("bind timed out"), options.bindTimeoutMs);
+    const bindTimer = setTimeout(() => destroy(link, "bind timed out"), options.bindTimeoutMs);
     wire.onClose(() => {
       clearTimeout(bindTimer);
-      reject(new OtpError("SMPP_NOT_BOUND", `bind failed: ${closeReason}`));
+      reject(new OtpError("SMPP_NOT_BOUND", `bind failed: ${link.closeReason}`));
     });
     whenConnected(() => {
-      request(`bind_${options.bind.mode}`, bindFields(options.bind), options.bindTimeoutMs).then(
+      request(link, `bind_${options.bind.mode}`, bindFields(options.bind), options.bindTimeoutMs).then(
         (response) => {
           if (response.status !== STATUS.OK) {
             reject(new SmppStatusError("SMPP_NOT_BOUND", "bind refused", response.status));
-            destroy("bind refused");
+            destroy(link, "bind refused");
             return;
           }
           clearTimeout(bindTimer);
-          keepalive = setInterval(enquireLink, options.enquireLinkIntervalMs);
+          link.keepalive = setInterval(() => enquireLink(link), options.enquireLinkIntervalMs);
           resolve(connection);
         },
         (err: unknown) => {
           reject(err instanceof Error ? err : new Error(String(err)));
-          destroy("bind failed");
+          destroy(link, "bind failed");
         },
       );
     });

@@ -10,11 +10,11 @@ import { backoffDelay, type BackoffOptions } from "./backoff";
 import type { DeliveryReceipt } from "./delivery-receipt";
 import { createRateLimiter, type RateLimiter } from "./rate-limiter";
 import { openSmscConnection, type BindCredentials, type SmscConnection } from "./smsc-connection";
-import { createInboundHandlers, type SmppLogger } from "./smsc-inbound";
+import { createInboundHandlers, type InboundHandlers, type SmppLogger } from "./smsc-inbound";
 import { buildSubmitSms, type SubmitRequest } from "./submit-sm";
 import { createSessionCounters, type SessionCounters } from "./session-counters";
 import { submitPart, type RetryPolicy, type SubmitObserver } from "./submit-part";
-import { createSubmitWindow } from "./submit-window";
+import { createSubmitWindow, type SubmitWindow } from "./submit-window";
 
 export type SessionState = "connecting" | "bound" | "reconnecting" | "closing" | "closed";
 
@@ -95,164 +95,202 @@ const DEFAULTS = {
 
 const silentLogger: SmppLogger = { info: () => undefined, warn: () => undefined };
 
+/** One bind's session: its connection, its state and what waits for it. */
+interface Session {
+  options: SmscSessionOptions;
+  settings: typeof DEFAULTS & SmscSessionOptions;
+  log: SmppLogger;
+  random: () => number;
+  counters: SessionCounters;
+  window: SubmitWindow;
+  limiter: RateLimiter;
+  limiters: RateLimiter[];
+  inbound: InboundHandlers;
+  boundWaiters: Set<{ resolve: (c: SmscConnection) => void; reject: (e: Error) => void }>;
+  state: SessionState;
+  connection?: SmscConnection;
+  attempt: number;
+  reconnectTimer?: NodeJS.Timeout;
+  lastError?: string;
+  /** The concatenation reference of the last message split into parts. */
+  reference: number;
+}
+
 export function createSmscSession(options: SmscSessionOptions): SmscSession {
   const settings = { ...DEFAULTS, ...options };
   const log = options.logger ?? silentLogger;
   const random = options.random ?? Math.random;
   const counters = createSessionCounters();
-  const window = createSubmitWindow(settings.window, settings.maxQueued);
   const limiter = createRateLimiter({ messagesPerSecond: settings.messagesPerSecond });
-  const limiters = options.accountLimiter === undefined ? [limiter] : [limiter, options.accountLimiter];
-  const boundWaiters = new Set<{ resolve: (c: SmscConnection) => void; reject: (e: Error) => void }>();
-  let state: SessionState = "connecting";
-  let connection: SmscConnection | undefined;
-  let attempt = 0;
-  let reconnectTimer: NodeJS.Timeout | undefined;
-  let lastError: string | undefined;
-  let reference = Math.floor(random() * 256);
-
-  const setState = (next: SessionState): void => {
-    if (state === next) return;
-    state = next;
-    log.info("smpp session state", { session: options.name, state: next });
-    options.onStateChange?.(next, options.name);
-  };
-
-  const notBound = (): OtpError => new OtpError("SMPP_NOT_BOUND", `SMPP bind ${options.name} is not bound`);
-  const stopping = (): boolean => state === "closing" || state === "closed";
-
-  const inbound = createInboundHandlers({
-    name: options.name,
-    counters,
+  const session: Session = {
+    options,
+    settings,
     log,
-    onReceipt: options.onReceipt,
-    onAlertNotification: options.onAlertNotification,
-  });
-
-  const connect = (): void => {
-    setState(attempt === 0 ? "connecting" : "reconnecting");
-    let established = false;
-    openSmscConnection({
-      host: options.host,
-      port: options.port,
-      tls: options.tls,
-      bind: options.bind,
-      bindTimeoutMs: settings.bindTimeoutMs,
-      responseTimeoutMs: settings.responseTimeoutMs,
-      enquireLinkIntervalMs: settings.enquireLinkIntervalMs,
-      onInbound: inbound.onInbound,
-      onAlertNotification: inbound.onAlertNotification,
-      onLateResponse: () => counters.lateResponses++,
-      onClosed: (reason) => {
-        if (!established) return;
-        connection = undefined;
-        lastError = reason;
-        log.warn("smpp connection closed", { session: options.name, reason });
-        scheduleReconnect();
-      },
-    }).then(
-      (opened) => {
-        if (stopping()) return void opened.unbind();
-        established = true;
-        connection = opened;
-        attempt = 0;
-        counters.binds++;
-        setState("bound");
-        for (const waiter of boundWaiters) waiter.resolve(opened);
-        boundWaiters.clear();
-      },
-      (err: unknown) => {
-        lastError = err instanceof Error ? err.message : String(err);
-        log.warn("smpp bind failed", { session: options.name, reason: lastError });
-        scheduleReconnect();
-      },
-    );
+    random,
+    counters,
+    window: createSubmitWindow(settings.window, settings.maxQueued),
+    limiter,
+    limiters: options.accountLimiter === undefined ? [limiter] : [limiter, options.accountLimiter],
+    inbound: createInboundHandlers({
+      name: options.name,
+      counters,
+      log,
+      onReceipt: options.onReceipt,
+      onAlertNotification: options.onAlertNotification,
+    }),
+    boundWaiters: new Set(),
+    state: "connecting",
+    attempt: 0,
+    reference: Math.floor(random() * 256),
   };
-
-  const scheduleReconnect = (): void => {
-    if (stopping()) return;
-    attempt++;
-    counters.reconnectAttempts++;
-    setState("reconnecting");
-    reconnectTimer = setTimeout(connect, backoffDelay(attempt, settings.reconnect, random));
-  };
-
-  const boundConnection = (timeoutMs: number): Promise<SmscConnection> => {
-    if (stopping()) return Promise.reject(notBound());
-    if (state === "bound" && connection !== undefined) return Promise.resolve(connection);
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        resolve: (c: SmscConnection) => (clearTimeout(timer), resolve(c)),
-        reject: (e: Error) => (clearTimeout(timer), reject(e)),
-      };
-      const timer = setTimeout(() => {
-        boundWaiters.delete(waiter);
-        reject(notBound());
-      }, timeoutMs);
-      boundWaiters.add(waiter);
-    });
-  };
-
-  const submit = async (request: SubmitRequest): Promise<SubmitResult> => {
-    if (options.bind.mode === "receiver") {
-      throw new OtpError("OTP_FAILED_PRECONDITION", "a receiver bind cannot submit");
-    }
-    if (stopping()) throw notBound();
-    reference = (reference + 1) & 0xff;
-    const parts = buildSubmitSms(request, { reference, maxParts: options.maxPartsPerMessage });
-    const messageIds: string[] = [];
-    // Parts go one after another so that SMSCs that need them in order get them in order.
-    for (const fields of parts) {
-      messageIds.push(
-        await submitPart(fields, {
-          connection: () => boundConnection(settings.notBoundWaitMs),
-          window,
-          limiters,
-          counters,
-          policy: options.retry,
-          random,
-          observe: options.onSubmitResponse,
-        }),
-      );
-    }
-    return { messageIds };
-  };
-
-  const close = async (): Promise<void> => {
-    if (stopping()) return;
-    setState("closing");
-    clearTimeout(reconnectTimer);
-    window.rejectQueued(notBound());
-    for (const waiter of boundWaiters) waiter.reject(notBound());
-    boundWaiters.clear();
-    const deadline = Date.now() + settings.drainTimeoutMs;
-    while (window.inUse > 0 && Date.now() < deadline) await sleep(20);
-    await connection?.unbind();
-    connection = undefined;
-    setState("closed");
-  };
-
-  connect();
+  connect(session);
 
   return {
     name: options.name,
     get state() {
-      return state;
+      return session.state;
     },
     canSubmit: options.bind.mode !== "receiver",
-    submit,
+    submit: (request) => submit(session, request),
     stats: () => ({
       name: options.name,
-      state,
-      windowInUse: window.inUse,
-      queued: window.queued,
+      state: session.state,
+      windowInUse: session.window.inUse,
+      queued: session.window.queued,
       currentRate: limiter.currentRate(Date.now()),
       counters: { ...counters },
-      lastError,
+      lastError: session.lastError,
     }),
-    waitUntilBound: async (timeoutMs) => void (await boundConnection(timeoutMs)),
-    close,
+    waitUntilBound: async (timeoutMs) => void (await boundConnection(session, timeoutMs)),
+    close: () => close(session),
   };
+}
+
+function setState(session: Session, next: SessionState): void {
+  if (session.state === next) return;
+  session.state = next;
+  session.log.info("smpp session state", { session: session.options.name, state: next });
+  session.options.onStateChange?.(next, session.options.name);
+}
+
+function notBound(session: Session): OtpError {
+  return new OtpError("SMPP_NOT_BOUND", `SMPP bind ${session.options.name} is not bound`);
+}
+
+function stopping(session: Session): boolean {
+  return session.state === "closing" || session.state === "closed";
+}
+
+function connect(session: Session): void {
+  const { options, settings, inbound, counters, log } = session;
+  setState(session, session.attempt === 0 ? "connecting" : "reconnecting");
+  let established = false;
+  openSmscConnection({
+    host: options.host,
+    port: options.port,
+    tls: options.tls,
+    bind: options.bind,
+    bindTimeoutMs: settings.bindTimeoutMs,
+    responseTimeoutMs: settings.responseTimeoutMs,
+    enquireLinkIntervalMs: settings.enquireLinkIntervalMs,
+    onInbound: inbound.onInbound,
+    onAlertNotification: inbound.onAlertNotification,
+    onLateResponse: () => counters.lateResponses++,
+    onClosed: (reason) => {
+      if (!established) return;
+      session.connection = undefined;
+      session.lastError = reason;
+      log.warn("smpp connection closed", { session: options.name, reason });
+      scheduleReconnect(session);
+    },
+  }).then(
+    (opened) => {
+      if (stopping(session)) return void opened.unbind();
+      established = true;
+      session.connection = opened;
+      session.attempt = 0;
+      counters.binds++;
+      setState(session, "bound");
+      for (const waiter of session.boundWaiters) waiter.resolve(opened);
+      session.boundWaiters.clear();
+    },
+    (err: unknown) => {
+      session.lastError = err instanceof Error ? err.message : String(err);
+      log.warn("smpp bind failed", { session: options.name, reason: session.lastError });
+      scheduleReconnect(session);
+    },
+  );
+}
+
+function scheduleReconnect(session: Session): void {
+  if (stopping(session)) return;
+  session.attempt++;
+  session.counters.reconnectAttempts++;
+  setState(session, "reconnecting");
+  session.reconnectTimer = setTimeout(
+    () => connect(session),
+    backoffDelay(session.attempt, session.settings.reconnect, session.random),
+  );
+}
+
+function boundConnection(session: Session, timeoutMs: number): Promise<SmscConnection> {
+  if (stopping(session)) return Promise.reject(notBound(session));
+  if (session.state === "bound" && session.connection !== undefined)
+    return Promise.resolve(session.connection);
+  return new Promise((resolve, reject) => {
+    const waiter = {
+      resolve: (c: SmscConnection) => (clearTimeout(timer), resolve(c)),
+      reject: (e: Error) => (clearTimeout(timer), reject(e)),
+    };
+    const timer = setTimeout(() => {
+      session.boundWaiters.delete(waiter);
+      reject(notBound(session));
+    }, timeoutMs);
+    session.boundWaiters.add(waiter);
+  });
+}
+
+async function submit(session: Session, request: SubmitRequest): Promise<SubmitResult> {
+  const { options } = session;
+  if (options.bind.mode === "receiver") {
+    throw new OtpError("OTP_FAILED_PRECONDITION", "a receiver bind cannot submit");
+  }
+  if (stopping(session)) throw notBound(session);
+  session.reference = (session.reference + 1) & 0xff;
+  const parts = buildSubmitSms(request, {
+    reference: session.reference,
+    maxParts: options.maxPartsPerMessage,
+  });
+  const messageIds: string[] = [];
+  // Parts go one after another so that SMSCs that need them in order get them in order.
+  for (const fields of parts) {
+    messageIds.push(
+      await submitPart(fields, {
+        connection: () => boundConnection(session, session.settings.notBoundWaitMs),
+        window: session.window,
+        limiters: session.limiters,
+        counters: session.counters,
+        policy: options.retry,
+        random: session.random,
+        observe: options.onSubmitResponse,
+      }),
+    );
+  }
+  return { messageIds };
+}
+
+async function close(session: Session): Promise<void> {
+  if (stopping(session)) return;
+  setState(session, "closing");
+  clearTimeout(session.reconnectTimer);
+  session.window.rejectQueued(notBound(session));
+  for (const waiter of session.boundWaiters) waiter.reject(notBound(session));
+  session.boundWaiters.clear();
+  const deadline = Date.now() + session.settings.drainTimeoutMs;
+  while (session.window.inUse > 0 && Date.now() < deadline) await sleep(20);
+  await session.connection?.unbind();
+  session.connection = undefined;
+  setState(session, "closed");
 }
 
 function sleep(ms: number): Promise<void> {

@@ -49,121 +49,134 @@ const ACCEPTED_PUBLISH_MS = 1_000;
 
 export function createReceiptReporter(deps: ReceiptReporterDeps): ReceiptReporter {
   const inFlight = new Set<Promise<void>>();
-
   const track = (work: Promise<void>): void => {
     const tracked = work.catch((err: unknown) => deps.logger.error("sms receipt handling failed", { err }));
     inFlight.add(tracked);
     void tracked.finally(() => inFlight.delete(tracked));
   };
-
-  const lookup = async (account: string, messageId: string): Promise<SentPart | undefined> => {
-    const deadline = deps.now() + deps.receiptLookupMs;
-    for (let wait = 25; ; wait = Math.min(wait * 2, 400)) {
-      const part = await deps.messageMap.lookup(account, messageId);
-      if (part !== undefined || deps.now() >= deadline) return part;
-      await sleep(wait);
-    }
-  };
-
-  /**
-   * Receipts of a part found through the store come after its ACCEPTED: the owner saves the
-   * outcome and publishes it at once, so a receipt waits while the attempt is still `sending`
-   * and until its outcome is `acceptedPublishMs` old. Consumers move an attempt forward only,
-   * so an ACCEPTED that still came later would change nothing.
-   */
-  const waitForAccepted = async (part: SentPart): Promise<void> => {
-    const deadline = deps.now() + deps.receiptLookupMs;
-    for (let wait = 25; deps.now() < deadline; wait = Math.min(wait * 2, 400)) {
-      const entry = await deps.ledger.read(part.verificationId, part.attempt);
-      if (entry === undefined || entry.phase === "reported") return;
-      if (entry.phase === "outcome") {
-        await sleep(Math.max(0, entry.at + ACCEPTED_PUBLISH_MS - deps.now()));
-        return;
-      }
-      await sleep(wait);
-    }
-  };
-
-  const publishWithRetry = async (part: SentPart, outcome: ReportOutcome): Promise<void> => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await deps.publish(part, outcome);
-        deps.metrics.count("reportsPublished");
-        return;
-      } catch (err) {
-        const delay = PUBLISH_RETRY_DELAYS_MS[attempt];
-        if (delay === undefined) throw err;
-        deps.logger.warn("publishing a delivery report failed; retrying", { delayMs: delay, err });
-        await sleep(delay);
-      }
-    }
-  };
-
-  const report = async (
-    part: SentPart,
-    receipt: DeliveryReceipt,
-    viaStore: boolean,
-    arrivedAt: number,
-  ): Promise<void> => {
-    const now = deps.now();
-    deps.metrics.receipt(
-      part.bind,
-      STAT_BY_STATUS[receipt.status],
-      receipt.final ? now - part.submittedAtMs : undefined,
-    );
-    const outcome = receiptOutcome(receipt, part.messageId, arrivedAt);
-    if (outcome === undefined) return;
-    await deps.gate.wait(attemptKey(part));
-    if (viaStore) await waitForAccepted(part);
-    const decision = await deps.store.run(finalReceipt, {
-      verificationId: part.verificationId,
-      attempt: part.attempt,
-      partIndex: part.partIndex,
-      partCount: part.partCount,
-      delivered: receipt.status === "delivered",
-      ttlMs: attemptTtlMs(part, now, deps.stateGraceMs),
-    });
-    if (decision === "duplicate") deps.metrics.count("receiptsDuplicate");
-    if (decision !== "final") return;
-    deps.logger.info("sms receipt reported", {
-      verificationId: part.verificationId,
-      attempt: part.attempt,
-      messageId: part.messageId,
-      stat: STAT_BY_STATUS[receipt.status],
-      part: `${part.partIndex + 1}/${part.partCount}`,
-    });
-    await publishWithRetry(part, outcome);
-  };
-
   return {
     matched(context, receipt) {
       deps.metrics.count("receiptsMatchedLocally");
-      track(report(sentPart(context), receipt, false, receipt.receivedAtMs ?? deps.now()));
+      track(report(deps, sentPart(context), receipt, false, receipt.receivedAtMs ?? deps.now()));
     },
     unmatched(account, receipt) {
       if (!receipt.final) return;
-      const arrivedAt = receipt.receivedAtMs ?? deps.now();
-      track(
-        (async () => {
-          const part = await lookup(account, receipt.messageId);
-          if (part === undefined) {
-            deps.metrics.count("receiptsUnmatched");
-            deps.logger.warn("sms receipt for an unknown message dropped", {
-              account,
-              messageId: receipt.messageId,
-              stat: STAT_BY_STATUS[receipt.status],
-            });
-            return;
-          }
-          deps.metrics.count("receiptsMatchedViaStore");
-          await report(part, receipt, true, arrivedAt);
-        })(),
-      );
+      track(reportUnmatched(deps, account, receipt, receipt.receivedAtMs ?? deps.now()));
     },
     async drain() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
   };
+}
+
+/** A receipt on a bind that did not submit its message: its part is found through the store. */
+async function reportUnmatched(
+  deps: ReceiptReporterDeps,
+  account: string,
+  receipt: DeliveryReceipt,
+  arrivedAt: number,
+): Promise<void> {
+  const part = await lookup(deps, account, receipt.messageId);
+  if (part === undefined) {
+    deps.metrics.count("receiptsUnmatched");
+    deps.logger.warn("sms receipt for an unknown message dropped", {
+      account,
+      messageId: receipt.messageId,
+      stat: STAT_BY_STATUS[receipt.status],
+    });
+    return;
+  }
+  deps.metrics.count("receiptsMatchedViaStore");
+  await report(deps, part, receipt, true, arrivedAt);
+}
+
+/** A receipt may beat the store's record of its message: it is looked up again for a moment. */
+async function lookup(
+  deps: ReceiptReporterDeps,
+  account: string,
+  messageId: string,
+): Promise<SentPart | undefined> {
+  const deadline = deps.now() + deps.receiptLookupMs;
+  for (let wait = 25; ; wait = Math.min(wait * 2, 400)) {
+    const part = await deps.messageMap.lookup(account, messageId);
+    if (part !== undefined || deps.now() >= deadline) return part;
+    await sleep(wait);
+  }
+}
+
+/**
+ * Receipts of a part found through the store come after its ACCEPTED: the owner saves the
+ * outcome and publishes it at once, so a receipt waits while the attempt is still `sending`
+ * and until its outcome is `acceptedPublishMs` old. Consumers move an attempt forward only,
+ * so an ACCEPTED that still came later would change nothing.
+ */
+async function waitForAccepted(deps: ReceiptReporterDeps, part: SentPart): Promise<void> {
+  const deadline = deps.now() + deps.receiptLookupMs;
+  for (let wait = 25; deps.now() < deadline; wait = Math.min(wait * 2, 400)) {
+    const entry = await deps.ledger.read(part.verificationId, part.attempt);
+    if (entry === undefined || entry.phase === "reported") return;
+    if (entry.phase === "outcome") {
+      await sleep(Math.max(0, entry.at + ACCEPTED_PUBLISH_MS - deps.now()));
+      return;
+    }
+    await sleep(wait);
+  }
+}
+
+async function publishWithRetry(
+  deps: ReceiptReporterDeps,
+  part: SentPart,
+  outcome: ReportOutcome,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await deps.publish(part, outcome);
+      deps.metrics.count("reportsPublished");
+      return;
+    } catch (err) {
+      const delay = PUBLISH_RETRY_DELAYS_MS[attempt];
+      if (delay === undefined) throw err;
+      deps.logger.warn("publishing a delivery report failed; retrying", { delayMs: delay, err });
+      await sleep(delay);
+    }
+  }
+}
+
+async function report(
+  deps: ReceiptReporterDeps,
+  part: SentPart,
+  receipt: DeliveryReceipt,
+  viaStore: boolean,
+  arrivedAt: number,
+): Promise<void> {
+  const now = deps.now();
+  deps.metrics.receipt(
+    part.bind,
+    STAT_BY_STATUS[receipt.status],
+    receipt.final ? now - part.submittedAtMs : undefined,
+  );
+  const outcome = receiptOutcome(receipt, part.messageId, arrivedAt);
+  if (outcome === undefined) return;
+  await deps.gate.wait(attemptKey(part));
+  if (viaStore) await waitForAccepted(deps, part);
+  const decision = await deps.store.run(finalReceipt, {
+    verificationId: part.verificationId,
+    attempt: part.attempt,
+    partIndex: part.partIndex,
+    partCount: part.partCount,
+    delivered: receipt.status === "delivered",
+    ttlMs: attemptTtlMs(part, now, deps.stateGraceMs),
+  });
+  if (decision === "duplicate") deps.metrics.count("receiptsDuplicate");
+  if (decision !== "final") return;
+  deps.logger.info("sms receipt reported", {
+    verificationId: part.verificationId,
+    attempt: part.attempt,
+    messageId: part.messageId,
+    stat: STAT_BY_STATUS[receipt.status],
+    part: `${part.partIndex + 1}/${part.partCount}`,
+  });
+  await publishWithRetry(deps, part, outcome);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -72,10 +72,60 @@ const STATUS_BY_STAT: Readonly<Record<ReceiptStat, ReceiptStatus>> = {
 export async function startSmscSimulator(options: SimulatorOptions): Promise<SmscSimulator> {
   const timers = new Set<NodeJS.Timeout>();
   const waitingForBind: ReceiptJob[] = [];
+  const core = createSimulatorCore(options, timers, waitingForBind);
+  const server = await listenWire(
+    {
+      port: options.port ?? 0,
+      host: options.host,
+      tls: options.tls,
+      incompletePduTimeoutMs: options.incompletePduTimeoutMs,
+      maxConnections: options.maxConnections,
+      onRefused: () => core.stats.connectionsRefused++,
+    },
+    (wire) => {
+      attachSimulatorSession(core, wire);
+      wire.onPdu((pdu) => {
+        if (pdu.command.startsWith("bind_") && waitingForBind.length > 0)
+          core.later(0, () => flushWaiting(core, waitingForBind));
+      });
+    },
+  );
+
+  return {
+    port: server.port,
+    inbox: core.inbox,
+    get scenario() {
+      return core.scenario;
+    },
+    setScenario(input) {
+      core.scenario = parseScenario(input);
+      core.random = seededRandom(core.scenario.seed ?? 1);
+    },
+    dropConnections: (dropOptions = {}) => dropConnections(core, dropOptions),
+    muteConnections() {
+      const open = [...core.sessions].filter((s) => !s.muted);
+      for (const session of open) session.muted = true;
+      core.stats.connectionsMuted += open.length;
+      return open.length;
+    },
+    stats: () => ({ ...core.stats, malformed: { ...core.stats.malformed } }),
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      await server.close();
+    },
+  };
+}
+
+/** What every simulated connection shares: scenario, credentials, inbox, counters, timers. */
+function createSimulatorCore(
+  options: SimulatorOptions,
+  timers: Set<NodeJS.Timeout>,
+  waitingForBind: ReceiptJob[],
+): SimulatorCore {
   const throttleWindows = new Map<string, { second: number; count: number }>();
   let messageId = 100_000;
   let submits = 0;
-
   const core: SimulatorCore = {
     scenario: parseScenario(options.scenario ?? {}),
     random: seededRandom(options.scenario?.seed ?? 1),
@@ -105,86 +155,54 @@ export async function startSmscSimulator(options: SimulatorOptions): Promise<Sms
       timers.add(timer);
     },
     sendReceipt(origin, job) {
-      deliverReceipt(origin, job);
+      deliverReceipt(core, waitingForBind, origin, job);
       const copies = core.scenario.receiptCopies ?? 1;
       for (let copy = 1; copy < copies; copy++) {
-        core.later(copy * (core.scenario.receiptRepeatMs ?? 50), () => deliverReceipt(origin, job));
+        core.later(copy * (core.scenario.receiptRepeatMs ?? 50), () =>
+          deliverReceipt(core, waitingForBind, origin, job),
+        );
       }
     },
   };
+  return core;
+}
 
-  const deliverReceipt = (origin: SimSession | undefined, job: ReceiptJob): void => {
-    const target = receiptTarget(core, origin, job.systemId);
-    if (target === undefined) {
-      waitingForBind.push(job);
-      core.stats.receiptsWaitingForBind = waitingForBind.length;
-      return;
-    }
-    target.wire.send("deliver_sm", receiptFields(job, new Date()));
-    core.stats.receiptsSent++;
-    if (target !== origin) core.stats.receiptsOnOtherSession++;
-  };
-
-  // Receipts that found no receiving bind go out when one binds.
-  const flushWaiting = (): void => {
-    for (const job of waitingForBind.splice(0)) deliverReceipt(undefined, job);
+function deliverReceipt(
+  core: SimulatorCore,
+  waitingForBind: ReceiptJob[],
+  origin: SimSession | undefined,
+  job: ReceiptJob,
+): void {
+  const target = receiptTarget(core, origin, job.systemId);
+  if (target === undefined) {
+    waitingForBind.push(job);
     core.stats.receiptsWaitingForBind = waitingForBind.length;
-  };
+    return;
+  }
+  target.wire.send("deliver_sm", receiptFields(job, new Date()));
+  core.stats.receiptsSent++;
+  if (target !== origin) core.stats.receiptsOnOtherSession++;
+}
 
-  const server = await listenWire(
-    {
-      port: options.port ?? 0,
-      host: options.host,
-      tls: options.tls,
-      incompletePduTimeoutMs: options.incompletePduTimeoutMs,
-      maxConnections: options.maxConnections,
-      onRefused: () => core.stats.connectionsRefused++,
-    },
-    (wire) => {
-      attachSimulatorSession(core, wire);
-      wire.onPdu((pdu) => {
-        if (pdu.command.startsWith("bind_") && waitingForBind.length > 0) core.later(0, flushWaiting);
-      });
-    },
-  );
+/** Receipts that found no receiving bind go out when one binds. */
+function flushWaiting(core: SimulatorCore, waitingForBind: ReceiptJob[]): void {
+  for (const job of waitingForBind.splice(0)) deliverReceipt(core, waitingForBind, undefined, job);
+  core.stats.receiptsWaitingForBind = waitingForBind.length;
+}
 
-  return {
-    port: server.port,
-    inbox: core.inbox,
-    get scenario() {
-      return core.scenario;
-    },
-    setScenario(input) {
-      core.scenario = parseScenario(input);
-      core.random = seededRandom(core.scenario.seed ?? 1);
-    },
-    dropConnections(dropOptions = {}) {
-      const sessions = [...core.sessions];
-      for (const session of sessions) {
-        core.stats.connectionsDropped++;
-        if (dropOptions.unbind && session.mode !== undefined && !session.muted) {
-          core.stats.unbindsSent++;
-          session.wire.send("unbind");
-          core.later(200, () => session.wire.destroy());
-        } else {
-          session.wire.destroy();
-        }
-      }
-      return sessions.length;
-    },
-    muteConnections() {
-      const open = [...core.sessions].filter((s) => !s.muted);
-      for (const session of open) session.muted = true;
-      core.stats.connectionsMuted += open.length;
-      return open.length;
-    },
-    stats: () => ({ ...core.stats, malformed: { ...core.stats.malformed } }),
-    async close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      await server.close();
-    },
-  };
+function dropConnections(core: SimulatorCore, dropOptions: { unbind?: boolean }): number {
+  const sessions = [...core.sessions];
+  for (const session of sessions) {
+    core.stats.connectionsDropped++;
+    if (dropOptions.unbind && session.mode !== undefined && !session.muted) {
+      core.stats.unbindsSent++;
+      session.wire.send("unbind");
+      core.later(200, () => session.wire.destroy());
+    } else {
+      session.wire.destroy();
+    }
+  }
+  return sessions.length;
 }
 
 function receiptTarget(

@@ -16,6 +16,7 @@ import type { PolicyBook } from "@domain/policy/policy-book";
 import type { Store } from "@platform/store/port";
 import { createRedisStore } from "@platform/store/redis";
 import { gatewayConfigOrThrow } from "../../src/config/parse-config";
+import type { GatewayConfig } from "../../src/config/gateway-config";
 import { createSmsGateway, type SmsGateway } from "../../src/gateway";
 import type { Scenario } from "../../src/simulator/scenario";
 import type { SmscSimulator } from "../../src/simulator/smsc-simulator";
@@ -92,50 +93,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const store = openStore();
   const { sealer } = generatedSecrets();
   const policies = policyBook();
-  const config = gatewayConfigOrThrow(
-    {
-      accounts: {
-        sim: {
-          host: "127.0.0.1",
-          port: simulator.port,
-          systemId: SYSTEM_ID,
-          password: PASSWORD,
-          binds: 1,
-          window: 10,
-          tps: 200,
-          responseTimeoutMs: 2_000,
-          enquireLinkIntervalMs: 5_000,
-          reconnect: { initialMs: 50, maxMs: 500 },
-          ...options.account,
-        },
-      },
-      routes: { "sms-id": ["sim"] },
-      defaultRoute: "sms-id",
-      messages: {
-        tenants: {
-          "bank-a": { appHash: APP_HASH },
-          "long-text": { templates: { en: LONG_TEMPLATE } },
-        },
-      },
-      dispatch: { consumerGroup: `${prefix}-gateway`, ...options.dispatch },
-    },
-    { env: {}, readFile: () => "" },
-    "test",
-  );
+  const config = stackConfig(options, simulator.port, prefix);
   await bus.ensureTopics(topicSpecs(topics, 3));
 
   const reports: Report[] = [];
-  const collector: Subscription = await bus.subscribe({
-    groupId: `${prefix}-reports`,
-    topics: [topics.verifications],
-    fromBeginning: true,
-    handler: async ({ envelope }) => {
-      const report = eventOf(envelope, "deliveryReported");
-      if (report !== undefined) {
-        reports.push({ verificationId: envelope.verificationId, causationId: envelope.causationId, report });
-      }
-    },
-  });
+  const collector = await collectReports(bus, `${prefix}-reports`, topics, reports);
   const gateways: SmsGateway[] = [];
   const gatewayBuses: KafkaBus[] = [];
   for (let i = 0; i < (options.instances ?? 1); i++) {
@@ -199,6 +161,60 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await deleteKafkaPrefix(infra.brokers, prefix);
     },
   };
+}
+
+/** One account on the simulator, with the test's overrides. */
+function stackConfig(options: StackOptions, port: number, prefix: string): GatewayConfig {
+  return gatewayConfigOrThrow(
+    {
+      accounts: {
+        sim: {
+          host: "127.0.0.1",
+          port,
+          systemId: SYSTEM_ID,
+          password: PASSWORD,
+          binds: 1,
+          window: 10,
+          tps: 200,
+          responseTimeoutMs: 2_000,
+          enquireLinkIntervalMs: 5_000,
+          reconnect: { initialMs: 50, maxMs: 500 },
+          ...options.account,
+        },
+      },
+      routes: { "sms-id": ["sim"] },
+      defaultRoute: "sms-id",
+      messages: {
+        tenants: {
+          "bank-a": { appHash: APP_HASH },
+          "long-text": { templates: { en: LONG_TEMPLATE } },
+        },
+      },
+      dispatch: { consumerGroup: `${prefix}-gateway`, ...options.dispatch },
+    },
+    { env: {}, readFile: () => "" },
+    "test",
+  );
+}
+
+/** Collects every delivery report on the verifications topic. */
+function collectReports(
+  bus: KafkaBus,
+  groupId: string,
+  topics: TopicNames,
+  reports: Report[],
+): Promise<Subscription> {
+  return bus.subscribe({
+    groupId,
+    topics: [topics.verifications],
+    fromBeginning: true,
+    handler: async ({ envelope }) => {
+      const report = eventOf(envelope, "deliveryReported");
+      if (report !== undefined) {
+        reports.push({ verificationId: envelope.verificationId, causationId: envelope.causationId, report });
+      }
+    },
+  });
 }
 
 function policyBook(): PolicyBook {
