@@ -13,6 +13,7 @@ import { createIssuanceApp } from "@services/issuance/src/app";
 import { registerSupportService } from "@services/issuance/src/support-handlers";
 import {
   createRoutingService,
+  type RoutingService,
   type RoutingServiceSettingsInput,
 } from "@services/routing/src/routing-service";
 import { cachedIncidentCheck } from "@platform/incidents";
@@ -125,18 +126,7 @@ export async function createAllInOne(
     metrics: o.metrics,
     projectorGroup: group("otp-projector"),
   });
-  const routing = createRoutingService({
-    bus: p.bus,
-    store: p.store,
-    clock: p.now,
-    policies: p.policies,
-    logger: p.logger,
-    topics: p.topics,
-    metrics: o.metrics,
-    sealer: p.secrets.sealer,
-    groupId: group("routing"),
-    ...(o.routing === undefined ? {} : { settings: o.routing }),
-  });
+  const routing = routingServiceOf(p, o, group("routing"));
   const gatewayConfig = gatewayConfigOf(o, sims, group("gateway-smpp"));
   const gateway = createSmsGateway({ ...p, clock: p.now, metrics: o.metrics, config: gatewayConfig });
   // Users write to the business number that sent their code: it serves the demo tenant.
@@ -212,6 +202,21 @@ async function listenSilentCallback(
       handler = next;
     },
   };
+}
+
+function routingServiceOf(p: Platform, o: AllInOneOptions, groupId: string): RoutingService {
+  return createRoutingService({
+    bus: p.bus,
+    store: p.store,
+    clock: p.now,
+    policies: p.policies,
+    logger: p.logger,
+    topics: p.topics,
+    metrics: o.metrics,
+    sealer: p.secrets.sealer,
+    groupId,
+    ...(o.routing === undefined ? {} : { settings: o.routing }),
+  });
 }
 
 /** The simulated SMSC's account (with the options' overrides), or the accounts of SMPP_CONFIG. */
