@@ -182,79 +182,16 @@ export async function startRoutingHarness(name: string): Promise<RoutingHarness>
 
   const answer = (d: Dispatch): void => {
     for (const reply of script(d)) {
-      const task = (async () => {
-        await sleep(reply.afterMs ?? 0);
-        await publish(
-          d.verificationId,
-          {
-            $case: "deliveryReported",
-            value: {
-              attempt: d.attempt,
-              channel: d.channel,
-              route: d.route,
-              status: reply.status,
-              failureClass: reply.failureClass ?? FailureClass.FAILURE_CLASS_UNSPECIFIED,
-              reason: reply.reason ?? "",
-              providerMessageId: `pm-${d.verificationId}-${d.attempt}`,
-              district: d.district,
-              operator: "",
-              providerTime: new Date(),
-              providerSubmitDate: "",
-              providerDoneDate: "",
-            },
-          },
-          d.tenant,
-        );
-        if (reply.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED && reply.verifyAfterMs !== undefined) {
-          await sleep(reply.verifyAfterMs);
-          await publish(
-            d.verificationId,
-            {
-              $case: "codeChecked",
-              value: {
-                outcome: CheckOutcome.CHECK_OUTCOME_VERIFIED,
-                checksUsed: 1,
-                matchedAttempt: d.attempt,
-              },
-            },
-            d.tenant,
-          );
-        }
-      })().catch((err: unknown) => logger.error("fake connector failed", { error: err }));
+      const task = playReply(publish, d, reply).catch((err: unknown) =>
+        logger.error("fake connector failed", { error: err }),
+      );
       pending.add(task);
       void task.finally(() => pending.delete(task));
     }
   };
 
   subscriptions.push(
-    await bus.subscribe({
-      groupId: `${prefix}connectors`,
-      topics: [topics.verifications],
-      partitionConcurrency: 3,
-      handler: async ({ envelope: env }) => {
-        received.set(env.eventId, Date.now());
-        const list = byVerification.get(env.verificationId) ?? [];
-        list.push(env);
-        byVerification.set(env.verificationId, list);
-        if (env.event?.$case === "dispatchRequested") {
-          const d = env.event.value;
-          answer({
-            verificationId: env.verificationId,
-            tenant: env.tenant,
-            attempt: d.attempt,
-            channel: d.channel,
-            route: d.route,
-            district: d.district,
-            eventId: env.eventId,
-          });
-        }
-      },
-    }),
-    await bus.subscribe({
-      groupId: `${prefix}observer`,
-      topics: [topics.routing],
-      handler: async ({ envelope: env }) => void routing.push(env),
-    }),
+    ...(await watchTopics(bus, prefix, topics, { byVerification, routing, received }, answer)),
   );
 
   return {
@@ -288,67 +225,19 @@ export async function startRoutingHarness(name: string): Promise<RoutingHarness>
     },
     async issue(input = {}) {
       const verificationId = input.verificationId ?? newVerificationId();
-      const purpose = input.purpose ?? "login";
       await publish(
         verificationId,
-        {
-          $case: "verificationStarted",
-          value: VerificationStarted.fromPartial({
-            phone: sealer.seal("+6281234567890", sealedField(verificationId, "phone")),
-            maskedPhone: "+62812****7890",
-            country: "ID",
-            operator: input.operator ?? "id-telkomsel",
-            district: input.district ?? "ID-JK-JS",
-            purpose,
-            riskTier: purpose === "transaction" ? RiskTier.RISK_TIER_HIGH : RiskTier.RISK_TIER_MEDIUM,
-            locale: "id",
-            channelPreference: input.channelPreference ?? Channel.CHANNEL_UNSPECIFIED,
-            code: sealer.seal("123456", sealedField(verificationId, "code")),
-            codeLength: 6,
-            expiresAt: new Date(Date.now() + (input.expiresInMs ?? 120_000)),
-            maxChecks: 5,
-            maxSends: input.maxSends ?? 5,
-            codePerAttempt: input.codePerAttempt ?? false,
-            transaction: undefined,
-            hasTransactionBinding: false,
-            idempotencyKeyHash: randomUUID(),
-            resendCooldownSeconds: 30,
-            numberType: input.numberType ?? "mobile",
-          }),
-        },
+        verificationStarted(sealer, verificationId, input),
         input.tenant ?? TENANT,
       );
       return verificationId;
     },
     publish,
     eventsOf: (id) => [...(byVerification.get(id) ?? [])],
-    dispatchesOf: (id) =>
-      (byVerification.get(id) ?? []).flatMap((env) =>
-        env.event?.$case === "dispatchRequested"
-          ? [
-              {
-                verificationId: id,
-                tenant: env.tenant,
-                attempt: env.event.value.attempt,
-                channel: env.event.value.channel,
-                route: env.event.value.route,
-                district: env.event.value.district,
-                eventId: env.eventId,
-              },
-            ]
-          : [],
-      ),
+    dispatchesOf: (id) => (byVerification.get(id) ?? []).flatMap((env) => dispatchIn(env) ?? []),
     routingEvents: () => [...routing],
     receivedAt: (eventId) => received.get(eventId),
-    timerScore: async (timerId) => {
-      const [verificationId = "", kind, attempt] = timerId.split("|");
-      const timer = services
-        .flatMap((service) => service.states.timers(verificationId))
-        .find((t) =>
-          kind === "x" ? t.kind === "expiry" : t.kind === "fallback" && t.attempt === Number(attempt),
-        );
-      return timer?.at ?? null;
-    },
+    timerScore: async (timerId) => timerAt(services, timerId),
     async close() {
       await Promise.allSettled(services.map((s) => s.stop()));
       await Promise.allSettled(subscriptions.map((s) => s.stop()));
@@ -358,6 +247,143 @@ export async function startRoutingHarness(name: string): Promise<RoutingHarness>
       await store.close();
       await deleteKafkaByPrefix(brokers, prefix);
     },
+  };
+}
+
+/** Everything seen on the topics, by the fake connectors and the routing topic's observer. */
+interface Seen {
+  byVerification: Map<string, EventEnvelope[]>;
+  routing: EventEnvelope[];
+  /** When an event reached the fake connectors (ms, this process' clock). */
+  received: Map<string, number>;
+}
+
+/** The fake connectors (they answer dispatches) and the routing topic's observer. */
+async function watchTopics(
+  bus: KafkaBus,
+  prefix: string,
+  topics: TopicNames,
+  seen: Seen,
+  answer: (d: Dispatch) => void,
+): Promise<Subscription[]> {
+  return [
+    await bus.subscribe({
+      groupId: `${prefix}connectors`,
+      topics: [topics.verifications],
+      partitionConcurrency: 3,
+      handler: async ({ envelope: env }) => {
+        seen.received.set(env.eventId, Date.now());
+        const list = seen.byVerification.get(env.verificationId) ?? [];
+        list.push(env);
+        seen.byVerification.set(env.verificationId, list);
+        const dispatch = dispatchIn(env);
+        if (dispatch) answer(dispatch);
+      },
+    }),
+    await bus.subscribe({
+      groupId: `${prefix}observer`,
+      topics: [topics.routing],
+      handler: async ({ envelope: env }) => void seen.routing.push(env),
+    }),
+  ];
+}
+
+/** When a timer (`<id>|f|<attempt>`, `<id>|x`) is due on the replica that owns it, or null. */
+function timerAt(services: RoutingService[], timerId: string): number | null {
+  const [verificationId = "", kind, attempt] = timerId.split("|");
+  const timer = services
+    .flatMap((service) => service.states.timers(verificationId))
+    .find((t) =>
+      kind === "x" ? t.kind === "expiry" : t.kind === "fallback" && t.attempt === Number(attempt),
+    );
+  return timer?.at ?? null;
+}
+
+/** What a fake connector answers to a dispatch: its delivery report, then maybe the check. */
+async function playReply(
+  publish: (verificationId: string, body: EventBody, tenant?: string) => Promise<void>,
+  d: Dispatch,
+  reply: Reply,
+): Promise<void> {
+  await sleep(reply.afterMs ?? 0);
+  await publish(
+    d.verificationId,
+    {
+      $case: "deliveryReported",
+      value: {
+        attempt: d.attempt,
+        channel: d.channel,
+        route: d.route,
+        status: reply.status,
+        failureClass: reply.failureClass ?? FailureClass.FAILURE_CLASS_UNSPECIFIED,
+        reason: reply.reason ?? "",
+        providerMessageId: `pm-${d.verificationId}-${d.attempt}`,
+        district: d.district,
+        operator: "",
+        providerTime: new Date(),
+        providerSubmitDate: "",
+        providerDoneDate: "",
+      },
+    },
+    d.tenant,
+  );
+  if (reply.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED && reply.verifyAfterMs !== undefined) {
+    await sleep(reply.verifyAfterMs);
+    await publish(
+      d.verificationId,
+      {
+        $case: "codeChecked",
+        value: {
+          outcome: CheckOutcome.CHECK_OUTCOME_VERIFIED,
+          checksUsed: 1,
+          matchedAttempt: d.attempt,
+        },
+      },
+      d.tenant,
+    );
+  }
+}
+
+function verificationStarted(sealer: Sealer, verificationId: string, input: IssueInput): EventBody {
+  const purpose = input.purpose ?? "login";
+  return {
+    $case: "verificationStarted",
+    value: VerificationStarted.fromPartial({
+      phone: sealer.seal("+6281234567890", sealedField(verificationId, "phone")),
+      maskedPhone: "+62812****7890",
+      country: "ID",
+      operator: input.operator ?? "id-telkomsel",
+      district: input.district ?? "ID-JK-JS",
+      purpose,
+      riskTier: purpose === "transaction" ? RiskTier.RISK_TIER_HIGH : RiskTier.RISK_TIER_MEDIUM,
+      locale: "id",
+      channelPreference: input.channelPreference ?? Channel.CHANNEL_UNSPECIFIED,
+      code: sealer.seal("123456", sealedField(verificationId, "code")),
+      codeLength: 6,
+      expiresAt: new Date(Date.now() + (input.expiresInMs ?? 120_000)),
+      maxChecks: 5,
+      maxSends: input.maxSends ?? 5,
+      codePerAttempt: input.codePerAttempt ?? false,
+      transaction: undefined,
+      hasTransactionBinding: false,
+      idempotencyKeyHash: randomUUID(),
+      resendCooldownSeconds: 30,
+      numberType: input.numberType ?? "mobile",
+    }),
+  };
+}
+
+function dispatchIn(env: EventEnvelope): Dispatch | undefined {
+  if (env.event?.$case !== "dispatchRequested") return undefined;
+  const d = env.event.value;
+  return {
+    verificationId: env.verificationId,
+    tenant: env.tenant,
+    attempt: d.attempt,
+    channel: d.channel,
+    route: d.route,
+    district: d.district,
+    eventId: env.eventId,
   };
 }
 
