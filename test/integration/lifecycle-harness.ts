@@ -182,18 +182,7 @@ export async function startLifecycle(
       clients.push(c);
       return c;
     },
-    async codeOf(verificationId, attempt = 0) {
-      for (let i = 0; i < 200; i++) {
-        for (const env of eventsOf(verificationId)) {
-          const e = env.event;
-          if (attempt === 0 && e?.$case === "verificationStarted" && e.value.code) {
-            return platform.secrets.sealer.open(e.value.code, sealedField(verificationId, "code"));
-          }
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`no code seen on the topic for ${verificationId}`);
-    },
+    codeOf: (verificationId, attempt = 0) => codeOnTopic(platform, eventsOf, verificationId, attempt),
     async close() {
       for (const c of clients) c.close();
       await server.shutdown(1000);
@@ -202,4 +191,23 @@ export async function startLifecycle(
       await platform.close();
     },
   };
+}
+
+/** The code a verification's start carried, once the capture has seen it. */
+async function codeOnTopic(
+  platform: Platform,
+  eventsOf: (id: string) => EventEnvelope[],
+  verificationId: string,
+  attempt: number,
+): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    for (const env of eventsOf(verificationId)) {
+      const e = env.event;
+      if (attempt === 0 && e?.$case === "verificationStarted" && e.value.code) {
+        return platform.secrets.sealer.open(e.value.code, sealedField(verificationId, "code"));
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no code seen on the topic for ${verificationId}`);
 }

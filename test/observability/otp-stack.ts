@@ -89,6 +89,21 @@ export interface OtpStack {
 
 export { requireEnv };
 
+/** What the stack's services are started with, and what closes them. */
+interface StackParts {
+  prefix: string;
+  env: Record<string, string>;
+  closers: Array<() => Promise<unknown>>;
+  platforms: Platform[];
+}
+
+/** A started service: its gRPC address (if it serves), its consumer group and /metrics URL. */
+interface Started {
+  address?: string;
+  group?: string;
+  metricsUrl: string;
+}
+
 export async function startOtpStack(label: string, scenarios: StackScenarios = {}): Promise<OtpStack> {
   const prefix = `obs-${label}-${randomBytes(4).toString("hex")}`;
   const policyFile = path.join(tmpdir(), `${prefix}-policy.json`);
@@ -104,44 +119,8 @@ export async function startOtpStack(label: string, scenarios: StackScenarios = {
     OTP_POLICY_FILE: policyFile,
     LOG_LEVEL: "warn",
     METRICS_LISTEN: "127.0.0.1:0",
-  } as const;
-  const closers: Array<() => Promise<unknown>> = [];
-  const platforms: Platform[] = [];
-  const open = async (service: string): Promise<Platform> => {
-    const platform = await platformFromEnv({
-      events: EVENT_ROLES["all-in-one"],
-      service,
-      env,
-      logWrite: () => undefined,
-    });
-    platforms.push(platform);
-    return platform;
   };
-  const observe = async (service: string, p: Platform, groups: string[] = []): Promise<ServiceMetrics> => {
-    const consumerGroups = groups.map((groupId) => ({ groupId, topics: [p.topics.verifications] }));
-    const observed = await startServiceMetrics({
-      service,
-      env,
-      logger: p.logger,
-      consumerGroups,
-      kafkaRequests: p.kafkaRequests,
-    });
-    closers.push(() => observed.close());
-    return observed;
-  };
-  const serve = async (register: (server: GrpcServer) => void): Promise<string> => {
-    const server = createGrpcServer({
-      address: "127.0.0.1:0",
-      insecure: true,
-      tokens: GRANTS,
-      logger: createLogger({ level: "error", write: () => undefined }),
-    });
-    register(server);
-    const { port } = await server.start();
-    closers.push(() => server.shutdown(1_000));
-    return `127.0.0.1:${port}`;
-  };
-
+  const parts: StackParts = { prefix, env, closers: [], platforms: [] };
   const simulator = await startSmscSimulator({
     port: 0,
     credentials: { [SMSC.systemId]: SMSC.password },
@@ -154,79 +133,11 @@ export async function startOtpStack(label: string, scenarios: StackScenarios = {
     appSecret: WHATSAPP.appSecret,
     scenario: scenarios.whatsapp ?? {},
   });
-
-  const issuanceP = await open("issuance");
-  const issuanceM = await observe("issuance", issuanceP);
-  const issuanceApp = createIssuanceApp(issuanceP, {
-    retentionMs: 3_600_000,
-    metrics: issuanceM.metrics,
-  });
-  await issuanceApp.start();
-  closers.push(() => issuanceApp.stop());
-  const issuanceAddress = await serve((s) => issuanceApp.register(s));
-
-  const verificationP = await open("verification");
-  const projectorGroup = `${prefix}-projector`;
-  const verificationM = await observe("verification", verificationP, [projectorGroup]);
-  const verificationApp = createVerificationApp(verificationP, {
-    retentionMs: 3_600_000,
-    metrics: verificationM.metrics,
-    projectorGroup,
-  });
-  await verificationApp.start();
-  closers.push(() => verificationApp.stop());
-  const verificationAddress = await serve((s) => verificationApp.register(s));
-
-  const routingP = await open("routing");
-  const routingGroup = `${prefix}-routing`;
-  const routingM = await observe("routing", routingP, [routingGroup]);
-  const routing = createRoutingService({
-    bus: routingP.bus,
-    store: routingP.store,
-    policies: routingP.policies,
-    logger: routingP.logger,
-    topics: routingP.topics,
-    clock: routingP.now,
-    groupId: routingGroup,
-    metrics: routingM.metrics,
-  });
-  await routing.start();
-  closers.push(() => routing.stop());
-
-  const gatewayP = await open("gateway-smpp");
-  const gatewayGroup = `${prefix}-gateway`;
-  const gatewayM = await observe("gateway-smpp", gatewayP, [gatewayGroup]);
-  const base = simulatorGatewayConfig({ host: "127.0.0.1", port: simulator.port, ...SMSC });
-  const gateway = createSmsGateway({
-    ...gatewayP,
-    clock: gatewayP.now,
-    config: { ...base, dispatch: { ...base.dispatch, consumerGroup: gatewayGroup } },
-    metrics: gatewayM.metrics,
-  });
-  await gateway.start();
-  await gateway.waitUntilBound(10_000);
-  closers.push(() => gateway.close());
-
-  const whatsappP = await open("whatsapp");
-  const whatsappGroup = `${prefix}-whatsapp`;
-  const whatsappM = await observe("whatsapp", whatsappP, [whatsappGroup]);
-  const whatsapp = createWhatsAppChannel({
-    ...whatsappP,
-    clock: whatsappP.now,
-    metrics: whatsappM.metrics,
-    config: whatsAppConfigFromEnv({
-      WHATSAPP_API_BASE_URL: whatsappSimulator.url,
-      WHATSAPP_ACCESS_TOKEN: WHATSAPP.accessToken,
-      WHATSAPP_SENDERS: `primary=${WHATSAPP.phoneNumberId}`,
-      WHATSAPP_APP_SECRET: WHATSAPP.appSecret,
-      WHATSAPP_VERIFY_TOKEN: "obs-verify-token",
-      WHATSAPP_WEBHOOK_LISTEN: "127.0.0.1:0",
-      WHATSAPP_CONSUMER_GROUP: whatsappGroup,
-    }),
-  });
-  await whatsapp.start();
-  closers.push(() => whatsapp.stop());
-  whatsappSimulator.setWebhookUrl(`${whatsapp.listenUrl ?? ""}/whatsapp/webhook`);
+  const issuance = await startIssuance(parts);
+  const verification = await startVerification(parts);
+  const routing = await startRouting(parts);
+  const { gateway, ...gatewayStarted } = await startGateway(parts, simulator);
+  const whatsapp = await startWhatsApp(parts, whatsappSimulator);
 
   const clients: grpc.Client[] = [];
   const client = <C extends grpc.Client>(Ctor: ClientConstructor<C>, address: string, token: string): C => {
@@ -241,40 +152,171 @@ export async function startOtpStack(label: string, scenarios: StackScenarios = {
     whatsappSimulator,
     gateway,
     groups: {
-      projector: projectorGroup,
-      routing: routingGroup,
-      gateway: gatewayGroup,
-      whatsapp: whatsappGroup,
+      projector: verification.group!,
+      routing: routing.group!,
+      gateway: gatewayStarted.group!,
+      whatsapp: whatsapp.group!,
     },
     metricsUrls: {
-      issuance: issuanceM.url!,
-      verification: verificationM.url!,
-      routing: routingM.url!,
-      "gateway-smpp": gatewayM.url!,
-      whatsapp: whatsappM.url!,
+      issuance: issuance.metricsUrl,
+      verification: verification.metricsUrl,
+      routing: routing.metricsUrl,
+      "gateway-smpp": gatewayStarted.metricsUrl,
+      whatsapp: whatsapp.metricsUrl,
     },
-    issuance: (token) => client(IssuanceServiceClient, issuanceAddress, token),
-    verification: (token) => client(VerificationServiceClient, verificationAddress, token),
-    async codeFromSms(phone, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const text = simulator.inbox.messages(phone.replace(/^\+/, "")).at(-1)?.text;
-        const code = text === undefined ? undefined : /\b(\d{4,10})\b/.exec(text)?.[1];
-        if (code !== undefined) return code;
-        if (Date.now() > deadline) throw new Error(`no SMS with a code reached ${phone.slice(0, 6)}…`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+    issuance: (token) => client(IssuanceServiceClient, issuance.address!, token),
+    verification: (token) => client(VerificationServiceClient, verification.address!, token),
+    codeFromSms: (phone, timeoutMs = 15_000) => codeFromSms(simulator, phone, timeoutMs),
     async close() {
       for (const c of clients) c.close();
-      for (const close of closers.reverse()) await close().catch(() => undefined);
+      for (const close of parts.closers.reverse()) await close().catch(() => undefined);
       await Promise.allSettled([simulator.close(), whatsappSimulator.close()]);
-      await platforms[0]?.store.clear();
-      await Promise.allSettled(platforms.map((p) => p.close()));
+      await parts.platforms[0]?.store.clear();
+      await Promise.allSettled(parts.platforms.map((p) => p.close()));
       await deleteKafkaPrefix(env.KAFKA_BROKERS, prefix).catch(() => undefined);
       rmSync(policyFile, { force: true });
     },
   };
+}
+
+async function open(parts: StackParts, service: string): Promise<Platform> {
+  const platform = await platformFromEnv({
+    events: EVENT_ROLES["all-in-one"],
+    service,
+    env: parts.env,
+    logWrite: () => undefined,
+  });
+  parts.platforms.push(platform);
+  return platform;
+}
+
+async function observe(
+  parts: StackParts,
+  service: string,
+  p: Platform,
+  groups: string[] = [],
+): Promise<ServiceMetrics> {
+  const consumerGroups = groups.map((groupId) => ({ groupId, topics: [p.topics.verifications] }));
+  const observed = await startServiceMetrics({
+    service,
+    env: parts.env,
+    logger: p.logger,
+    consumerGroups,
+    kafkaRequests: p.kafkaRequests,
+  });
+  parts.closers.push(() => observed.close());
+  return observed;
+}
+
+async function serve(parts: StackParts, register: (server: GrpcServer) => void): Promise<string> {
+  const server = createGrpcServer({
+    address: "127.0.0.1:0",
+    insecure: true,
+    tokens: GRANTS,
+    logger: createLogger({ level: "error", write: () => undefined }),
+  });
+  register(server);
+  const { port } = await server.start();
+  parts.closers.push(() => server.shutdown(1_000));
+  return `127.0.0.1:${port}`;
+}
+
+async function startIssuance(parts: StackParts): Promise<Started> {
+  const p = await open(parts, "issuance");
+  const observed = await observe(parts, "issuance", p);
+  const app = createIssuanceApp(p, { retentionMs: 3_600_000, metrics: observed.metrics });
+  await app.start();
+  parts.closers.push(() => app.stop());
+  return { address: await serve(parts, (s) => app.register(s)), metricsUrl: observed.url! };
+}
+
+async function startVerification(parts: StackParts): Promise<Started> {
+  const p = await open(parts, "verification");
+  const group = `${parts.prefix}-projector`;
+  const observed = await observe(parts, "verification", p, [group]);
+  const app = createVerificationApp(p, {
+    retentionMs: 3_600_000,
+    metrics: observed.metrics,
+    projectorGroup: group,
+  });
+  await app.start();
+  parts.closers.push(() => app.stop());
+  return { address: await serve(parts, (s) => app.register(s)), group, metricsUrl: observed.url! };
+}
+
+async function startRouting(parts: StackParts): Promise<Started> {
+  const p = await open(parts, "routing");
+  const group = `${parts.prefix}-routing`;
+  const observed = await observe(parts, "routing", p, [group]);
+  const routing = createRoutingService({
+    bus: p.bus,
+    store: p.store,
+    policies: p.policies,
+    logger: p.logger,
+    topics: p.topics,
+    clock: p.now,
+    groupId: group,
+    metrics: observed.metrics,
+  });
+  await routing.start();
+  parts.closers.push(() => routing.stop());
+  return { group, metricsUrl: observed.url! };
+}
+
+async function startGateway(
+  parts: StackParts,
+  simulator: SmscSimulator,
+): Promise<Started & { gateway: SmsGateway }> {
+  const p = await open(parts, "gateway-smpp");
+  const group = `${parts.prefix}-gateway`;
+  const observed = await observe(parts, "gateway-smpp", p, [group]);
+  const base = simulatorGatewayConfig({ host: "127.0.0.1", port: simulator.port, ...SMSC });
+  const gateway = createSmsGateway({
+    ...p,
+    clock: p.now,
+    config: { ...base, dispatch: { ...base.dispatch, consumerGroup: group } },
+    metrics: observed.metrics,
+  });
+  await gateway.start();
+  await gateway.waitUntilBound(10_000);
+  parts.closers.push(() => gateway.close());
+  return { gateway, group, metricsUrl: observed.url! };
+}
+
+async function startWhatsApp(parts: StackParts, whatsappSimulator: CloudApiSimulator): Promise<Started> {
+  const p = await open(parts, "whatsapp");
+  const group = `${parts.prefix}-whatsapp`;
+  const observed = await observe(parts, "whatsapp", p, [group]);
+  const whatsapp = createWhatsAppChannel({
+    ...p,
+    clock: p.now,
+    metrics: observed.metrics,
+    config: whatsAppConfigFromEnv({
+      WHATSAPP_API_BASE_URL: whatsappSimulator.url,
+      WHATSAPP_ACCESS_TOKEN: WHATSAPP.accessToken,
+      WHATSAPP_SENDERS: `primary=${WHATSAPP.phoneNumberId}`,
+      WHATSAPP_APP_SECRET: WHATSAPP.appSecret,
+      WHATSAPP_VERIFY_TOKEN: "obs-verify-token",
+      WHATSAPP_WEBHOOK_LISTEN: "127.0.0.1:0",
+      WHATSAPP_CONSUMER_GROUP: group,
+    }),
+  });
+  await whatsapp.start();
+  parts.closers.push(() => whatsapp.stop());
+  whatsappSimulator.setWebhookUrl(`${whatsapp.listenUrl ?? ""}/whatsapp/webhook`);
+  return { group, metricsUrl: observed.url! };
+}
+
+/** The code in the newest SMS the simulated handset received, waiting for it. */
+async function codeFromSms(simulator: SmscSimulator, phone: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = simulator.inbox.messages(phone.replace(/^\+/, "")).at(-1)?.text;
+    const code = text === undefined ? undefined : /\b(\d{4,10})\b/.exec(text)?.[1];
+    if (code !== undefined) return code;
+    if (Date.now() > deadline) throw new Error(`no SMS with a code reached ${phone.slice(0, 6)}…`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** A random Indonesian mobile number under a prefix (the simulator routes by prefix). */
