@@ -15,7 +15,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { IssuanceServiceClient } from "@proto/otp/v1/issuance";
 import { VerificationServiceClient } from "@proto/otp/v1/verification";
-import { createClient, type GrpcClientOptions } from "@platform/grpc/client";
+import { type ClientTls, createClient, type GrpcClientOptions } from "@platform/grpc/client";
 import { createTestCa } from "../certs";
 import type { UserEndpoints } from "./bench-users";
 import { connectHandsetFeed, type HandsetFeed } from "./handset-feed";
@@ -69,15 +69,7 @@ export async function startDeployedStack(o: DeployedStackOptions): Promise<Deplo
     writeFileSync(at, content, { mode: 0o600 });
     return at;
   };
-  const ca = createTestCa("otp-router bench CA");
-  const server = ca.issue("localhost", {
-    usage: "server",
-    dnsNames: ["localhost"],
-    ipAddresses: ["127.0.0.1"],
-  });
-  const client = ca.issue("tenant:bench", { usage: "client" });
-  const calmClient = ca.issue("tenant:calm", { usage: "client" });
-  ca.remove();
+  const { ca, server, client, calmClient } = benchCertificates();
   const processes: ServiceProcess[] = [];
   const cleanup = async (): Promise<void> => {
     await Promise.allSettled(processes.map((p) => p.stop("SIGTERM")));
@@ -95,51 +87,15 @@ export async function startDeployedStack(o: DeployedStackOptions): Promise<Deplo
     processes.push(simulator);
     const [, smscHost, smscPort, controlUrl] = await simulator.waitFor(SIMULATOR_LINE);
 
-    const common: Record<string, string> = {
-      KAFKA_BROKERS: o.brokers,
-      REDIS_URL: o.redisUrl,
-      OTP_TOPIC_PREFIX: `${prefix}.`,
-      OTP_STORE_PREFIX: `${prefix}:`,
-      OTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
-      OTP_EVENT_KEYS: freshEventKeysVariable(),
-      OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
-      OTP_POLICY_FILE: file("policy.json", JSON.stringify(BENCH_POLICY)),
-      OTP_RETENTION_HOURS: "1",
-      LOG_LEVEL: "info",
-      METRICS_LISTEN: "127.0.0.1:0",
-    };
-    const grpc: Record<string, string> = {
-      GRPC_ADDRESS: "127.0.0.1:0",
-      OTP_TLS_CA: file("ca.crt", ca.ca),
-      OTP_TLS_CERT: file("server.crt", server.cert),
-      OTP_TLS_KEY: file("server.key", server.key),
-      OTP_TOKENS: "[]",
-    };
+    const common = commonEnv(o, prefix, file);
+    const grpc = grpcEnv(file, ca.ca, server);
     const routingEnv = {
       ...common,
       ...grpc,
       ROUTING_GROUP_ID: `${prefix}-routing`,
       ROUTING_SESSION_TIMEOUT_MS: String(o.routingSessionTimeoutMs),
     };
-    const smppConfig = file(
-      "smpp.json",
-      JSON.stringify({
-        accounts: {
-          simulator: {
-            host: smscHost,
-            port: Number(smscPort),
-            ...smsc,
-            bindMode: "transceiver",
-            ...SMSC_ACCOUNT,
-            responseTimeoutMs: 10_000,
-            enquireLinkIntervalMs: 30_000,
-          },
-        },
-        routes: { "sms-default": ["simulator"] },
-        defaultRoute: "sms-default",
-        dispatch: { consumerGroup: `${prefix}-gateway` },
-      }),
-    );
+    const smppConfig = file("smpp.json", smppConfigJson(prefix, smsc, smscHost!, Number(smscPort)));
     const start = (name: string, entry: string, env: Record<string, string>): ServiceProcess => {
       const p = startServiceProcess(name, entry, env);
       processes.push(p);
@@ -170,11 +126,7 @@ export async function startDeployedStack(o: DeployedStackOptions): Promise<Deplo
     const tls = { ca: ca.ca, cert: client.cert, key: client.key, serverName: "localhost" };
     const clients: { close(): void }[] = [];
     const calmTls = { ...tls, cert: calmClient.cert, key: calmClient.key };
-    const options = (port: string, as = tls): GrpcClientOptions => ({
-      address: `127.0.0.1:${port}`,
-      tls: as,
-      defaultDeadlineMs: 10_000,
-    });
+    const options = (port: string, as = tls): GrpcClientOptions => clientOptions(port, as);
     const extraRouting: ServiceProcess[] = [];
     return {
       prefix,
@@ -212,6 +164,85 @@ export async function startDeployedStack(o: DeployedStackOptions): Promise<Deplo
     await cleanup();
     throw err;
   }
+}
+
+/** A CA that lives only for the certificates: the server's and two tenants'. */
+function benchCertificates() {
+  const ca = createTestCa("otp-router bench CA");
+  const server = ca.issue("localhost", {
+    usage: "server",
+    dnsNames: ["localhost"],
+    ipAddresses: ["127.0.0.1"],
+  });
+  const client = ca.issue("tenant:bench", { usage: "client" });
+  const calmClient = ca.issue("tenant:calm", { usage: "client" });
+  ca.remove();
+  return { ca, server, client, calmClient };
+}
+
+/** The gRPC services' listener: any port, TLS with client certificates, no tokens. */
+function grpcEnv(
+  file: (name: string, content: string | Buffer) => string,
+  ca: string | Buffer,
+  server: { cert: string | Buffer; key: string | Buffer },
+): Record<string, string> {
+  return {
+    GRPC_ADDRESS: "127.0.0.1:0",
+    OTP_TLS_CA: file("ca.crt", ca),
+    OTP_TLS_CERT: file("server.crt", server.cert),
+    OTP_TLS_KEY: file("server.key", server.key),
+    OTP_TOKENS: "[]",
+  };
+}
+
+function clientOptions(port: string, tls: ClientTls): GrpcClientOptions {
+  return { address: `127.0.0.1:${port}`, tls, defaultDeadlineMs: 10_000 };
+}
+
+/** What every service of the run shares: the backends, its prefixes, its keys and policy. */
+function commonEnv(
+  o: DeployedStackOptions,
+  prefix: string,
+  file: (name: string, content: string) => string,
+): Record<string, string> {
+  return {
+    KAFKA_BROKERS: o.brokers,
+    REDIS_URL: o.redisUrl,
+    OTP_TOPIC_PREFIX: `${prefix}.`,
+    OTP_STORE_PREFIX: `${prefix}:`,
+    OTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+    OTP_EVENT_KEYS: freshEventKeysVariable(),
+    OTP_CODE_HASH_SECRET: randomBytes(32).toString("base64"),
+    OTP_POLICY_FILE: file("policy.json", JSON.stringify(BENCH_POLICY)),
+    OTP_RETENTION_HOURS: "1",
+    LOG_LEVEL: "info",
+    METRICS_LISTEN: "127.0.0.1:0",
+  };
+}
+
+/** The gateway's SMPP_CONFIG: one account on the simulated SMSC. */
+function smppConfigJson(
+  prefix: string,
+  smsc: { systemId: string; password: string },
+  host: string,
+  port: number,
+): string {
+  return JSON.stringify({
+    accounts: {
+      simulator: {
+        host,
+        port,
+        ...smsc,
+        bindMode: "transceiver",
+        ...SMSC_ACCOUNT,
+        responseTimeoutMs: 10_000,
+        enquireLinkIntervalMs: 30_000,
+      },
+    },
+    routes: { "sms-default": ["simulator"] },
+    defaultRoute: "sms-default",
+    dispatch: { consumerGroup: `${prefix}-gateway` },
+  });
 }
 
 function track<C extends { close(): void }>(clients: { close(): void }[], c: C): C {

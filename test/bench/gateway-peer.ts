@@ -107,26 +107,7 @@ export async function startGatewayPeer(o: GatewayPeerOptions): Promise<GatewayPe
       batchHandler: async (messages) => messages.forEach(({ envelope: env }) => onReport(env)),
     });
     await reports.ready;
-    const smppConfig = file(
-      "smpp.json",
-      JSON.stringify({
-        accounts: {
-          smsc: {
-            ...o.smsc,
-            bindMode: "transceiver",
-            binds: 1,
-            window: o.window,
-            tps: 10_000,
-            responseTimeoutMs: 10_000,
-            enquireLinkIntervalMs: 30_000,
-          },
-        },
-        routes: { "sms-default": ["smsc"] },
-        defaultRoute: "sms-default",
-        messages: { default: { brand: PEER_BRAND } },
-        dispatch: { consumerGroup: `${prefix}-gateway` },
-      }),
-    );
+    const smppConfig = file("smpp.json", peerSmppConfig(o, prefix));
     const policy = { default: {}, tenants: { bench: { senders: { sms: { senderId: PEER_BRAND } } } } };
     gateway = startServiceProcess("gateway-smpp", "gateway-smpp/src/main.ts", {
       ...keys,
@@ -160,6 +141,27 @@ export async function startGatewayPeer(o: GatewayPeerOptions): Promise<GatewayPe
     await stop();
     throw err;
   }
+}
+
+/** The gateway's SMPP_CONFIG: one bind to the SMSC both gateways are measured against. */
+function peerSmppConfig(o: GatewayPeerOptions, prefix: string): string {
+  return JSON.stringify({
+    accounts: {
+      smsc: {
+        ...o.smsc,
+        bindMode: "transceiver",
+        binds: 1,
+        window: o.window,
+        tps: 10_000,
+        responseTimeoutMs: 10_000,
+        enquireLinkIntervalMs: 30_000,
+      },
+    },
+    routes: { "sms-default": ["smsc"] },
+    defaultRoute: "sms-default",
+    messages: { default: { brand: PEER_BRAND } },
+    dispatch: { consumerGroup: `${prefix}-gateway` },
+  });
 }
 
 /** DispatchRequested for SMS attempt 1, as routing writes it. */

@@ -17,7 +17,13 @@ import { startKafka } from "../harness/kafka";
 import { startRedis } from "../harness/redis";
 import { benchBaseline } from "./baseline.bench";
 import { benchDeployed } from "./deployed.bench";
-import { createProfiler, noProfiler, summarizeProfile, type ProfileSummary } from "./cpu-profile";
+import {
+  createProfiler,
+  noProfiler,
+  type Profiler,
+  summarizeProfile,
+  type ProfileSummary,
+} from "./cpu-profile";
 import { benchLifecycle } from "./lifecycle.bench";
 import { benchRedisMemory } from "./memory.bench";
 import { adminRedis, cpuSnapshot, machineLine, processMemory, redisInfo } from "./process-stats";
@@ -153,6 +159,17 @@ const SETTINGS = quick
  */
 const ROUTING_SESSION_TIMEOUT_MS = 3_000;
 
+/** What the phases of a run share: where results go, the backends, the profiler. */
+interface BenchRun {
+  results: BenchResults;
+  brokers: string;
+  redisUrl: string;
+  redis: ReturnType<typeof adminRedis>;
+  kafkaPid: number | undefined;
+  profiler: ReturnType<typeof createProfiler> | undefined;
+  profile: Profiler;
+}
+
 async function main(): Promise<void> {
   const t0 = performance.now();
   const stops: (() => Promise<void>)[] = [];
@@ -163,31 +180,19 @@ async function main(): Promise<void> {
     seconds: 0,
   };
   log(`machine: ${results.machine.text}`);
-  let kafkaPid: number | undefined;
   try {
-    if (!process.env.KAFKA_BROKERS) {
-      const kafka = await startKafka();
-      stops.push(() => kafka.stop());
-      process.env.KAFKA_BROKERS = kafka.brokers;
-      kafkaPid = kafka.pid;
-    } else if (process.env.KAFKA_PID) {
-      kafkaPid = Number(process.env.KAFKA_PID); // a broker of your own on this machine
-    }
-    if (!process.env.REDIS_URL) {
-      const redis = await startRedis();
-      stops.push(() => redis.stop());
-      process.env.REDIS_URL = redis.url;
-    }
-    const redis = adminRedis(process.env.REDIS_URL);
+    const { kafkaPid, brokers, redisUrl } = await startBackends(stops);
+    const redis = adminRedis(redisUrl);
     stops.push(async () => void redis.disconnect());
     const profiler = profileArg ? createProfiler(profileDir(profileArg)) : undefined;
     const profile = profiler?.profile ?? noProfiler;
+    const run: BenchRun = { results, brokers, redisUrl, redis, kafkaPid, profiler, profile };
 
     if (wanted("baseline")) {
       log("baseline: grpc-js + ioredis + kafkajs …");
       results.baseline = await benchBaseline({
-        brokers: process.env.KAFKA_BROKERS,
-        redisUrl: process.env.REDIS_URL,
+        brokers,
+        redisUrl,
         rates: SETTINGS.baselineRates,
         seconds: SETTINGS.baselineSeconds,
         cpu: () => cpuSnapshot(redis, kafkaPid),
@@ -195,102 +200,11 @@ async function main(): Promise<void> {
     }
     if (wanted("store")) {
       log("Redis store adapter …");
-      results.store = await benchStore(process.env.REDIS_URL, SETTINGS.storeCalls);
+      results.store = await benchStore(redisUrl, SETTINGS.storeCalls);
     }
-    if (["roundtrips", "lifecycle", "sweep", "shedding", "memory"].some(wanted)) {
-      log("starting the SMS platform …");
-      const h = await startSmsPlatform();
-      try {
-        if (wanted("roundtrips")) {
-          log("round trips per verification …");
-          results.roundTrips = await benchRoundTrips(h, process.env.REDIS_URL, SETTINGS.roundTrips);
-        }
-        // Before the load runs: their backlog would land in the difference.
-        if (wanted("memory")) {
-          log("Redis memory per pending verification …");
-          results.redisMemory = await benchRedisMemory(h, redis, SETTINGS.memory);
-        }
-        if (wanted("lifecycle")) {
-          log("lifecycles …");
-          results.lifecycle = await benchLifecycle(h, SETTINGS.lifecycle, profile, () =>
-            cpuSnapshot(redis, kafkaPid),
-          );
-        }
-        if (wanted("shedding")) {
-          log("shedding …");
-          results.shedding = await benchShedding(h, SETTINGS.shedding);
-        }
-        if (wanted("sweep")) {
-          log("capacity sweep …");
-          results.sweep = await benchSweep(h, SETTINGS.sweep);
-        }
-        results.warnings = h.warnings();
-      } finally {
-        await h.close();
-      }
-    }
-    if (wanted("routing")) {
-      log("routing timers …");
-      results.routing = await benchRouting({ ...SETTINGS.routing, print: false });
-    }
-    if (wanted("smpp")) {
-      log("SMPP …");
-      const cases = DEFAULT_CASES.map((c) => ({
-        ...c,
-        messages: Math.round(c.messages * SETTINGS.smppScale),
-      }));
-      results.smpp = await runSmppBench(cases);
-    }
-    if (wanted("deployed")) {
-      results.deployed = await benchDeployed({
-        brokers: process.env.KAFKA_BROKERS,
-        redisUrl: process.env.REDIS_URL,
-        redis,
-        kafkaPid,
-        ...SETTINGS.deployed,
-        routingSessionTimeoutMs: ROUTING_SESSION_TIMEOUT_MS,
-        log,
-      });
-    }
-    if (wanted("surge")) {
-      results.surge = await benchSurge({
-        brokers: process.env.KAFKA_BROKERS,
-        redisUrl: process.env.REDIS_URL,
-        ...SETTINGS.surge,
-        log,
-      });
-    }
-    if (wanted("silent")) {
-      log("silent network verification …");
-      results.silent = await benchSilent({
-        users: quick ? 100 : 400,
-        mobileDataShare: 0.6,
-        concurrency: 20,
-        smsPrice: 0.03,
-      });
-    }
-    if (wanted("smpp-throttle")) {
-      log("SMPP under throttling …");
-      results.smppThrottle = await runThrottleBench(undefined, SETTINGS.smppThrottle);
-    }
-    if (wanted("smpp-peer")) {
-      log("gateway-smpp beside Kannel …");
-      const profileDirectory = profileArg ? profileDir(profileArg) : undefined;
-      results.smppPeer = await benchSmppPeer(SETTINGS.smppPeer, {
-        brokers: process.env.KAFKA_BROKERS,
-        redisUrl: process.env.REDIS_URL,
-        infraCpu: async () => {
-          const cpu = await cpuSnapshot(redis, kafkaPid);
-          return cpu.redis === undefined || cpu.kafka === undefined ? undefined : cpu.redis + cpu.kafka;
-        },
-        log,
-        // --profile: the gateway process writes a .cpuprofile when it exits.
-        gatewayEnv: profileDirectory
-          ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(profileDirectory)}` }
-          : undefined,
-      });
-      if (profileDirectory && profiler) profiler.summaries.push(...gatewayProfiles(profileDirectory, began));
-    }
+    await benchPlatformPhases(run);
+    await benchServicePhases(run);
+    await benchPeerPhase(run);
     results.processes = [
       processMemory("bench process (every service, simulator, load generator)", process.pid),
       processMemory("Kafka broker (java)", kafkaPid),
@@ -299,17 +213,154 @@ async function main(): Promise<void> {
     results.profiles = profiler?.summaries;
     results.loadAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
     results.seconds = (performance.now() - t0) / 1000;
-    if (json) {
-      process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    } else {
-      process.stdout.write(`${formatReport(results)}\n`);
-      if (results.smpp) process.stdout.write(`\n${formatSmppBench(results.smpp)}\n`);
-      if (results.smppThrottle) process.stdout.write(`\n${formatThrottleBench(results.smppThrottle)}\n`);
-      if (results.silent) process.stdout.write(`\n${formatSilentBench(results.silent)}\n`);
-      if (results.smppPeer) process.stdout.write(`\n${formatPeerBench(results.smppPeer)}\n`);
-    }
+    printResults(results);
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+}
+
+/** Kafka and Redis of the run's own unless given; the broker's pid when it runs here. */
+async function startBackends(
+  stops: (() => Promise<void>)[],
+): Promise<{ kafkaPid: number | undefined; brokers: string; redisUrl: string }> {
+  let kafkaPid: number | undefined;
+  if (!process.env.KAFKA_BROKERS) {
+    const kafka = await startKafka();
+    stops.push(() => kafka.stop());
+    process.env.KAFKA_BROKERS = kafka.brokers;
+    kafkaPid = kafka.pid;
+  } else if (process.env.KAFKA_PID) {
+    kafkaPid = Number(process.env.KAFKA_PID); // a broker of your own on this machine
+  }
+  if (!process.env.REDIS_URL) {
+    const redis = await startRedis();
+    stops.push(() => redis.stop());
+    process.env.REDIS_URL = redis.url;
+  }
+  return { kafkaPid, brokers: process.env.KAFKA_BROKERS, redisUrl: process.env.REDIS_URL };
+}
+
+/** The phases that run on one SMS platform in this process. */
+async function benchPlatformPhases({ results, redisUrl, redis, kafkaPid, profile }: BenchRun): Promise<void> {
+  if (["roundtrips", "lifecycle", "sweep", "shedding", "memory"].some(wanted)) {
+    log("starting the SMS platform …");
+    const h = await startSmsPlatform();
+    try {
+      if (wanted("roundtrips")) {
+        log("round trips per verification …");
+        results.roundTrips = await benchRoundTrips(h, redisUrl, SETTINGS.roundTrips);
+      }
+      // Before the load runs: their backlog would land in the difference.
+      if (wanted("memory")) {
+        log("Redis memory per pending verification …");
+        results.redisMemory = await benchRedisMemory(h, redis, SETTINGS.memory);
+      }
+      if (wanted("lifecycle")) {
+        log("lifecycles …");
+        results.lifecycle = await benchLifecycle(h, SETTINGS.lifecycle, profile, () =>
+          cpuSnapshot(redis, kafkaPid),
+        );
+      }
+      if (wanted("shedding")) {
+        log("shedding …");
+        results.shedding = await benchShedding(h, SETTINGS.shedding);
+      }
+      if (wanted("sweep")) {
+        log("capacity sweep …");
+        results.sweep = await benchSweep(h, SETTINGS.sweep);
+      }
+      results.warnings = h.warnings();
+    } finally {
+      await h.close();
+    }
+  }
+}
+
+/** Routing, SMPP, the deployed services, the surge and silent verification. */
+async function benchServicePhases({ results, brokers, redisUrl, redis, kafkaPid }: BenchRun): Promise<void> {
+  if (wanted("routing")) {
+    log("routing timers …");
+    results.routing = await benchRouting({ ...SETTINGS.routing, print: false });
+  }
+  if (wanted("smpp")) {
+    log("SMPP …");
+    const cases = DEFAULT_CASES.map((c) => ({
+      ...c,
+      messages: Math.round(c.messages * SETTINGS.smppScale),
+    }));
+    results.smpp = await runSmppBench(cases);
+  }
+  if (wanted("deployed")) {
+    results.deployed = await benchDeployed({
+      brokers: brokers,
+      redisUrl: redisUrl,
+      redis,
+      kafkaPid,
+      ...SETTINGS.deployed,
+      routingSessionTimeoutMs: ROUTING_SESSION_TIMEOUT_MS,
+      log,
+    });
+  }
+  if (wanted("surge")) {
+    results.surge = await benchSurge({
+      brokers: brokers,
+      redisUrl: redisUrl,
+      ...SETTINGS.surge,
+      log,
+    });
+  }
+  if (wanted("silent")) {
+    log("silent network verification …");
+    results.silent = await benchSilent({
+      users: quick ? 100 : 400,
+      mobileDataShare: 0.6,
+      concurrency: 20,
+      smsPrice: 0.03,
+    });
+  }
+  if (wanted("smpp-throttle")) {
+    log("SMPP under throttling …");
+    results.smppThrottle = await runThrottleBench(undefined, SETTINGS.smppThrottle);
+  }
+}
+
+async function benchPeerPhase({
+  results,
+  brokers,
+  redisUrl,
+  redis,
+  kafkaPid,
+  profiler,
+}: BenchRun): Promise<void> {
+  if (wanted("smpp-peer")) {
+    log("gateway-smpp beside Kannel …");
+    const profileDirectory = profileArg ? profileDir(profileArg) : undefined;
+    results.smppPeer = await benchSmppPeer(SETTINGS.smppPeer, {
+      brokers,
+      redisUrl,
+      infraCpu: async () => {
+        const cpu = await cpuSnapshot(redis, kafkaPid);
+        return cpu.redis === undefined || cpu.kafka === undefined ? undefined : cpu.redis + cpu.kafka;
+      },
+      log,
+      // --profile: the gateway process writes a .cpuprofile when it exits.
+      gatewayEnv: profileDirectory
+        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(profileDirectory)}` }
+        : undefined,
+    });
+    if (profileDirectory && profiler) profiler.summaries.push(...gatewayProfiles(profileDirectory, began));
+  }
+}
+
+function printResults(results: BenchResults): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${formatReport(results)}\n`);
+    if (results.smpp) process.stdout.write(`\n${formatSmppBench(results.smpp)}\n`);
+    if (results.smppThrottle) process.stdout.write(`\n${formatThrottleBench(results.smppThrottle)}\n`);
+    if (results.silent) process.stdout.write(`\n${formatSilentBench(results.silent)}\n`);
+    if (results.smppPeer) process.stdout.write(`\n${formatPeerBench(results.smppPeer)}\n`);
   }
 }
 
