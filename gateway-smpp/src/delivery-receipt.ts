@@ -7,7 +7,7 @@
 export type ReceiptStatus =
   "enroute" | "delivered" | "expired" | "deleted" | "undeliverable" | "accepted" | "unknown" | "rejected";
 
-export const ESM_CLASS_RECEIPT_MASK = 0x3c;
+const ESM_CLASS_RECEIPT_MASK = 0x3c;
 export const ESM_CLASS_DELIVERY_RECEIPT = 0x04;
 
 /** message_state TLV values (SMPP 3.4 §5.2.28). */

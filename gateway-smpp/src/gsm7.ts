@@ -39,11 +39,6 @@ export function gsm7Septets(char: string): number[] | undefined {
   return extension === undefined ? undefined : [ESCAPE, extension];
 }
 
-export function isGsm7(text: string): boolean {
-  for (const char of text) if (gsm7Septets(char) === undefined) return false;
-  return true;
-}
-
 /** Encodes each character to its septets; throws on a character outside the alphabet. */
 export function encodeGsm7(text: string): Buffer {
   const septets: number[] = [];

@@ -14,7 +14,7 @@ const DECIMAL = /^[0-9]+$/;
 const HEX = /^[0-9A-F]+$/;
 const MAX_NUMERIC_LENGTH = 40;
 
-export interface NormalisedMessageId {
+interface NormalisedMessageId {
   /** As received, trimmed (kept for logs and events). */
   raw: string;
   exactKey: string;
@@ -22,7 +22,7 @@ export interface NormalisedMessageId {
   numericKeys: string[];
 }
 
-export function normaliseMessageId(id: string): NormalisedMessageId {
+function normaliseMessageId(id: string): NormalisedMessageId {
   const raw = id.trim();
   const upper = raw.toUpperCase();
   const numericKeys: string[] = [];

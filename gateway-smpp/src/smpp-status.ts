@@ -24,7 +24,7 @@ const NAMES: Readonly<Record<number, string>> = Object.fromEntries(
 );
 
 /** "0x58 THROTTLED" for logs and error messages. */
-export function describeStatus(status: number): string {
+function describeStatus(status: number): string {
   const hex = `0x${status.toString(16).padStart(2, "0").toUpperCase()}`;
   const name = NAMES[status];
   return name === undefined ? hex : `${hex} ${name}`;

@@ -8,8 +8,8 @@ import { encodeGsm7, decodeGsm7, gsm7Septets } from "./gsm7";
 
 export type SmsEncoding = "gsm7" | "ucs2";
 
-export const DATA_CODING: Readonly<Record<SmsEncoding, number>> = { gsm7: 0x00, ucs2: 0x08 };
-export const ESM_CLASS_UDHI = 0x40;
+const DATA_CODING: Readonly<Record<SmsEncoding, number>> = { gsm7: 0x00, ucs2: 0x08 };
+const ESM_CLASS_UDHI = 0x40;
 const IEI_CONCAT_8BIT = 0x00;
 const IEI_CONCAT_16BIT = 0x08;
 const CONCAT_UDH_LENGTH = 6;
@@ -83,11 +83,11 @@ function concatUdh(reference: number, total: number, sequence: number): Buffer {
   return Buffer.from([CONCAT_UDH_LENGTH - 1, IEI_CONCAT_8BIT, 3, reference, total, sequence]);
 }
 
-export function encodeUcs2(text: string): Buffer {
+function encodeUcs2(text: string): Buffer {
   return Buffer.from(text, "utf16le").swap16();
 }
 
-export function decodeUcs2(bytes: Uint8Array): string {
+function decodeUcs2(bytes: Uint8Array): string {
   const even = Buffer.from(bytes.subarray(0, bytes.length - (bytes.length % 2)));
   return even.swap16().toString("utf16le");
 }

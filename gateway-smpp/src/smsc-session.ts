@@ -18,8 +18,6 @@ import { createSubmitWindow, type SubmitWindow } from "./submit-window";
 
 export type SessionState = "connecting" | "bound" | "reconnecting" | "closing" | "closed";
 
-export type { SmppLogger } from "./smsc-inbound";
-
 export interface SmscSessionOptions {
   /** Names this bind in logs and metrics, e.g. "operator-a-1". */
   name: string;

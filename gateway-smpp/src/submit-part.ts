@@ -29,7 +29,7 @@ export interface RetryPolicy {
   maxNotSentRetries: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+const DEFAULT_RETRY_POLICY: RetryPolicy = {
   throttledPauseMs: 200,
   maxThrottledRetries: 10,
   queueFullPauseMs: 500,

@@ -39,7 +39,7 @@ export function sourceAddress(source: string): Address {
   throw invalidArgument("source", "must be a number or 1-11 letters, digits, spaces or . & _ -");
 }
 
-export function destinationAddress(destination: string): Address {
+function destinationAddress(destination: string): Address {
   if (!/^\+?[0-9]{6,15}$/.test(destination)) {
     throw invalidArgument("destination", "must be an E.164 number");
   }

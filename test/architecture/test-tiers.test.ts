@@ -22,7 +22,7 @@ function unitTests(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-export function testsNeedingBackends(files: readonly string[], read: (file: string) => string): string[] {
+function testsNeedingBackends(files: readonly string[], read: (file: string) => string): string[] {
   return files.filter((file) => NEEDS_REAL_BACKENDS.test(read(file)));
 }
 

@@ -13,8 +13,8 @@ import { summarize, type LatencySummary } from "./load";
 import { processCpuSeconds, redisInfo } from "./process-stats";
 
 /** Process names in the report and in the JSON. */
-export const SERVICE_PROCESSES = ["issuance", "verification", "routing", "gateway-smpp"] as const;
-export const PLATFORM_PROCESSES = [...SERVICE_PROCESSES, "kafka", "redis"] as const;
+const SERVICE_PROCESSES = ["issuance", "verification", "routing", "gateway-smpp"] as const;
+const PLATFORM_PROCESSES = [...SERVICE_PROCESSES, "kafka", "redis"] as const;
 export const ALL_PROCESSES = [...PLATFORM_PROCESSES, "smsc-simulator", "load-generator"] as const;
 export type ProcessName = (typeof ALL_PROCESSES)[number];
 

@@ -48,7 +48,7 @@ export interface GatewayPeer {
 }
 
 /** The text both gateways send: the built-in English template with this brand. */
-export const PEER_BRAND = "Bench";
+const PEER_BRAND = "Bench";
 export const peerText = (code: string): string =>
   `${code} is your ${PEER_BRAND} verification code. Valid for 5 minutes. Do NOT share this code with anyone.`;
 export const peerCode = (): string => String(randomInt(100_000, 1_000_000));

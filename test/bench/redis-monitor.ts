@@ -38,9 +38,7 @@ export async function startMonitor(url: string, listener: MonitorListener): Prom
 
 const LINE = /^\+(\d+\.\d+) \[\d+ ([^\]]+)\] (.*)$/;
 
-export function parseMonitorLine(
-  line: string,
-): { timeMs: number; source: string; args: string[] } | undefined {
+function parseMonitorLine(line: string): { timeMs: number; source: string; args: string[] } | undefined {
   const match = LINE.exec(line);
   if (!match) return undefined;
   const args: string[] = [];

@@ -32,7 +32,7 @@ export interface ThrottleBenchResult extends ThrottleBenchCase {
   errors: number;
 }
 
-export const THROTTLE_CASES: ThrottleBenchCase[] = [50, 100, 400].flatMap((limitPerSecond) => [
+const THROTTLE_CASES: ThrottleBenchCase[] = [50, 100, 400].flatMap((limitPerSecond) => [
   { name: `one bind, SMSC limit ${limitPerSecond}/s`, binds: 1, limitPerSecond, tps: 2_000 },
   { name: `pool of 4, SMSC limit ${limitPerSecond}/s`, binds: 4, limitPerSecond, tps: 500 },
 ]);

@@ -26,7 +26,7 @@ export interface Delivered {
 
 const newPhone = phoneFactory("+62814");
 
-export async function start(stack: ClusterStack, phone: string, purpose = "login"): Promise<string> {
+async function start(stack: ClusterStack, phone: string, purpose = "login"): Promise<string> {
   const res = await callUnary(
     stack.issuance,
     "startVerification",

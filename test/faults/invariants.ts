@@ -87,7 +87,7 @@ export function assertNoDuplicateSends(stack: PlatformStack, accepted: readonly 
  * Messages on the stack's dead-letter topics, per topic (only those holding any): a short
  * outage must leave none, so a fault test asserts this is empty or exactly what it expects.
  */
-export async function deadLettered(stack: FaultStack): Promise<Record<string, number>> {
+async function deadLettered(stack: FaultStack): Promise<Record<string, number>> {
   const kafka = new Kafka({
     clientId: "fault-dlq-reader",
     brokers: stack.kafka.brokers.split(","),
@@ -126,7 +126,7 @@ export function assertStartedOnLog(stack: PlatformStack, accepted: readonly Acce
   }
 }
 
-export async function assertAllVerified(
+async function assertAllVerified(
   stack: PlatformStack,
   accepted: readonly Accepted[],
   timeoutMs?: number,

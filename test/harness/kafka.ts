@@ -72,7 +72,7 @@ export interface StartKafkaOptions {
 }
 
 /** The SCRAM user of the secure listener. */
-export const SCRAM_USER = "otp-test";
+const SCRAM_USER = "otp-test";
 
 const JVM_FLAGS = [
   "-Xms128m",
@@ -365,7 +365,7 @@ async function probe(brokers: string, expectBrokers: number): Promise<void> {
   }
 }
 
-export function logTail(logFile: string, lines = 60): string {
+function logTail(logFile: string, lines = 60): string {
   if (!existsSync(logFile)) return `(no broker log at ${logFile})`;
   const tail = readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
   return `--- last ${lines} lines of ${logFile} ---\n${tail}`;

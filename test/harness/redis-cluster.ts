@@ -163,7 +163,7 @@ async function healthProblem(ports: number[], replicasPerMaster: number): Promis
 }
 
 /** Shards from CLUSTER NODES: masters not flagged failed, their replicas, their slots. */
-export function parseClusterNodes(text: string): ClusterShard[] {
+function parseClusterNodes(text: string): ClusterShard[] {
   const lines = text
     .trim()
     .split("\n")
@@ -187,7 +187,7 @@ export function parseClusterNodes(text: string): ClusterShard[] {
 }
 
 /** Sends one inline command and returns its bulk-string reply. */
-export function rawBulk(port: number, command: string): Promise<string> {
+function rawBulk(port: number, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ host: "127.0.0.1", port });
     let data = Buffer.alloc(0);

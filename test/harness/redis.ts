@@ -68,7 +68,7 @@ function canListen(port: number): Promise<boolean> {
 }
 
 /** Sends one inline command over a raw socket and returns the first reply line. */
-export function rawCommand(port: number, command: string, timeoutMs = 1_000): Promise<string> {
+function rawCommand(port: number, command: string, timeoutMs = 1_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ host: "127.0.0.1", port });
     let data = "";

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync, writeFileSync } f
 import path from "node:path";
 
 /** The newest Kafka release kafkajs 2.2.4 passes the bus contract with; see docs/adr/0002. */
-export const DEFAULT_KAFKA_VERSION = "4.4.0";
+const DEFAULT_KAFKA_VERSION = "4.4.0";
 
 const ROOT = path.resolve(__dirname, "../..");
 const POM = path.join(__dirname, "pom.xml");

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 
-export const DEPLOY_DIR = path.resolve(__dirname, "../../deploy");
+const DEPLOY_DIR = path.resolve(__dirname, "../../deploy");
 
 export interface Query {
   /** File and place, for messages. */

@@ -38,7 +38,7 @@ export const envOf = (service: string): Env =>
   Object.fromEntries(
     Object.entries(compose.services[service]?.environment ?? {}).map(([k, v]) => [k, String(v)]),
   );
-export const k8s: K8sObject[] = filesUnder(path.join(DEPLOY, "kubernetes"), /\.yaml$/)
+const k8s: K8sObject[] = filesUnder(path.join(DEPLOY, "kubernetes"), /\.yaml$/)
   .filter((f) => !f.endsWith("kustomization.yaml"))
   .flatMap((f) => parseAllDocuments(readFileSync(f, "utf8")).map((d) => d.toJS() as K8sObject))
   .filter((o) => o !== null);

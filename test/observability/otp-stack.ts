@@ -6,7 +6,7 @@
  * (numbers under the scenario's `notOnWhatsApp` fail there: routing falls back to SMS).
  * Topics, consumer groups and store keys under a random prefix, removed at close.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -86,8 +86,6 @@ export interface OtpStack {
   codeFromSms(phone: string, timeoutMs?: number): Promise<string>;
   close(): Promise<void>;
 }
-
-export { requireEnv };
 
 /** What the stack's services are started with, and what closes them. */
 interface StackParts {
@@ -323,5 +321,3 @@ async function codeFromSms(simulator: SmscSimulator, phone: string, timeoutMs: n
 export function randomPhone(prefix = "+62812"): string {
   return `${prefix}${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
 }
-
-export const newRunId = (): string => randomUUID().slice(0, 8);

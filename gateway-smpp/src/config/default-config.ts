@@ -12,7 +12,7 @@ export interface SimulatorEndpoint {
   password: string;
 }
 
-export const DEFAULT_ROUTE = "sms-default";
+const DEFAULT_ROUTE = "sms-default";
 
 export function simulatorGatewayConfig(
   simulator: SimulatorEndpoint,

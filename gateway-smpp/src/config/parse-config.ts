@@ -18,8 +18,6 @@ import type { DispatchSettings, GatewayConfig } from "./gateway-config";
 import { NAME, readAccounts, type ConfigSources } from "./parse-accounts";
 import { readMessages } from "./parse-messages";
 
-export type { ConfigSources } from "./parse-accounts";
-
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; problems: string[] };
 
 const TOP_LEVEL = ["accounts", "routes", "defaultRoute", "messages", "dispatch"];

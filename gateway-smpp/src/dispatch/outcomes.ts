@@ -59,7 +59,7 @@ const OUTCOME_BY_ERROR_CODE: Partial<Record<ErrorCode, [FailureClass, string]>> 
   OTP_INVALID_ARGUMENT: [FailureClass.FAILURE_CLASS_PERMANENT, REASON.invalidRequest],
 };
 
-export const smppStatusReason = (status: number): string => `SMPP_STATUS_${commandStatusHex(status)}`;
+const smppStatusReason = (status: number): string => `SMPP_STATUS_${commandStatusHex(status)}`;
 
 export function accepted(messageIds: readonly string[], now: number): ReportOutcome {
   return {

@@ -5,7 +5,7 @@
  * within one UCS-2 SMS (70 characters) for brands of up to 11 characters.
  * Placeholders: {code}, {brand}, {minutes}. No links (MAS/ABS: no clickable links in SMS).
  */
-export const PLACEHOLDERS = ["code", "brand", "minutes"] as const;
+const PLACEHOLDERS = ["code", "brand", "minutes"] as const;
 
 export const DEFAULT_TEMPLATES: Readonly<Record<string, string>> = Object.freeze({
   id: "{code} adalah kode OTP {brand} Anda. Berlaku {minutes} menit. JANGAN berikan kode ini kepada siapa pun.",

@@ -38,7 +38,7 @@ export interface BindSnapshot extends BindState {
   receiptLatencyMs: LatencySnapshot;
 }
 
-export const GATEWAY_EVENTS = [
+const GATEWAY_EVENTS = [
   "dispatchesReceived",
   "dispatchesDuplicate",
   "dispatchesExpired",

@@ -2,9 +2,7 @@
  * A fixed-bucket latency histogram (the shape Prometheus exports): count, sum, max and
  * per-bucket counts, with quantiles estimated from the buckets for a quick read.
  */
-export const LATENCY_BUCKETS_MS = [
-  1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000,
-];
+const LATENCY_BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
 
 export interface LatencySnapshot {
   count: number;

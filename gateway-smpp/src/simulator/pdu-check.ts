@@ -17,7 +17,7 @@
  * §5.3.2.32).
  */
 
-export const CHECK_STATUS = {
+const CHECK_STATUS = {
   OK: 0x00,
   INVALID_MESSAGE_LENGTH: 0x01,
   INVALID_COMMAND_LENGTH: 0x02,
@@ -203,7 +203,7 @@ function udhFits(shortMessage: Buffer): boolean {
 }
 
 /** Empty, or YYMMDDhhmmsstnnp: absolute (p = + or -, fields in range) or relative (p = R). */
-export function isSmppTime(value: string): boolean {
+function isSmppTime(value: string): boolean {
   if (value === "") return true;
   if (!/^\d{15}[+\-R]$/.test(value)) return false;
   if (value.endsWith("R")) return true;

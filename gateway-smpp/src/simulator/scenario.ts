@@ -4,7 +4,7 @@
  */
 import { OtpError } from "@domain/errors";
 
-export const RECEIPT_STATS = ["DELIVRD", "UNDELIV", "EXPIRED", "REJECTD"] as const;
+const RECEIPT_STATS = ["DELIVRD", "UNDELIV", "EXPIRED", "REJECTD"] as const;
 export type ReceiptStat = (typeof RECEIPT_STATS)[number];
 
 export interface DeliveryProfile {

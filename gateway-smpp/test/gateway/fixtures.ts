@@ -66,9 +66,6 @@ export interface Report {
   report: DeliveryReported;
 }
 
-export const status = DeliveryStatus;
-export const failureClass = FailureClass;
-
 /** "ACCEPTED", "DELIVERED"... of a report, for readable assertions. */
 export function statusName(report: DeliveryReported): string {
   return DeliveryStatus[report.status].replace("DELIVERY_STATUS_", "");

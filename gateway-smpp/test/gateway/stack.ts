@@ -29,7 +29,7 @@ export const NUMERIC_SENDER = "6281100001111";
 export const APP_HASH = "FA+9qCX9VSu";
 
 /** Tenants: bank-a (alphanumeric "BankA", numeric fallback, app hash), plain (defaults). */
-export const POLICY_FILE = {
+const POLICY_FILE = {
   tenants: {
     "bank-a": { senders: { sms: { senderId: "BankA", numericFallback: NUMERIC_SENDER } } },
     "long-text": { senders: { sms: { senderId: "LongCo" } } },

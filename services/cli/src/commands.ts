@@ -15,7 +15,7 @@ import type { Connection } from "./connection";
 import { SEAL_USAGE } from "./seal";
 import { formatExplanation, formatHealth, formatIncidents, formatInbox, formatVerification } from "./format";
 
-export interface Output {
+interface Output {
   json: unknown;
   text: string;
   ok: boolean;
@@ -53,7 +53,7 @@ function parseChannel(name: string): Channel {
 }
 
 /** "90s", "30m", "2h" from now, or an ISO time. */
-export function parseUntil(value: string, now: number): Date {
+function parseUntil(value: string, now: number): Date {
   const m = /^(\d+)([smh])$/.exec(value);
   if (m) return new Date(now + Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as "s" | "m" | "h"]);
   const at = Date.parse(value);
@@ -94,7 +94,7 @@ const start: Command = async (args, c) => {
 };
 
 /** The first run of 4–10 digits in a handset message: the code, as a person would read it. */
-export const codeIn = (text: string): string | undefined => /\b(\d{4,10})\b/.exec(text)?.[1];
+const codeIn = (text: string): string | undefined => /\b(\d{4,10})\b/.exec(text)?.[1];
 
 const inbox: Command = async (args, c) => {
   const phone = positional(args, 1, "phone");

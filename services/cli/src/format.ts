@@ -19,12 +19,12 @@ import type { HandsetMessage } from "@platform/development/handset-inbox";
 const short = (name: string, prefix: string): string =>
   name.startsWith(prefix) ? name.slice(prefix.length).toLowerCase() : name.toLowerCase();
 
-export const channelName = (c: Channel): string => short(channelToJSON(c), "CHANNEL_");
+const channelName = (c: Channel): string => short(channelToJSON(c), "CHANNEL_");
 const time = (d: Date | undefined): string => (d ? d.toISOString() : "-");
 const since = (from: Date | undefined, to: Date | undefined): string =>
   from && to ? `+${((to.getTime() - from.getTime()) / 1000).toFixed(1)}s` : "";
 
-export function table(header: string[], rows: string[][]): string {
+function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]): string =>
     cells

@@ -26,7 +26,7 @@ export interface IssuanceAppOptions {
  * Load admission per method: new starts and resends make sends and are refused first; a
  * cancellation ends work and is let through with checks; reads give way only when critical.
  */
-export const ISSUANCE_ADMISSION = {
+const ISSUANCE_ADMISSION = {
   startVerification: "start",
   resendCode: "start",
   cancelVerification: "verify",

@@ -34,7 +34,7 @@ import { LUA_NOW_US } from "@platform/store/scripts/common";
 const NAME = "otpAdmitLimits";
 
 /** Windows a call can check: a start's six (phone, IP, device, sends, prefix, country). */
-export const MAX_WINDOWS = 6;
+const MAX_WINDOWS = 6;
 
 export interface LimitWindow {
   /** What is counted, under the tenant: e.g. `send|<phone key>`. */

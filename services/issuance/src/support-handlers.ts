@@ -16,7 +16,7 @@ function requireService(identity: CallerIdentity): void {
   if (!hasRole(identity, "service")) throw new OtpError("OTP_PERMISSION_DENIED", "caller is not a service");
 }
 
-export function supportHandlers(
+function supportHandlers(
   desk: SupportDesk,
   now: () => number,
 ): ServiceHandlers<typeof SupportServiceService> {

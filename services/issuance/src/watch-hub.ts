@@ -28,7 +28,7 @@ const CHANNEL_NAME: Record<Channel, string> = {
 };
 
 /** What an event means to the person waiting for a code; undefined when nothing they'd see changed. */
-export function describeChange(env: EventEnvelope): string | undefined {
+function describeChange(env: EventEnvelope): string | undefined {
   const e = env.event;
   if (!e) return undefined;
   switch (e.$case) {

@@ -11,7 +11,7 @@ import { startedEvent, type StartFacts, type StartMade, type StartPlan } from ".
 import { validateStart, type StartInput } from "../src/start-request";
 
 export const T0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-export const TENANT = "bank-a";
+const TENANT = "bank-a";
 
 /** A seal that keeps the field and the value readable, so a test can see what was sealed. */
 export const sealed = (value: string, field = "code"): EncryptedValue => ({

@@ -22,7 +22,7 @@ import { readJsonFile } from "@platform/files/load-numbering";
 import { DETAILED_COUNTRIES, SHIPPED_PLAN_DATA } from "@domain/numbering/data";
 import type { RoutesTable, WeightedRoute } from "./core/routes";
 
-export const AGGREGATOR_ROUTE = "aggregator";
+const AGGREGATOR_ROUTE = "aggregator";
 const ROUTE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function defaultRoutesTable(): RoutesTable {

@@ -39,8 +39,6 @@ import { fallbackMetrics } from "./partition/fallback-metrics";
 import { createRoutingTask, type RoutingTask } from "./partition/routing-task";
 import { decodeOwnedState } from "./partition/state-codec";
 
-export type { RoutingStates };
-
 export interface RoutingServiceSettings {
   routing: RoutingSettings;
   health: HealthSettings;
@@ -54,7 +52,7 @@ export interface RoutingServiceSettings {
   sessionTimeoutMs: number;
 }
 
-export const DEFAULT_ROUTING_SERVICE_SETTINGS: RoutingServiceSettings = {
+const DEFAULT_ROUTING_SERVICE_SETTINGS: RoutingServiceSettings = {
   routing: DEFAULT_ROUTING_SETTINGS,
   health: { ...DEFAULT_HEALTH_THRESHOLDS, cacheMs: 1_000, flushMs: 1_000 },
   healthEvaluateIntervalMs: 250,

@@ -387,7 +387,7 @@ function dispatchIn(env: EventEnvelope): Dispatch | undefined {
   };
 }
 
-export async function deleteKafkaByPrefix(brokers: string, prefix: string): Promise<void> {
+async function deleteKafkaByPrefix(brokers: string, prefix: string): Promise<void> {
   const kafka = new Kafka({
     clientId: `${prefix}cleanup`,
     brokers: brokers.split(","),

@@ -20,7 +20,7 @@ function positiveNumber(value: string | undefined, name: string): number | undef
   return n;
 }
 
-export function formatReport(r: ScenarioReport): string {
+function formatReport(r: ScenarioReport): string {
   const currency = "USD";
   const lines = [
     `scenario ${r.scenario}: ${r.description}`,

@@ -33,7 +33,7 @@ export function conditionsFor(
   };
 }
 
-export function isDark(user: VirtualUser, phase: Phase): boolean {
+function isDark(user: VirtualUser, phase: Phase): boolean {
   return user.darkRoll < conditionsFor(phase, user.district).darkShare;
 }
 

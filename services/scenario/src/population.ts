@@ -33,7 +33,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Arrival time of the q-th quantile (0..1) over the window, for a flat or linearly rising rate. */
-export function arrivalAt(q: number, duration: number, shape: "uniform" | "ramp", rampTo = 1): number {
+function arrivalAt(q: number, duration: number, shape: "uniform" | "ramp", rampTo = 1): number {
   if (shape === "uniform" || rampTo === 1) return q * duration;
   // Rate ∝ 1 + (m − 1)·t/D; its integral up to t is t + (m − 1)t²/(2D) = q·D(1 + m)/2.
   const m = rampTo;

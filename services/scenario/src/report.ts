@@ -61,7 +61,7 @@ const CHANNEL_NAMES: Partial<Record<Channel, ChannelName>> = {
   [Channel.CHANNEL_VOICE]: "voice",
 };
 
-export function percentile(sorted: number[], p: number): number | null {
+function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.ceil((p / 100) * sorted.length) - 1;
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))] ?? null;

@@ -4,8 +4,6 @@
  */
 import { Counter, type Registry } from "prom-client";
 
-export type SilentMetrics = ReturnType<typeof silentMetrics>;
-
 export function silentMetrics(registers: Registry[]) {
   return {
     networkVerifications: new Counter({

@@ -9,8 +9,8 @@ import { createPolicyBook, type PolicyBook } from "@domain/policy/policy-book";
 import type { SilentGateway, TenantPolicy } from "@domain/policy/types";
 import { sealGatewaySecret } from "@platform/silent/gateway-secret";
 
-export const SIMULATED_OPERATORS = ["id-telkomsel", "id-indosat", "id-xl"];
-export const SIMULATED_GATEWAY = "simulated-og";
+const SIMULATED_OPERATORS = ["id-telkomsel", "id-indosat", "id-xl"];
+const SIMULATED_GATEWAY = "simulated-og";
 
 export function withSimulatedGateway(
   book: PolicyBook,

@@ -97,7 +97,7 @@ const FINISHING: Partial<Record<EventCase, string>> = {
   verificationFailed: "failed",
 };
 
-export function recordEvent(metrics: LifecycleMetrics, env: EventEnvelope, state: VerificationState): void {
+function recordEvent(metrics: LifecycleMetrics, env: EventEnvelope, state: VerificationState): void {
   const event = env.event;
   if (event === undefined) return;
   const purpose = orNone(state.purpose);

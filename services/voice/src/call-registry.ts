@@ -58,7 +58,7 @@ export const STATUS_RANK: Readonly<Record<CallStatus, number>> = {
 };
 
 /** Later in a call's life; final statuses never go back. */
-export const isNewerStatus = (next: CallStatus, current: CallStatus): boolean =>
+const isNewerStatus = (next: CallStatus, current: CallStatus): boolean =>
   STATUS_RANK[next] > STATUS_RANK[current];
 
 /** A map whose entries expire; the oldest go first beyond `maxEntries`. */

@@ -27,7 +27,7 @@ const EN_US: LocaleVoice = {
   noInput: "We did not receive a key press. Goodbye.",
 };
 
-export const LOCALE_VOICES: Readonly<Record<string, LocaleVoice>> = {
+const LOCALE_VOICES: Readonly<Record<string, LocaleVoice>> = {
   "en-US": EN_US,
   "id-ID": {
     language: "id-ID",

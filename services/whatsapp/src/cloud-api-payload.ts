@@ -39,8 +39,6 @@ export interface SendMessageBody {
 /** Meta's bounds for authentication message TTLs. */
 export const AUTH_TTL_MIN_SECONDS = 30;
 export const AUTH_TTL_MAX_SECONDS = 900;
-/** Longest code an authentication template accepts. */
-export const MAX_CODE_LENGTH = 15;
 
 export function buildAuthTemplateBody(message: AuthTemplateMessage): SendMessageBody {
   const parameter = [{ type: "text" as const, text: message.code }];

@@ -18,7 +18,7 @@ import { createWhatsAppConnector, type WhatsAppConnector } from "../src/whatsapp
 export const ACCESS_TOKEN = "test-access-token";
 export const APP_SECRET = "test-app-secret";
 export const VERIFY_TOKEN = "test-verify-token";
-export const WEBHOOK_PATH = "/whatsapp/webhook";
+const WEBHOOK_PATH = "/whatsapp/webhook";
 
 export interface Stack {
   simulator: CloudApiSimulator;

@@ -24,7 +24,7 @@ import { EVENT_ROLES } from "@domain/events/ownership";
 import { freshEventKeysVariable } from "@platform/crypto/event-keys";
 
 export const TENANT = "demo-bank";
-export const BUSINESS_NUMBER = "100200300400";
+const BUSINESS_NUMBER = "100200300400";
 export const TOKENS = {
   tenant: DEV_TOKENS[0]!.token,
   admin: DEV_TOKENS[1]!.token,

@@ -12,7 +12,7 @@ import type { HandoffPublisher } from "../ports";
 
 export const SUPPORT_TOPIC = "otp.support.v1";
 /** Partitions of the support topic when the assistant creates it (Kafka: kafka-topics.yaml). */
-export const SUPPORT_PARTITIONS = 6;
+const SUPPORT_PARTITIONS = 6;
 
 export function createHandoffPublisher(deps: {
   bus: EventBus;

@@ -8,7 +8,7 @@ import type { ChannelName, DistrictStatus, HealthState, VerificationSnapshot } f
 
 const RANK: Record<HealthState, number> = { healthy: 0, degraded: 1, unknown: 2, down: 3 };
 
-export function failingChannel(verification: VerificationSnapshot): ChannelName | undefined {
+function failingChannel(verification: VerificationSnapshot): ChannelName | undefined {
   const latest = verification.attempts.at(-1);
   if (!latest) return undefined;
   return latest.status === "delivered" || latest.status === "read" ? undefined : latest.channel;

@@ -34,8 +34,8 @@ export interface Conversation {
   handoff?: OpenHandoff;
 }
 
-export const MAX_TURNS = 30;
-export const MAX_TURN_CHARS = 500;
+const MAX_TURNS = 30;
+const MAX_TURN_CHARS = 500;
 export const OFFER_VALID_MS = 10 * 60_000;
 /**
  * After a hand-off the agent has the conversation for this long: no new hand-off is raised,

@@ -25,7 +25,7 @@ export type AdmissionStep =
   | { kind: "read-active"; verificationId: string };
 
 /** The key is the client's own (printable ASCII, at most 128 characters): safe to name back. */
-export const idempotencyMismatch = (key: string): OtpError =>
+const idempotencyMismatch = (key: string): OtpError =>
   new OtpError(
     "OTP_IDEMPOTENCY_MISMATCH",
     `idempotency key "${key}" was first used with other parameters (phone, purpose, channel or transaction binding); use a new key for a new request`,

@@ -14,7 +14,7 @@ import type { EventBody } from "./start";
 
 export const notFound = (): OtpError => new OtpError("OTP_NOT_FOUND", "verification not found");
 
-export function rejected(r: Rejection): OtpError {
+function rejected(r: Rejection): OtpError {
   return new OtpError(r.code, r.reason, r.retryAfterMs === undefined ? {} : { retryAfterMs: r.retryAfterMs });
 }
 

@@ -71,7 +71,7 @@ export function destinationRefusal(
 }
 
 /** No channel the purpose allows can serve the request: each reason names its request field. */
-export function noAllowedChannel(purpose: string, serve: ServeDecision): OtpError {
+function noAllowedChannel(purpose: string, serve: ServeDecision): OtpError {
   const violations = serve.refused.map(({ field, description }) => ({ field, description }));
   return new OtpError(
     "OTP_NO_ALLOWED_CHANNEL",

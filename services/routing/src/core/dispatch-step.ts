@@ -184,11 +184,7 @@ export function canStillReachUser(state: RoutingState): boolean {
 }
 
 /** A channel routing should not start a step on right now, unless nothing else is left. */
-export function unavailability(
-  channel: ChannelName,
-  state: RoutingState,
-  ctx: DecideContext,
-): string | undefined {
+function unavailability(channel: ChannelName, state: RoutingState, ctx: DecideContext): string | undefined {
   const incident = ctx.incidents.find((i) => i.channels.includes(channel));
   if (incident) return `incident ${incident.incidentId}`;
   const figures = ctx.health.channels[channel];

@@ -177,7 +177,7 @@ export function evidenceOf(
  * baseline; while it is down the evidence is skipped. Old evidence fades so the baseline keeps
  * about `baselineMemory` attempts.
  */
-export function learnBaseline(
+function learnBaseline(
   current: SeriesState,
   buckets: readonly BucketCounts[],
   t: HealthThresholds,

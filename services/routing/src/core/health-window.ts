@@ -7,7 +7,7 @@
 import type { HealthSample } from "./types";
 
 /** Upper bounds (ms) of the time-to-deliver histogram; one more bucket holds everything above. */
-export const LATENCY_BOUNDS_MS = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000, 120_000] as const;
+const LATENCY_BOUNDS_MS = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000, 120_000] as const;
 
 export const HISTOGRAM_SIZE = LATENCY_BOUNDS_MS.length + 1;
 
@@ -45,7 +45,7 @@ export interface WindowFigures {
 export const slotsOf = (shape: WindowShape): number =>
   Math.max(1, Math.ceil(shape.windowMs / shape.bucketMs));
 
-export const epochOf = (at: number, shape: WindowShape): number => Math.floor(at / shape.bucketMs);
+const epochOf = (at: number, shape: WindowShape): number => Math.floor(at / shape.bucketMs);
 
 export function latencyBucket(latencyMs: number): number {
   const index = LATENCY_BOUNDS_MS.findIndex((bound) => latencyMs <= bound);

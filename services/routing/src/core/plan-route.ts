@@ -83,7 +83,7 @@ export function planRoute(input: PlanInput): PlannedRoute {
  * quiet district enough for a probe about every `probeEveryMs` (3 a minute and one probe every
  * 40 s: half of them), never more than `maxProbeShare`.
  */
-export function probeShareFor(
+function probeShareFor(
   health: Pick<HealthView, "attemptsPerMinute">,
   settings: Pick<RoutingSettings, "probeShare" | "probeEveryMs" | "maxProbeShare">,
 ): number {
@@ -98,7 +98,7 @@ export function isProbe(verificationId: string, settings: RoutingSettings, healt
   return stableFraction(`probe:${verificationId}`) < probeShareFor(health, settings);
 }
 
-export function channelsOf(steps: readonly PlanStep[]): string {
+function channelsOf(steps: readonly PlanStep[]): string {
   return steps.map((s) => s.channel).join(" → ");
 }
 
@@ -186,7 +186,7 @@ function applyHealth(current: Reordering, input: PlanInput): Reordering {
  * trailing last-resort steps in place. Undefined when nothing would change or nothing better
  * would come first.
  */
-export function demote(
+function demote(
   steps: readonly PlanStep[],
   channels: ReadonlySet<ChannelName>,
   settings: RoutingSettings,

@@ -47,7 +47,7 @@ export interface RouteChoice {
   health: HealthFigures[];
 }
 
-export function candidateRoutes(table: RoutesTable, channel: ChannelName, operator: string): WeightedRoute[] {
+function candidateRoutes(table: RoutesTable, channel: ChannelName, operator: string): WeightedRoute[] {
   // The silent step's route is the operator's gateway, fixed by the tenant's policy.
   if (channel === "silent") return [{ route: "open-gateway", weight: 1 }];
   if (channel !== "sms") return table[channel];

@@ -205,7 +205,7 @@ function isHardFailure(receipt: Receipt): boolean {
  * any district at any time, so they are neutral for health: a district with more such users is
  * not less healthy, and a collapse is not hidden or imitated by them.
  */
-export const NOT_ON_CHANNEL_REASONS: ReadonlySet<string> = new Set(["WHATSAPP_131026"]);
+const NOT_ON_CHANNEL_REASONS: ReadonlySet<string> = new Set(["WHATSAPP_131026"]);
 
 function healthSampleOf(record: AttemptRecord, receipt: Receipt): { sample?: HealthSample } {
   if (record.healthCounted) return {};
@@ -288,7 +288,7 @@ function resendChannel(
 const STATE_RANK = { healthy: 0, unknown: 1, degraded: 2, down: 3 } as const;
 
 /** Healthy before unknown before degraded before down; then delivery rate; then workflow order. */
-export function rankByHealth(channels: readonly ChannelName[], ctx: DecideContext): ChannelName[] {
+function rankByHealth(channels: readonly ChannelName[], ctx: DecideContext): ChannelName[] {
   const score = (c: ChannelName) => {
     const f = ctx.health.channels[c];
     const incident = ctx.incidents.some((i) => i.channels.includes(c));

@@ -23,7 +23,7 @@ export function evolveAll(state: RoutingState, events: readonly RoutingEvent[], 
   return events.reduce((s, e) => evolve(s, e, settings), state);
 }
 
-export function evolve(state: RoutingState, event: RoutingEvent, settings?: RoutingSettings): RoutingState {
+function evolve(state: RoutingState, event: RoutingEvent, settings?: RoutingSettings): RoutingState {
   const keep = settings?.maxDecisions ?? 32;
   const withDecision = (decisions: RoutingState["decisions"], d: RoutingState["decisions"][number]) =>
     [...decisions, d].slice(-keep);

@@ -7,7 +7,7 @@ import type { EncryptedValue } from "@proto/otp/events/v1/events";
 import type { AdvanceCondition, ChannelName, RiskTierName } from "@domain/policy/types";
 import type { ReceiptStatus } from "@domain/receipt-status";
 
-export type { AdvanceCondition, ChannelName, ReceiptStatus, RiskTierName };
+export type { ChannelName, ReceiptStatus, RiskTierName };
 
 export type Sealed = EncryptedValue;
 

@@ -38,7 +38,7 @@ export interface HealthMonitor {
   evaluateNow(): Promise<void>;
 }
 
-export const HEALTH_MONITOR_PRINCIPAL = "service:routing-health";
+const HEALTH_MONITOR_PRINCIPAL = "service:routing-health";
 
 export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   const stopping = new AbortController();

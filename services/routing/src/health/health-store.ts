@@ -66,7 +66,7 @@ export interface HealthRepository {
 }
 
 export const districtScope = (district: string): string => `d:${encodeURIComponent(district).slice(0, 96)}`;
-export const operatorScope = (operator: string): string => `o:${encodeURIComponent(operator).slice(0, 96)}`;
+const operatorScope = (operator: string): string => `o:${encodeURIComponent(operator).slice(0, 96)}`;
 
 const INDEX_TOUCH_EVERY_MS = 5_000;
 
@@ -260,7 +260,7 @@ async function evaluate(replica: HealthReplica, scope: string, now: number): Pro
   return transitions;
 }
 
-export function scopePlace(scope: string): { district: string; operator: string } {
+function scopePlace(scope: string): { district: string; operator: string } {
   const name = decodeURIComponent(scope.slice(2));
   return scope.startsWith("o:") ? { district: "", operator: name } : { district: name, operator: "" };
 }
@@ -312,7 +312,7 @@ function parseScope(fields: Record<string, string>): Map<string, SeriesData> {
  * "<state>,<since>", then, once learned, ",<baseline successes>,<failures>,<through epoch>", then
  * ",<evidence from>" once it came back up from down.
  */
-export function stateText(s: SeriesState): string {
+function stateText(s: SeriesState): string {
   const b = s.baseline;
   const base = b && Number.isFinite(b.through) ? `,${b.successes},${b.failures},${b.through}` : ",,,";
   const from = s.evidenceFrom === undefined ? "" : `,${s.evidenceFrom}`;
@@ -320,7 +320,7 @@ export function stateText(s: SeriesState): string {
   return text.endsWith(",,,") ? text.slice(0, -3) : text;
 }
 
-export function parseStateText(value: string): SeriesState | undefined {
+function parseStateText(value: string): SeriesState | undefined {
   const [state = "unknown", since = "0", successes = "", failures = "", through = "", from = ""] =
     value.split(",");
   if (!isStateName(state)) return undefined;

@@ -21,7 +21,7 @@ import {
 import { BUCKET_FIELDS_COUNT } from "../core/health-window";
 
 /** Counts in a bucket: epoch, sent, delivered, failed, verified, then the histogram. */
-export const BUCKET_FIELDS = BUCKET_FIELDS_COUNT;
+const BUCKET_FIELDS = BUCKET_FIELDS_COUNT;
 const HISTOGRAM_OFFSET = 5;
 
 const SERIES = /^[A-Za-z0-9._/-]{1,96}$/;

@@ -26,7 +26,7 @@ const DEFAULT_DELAY: Record<ChannelName, Delay> = {
 };
 
 /** The conditions a phase sets for a district, before any ramp. */
-export function phaseConditions(s: ScenarioFile, phase: Phase, district: string): TrueConditions {
+function phaseConditions(s: ScenarioFile, phase: Phase, district: string): TrueConditions {
   const c = { ...phase.network["*"], ...phase.network[district] };
   const smsDelay = c.delays?.sms ?? {
     p50: c.smsDelaySeconds ?? DEFAULT_DELAY.sms.p50,

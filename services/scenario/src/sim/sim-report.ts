@@ -46,7 +46,7 @@ export interface SimReport {
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** Seconds at which WhatsApp truly goes down and comes back in a district (one outage per pair). */
-export function outages(
+function outages(
   s: ScenarioFile,
   district: string,
   endSeconds: number,
@@ -150,7 +150,7 @@ export function buildReport(
 
 const BARS = "▁▂▃▄▅▆▇█";
 
-export function sparkline(values: (number | null)[]): string {
+function sparkline(values: (number | null)[]): string {
   return values.map((v) => (v === null ? " " : BARS[Math.min(7, Math.floor(v * 8))]!)).join("");
 }
 

@@ -9,7 +9,7 @@
 import type { ScenarioFile } from "../scenario-file";
 import { simStrategies, simulatedPopulation, simulateStrategy } from "./simulate";
 
-export const CUT_SECOND = 1200;
+const CUT_SECOND = 1200;
 
 export interface CollapseCase {
   perMinute: number;
@@ -33,7 +33,7 @@ export interface CollapseResult extends CollapseCase {
 }
 
 /** A one-district scenario from a template: normal until the cut, then WhatsApp at `delivery`. */
-export function collapseScenario(
+function collapseScenario(
   template: ScenarioFile,
   c: CollapseCase,
   seed: number,
@@ -59,12 +59,7 @@ export function collapseScenario(
 }
 
 /** Four untouched districts at `perMinute` (3: quiet, 30: busy) for `seconds`. */
-export function normalScenario(
-  template: ScenarioFile,
-  seed: number,
-  seconds = 3600,
-  perMinute = 3,
-): ScenarioFile {
+function normalScenario(template: ScenarioFile, seed: number, seconds = 3600, perMinute = 3): ScenarioFile {
   const names = ["ID-N1", "ID-N2", "ID-N3", "ID-N4"];
   return {
     ...template,
@@ -120,7 +115,7 @@ export function runNormal(template: ScenarioFile, seed: number, seconds = 3600, 
   };
 }
 
-export const STUDY_CASES: CollapseCase[] = [
+const STUDY_CASES: CollapseCase[] = [
   { perMinute: 3, delivery: 0.4 },
   { perMinute: 3, delivery: 0 },
   { perMinute: 30, delivery: 0.4 },

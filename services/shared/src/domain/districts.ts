@@ -7,9 +7,9 @@
  */
 
 /** A hint that names no district the platform knows. */
-export const OTHER_DISTRICT = "other";
+const OTHER_DISTRICT = "other";
 /** No hint at all. */
-export const UNKNOWN_DISTRICT = "unknown";
+const UNKNOWN_DISTRICT = "unknown";
 
 /**
  * The districts known when OTP_DISTRICTS is unset: Indonesia's provinces (ISO 3166-2:ID) and the

@@ -19,7 +19,7 @@ import { Channel, DeliveryStatus, FailureClass, RiskTier, type PlannedStep } fro
 export type VerificationStatus =
   "pending" | "delivered" | "verified" | "expired" | "cancelled" | "locked" | "failed";
 
-export const FINAL_STATUSES: ReadonlySet<VerificationStatus> = new Set([
+const FINAL_STATUSES: ReadonlySet<VerificationStatus> = new Set([
   "verified",
   "expired",
   "cancelled",
@@ -260,10 +260,10 @@ const STATUS_RANK: Record<DeliveryStatus, number> = {
   [DeliveryStatus.DELIVERY_STATUS_CANCELLED]: 6,
 };
 
-export const isDeliveredStatus = (s: DeliveryStatus): boolean =>
+const isDeliveredStatus = (s: DeliveryStatus): boolean =>
   s === DeliveryStatus.DELIVERY_STATUS_DELIVERED || s === DeliveryStatus.DELIVERY_STATUS_READ;
 
-export const isTerminalFailure = (s: DeliveryStatus): boolean =>
+const isTerminalFailure = (s: DeliveryStatus): boolean =>
   s === DeliveryStatus.DELIVERY_STATUS_FAILED ||
   s === DeliveryStatus.DELIVERY_STATUS_EXPIRED ||
   s === DeliveryStatus.DELIVERY_STATUS_CANCELLED;
@@ -361,6 +361,6 @@ function checked(state: VerificationState, outcome: CheckOutcome, checksUsed: nu
   }
 }
 
-export function assertNever(x: never): never {
+function assertNever(x: never): never {
   throw new Error(`unexpected value: ${JSON.stringify(x)}`);
 }

@@ -20,10 +20,6 @@ import {
 import { parseState, serializeState } from "./state-codec";
 import { destinationPrefix } from "./view";
 
-export interface ProjectedVerification {
-  state: VerificationState;
-}
-
 export interface VerificationProjection {
   read(verificationId: string): Promise<VerificationState | undefined>;
   /** Folds events (of one verification, in order) into the stored state and writes it. */

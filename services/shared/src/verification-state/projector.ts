@@ -61,8 +61,6 @@ export function idempotencyTarget(value: string): { verificationId: string; fing
   if (bar < 0) return { verificationId: value, fingerprint: "" };
   return { verificationId: value.slice(0, bar), fingerprint: value.slice(bar + 1) };
 }
-/** The key setIfAbsentGet uses for a name. */
-export const onceKey = (name: string): string => taggedKey("once", name);
 
 export function createProjector(deps: ProjectorDeps) {
   const { store, projection, secrets } = deps;

@@ -3,7 +3,7 @@
  * a request (here: the X-Simulated-Device header the simulated app sets, absent on Wi-Fi) and in
  * which district its cell is (X-Simulated-District).
  */
-export const DEVICE_BEHAVIOURS = ["match", "mismatch", "data_off", "slow"] as const;
+const DEVICE_BEHAVIOURS = ["match", "mismatch", "data_off", "slow"] as const;
 export type DeviceBehaviour = (typeof DEVICE_BEHAVIOURS)[number];
 
 export interface OpenGatewayScenario {

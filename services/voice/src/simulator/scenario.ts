@@ -5,7 +5,7 @@
  */
 import { OtpError } from "@domain/errors";
 
-export const CALL_OUTCOMES = ["completed", "busy", "no-answer", "failed"] as const;
+const CALL_OUTCOMES = ["completed", "busy", "no-answer", "failed"] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 export interface CallProfile {

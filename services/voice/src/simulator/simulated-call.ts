@@ -203,6 +203,6 @@ export class SimulatedCall {
 }
 
 /** "Mon, 16 Aug 2010 03:45:01 +0000", as Twilio writes times. */
-export function rfc2822(ms: number): string {
+function rfc2822(ms: number): string {
   return new Date(ms).toUTCString().replace("GMT", "+0000");
 }

@@ -9,7 +9,7 @@ import { isNotOnWhatsApp, pickOutcome, profileFor, activeOutage, type Scenario }
 import type { SessionSend, TemplateSend } from "./send-request";
 import { statusWebhook, type StatusNotice, type WebhookPoster } from "./webhook-poster";
 
-export const ERROR_TITLES: Record<number, string> = {
+const ERROR_TITLES: Record<number, string> = {
   131026: "Message undeliverable",
   131047: "Re-engagement message",
   131000: "Something went wrong",

@@ -5,7 +5,7 @@
  */
 import { OtpError } from "@domain/errors";
 
-export const OUTCOMES = ["read", "delivered", "sent", "failed"] as const;
+const OUTCOMES = ["read", "delivered", "sent", "failed"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export interface DeliveryProfile {

@@ -3,7 +3,7 @@
  * hours after the user's last message to it; outside the window only templates are delivered
  * (anything else fails with 131047, re-engagement message). Kept per business number and user.
  */
-export const SERVICE_WINDOW_MS = 24 * 3_600_000;
+const SERVICE_WINDOW_MS = 24 * 3_600_000;
 
 export interface ServiceWindows {
   /** The user wrote to the business at `at`. */

@@ -21,7 +21,7 @@ import { MS } from "./ms";
 import { TH } from "./th";
 import { VI } from "./vi";
 
-export const LEXICONS: Record<Language, Lexicon> = { en: EN, id: ID, ms: MS, fil: FIL, vi: VI, th: TH };
+const LEXICONS: Record<Language, Lexicon> = { en: EN, id: ID, ms: MS, fil: FIL, vi: VI, th: TH };
 
 export interface ConceptHit {
   concept: Concept;

@@ -60,7 +60,7 @@ export function decide(c: Control, call: Call, s: AdmissionSettings, now: number
 }
 
 /** A bucket never seen starts full: the first calls of a tenant are not refused for being first. */
-export function refill(b: Bucket | undefined, ratePerSec: number, burst: number, now: number): Bucket {
+function refill(b: Bucket | undefined, ratePerSec: number, burst: number, now: number): Bucket {
   if (b === undefined) return { tokens: burst, at: now };
   const tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * ratePerSec);
   return { tokens, at: now };

@@ -41,7 +41,7 @@ const CALLING_CODE = { pattern: /^[1-9]\d{0,2}$/, expected: "1 to 3 digits, not 
 const NAME = { pattern: /^.{1,80}$/, expected: "a name of 1 to 80 characters" };
 const ISO_COUNTRY = { pattern: /^[A-Z]{2}$/, expected: "an ISO 3166-1 alpha-2 code such as ID" };
 
-export function readLengthRange(value: unknown, path: string, problems: Problems): LengthRange | undefined {
+function readLengthRange(value: unknown, path: string, problems: Problems): LengthRange | undefined {
   const obj = readObject(value, path, problems);
   if (!obj) return undefined;
   rejectUnknownKeys(obj, ["min", "max"], path, problems);

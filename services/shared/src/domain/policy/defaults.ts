@@ -56,7 +56,7 @@ export function purposeDefaults(name: string, riskTier: RiskTierName): PurposeRu
   };
 }
 
-export const DEFAULT_PURPOSE_TIERS: Record<string, RiskTierName> = {
+const DEFAULT_PURPOSE_TIERS: Record<string, RiskTierName> = {
   login: "medium",
   signup: "low",
   transaction: "high",
@@ -65,7 +65,7 @@ export const DEFAULT_PURPOSE_TIERS: Record<string, RiskTierName> = {
   change_phone: "high",
 };
 
-export const HOME_COUNTRIES = ["ID", "PH", "TH", "VN", "MY", "SG"];
+const HOME_COUNTRIES = ["ID", "PH", "TH", "VN", "MY", "SG"];
 
 /** Refused everywhere by default; toll-free numbers do not receive codes either. */
 const ALWAYS_REFUSED: NumberType[] = ["premium", "shared_cost", "toll_free"];

@@ -15,7 +15,7 @@ export interface EffectivePurposeRules extends PurposeRules {
 }
 
 /** The purpose's rules; OTP_INVALID_ARGUMENT for a purpose the tenant does not define. */
-export function purposeRules(policy: TenantPolicy, purpose: string): PurposeRules {
+function purposeRules(policy: TenantPolicy, purpose: string): PurposeRules {
   const rules = Object.hasOwn(policy.purposes, purpose) ? policy.purposes[purpose] : undefined;
   if (!rules) {
     const known = Object.keys(policy.purposes).sort().join(", ");

@@ -133,7 +133,7 @@ export function readPurposes(root: JsonObject, problems: Problems): Record<strin
  * live at least 30 s (Meta's shortest message TTL; the connector refuses to send a code with
  * less left), SMS and voice need none beyond the routing margin, nor a silent step.
  */
-export const MIN_CODE_LIFE_AT_SEND_SECONDS: Record<ChannelName, number> = {
+const MIN_CODE_LIFE_AT_SEND_SECONDS: Record<ChannelName, number> = {
   whatsapp: 30,
   sms: 0,
   voice: 0,
@@ -141,7 +141,7 @@ export const MIN_CODE_LIFE_AT_SEND_SECONDS: Record<ChannelName, number> = {
   silent: 0,
 };
 /** From a start to its first send, queueing under load included, and routing's own 5 s margin. */
-export const FIRST_SEND_MARGIN_SECONDS = 15;
+const FIRST_SEND_MARGIN_SECONDS = 15;
 
 /** The shortest TTL that lets a workflow's first channel send its code. */
 export function minTtlForFirstStep(steps: readonly WorkflowStep[]): number {

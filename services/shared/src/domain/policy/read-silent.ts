@@ -30,7 +30,7 @@ const OPERATOR_ID = {
 };
 const HTTP_URL = { pattern: /^https?:\/\/[^\s?#]+$/, expected: "an http(s) URL without query or fragment" };
 const CLIENT_ID = { pattern: /^[\x21-\x7e]{1,200}$/, expected: "1-200 printable characters" };
-export const SEALED_SECRET = {
+const SEALED_SECRET = {
   pattern: /^sealed:[A-Za-z0-9._-]{1,64}:[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/,
   expected: "a sealed secret (sealed:<keyId>:<iv>.<ciphertext>.<tag>, see services/silent/README.md)",
   // A plaintext secret put here by mistake must not reach the error, and with it the logs.

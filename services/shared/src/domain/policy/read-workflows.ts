@@ -15,7 +15,7 @@ import { DEFAULT_POLICY } from "./defaults";
 import { NAME_RULE } from "./read-purposes";
 import { ADVANCE_CONDITIONS, CHANNELS, type WorkflowStep } from "./types";
 
-export const MAX_STEPS = 5;
+const MAX_STEPS = 5;
 /** Vonage Verify allows 15–900 s per channel; a step shorter than 5 s cannot see a receipt. */
 export const STEP_TIMEOUT = { min: 5, max: 900, unit: "s" } as const;
 const ROUTE_RULE = {

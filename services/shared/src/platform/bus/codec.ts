@@ -10,7 +10,7 @@ import type { MessageMeta } from "./port";
 /** The envelope schema this code writes and the newest it can read. */
 export const CURRENT_SCHEMA_VERSION = 1;
 
-export const CONTENT_TYPE = "application/x-protobuf; messageType=otp.events.v1.EventEnvelope";
+const CONTENT_TYPE = "application/x-protobuf; messageType=otp.events.v1.EventEnvelope";
 
 export const HEADERS = {
   contentType: "content-type",
@@ -55,12 +55,12 @@ export interface RawPublisher {
 }
 
 /** Fills in the schema version when the producer left it unset. */
-export function stampSchemaVersion(envelope: EventEnvelope): EventEnvelope {
+function stampSchemaVersion(envelope: EventEnvelope): EventEnvelope {
   return envelope.schemaVersion === 0 ? { ...envelope, schemaVersion: CURRENT_SCHEMA_VERSION } : envelope;
 }
 
 /** The partition key: the given one, else the verification id, else the event id. */
-export function partitionKeyOf(envelope: EventEnvelope, key: string | undefined): string {
+function partitionKeyOf(envelope: EventEnvelope, key: string | undefined): string {
   const chosen = key || envelope.verificationId || envelope.eventId;
   if (!chosen) {
     throw new OtpError("OTP_INVALID_ARGUMENT", "event needs a key, a verification id or an event id");

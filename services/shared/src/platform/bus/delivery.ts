@@ -134,7 +134,7 @@ function busMessage(message: StoredMessage, envelope: EventEnvelope, redelivery:
  * off (capped) and retry until the dependency is back or the consumer stops, without using up
  * the message's attempts. The partition waits meanwhile, which keeps per-key order.
  */
-export function isDependencyOutage(err: unknown): boolean {
+function isDependencyOutage(err: unknown): boolean {
   return (
     isOtpError(err) && (err.code === "OTP_STATE_UNAVAILABLE" || err.code === "OTP_DEPENDENCY_UNAVAILABLE")
   );
@@ -185,7 +185,7 @@ async function handleWithRetries(
 }
 
 /** initial × 2^retry, capped. */
-export function backoffMs(policy: RetryPolicy, retry: number): number {
+function backoffMs(policy: RetryPolicy, retry: number): number {
   return Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** retry);
 }
 

@@ -24,11 +24,11 @@ export type KafkaSecurity = Pick<KafkaConfig, "ssl" | "sasl" | "connectionTimeou
 /** kafkajs waits 1 s for a connection by default: too short for a TLS handshake on a busy broker. */
 const TLS_CONNECTION_TIMEOUT_MS = 5_000;
 
-export const SASL_MECHANISMS = ["scram-sha-512", "scram-sha-256"] as const;
+const SASL_MECHANISMS = ["scram-sha-512", "scram-sha-256"] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 
 /** The settings as read, before any file is opened. */
-export interface KafkaSecuritySettings {
+interface KafkaSecuritySettings {
   brokers: string[];
   tls: boolean;
   caFile?: string;
@@ -42,7 +42,7 @@ const TRUE = /^(1|true|yes|on)$/i;
 const FALSE = /^(0|false|no|off)?$/i;
 
 /** Reads the variables; problems with their form are collected, not thrown. */
-export function readKafkaSecuritySettings(env: Env, problems: string[]): KafkaSecuritySettings {
+function readKafkaSecuritySettings(env: Env, problems: string[]): KafkaSecuritySettings {
   const flag = (name: string): boolean => {
     const raw = env[name] ?? "";
     if (TRUE.test(raw)) return true;
@@ -71,7 +71,7 @@ export function readKafkaSecuritySettings(env: Env, problems: string[]): KafkaSe
 }
 
 /** Whether the settings are consistent and safe; each problem names its variable. Pure. */
-export function kafkaSecurityProblems(s: KafkaSecuritySettings): string[] {
+function kafkaSecurityProblems(s: KafkaSecuritySettings): string[] {
   const problems: string[] = [];
   const tls = s.tls || s.caFile !== undefined;
   if ((s.certFile === undefined) !== (s.keyFile === undefined)) {

@@ -20,7 +20,7 @@ import {
 import { isOtpError } from "@domain/errors";
 import { HEADERS } from "./codec";
 
-export const TRACER_NAME = "otp-router.bus";
+const TRACER_NAME = "otp-router.bus";
 
 export function defaultTracer(): Tracer {
   return trace.getTracer(TRACER_NAME);

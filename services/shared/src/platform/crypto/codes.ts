@@ -5,8 +5,8 @@
  */
 import { randomInt } from "node:crypto";
 
-export const MIN_CODE_LENGTH = 4;
-export const MAX_CODE_LENGTH = 10;
+const MIN_CODE_LENGTH = 4;
+const MAX_CODE_LENGTH = 10;
 
 export function randomCode(length: number): string {
   if (!Number.isInteger(length) || length < MIN_CODE_LENGTH || length > MAX_CODE_LENGTH) {

@@ -111,7 +111,7 @@ export function eventKeysFromEnv(
 }
 
 /** A key for every producer, for one process on the in-process bus. */
-export function generatedEventKeys(): EventKeyRing {
+function generatedEventKeys(): EventKeyRing {
   return {
     keys: new Map(PRODUCERS.map((p) => [p, new Map([["ephemeral", createSecretKey(randomBytes(32))]])])),
     active: new Map(PRODUCERS.map((p) => [p, "ephemeral"])),

@@ -70,7 +70,7 @@ export function identityFromCommonName(commonName: string): CallerIdentity | und
   };
 }
 
-export function identityFromCertificate(cert: PeerCertificate): CallerIdentity | undefined {
+function identityFromCertificate(cert: PeerCertificate): CallerIdentity | undefined {
   // Node gives an array when the subject has several CNs: ambiguous, so no identity.
   const commonName: unknown = cert.subject?.CN;
   return typeof commonName === "string" ? identityFromCommonName(commonName) : undefined;

@@ -33,7 +33,7 @@ export interface ServerTls {
   key: Buffer;
 }
 
-export interface KeepaliveOptions {
+interface KeepaliveOptions {
   /** Ping an idle connection this often, to notice clients that vanished (power cuts, NAT). */
   timeMs?: number;
   timeoutMs?: number;

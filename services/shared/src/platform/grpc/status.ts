@@ -13,7 +13,7 @@ import { Status as RpcStatus } from "@proto/google/rpc/status";
 import { type ErrorCode, type FieldViolation, OtpError, toOtpError } from "@domain/errors";
 import type { LogFields, Logger } from "../log";
 
-export const ERROR_DOMAIN = "otp-router";
+const ERROR_DOMAIN = "otp-router";
 export const STATUS_DETAILS_TRAILER = "grpc-status-details-bin";
 
 const TYPE_URL = {
@@ -234,9 +234,4 @@ function readDetail(any: Any, into: DecodedStatus): void {
     default:
       return; // details of types we do not know are ignored, as the richer error model allows
   }
-}
-
-/** Narrows a caught value to a ServiceError with this gRPC code. */
-export function isGrpcCode(err: unknown, code: GrpcCode): err is ServiceError {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === code;
 }

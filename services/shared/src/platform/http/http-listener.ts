@@ -23,7 +23,7 @@ export function parseListenAddress(address: string): { host: string; port: numbe
   return { host: match[1].replace(/^\[|\]$/g, ""), port: Number(match[2]) };
 }
 
-export const DEFAULT_MAX_HTTP_CONNECTIONS = 1000;
+const DEFAULT_MAX_HTTP_CONNECTIONS = 1000;
 
 /** For the simulators of third parties (loopback, tests and benches). */
 export const SIMULATOR_HTTP_LIMITS: HttpListenOptions = { maxConnections: 10_000 };

@@ -14,7 +14,7 @@ export interface WebhookDedup {
 }
 
 /** Longer than any provider retries a delivery (Meta: up to 7 days; Twilio: minutes). */
-export const WEBHOOK_DEDUP_TTL_MS = 8 * 24 * 3_600_000;
+const WEBHOOK_DEDUP_TTL_MS = 8 * 24 * 3_600_000;
 
 export function createWebhookDedup(store: Store, scope: string, ttlMs = WEBHOOK_DEDUP_TTL_MS): WebhookDedup {
   return {

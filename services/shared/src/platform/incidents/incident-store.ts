@@ -48,7 +48,7 @@ export interface IncidentStoreOptions {
 
 const DEFAULT_KEEP_ENDED_MS = 7 * 24 * 3_600_000;
 
-export const newIncidentId = (): string => `inc_${randomBytes(12).toString("base64url")}`;
+const newIncidentId = (): string => `inc_${randomBytes(12).toString("base64url")}`;
 
 const ms = (at: Date | number): number => (typeof at === "number" ? at : at.getTime());
 

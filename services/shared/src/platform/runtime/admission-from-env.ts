@@ -99,12 +99,12 @@ export function admissionFromEnv(o: AdmissionFromEnvOptions): AdmissionRuntime {
 }
 
 /** A tenant's weight is its contracted request rate (policy limits.perTenant). */
-export function contractedRate(platform: Pick<Platform, "policies">): (tenant: string) => number {
+function contractedRate(platform: Pick<Platform, "policies">): (tenant: string) => number {
   return (tenant) => platform.policies.policyFor(tenant).limits.perTenant.requestsPerSecond;
 }
 
 /** The gate's refusals and load, declared on the process's registry by the gate it runs. */
-export function admissionMetrics(registers: Registry[]) {
+function admissionMetrics(registers: Registry[]) {
   return {
     admissionRefusals: new Counter({
       name: "otp_admission_refusals_total",

@@ -6,7 +6,7 @@
  */
 import type { SilentGateway } from "@domain/policy/types";
 
-export const NUMBER_VERIFICATION_SCOPE = "openid number-verification:verify";
+const NUMBER_VERIFICATION_SCOPE = "openid number-verification:verify";
 
 export function authorizeUrl(
   gateway: Pick<SilentGateway, "authorizeUrl" | "clientId" | "redirectUri">,

@@ -37,8 +37,7 @@ export interface OpenedSession {
 
 const random = (): string => randomBytes(32).toString("base64url");
 
-export const pkceChallenge = (verifier: string): string =>
-  createHash("sha256").update(verifier).digest("base64url");
+const pkceChallenge = (verifier: string): string => createHash("sha256").update(verifier).digest("base64url");
 
 const sessionName = (secrets: SecretMaterial, state: string): string =>
   secrets.hasher.lookup("silent-state", state);

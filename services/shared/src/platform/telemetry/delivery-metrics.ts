@@ -16,7 +16,7 @@ import type { BusMessage, EventBus } from "../bus/port";
 import { channelLabel, DELIVERY_LABELS, failureClassLabel, orNone } from "./labels";
 import type { OtpMetrics } from "./metrics";
 
-export function deliveryMetrics(registers: Registry[]) {
+function deliveryMetrics(registers: Registry[]) {
   return {
     sends: new Counter({
       name: "otp_sends_total",
@@ -39,7 +39,7 @@ export function deliveryMetrics(registers: Registry[]) {
   };
 }
 
-export type DeliveryMetrics = ReturnType<typeof deliveryMetrics>;
+type DeliveryMetrics = ReturnType<typeof deliveryMetrics>;
 
 export function meterDeliveries(
   bus: EventBus,

@@ -55,7 +55,7 @@ const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** Whether an SDK is registered (else spans are no-ops and nothing is worth remembering). */
-export function tracingActive(): boolean {
+function tracingActive(): boolean {
   const provider = trace.getTracerProvider();
   const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
   return delegate !== NOOP_PROVIDER;

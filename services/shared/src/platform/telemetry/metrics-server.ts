@@ -15,9 +15,9 @@ import { OtpError } from "@domain/errors";
 import type { Env } from "../config";
 import { listenHttp, parseListenAddress, type HttpListener } from "../http/http-listener";
 
-export const METRICS_BASE_PORT = 9464;
+const METRICS_BASE_PORT = 9464;
 
-export const METRICS_PORT_OFFSETS: Readonly<Record<string, number>> = {
+const METRICS_PORT_OFFSETS: Readonly<Record<string, number>> = {
   issuance: 0,
   verification: 1,
   routing: 2,

@@ -10,7 +10,7 @@ import type { OtpMetrics } from "./metrics";
 
 const RPC_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-export function requestMetrics(registers: Registry[]) {
+function requestMetrics(registers: Registry[]) {
   return {
     grpcRequests: new Counter({
       name: "otp_grpc_requests_total",

@@ -41,7 +41,7 @@ export interface Telemetry {
  * redirect brings to the silent-verification callback (an OIDC authorization code and the
  * single-use session it belongs to).
  */
-export const REDACTED_QUERY_PARAMS = [
+const REDACTED_QUERY_PARAMS = [
   "code",
   "state",
   "id_token",

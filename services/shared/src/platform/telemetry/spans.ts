@@ -2,7 +2,7 @@
 import { type Attributes, context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { recordFailure } from "../bus/trace-context";
 
-export const CHANNEL_TRACER = "otp-router.channels";
+const CHANNEL_TRACER = "otp-router.channels";
 
 /** Runs `work` in a child span of the active one; a throw marks the span failed. */
 export async function withSpan<T>(
