@@ -25,6 +25,7 @@ import { producerWithCoordinatorCache } from "./kafka-coordinator-cache";
 import { createPartitionCommits } from "./partition-commits";
 import { newOwner, type Owner } from "./partition-owner";
 import type { EventAuthenticator } from "./event-mac";
+import { createFetchLinger, type FetchLingerSettings } from "./fetch-linger";
 
 export interface KafkaProcessorDeps {
   kafka: Kafka;
@@ -34,6 +35,8 @@ export interface KafkaProcessorDeps {
   tracer: Tracer;
   maxSchemaVersion: number;
   maxWaitTimeMs: number;
+  /** The pause after a fetch round that brought little (fetch-linger.ts). */
+  fetchLinger?: FetchLingerSettings;
   authenticator?: EventAuthenticator;
 }
 
@@ -87,6 +90,7 @@ export async function startKafkaProcessor(
     groupId,
     logger: log,
     maxWaitTimeMs: Math.min(deps.maxWaitTimeMs, 100),
+    fetchLinger: deps.fetchLinger,
   });
   const owners = new Map<number, Owner>();
   let stopping: Promise<void> | undefined;
@@ -99,6 +103,8 @@ export async function startKafkaProcessor(
     heartbeatInterval: Math.max(100, Math.floor((options.sessionTimeoutMs ?? 10_000) / 5)),
     retry: { retries: 5, restartOnFailure: async () => stopping === undefined },
   });
+  const linger = createFetchLinger(deps.fetchLinger);
+  consumer.on(consumer.events.FETCH_START, () => linger.newRound());
 
   const enqueue = (owner: Owner, work: () => Promise<void>): Promise<void> => {
     const next = owner.chain.then(async () => {
@@ -274,6 +280,7 @@ export async function startKafkaProcessor(
     }
     schedulePump(owner);
     await payload.heartbeat();
+    if (payload.isRunning()) await linger.afterBatch(batch.messages.length);
   };
 
   const schedulePump = (owner: Owner, delayMs = 0): void => {

@@ -20,6 +20,7 @@ import { type BusLogger, silentLogger } from "./logger";
 import type { EventBus, OutgoingMessage, Subscription, TopicSpec } from "./port";
 import { defaultTracer, withPublishSpan } from "./trace-context";
 import type { EventAuthenticator } from "./event-mac";
+import { DEFAULT_FETCH_LINGER, type FetchLingerSettings } from "./fetch-linger";
 
 export interface KafkaBusOptions {
   /** Bootstrap servers: "host:port" list or comma-separated string. */
@@ -35,6 +36,8 @@ export interface KafkaBusOptions {
   maxSchemaVersion?: number;
   /** Consumer fetch long-poll; a stopping consumer may wait this long. */
   maxWaitTimeMs?: number;
+  /** Pause after a fetch round that brought little (fetch-linger.ts); default 5 ms, 0 = none. */
+  fetchLingerMs?: number;
   /** Called with the API name of every request a producer, consumer or admin of the bus sends. */
   onRequest?: (api: string) => void;
   /**
@@ -111,6 +114,10 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
   };
 
   const authenticator = options.authenticator;
+  const fetchLinger: FetchLingerSettings = {
+    ...DEFAULT_FETCH_LINGER,
+    lingerMs: options.fetchLingerMs ?? DEFAULT_FETCH_LINGER.lingerMs,
+  };
   const sign = authenticator?.sign;
 
   const publishBatch = async (messages: OutgoingMessage[]): Promise<void> => {
@@ -159,6 +166,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
           tracer,
           maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
           maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
+          fetchLinger,
           authenticator,
         },
         subscribeOptions,
@@ -187,6 +195,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
           tracer,
           maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
           maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
+          fetchLinger,
           authenticator,
         },
         processOptions,
