@@ -50,9 +50,8 @@ export interface KafkaProcessorDeps {
 
 const RESTORE_RETRY_MS = 1_000;
 /**
- * How long a partition waits after a transaction before the next: the coordinator is still
- * writing the last one's markers (it refuses the next with CONCURRENT_TRANSACTIONS meanwhile),
- * and inputs arriving in the pause join the next transaction.
+ * How long a partition waits after handing its inbox to the task before the next hand-over:
+ * inputs arriving in the pause are handled (and committed) together.
  */
 const LINGER_MS = 3;
 /**

@@ -22,6 +22,12 @@ import { writeTransaction } from "./kafka-transaction";
 const STATE_COMMIT_MS = 100;
 /** How long the offsets of inputs that changed nothing may wait for theirs. */
 const OFFSET_FLUSH_MS = 1_000;
+/**
+ * The pause between a group's transactions: the coordinator is still writing the last one's
+ * markers (it refuses the next one's first step with CONCURRENT_TRANSACTIONS meanwhile, which
+ * costs a retried request), and what arrives in the pause joins the next transaction.
+ */
+const NEXT_TRANSACTION_GAP_MS = 3;
 
 export interface PartitionCommitsContext {
   groupId: string;
@@ -66,10 +72,12 @@ export function createPartitionCommits(ctx: PartitionCommitsContext): PartitionC
   const flushGroup = (group: CommitGroup): Promise<boolean> => {
     if (group.queued) return group.queued;
     if (!group.flight) return startFlight(group);
-    const queued = group.flight.then(() => {
-      group.queued = undefined;
-      return startFlight(group);
-    });
+    const queued = group.flight
+      .then(() => new Promise((resolve) => setTimeout(resolve, NEXT_TRANSACTION_GAP_MS)))
+      .then(() => {
+        group.queued = undefined;
+        return startFlight(group);
+      });
     group.queued = queued;
     return queued;
   };
