@@ -1,19 +1,21 @@
 /**
  * Stateful processors on Kafka (see processor-port.ts for the semantics). One kafkajs consumer
- * per processor in the processor's group; for each partition it is assigned, one transactional
- * producer whose transactional id belongs to that input partition
- * (`<group>.<topic>.<partition>`). kafkajs speaks TxnOffsetCommit v0–v1 only, without KIP-447's
- * group-generation fencing, so the id per input partition is what fences a zombie owner: the
- * new owner's InitProducerId bumps the id's epoch and ends the old owner's open transaction,
- * and only then does the new owner read the committed offset and restore the state.
+ * per processor in the processor's group. Partitions are dealt out in commit groups of
+ * consecutive partitions (commit-groups.ts), and for each group it is assigned, a member holds
+ * one transactional producer whose transactional id belongs to that group
+ * (`<group>.<topic>.g<size>.<index>`). kafkajs speaks TxnOffsetCommit v0–v1 only, without
+ * KIP-447's group-generation fencing, so the id per commit group is what fences a zombie owner:
+ * the new owner's InitProducerId bumps the id's epoch and ends the old owner's open
+ * transaction, and only then does the new owner read the committed offsets and restore.
  *
  * Per partition, inputs and timers run one at a time on a promise chain. What they decide
- * commits as one transaction — output events, changelog records, dead letters and the next
- * input offset — at once when it holds events, within STATE_COMMIT_MS when it is a change of
- * state alone (pending-output.ts). A failed commit drops the task and restores it again.
+ * commits in the group's next transaction — output events, changelog records, dead letters and
+ * the next input offsets — at once when it holds events, within STATE_COMMIT_MS when it is a
+ * change of state alone (partition-commits.ts). A failed commit drops the group's tasks and
+ * restores them again.
  */
 import type { Tracer } from "@opentelemetry/api";
-import type { Admin, EachBatchPayload, Kafka } from "kafkajs";
+import type { Admin, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import { OtpError } from "@domain/errors";
 import { startChangelogStandby, type ChangelogStandby } from "./kafka-changelog";
 import type { BusLogger } from "./logger";
@@ -23,7 +25,13 @@ import type { Processor, ProcessOptions } from "./processor-port";
 import { type FeedContext, feedTask } from "./task-feed";
 import { producerWithCoordinatorCache } from "./kafka-coordinator-cache";
 import { createPartitionCommits } from "./partition-commits";
-import { newOwner, type Owner } from "./partition-owner";
+import { type CommitGroup, newCommitGroup, newOwner, type Owner } from "./partition-owner";
+import {
+  commitGroupOf,
+  commitGroupsAssigner,
+  commitGroupTransactionalId,
+  DEFAULT_PARTITIONS_PER_COMMIT,
+} from "./commit-groups";
 import type { EventAuthenticator } from "./event-mac";
 import { createFetchLinger, type FetchLingerSettings } from "./fetch-linger";
 
@@ -42,9 +50,8 @@ export interface KafkaProcessorDeps {
 
 const RESTORE_RETRY_MS = 1_000;
 /**
- * How long a partition waits after a transaction before the next: the coordinator is still
- * writing the last one's markers (it refuses the next with CONCURRENT_TRANSACTIONS meanwhile),
- * and inputs arriving in the pause join the next transaction.
+ * How long a partition waits after handing its inbox to the task before the next hand-over:
+ * inputs arriving in the pause are handled (and committed) together.
  */
 const LINGER_MS = 3;
 /**
@@ -93,6 +100,8 @@ export async function startKafkaProcessor(
     fetchLinger: deps.fetchLinger,
   });
   const owners = new Map<number, Owner>();
+  const groups = new Map<number, CommitGroup>();
+  const partitionsPerCommit = options.partitionsPerCommit ?? DEFAULT_PARTITIONS_PER_COMMIT;
   let stopping: Promise<void> | undefined;
 
   const consumer = deps.kafka.consumer({
@@ -101,6 +110,8 @@ export async function startKafkaProcessor(
     maxWaitTimeInMs: deps.maxWaitTimeMs,
     sessionTimeout: options.sessionTimeoutMs ?? 10_000,
     heartbeatInterval: Math.max(100, Math.floor((options.sessionTimeoutMs ?? 10_000) / 5)),
+    // Whole commit groups per member: the transactional id of a group fences its last owner.
+    partitionAssigners: [commitGroupsAssigner(partitionsPerCommit)],
     retry: { retries: 5, restartOnFailure: async () => stopping === undefined },
   });
   const linger = createFetchLinger(deps.fetchLinger);
@@ -120,15 +131,50 @@ export async function startKafkaProcessor(
     return owner.chain;
   };
 
-  const { commit, writePending, write } = createPartitionCommits({
+  /** The group's producer, made and fenced once per ownership (again after a failed commit). */
+  const producerOf = (group: CommitGroup): Promise<Producer> =>
+    (group.fencing ??= (async () => {
+      await group.producer?.disconnect().catch(() => undefined);
+      const producer = producerWithCoordinatorCache(deps.kafka, {
+        transactionalId: commitGroupTransactionalId(groupId, topic, partitionsPerCommit, group.index),
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        // Short first retries: CONCURRENT_TRANSACTIONS clears within milliseconds.
+        retry: { initialRetryTime: 10, retries: 8 },
+      });
+      group.producer = producer;
+      await producer.connect(); // InitProducerId: the previous owner is fenced from here on
+      return producer;
+    })().catch((err: unknown) => {
+      group.fencing = undefined;
+      throw err;
+    }));
+
+  /** Stops a partition's task at once: nothing it decided from here on may commit. */
+  const dropTask = (owner: Owner): void => {
+    clearTimeout(owner.timer);
+    owner.pending.clear();
+    owner.deadLetters = [];
+    owner.task?.close();
+    owner.task = undefined;
+  };
+
+  const { commit, flushGroup } = createPartitionCommits({
     groupId,
     topic,
     changelogTopic,
     logger: log,
     beforeCommit: options.beforeCommit,
     authenticator: deps.authenticator,
-    enqueue,
-    restore: (owner) => restore(owner),
+    producerOf,
+    restoreGroup: (group) => {
+      group.fencing = undefined;
+      for (const owner of group.owners) {
+        dropTask(owner);
+        void enqueue(owner, () => restore(owner));
+      }
+    },
   });
 
   const armTimer = (owner: Owner): void => {
@@ -161,30 +207,20 @@ export async function startKafkaProcessor(
     );
   };
 
-  /** Fences the previous owner, reads the committed offset, restores the state, seeks. */
+  /**
+   * Fences the previous owner of the partition's commit group, reads the committed offset,
+   * restores the state, seeks.
+   */
   const restore = async (owner: Owner): Promise<void> => {
     const started = Date.now();
-    clearTimeout(owner.timer);
-    clearTimeout(owner.flushTimer);
-    owner.flushTimer = undefined;
-    owner.pending.clear();
-    owner.task?.close();
-    owner.task = undefined;
+    dropTask(owner);
+    // A transaction in flight may hold what the task decided before: its offsets first.
+    await owner.group.flight?.catch(() => undefined);
     for (;;) {
       if (owner.released || stopping) return;
       try {
-        await owner.producer?.disconnect().catch(() => undefined);
-        owner.producer = producerWithCoordinatorCache(deps.kafka, {
-          transactionalId: `${groupId}.${topic}.${owner.partition}`,
-          idempotent: true,
-          maxInFlightRequests: 1,
-          allowAutoTopicCreation: false,
-          // Short first retries: CONCURRENT_TRANSACTIONS clears within milliseconds.
-          retry: { initialRetryTime: 10, retries: 8 },
-        });
-        await owner.producer.connect(); // InitProducerId: the previous owner is fenced from here on
+        await producerOf(owner.group);
         const position = await committedOffset(admin, groupId, topic, owner.partition);
-        if (position.committed === undefined) await write(owner, [], position.next);
         const inputEnd = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === owner.partition);
         const bounds = (await admin.fetchTopicOffsets(changelogTopic)).find(
           (o) => o.partition === owner.partition,
@@ -197,7 +233,10 @@ export async function startKafkaProcessor(
         if (owner.released) return;
         owner.task = options.createTask(owner.partition, restored);
         owner.position = position.next;
-        owner.committed = position.next;
+        // Without a committed offset, the start is committed at once: a new owner after a
+        // rebalance would otherwise start at a later end and skip what came in between.
+        owner.committed = position.committed === undefined ? -1n : position.next;
+        if (position.committed === undefined && !(await flushGroup(owner.group))) return;
         owner.restoredEnd = BigInt(inputEnd?.high ?? 0);
         owner.timersHeldUntil = Date.now() + TIMER_HOLD_MS;
         owner.received = position.next;
@@ -224,7 +263,10 @@ export async function startKafkaProcessor(
   };
 
   const assign = (partition: number): Owner => {
-    const owner = newOwner(partition);
+    const index = commitGroupOf(partition, partitionsPerCommit);
+    let group = groups.get(index);
+    if (!group) groups.set(index, (group = newCommitGroup(index)));
+    const owner = newOwner(partition, group);
     owner.ready = enqueue(owner, () => restore(owner));
     owners.set(partition, owner);
     return owner;
@@ -236,12 +278,16 @@ export async function startKafkaProcessor(
     clearTimeout(owner.timer);
     await owner.chain;
     // What waits, so the next owner neither reads those inputs again nor misses their state.
-    clearTimeout(owner.flushTimer);
-    if (owner.task) await writePending(owner, []).catch(() => undefined);
-    owner.task?.close();
-    owner.task = undefined;
-    await owner.producer?.disconnect().catch(() => undefined);
+    const group = owner.group;
+    if (owner.task) await flushGroup(group).catch(() => undefined);
+    dropTask(owner);
+    group.owners.delete(owner);
     options.onOwnership?.({ partition: owner.partition, kind: "released" });
+    if (group.owners.size > 0 || groups.get(group.index) !== group) return;
+    groups.delete(group.index);
+    clearTimeout(group.flushTimer);
+    await group.flight?.catch(() => undefined);
+    await group.producer?.disconnect().catch(() => undefined);
   };
 
   let assignedNow = new Set<number>();
