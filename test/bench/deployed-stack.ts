@@ -217,6 +217,10 @@ function commonEnv(
     OTP_RETENTION_HOURS: "1",
     LOG_LEVEL: "info",
     METRICS_LISTEN: "127.0.0.1:0",
+    // A setting to compare runs by, passed on when the bench is given it.
+    ...(process.env.KAFKA_FETCH_LINGER_MS === undefined
+      ? {}
+      : { KAFKA_FETCH_LINGER_MS: process.env.KAFKA_FETCH_LINGER_MS }),
   };
 }
 

@@ -95,9 +95,17 @@ export async function benchDeployed(o: DeployedBenchOptions): Promise<DeployedRe
     redisUrl: o.redisUrl,
     routingSessionTimeoutMs: o.routingSessionTimeoutMs,
     // This phase measures what the pipeline carries and costs when saturated, so admission does
-    // not shed on its event-loop or backlog signals here (its in-flight bound stays); the surge
-    // phase measures admission (ADR 0011).
-    issuanceEnv: { ADMISSION_ELU_PERCENT: "100", ADMISSION_BACKLOG_GROUPS: "" },
+    // not shed here: not on its event-loop signals (utilisation and lag), its backlog or its
+    // in-flight bound, which an open loop past capacity passes within seconds and which then
+    // keeps it limiting through the closed loop that follows. The surge phase measures
+    // admission (ADR 0011).
+    issuanceEnv: {
+      ADMISSION_ELU_PERCENT: "100",
+      ADMISSION_LOOP_LAG_MS: "60000",
+      ADMISSION_MAX_IN_FLIGHT: "1000000",
+      // An empty group list means the default groups; a limit no backlog reaches turns it off.
+      ADMISSION_BACKLOG_LIMIT: "1000000000",
+    },
   });
   const kafka = new Kafka({
     clientId: "bench-drain",

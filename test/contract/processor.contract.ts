@@ -24,7 +24,9 @@ interface Counted {
   timerAt: number;
 }
 
-const PARTITIONS = 4;
+/** Two commit groups of the Kafka adapter's default four partitions each (commit-groups.ts). */
+const PARTITIONS = 8;
+const ALL_PARTITIONS = Array.from({ length: PARTITIONS }, (_, p) => p);
 
 /** Seq 999 makes the task throw (a refused input). */
 const POISON = 999;
@@ -163,7 +165,7 @@ function ownershipCases(makeFixture: BusFixtureFactory): void {
     const t = await setup(makeFixture);
     try {
       const p = await t.start();
-      assert.deepEqual(p.owned(), [0, 1, 2, 3]);
+      assert.deepEqual(p.owned(), ALL_PARTITIONS);
       const keys = ["k-a", "k-b", "k-c", "k-d", "k-e"];
       await t.publish(t.fx.bus, keys, 0, 6);
       const out = await t.outputs(keys.length * 6);
@@ -190,7 +192,7 @@ function ownershipCases(makeFixture: BusFixtureFactory): void {
       await t.outputs(12);
       await first.stop();
       const second = await t.start();
-      assert.deepEqual(second.owned(), [0, 1, 2, 3]);
+      assert.deepEqual(second.owned(), ALL_PARTITIONS);
       await t.publish(t.fx.bus, keys, 4, 3);
       const out = await t.outputs(21);
       for (const key of keys) {
@@ -265,7 +267,10 @@ function rebalanceAndTimerCases(makeFixture: BusFixtureFactory): void {
       const writing = t.publish(t.fx.bus, keys, 0, 10);
       const b = await t.start();
       await writing;
-      await eventually(() => a.owned().length + b.owned().length === PARTITIONS && b.owned().length > 0);
+      await eventually(
+        () =>
+          a.owned().length + b.owned().length === PARTITIONS && a.owned().length > 0 && b.owned().length > 0,
+      );
       assert.equal(new Set([...a.owned(), ...b.owned()]).size, PARTITIONS, "each partition has one owner");
       const out = await t.outputs(120);
       await new Promise((resolve) => setTimeout(resolve, 500));

@@ -22,6 +22,9 @@ const SPEC = {
   ROUTING_HASTEN_AT_LEAN_PERCENT: int(32, { min: 1, max: 100 }),
   ROUTING_STATE_RETENTION_MINUTES: int(15, { min: 1, max: 24 * 60 }),
   ROUTING_SESSION_TIMEOUT_MS: int(6_000, { min: 1_000, max: 300_000 }),
+  // Partitions that move between replicas together and commit in one transaction; every replica
+  // of a group must use the same number (a replica with another is refused by the group).
+  ROUTING_PARTITIONS_PER_COMMIT: int(4, { min: 1, max: 64 }),
 };
 
 export interface RoutingConfig {
@@ -54,6 +57,7 @@ export function routingConfigFromEnv(env: Env = process.env): RoutingConfig {
       },
       stateRetentionMs: cfg.ROUTING_STATE_RETENTION_MINUTES * 60_000,
       sessionTimeoutMs: cfg.ROUTING_SESSION_TIMEOUT_MS,
+      partitionsPerCommit: cfg.ROUTING_PARTITIONS_PER_COMMIT,
     },
   };
 }

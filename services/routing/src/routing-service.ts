@@ -38,6 +38,7 @@ import { eventTypes } from "@platform/bus/codec";
 import { fallbackMetrics } from "./partition/fallback-metrics";
 import { createRoutingTask, type RoutingTask } from "./partition/routing-task";
 import { decodeOwnedState } from "./partition/state-codec";
+import { DEFAULT_PARTITIONS_PER_COMMIT } from "@platform/bus/commit-groups";
 
 export interface RoutingServiceSettings {
   routing: RoutingSettings;
@@ -50,6 +51,8 @@ export interface RoutingServiceSettings {
   stateRetentionMs: number;
   /** After this long without a heartbeat, a replica's partitions move to the others. */
   sessionTimeoutMs: number;
+  /** Partitions that move together and commit in one transaction (commit-groups.ts). */
+  partitionsPerCommit: number;
 }
 
 const DEFAULT_ROUTING_SERVICE_SETTINGS: RoutingServiceSettings = {
@@ -59,6 +62,7 @@ const DEFAULT_ROUTING_SERVICE_SETTINGS: RoutingServiceSettings = {
   incidentCacheMs: 1_000,
   stateRetentionMs: 15 * 60_000,
   sessionTimeoutMs: 6_000,
+  partitionsPerCommit: DEFAULT_PARTITIONS_PER_COMMIT,
 };
 
 export interface RoutingServiceSettingsInput {
@@ -68,6 +72,7 @@ export interface RoutingServiceSettingsInput {
   incidentCacheMs?: number;
   stateRetentionMs?: number;
   sessionTimeoutMs?: number;
+  partitionsPerCommit?: number;
 }
 
 export interface RoutingServiceOptions {
@@ -115,6 +120,7 @@ export function resolveSettings(input: RoutingServiceSettingsInput = {}): Routin
     incidentCacheMs: input.incidentCacheMs ?? d.incidentCacheMs,
     stateRetentionMs: input.stateRetentionMs ?? d.stateRetentionMs,
     sessionTimeoutMs: input.sessionTimeoutMs ?? d.sessionTimeoutMs,
+    partitionsPerCommit: input.partitionsPerCommit ?? d.partitionsPerCommit,
   };
 }
 
@@ -188,6 +194,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
         accepts: eventTypes(...ROUTING_INPUTS),
         clock,
         sessionTimeoutMs: settings.sessionTimeoutMs,
+        partitionsPerCommit: settings.partitionsPerCommit,
         beforeCommit: options.beforeCommit,
         createTask: (partition, restored) => {
           tasks.get(partition)?.close();

@@ -153,6 +153,9 @@ export interface RoutingHarness {
   close(): Promise<void>;
 }
 
+/** Partitions of the harness's verifications topic. */
+export const PARTITIONS = 8;
+
 export async function startRoutingHarness(name: string): Promise<RoutingHarness> {
   const { brokers, redisUrl } = requireEnv();
   const prefix = `rt-${name}-${randomBytes(3).toString("hex")}-`;
@@ -164,7 +167,8 @@ export async function startRoutingHarness(name: string): Promise<RoutingHarness>
     maxWaitTimeMs: 200,
     kafkaConfig: testKafkaSecurity(),
   });
-  await bus.ensureTopics(topicSpecs(topics, 3));
+  // Two commit groups of four partitions (commit-groups.ts): two replicas can split them.
+  await bus.ensureTopics(topicSpecs(topics, PARTITIONS));
   const store = createRedisStore({ url: redisUrl, prefix: `otp-test:${prefix}` });
   const policies = testPolicies();
   const sealer = createSealer({ activeKeyId: "test", keys: new Map([["test", randomBytes(32)]]) });

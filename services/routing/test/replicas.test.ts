@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Partitioners } from "kafkajs";
 import { Channel } from "@proto/otp/v1/common";
-import { eventually, type RoutingHarness, startRoutingHarness } from "./harness";
+import { eventually, PARTITIONS, type RoutingHarness, startRoutingHarness } from "./harness";
 
 /** Per verification: how many distinct dispatch events each attempt got. */
 function dispatchCounts(h: RoutingHarness, id: string): Map<number, Set<string>> {
@@ -61,7 +61,11 @@ describe("fallback timers with two routing replicas", () => {
       "both replicas own partitions",
     );
     const owned = [...a.states.owned(), ...b.states.owned()].sort();
-    assert.deepEqual(owned, [0, 1, 2], "the three partitions, each once");
+    assert.deepEqual(
+      owned,
+      Array.from({ length: PARTITIONS }, (_, p) => p),
+      "every partition, each once",
+    );
     const ids = await Promise.all(Array.from({ length: 20 }, () => h.issue()));
     // Nobody answers: WhatsApp (2 s) → SMS (2 s) → voice, three attempts each.
     await eventually(
@@ -92,7 +96,7 @@ describe("fallback timers survive a replica killed with SIGKILL", () => {
     assert.ok(doomedPartitions.length > 0, "the doomed replica serves partitions");
 
     const ids = await Promise.all(Array.from({ length: 12 }, () => h.issue()));
-    const held = ids.filter((id) => doomedPartitions.includes(partitionOf(id, 3)));
+    const held = ids.filter((id) => doomedPartitions.includes(partitionOf(id, PARTITIONS)));
     assert.ok(held.length > 0, "the doomed replica holds live verifications");
     await eventually(() => ids.every((id) => dispatchCounts(h, id).size >= 1), "first attempts");
     doomed.child.kill("SIGKILL");

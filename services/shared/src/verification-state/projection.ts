@@ -41,6 +41,8 @@ export interface AppliedEvents {
   state: VerificationState;
   /** The folded state after each event, in order. */
   steps: VerificationState[];
+  /** Whether each event changed the state (false: the stored state had it already). */
+  changed: boolean[];
 }
 
 export interface ProjectionOptions {
@@ -116,9 +118,15 @@ export function createVerificationProjection({
   ): Promise<AppliedEvents> => {
     const current = (await read(verificationId)) ?? initialState(verificationId, tenant);
     const steps: VerificationState[] = [];
-    for (const event of events) steps.push(evolve(steps.at(-1) ?? current, event));
+    const changed: boolean[] = [];
+    for (const event of events) {
+      const before = steps.at(-1) ?? current;
+      const after = evolve(before, event);
+      steps.push(after);
+      changed.push(after !== before);
+    }
     const next = steps.at(-1) ?? current;
-    return { state: next === current ? current : await write(next), steps };
+    return { state: next === current ? current : await write(next), steps, changed };
   };
 
   return {

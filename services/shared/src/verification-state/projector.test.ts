@@ -20,16 +20,20 @@ const PHONE = "+6281234567890";
 const lifecycle = (secrets: ReturnType<typeof setup>["secrets"], verificationId: string) =>
   cancelledVerification(secrets, verificationId, { tenant: TENANT, phone: PHONE });
 
-function setup() {
-  const secrets = secretsFromEnv({}, { allowEphemeral: true });
+function setup(secrets = secretsFromEnv({}, { allowEphemeral: true })) {
   const store = createMemoryStore({ prefix: "projector-test:" });
   const scripts: string[] = [];
-  // Counts the store's script calls: the real store underneath.
+  const sets: string[] = [];
+  // Counts the store's script calls and plain writes: the real store underneath.
   const counted: Store = {
     ...store,
     run: (script, input) => {
       scripts.push(script.name);
       return store.run(script, input);
+    },
+    set: (key, value, options) => {
+      sets.push(key);
+      return store.set(key, value, options);
     },
   };
   const projection = createVerificationProjection({ store: counted, secrets, retentionMs: 3_600_000 });
@@ -42,7 +46,7 @@ function setup() {
     logger: silentLogger(),
     now: Date.now,
   });
-  return { secrets, store, projection, projector, scripts };
+  return { secrets, store, projection, projector, scripts, sets };
 }
 
 describe("projector", () => {
@@ -72,5 +76,21 @@ describe("projector", () => {
     scripts.length = 0;
     await projector.handleBatch(asBusMessages(events));
     assert.deepEqual(scripts, ["otpReadProjection"]);
+  });
+
+  it("leaves a start's lookup keys to issuance when issuance projected the start itself", async () => {
+    const { secrets, store, projection, projector, sets } = setup();
+    const id = newVerificationId();
+    const [start, plan] = lifecycle(secrets, id);
+    // Issuance claims the keys in its limits script, then writes the projection of its start.
+    await projection.applyFresh(id, TENANT, [start!]);
+    await projector.handleBatch(asBusMessages([start!, plan!]));
+    assert.deepEqual(sets, [], "no lookup key written again");
+    const phoneKey = secrets.hasher.lookup("phone", PHONE);
+    assert.equal(await store.get(store.key(activeKey(TENANT, phoneKey, "login"))), null);
+    // A store that lost the projection (rebuilt from the log) gets the keys back.
+    const rebuilt = setup(secrets);
+    await rebuilt.projector.handleBatch(asBusMessages([start!, plan!]));
+    assert.equal(rebuilt.sets.length, 1);
   });
 });

@@ -92,12 +92,17 @@ export function createProjector(deps: ProjectorDeps) {
     await Promise.all(writes);
   };
 
-  /** Events of one verification, in log order: one read, one write. */
+  /**
+   * Events of one verification, in log order: one read, one write. A start's lookup keys are
+   * written only where the projector folded the start in itself: where the stored state had it
+   * already, issuance wrote it, after claiming those keys in its limits script (ADR 0008), so
+   * they are there; where it did not (a store rebuilt from the log), they are restored.
+   */
   const applyRun = async (run: EventEnvelope[]): Promise<void> => {
     const [first] = run;
     if (!first) return;
-    const { steps } = await projection.applyEach(first.verificationId, first.tenant, run);
-    await Promise.all(run.map((env, i) => restoreLookupKeys(env, steps[i]!)));
+    const { steps, changed } = await projection.applyEach(first.verificationId, first.tenant, run);
+    await Promise.all(run.flatMap((env, i) => (changed[i] ? [restoreLookupKeys(env, steps[i]!)] : [])));
   };
 
   const handle = async (message: BusMessage): Promise<void> => {

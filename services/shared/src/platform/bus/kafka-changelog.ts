@@ -9,6 +9,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
 import type { BusLogger } from "./logger";
+import { createFetchLinger, type FetchLingerSettings } from "./fetch-linger";
 
 export interface ChangelogStandby {
   /**
@@ -32,6 +33,8 @@ export interface ChangelogStandbyOptions {
   groupId: string;
   logger: BusLogger;
   maxWaitTimeMs: number;
+  /** The pause after a fetch round that brought little (fetch-linger.ts). */
+  fetchLinger?: FetchLingerSettings;
 }
 
 export async function startChangelogStandby(options: ChangelogStandbyOptions): Promise<ChangelogStandby> {
@@ -63,6 +66,8 @@ export async function startChangelogStandby(options: ChangelogStandbyOptions): P
   consumer.on(consumer.events.END_BATCH_PROCESS, (event) =>
     advance(event.payload.partition, event.payload.lastOffset),
   );
+  const linger = createFetchLinger(options.fetchLinger);
+  consumer.on(consumer.events.FETCH_START, () => linger.newRound());
   await consumer.connect();
   await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
   await consumer.run({
@@ -75,6 +80,7 @@ export async function startChangelogStandby(options: ChangelogStandbyOptions): P
         if (m.value === null || m.value.length === 0) view.delete(key);
         else view.set(key, Uint8Array.from(m.value));
       }
+      await linger.afterBatch(batch.messages.length);
     },
   });
 

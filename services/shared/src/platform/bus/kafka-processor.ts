@@ -1,19 +1,21 @@
 /**
  * Stateful processors on Kafka (see processor-port.ts for the semantics). One kafkajs consumer
- * per processor in the processor's group; for each partition it is assigned, one transactional
- * producer whose transactional id belongs to that input partition
- * (`<group>.<topic>.<partition>`). kafkajs speaks TxnOffsetCommit v0–v1 only, without KIP-447's
- * group-generation fencing, so the id per input partition is what fences a zombie owner: the
- * new owner's InitProducerId bumps the id's epoch and ends the old owner's open transaction,
- * and only then does the new owner read the committed offset and restore the state.
+ * per processor in the processor's group. Partitions are dealt out in commit groups of
+ * consecutive partitions (commit-groups.ts), and for each group it is assigned, a member holds
+ * one transactional producer whose transactional id belongs to that group
+ * (`<group>.<topic>.g<size>.<index>`). kafkajs speaks TxnOffsetCommit v0–v1 only, without
+ * KIP-447's group-generation fencing, so the id per commit group is what fences a zombie owner:
+ * the new owner's InitProducerId bumps the id's epoch and ends the old owner's open
+ * transaction, and only then does the new owner read the committed offsets and restore.
  *
  * Per partition, inputs and timers run one at a time on a promise chain. What they decide
- * commits as one transaction — output events, changelog records, dead letters and the next
- * input offset — at once when it holds events, within STATE_COMMIT_MS when it is a change of
- * state alone (pending-output.ts). A failed commit drops the task and restores it again.
+ * commits in the group's next transaction — output events, changelog records, dead letters and
+ * the next input offsets — at once when it holds events, within STATE_COMMIT_MS when it is a
+ * change of state alone (partition-commits.ts). A failed commit drops the group's tasks and
+ * restores them again.
  */
 import type { Tracer } from "@opentelemetry/api";
-import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import { startChangelogStandby, type ChangelogStandby } from "./kafka-changelog";
 import type { BusLogger } from "./logger";
 import { requireTopics, toStoredMessage } from "./kafka-subscription";
@@ -22,8 +24,15 @@ import type { Processor, ProcessOptions } from "./processor-port";
 import { type FeedContext, feedTask } from "./task-feed";
 import { producerWithCoordinatorCache } from "./kafka-coordinator-cache";
 import { createPartitionCommits, type PartitionCommits } from "./partition-commits";
-import { newOwner, type Owner } from "./partition-owner";
+import { type CommitGroup, newCommitGroup, newOwner, type Owner } from "./partition-owner";
 import type { EventAuthenticator } from "./event-mac";
+import { createFetchLinger, type FetchLinger, type FetchLingerSettings } from "./fetch-linger";
+import {
+  commitGroupOf,
+  commitGroupsAssigner,
+  commitGroupTransactionalId,
+  DEFAULT_PARTITIONS_PER_COMMIT,
+} from "./commit-groups";
 
 export interface KafkaProcessorDeps {
   kafka: Kafka;
@@ -33,14 +42,15 @@ export interface KafkaProcessorDeps {
   tracer: Tracer;
   maxSchemaVersion: number;
   maxWaitTimeMs: number;
+  /** The pause after a fetch round that brought little (fetch-linger.ts). */
+  fetchLinger?: FetchLingerSettings;
   authenticator?: EventAuthenticator;
 }
 
 const RESTORE_RETRY_MS = 1_000;
 /**
- * How long a partition waits after a transaction before the next: the coordinator is still
- * writing the last one's markers (it refuses the next with CONCURRENT_TRANSACTIONS meanwhile),
- * and inputs arriving in the pause join the next transaction.
+ * How long a partition waits after handing its inbox to the task before the next hand-over:
+ * inputs arriving in the pause are handled (and committed) together.
  */
 const LINGER_MS = 3;
 /**
@@ -63,6 +73,10 @@ interface ProcessorRun {
   consumer: Consumer;
   commits: PartitionCommits;
   owners: Map<number, Owner>;
+  /** The commit groups of the owned partitions, and how many partitions make one. */
+  groups: Map<number, CommitGroup>;
+  partitionsPerCommit: number;
+  linger: FetchLinger;
   /** The partitions of the group's last assignment to this member. */
   assignedNow: Set<number>;
   stopping?: Promise<void>;
@@ -84,7 +98,9 @@ export async function startKafkaProcessor(
     groupId,
     logger: log,
     maxWaitTimeMs: Math.min(deps.maxWaitTimeMs, 100),
+    fetchLinger: deps.fetchLinger,
   });
+  const partitionsPerCommit = options.partitionsPerCommit ?? DEFAULT_PARTITIONS_PER_COMMIT;
   const run: ProcessorRun = {
     deps,
     options,
@@ -108,6 +124,8 @@ export async function startKafkaProcessor(
       maxWaitTimeInMs: deps.maxWaitTimeMs,
       sessionTimeout: options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: Math.max(100, Math.floor((options.sessionTimeoutMs ?? 10_000) / 5)),
+      // Whole commit groups per member: the transactional id of a group fences its last owner.
+      partitionAssigners: [commitGroupsAssigner(partitionsPerCommit)],
       retry: { retries: 5, restartOnFailure: async () => run.stopping === undefined },
     }),
     commits: createPartitionCommits({
@@ -117,12 +135,16 @@ export async function startKafkaProcessor(
       logger: log,
       beforeCommit: options.beforeCommit,
       authenticator: deps.authenticator,
-      enqueue: (owner, work) => enqueue(run, owner, work),
-      restore: (owner) => restore(run, owner),
+      producerOf: (group) => producerOf(run, group),
+      restoreGroup: (group) => restoreGroup(run, group),
     }),
     owners: new Map<number, Owner>(),
+    groups: new Map<number, CommitGroup>(),
+    partitionsPerCommit,
+    linger: createFetchLinger(deps.fetchLinger),
     assignedNow: new Set<number>(),
   };
+  run.consumer.on(run.consumer.events.FETCH_START, () => run.linger.newRound());
   const ready = followAssignments(run);
   await run.consumer.connect();
   await run.consumer.subscribe({ topics: [topic], fromBeginning: false });
@@ -191,15 +213,55 @@ async function fireTimers(run: ProcessorRun, owner: Owner): Promise<void> {
   }
 }
 
-/** Fences the previous owner, reads the committed offset, restores the state, seeks. */
-async function restore(run: ProcessorRun, owner: Owner): Promise<void> {
-  const started = Date.now();
+/** The group's producer, made and fenced once per ownership (again after a failed commit). */
+function producerOf(run: ProcessorRun, group: CommitGroup): Promise<Producer> {
+  const { groupId, topic } = run.options;
+  return (group.fencing ??= (async () => {
+    await group.producer?.disconnect().catch(() => undefined);
+    const producer = producerWithCoordinatorCache(run.deps.kafka, {
+      transactionalId: commitGroupTransactionalId(groupId, topic, run.partitionsPerCommit, group.index),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Short first retries: CONCURRENT_TRANSACTIONS clears within milliseconds.
+      retry: { initialRetryTime: 10, retries: 8 },
+    });
+    group.producer = producer;
+    await producer.connect(); // InitProducerId: the previous owner is fenced from here on
+    return producer;
+  })().catch((err: unknown) => {
+    group.fencing = undefined;
+    throw err;
+  }));
+}
+
+/** Stops a partition's task at once: nothing it decided from here on may commit. */
+function dropTask(owner: Owner): void {
   clearTimeout(owner.timer);
-  clearTimeout(owner.flushTimer);
-  owner.flushTimer = undefined;
   owner.pending.clear();
+  owner.deadLetters = [];
   owner.task?.close();
   owner.task = undefined;
+}
+
+/** After a failed transaction: every task of the group restored from the log, a new producer. */
+function restoreGroup(run: ProcessorRun, group: CommitGroup): void {
+  group.fencing = undefined;
+  for (const owner of group.owners) {
+    dropTask(owner);
+    void enqueue(run, owner, () => restore(run, owner));
+  }
+}
+
+/**
+ * Fences the previous owner of the partition's commit group, reads the committed offset,
+ * restores the state, seeks.
+ */
+async function restore(run: ProcessorRun, owner: Owner): Promise<void> {
+  const started = Date.now();
+  dropTask(owner);
+  // A transaction in flight may hold what the task decided before: its offsets first.
+  await owner.group.flight?.catch(() => undefined);
   for (;;) {
     if (owner.released || run.stopping) return;
     try {
@@ -219,18 +281,8 @@ async function restore(run: ProcessorRun, owner: Owner): Promise<void> {
 async function restoreOnce(run: ProcessorRun, owner: Owner, started: number): Promise<void> {
   const { groupId, topic, changelogTopic } = run.options;
   const admin = run.admin;
-  await owner.producer?.disconnect().catch(() => undefined);
-  owner.producer = producerWithCoordinatorCache(run.deps.kafka, {
-    transactionalId: `${groupId}.${topic}.${owner.partition}`,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    // Short first retries: CONCURRENT_TRANSACTIONS clears within milliseconds.
-    retry: { initialRetryTime: 10, retries: 8 },
-  });
-  await owner.producer.connect(); // InitProducerId: the previous owner is fenced from here on
+  await producerOf(run, owner.group);
   const position = await committedOffset(admin, groupId, topic, owner.partition);
-  if (position.committed === undefined) await run.commits.write(owner, [], position.next);
   const inputEnd = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === owner.partition);
   const bounds = (await admin.fetchTopicOffsets(changelogTopic)).find((o) => o.partition === owner.partition);
   const restored = await run.standby.restore(
@@ -241,7 +293,10 @@ async function restoreOnce(run: ProcessorRun, owner: Owner, started: number): Pr
   if (owner.released) return;
   owner.task = run.options.createTask(owner.partition, restored);
   owner.position = position.next;
-  owner.committed = position.next;
+  // Without a committed offset, the start is committed at once: a new owner after a
+  // rebalance would otherwise start at a later end and skip what came in between.
+  owner.committed = position.committed === undefined ? -1n : position.next;
+  if (position.committed === undefined && !(await run.commits.flushGroup(owner.group))) return;
   owner.restoredEnd = BigInt(inputEnd?.high ?? 0);
   owner.timersHeldUntil = Date.now() + TIMER_HOLD_MS;
   owner.received = position.next;
@@ -258,7 +313,10 @@ async function restoreOnce(run: ProcessorRun, owner: Owner, started: number): Pr
 }
 
 function assign(run: ProcessorRun, partition: number): Owner {
-  const owner = newOwner(partition);
+  const index = commitGroupOf(partition, run.partitionsPerCommit);
+  let group = run.groups.get(index);
+  if (!group) run.groups.set(index, (group = newCommitGroup(index)));
+  const owner = newOwner(partition, group);
   owner.ready = enqueue(run, owner, () => restore(run, owner));
   run.owners.set(partition, owner);
   return owner;
@@ -270,12 +328,16 @@ async function release(run: ProcessorRun, owner: Owner): Promise<void> {
   clearTimeout(owner.timer);
   await owner.chain;
   // What waits, so the next owner neither reads those inputs again nor misses their state.
-  clearTimeout(owner.flushTimer);
-  if (owner.task) await run.commits.writePending(owner, []).catch(() => undefined);
-  owner.task?.close();
-  owner.task = undefined;
-  await owner.producer?.disconnect().catch(() => undefined);
+  const group = owner.group;
+  if (owner.task) await run.commits.flushGroup(group).catch(() => undefined);
+  dropTask(owner);
+  group.owners.delete(owner);
   run.options.onOwnership?.({ partition: owner.partition, kind: "released" });
+  if (group.owners.size > 0 || run.groups.get(group.index) !== group) return;
+  run.groups.delete(group.index);
+  clearTimeout(group.flushTimer);
+  await group.flight?.catch(() => undefined);
+  await group.producer?.disconnect().catch(() => undefined);
 }
 
 /** Takes and gives up partitions as the group assigns them; resolves after the first join. */
@@ -321,6 +383,7 @@ async function handleBatch(run: ProcessorRun, payload: EachBatchPayload): Promis
   }
   schedulePump(run, owner);
   await payload.heartbeat();
+  if (payload.isRunning()) await run.linger.afterBatch(batch.messages.length);
 }
 
 function schedulePump(run: ProcessorRun, owner: Owner, delayMs = 0): void {

@@ -14,6 +14,7 @@ import { type DeliveryContext, deliver, deliverBatch, MAX_BATCH_MESSAGES } from 
 import type { BusLogger } from "./logger";
 import type { RawMessage, StoredMessage } from "./codec";
 import type { EventAuthenticator } from "./event-mac";
+import { createFetchLinger, type FetchLinger, type FetchLingerSettings } from "./fetch-linger";
 import {
   DEFAULT_RETRY,
   deadLetterTopicOf,
@@ -33,6 +34,8 @@ export interface KafkaSubscriptionDeps {
   authenticator?: EventAuthenticator;
   /** Fetch long-poll; stop() may wait this long for the fetch in flight. */
   maxWaitTimeMs: number;
+  /** The pause after a fetch round that brought little (fetch-linger.ts). */
+  fetchLinger?: FetchLingerSettings;
 }
 
 const HEARTBEAT_DURING_BACKOFF_MS = 1_000;
@@ -121,6 +124,8 @@ async function startConsumer(run: SubscriptionRun): Promise<RunningConsumer> {
     retry: { retries: 5, restartOnFailure: async () => run.stopping === undefined },
   });
   const ready = watchGroupJoin(consumer, deps, options);
+  const linger = createFetchLinger(deps.fetchLinger);
+  consumer.on(consumer.events.FETCH_START, () => linger.newRound());
   // Offsets of partitions this member lost are another member's to commit now.
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     for (const [key, entry] of handled) {
@@ -145,6 +150,7 @@ async function startConsumer(run: SubscriptionRun): Promise<RunningConsumer> {
       partitionsConsumedConcurrently: options.partitionConcurrency ?? 1,
       eachBatch: (payload) =>
         handleBatch(
+          linger,
           {
             ...payload,
             resolveOffset: (offset) => {
@@ -197,7 +203,11 @@ async function recover(run: SubscriptionRun, crashed: Consumer): Promise<void> {
   run.recovering = false;
 }
 
-async function handleBatch(payload: EachBatchPayload, baseContext: Omit<DeliveryContext, "backoff">) {
+async function handleBatch(
+  linger: FetchLinger,
+  payload: EachBatchPayload,
+  baseContext: Omit<DeliveryContext, "backoff">,
+) {
   const commitHandled = () =>
     payload.commitOffsetsIfNecessary(payload.uncommittedOffsets()).catch(() => undefined);
   try {
@@ -209,6 +219,7 @@ async function handleBatch(payload: EachBatchPayload, baseContext: Omit<Delivery
   }
   // Stopping: the group is left once this batch returns.
   if (!payload.isRunning()) await commitHandled();
+  else await linger.afterBatch(payload.batch.messages.length);
 }
 
 async function deliverBatchOf(payload: EachBatchPayload, baseContext: Omit<DeliveryContext, "backoff">) {

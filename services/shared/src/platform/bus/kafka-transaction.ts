@@ -1,6 +1,7 @@
 /**
- * One Kafka transaction of a partition processor: records (events, changelog, dead letters)
- * and the next input offset of the partition, committed together or not at all.
+ * One Kafka transaction of a partition processor's commit group (commit-groups.ts): records
+ * (events, changelog, dead letters) and the next input offset of each partition of the group
+ * that moved, committed together or not at all.
  *
  * The coordinator finishes a commit after answering it (it writes the markers) and refuses the
  * next transaction's first step until then with CONCURRENT_TRANSACTIONS, which the broker
@@ -16,13 +17,12 @@ const CONCURRENT_RETRIES = 8;
 export interface TransactionScope {
   /** The consumer group whose offset commits with the records. */
   groupId: string;
-  /** The input topic and partition. */
+  /** The input topic. */
   topic: string;
-  partition: number;
-  /** The input offset to commit; none for a transaction of timers' output alone. */
-  nextOffset: bigint | undefined;
+  /** The input offsets to commit, per partition; none for a transaction of timers' output alone. */
+  offsets: ReadonlyArray<{ partition: number; next: bigint }>;
   /** Fault-injection seam for tests: after the records and offsets, before the commit. */
-  beforeCommit?: (partition: number) => void;
+  beforeCommit?: () => void;
 }
 
 export async function writeTransaction(
@@ -46,18 +46,18 @@ async function writeOnce(producer: Producer, records: OutRecord[], scope: Transa
     if (records.length > 0) {
       await txn.sendBatch({ acks: ACKS_ALL, topicMessages: byTopic(records) });
     }
-    if (scope.nextOffset !== undefined) {
+    if (scope.offsets.length > 0) {
       await txn.sendOffsets({
         consumerGroupId: scope.groupId,
         topics: [
           {
             topic: scope.topic,
-            partitions: [{ partition: scope.partition, offset: String(scope.nextOffset) }],
+            partitions: scope.offsets.map((o) => ({ partition: o.partition, offset: String(o.next) })),
           },
         ],
       });
     }
-    if (records.length > 0) scope.beforeCommit?.(scope.partition);
+    if (records.length > 0) scope.beforeCommit?.();
     await txn.commit();
   } catch (err) {
     await txn.abort().catch(() => undefined);

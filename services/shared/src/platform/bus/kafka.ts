@@ -21,6 +21,7 @@ import type { EventBus, OutgoingMessage, SubscribeOptions, Subscription, TopicSp
 import type { Processor, ProcessOptions } from "./processor-port";
 import { defaultTracer, withPublishSpan } from "./trace-context";
 import type { EventAuthenticator } from "./event-mac";
+import { DEFAULT_FETCH_LINGER, type FetchLingerSettings } from "./fetch-linger";
 
 export interface KafkaBusOptions {
   /** Bootstrap servers: "host:port" list or comma-separated string. */
@@ -36,6 +37,8 @@ export interface KafkaBusOptions {
   maxSchemaVersion?: number;
   /** Consumer fetch long-poll; a stopping consumer may wait this long. */
   maxWaitTimeMs?: number;
+  /** Pause after a fetch round that brought little (fetch-linger.ts); default 5 ms, 0 = none. */
+  fetchLingerMs?: number;
   /** Called with the API name of every request a producer, consumer or admin of the bus sends. */
   onRequest?: (api: string) => void;
   /**
@@ -202,6 +205,7 @@ async function subscribe(bus: KafkaBusState, subscribeOptions: SubscribeOptions)
       tracer: bus.tracer,
       maxSchemaVersion: bus.options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
       maxWaitTimeMs: bus.options.maxWaitTimeMs ?? 1_000,
+      fetchLinger: fetchLingerOf(bus.options),
       authenticator: bus.options.authenticator,
     },
     subscribeOptions,
@@ -230,6 +234,7 @@ async function startProcessor(bus: KafkaBusState, processOptions: ProcessOptions
       tracer: bus.tracer,
       maxSchemaVersion: bus.options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
       maxWaitTimeMs: bus.options.maxWaitTimeMs ?? 1_000,
+      fetchLinger: fetchLingerOf(bus.options),
       authenticator: bus.options.authenticator,
     },
     processOptions,
@@ -278,4 +283,9 @@ function connectOnce<T>(connect: () => Promise<T>): () => Promise<T> {
     });
     return pending;
   };
+}
+
+/** The fetch linger of the bus's consumers (fetch-linger.ts). */
+function fetchLingerOf(options: KafkaBusOptions): FetchLingerSettings {
+  return { ...DEFAULT_FETCH_LINGER, lingerMs: options.fetchLingerMs ?? DEFAULT_FETCH_LINGER.lingerMs };
 }

@@ -1,29 +1,30 @@
 /**
  * What a member of a Kafka processor group holds for one partition it owns (kafka-processor.ts):
- * the task, its transactional producer, where its inputs stand, and what waits for a commit.
+ * the task, where its inputs stand, and what waits for a commit; and for each commit group of
+ * partitions it owns (commit-groups.ts), the transactional producer they commit through.
  */
 import type { Producer } from "kafkajs";
 import type { StoredMessage } from "./codec";
 import { createPendingOutput, type PendingOutput } from "./pending-output";
 import type { PartitionTask } from "./processor-port";
+import type { OutRecord } from "./task-feed";
 
 export interface Owner {
   partition: number;
+  /** The commit group the partition belongs to. */
+  group: CommitGroup;
   /** Serialises this partition's batches, timers and restores. */
   chain: Promise<void>;
   /** Resolves once the partition serves (fenced, restored, positioned). */
   ready: Promise<void>;
-  producer?: Producer;
   task?: PartitionTask;
   /** The next input offset to handle: every input below it is reflected in the task's state. */
   position: bigint;
   /** The group's committed offset; below `position` while inputs' commits wait. */
   committed: bigint;
-  /** What the task decided that waits for a commit (pending-output.ts). */
+  /** What the task decided that waits for a commit (pending-output.ts), and dead letters. */
   pending: PendingOutput;
-  /** The commit of what waits, and when it is due. */
-  flushTimer?: NodeJS.Timeout;
-  flushDue: number;
+  deadLetters: OutRecord[];
   /** The input partition's end when the task was restored, and how long timers wait for it. */
   restoredEnd: bigint;
   timersHeldUntil: number;
@@ -38,16 +39,36 @@ export interface Owner {
   released: boolean;
 }
 
+/** Partitions that commit through one transactional producer (commit-groups.ts). */
+export interface CommitGroup {
+  index: number;
+  owners: Set<Owner>;
+  producer?: Producer;
+  /** The producer's set-up (InitProducerId fences the previous owner), shared by the owners. */
+  fencing?: Promise<Producer>;
+  /** The transaction in flight, and the one queued behind it (which takes what waits then). */
+  flight?: Promise<boolean>;
+  queued?: Promise<boolean>;
+  /** The commit of what may wait, and when it is due. */
+  flushTimer?: NodeJS.Timeout;
+  flushDue: number;
+}
+
+export function newCommitGroup(index: number): CommitGroup {
+  return { index, owners: new Set(), flushDue: 0 };
+}
+
 /** A partition just assigned: nothing restored, nothing received. */
-export function newOwner(partition: number): Owner {
-  return {
+export function newOwner(partition: number, group: CommitGroup): Owner {
+  const owner: Owner = {
     partition,
+    group,
     chain: Promise.resolve(),
     ready: Promise.resolve(),
     position: 0n,
     committed: 0n,
     pending: createPendingOutput(),
-    flushDue: 0,
+    deadLetters: [],
     restoredEnd: 0n,
     timersHeldUntil: 0,
     released: false,
@@ -56,4 +77,6 @@ export function newOwner(partition: number): Owner {
     pumping: false,
     paused: false,
   };
+  group.owners.add(owner);
+  return owner;
 }

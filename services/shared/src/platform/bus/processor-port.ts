@@ -8,7 +8,8 @@
  *
  * State is made durable by a changelog topic (compacted, as many partitions as the input topic,
  * partition N holding the state of input partition N). A member that is assigned a partition
- * first fences the previous owner (Kafka: the partition's transactional id), then restores the
+ * first fences the previous owner (Kafka: the transactional id of the partition's commit group,
+ * commit-groups.ts), then restores the
  * partition's state from the changelog, then consumes from the committed offset, which is
  * exactly the point the changelog reflects. A commit that fails (fenced, broker away) drops the
  * task and restores it again, so memory never runs ahead of the log.
@@ -73,6 +74,12 @@ export interface ProcessOptions {
    * killed owner's partitions are served again after about this long plus the restore.
    */
   sessionTimeoutMs?: number;
+  /**
+   * Kafka: partitions that move between members together and commit in one transaction
+   * (commit-groups.ts; default 4). Every member of the group must use the same number. The
+   * in-process bus commits each step at once and ignores it.
+   */
+  partitionsPerCommit?: number;
   /**
    * Fault-injection seam for tests: runs inside each transaction after its records and offsets
    * were sent and before it commits (a process that dies here leaves an open transaction).

@@ -66,6 +66,8 @@ const PLATFORM_SPEC = {
       max: MAX_DISTRICTS,
     },
   ),
+  /** After a fetch that brought a small batch, how long a consumer waits before the next (fetch-linger.ts); 0 = never. */
+  KAFKA_FETCH_LINGER_MS: int(5, { min: 0, max: 100 }),
   /** How long Kafka keeps lifecycle events (applies to topics it creates); 0 = the broker's default. */
   OTP_EVENT_RETENTION_HOURS: int(0, { min: 0, max: 24 * 365 }),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const, "info"),
@@ -149,6 +151,7 @@ export async function platformFromEnv({
         clientId: service,
         logger: logger.child({ component: "kafka" }),
         onRequest: kafkaRequests.record,
+        fetchLingerMs: cfg.KAFKA_FETCH_LINGER_MS,
         kafkaConfig: kafkaSecurity,
         authenticator,
       });
