@@ -5,8 +5,9 @@ import { isOtpError } from "@domain/errors";
 import type { Store } from "@platform/store/port";
 import { createRedisStore } from "@platform/store/redis";
 import { rateLimit } from "@platform/store/scripts";
+import { keySlot } from "@platform/store/slots";
 import { freePort, startRedis } from "../harness/redis";
-import { startRedisCluster, type RedisCluster } from "../harness/redis-cluster";
+import { rawBulk, startRedisCluster, type RedisCluster } from "../harness/redis-cluster";
 import { storeContract, type StoreFactory } from "./store.contract";
 
 const redisUrl = process.env.REDIS_URL;
@@ -75,6 +76,49 @@ describe("Redis Cluster", () => {
       await store.close();
     }
   });
+
+  it(
+    "a command answered by its timeout is never sent afterwards, when its connection gets ready",
+    { timeout: 30_000 },
+    async () => {
+      const running = cluster ?? assert.fail("cluster not started");
+      const store = createRedisStore({
+        url: running.url,
+        prefix: `${filePrefix}late:`,
+        commandTimeoutMs: 1_000,
+        connectionName: "late-commands-test",
+      });
+      await store.set(store.key("warm"), "v");
+      // A master the client has no connection to yet, and a key it serves.
+      const masters = (await running.shards()).map((shard) => shard.master);
+      const clients = await Promise.all(masters.map((port) => rawBulk(port, "CLIENT LIST")));
+      const stalled = running.node(
+        masters.find((_, m) => !clients[m]?.includes("name=late-commands-test")) ??
+          assert.fail("connected to every master already"),
+      );
+      let n = 0;
+      while ((await running.masterOf(keySlot(store.key(`late${n}`)))) !== stalled.port) n++;
+      const late = store.key(`late${n}`);
+      const pid = stalled.pid ?? assert.fail("the master runs");
+      process.kill(pid, "SIGSTOP");
+      try {
+        // Its new connection waits for the stalled master's handshake; the SET waits in its queue.
+        await assert.rejects(store.set(late, "written after its caller gave up"), isStateUnavailable);
+        // The master answers the connection's ready check (sent when the handshake timed out),
+        // and the connection flushes its queue.
+        await sleep(500);
+      } finally {
+        process.kill(pid, "SIGCONT");
+      }
+      try {
+        await eventuallyOk(() => store.get(late));
+        assert.equal(await store.get(late), null, "the SET answered as failed was sent later");
+      } finally {
+        await store.clear();
+        await store.close();
+      }
+    },
+  );
 });
 
 const isStateUnavailable = (err: unknown) => {
@@ -136,6 +180,8 @@ describe("Redis store when Redis is down", () => {
     }
   });
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function eventuallyOk(attempt: () => Promise<unknown>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
