@@ -119,6 +119,38 @@ describe("Redis Cluster", () => {
       }
     },
   );
+
+  // Last in this suite: it takes two masters down and back (empty, their slots kept).
+  it(
+    "a store whose first connection fails the cluster's ready check serves its calls once the cluster is whole",
+    { timeout: 60_000 },
+    async () => {
+      const running = cluster ?? assert.fail("cluster not started");
+      const [survivor, ...down] = (await running.shards()).map((shard) => running.node(shard.master));
+      await Promise.all(down.map((node) => node.kill()));
+      const store = createRedisStore({ url: running.url, prefix: `${filePrefix}first:` });
+      try {
+        // The survivor cannot reach a majority of masters: every ready check fails (a dead master
+        // or cluster_state:fail), and the client keeps reconnecting.
+        await eventuallyOk(async () => {
+          assert.match(await rawBulk(survivor!.port, "CLUSTER INFO"), /cluster_state:fail/);
+        });
+        const first = await answeredWithin(store.get(store.key("k")), 10_000);
+        assert.equal(first, "failed", "the first call fails (it must not wait for good)");
+
+        await Promise.all(down.map((node) => node.restart()));
+        await running.waitHealthy();
+        await eventuallyOk(async () => {
+          assert.equal(await answeredWithin(store.set(store.key("k"), "v"), 2_000), "answered");
+        }, 30_000);
+        assert.equal(await store.get(store.key("k")), "v");
+      } finally {
+        await Promise.all(down.filter((node) => !node.isRunning()).map((node) => node.restart()));
+        await store.clear().catch(() => undefined);
+        await store.close();
+      }
+    },
+  );
 });
 
 const isStateUnavailable = (err: unknown) => {
@@ -182,6 +214,26 @@ describe("Redis store when Redis is down", () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How a call ended within `ms`: answered, failed, or still waiting. */
+async function answeredWithin(
+  call: Promise<unknown>,
+  ms: number,
+): Promise<"answered" | "failed" | "waiting"> {
+  let timer: NodeJS.Timeout | undefined;
+  const waiting = new Promise<"waiting">((resolve) => {
+    timer = setTimeout(() => resolve("waiting"), ms);
+  });
+  const ended = call.then(
+    () => "answered" as const,
+    () => "failed" as const,
+  );
+  try {
+    return await Promise.race([ended, waiting]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 async function eventuallyOk(attempt: () => Promise<unknown>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

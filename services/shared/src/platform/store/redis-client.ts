@@ -93,16 +93,45 @@ function withCoalescedWrites<C extends RedisClient>(client: C): C {
   return client;
 }
 
-/** Connects a lazily created client once; later calls find it ready or reconnecting. */
+/**
+ * Connects a lazily created client once; later calls find it ready, or reconnecting and failing
+ * fast meanwhile. Callers arriving while the first connection is under way wait for it, at most
+ * as long as a first connection may take (`firstConnectionMs`).
+ */
 export function connectOnce(client: RedisClient): () => Promise<void> {
   let connecting: Promise<void> | undefined;
   return async () => {
     if (connecting === undefined) {
       if (client.status !== "wait") return;
-      // A failed first attempt is not reported here: the command that follows fails instead.
-      connecting = client.connect().catch(() => undefined);
+      connecting = firstConnection(client);
     }
-    // Callers arriving while the first connection is under way wait for it too.
     await connecting;
   };
+}
+
+/**
+ * The first connection, however it ends. A failed attempt is not reported here: the command
+ * that follows fails instead. Not just `client.connect()`: when a Cluster client's ready check
+ * fails (CLUSTER INFO sent to a master that just died, or a node that reports the cluster down),
+ * ioredis reconnects by itself and the promise of that first attempt never settles, so waiting
+ * on it held every call of the store for good, even once the cluster was whole again.
+ */
+function firstConnection(client: RedisClient): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(bound);
+      client.off("ready", done);
+      resolve();
+    };
+    const bound = setTimeout(done, firstConnectionMs(client));
+    client.once("ready", done);
+    client.connect().then(done, done);
+  });
+}
+
+/** Connecting, learning the slots (a node at a time, each within the connect timeout), the ready check. */
+function firstConnectionMs(client: RedisClient): number {
+  const options: RedisOptions =
+    client instanceof Cluster ? (client.options.redisOptions ?? {}) : client.options;
+  return 2 * (options.connectTimeout ?? 1_000) + (options.commandTimeout ?? 1_000);
 }
