@@ -5,8 +5,9 @@ import { isOtpError } from "@domain/errors";
 import type { Store } from "@platform/store/port";
 import { createRedisStore } from "@platform/store/redis";
 import { rateLimit } from "@platform/store/scripts";
+import { keySlot } from "@platform/store/slots";
 import { freePort, startRedis } from "../harness/redis";
-import { startRedisCluster, type RedisCluster } from "../harness/redis-cluster";
+import { rawBulk, startRedisCluster, type RedisCluster } from "../harness/redis-cluster";
 import { storeContract, type StoreFactory } from "./store.contract";
 
 const redisUrl = process.env.REDIS_URL;
@@ -75,6 +76,81 @@ describe("Redis Cluster", () => {
       await store.close();
     }
   });
+
+  it(
+    "a command answered by its timeout is never sent afterwards, when its connection gets ready",
+    { timeout: 30_000 },
+    async () => {
+      const running = cluster ?? assert.fail("cluster not started");
+      const store = createRedisStore({
+        url: running.url,
+        prefix: `${filePrefix}late:`,
+        commandTimeoutMs: 1_000,
+        connectionName: "late-commands-test",
+      });
+      await store.set(store.key("warm"), "v");
+      // A master the client has no connection to yet, and a key it serves.
+      const masters = (await running.shards()).map((shard) => shard.master);
+      const clients = await Promise.all(masters.map((port) => rawBulk(port, "CLIENT LIST")));
+      const stalled = running.node(
+        masters.find((_, m) => !clients[m]?.includes("name=late-commands-test")) ??
+          assert.fail("connected to every master already"),
+      );
+      let n = 0;
+      while ((await running.masterOf(keySlot(store.key(`late${n}`)))) !== stalled.port) n++;
+      const late = store.key(`late${n}`);
+      const pid = stalled.pid ?? assert.fail("the master runs");
+      process.kill(pid, "SIGSTOP");
+      try {
+        // Its new connection waits for the stalled master's handshake; the SET waits in its queue.
+        await assert.rejects(store.set(late, "written after its caller gave up"), isStateUnavailable);
+        // The master answers the connection's ready check (sent when the handshake timed out),
+        // and the connection flushes its queue.
+        await sleep(500);
+      } finally {
+        process.kill(pid, "SIGCONT");
+      }
+      try {
+        await eventuallyOk(() => store.get(late));
+        assert.equal(await store.get(late), null, "the SET answered as failed was sent later");
+      } finally {
+        await store.clear();
+        await store.close();
+      }
+    },
+  );
+
+  // Last in this suite: it takes two masters down and back (empty, their slots kept).
+  it(
+    "a store whose first connection fails the cluster's ready check serves its calls once the cluster is whole",
+    { timeout: 60_000 },
+    async () => {
+      const running = cluster ?? assert.fail("cluster not started");
+      const [survivor, ...down] = (await running.shards()).map((shard) => running.node(shard.master));
+      await Promise.all(down.map((node) => node.kill()));
+      const store = createRedisStore({ url: running.url, prefix: `${filePrefix}first:` });
+      try {
+        // The survivor cannot reach a majority of masters: every ready check fails (a dead master
+        // or cluster_state:fail), and the client keeps reconnecting.
+        await eventuallyOk(async () => {
+          assert.match(await rawBulk(survivor!.port, "CLUSTER INFO"), /cluster_state:fail/);
+        });
+        const first = await answeredWithin(store.get(store.key("k")), 10_000);
+        assert.equal(first, "failed", "the first call fails (it must not wait for good)");
+
+        await Promise.all(down.map((node) => node.restart()));
+        await running.waitHealthy();
+        await eventuallyOk(async () => {
+          assert.equal(await answeredWithin(store.set(store.key("k"), "v"), 2_000), "answered");
+        }, 30_000);
+        assert.equal(await store.get(store.key("k")), "v");
+      } finally {
+        await Promise.all(down.filter((node) => !node.isRunning()).map((node) => node.restart()));
+        await store.clear().catch(() => undefined);
+        await store.close();
+      }
+    },
+  );
 });
 
 const isStateUnavailable = (err: unknown) => {
@@ -136,6 +212,28 @@ describe("Redis store when Redis is down", () => {
     }
   });
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How a call ended within `ms`: answered, failed, or still waiting. */
+async function answeredWithin(
+  call: Promise<unknown>,
+  ms: number,
+): Promise<"answered" | "failed" | "waiting"> {
+  let timer: NodeJS.Timeout | undefined;
+  const waiting = new Promise<"waiting">((resolve) => {
+    timer = setTimeout(() => resolve("waiting"), ms);
+  });
+  const ended = call.then(
+    () => "answered" as const,
+    () => "failed" as const,
+  );
+  try {
+    return await Promise.race([ended, waiting]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 async function eventuallyOk(attempt: () => Promise<unknown>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -57,20 +57,18 @@ const DOWN_MS = 8_000;
 
 let stack: ClusterStack;
 
-// Opt-in (OTP_CLUSTER_TESTS=1) until it passes every time: on a quiet machine it passed three
-// runs in four, but now and then, after a Redis master fails over, starts on its shard are
-// answered UNAVAILABLE for about two minutes (the ioredis Cluster client not yet following the
-// new master), past the clients' retry budget. And it wants the machine to itself: beside other
-// heavy work on two cores, checks stall past every deadline for that reason alone, so even when
-// asked for it stands aside above a load average of 4 per core unless OTP_CLUSTER_TESTS=force.
+// Part of the fault suite (`npm test`, `npm run test:faults`, CI); OTP_CLUSTER_TESTS=0 leaves it
+// out. Three JVMs, six redis-servers and the platform share two cores with it: on a machine that
+// is busier still (a load average above 4 per core) it stands aside and says why, since a stall
+// there is the machine's, not the failover's; OTP_CLUSTER_TESTS=force runs it anyway.
 const BUSY_LOAD_PER_CORE = 4;
 const load = os.loadavg()[0] ?? 0;
 const busy = load > BUSY_LOAD_PER_CORE * os.availableParallelism();
 const asked = process.env.OTP_CLUSTER_TESTS;
 const skip =
-  asked !== "1" && asked !== "force"
-    ? "set OTP_CLUSTER_TESTS=1 to run it"
-    : asked === "1" && busy
+  asked === "0"
+    ? "OTP_CLUSTER_TESTS=0 leaves it out"
+    : asked !== "force" && busy
       ? `the machine is too busy for it (load average ${load.toFixed(1)}); OTP_CLUSTER_TESTS=force runs it anyway`
       : false;
 

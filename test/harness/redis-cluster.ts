@@ -187,7 +187,7 @@ function parseClusterNodes(text: string): ClusterShard[] {
 }
 
 /** Sends one inline command and returns its bulk-string reply. */
-function rawBulk(port: number, command: string): Promise<string> {
+export function rawBulk(port: number, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ host: "127.0.0.1", port });
     let data = Buffer.alloc(0);

@@ -25,7 +25,7 @@
 import { Cluster, type Redis } from "ioredis";
 import { OtpError } from "@domain/errors";
 import type { Script } from "./port";
-import { connectOnce, type RedisClient } from "./redis-client";
+import { connectOnce, duplicateRedisClient, type RedisClient } from "./redis-client";
 import type { PreparedCall } from "./script-call";
 
 export interface ReplicaAcks {
@@ -51,7 +51,7 @@ end
 }
 
 export function createReplicatedLane(client: RedisClient, acks: ReplicaAcks): ReplicatedLane {
-  const lane: Redis | Cluster = client.duplicate();
+  const lane: Redis | Cluster = duplicateRedisClient(client);
   lane.on("error", () => undefined); // reported by the calls that fail
   const connected = connectOnce(lane);
   const guard = replicaGuard(acks.replicas);
