@@ -30,11 +30,16 @@ export interface VerificationAppOptions {
   storeLossCheckMs?: number;
 }
 
+/** Verifications whose last written state the projector keeps (a few MB). */
+const REMEMBERED_STATES = 10_000;
+
 export function createVerificationApp(p: Platform, options: VerificationAppOptions): VerificationApp {
   const projection = createVerificationProjection({
     store: p.store,
     secrets: p.secrets,
     retentionMs: options.retentionMs,
+    // The projector folds each verification's events batch after batch: it reads one once.
+    rememberStates: REMEMBERED_STATES,
   });
   const service = createVerificationService({
     bus: p.bus,

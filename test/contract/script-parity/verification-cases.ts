@@ -43,7 +43,7 @@ export const verificationCases: ParityCase[] = [
       step(readProjection, { verificationId: "v1" }),
     ],
     expect(answers) {
-      assert.equal(answers[0], "pending");
+      assert.deepEqual(answers[0], { status: "pending", version: 1 });
       assert.equal(outcomeOf(answers[1]), CheckOutcome.CHECK_OUTCOME_VERIFIED);
       assert.equal((answers[1] as { prefix?: string }).prefix, "+62812");
       assert.equal(outcomeOf(answers[2]), CheckOutcome.CHECK_OUTCOME_ALREADY_USED);
@@ -81,7 +81,7 @@ export const verificationCases: ParityCase[] = [
       check("v3", "hash-2", { tenant: "bank-b" }),
     ],
     expect(answers) {
-      assert.equal(answers[1], "delivered", "pending does not replace delivered");
+      assert.deepEqual(answers[1], { status: "delivered", version: 2 }, "pending does not replace delivered");
       assert.equal(outcomeOf(answers[2]), CheckOutcome.CHECK_OUTCOME_VERIFIED, "the older code stays valid");
       assert.deepEqual(answers[3], { error: "OTP_INTERNAL" });
     },
@@ -104,6 +104,34 @@ export const verificationCases: ParityCase[] = [
       assert.equal(outcomeOf(answers[3]), CheckOutcome.CHECK_OUTCOME_CANCELLED);
       assert.deepEqual(answers[4], { kind: "missing" });
       assert.equal(answers[5], undefined);
+    },
+  },
+  {
+    name: "a write over a version: written when it is the one stored, a conflict (nothing written) when not",
+    steps: (now) => [
+      step(projectVerification, projected("v7", now, { expectVersion: 0 })),
+      step(projectVerification, projected("v7", now, { status: "delivered", expectVersion: 0 })),
+      step(readProjection, { verificationId: "v7" }),
+      step(projectVerification, projected("v7", now, { status: "delivered", expectVersion: 1 })),
+      step(projectVerification, projected("v7", now, { status: "cancelled" })),
+      step(readProjection, { verificationId: "v7" }),
+    ],
+    expect(answers) {
+      assert.deepEqual(answers[0], { status: "pending", version: 1 }, "0: none written yet");
+      assert.deepEqual(answers[1], { conflict: true }, "another writer came first");
+      assert.equal(
+        (answers[2] as { status: string; version: number }).status,
+        "pending",
+        "the conflict wrote nothing",
+      );
+      assert.equal((answers[2] as { version: number }).version, 1);
+      assert.deepEqual(answers[3], { status: "delivered", version: 2 });
+      assert.deepEqual(
+        answers[4],
+        { status: "cancelled", version: 3 },
+        "a write without a version always lands",
+      );
+      assert.equal((answers[5] as { version: number }).version, 3);
     },
   },
 ];

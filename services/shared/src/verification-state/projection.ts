@@ -34,6 +34,11 @@ export interface VerificationProjection {
   check(input: CheckCodeInput): Promise<CheckCodeResult>;
   /** The binding digest of a state's transaction ("" when there is none). */
   bindingOf(state: VerificationState): string;
+  /**
+   * Forgets every remembered state (ProjectionOptions.rememberStates): the store lost what they
+   * say it holds, and a replay must write again what it folds.
+   */
+  forget(): void;
 }
 
 export interface AppliedEvents {
@@ -50,7 +55,19 @@ export interface ProjectionOptions {
   secrets: SecretMaterial;
   /** How long a verification stays readable after it expires. */
   retentionMs: number;
+  /**
+   * States this process wrote, remembered with their version (at most this many; 0, the
+   * default, remembers none). `applyEach` folds on a remembered state instead of reading it
+   * and writes only over that version: the projector, which folds every event of a
+   * verification in turn, then reads a verification once, not once per batch. Another
+   * writer's write (issuance, a check's override) makes the next write a conflict, and that
+   * one reads again.
+   */
+  rememberStates?: number;
 }
+
+/** A write of the document lost to another writer: the caller folds again on a fresh read. */
+const WRITE_ATTEMPTS = 3;
 
 /** Derived values remembered per projection (see `memo`): about 3 MB at most. */
 const MEMO_ENTRIES = 10_000;
@@ -59,6 +76,7 @@ export function createVerificationProjection({
   store,
   secrets,
   retentionMs,
+  rememberStates = 0,
 }: ProjectionOptions): VerificationProjection {
   // Every write of a verification (its start, then each event the projector folds in) needs
   // the binding digest and the code hashes, which cost an AES-GCM open and an HMAC each, the
@@ -66,6 +84,7 @@ export function createVerificationProjection({
   // verification id), so each is computed once per process. Only digests and keyed hashes
   // are kept, never a code.
   const memo = createMemo(MEMO_ENTRIES);
+  const remembered = createRemembered(rememberStates);
 
   const bindingOf = (state: VerificationState): string => {
     const sealed = state.transaction;
@@ -84,17 +103,26 @@ export function createVerificationProjection({
   const codeHashes = (state: VerificationState, binding: string): StoredCode[] =>
     state.codes.map((c) => ({ a: c.attempt, h: codeHash(state, c.sealed, binding), e: c.expiresAt }));
 
-  const read = async (verificationId: string): Promise<VerificationState | undefined> => {
+  const readVersioned = async (verificationId: string): Promise<Versioned | undefined> => {
     const row = await store.run(readProjection, { verificationId });
     if (!row) return undefined;
     // The guards are ahead of the document when a check has not been projected yet.
     const state = parseState(row.doc);
-    return { ...state, status: row.status, checksUsed: Math.max(state.checksUsed, row.checksUsed) };
+    return {
+      state: { ...state, status: row.status, checksUsed: Math.max(state.checksUsed, row.checksUsed) },
+      version: row.version,
+    };
   };
+  const read = async (verificationId: string): Promise<VerificationState | undefined> =>
+    (await readVersioned(verificationId))?.state;
 
-  const write = async (state: VerificationState): Promise<VerificationState> => {
+  /** Writes the state, over `expectVersion` when given; undefined when another writer came first. */
+  const writeVersioned = async (
+    state: VerificationState,
+    expectVersion?: number,
+  ): Promise<Versioned | undefined> => {
     const binding = bindingOf(state);
-    const status = await store.run(projectVerification, {
+    const result = await store.run(projectVerification, {
       verificationId: state.id,
       tenant: state.tenant,
       status: state.status,
@@ -107,26 +135,37 @@ export function createVerificationProjection({
       retainUntil: state.expiresAt + retentionMs,
       prefix: destinationPrefix(state.maskedPhone),
       codeLength: state.codeLength ?? 0,
+      expectVersion,
     });
-    return { ...state, status };
+    if ("conflict" in result) return undefined;
+    const written = { state: { ...state, status: result.status }, version: result.version };
+    remembered.set(state.id, written);
+    return written;
   };
+  const write = async (state: VerificationState): Promise<VerificationState> =>
+    (await writeVersioned(state))!.state;
 
   const applyEach = async (
     verificationId: string,
     tenant: string,
     events: EventEnvelope[],
   ): Promise<AppliedEvents> => {
-    const current = (await read(verificationId)) ?? initialState(verificationId, tenant);
-    const steps: VerificationState[] = [];
-    const changed: boolean[] = [];
-    for (const event of events) {
-      const before = steps.at(-1) ?? current;
-      const after = evolve(before, event);
-      steps.push(after);
-      changed.push(after !== before);
+    for (let attempt = 1; ; attempt++) {
+      // A remembered state first; after a conflict (or without one), what the store holds.
+      const known = attempt === 1 ? remembered.get(verificationId) : undefined;
+      const base = known ?? (await readVersioned(verificationId));
+      const current = base?.state ?? initialState(verificationId, tenant);
+      const folded = foldEach(current, events);
+      if (folded.next === current) {
+        if (base && !known) remembered.set(verificationId, base);
+        return { state: current, steps: folded.steps, changed: folded.changed };
+      }
+      // The last attempt writes whatever came first: the merge keeps the guards monotonic.
+      const expect = attempt < WRITE_ATTEMPTS ? (base?.version ?? 0) : undefined;
+      const written = await writeVersioned(folded.next, expect);
+      if (written) return { state: written.state, steps: folded.steps, changed: folded.changed };
+      remembered.delete(verificationId);
     }
-    const next = steps.at(-1) ?? current;
-    return { state: next === current ? current : await write(next), steps, changed };
   };
 
   return {
@@ -137,6 +176,7 @@ export function createVerificationProjection({
     applyFresh: (verificationId, tenant, events) =>
       write(events.reduce(evolve, initialState(verificationId, tenant))),
     check: (input) => store.run(checkCode, input),
+    forget: () => remembered.clear(),
   };
 }
 
@@ -155,5 +195,39 @@ function createMemo(max: number): (key: string, compute: () => string) => string
     if (entries.size >= max) entries.delete(entries.keys().next().value as string);
     entries.set(key, value);
     return value;
+  };
+}
+
+interface Versioned {
+  state: VerificationState;
+  version: number;
+}
+
+/** The state after each event, and whether each changed it. */
+function foldEach(current: VerificationState, events: EventEnvelope[]) {
+  const steps: VerificationState[] = [];
+  const changed: boolean[] = [];
+  for (const event of events) {
+    const before = steps.at(-1) ?? current;
+    const after = evolve(before, event);
+    steps.push(after);
+    changed.push(after !== before);
+  }
+  return { steps, changed, next: steps.at(-1) ?? current };
+}
+
+/** The last `max` written states by verification id (nothing when `max` is 0). */
+function createRemembered(max: number) {
+  const entries = new Map<string, Versioned>();
+  return {
+    get: (id: string): Versioned | undefined => entries.get(id),
+    set(id: string, value: Versioned): void {
+      if (max <= 0) return;
+      entries.delete(id);
+      if (entries.size >= max) entries.delete(entries.keys().next().value as string);
+      entries.set(id, value);
+    },
+    delete: (id: string): void => void entries.delete(id),
+    clear: (): void => entries.clear(),
   };
 }

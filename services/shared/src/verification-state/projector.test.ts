@@ -20,7 +20,7 @@ const PHONE = "+6281234567890";
 const lifecycle = (secrets: ReturnType<typeof setup>["secrets"], verificationId: string) =>
   cancelledVerification(secrets, verificationId, { tenant: TENANT, phone: PHONE });
 
-function setup(secrets = secretsFromEnv({}, { allowEphemeral: true })) {
+function setup(secrets = secretsFromEnv({}, { allowEphemeral: true }), rememberStates = 0) {
   const store = createMemoryStore({ prefix: "projector-test:" });
   const scripts: string[] = [];
   const sets: string[] = [];
@@ -36,7 +36,12 @@ function setup(secrets = secretsFromEnv({}, { allowEphemeral: true })) {
       return store.set(key, value, options);
     },
   };
-  const projection = createVerificationProjection({ store: counted, secrets, retentionMs: 3_600_000 });
+  const projection = createVerificationProjection({
+    store: counted,
+    secrets,
+    retentionMs: 3_600_000,
+    rememberStates,
+  });
   const projector = createProjector({
     bus: {} as EventBus,
     store: counted,
@@ -92,5 +97,65 @@ describe("projector", () => {
     const rebuilt = setup(secrets);
     await rebuilt.projector.handleBatch(asBusMessages([start!, plan!]));
     assert.equal(rebuilt.sets.length, 1);
+  });
+
+  it("remembering what it wrote, reads a verification once however many batches its events come in", async () => {
+    const secrets = secretsFromEnv({}, { allowEphemeral: true });
+    const { store, projector, scripts } = setup(secrets, 100);
+    // Issuance, another process, writes the start's projection through a store of its own.
+    const issuance = createVerificationProjection({ store, secrets, retentionMs: 3_600_000 });
+    const id = newVerificationId();
+    const [start, plan, cancel] = lifecycle(secrets, id);
+    await issuance.applyFresh(id, TENANT, [start!]);
+    await projector.handleBatch(asBusMessages([start!]));
+    await projector.handleBatch(asBusMessages([plan!]));
+    await projector.handleBatch(asBusMessages([cancel!]));
+    const count = (name: string) => scripts.filter((s) => s === name).length;
+    assert.equal(count("otpReadProjection"), 1, "one read, for the first batch");
+    assert.equal(count("otpProjectVerification"), 2, "a write for each batch that changed something");
+    assert.equal((await issuance.read(id))?.status, "cancelled");
+    const applied = (await issuance.read(id))?.appliedEventIds ?? [];
+    assert.ok(
+      [start, plan, cancel].every((e) => applied.includes(e!.eventId)),
+      "every batch folded in",
+    );
+  });
+
+  it("after another writer's write, reads again and folds on what that writer wrote", async () => {
+    const secrets = secretsFromEnv({}, { allowEphemeral: true });
+    const { store, projector, scripts } = setup(secrets, 100);
+    const other = createVerificationProjection({ store, secrets, retentionMs: 3_600_000 });
+    const id = newVerificationId();
+    const [start, plan, cancel] = lifecycle(secrets, id);
+    await projector.handleBatch(asBusMessages([start!]));
+    // Someone else folds the plan in meanwhile (issuance's resend, say): the projector's
+    // remembered state is now behind the store.
+    await other.apply(id, TENANT, [plan!]);
+    scripts.length = 0;
+    await projector.handleBatch(asBusMessages([cancel!]));
+    assert.deepEqual(
+      scripts,
+      ["otpProjectVerification", "otpReadProjection", "otpProjectVerification"],
+      "the write over the remembered version conflicts; the retry reads, folds and writes",
+    );
+    const stored = await other.read(id);
+    assert.equal(stored?.status, "cancelled");
+    assert.ok(stored?.appliedEventIds.includes(plan!.eventId), "the other writer's fold is kept");
+    assert.ok(stored?.appliedEventIds.includes(cancel!.eventId));
+  });
+
+  it("forgets what it remembers when the store is replayed into: the replay writes again", async () => {
+    const secrets = secretsFromEnv({}, { allowEphemeral: true });
+    const { store, projection, projector } = setup(secrets, 100);
+    const id = newVerificationId();
+    const events = lifecycle(secrets, id);
+    await projector.handleBatch(asBusMessages(events));
+    await store.clear(); // the store lost everything
+    // Remembered, the events are already applied: a redelivery writes nothing.
+    await projector.handleBatch(asBusMessages(events));
+    assert.equal(await projection.read(id), undefined);
+    projection.forget();
+    await projector.handleBatch(asBusMessages(events));
+    assert.equal((await projection.read(id))?.status, "cancelled", "written again from the log");
   });
 });

@@ -150,8 +150,11 @@ export function createProjector(deps: ProjectorDeps) {
      * Replays the whole log into the store in a fresh group; stop it once caught up. `observe`
      * sees each message once it is applied (see store/loss-watch.ts).
      */
-    rebuild: (observe?: (message: BusMessage) => void) =>
-      subscribe(`otp-projector-rebuild-${randomUUID()}`, true, observe),
+    rebuild: (observe?: (message: BusMessage) => void) => {
+      // What the projection remembers writing is gone with the store: the replay writes it again.
+      projection.forget();
+      return subscribe(`otp-projector-rebuild-${randomUUID()}`, true, observe);
+    },
     handle,
     handleBatch,
   };

@@ -6,7 +6,9 @@
  * Two scripts write it:
  * - `projectVerification` merges what the event log says (issuance at start, the projector
  *   after): monotonic, so it can run in any order with checks: a final status is never undone,
- *   the check count only grows, codes only accumulate.
+ *   the check count only grows, codes only accumulate. Each write of the document counts a
+ *   version; a writer that folded on a version it remembers asks for it, and gets a conflict
+ *   (nothing written) when another writer came first.
  * - `checkCode` is the atomic check: the same decisions as `decideCheck` (its local body IS
  *   decideCheck), against the server clock; a success consumes the code.
  */
@@ -46,12 +48,19 @@ export interface ProjectInput {
   prefix: string;
   /** Digits of the codes (0: unknown). */
   codeLength: number;
+  /** Write only over this version of the document (0: none written yet); any, when absent. */
+  expectVersion?: number;
 }
+
+/** A write's outcome: the merged status and the document's new version, or another writer came first. */
+export type ProjectResult = { status: VerificationStatus; version: number } | { conflict: true };
 
 const PROJECT_LUA = `
 local key = KEYS[1]
-local cur = redis.call('HMGET', key, 'tenant', 'status', 'checks', 'codes')
+local cur = redis.call('HMGET', key, 'tenant', 'status', 'checks', 'codes', 'ver')
 if cur[1] and cur[1] ~= ARGV[1] then return redis.error_reply('tenant mismatch') end
+local ver = cur[5] or '0'
+if ARGV[12] ~= '' and ver ~= ARGV[12] then return {'conflict', ver} end
 local live = { pending = 1, delivered = 2 }
 local status = ARGV[2]
 if cur[2] then
@@ -70,14 +79,15 @@ if cur[4] then
   end
 end
 table.sort(codes, function(x, y) return x.a < y.a end)
+ver = tostring(tonumber(ver) + 1)
 redis.call('HSET', key, 'tenant', ARGV[1], 'status', status, 'checks', checks, 'max', ARGV[4],
   'exp', ARGV[5], 'bind', ARGV[6], 'codes', cjson.encode(codes), 'doc', ARGV[8], 'pfx', ARGV[10],
-  'len', ARGV[11])
+  'len', ARGV[11], 'ver', ver)
 redis.call('PEXPIREAT', key, ARGV[9])
-return status
+return {status, ver}
 `;
 
-function projectLocal(db: LocalDb, keys: string[], argv: string[]): string {
+function projectLocal(db: LocalDb, keys: string[], argv: string[]): string[] {
   const [key = ""] = keys;
   const [
     tenant = "",
@@ -91,9 +101,12 @@ function projectLocal(db: LocalDb, keys: string[], argv: string[]): string {
     until = "0",
     pfx = "",
     len = "0",
+    expect = "",
   ] = argv;
   const cur = db.hgetall(key);
   if (cur.tenant !== undefined && cur.tenant !== tenant) throw new Error("tenant mismatch");
+  const ver = cur.ver ?? "0";
+  if (expect !== "" && ver !== expect) return ["conflict", ver];
   let status = statusIn;
   if (cur.status !== undefined) {
     const old = cur.status;
@@ -118,12 +131,13 @@ function projectLocal(db: LocalDb, keys: string[], argv: string[]): string {
     doc,
     pfx,
     len,
+    ver: String(Number(ver) + 1),
   });
   db.pexpireat(key, Number(until));
-  return status;
+  return [status, String(Number(ver) + 1)];
 }
 
-export const projectVerification: Script<ProjectInput, VerificationStatus> = {
+export const projectVerification: Script<ProjectInput, ProjectResult> = {
   name: "otpProjectVerification",
   numberOfKeys: 1,
   lua: PROJECT_LUA,
@@ -143,13 +157,16 @@ export const projectVerification: Script<ProjectInput, VerificationStatus> = {
         input.retainUntil,
         input.prefix,
         input.codeLength,
+        input.expectVersion === undefined ? "" : input.expectVersion,
       ],
     };
   },
   decode(reply) {
-    if (typeof reply !== "string")
+    const [first, version] = replyArray("projectVerification", reply, 2);
+    if (typeof first !== "string" || typeof version !== "string")
       throw new OtpError("OTP_INTERNAL", "projectVerification: unexpected reply");
-    return reply as VerificationStatus;
+    if (first === "conflict") return { conflict: true };
+    return { status: first as VerificationStatus, version: Number(version) };
   },
 };
 
