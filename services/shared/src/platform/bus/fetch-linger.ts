@@ -14,6 +14,7 @@
  * The broker-side alternative (a fetch.min.bytes above one record, with a short fetch.max.wait)
  * makes idle consumers fetch on every short wait; this costs nothing while idle.
  */
+import type { Consumer } from "kafkajs";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** The pause, and the batch size from which a round is "full" and does not pause. */
@@ -48,4 +49,11 @@ export function createFetchLinger(
       await pause;
     },
   };
+}
+
+/** A linger whose rounds are a kafkajs consumer's fetches (FETCH_START begins one). */
+export function lingerOnFetches(consumer: Consumer, settings?: FetchLingerSettings): FetchLinger {
+  const linger = createFetchLinger(settings);
+  consumer.on(consumer.events.FETCH_START, () => linger.newRound());
+  return linger;
 }

@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
 import type { BusLogger } from "./logger";
-import { createFetchLinger, type FetchLingerSettings } from "./fetch-linger";
+import { type FetchLingerSettings, lingerOnFetches } from "./fetch-linger";
 
 export interface ChangelogStandby {
   /**
@@ -66,8 +66,7 @@ export async function startChangelogStandby(options: ChangelogStandbyOptions): P
   consumer.on(consumer.events.END_BATCH_PROCESS, (event) =>
     advance(event.payload.partition, event.payload.lastOffset),
   );
-  const linger = createFetchLinger(options.fetchLinger);
-  consumer.on(consumer.events.FETCH_START, () => linger.newRound());
+  const linger = lingerOnFetches(consumer, options.fetchLinger);
   await consumer.connect();
   await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
   await consumer.run({

@@ -26,7 +26,7 @@ import { producerWithCoordinatorCache } from "./kafka-coordinator-cache";
 import { createPartitionCommits, type PartitionCommits } from "./partition-commits";
 import { type CommitGroup, newCommitGroup, newOwner, type Owner } from "./partition-owner";
 import type { EventAuthenticator } from "./event-mac";
-import { createFetchLinger, type FetchLinger, type FetchLingerSettings } from "./fetch-linger";
+import { type FetchLinger, type FetchLingerSettings, lingerOnFetches } from "./fetch-linger";
 import {
   commitGroupOf,
   commitGroupsAssigner,
@@ -101,6 +101,16 @@ export async function startKafkaProcessor(
     fetchLinger: deps.fetchLinger,
   });
   const partitionsPerCommit = options.partitionsPerCommit ?? DEFAULT_PARTITIONS_PER_COMMIT;
+  const consumer = deps.kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: deps.maxWaitTimeMs,
+    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+    heartbeatInterval: Math.max(100, Math.floor((options.sessionTimeoutMs ?? 10_000) / 5)),
+    // Whole commit groups per member: the transactional id of a group fences its last owner.
+    partitionAssigners: [commitGroupsAssigner(partitionsPerCommit)],
+    retry: { retries: 5, restartOnFailure: async () => run.stopping === undefined },
+  });
   const run: ProcessorRun = {
     deps,
     options,
@@ -118,16 +128,7 @@ export async function startKafkaProcessor(
       now: () => new Date(),
     },
     standby,
-    consumer: deps.kafka.consumer({
-      groupId,
-      allowAutoTopicCreation: false,
-      maxWaitTimeInMs: deps.maxWaitTimeMs,
-      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: Math.max(100, Math.floor((options.sessionTimeoutMs ?? 10_000) / 5)),
-      // Whole commit groups per member: the transactional id of a group fences its last owner.
-      partitionAssigners: [commitGroupsAssigner(partitionsPerCommit)],
-      retry: { retries: 5, restartOnFailure: async () => run.stopping === undefined },
-    }),
+    consumer,
     commits: createPartitionCommits({
       groupId,
       topic,
@@ -141,10 +142,9 @@ export async function startKafkaProcessor(
     owners: new Map<number, Owner>(),
     groups: new Map<number, CommitGroup>(),
     partitionsPerCommit,
-    linger: createFetchLinger(deps.fetchLinger),
+    linger: lingerOnFetches(consumer, deps.fetchLinger),
     assignedNow: new Set<number>(),
   };
-  run.consumer.on(run.consumer.events.FETCH_START, () => run.linger.newRound());
   const ready = followAssignments(run);
   await run.consumer.connect();
   await run.consumer.subscribe({ topics: [topic], fromBeginning: false });

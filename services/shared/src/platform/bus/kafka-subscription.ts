@@ -14,7 +14,7 @@ import { type DeliveryContext, deliver, deliverBatch, MAX_BATCH_MESSAGES } from 
 import type { BusLogger } from "./logger";
 import type { RawMessage, StoredMessage } from "./codec";
 import type { EventAuthenticator } from "./event-mac";
-import { createFetchLinger, type FetchLinger, type FetchLingerSettings } from "./fetch-linger";
+import { type FetchLinger, type FetchLingerSettings, lingerOnFetches } from "./fetch-linger";
 import {
   DEFAULT_RETRY,
   deadLetterTopicOf,
@@ -124,8 +124,7 @@ async function startConsumer(run: SubscriptionRun): Promise<RunningConsumer> {
     retry: { retries: 5, restartOnFailure: async () => run.stopping === undefined },
   });
   const ready = watchGroupJoin(consumer, deps, options);
-  const linger = createFetchLinger(deps.fetchLinger);
-  consumer.on(consumer.events.FETCH_START, () => linger.newRound());
+  const linger = lingerOnFetches(consumer, deps.fetchLinger);
   // Offsets of partitions this member lost are another member's to commit now.
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     for (const [key, entry] of handled) {

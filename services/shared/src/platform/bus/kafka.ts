@@ -21,7 +21,7 @@ import type { EventBus, OutgoingMessage, SubscribeOptions, Subscription, TopicSp
 import type { Processor, ProcessOptions } from "./processor-port";
 import { defaultTracer, withPublishSpan } from "./trace-context";
 import type { EventAuthenticator } from "./event-mac";
-import { DEFAULT_FETCH_LINGER, type FetchLingerSettings } from "./fetch-linger";
+import { DEFAULT_FETCH_LINGER } from "./fetch-linger";
 
 export interface KafkaBusOptions {
   /** Bootstrap servers: "host:port" list or comma-separated string. */
@@ -196,59 +196,20 @@ async function ensureTopics(bus: KafkaBusState, topics: TopicSpec[]): Promise<vo
 async function subscribe(bus: KafkaBusState, subscribeOptions: SubscribeOptions): Promise<Subscription> {
   assertOpen(bus);
   const subscription = await startKafkaSubscription(
-    {
-      kafka: bus.kafka,
-      admin: bus.connectedAdmin,
-      ensureTopics: (topics) => ensureTopics(bus, topics),
-      publishRaw: (topic, message) => send(bus, [{ topic, messages: [message] }]),
-      logger: bus.logger,
-      tracer: bus.tracer,
-      maxSchemaVersion: bus.options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
-      maxWaitTimeMs: bus.options.maxWaitTimeMs ?? 1_000,
-      fetchLinger: fetchLingerOf(bus.options),
-      authenticator: bus.options.authenticator,
-    },
+    { ...consumerDeps(bus), publishRaw: (topic, message) => send(bus, [{ topic, messages: [message] }]) },
     subscribeOptions,
   ).catch((err: unknown) => {
     throw toBusError(err, "event bus subscribe failed");
   });
-  const tracked: Subscription = {
-    ready: subscription.ready,
-    stop: async () => {
-      bus.subscriptions.delete(tracked);
-      await subscription.stop();
-    },
-  };
-  bus.subscriptions.add(tracked);
-  return tracked;
+  return track(bus, subscription);
 }
 
 async function startProcessor(bus: KafkaBusState, processOptions: ProcessOptions): Promise<Processor> {
   assertOpen(bus);
-  const processor = await startKafkaProcessor(
-    {
-      kafka: bus.kafka,
-      admin: bus.connectedAdmin,
-      ensureTopics: (topics) => ensureTopics(bus, topics),
-      logger: bus.logger,
-      tracer: bus.tracer,
-      maxSchemaVersion: bus.options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
-      maxWaitTimeMs: bus.options.maxWaitTimeMs ?? 1_000,
-      fetchLinger: fetchLingerOf(bus.options),
-      authenticator: bus.options.authenticator,
-    },
-    processOptions,
-  ).catch((err: unknown) => {
+  const processor = await startKafkaProcessor(consumerDeps(bus), processOptions).catch((err: unknown) => {
     throw toBusError(err, "event bus processor failed to start");
   });
-  const tracked: Subscription = {
-    ready: processor.ready,
-    stop: async () => {
-      bus.subscriptions.delete(tracked);
-      await processor.stop();
-    },
-  };
-  bus.subscriptions.add(tracked);
+  const tracked = track(bus, processor);
   return {
     ready: processor.ready,
     owned: () => processor.owned(),
@@ -285,7 +246,34 @@ function connectOnce<T>(connect: () => Promise<T>): () => Promise<T> {
   };
 }
 
-/** The fetch linger of the bus's consumers (fetch-linger.ts). */
-function fetchLingerOf(options: KafkaBusOptions): FetchLingerSettings {
-  return { ...DEFAULT_FETCH_LINGER, lingerMs: options.fetchLingerMs ?? DEFAULT_FETCH_LINGER.lingerMs };
+/** What every consumer the bus starts (subscriptions, processors) is given. */
+function consumerDeps(bus: KafkaBusState) {
+  const { options } = bus;
+  return {
+    kafka: bus.kafka,
+    admin: bus.connectedAdmin,
+    ensureTopics: (topics: TopicSpec[]) => ensureTopics(bus, topics),
+    logger: bus.logger,
+    tracer: bus.tracer,
+    maxSchemaVersion: options.maxSchemaVersion ?? CURRENT_SCHEMA_VERSION,
+    maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
+    fetchLinger: {
+      ...DEFAULT_FETCH_LINGER,
+      lingerMs: options.fetchLingerMs ?? DEFAULT_FETCH_LINGER.lingerMs,
+    },
+    authenticator: options.authenticator,
+  };
+}
+
+/** A started consumer the bus stops on close; stopping it forgets it. */
+function track(bus: KafkaBusState, started: Subscription): Subscription {
+  const tracked: Subscription = {
+    ready: started.ready,
+    stop: async () => {
+      bus.subscriptions.delete(tracked);
+      await started.stop();
+    },
+  };
+  bus.subscriptions.add(tracked);
+  return tracked;
 }
