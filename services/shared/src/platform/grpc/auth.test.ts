@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { TLSSocket } from "node:tls";
 import { status as GrpcCode, type ServiceError } from "@grpc/grpc-js";
 import {
   CancelVerificationRequest,
@@ -81,6 +82,33 @@ describe("caller identity over mTLS", () => {
     assert.equal(res.verification?.district, "acme-bank");
     assert.equal(probe.lastContext?.identity.via, "mtls");
     assert.deepEqual([...probe.lastContext.identity.roles], ["tenant"]);
+  });
+
+  it("reads a connection's certificate once, at the handshake, not on every call", async (t) => {
+    const reads = t.mock.method(TLSSocket.prototype, "getPeerCertificate");
+    const c = client(certs.tenant);
+    for (let i = 0; i < 5; i++) {
+      const res = await start(c);
+      assert.equal(res.verification?.purpose, "tenant:acme-bank");
+    }
+    const serverPort = Number(address.split(":")[1]);
+    // The server's side of the connection is the socket whose local port is the server's.
+    const byServer = reads.mock.calls.filter((call) => (call.this as TLSSocket).localPort === serverPort);
+    assert.equal(
+      byServer.length,
+      1,
+      `the server read the client's certificate ${byServer.length} times for 5 calls`,
+    );
+  });
+
+  it("gives two connections of different tenants each its own identity, call after call", async () => {
+    const tenant = client(certs.tenant);
+    const service = client(certs.service);
+    for (let i = 0; i < 3; i++) {
+      const [a, b] = await Promise.all([start(tenant), start(service)]);
+      assert.equal(a.verification?.purpose, "tenant:acme-bank");
+      assert.equal(b.verification?.purpose, "service:routing");
+    }
   });
 
   it("gives a service certificate no tenant, so tenant-scoped calls are refused", async () => {

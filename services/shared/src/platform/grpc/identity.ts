@@ -70,18 +70,30 @@ export function identityFromCommonName(commonName: string): CallerIdentity | und
   };
 }
 
-function identityFromCertificate(cert: PeerCertificate): CallerIdentity | undefined {
+export function identityFromCertificate(cert: PeerCertificate): CallerIdentity | undefined {
   // Node gives an array when the subject has several CNs: ambiguous, so no identity.
   const commonName: unknown = cert.subject?.CN;
   return typeof commonName === "string" ? identityFromCommonName(commonName) : undefined;
 }
 
-export function createIdentityResolver(tokens: readonly TokenGrant[] = []): IdentityResolver {
+/**
+ * `ofConnection`: the identity the TLS listener already read from the call's connection (null:
+ * its certificate names none); undefined when it does not know the call's connection.
+ */
+export function createIdentityResolver(
+  tokens: readonly TokenGrant[] = [],
+  ofConnection: (metadata: Metadata) => CallerIdentity | null | undefined = () => undefined,
+): IdentityResolver {
   const grants = tokens.map(toHashedGrant);
   return {
     resolve(call) {
       const bearer = bearerToken(call.metadata);
       if (bearer !== undefined) return identityFromToken(grants, bearer);
+      const known = ofConnection(call.metadata);
+      if (known !== undefined) {
+        if (known === null) throw unauthenticated();
+        return known;
+      }
       const cert = call.getAuthContext()?.sslPeerCertificate;
       if (cert === undefined) throw unauthenticated();
       const identity = identityFromCertificate(cert);

@@ -18,6 +18,13 @@ import { type CallPolicy, wrapServerStream, wrapUnary } from "./call";
 import type { ServiceHandlers } from "./handlers";
 import { createIdentityResolver, type TokenGrant } from "./identity";
 import {
+  connectionIdentities,
+  connectionIdentityInterceptor,
+  identityOfCall,
+  listenTls,
+  type TlsListener,
+} from "./tls-listener";
+import {
   addReflection,
   createHealthRegistry,
   defaultProtoRoot,
@@ -115,10 +122,15 @@ const DEFAULTS = {
 } as const;
 
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
-  const server = new grpc.Server(channelOptions(options));
+  const ids = connectionIdentities();
+  const server = new grpc.Server({
+    ...channelOptions(options),
+    ...(options.tls ? { interceptors: [connectionIdentityInterceptor(ids)] } : {}),
+  });
   const health = createHealthRegistry();
+  let tlsListener: TlsListener | undefined;
   const policy: CallPolicy = {
-    identities: createIdentityResolver(options.tokens ?? []),
+    identities: createIdentityResolver(options.tokens ?? [], (metadata) => identityOfCall(ids, metadata)),
     logger: options.logger,
     defaultDeadlineMs: options.defaultDeadlineMs ?? DEFAULTS.defaultDeadlineMs,
     defaultStreamDeadlineMs: options.defaultStreamDeadlineMs ?? DEFAULTS.defaultStreamDeadlineMs,
@@ -142,7 +154,13 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       if (options.reflection ?? true) {
         addReflection(server, options.protoRoot ?? defaultProtoRoot(), [...serviceNames, HEALTH_SERVICE]);
       }
-      const port = await bind(server, options);
+      let port: number;
+      if (options.tls) {
+        tlsListener = await listenTls(server, options.address, options.tls, ids);
+        port = tlsListener.port;
+      } else {
+        port = await bindInsecure(server, options);
+      }
       options.admission?.start();
       for (const name of [WHOLE_SERVER, ...serviceNames]) health.setServing(name, true);
       options.logger.info("grpc server listening", {
@@ -154,6 +172,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     },
     async shutdown(graceMs) {
       for (const name of [WHOLE_SERVER, ...serviceNames]) health.setServing(name, false);
+      tlsListener?.close();
       await shutdownGracefully(server, graceMs);
       options.admission?.stop();
     },
@@ -208,20 +227,15 @@ function channelOptions(options: GrpcServerOptions): grpc.ServerOptions {
   };
 }
 
-function credentialsOf(options: GrpcServerOptions): grpc.ServerCredentials {
-  if (options.tls) {
-    const { ca, cert, key } = options.tls;
-    // checkClientCertificate defaults to false in grpc-js: without `true` there is no mTLS.
-    return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
+/** Without TLS grpc-js listens itself; with TLS, tls-listener.ts does (and reads each certificate once). */
+function bindInsecure(server: grpc.Server, options: GrpcServerOptions): Promise<number> {
+  if (options.insecure !== true) {
+    throw new OtpError("CONFIG_INVALID", "grpc server needs tls or an explicit insecure: true");
   }
-  if (options.insecure === true) return grpc.ServerCredentials.createInsecure();
-  throw new OtpError("CONFIG_INVALID", "grpc server needs tls or an explicit insecure: true");
-}
-
-function bind(server: grpc.Server, options: GrpcServerOptions): Promise<number> {
-  const credentials = credentialsOf(options);
   return new Promise((resolve, reject) => {
-    server.bindAsync(options.address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
+    server.bindAsync(options.address, grpc.ServerCredentials.createInsecure(), (err, port) =>
+      err ? reject(err) : resolve(port),
+    );
   });
 }
 
