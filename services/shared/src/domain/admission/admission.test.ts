@@ -66,8 +66,10 @@ describe("fair shares", () => {
 });
 
 describe("admission controller", () => {
-  it("starts limiting when a signal passes its limit, cutting from what got in", () => {
-    const c = tick(tick(initialControl(S), calm, 20), hot, 20, { a: 40 });
+  it("starts limiting when a signal stays past its limit, cutting from what got in", () => {
+    const once = tick(tick(initialControl(S), calm, 20), hot, 20, { a: 40 });
+    assert.equal(once.limiting, false, "one hot tick after a calm one is outvoted");
+    const c = tick(once, hot, 20, { a: 40 });
     assert.equal(c.limiting, true);
     assert.ok(c.startsPerSec < 200, `cut below the admitted 200/s, got ${c.startsPerSec}`);
     assert.ok(c.startsPerSec >= S.minStartsPerSec);
@@ -81,6 +83,48 @@ describe("admission controller", () => {
     assert.ok(c.startsPerSec > limited);
     for (let i = 0; i < 10; i++) c = tick(c, calm, 1, { a: 1 });
     assert.equal(c.limiting, false);
+  });
+
+  it("does not cut starts for a loop busy with refusals while the pipeline has room (no collapse)", () => {
+    // Limiting at about 200 starts/s; then a flood: the loop is saturated, but by 2,000
+    // refusals a tick against 20 admitted calls, and the backlog is empty.
+    let c = tick(tick(initialControl(S), hot, 20, { a: 100 }), hot, 20, { a: 100 });
+    for (let i = 0; i < 30; i++) c = tick(c, calm, 20, { a: 100 });
+    const before = c.startsPerSec;
+    const flood: Signals = {
+      elu: 1,
+      loopLagMs: 90,
+      inFlight: 20,
+      backlog: 0,
+      admittedCalls: 20,
+      refusedCalls: 2_000,
+    };
+    for (let i = 0; i < 50; i++) c = tick(c, flood, 20, { a: 3_000 });
+    assert.ok(
+      c.startsPerSec >= before,
+      `the admitted rate held (${before.toFixed(0)} → ${c.startsPerSec.toFixed(0)}/s)`,
+    );
+    // The same loop, busy with admitted calls: those are what a cut removes.
+    let d = c;
+    for (let i = 0; i < 5; i++)
+      d = tick(d, { ...flood, admittedCalls: 2_000, refusedCalls: 20 }, 20, { a: 3_000 });
+    assert.ok(
+      d.startsPerSec < c.startsPerSec * 0.5,
+      `cut when admitted work fills the loop (${d.startsPerSec.toFixed(0)}/s)`,
+    );
+    // And the pipeline's backlog cuts whatever the loop's share.
+    let e = c;
+    for (let i = 0; i < 5; i++) e = tick(e, { ...flood, backlog: 3_000 }, 20, { a: 3_000 });
+    assert.ok(e.startsPerSec < c.startsPerSec * 0.5, `cut on the backlog (${e.startsPerSec.toFixed(0)}/s)`);
+  });
+
+  it("does not cut on one tick's spike", () => {
+    let c = tick(tick(initialControl(S), hot, 20, { a: 100 }), hot, 20, { a: 100 });
+    for (let i = 0; i < 10; i++) c = tick(c, { ...calm, elu: 0.8 }, 20, { a: 100 });
+    const before = c.startsPerSec;
+    c = tick(c, { ...calm, loopLagMs: 300 }, 20, { a: 100 });
+    c = tick(c, { ...calm, elu: 0.8 }, 20, { a: 100 });
+    assert.ok(c.startsPerSec >= before, `${before.toFixed(0)} → ${c.startsPerSec.toFixed(0)}/s`);
   });
 
   it("tells refused callers to wait longer as the backlog grows", () => {
@@ -193,9 +237,9 @@ describe("admission gate", () => {
   };
 
   it("sheds a surging tenant from its own share while a calm one loses nothing", () => {
-    // A machine that carries 100 starts a second: hot after a tick that admitted more.
+    // A pipeline that carries 100 starts a second: behind after a tick that admitted more.
     let lastAdmitted = 0;
-    const r = rig(() => (lastAdmitted > 10 ? hot : { ...calm, elu: 0.75 }));
+    const r = rig(() => (lastAdmitted > 10 ? { ...calm, backlog: 2_000 } : { ...calm, elu: 0.75 }));
     let calmRefused = 0;
     let surgeAdmitted = 0;
     for (let t = 0; t < 50; t++) {

@@ -51,7 +51,10 @@ export interface Tick {
 }
 
 export interface Control {
+  /** The load the controller acts on: the median of the last ticks' readings. */
   load: Load;
+  /** The last ticks' readings, newest last (a single tick's spike moves nothing). */
+  readings: readonly Load[];
   /** While limiting, starts need a token from their tenant's share. */
   limiting: boolean;
   /** The start rate admitted while limiting, all tenants together. */
@@ -69,6 +72,7 @@ export interface Control {
 export function initialControl(s: AdmissionSettings): Control {
   return {
     load: { value: 0, source: "elu" },
+    readings: [],
     limiting: false,
     startsPerSec: s.minStartsPerSec,
     admittedPerSec: 0,
@@ -94,9 +98,18 @@ const FORGET_BELOW = 0.05;
 /** A tenant's demand is inflated by this before sharing, so normal jitter is not refused. */
 const HEADROOM = 1.25;
 
+/** Ticks the load is the median of: one odd tick (a GC pause, a neighbour's burst) is outvoted. */
+const READINGS = 3;
+
+function medianLoad(readings: readonly Load[]): Load {
+  const sorted = [...readings].sort((a, b) => a.value - b.value);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? { value: 0, source: "elu" };
+}
+
 export function nextControl(c: Control, t: Tick, s: AdmissionSettings): Control {
   const perSec = 1000 / Math.max(1, t.dtMs);
-  const load = loadOf(t.signals, s);
+  const readings = [...c.readings, loadOf(t.signals, s)].slice(-READINGS);
+  const load = medianLoad(readings);
   const admittedPerSec = ewma(c.admittedPerSec, t.admittedStarts * perSec);
   const { demand, weights } = tenantDemand(c, t, perSec);
   const offered = [...demand.values()].reduce((sum, d) => sum + d, 0);
@@ -109,6 +122,7 @@ export function nextControl(c: Control, t: Tick, s: AdmissionSettings): Control 
   const backlogFactor = s.backlog > 0 ? 1 + t.signals.backlog / s.backlog : 1;
   return {
     load,
+    readings,
     limiting,
     startsPerSec,
     admittedPerSec,
@@ -158,7 +172,7 @@ function nextRate(
     return { limiting: false, startsPerSec: Math.max(floor, admittedPerSec * HEADROOM) };
   }
   // Probe upward while callers are refused, faster the more room the signals show.
-  const grown = refusing ? c.startsPerSec * (1 + 0.1 * (1 - load.value)) + 1 : c.startsPerSec;
+  const grown = refusing ? c.startsPerSec * (1 + 0.2 * (1 - load.value)) + 1 : c.startsPerSec;
   return { limiting: true, startsPerSec: grown };
 }
 

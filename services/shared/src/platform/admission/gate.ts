@@ -74,6 +74,9 @@ interface GateState {
   /** Starts offered per tenant during the current tick, and admitted. */
   offered: Map<string, number>;
   admittedStarts: number;
+  /** Gated calls admitted and refused during the current tick, every class. */
+  admittedCalls: number;
+  refusedCalls: number;
   lastTick: number;
   /** This second's refusals by class and reason, and by tenant. */
   second: Map<string, RefusalCount>;
@@ -92,6 +95,8 @@ export function createAdmissionGate(deps: GateDeps): AdmissionGate {
     buckets: new Map(),
     offered: new Map(),
     admittedStarts: 0,
+    admittedCalls: 0,
+    refusedCalls: 0,
     lastTick: deps.now(),
     second: new Map(),
     secondTenants: new Map(),
@@ -140,9 +145,11 @@ function enter(state: GateState, cls: CallClass, tenant: string): StatusObject |
   );
   if (verdict.bucket) state.buckets.set(tenant, verdict.bucket);
   if (!verdict.admit) {
+    state.refusedCalls++;
     count(state, cls, verdict.reason, tenant);
     return refusal(state);
   }
+  state.admittedCalls++;
   state.totals.admitted[cls]++;
   if (isStart) state.admittedStarts++;
   state.inFlight++;
@@ -186,7 +193,13 @@ function tick(state: GateState): void {
     state.control,
     {
       dtMs: now - state.lastTick,
-      signals: { ...loop, inFlight: state.inFlight, backlog: deps.backlog?.() ?? 0 },
+      signals: {
+        ...loop,
+        inFlight: state.inFlight,
+        backlog: deps.backlog?.() ?? 0,
+        admittedCalls: state.admittedCalls,
+        refusedCalls: state.refusedCalls,
+      },
       admittedStarts: state.admittedStarts,
       tenants,
     },
@@ -196,6 +209,8 @@ function tick(state: GateState): void {
   state.lastTick = now;
   state.offered = new Map();
   state.admittedStarts = 0;
+  state.admittedCalls = 0;
+  state.refusedCalls = 0;
   if (!control.limiting) state.buckets.clear();
   if (before !== control.limiting) {
     deps.logger.info(control.limiting ? "admission limiting starts" : "admission open", summary(control));
