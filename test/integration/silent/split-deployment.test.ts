@@ -12,7 +12,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { VerificationMethod, VerificationStatus } from "@proto/otp/v1/common";
+import { Channel, VerificationMethod, VerificationStatus } from "@proto/otp/v1/common";
 import { IssuanceServiceClient, StartVerificationRequest } from "@proto/otp/v1/issuance";
 import { RoutingServiceClient } from "@proto/otp/v1/routing";
 import { createIssuanceApp } from "@services/issuance/src/app";
@@ -218,7 +218,12 @@ describe("the silent connector as its own service, on Kafka", () => {
       (v) => v.status === VerificationStatus.VERIFICATION_STATUS_VERIFIED,
     );
     assert.equal(done.verificationMethod, VerificationMethod.VERIFICATION_METHOD_NETWORK);
-    assert.equal(done.attempts.length, 1, "no fallback was sent");
+    // Issuance answers the silent URL before routing plans (services/silent/README.md): a handset
+    // faster than routing is verified before the silent attempt is recorded, and there is none.
+    assert.ok(
+      done.attempts.length <= 1 && done.attempts.every((a) => a.channel === Channel.CHANNEL_SILENT),
+      `no fallback was sent: ${JSON.stringify(done.attempts)}`,
+    );
     // Routing took the answer too: no fallback planned, nothing rejected for its MAC.
     const explained = await callUnary(routing, "explainRoute", { verificationId: id });
     assert.ok(!explained.decisions.some((d) => d.rule.startsWith("fallback:")), JSON.stringify(explained));
