@@ -45,6 +45,8 @@ export interface DeployedStack extends UserEndpoints {
   /** Every service's /metrics base URL (routing replicas included), by process name. */
   metricsUrls(): Record<string, string>;
   feed: HandsetFeed;
+  /** An issuance client with a connection of its own (the bench tenant's certificate). */
+  issuanceOnOwnConnection(): IssuanceServiceClient;
   /** Clients calling as the second tenant ("calm", its own certificate). */
   calmIssuance(): IssuanceServiceClient;
   calmVerification(): VerificationServiceClient;
@@ -126,7 +128,7 @@ export async function startDeployedStack(o: DeployedStackOptions): Promise<Deplo
     const tls = { ca: ca.ca, cert: client.cert, key: client.key, serverName: "localhost" };
     const clients: { close(): void }[] = [];
     const calmTls = { ...tls, cert: calmClient.cert, key: calmClient.key };
-    const options = (port: string, as = tls): GrpcClientOptions => clientOptions(port, as);
+    const options = (port: string, as = tls, own = false) => clientOptions(port, as, own);
     const extraRouting: ServiceProcess[] = [];
     return {
       prefix,
@@ -137,6 +139,8 @@ export async function startDeployedStack(o: DeployedStackOptions): Promise<Deplo
       metricsUrls: () => Object.fromEntries([...metricsUrls].map(([p, url]) => [p.name, url])),
       feed,
       issuance: () => track(clients, createClient(IssuanceServiceClient, options(issuancePort))),
+      issuanceOnOwnConnection: () =>
+        track(clients, createClient(IssuanceServiceClient, options(issuancePort, tls, true))),
       verification: () => track(clients, createClient(VerificationServiceClient, options(verificationPort))),
       onHandset: (listener) => feed.onHandset(listener),
       calmIssuance: () => track(clients, createClient(IssuanceServiceClient, options(issuancePort, calmTls))),
@@ -195,8 +199,8 @@ function grpcEnv(
   };
 }
 
-function clientOptions(port: string, tls: ClientTls): GrpcClientOptions {
-  return { address: `127.0.0.1:${port}`, tls, defaultDeadlineMs: 10_000 };
+function clientOptions(port: string, tls: ClientTls, ownConnection: boolean): GrpcClientOptions {
+  return { address: `127.0.0.1:${port}`, tls, defaultDeadlineMs: 10_000, ownConnection };
 }
 
 /** What every service of the run shares: the backends, its prefixes, its keys and policy. */

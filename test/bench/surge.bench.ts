@@ -71,6 +71,18 @@ export interface SurgeResult {
 const SURGE_USER: UserBehaviour = { maxRetries: 3, impatientMs: 2_000, smsTimeoutMs: 30_000 };
 const CALM_USER: UserBehaviour = { maxRetries: 0, impatientMs: 0, smsTimeoutMs: 30_000 };
 
+/**
+ * Connections the flooding tenant's calls spread over. One connection carries at most 100 calls
+ * at once (the server's SETTINGS_MAX_CONCURRENT_STREAMS); past that grpc-js queues calls in the
+ * client, which would measure the client's queue instead of the server's answers.
+ */
+const FLOOD_CONNECTIONS = 4;
+
+const pool = <C>(clients: C[]): (() => C) => {
+  let next = 0;
+  return () => clients[next++ % clients.length]!;
+};
+
 export async function benchSurge(o: SurgeOptions): Promise<SurgeResult> {
   o.log("surge: starting the deployed platform …");
   const stack = await startDeployedStack({
@@ -79,11 +91,20 @@ export async function benchSurge(o: SurgeOptions): Promise<SurgeResult> {
     routingSessionTimeoutMs: 6_000,
   });
   const handsets = watchHandsets((listener) => stack.onHandset(listener));
-  const surgeEndpoints = { issuance: stack.issuance(), verification: stack.verification(), handsets };
-  const calmEndpoints = { issuance: stack.calmIssuance(), verification: stack.calmVerification(), handsets };
+  const surgeEndpoints = {
+    issuance: pool(Array.from({ length: FLOOD_CONNECTIONS }, () => stack.issuanceOnOwnConnection())),
+    verification: stack.verification(),
+    handsets,
+  };
+  const calmEndpoints = {
+    issuance: pool([stack.calmIssuance()]),
+    verification: stack.calmVerification(),
+    handsets,
+  };
   try {
     const users = createBenchUsers(stack);
-    await closedLoopFor(3, 16, () => users.lifecycle(emptyStages())); // warm-up
+    // Warm-up: the services compile and connect, and admission settles on what they carry.
+    await closedLoopFor(8, o.capacityUsers, () => users.lifecycle(emptyStages()));
     o.log("surge: capacity (closed loop of complete lifecycles) …");
     const capacity = await closedLoopFor(o.capacitySeconds, o.capacityUsers, () =>
       users.lifecycle(emptyStages()),

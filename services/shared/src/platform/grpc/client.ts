@@ -26,6 +26,12 @@ interface CommonClientOptions {
   maxSendMessageBytes?: number;
   /** Ping an idle connection this often (keep it under the server's idle limits). */
   keepaliveTimeMs?: number;
+  /**
+   * A connection of this client's own. grpc-js otherwise shares one connection between the
+   * clients of a process that dial the same address with the same credentials, and a connection
+   * carries at most the server's concurrent-stream limit of calls at once.
+   */
+  ownConnection?: boolean;
 }
 
 export type GrpcClientOptions = CommonClientOptions &
@@ -53,6 +59,7 @@ export function createClient<C extends grpc.Client>(
     "grpc.max_receive_message_length": options.maxReceiveMessageBytes ?? DEFAULTS.maxReceiveMessageBytes,
     "grpc.max_send_message_length": options.maxSendMessageBytes ?? DEFAULTS.maxSendMessageBytes,
     "grpc.keepalive_time_ms": options.keepaliveTimeMs ?? DEFAULTS.keepaliveTimeMs,
+    ...(options.ownConnection === true ? { "grpc.use_local_subchannel_pool": 1 } : {}),
     interceptors: [
       deadlineInterceptor(
         options.defaultDeadlineMs ?? DEFAULTS.defaultDeadlineMs,
