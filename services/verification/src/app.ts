@@ -10,6 +10,7 @@ import { lifecycleMetrics, observeLifecycle } from "./lifecycle-metrics";
 import type { OtpMetrics } from "@platform/telemetry/metrics";
 import { meterHandlers } from "@platform/telemetry/request-metrics";
 import { ADMIN_METHODS, verificationHandlers } from "./grpc-handlers";
+import { createConversionTally } from "./conversion-tally";
 import { createVerificationService, type VerificationService } from "./verification-service";
 
 export interface VerificationApp {
@@ -41,9 +42,11 @@ export function createVerificationApp(p: Platform, options: VerificationAppOptio
     // The projector folds each verification's events batch after batch: it reads one once.
     rememberStates: REMEMBERED_STATES,
   });
+  const conversions = createConversionTally(p.store, p.logger);
   const service = createVerificationService({
     bus: p.bus,
     store: p.store,
+    conversions,
     projection,
     secrets: p.secrets,
     policies: p.policies,
@@ -76,6 +79,7 @@ export function createVerificationApp(p: Platform, options: VerificationAppOptio
         { adminMethods: [...ADMIN_METHODS], admission: { checkCode: "verify" } },
       ),
     async start() {
+      conversions.start();
       projecting = await projector.start(options.projectorGroup);
       await projecting.ready;
       await storeLoss.start();
@@ -83,6 +87,7 @@ export function createVerificationApp(p: Platform, options: VerificationAppOptio
     async stop() {
       await storeLoss.stop();
       await projecting?.stop();
+      await conversions.stop();
     },
   };
 }

@@ -15,7 +15,8 @@ import { decideOverride } from "@domain/verification-decide";
 import { OtpError, invalidArgument, type FieldViolation } from "@domain/errors";
 import { envelope, VERIFICATION_ID_PATTERN, type EventBody } from "@platform/events/envelope";
 import type { TopicNames } from "@platform/bus/topics";
-import { recordConversion } from "@verification-state/pumping-script";
+import { conversionWindow, recordConversion } from "@verification-state/pumping-script";
+import type { ConversionTally } from "./conversion-tally";
 import { parseE164 } from "@domain/numbering";
 import type { PolicyBook } from "@domain/policy";
 import type { VerificationProjection } from "@verification-state/projection";
@@ -36,6 +37,8 @@ export interface VerificationDeps {
   now: () => number;
   /** How long an override request waits for its approver. */
   overrideTtlMs?: number;
+  /** Where verified codes are counted for the pumping guard; none: written one by one. */
+  conversions?: ConversionTally;
 }
 
 export interface OverrideRequest {
@@ -133,7 +136,10 @@ async function recordVerified(
   // A projection written before the prefix was kept beside the codes: read it from the state.
   const known =
     prefix ?? (await deps.projection.read(verificationId).then((s) => s && destinationPrefix(s.maskedPhone)));
-  await recordConversion(deps.store, guard, tenant, known, deps.now());
+  if (deps.conversions === undefined) return recordConversion(deps.store, guard, tenant, known, deps.now());
+  if (known === undefined) return;
+  const { windowIndex, windowMs } = conversionWindow(guard, deps.now());
+  deps.conversions.add(tenant, known, windowIndex, windowMs);
 }
 
 async function check(

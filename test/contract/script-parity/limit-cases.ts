@@ -110,8 +110,23 @@ export const limitCases: ParityCase[] = [
       step(recordPumpVerified, { tenant: "bank-a", prefix: "+62812", windowIndex: 7, windowMs: HOUR }),
       step(recordPumpVerified, { tenant: "bank-a", prefix: "+62812", windowIndex: 7, windowMs: HOUR }),
       step(recordPumpVerified, { tenant: "bank-a", prefix: "+62813", windowIndex: 7, windowMs: HOUR }),
+      // A second's verified codes added up, then a read (adding nothing).
+      step(recordPumpVerified, {
+        tenant: "bank-a",
+        prefix: "+62812",
+        windowIndex: 7,
+        windowMs: HOUR,
+        count: 5,
+      }),
+      step(recordPumpVerified, {
+        tenant: "bank-a",
+        prefix: "+62813",
+        windowIndex: 7,
+        windowMs: HOUR,
+        count: 0,
+      }),
     ],
-    expect: (answers) => assert.deepEqual(answers, [1, 2, 1]),
+    expect: (answers) => assert.deepEqual(answers, [1, 2, 1, 7, 1]),
   },
   {
     name: "StartVerification's limits: admitted, a full window, idempotent and mismatched keys, an active verification",

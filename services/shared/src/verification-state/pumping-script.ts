@@ -78,18 +78,31 @@ export function pumpRecordSendLocal(
   return [low ? 1 : 0, sends, ok];
 }
 
-export const recordPumpVerified: Script<PumpKeys & { windowMs: number }, number> = {
+/** Adds `count` verified codes (one, or a second's worth added up) to a prefix's window. */
+export const recordPumpVerified: Script<PumpKeys & { windowMs: number; count?: number }, number> = {
   name: "otpPumpRecordVerified",
   numberOfKeys: 1,
-  lua: "local v = redis.call('HINCRBY', KEYS[1], 'v', 1) redis.call('PEXPIRE', KEYS[1], ARGV[1] * 2) return v",
+  lua: "local v = redis.call('HINCRBY', KEYS[1], 'v', ARGV[2]) redis.call('PEXPIRE', KEYS[1], ARGV[1] * 2) return v",
   local(db, keys, argv) {
-    const v = db.hincrby(keys[0] ?? "", "v", 1);
+    const v = db.hincrby(keys[0] ?? "", "v", Number(argv[1]));
     db.pexpire(keys[0] ?? "", Number(argv[0]) * 2);
     return v;
   },
-  encode: (input, key) => ({ keys: [key(pumpWindowKey(input, input.windowIndex))], argv: [input.windowMs] }),
+  encode: (input, key) => ({
+    keys: [key(pumpWindowKey(input, input.windowIndex))],
+    argv: [input.windowMs, input.count ?? 1],
+  }),
   decode: (reply) => replyInteger("pumpRecordVerified", reply),
 };
+
+/** The window a verified code counts in: the guard's current one. */
+export function conversionWindow(
+  guard: { windowSeconds: number },
+  now: number,
+): { windowIndex: number; windowMs: number } {
+  const windowMs = guard.windowSeconds * 1000;
+  return { windowIndex: Math.floor(now / windowMs), windowMs };
+}
 
 /**
  * A verified code counts toward its destination prefix's conversion, in the guard's current
@@ -103,6 +116,5 @@ export async function recordConversion(
   now: number,
 ): Promise<void> {
   if (!guard.enabled || prefix === undefined) return;
-  const windowMs = guard.windowSeconds * 1000;
-  await store.run(recordPumpVerified, { tenant, prefix, windowIndex: Math.floor(now / windowMs), windowMs });
+  await store.run(recordPumpVerified, { tenant, prefix, ...conversionWindow(guard, now) });
 }
