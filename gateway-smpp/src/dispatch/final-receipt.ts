@@ -6,6 +6,7 @@
  * - at the first part that failed or expired (the message is incomplete on the handset).
  * Exactly one call gets "final"; repeated receipts of a part (an SMSC resending deliver_sm)
  * and receipts after the end get "duplicate"; delivered parts before the last get "pending".
+ * Messages of one part do without it (receipt-reporter.ts).
  */
 import type { Script } from "@platform/store/port";
 import { replyString } from "@platform/store/reply";
