@@ -51,7 +51,10 @@ export interface UserBehaviour {
 }
 
 export interface Handsets {
-  /** The next SMS to this phone (E.164), or undefined after the timeout. */
+  /**
+   * The first SMS to this phone (E.164) not yet read, even one that came before the call, or
+   * undefined after the timeout.
+   */
   next(phone: string, timeoutMs: number): Promise<{ at: number; code: string } | undefined>;
   /** SMS beyond the first per phone: sends a repeated tap must not have caused. */
   duplicates(): number;
@@ -65,15 +68,25 @@ export function watchHandsets(
 ): Handsets {
   const counts = new Map<string, number>();
   const waiting = new Map<string, (sms: { at: number; code: string }) => void>();
+  // An SMS can reach the handset before its StartVerification answer reaches the user (the
+  // pipeline is quicker than an answer held up under load): it waits here for `next`.
+  const unread = new Map<string, { at: number; code: string }>();
   const stop = onHandset((sms, at) => {
     counts.set(sms.phone, (counts.get(sms.phone) ?? 0) + 1);
+    const received = { at, code: CODE_IN_TEXT.exec(sms.text)?.[1] ?? "" };
     const deliver = waiting.get(sms.phone);
     waiting.delete(sms.phone);
-    deliver?.({ at, code: CODE_IN_TEXT.exec(sms.text)?.[1] ?? "" });
+    if (deliver) deliver(received);
+    else if (!unread.has(sms.phone)) unread.set(sms.phone, received);
   });
   return {
     async next(phone, timeoutMs) {
       const digits = phone.slice(1);
+      const early = unread.get(digits);
+      if (early !== undefined) {
+        unread.delete(digits);
+        return early;
+      }
       const timer = sleep(timeoutMs).then(() => undefined);
       const sms = new Promise<{ at: number; code: string }>((resolve) => waiting.set(digits, resolve));
       const got = await Promise.race([sms, timer]);
