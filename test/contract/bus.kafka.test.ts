@@ -9,6 +9,9 @@ import { describe, it } from "node:test";
 import { Kafka, logLevel } from "kafkajs";
 import { EventEnvelope } from "@proto/otp/events/v1/events";
 import { createKafkaBus } from "@platform/bus/kafka";
+import { commitGroupTransactionalId, DEFAULT_PARTITIONS_PER_COMMIT } from "@platform/bus/commit-groups";
+import type { OutgoingMessage } from "@platform/bus/port";
+import type { ProcessOptions } from "@platform/bus/processor-port";
 import { busContract, type BusFixtureFactory } from "./bus.contract";
 import { processorContract } from "./processor.contract";
 import { envelopeFor } from "./bus-fixtures";
@@ -42,6 +45,70 @@ if (!brokers) {
   };
   busContract("Kafka", kafkaFixture, { concurrency: 3 });
   processorContract("Kafka", kafkaFixture);
+
+  describe("Kafka processor fencing", () => {
+    it("fences the previous owner's open transaction before the new owner restores", async () => {
+      const prefix = `fence-${randomUUID().slice(0, 8)}`;
+      const names = { input: `${prefix}-in`, changelog: `${prefix}-changelog`, out: `${prefix}-out` };
+      const group = `${prefix}-g`;
+      const bus = createKafkaBus({ brokers, clientId: prefix, kafkaConfig: testKafkaSecurity() });
+      const options: ProcessOptions = {
+        groupId: group,
+        topic: names.input,
+        changelogTopic: names.changelog,
+        // One output per input, so each input commits in a transaction of its own.
+        createTask: () => {
+          let messages: OutgoingMessage[] = [];
+          return {
+            handle: (m) => void messages.push({ topic: names.out, key: m.key, envelope: m.envelope }),
+            nextDueAt: () => undefined,
+            fire: () => undefined,
+            drain: () => {
+              const drained = messages;
+              messages = [];
+              return { messages: drained, changelog: [] };
+            },
+            close: () => undefined,
+          };
+        },
+      };
+      // A previous owner of commit group 0 that still holds an open transaction (a zombie, or a
+      // commit left in doubt): what it wrote must never commit after the new owner has read.
+      const zombie = kafka.producer({
+        transactionalId: commitGroupTransactionalId(group, names.input, DEFAULT_PARTITIONS_PER_COMMIT, 0),
+        idempotent: true,
+        maxInFlightRequests: 1,
+      });
+      try {
+        await bus.ensureTopics([
+          { name: names.input, partitions: DEFAULT_PARTITIONS_PER_COMMIT },
+          { name: names.changelog, partitions: DEFAULT_PARTITIONS_PER_COMMIT, compacted: true },
+          { name: names.out, partitions: 1 },
+        ]);
+        // The group's offsets committed once, so the next owner has nothing to commit at start.
+        const first = await bus.process(options);
+        await first.ready;
+        await bus.publish(names.input, envelopeFor("ver-fence", 0));
+        await readRaw(kafka, names.out, 1, `${prefix}-raw-1`);
+        await first.stop();
+
+        await zombie.connect();
+        const open = await zombie.transaction();
+        await open.send({ topic: names.out, messages: [{ key: "zombie", value: "late" }] });
+        const next = await bus.process(options);
+        try {
+          await next.ready; // every partition restored: the new owner has read the state
+          await assert.rejects(open.commit(), "the previous owner's transaction is fenced");
+        } finally {
+          await next.stop();
+        }
+      } finally {
+        await zombie.disconnect().catch(() => undefined);
+        await bus.close();
+        await deleteByPrefix(kafka, prefix);
+      }
+    });
+  });
 
   describe("Kafka bus on the wire", () => {
     it("writes protobuf envelopes with their headers to the broker", async () => {

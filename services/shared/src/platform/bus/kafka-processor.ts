@@ -5,8 +5,9 @@
  * one transactional producer whose transactional id belongs to that group
  * (`<group>.<topic>.g<size>.<index>`). kafkajs speaks TxnOffsetCommit v0–v1 only, without
  * KIP-447's group-generation fencing, so the id per commit group is what fences a zombie owner:
- * the new owner's InitProducerId bumps the id's epoch and ends the old owner's open
- * transaction, and only then does the new owner read the committed offsets and restore.
+ * the new owner's transactional InitProducerId (forced before anything is read, see `fence`)
+ * bumps the id's epoch and ends the old owner's open transaction, and only then does the new
+ * owner read the committed offsets and restore.
  *
  * Per partition, inputs and timers run one at a time on a promise chain. What they decide
  * commits in the group's next transaction — output events, changelog records, dead letters and
@@ -227,12 +228,28 @@ function producerOf(run: ProcessorRun, group: CommitGroup): Promise<Producer> {
       retry: { initialRetryTime: 10, retries: 8 },
     });
     group.producer = producer;
-    await producer.connect(); // InitProducerId: the previous owner is fenced from here on
+    await producer.connect(); // an idempotent producer id only: this fences nobody
+    await fence(producer);
     return producer;
   })().catch((err: unknown) => {
     group.fencing = undefined;
     throw err;
   }));
+}
+
+/**
+ * The transactional InitProducerId, which kafkajs sends only at a producer's first
+ * transaction(): it bumps the id's epoch, so the previous owner's producer can commit nothing
+ * more; aborts a transaction it left open; and is answered CONCURRENT_TRANSACTIONS (retried)
+ * until one it had prepared to commit is complete, its markers written. Only then may a restore
+ * read the committed offsets and the changelog's end: before it, a commit left in doubt (a
+ * broker killed between PREPARE_COMMIT and its markers) could complete after the restore had
+ * read the state without it, and the same input be decided twice. The empty transaction is
+ * aborted without a request (nothing was added to it).
+ */
+async function fence(producer: Producer): Promise<void> {
+  const empty = await producer.transaction();
+  await empty.abort();
 }
 
 /** Stops a partition's task at once: nothing it decided from here on may commit. */
