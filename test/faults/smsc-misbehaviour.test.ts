@@ -147,7 +147,7 @@ it("half-open: the binds stay up, nothing on them is answered; UNKNOWN, fallback
 it("throttled (0x58): submits slow down and retry; nothing sent twice", async (t) => {
   const before = await smsc.stats();
   await misbehaving({ throttlePerSecond: 2 });
-  const result = await load({ count: 12 });
+  const result = await load({ count: 20 });
   await shown("throttled", before, 5);
   await smsc.scenario({}); // the submits still retrying go through at their next try
   await assertHeld(result.accepted);
