@@ -21,7 +21,7 @@ import type { PartContext } from "../smsc-pool";
 import type { AcceptedGate } from "./accepted-gate";
 import type { AttemptLedger } from "./attempt-ledger";
 import { attemptKey, attemptTtlMs, type SentPart } from "./attempt-ref";
-import { finalReceipt } from "./final-receipt";
+import { finalReceipt, type FinalReceiptDecision } from "./final-receipt";
 import type { MessageMap } from "./message-map";
 import { receiptOutcome, type ReportOutcome } from "./outcomes";
 import type { ReportPublisher } from "./report-publisher";
@@ -185,19 +185,7 @@ async function report(
   if (outcome === undefined) return;
   await deps.gate.wait(attemptKey(part));
   if (viaStore) await waitForAccepted(deps, part);
-  const decision =
-    part.partCount === 1
-      ? ended.end(attemptKey(part))
-        ? "final"
-        : "duplicate"
-      : await deps.store.run(finalReceipt, {
-          verificationId: part.verificationId,
-          attempt: part.attempt,
-          partIndex: part.partIndex,
-          partCount: part.partCount,
-          delivered: receipt.status === "delivered",
-          ttlMs: attemptTtlMs(part, now, deps.stateGraceMs),
-        });
+  const decision = await finalDecision(deps, ended, part, receipt, now);
   if (decision === "duplicate") deps.metrics.count("receiptsDuplicate");
   if (decision !== "final") return;
   deps.logger.info("sms receipt reported", {
@@ -208,6 +196,25 @@ async function report(
     part: `${part.partIndex + 1}/${part.partCount}`,
   });
   await publishWithRetry(deps, part, outcome);
+}
+
+/** Whether this receipt ends the attempt: in memory for one part, else by the store's script. */
+async function finalDecision(
+  deps: ReceiptReporterDeps,
+  ended: Ended,
+  part: SentPart,
+  receipt: DeliveryReceipt,
+  now: number,
+): Promise<FinalReceiptDecision> {
+  if (part.partCount === 1) return ended.end(attemptKey(part)) ? "final" : "duplicate";
+  return deps.store.run(finalReceipt, {
+    verificationId: part.verificationId,
+    attempt: part.attempt,
+    partIndex: part.partIndex,
+    partCount: part.partCount,
+    delivered: receipt.status === "delivered",
+    ttlMs: attemptTtlMs(part, now, deps.stateGraceMs),
+  });
 }
 
 function sleep(ms: number): Promise<void> {

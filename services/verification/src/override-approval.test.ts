@@ -16,6 +16,8 @@ import { newVerificationId } from "@platform/events/envelope";
 import { createMemoryStore } from "@platform/store/memory";
 import { createVerificationProjection } from "@verification-state/projection";
 import { cancelledVerification } from "@test/support/cancelled-verification";
+import { silentLogger } from "@platform/log";
+import { createConversionTally } from "./conversion-tally";
 import { createVerificationService } from "./verification-service";
 
 const TENANT = "bank-a";
@@ -60,6 +62,7 @@ async function setup() {
     policies: createPolicyBook(DEFAULT_POLICY, {}),
     topics: topicNames(""),
     now: Date.now,
+    conversions: createConversionTally(store, silentLogger()),
   });
   return { service, faults, published, verificationId };
 }

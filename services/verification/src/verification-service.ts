@@ -15,7 +15,7 @@ import { decideOverride } from "@domain/verification-decide";
 import { OtpError, invalidArgument, type FieldViolation } from "@domain/errors";
 import { envelope, VERIFICATION_ID_PATTERN, type EventBody } from "@platform/events/envelope";
 import type { TopicNames } from "@platform/bus/topics";
-import { conversionWindow, recordConversion } from "@verification-state/pumping-script";
+import { conversionWindow } from "@verification-state/pumping-script";
 import type { ConversionTally } from "./conversion-tally";
 import { parseE164 } from "@domain/numbering";
 import type { PolicyBook } from "@domain/policy";
@@ -37,8 +37,8 @@ export interface VerificationDeps {
   now: () => number;
   /** How long an override request waits for its approver. */
   overrideTtlMs?: number;
-  /** Where verified codes are counted for the pumping guard; none: written one by one. */
-  conversions?: ConversionTally;
+  /** Where verified codes are counted for the pumping guard. */
+  conversions: ConversionTally;
 }
 
 export interface OverrideRequest {
@@ -136,7 +136,6 @@ async function recordVerified(
   // A projection written before the prefix was kept beside the codes: read it from the state.
   const known =
     prefix ?? (await deps.projection.read(verificationId).then((s) => s && destinationPrefix(s.maskedPhone)));
-  if (deps.conversions === undefined) return recordConversion(deps.store, guard, tenant, known, deps.now());
   if (known === undefined) return;
   const { windowIndex, windowMs } = conversionWindow(guard, deps.now());
   deps.conversions.add(tenant, known, windowIndex, windowMs);

@@ -8,7 +8,7 @@
  * which runs `LUA_PUMP_RECORD_SEND` / `pumpRecordSendLocal` with every other limit of a start;
  * the keys carry the tenant as their hash tag so they share that script's cluster slot.
  */
-import type { LocalDb, Script, Store } from "@platform/store/port";
+import type { LocalDb, Script } from "@platform/store/port";
 import { taggedKey } from "@platform/store/port";
 import { replyInteger } from "@platform/store/reply";
 
@@ -102,19 +102,4 @@ export function conversionWindow(
 ): { windowIndex: number; windowMs: number } {
   const windowMs = guard.windowSeconds * 1000;
   return { windowIndex: Math.floor(now / windowMs), windowMs };
-}
-
-/**
- * A verified code counts toward its destination prefix's conversion, in the guard's current
- * window. Nothing to do when the tenant's guard is off or the prefix is unknown.
- */
-export async function recordConversion(
-  store: Store,
-  guard: { enabled: boolean; windowSeconds: number },
-  tenant: string,
-  prefix: string | undefined,
-  now: number,
-): Promise<void> {
-  if (!guard.enabled || prefix === undefined) return;
-  await store.run(recordPumpVerified, { tenant, prefix, ...conversionWindow(guard, now) });
 }
