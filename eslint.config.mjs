@@ -3,7 +3,8 @@ import tseslint from "typescript-eslint";
 import fences from "./eslint/fences.mjs";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".cache/", "proto/gen/", "**/*.mjs"] },
+  // patches/: replacement files for installed dependencies, in their CommonJS (patches/README.md).
+  { ignores: ["node_modules/", "dist/", ".cache/", "proto/gen/", "**/*.mjs", "patches/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -9,12 +9,13 @@ import { describe, it } from "node:test";
 import { Kafka, logLevel } from "kafkajs";
 import { EventEnvelope } from "@proto/otp/events/v1/events";
 import { createKafkaBus } from "@platform/bus/kafka";
+import { encodeEnvelope } from "@platform/bus/codec";
 import { commitGroupTransactionalId, DEFAULT_PARTITIONS_PER_COMMIT } from "@platform/bus/commit-groups";
 import type { OutgoingMessage } from "@platform/bus/port";
 import type { ProcessOptions } from "@platform/bus/processor-port";
 import { busContract, type BusFixtureFactory } from "./bus.contract";
 import { processorContract } from "./processor.contract";
-import { envelopeFor } from "./bus-fixtures";
+import { envelopeFor, eventually } from "./bus-fixtures";
 import { deleteByPrefix, readRaw } from "./kafka-fixtures";
 import { testKafkaSecurity } from "../support/kafka-security";
 
@@ -104,6 +105,60 @@ if (!brokers) {
         }
       } finally {
         await zombie.disconnect().catch(() => undefined);
+        await bus.close();
+        await deleteByPrefix(kafka, prefix);
+      }
+    });
+  });
+
+  describe("Kafka transactions seen by a subscriber", () => {
+    it("never hands over a record of an aborted transaction, when two producers' aborted transactions overlap", async () => {
+      const prefix = `aborted-${randomUUID().slice(0, 8)}`;
+      const topic = `${prefix}-events`;
+      const bus = createKafkaBus({ brokers, clientId: prefix, kafkaConfig: testKafkaSecurity() });
+      const transactional = (name: string) =>
+        kafka.producer({ transactionalId: `${prefix}-${name}`, idempotent: true, maxInFlightRequests: 1 });
+      const first = transactional("first");
+      const second = transactional("second");
+      const record = (verificationId: string) => {
+        const raw = encodeEnvelope(envelopeFor(verificationId, 0), undefined, undefined);
+        return { key: raw.key, value: Buffer.from(raw.value!), headers: raw.headers };
+      };
+      // The coordinator writes a transaction's markers after answering its end: this waits for them.
+      const markersWritten = () => new Promise((resolve) => setTimeout(resolve, 500));
+      try {
+        await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+        await Promise.all([first.connect(), second.connect()]);
+        // The first producer's transaction begins, the second's begins after it and is aborted
+        // first; the first's is aborted later. The broker lists them in the order they ended.
+        const one = await first.transaction();
+        await one.send({ topic, acks: -1, messages: [record("ver-aborted-1")] });
+        const two = await second.transaction();
+        await two.send({ topic, acks: -1, messages: [record("ver-aborted-2")] });
+        await two.abort();
+        await markersWritten();
+        await one.send({ topic, acks: -1, messages: [record("ver-aborted-3")] });
+        await one.abort();
+        await markersWritten();
+        const three = await second.transaction();
+        await three.send({ topic, acks: -1, messages: [record("ver-committed")] });
+        await three.commit();
+
+        const seen: string[] = [];
+        const subscription = await bus.subscribe({
+          groupId: `${prefix}-reader`,
+          topics: [topic],
+          fromBeginning: true,
+          handler: async (m) => void seen.push(m.envelope.verificationId),
+        });
+        try {
+          await eventually(() => seen.includes("ver-committed"));
+          assert.deepEqual(seen, ["ver-committed"]);
+        } finally {
+          await subscription.stop();
+        }
+      } finally {
+        await Promise.all([first.disconnect(), second.disconnect()]).catch(() => undefined);
         await bus.close();
         await deleteByPrefix(kafka, prefix);
       }

@@ -75,6 +75,8 @@ export interface PlatformStack {
   webhookPorts: { whatsapp: number; voice: number };
   logs: string[];
   envelopes: EventEnvelope[];
+  /** Where on the verifications topic each captured event stands (`partition@offset`), by event id. */
+  placeOf: Map<string, string>;
   issuance: IssuanceServiceClient;
   verification: VerificationServiceClient;
   eventsOf(verificationId: string): EventEnvelope[];
@@ -180,11 +182,15 @@ export async function startPlatformStack(
     });
     teardown.push(() => app.stop());
     const envelopes: EventEnvelope[] = [];
+    const placeOf = new Map<string, string>();
     const capture: Subscription = await platform.bus.subscribe({
       groupId: `fault-capture-${run}`,
       topics: [platform.topics.verifications],
       fromBeginning: true,
-      handler: async (m) => void envelopes.push(m.envelope),
+      handler: async (m) => {
+        envelopes.push(m.envelope);
+        placeOf.set(m.envelope.eventId, `${m.partition}@${m.offset}`);
+      },
     });
     teardown.push(() => capture.stop());
     await Promise.all([app.start(), capture.ready]);
@@ -203,6 +209,7 @@ export async function startPlatformStack(
       webhookPorts: { whatsapp: ports.whatsappWebhook, voice: ports.voiceWebhook },
       logs,
       envelopes,
+      placeOf,
       issuance,
       verification,
       eventsOf: (id) => envelopes.filter((e) => e.verificationId === id),

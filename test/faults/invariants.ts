@@ -46,6 +46,11 @@ function attemptsByProviderId(stack: PlatformStack, id: string): Map<string, num
   return owners;
 }
 
+/** The processors' warnings and errors (restores, failed commits), for a failure message. */
+function processorWarnings(stack: PlatformStack): string[] {
+  return stack.logs.filter((l) => /"level":"(warn|error)"/.test(l) && /partition|commit/.test(l)).slice(-40);
+}
+
 /**
  * At most one dispatch per attempt, and at most one message on the handset per dispatch: each
  * message is traced to its attempt by the provider id its receipts carry, so a dispatch sent
@@ -59,7 +64,9 @@ export function assertNoDuplicateSends(stack: PlatformStack, accepted: readonly 
       assert.equal(
         eventIds.size,
         1,
-        `${v.verificationId} attempt ${attempt} was dispatched ${eventIds.size} times`,
+        `${v.verificationId} attempt ${attempt} was dispatched ${eventIds.size} times, at ` +
+          `${[...eventIds].map((e) => stack.placeOf.get(e)).join(" and ")}: ${storyOf(stack, v.verificationId)}` +
+          `\nwhat the processors said:\n${processorWarnings(stack).join("\n")}`,
       );
     const owners = attemptsByProviderId(stack, v.verificationId);
     const perAttempt = new Map<number, number>();

@@ -22,6 +22,7 @@ import type { Processor, ProcessOptions } from "./processor-port";
 import { defaultTracer, withPublishSpan } from "./trace-context";
 import type { EventAuthenticator } from "./event-mac";
 import { DEFAULT_FETCH_LINGER } from "./fetch-linger";
+import { requireKafkajsCorrections } from "./kafkajs-corrections";
 
 export interface KafkaBusOptions {
   /** Bootstrap servers: "host:port" list or comma-separated string. */
@@ -69,6 +70,7 @@ interface KafkaBusState {
 }
 
 export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
+  requireKafkajsCorrections();
   const logger = options.logger ?? silentLogger;
   const client = new Kafka({
     clientId: options.clientId,
