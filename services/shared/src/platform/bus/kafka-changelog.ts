@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
 import type { BusLogger } from "./logger";
 import { type FetchLingerSettings, lingerOnFetches } from "./fetch-linger";
+import { createChangelogCopy } from "./changelog-copy";
 
 export interface ChangelogStandby {
   /**
@@ -38,21 +39,10 @@ export interface ChangelogStandbyOptions {
 }
 
 export async function startChangelogStandby(options: ChangelogStandbyOptions): Promise<ChangelogStandby> {
-  const values = new Map<number, Map<string, Uint8Array>>();
-  const positions = new Map<number, bigint>();
+  const copy = createChangelogCopy();
   const waiters = new Set<() => void>();
   const failers = new Set<(reason: string) => void>();
-  const valuesOf = (partition: number): Map<string, Uint8Array> => {
-    let view = values.get(partition);
-    if (!view) values.set(partition, (view = new Map<string, Uint8Array>()));
-    return view;
-  };
-  const advance = (partition: number, lastOffset: string | null | undefined): void => {
-    if (lastOffset === null || lastOffset === undefined) return;
-    const next = BigInt(lastOffset) + 1n;
-    if (next > (positions.get(partition) ?? 0n)) positions.set(partition, next);
-    waiters.forEach((wake) => wake());
-  };
+  const wakeWaiters = (): void => waiters.forEach((wake) => wake());
 
   let stopped = false;
   const consumer = options.kafka.consumer({
@@ -63,22 +53,27 @@ export async function startChangelogStandby(options: ChangelogStandbyOptions): P
     retry: { retries: 5, restartOnFailure: async () => !stopped },
   });
   // Batches of nothing but transaction markers or aborted records reach no handler, only here.
-  consumer.on(consumer.events.END_BATCH_PROCESS, (event) =>
-    advance(event.payload.partition, event.payload.lastOffset),
-  );
+  consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+    copy.advance(event.payload.partition, event.payload.lastOffset);
+    wakeWaiters();
+  });
   const linger = lingerOnFetches(consumer, options.fetchLinger);
   await consumer.connect();
   await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
   await consumer.run({
     autoCommit: false,
     eachBatch: async ({ batch }) => {
-      const view = valuesOf(batch.partition);
-      for (const m of batch.messages) {
-        const key = m.key?.toString() ?? "";
-        // Copied: the fetched buffer behind a value is far larger than the value.
-        if (m.value === null || m.value.length === 0) view.delete(key);
-        else view.set(key, Uint8Array.from(m.value));
-      }
+      const readAgain = copy.apply(batch.partition, batch.messages, batch.lastOffset());
+      if (readAgain > 0)
+        options.logger.info(
+          "changelog standby read records again (kafkajs restarted its consumer): kept the newer values",
+          {
+            topic: options.topic,
+            partition: batch.partition,
+            records: readAgain,
+          },
+        );
+      wakeWaiters();
       await linger.afterBatch(batch.messages.length);
     },
   });
@@ -102,22 +97,16 @@ export async function startChangelogStandby(options: ChangelogStandbyOptions): P
           timeoutMs,
         );
         const check = (): void => {
-          if ((positions.get(partition) ?? 0n) < end) return;
+          if (copy.position(partition) < end) return;
           done();
-          resolve(new Map(valuesOf(partition)));
+          resolve(new Map(copy.valuesOf(partition)));
         };
         waiters.add(check);
         failers.add(fail);
         check();
       });
     },
-    latest(key) {
-      for (const view of values.values()) {
-        const value = view.get(key);
-        if (value) return value;
-      }
-      return undefined;
-    },
+    latest: (key) => copy.latest(key),
     async stop() {
       stopped = true;
       failers.forEach((fail) => fail("changelog standby stopped"));

@@ -14,6 +14,8 @@ export interface TopicDefaults {
 
 const LEADER_WAIT_MS = 30_000;
 const LEADER_POLL_MS = 100;
+const LIST_ATTEMPTS = 5;
+const LIST_RETRY_MS = 250;
 
 export async function ensureKafkaTopics(
   admin: Admin,
@@ -21,7 +23,7 @@ export async function ensureKafkaTopics(
   defaults: TopicDefaults,
 ): Promise<void> {
   if (topics.length === 0) return;
-  const existing = new Set(await admin.listTopics());
+  const existing = new Set(await listTopics(admin));
   const missing = [...new Map(topics.filter((t) => !existing.has(t.name)).map((t) => [t.name, t])).values()];
   if (missing.length > 0) {
     const replicationFactor =
@@ -49,6 +51,22 @@ export async function ensureKafkaTopics(
     admin,
     topics.map((t) => t.name),
   );
+}
+
+/**
+ * The topic names, asked again for a moment when the answer fails: while its connections to a
+ * broker that just came back are broken, kafkajs's listTopics throws a TypeError (its metadata
+ * call finds no broker and answers null) instead of a retriable error.
+ */
+async function listTopics(admin: Admin): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.listTopics();
+    } catch (err) {
+      if (attempt >= LIST_ATTEMPTS) throw err;
+      await sleep(LIST_RETRY_MS * attempt);
+    }
+  }
 }
 
 async function waitForLeaders(admin: Admin, names: string[]): Promise<void> {
