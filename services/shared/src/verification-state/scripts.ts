@@ -2,7 +2,7 @@
  * The verification's hot projection is one hash, `vp:{<id>}`:
  *   tenant, status, exp (ms), checks, max, bind (binding digest), codes (JSON [{a,h,e}]), pfx
  *   (the destination prefix, for the pumping guard), len (digits of the codes; absent in a hash
- *   written before it was kept), doc (the evolved state, JSON).
+ *   written before it was kept), doc (the evolved state, in state-codec.ts's form).
  * Two scripts write it:
  * - `projectVerification` merges what the event log says (issuance at start, the projector
  *   after): monotonic, so it can run in any order with checks: a final status is never undone,
