@@ -45,19 +45,19 @@ export function createAttemptLedger(store: Store, owner: string, now: () => numb
     ttlMs: number,
   ) => {
     const value: LedgerEntry = { ...entry, at: now(), owner };
-    await store.set(keyOf(verificationId, attempt), JSON.stringify(value), {
+    await store.set(keyOf(verificationId, attempt), encodeLedgerEntry(value), {
       ttlMs: Math.max(1, Math.round(ttlMs)),
     });
   };
   const read = async (verificationId: string, attempt: number): Promise<LedgerEntry | undefined> => {
     const raw = await store.get(keyOf(verificationId, attempt));
-    return raw === null ? undefined : (JSON.parse(raw) as LedgerEntry);
+    return raw === null ? undefined : decodeLedgerEntry(raw);
   };
 
   return {
     async claim(verificationId, attempt, ttlMs) {
       const entry: LedgerEntry = { phase: "sending", at: now(), owner };
-      const claimed = await store.set(keyOf(verificationId, attempt), JSON.stringify(entry), {
+      const claimed = await store.set(keyOf(verificationId, attempt), encodeLedgerEntry(entry), {
         onlyIfAbsent: true,
         ttlMs: Math.max(1, Math.round(ttlMs)),
       });
@@ -67,4 +67,68 @@ export function createAttemptLedger(store: Store, owner: string, now: () => numb
     saveOutcome: (verificationId, attempt, outcome, ttlMs) =>
       write(verificationId, attempt, { phase: "outcome", outcome }, ttlMs),
   };
+}
+
+/**
+ * An entry as stored: a positional JSON array (`[1, phase, at, owner, outcome]`), field names
+ * being about half of the JSON object form, which is still read. Fields are only appended; a
+ * new layout takes a new first number.
+ */
+const ENTRY_FORMAT = 1;
+
+type StoredOutcome = [
+  status: number,
+  failureClass: number,
+  reason: string,
+  providerMessageId: string,
+  providerTimeMs: number,
+  providerSubmitDate: string | null,
+  providerDoneDate: string | null,
+];
+
+type StoredEntry = [
+  format: number,
+  phase: LedgerPhase,
+  at: number,
+  owner: string,
+  outcome: StoredOutcome | null,
+];
+
+function encodeLedgerEntry(e: LedgerEntry): string {
+  const o = e.outcome;
+  const outcome: StoredOutcome | null = o
+    ? [
+        o.status,
+        o.failureClass,
+        o.reason,
+        o.providerMessageId,
+        o.providerTimeMs,
+        o.providerSubmitDate ?? null,
+        o.providerDoneDate ?? null,
+      ]
+    : null;
+  const stored: StoredEntry = [ENTRY_FORMAT, e.phase, e.at, e.owner, outcome];
+  return JSON.stringify(stored);
+}
+
+function decodeLedgerEntry(raw: string): LedgerEntry {
+  if (raw.startsWith("{")) return JSON.parse(raw) as LedgerEntry;
+  const f = JSON.parse(raw) as StoredEntry;
+  if (f[0] !== ENTRY_FORMAT) throw new Error(`ledger entry in an unknown format (${String(f[0])})`);
+  const entry: LedgerEntry = { phase: f[1], at: f[2], owner: f[3] };
+  if (f[4]) entry.outcome = outcomeOf(f[4]);
+  return entry;
+}
+
+function outcomeOf(o: StoredOutcome): ReportOutcome {
+  const outcome: ReportOutcome = {
+    status: o[0],
+    failureClass: o[1],
+    reason: o[2],
+    providerMessageId: o[3],
+    providerTimeMs: o[4],
+  };
+  if (o[5] !== null) outcome.providerSubmitDate = o[5];
+  if (o[6] !== null) outcome.providerDoneDate = o[6];
+  return outcome;
 }

@@ -8,6 +8,7 @@
 import { taggedKey, type Store } from "@platform/store/port";
 import { lookupIdKeys, storedIdKey } from "../message-id";
 import type { SentPart } from "./attempt-ref";
+import { decodeSentPart, encodeSentPart } from "./sent-part-record";
 
 export interface MessageMap {
   remember(parts: readonly SentPart[], ttlMs: number): Promise<void>;
@@ -24,14 +25,14 @@ export function createMessageMap(store: Store): MessageMap {
       const ttl = Math.max(1, Math.round(ttlMs));
       await Promise.all(
         parts.map((part) =>
-          store.set(keyOf(part.account, storedIdKey(part.messageId)), JSON.stringify(part), { ttlMs: ttl }),
+          store.set(keyOf(part.account, storedIdKey(part.messageId)), encodeSentPart(part), { ttlMs: ttl }),
         ),
       );
     },
     async lookup(account, messageId) {
       for (const idKey of lookupIdKeys(messageId)) {
         const raw = await store.get(keyOf(account, idKey));
-        if (raw !== null) return JSON.parse(raw) as SentPart;
+        if (raw !== null) return decodeSentPart(raw);
       }
       return undefined;
     },

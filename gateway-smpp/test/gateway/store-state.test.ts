@@ -85,6 +85,38 @@ for (const [name, open] of adapters) {
       assert.equal(await map.lookup("sim", "ZZ"), undefined);
     });
 
+    it("keeps a part and a ledger entry compact, and still reads the JSON objects written before", async () => {
+      const map = createMessageMap(store);
+      const sent = part({ messageId: "5E6F", causationId: "2f46b995-bf7f-45f5-8aca-bed6bc1c8402" });
+      await map.remember([sent], 60_000);
+      const raw = (await store.get(store.key("sms-msg:{sim|5E6F}"))) ?? "";
+      assert.ok(raw.startsWith("[1,") && !raw.includes("verificationId"), `stored as ${raw}`);
+      assert.ok(raw.length < JSON.stringify(sent).length * 0.7, "well under the object form");
+      assert.deepEqual(await map.lookup("sim", "5E6F"), sent);
+      const before = part({ messageId: "77", verificationId: "ver_old" });
+      await store.set(store.key("sms-msg:{sim|77}"), JSON.stringify(before), { ttlMs: 60_000 });
+      assert.deepEqual(await map.lookup("sim", "77"), before);
+
+      const ledger = createAttemptLedger(store, "gw-a", () => 1_000);
+      const outcome = {
+        ...accepted(["9"], 5),
+        providerSubmitDate: "2612071200",
+        providerDoneDate: "2612071201",
+      };
+      await ledger.saveOutcome("ver_compact", 1, outcome, 60_000);
+      const entry = (await store.get(store.key("sms-attempt:{ver_compact}:1"))) ?? "";
+      assert.ok(entry.startsWith("[1,") && !entry.includes("phase"), `stored as ${entry}`);
+      assert.deepEqual(await ledger.read("ver_compact", 1), {
+        phase: "outcome",
+        at: 1_000,
+        owner: "gw-a",
+        outcome,
+      });
+      const old = { phase: "sending", at: 5, owner: "gw-old" };
+      await store.set(store.key("sms-attempt:{ver_old}:1"), JSON.stringify(old), { ttlMs: 60_000 });
+      assert.deepEqual(await ledger.read("ver_old", 1), old);
+    });
+
     it("final receipt: DELIVERED after the last part, first failure ends it, duplicates dropped", async () => {
       const run = (verificationId: string, partIndex: number, delivered: boolean, partCount = 3) =>
         store.run(finalReceipt, {

@@ -17,6 +17,7 @@ import type {
   VerifiedBy,
 } from "@domain/verification";
 import { sealedFromJson, sealedToJson, type SealedJson } from "@platform/crypto/sealed-json";
+import { compactId, fullId } from "@platform/events/compact-id";
 
 const FORMAT = 2;
 
@@ -45,16 +46,6 @@ const unsealed = ([k, i, c, t]: Sealed): EncryptedValue => sealedFromJson({ k, i
 const optionalSealed = (v: EncryptedValue | undefined): Sealed | null => (v ? sealed(v) : null);
 const flag = (b: boolean): number => (b ? 1 : 0);
 const time = (t: number | undefined): number | null => t ?? null;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** A UUID event id as its 16 bytes in base64url (22 characters); any other id as `=` + itself. */
-const compactId = (id: string): string =>
-  UUID.test(id) ? Buffer.from(id.replaceAll("-", ""), "hex").toString("base64url") : `=${id}`;
-const fullId = (id: string): string => {
-  if (id.startsWith("=")) return id.slice(1);
-  const hex = Buffer.from(id, "base64url").toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-};
 
 export function serializeState(s: VerificationState): string {
   const codes: Code[] = s.codes.map((c) => [c.attempt, sealed(c.sealed), c.expiresAt]);
