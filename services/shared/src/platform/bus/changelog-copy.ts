@@ -2,12 +2,13 @@
  * The standby's copy of a compacted changelog (kafka-changelog.ts): per partition, the latest
  * value of each key and the offset the copy has read up to.
  *
- * kafkajs may read a partition again from an earlier offset: it restarts a crashed consumer
- * (a broker killed, say), and a consumer that rejoins its group starts again from the group's
- * committed offset, which the standby, committing nothing, has not: from the beginning. Applied
- * again, those records would set keys back to older values while the copy still says it has
- * read further, and a restore taken meanwhile would decide from an old state (the same attempt
- * sent twice). So a record below the copy's position is not applied again: the copy has it.
+ * kafkajs may hand over records of a partition again: after a broker is killed it restarts the
+ * consumer, which starts again from where its group has no committed offset to tell (the
+ * standby commits none); the fault suite's broker kill sees a few records per partition read
+ * again every time. Applied again, they would set keys back to older values while the copy
+ * still says it has read further, and a restore taken meanwhile would decide from an old state
+ * (the same attempt sent twice). So a record below the copy's position is not applied again:
+ * the copy has it.
  */
 export interface ChangelogRecord {
   offset: string;
