@@ -5,9 +5,9 @@
  * one transactional producer whose transactional id belongs to that group
  * (`<group>.<topic>.g<size>.<index>`). kafkajs speaks TxnOffsetCommit v0–v1 only, without
  * KIP-447's group-generation fencing, so the id per commit group is what fences a zombie owner:
- * the new owner's transactional InitProducerId (forced before anything is read, see `fence`)
- * bumps the id's epoch and ends the old owner's open transaction, and only then does the new
- * owner read the committed offsets and restore.
+ * the new owner's transactional InitProducerId (forced before anything is read) bumps the id's
+ * epoch and ends the old owner's open transaction, and only then does the new owner read the
+ * committed offsets and restore (partition-restore.ts).
  *
  * Per partition, inputs and timers run one at a time on a promise chain. What they decide
  * commits in the group's next transaction — output events, changelog records, dead letters and
@@ -16,24 +16,19 @@
  * restores them again.
  */
 import type { Tracer } from "@opentelemetry/api";
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
+import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import { startChangelogStandby, type ChangelogStandby } from "./kafka-changelog";
 import type { BusLogger } from "./logger";
 import { requireTopics, toStoredMessage } from "./kafka-subscription";
 import { deadLetterTopicOf, type TopicSpec } from "./port";
 import type { Processor, ProcessOptions } from "./processor-port";
 import { type FeedContext, feedTask } from "./task-feed";
-import { producerWithCoordinatorCache } from "./kafka-coordinator-cache";
 import { createPartitionCommits, type PartitionCommits } from "./partition-commits";
 import { type CommitGroup, newCommitGroup, newOwner, type Owner } from "./partition-owner";
 import type { EventAuthenticator } from "./event-mac";
 import { type FetchLinger, type FetchLingerSettings, lingerOnFetches } from "./fetch-linger";
-import {
-  commitGroupOf,
-  commitGroupsAssigner,
-  commitGroupTransactionalId,
-  DEFAULT_PARTITIONS_PER_COMMIT,
-} from "./commit-groups";
+import { commitGroupOf, commitGroupsAssigner, DEFAULT_PARTITIONS_PER_COMMIT } from "./commit-groups";
+import { groupProducer, type PartitionSource, readPartition } from "./partition-restore";
 
 export interface KafkaProcessorDeps {
   kafka: Kafka;
@@ -68,15 +63,14 @@ interface ProcessorRun {
   options: ProcessOptions;
   log: BusLogger;
   clock: () => number;
-  admin: Admin;
+  /** Where restores read and the groups' producers write. */
+  source: PartitionSource;
   feed: FeedContext;
-  standby: ChangelogStandby;
   consumer: Consumer;
   commits: PartitionCommits;
   owners: Map<number, Owner>;
-  /** The commit groups of the owned partitions, and how many partitions make one. */
+  /** The commit groups of the owned partitions. */
   groups: Map<number, CommitGroup>;
-  partitionsPerCommit: number;
   linger: FetchLinger;
   /** The partitions of the group's last assignment to this member. */
   assignedNow: Set<number>;
@@ -117,7 +111,7 @@ export async function startKafkaProcessor(
     options,
     log,
     clock: options.clock ?? Date.now,
-    admin,
+    source: { kafka: deps.kafka, admin, standby, groupId, topic, changelogTopic, partitionsPerCommit },
     feed: {
       groupId,
       accepts: options.accepts,
@@ -128,7 +122,6 @@ export async function startKafkaProcessor(
       deadLetterTopic,
       now: () => new Date(),
     },
-    standby,
     consumer,
     commits: createPartitionCommits({
       groupId,
@@ -137,12 +130,11 @@ export async function startKafkaProcessor(
       logger: log,
       beforeCommit: options.beforeCommit,
       authenticator: deps.authenticator,
-      producerOf: (group) => producerOf(run, group),
+      producerOf: (group) => groupProducer(run.source, group),
       restoreGroup: (group) => restoreGroup(run, group),
     }),
     owners: new Map<number, Owner>(),
     groups: new Map<number, CommitGroup>(),
-    partitionsPerCommit,
     linger: lingerOnFetches(consumer, deps.fetchLinger),
     assignedNow: new Set<number>(),
   };
@@ -214,44 +206,6 @@ async function fireTimers(run: ProcessorRun, owner: Owner): Promise<void> {
   }
 }
 
-/** The group's producer, made and fenced once per ownership (again after a failed commit). */
-function producerOf(run: ProcessorRun, group: CommitGroup): Promise<Producer> {
-  const { groupId, topic } = run.options;
-  return (group.fencing ??= (async () => {
-    await group.producer?.disconnect().catch(() => undefined);
-    const producer = producerWithCoordinatorCache(run.deps.kafka, {
-      transactionalId: commitGroupTransactionalId(groupId, topic, run.partitionsPerCommit, group.index),
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      // Short first retries: CONCURRENT_TRANSACTIONS clears within milliseconds.
-      retry: { initialRetryTime: 10, retries: 8 },
-    });
-    group.producer = producer;
-    await producer.connect(); // an idempotent producer id only: this fences nobody
-    await fence(producer);
-    return producer;
-  })().catch((err: unknown) => {
-    group.fencing = undefined;
-    throw err;
-  }));
-}
-
-/**
- * The transactional InitProducerId, which kafkajs sends only at a producer's first
- * transaction(): it bumps the id's epoch, so the previous owner's producer can commit nothing
- * more; aborts a transaction it left open; and is answered CONCURRENT_TRANSACTIONS (retried)
- * until one it had prepared to commit is complete, its markers written. Only then may a restore
- * read the committed offsets and the changelog's end: before it, a commit left in doubt (a
- * broker killed between PREPARE_COMMIT and its markers) could complete after the restore had
- * read the state without it, and the same input be decided twice. The empty transaction is
- * aborted without a request (nothing was added to it).
- */
-async function fence(producer: Producer): Promise<void> {
-  const empty = await producer.transaction();
-  await empty.abort();
-}
-
 /** Stops a partition's task at once: nothing it decided from here on may commit. */
 function dropTask(owner: Owner): void {
   clearTimeout(owner.timer);
@@ -296,41 +250,31 @@ async function restore(run: ProcessorRun, owner: Owner): Promise<void> {
 }
 
 async function restoreOnce(run: ProcessorRun, owner: Owner, started: number): Promise<void> {
-  const { groupId, topic, changelogTopic } = run.options;
-  const admin = run.admin;
-  await producerOf(run, owner.group);
-  const position = await committedOffset(admin, groupId, topic, owner.partition);
-  const inputEnd = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === owner.partition);
-  const bounds = (await admin.fetchTopicOffsets(changelogTopic)).find((o) => o.partition === owner.partition);
-  const restored = await run.standby.restore(
-    owner.partition,
-    BigInt(bounds?.low ?? 0),
-    BigInt(bounds?.high ?? 0),
-  );
+  const read = await readPartition(run.source, owner.group, owner.partition);
   if (owner.released) return;
-  owner.task = run.options.createTask(owner.partition, restored);
-  owner.position = position.next;
+  owner.task = run.options.createTask(owner.partition, read.state);
+  owner.position = read.next;
   // Without a committed offset, the start is committed at once: a new owner after a
   // rebalance would otherwise start at a later end and skip what came in between.
-  owner.committed = position.committed === undefined ? -1n : position.next;
-  if (position.committed === undefined && !(await run.commits.flushGroup(owner.group))) return;
-  owner.restoredEnd = BigInt(inputEnd?.high ?? 0);
+  owner.committed = read.committed === undefined ? -1n : read.next;
+  if (read.committed === undefined && !(await run.commits.flushGroup(owner.group))) return;
+  owner.restoredEnd = read.inputEnd;
   owner.timersHeldUntil = Date.now() + TIMER_HOLD_MS;
-  owner.received = position.next;
+  owner.received = read.next;
   owner.inbox = [];
   resumeFetching(run, owner);
-  run.consumer.seek({ topic, partition: owner.partition, offset: String(position.next) });
+  run.consumer.seek({ topic: run.options.topic, partition: owner.partition, offset: String(read.next) });
   armTimer(run, owner);
   run.options.onOwnership?.({
     partition: owner.partition,
     kind: "serving",
     restoreMs: Date.now() - started,
-    restoredKeys: restored.size,
+    restoredKeys: read.state.size,
   });
 }
 
 function assign(run: ProcessorRun, partition: number): Owner {
-  const index = commitGroupOf(partition, run.partitionsPerCommit);
+  const index = commitGroupOf(partition, run.source.partitionsPerCommit);
   let group = run.groups.get(index);
   if (!group) run.groups.set(index, (group = newCommitGroup(index)));
   const owner = newOwner(partition, group);
@@ -442,19 +386,4 @@ function resumeFetching(run: ProcessorRun, owner: Owner): void {
   if (!owner.paused) return;
   owner.paused = false;
   run.consumer.resume([{ topic: run.options.topic, partitions: [owner.partition] }]);
-}
-
-/** The group's committed offset of a partition, or (none yet) the partition's end. */
-async function committedOffset(
-  admin: Admin,
-  groupId: string,
-  topic: string,
-  partition: number,
-): Promise<{ committed: bigint | undefined; next: bigint }> {
-  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const found = offsets?.partitions.find((p) => p.partition === partition);
-  if (found && Number(found.offset) >= 0)
-    return { committed: BigInt(found.offset), next: BigInt(found.offset) };
-  const end = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
-  return { committed: undefined, next: BigInt(end?.high ?? 0) };
 }
