@@ -39,7 +39,7 @@ import {
   type Guards,
 } from "./cluster-probes";
 import { POLICY } from "./fault-stack";
-import { assertNoCodeInLogs, assertNoDuplicateSends, assertStartedOnLog } from "./invariants";
+import { assertNoCodeInLogs, assertNoDuplicateSends, assertStartedOnLog, warningsAbout } from "./invariants";
 import { failoverCost, runLifecycles, type ClientError, type LifecycleLoad } from "./lifecycle-load";
 import { eventually, statusOf, type Accepted } from "./load";
 
@@ -352,7 +352,8 @@ function assertEndedAsDesigned(load: LifecycleLoad): void {
   assert.deepEqual(
     wrong.map((u) => `${u.verificationId ?? "(not started)"}: ${u.end} ${u.answer ?? ""}`),
     [],
-    `lifecycles ${JSON.stringify(ends(load))}`,
+    `lifecycles ${JSON.stringify(ends(load))}; the services' last warnings about the store:\n` +
+      warningsAbout(stack, /store|redis|replica|cluster/i, 30).join("\n"),
   );
   assert.ok((ends(load).verified ?? 0) > 0, "some lifecycles verified");
 }

@@ -46,10 +46,13 @@ function attemptsByProviderId(stack: PlatformStack, id: string): Map<string, num
   return owners;
 }
 
-/** The processors' warnings and errors (restores, failed commits), for a failure message. */
-function processorWarnings(stack: PlatformStack): string[] {
-  return stack.logs.filter((l) => /"level":"(warn|error)"/.test(l) && /partition|commit/.test(l)).slice(-40);
+/** The services' last warnings and errors matching `about`, for a failure message. */
+export function warningsAbout(stack: PlatformStack, about: RegExp, count = 40): string[] {
+  return stack.logs.filter((l) => /"level":"(warn|error)"/.test(l) && about.test(l)).slice(-count);
 }
+
+/** The processors' warnings and errors (restores, failed commits), for a failure message. */
+const processorWarnings = (stack: PlatformStack): string[] => warningsAbout(stack, /partition|commit/);
 
 /**
  * At most one dispatch per attempt, and at most one message on the handset per dispatch: each
