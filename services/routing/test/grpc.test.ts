@@ -169,11 +169,16 @@ describe("RoutingService over gRPC", () => {
       "all verified",
     );
 
+    let lastSms = "no SMS figures yet";
     const res = await eventually(async () => {
       const r = await callUnary(clients.bankB, "getChannelHealth", { district });
       const sms = r.channels.find((c) => c.channel === Channel.CHANNEL_SMS && c.route === "");
+      if (sms) lastSms = JSON.stringify({ ...sms, state: HealthState[sms.state] });
       return sms?.state === HealthState.HEALTH_STATE_HEALTHY && sms.conversionRate === 1 ? r : undefined;
-    }, "health figures");
+    }, "health figures").catch((err: Error) => {
+      // Normally within seconds: say what the SMS figures were when the wait gave up.
+      throw new Error(`${err.message}; SMS figures last seen: ${lastSms}`);
+    });
     const wa = res.channels.find((c) => c.channel === Channel.CHANNEL_WHATSAPP && c.route === "")!;
     assert.equal(wa.district, district);
     assert.equal(wa.sampleSize, 30);
