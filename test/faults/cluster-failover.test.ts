@@ -353,7 +353,7 @@ function assertEndedAsDesigned(load: LifecycleLoad): void {
     wrong.map((u) => `${u.verificationId ?? "(not started)"}: ${u.end} ${u.answer ?? ""}`),
     [],
     `lifecycles ${JSON.stringify(ends(load))}; the services' last warnings about the store:\n` +
-      warningsAbout(stack, /store|redis|replica|cluster/i, 30).join("\n"),
+      warningsAbout(stack, /\b(store|redis|replicas?|NOREPLICAS|check)\b/i, 30).join("\n"),
   );
   assert.ok((ends(load).verified ?? 0) > 0, "some lifecycles verified");
 }

@@ -48,7 +48,9 @@ function attemptsByProviderId(stack: PlatformStack, id: string): Map<string, num
 
 /** The services' last warnings and errors matching `about`, for a failure message. */
 export function warningsAbout(stack: PlatformStack, about: RegExp, count = 40): string[] {
-  return stack.logs.filter((l) => /"level":"(warn|error)"/.test(l) && about.test(l)).slice(-count);
+  return stack.logs
+    .filter((l) => /"level":"(warn|error)"/.test(l) && !l.includes('"logger":"kafkajs"') && about.test(l))
+    .slice(-count);
 }
 
 /** The processors' warnings and errors (restores, failed commits), for a failure message. */
