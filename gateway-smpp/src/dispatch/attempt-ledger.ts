@@ -14,6 +14,7 @@
  * written by earlier versions may still carry it, and it means nothing is left to do.
  */
 import { taggedKey, type Store } from "@platform/store/port";
+import { positionalFields } from "@platform/store/positional-record";
 import type { ReportOutcome } from "./outcomes";
 
 export type LedgerPhase = "sending" | "outcome" | "reported";
@@ -70,9 +71,8 @@ export function createAttemptLedger(store: Store, owner: string, now: () => numb
 }
 
 /**
- * An entry as stored: a positional JSON array (`[1, phase, at, owner, outcome]`), field names
- * being about half of the JSON object form, which is still read. Fields are only appended; a
- * new layout takes a new first number.
+ * An entry as stored: a positional record (`[1, phase, at, owner, outcome]`,
+ * platform/store/positional-record.ts); the JSON object form written before is still read.
  */
 const ENTRY_FORMAT = 1;
 
@@ -112,9 +112,9 @@ function encodeLedgerEntry(e: LedgerEntry): string {
 }
 
 function decodeLedgerEntry(raw: string): LedgerEntry {
-  if (raw.startsWith("{")) return JSON.parse(raw) as LedgerEntry;
-  const f = JSON.parse(raw) as StoredEntry;
-  if (f[0] !== ENTRY_FORMAT) throw new Error(`ledger entry in an unknown format (${String(f[0])})`);
+  const fields = positionalFields(raw, ENTRY_FORMAT, "ledger entry");
+  if (!fields) return JSON.parse(raw) as LedgerEntry;
+  const f = fields as StoredEntry;
   const entry: LedgerEntry = { phase: f[1], at: f[2], owner: f[3] };
   if (f[4]) entry.outcome = outcomeOf(f[4]);
   return entry;

@@ -1,10 +1,10 @@
 /**
- * A part sent, as message-map.ts stores it: a positional JSON array (`[1, …]`). Field names were
- * about half of the record, and every pending verification holds one per part until its code
- * expires. The order below is the format: fields are only appended, a new layout takes a new
- * first number. A record written before as a JSON object is still read.
+ * A part sent, as message-map.ts stores it: a positional record (`[1, …]`,
+ * platform/store/positional-record.ts); every pending verification holds one per part until its
+ * code expires. A record written before as a JSON object is still read.
  */
 import { compactId, fullId } from "@platform/events/compact-id";
+import { positionalFields } from "@platform/store/positional-record";
 import type { SentPart } from "./attempt-ref";
 
 const FORMAT = 1;
@@ -49,9 +49,9 @@ export function encodeSentPart(p: SentPart): string {
 }
 
 export function decodeSentPart(raw: string): SentPart {
-  if (raw.startsWith("{")) return JSON.parse(raw) as SentPart;
-  const f = JSON.parse(raw) as StoredPart;
-  if (f[0] !== FORMAT) throw new Error(`sent part in an unknown format (${String(f[0])})`);
+  const fields = positionalFields(raw, FORMAT, "sent part");
+  if (!fields) return JSON.parse(raw) as SentPart;
+  const f = fields as StoredPart;
   return {
     verificationId: f[1],
     attempt: f[2],

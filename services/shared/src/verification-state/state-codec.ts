@@ -2,10 +2,9 @@
  * The verification state as text for the store (the `doc` field of `vp:{<id>}`, opaque to the
  * store's scripts). Nothing here is a secret in clear: phone, code and binding stay sealed.
  *
- * Written as a positional JSON array, `[2, id, tenant, …]`: the field names, defaults and UUID
- * dashes of the plain JSON form were most of what a pending verification kept in Redis. The
- * order below is the format: a field is only ever appended, and a new layout takes a new first
- * number. The plain JSON form (an object, written before) is still read.
+ * Written as a positional record, `[2, id, tenant, …]` (platform/store/positional-record.ts):
+ * the field names, defaults and UUID dashes of the plain JSON form were most of what a pending
+ * verification kept in Redis. The plain JSON form (an object, written before) is still read.
  */
 import type { EncryptedValue } from "@proto/otp/events/v1/events";
 import type { PlannedStep } from "@proto/otp/v1/common";
@@ -18,6 +17,7 @@ import type {
 } from "@domain/verification";
 import { sealedFromJson, sealedToJson, type SealedJson } from "@platform/crypto/sealed-json";
 import { compactId, fullId } from "@platform/events/compact-id";
+import { positionalFields } from "@platform/store/positional-record";
 
 const FORMAT = 2;
 
@@ -100,12 +100,11 @@ export function serializeState(s: VerificationState): string {
 }
 
 export function parseState(text: string): VerificationState {
-  return text.startsWith("{") ? parsePlainJson(text) : parsePositional(text);
+  const fields = positionalFields(text, FORMAT, "verification state");
+  return fields ? stateOf(fields) : parsePlainJson(text);
 }
 
-function parsePositional(text: string): VerificationState {
-  const f = JSON.parse(text) as unknown[];
-  if (f[0] !== FORMAT) throw new Error(`verification state in an unknown format (${String(f[0])})`);
+function stateOf(f: unknown[]): VerificationState {
   const attempts = (f[29] as Attempt[]).map(attemptOf);
   const state: VerificationState = {
     id: f[1] as string,

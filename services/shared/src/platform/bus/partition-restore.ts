@@ -77,24 +77,24 @@ export async function readPartition(
 ): Promise<RestoredPartition> {
   const { admin, topic, changelogTopic } = source;
   await groupProducer(source, group);
-  const position = await committedOffset(admin, source.groupId, topic, partition);
-  const inputEnd = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
+  const committed = await committedOffset(admin, source.groupId, topic, partition);
+  const inputEnd = BigInt(
+    (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition)?.high ?? 0,
+  );
   const bounds = (await admin.fetchTopicOffsets(changelogTopic)).find((o) => o.partition === partition);
   const state = await source.standby.restore(partition, BigInt(bounds?.low ?? 0), BigInt(bounds?.high ?? 0));
-  return { ...position, inputEnd: BigInt(inputEnd?.high ?? 0), state };
+  // Without a committed offset, inputs start at the partition's end.
+  return { committed, next: committed ?? inputEnd, inputEnd, state };
 }
 
-/** The group's committed offset of a partition, or (none yet) the partition's end. */
+/** The group's committed offset of a partition; undefined when none is committed yet. */
 async function committedOffset(
   admin: Admin,
   groupId: string,
   topic: string,
   partition: number,
-): Promise<{ committed: bigint | undefined; next: bigint }> {
+): Promise<bigint | undefined> {
   const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
   const found = offsets?.partitions.find((p) => p.partition === partition);
-  if (found && Number(found.offset) >= 0)
-    return { committed: BigInt(found.offset), next: BigInt(found.offset) };
-  const end = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
-  return { committed: undefined, next: BigInt(end?.high ?? 0) };
+  return found && Number(found.offset) >= 0 ? BigInt(found.offset) : undefined;
 }
