@@ -18,6 +18,11 @@ const REPLACEMENTS = [
     version: { packageName: "kafkajs", version: "2.2.4" },
     original: "54ce50f2a41ee1686da8b73bf8b502c7dd07c9d7cb0a494cdb36a7fc536ced8e",
   },
+  {
+    file: "kafkajs/src/network/requestQueue/index.js",
+    version: { packageName: "kafkajs", version: "2.2.4" },
+    original: "b55986089c14f8f7bfc377922e2e65b3e4c1e7c7af2752d3b10a75dfe9e9260c",
+  },
 ];
 
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");

@@ -1,10 +1,12 @@
 /**
- * The corrected kafkajs filter of aborted transactional records (patches/README.md), on
- * hand-made fetch results: what a read_committed consumer is handed.
+ * The corrections to kafkajs (patches/README.md), on plain data: the filter of aborted
+ * transactional records (what a read_committed consumer is handed, from hand-made fetch
+ * results), and the request queue's checks (which timers a connection keeps).
  */
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { requireKafkajsCorrections } from "./kafkajs-corrections";
 
 interface FetchedRecord {
@@ -104,5 +106,99 @@ describe("kafkajs aborted-record filter (corrected)", () => {
     const messages = [record(0, "1"), lookalike, record(2, "1"), marker(3, "1", ABORT)];
     const kept = filter({ messages, abortedTransactions: [{ producerId: "1", firstOffset: "0" }] });
     assert.deepEqual(dataOffsets(kept), []);
+  });
+});
+
+interface QueueEntry {
+  correlationId: number;
+  apiKey: number;
+  apiName: string;
+  apiVersion: number;
+  resolve: (response: unknown) => void;
+  reject: (err: unknown) => void;
+}
+interface RequestQueue {
+  pending: unknown[];
+  inflight: Map<number, unknown>;
+  throttleCheckTimeoutId: unknown;
+  push(request: { entry: QueueEntry; expectResponse: boolean; sendRequest: () => void }): void;
+  fulfillRequest(response: { correlationId: number; payload: Buffer; size: number }): void;
+  maybeThrottle(ms: number): void;
+  destroy(): void;
+}
+type RequestQueueClass = new (options: Record<string, unknown>) => RequestQueue;
+
+const RequestQueueClass = createRequire(__filename)("kafkajs/src/network/requestQueue") as RequestQueueClass;
+const quietLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+describe("kafkajs request queue (corrected)", { timeout: 5_000 }, () => {
+  const queue = (): {
+    queue: RequestQueue;
+    sent: number[];
+    push: (id: number) => void;
+    answer: (id: number) => void;
+  } => {
+    const q = new RequestQueueClass({
+      maxInFlightRequests: 1,
+      requestTimeout: 30_000,
+      enforceRequestTimeout: false,
+      clientId: "test",
+      broker: "localhost:9092",
+      logger: quietLogger,
+    });
+    const sent: number[] = [];
+    return {
+      queue: q,
+      sent,
+      push: (id) =>
+        q.push({
+          entry: {
+            correlationId: id,
+            apiKey: 0,
+            apiName: "Produce",
+            apiVersion: 3,
+            resolve() {},
+            reject() {},
+          },
+          expectResponse: true,
+          sendRequest: () => sent.push(id),
+        }),
+      answer: (id) => q.fulfillRequest({ correlationId: id, payload: Buffer.alloc(0), size: 0 }),
+    };
+  };
+
+  it("keeps no timer once nothing is pending (the release checked again every millisecond)", () => {
+    const { queue: q, sent, push, answer } = queue();
+    push(1);
+    answer(1);
+    assert.deepEqual(sent, [1]);
+    assert.equal(q.throttleCheckTimeoutId, null);
+    q.destroy();
+  });
+
+  it("sends a request held by the in-flight limit as soon as the one before it is answered", async () => {
+    const { queue: q, sent, push, answer } = queue();
+    push(1);
+    push(2);
+    assert.deepEqual(sent, [1]);
+    assert.equal(q.pending.length, 1);
+    answer(1);
+    assert.deepEqual(sent, [1, 2]);
+    answer(2);
+    await sleep(30); // the check scheduled while 2 was pending finds nothing, and stops
+    assert.equal(q.throttleCheckTimeoutId, null);
+    q.destroy();
+  });
+
+  it("sends a request held by a broker's throttle once the throttle ends, then keeps no timer", async () => {
+    const { queue: q, sent, push } = queue();
+    q.maybeThrottle(50);
+    push(1);
+    assert.deepEqual(sent, []);
+    for (let waited = 0; sent.length === 0 && waited < 2_000; waited += 10) await sleep(10);
+    assert.deepEqual(sent, [1]);
+    await sleep(30);
+    assert.equal(q.throttleCheckTimeoutId, null);
+    q.destroy();
   });
 });
