@@ -279,6 +279,10 @@ function memoryTable(r: BenchResults): string {
   const lines = [
     `\nMemory`,
     `- Redis per pending verification (${m.verifications} started, sent, not checked): ${m.bytesPerVerification} bytes, ${m.keysPerVerification} keys (used_memory ${f(m.usedMemoryBeforeMiB)} → ${f(m.usedMemoryAfterMiB)} MiB)`,
+    ...m.byKind.map(
+      (k) =>
+        `  - ${k.kind}: ${f(k.keysPerVerification)} per verification × ${k.bytesPerKey} bytes (${k.encoding})`,
+    ),
   ];
   for (const p of r.processes ?? []) {
     const peak = p.peakRssMiB === undefined ? "n/a" : `${f(p.peakRssMiB, 0)} MiB`;
