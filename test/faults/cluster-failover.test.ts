@@ -19,6 +19,7 @@
 import assert from "node:assert/strict";
 import os from "node:os";
 import { after, before, describe, it, type TestContext } from "node:test";
+import Redis from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_POLICY } from "@domain/policy";
 import { type ClusterStack, startClusterStack } from "./cluster-stack";
@@ -215,11 +216,81 @@ describe("failover on a three-broker Kafka and a Redis Cluster with replicas", {
         second === CheckResult.CHECK_RESULT_VERIFIED || second === CheckResult.CHECK_RESULT_ALREADY_USED,
         `after the failover: ${String(second)}`,
       );
+    },
+  );
+
+  it(
+    "a start Redis acknowledged but never replicated comes back from the projector's memory: its code verifies",
+    { timeout: 600_000 },
+    async (t) => {
+      // Every replica stands still, cut off from its master: what the masters take now (and
+      // what their replication links had not yet sent), no replica has.
+      const shards = await stack.redisCluster.shards();
+      const pids = shards
+        .flatMap((s) => s.replicas)
+        .map((port) => stack.redisCluster.node(port).pid ?? assert.fail("a replica runs"));
+      for (const pid of pids) process.kill(pid, "SIGSTOP");
+      let v: Delivered | undefined;
+      let shard: { master: number; replicas: number[] } | undefined;
+      try {
+        await Promise.all(shards.map((s) => dropReplicaLinks(s.master)));
+        [v] = await delivered(stack, 1);
+        // The projector has folded the verification up to its delivery, and remembers it.
+        await eventually(
+          "the delivery projected",
+          async () => (await statusOf(stack, v!.verificationId)) === "DELIVERED",
+          30_000,
+        );
+        shard = await shardOf(stack, projectionSlot(stack, v!.verificationId));
+        // The master dies with the only copy of the verification's state.
+        await stack.redisCluster.node(shard.master).kill();
+      } finally {
+        for (const pid of pids) process.kill(pid, "SIGCONT");
+      }
+      const lost = v ?? assert.fail("a verification delivered");
+      const promoted = shard.replicas[0] ?? assert.fail("the shard has a replica");
+      await eventually(
+        "the replica promoted",
+        async () =>
+          (await shardOf(stack, projectionSlot(stack, lost.verificationId)).catch(() => undefined))
+            ?.master === promoted,
+        60_000,
+      );
       await stack.redisCluster.node(shard.master).restart();
       await stack.redisCluster.waitHealthy();
+      const answer = await checkUntilAnswered(stack, lost.verificationId, lost.code);
+      const restored = warningsAbout(stack, /verification state missing from the store/);
+      t.diagnostic(
+        `check after the failover: ${String(answer === "gave up" ? answer : CheckResult[answer])}; ${restored.length} state(s) written again`,
+      );
+      assert.equal(
+        answer,
+        CheckResult.CHECK_RESULT_VERIFIED,
+        "the user's code verifies (not REJECTED for a state the failover lost)",
+      );
+      assert.ok(
+        restored.some((l) => l.includes(lost.verificationId)),
+        "written again from memory, and logged",
+      );
     },
   );
 });
+
+/** Closes a master's connections to its replicas (a stopped replica cannot come back for more). */
+async function dropReplicaLinks(masterPort: number): Promise<void> {
+  const master = new Redis({
+    host: "127.0.0.1",
+    port: masterPort,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+  });
+  try {
+    await master.connect();
+    await master.client("KILL", "TYPE", "replica");
+  } finally {
+    master.disconnect();
+  }
+}
 
 interface Killed {
   what: string;

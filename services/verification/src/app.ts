@@ -41,6 +41,13 @@ export function createVerificationApp(p: Platform, options: VerificationAppOptio
     retentionMs: options.retentionMs,
     // The projector folds each verification's events batch after batch: it reads one once.
     rememberStates: REMEMBERED_STATES,
+    onRestored: (verificationId) =>
+      p.logger.warn("verification state missing from the store (lost in a failover?): written again", {
+        verificationId,
+      }),
+    // Only where the store lost a few writes; one that lost everything is rebuilt from the log.
+    storeIntact: () => storeLoss.intact(),
+    now: p.now,
   });
   const conversions = createConversionTally(p.store, p.logger);
   const service = createVerificationService({

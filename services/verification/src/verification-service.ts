@@ -175,13 +175,17 @@ async function check(
   if (!verificationId) return rejected;
 
   const candidateBinding = bindingDigest(binding);
-  const decision = await projection.check({
+  const checkInput = {
     verificationId,
     tenant,
     candidateHashes: secrets.hasher.candidates(verificationId, request.code, candidateBinding),
     candidateBinding,
     candidateLength: request.code.length,
-  });
+  };
+  let decision = await projection.check(checkInput);
+  // A state the store lost (a failover) that this process's projector wrote comes back first.
+  if (decision.kind === "missing" && (await projection.restore(verificationId)))
+    decision = await projection.check(checkInput);
   // Missing state is never "0 attempts": reject, the client starts a new verification.
   if (decision.kind === "missing") return rejected;
   // Costs no attempt. By phone, a length that differs from the policy's (changed since the

@@ -32,6 +32,13 @@ export interface VerificationProjection {
   /** Like apply, for a verification this caller just created: skips reading what is not there. */
   applyFresh(verificationId: string, tenant: string, events: EventEnvelope[]): Promise<VerificationState>;
   check(input: CheckCodeInput): Promise<CheckCodeResult>;
+  /**
+   * Writes again a live state this process wrote and remembers, when the store no longer holds
+   * it (a Redis failover lost writes the replica never had): true when written. The state is
+   * what the log said up to the events this process folded; the store's merge keeps the guards
+   * monotonic, and a state the store still holds is left as it is.
+   */
+  restore(verificationId: string): Promise<boolean>;
   /** The binding digest of a state's transaction ("" when there is none). */
   bindingOf(state: VerificationState): string;
   /**
@@ -64,6 +71,17 @@ export interface ProjectionOptions {
    * one reads again.
    */
   rememberStates?: number;
+  /** Told of each state written again because the store had lost it (see `restore`). */
+  onRestored?: (verificationId: string) => void;
+  /**
+   * Whether the store as a whole still holds its data (default: it does). A state is written
+   * again from memory only where the store lost a few writes (a master that failed over before
+   * its replica had them: then no check of that state was answered, since a check is answered
+   * only once a replica has it). A store that lost everything is rebuilt from the log instead:
+   * memory may lack a success answered a moment before, which writing it again would undo.
+   */
+  storeIntact?: () => Promise<boolean>;
+  now?: () => number;
 }
 
 /** A write of the document lost to another writer: the caller folds again on a fresh read. */
@@ -77,31 +95,12 @@ export function createVerificationProjection({
   secrets,
   retentionMs,
   rememberStates = 0,
+  onRestored,
+  storeIntact = async () => true,
+  now = Date.now,
 }: ProjectionOptions): VerificationProjection {
-  // Every write of a verification (its start, then each event the projector folds in) needs
-  // the binding digest and the code hashes, which cost an AES-GCM open and an HMAC each, the
-  // largest CPU cost of a write. They are pure functions of the sealed values (bound to the
-  // verification id), so each is computed once per process. Only digests and keyed hashes
-  // are kept, never a code.
-  const memo = createMemo(MEMO_ENTRIES);
+  const { bindingOf, codeHashes } = createGuardDigests(secrets);
   const remembered = createRemembered(rememberStates);
-
-  const bindingOf = (state: VerificationState): string => {
-    const sealed = state.transaction;
-    if (!sealed) return "";
-    return memo(`b\u0000${state.id}\u0000${sealedKey(sealed)}`, () => {
-      const json = secrets.sealer.open(sealed, sealedField(state.id, "transaction"));
-      return bindingDigest(JSON.parse(json) as TransactionBindingInput);
-    });
-  };
-
-  const codeHash = (state: VerificationState, sealed: EncryptedValue, binding: string): string =>
-    memo(`c\u0000${state.id}\u0000${binding}\u0000${sealedKey(sealed)}`, () =>
-      secrets.hasher.hash(state.id, secrets.sealer.open(sealed, sealedField(state.id, "code")), binding),
-    );
-
-  const codeHashes = (state: VerificationState, binding: string): StoredCode[] =>
-    state.codes.map((c) => ({ a: c.attempt, h: codeHash(state, c.sealed, binding), e: c.expiresAt }));
 
   const readVersioned = async (verificationId: string): Promise<Versioned | undefined> => {
     const row = await store.run(readProjection, { verificationId });
@@ -145,27 +144,51 @@ export function createVerificationProjection({
   const write = async (state: VerificationState): Promise<VerificationState> =>
     (await writeVersioned(state))!.state;
 
+  /** A state this process wrote, while its projection is still meant to be kept. */
+  const rememberedLive = (verificationId: string): Versioned | undefined =>
+    remembered.get(verificationId, (state) => state.expiresAt + retentionMs > now());
+
   const applyEach = async (
     verificationId: string,
     tenant: string,
     events: EventEnvelope[],
   ): Promise<AppliedEvents> => {
+    const mine = rememberedLive(verificationId);
     for (let attempt = 1; ; attempt++) {
       // A remembered state first; after a conflict (or without one), what the store holds.
-      const known = attempt === 1 ? remembered.get(verificationId) : undefined;
-      const base = known ?? (await readVersioned(verificationId));
+      const known = attempt === 1 ? mine : undefined;
+      let base = known ?? (await readVersioned(verificationId));
+      let restoring = false;
+      if (base === undefined && mine !== undefined && (await storeIntact())) {
+        // The store lost what this process wrote: fold on that, not on nothing (a state without
+        // its start expires at once, and the user's code with it).
+        base = { state: mine.state, version: 0 };
+        restoring = true;
+      }
       const current = base?.state ?? initialState(verificationId, tenant);
       const folded = foldEach(current, events);
-      if (folded.next === current) {
+      if (folded.next === current && !restoring) {
         if (base && !known) remembered.set(verificationId, base);
         return { state: current, steps: folded.steps, changed: folded.changed };
       }
       // The last attempt writes whatever came first: the merge keeps the guards monotonic.
       const expect = attempt < WRITE_ATTEMPTS ? (base?.version ?? 0) : undefined;
       const written = await writeVersioned(folded.next, expect);
-      if (written) return { state: written.state, steps: folded.steps, changed: folded.changed };
+      if (written) {
+        if (restoring) onRestored?.(verificationId);
+        return { state: written.state, steps: folded.steps, changed: folded.changed };
+      }
       remembered.delete(verificationId);
     }
+  };
+
+  const restore = async (verificationId: string): Promise<boolean> => {
+    const mine = rememberedLive(verificationId);
+    if (mine === undefined || !(await storeIntact())) return false;
+    // Version 0: written only where the store holds no state at all.
+    if ((await writeVersioned(mine.state, 0)) === undefined) return false;
+    onRestored?.(verificationId);
+    return true;
   };
 
   return {
@@ -176,8 +199,39 @@ export function createVerificationProjection({
     applyFresh: (verificationId, tenant, events) =>
       write(events.reduce(evolve, initialState(verificationId, tenant))),
     check: (input) => store.run(checkCode, input),
+    restore,
     forget: () => remembered.clear(),
   };
+}
+
+/**
+ * Every write of a verification (its start, then each event the projector folds in) needs the
+ * binding digest and the code hashes, which cost an AES-GCM open and an HMAC each, the largest
+ * CPU cost of a write. They are pure functions of the sealed values (bound to the verification
+ * id), so each is computed once per process. Only digests and keyed hashes are kept, never a
+ * code.
+ */
+function createGuardDigests(secrets: SecretMaterial) {
+  const memo = createMemo(MEMO_ENTRIES);
+
+  const bindingOf = (state: VerificationState): string => {
+    const sealed = state.transaction;
+    if (!sealed) return "";
+    return memo(`b\u0000${state.id}\u0000${sealedKey(sealed)}`, () => {
+      const json = secrets.sealer.open(sealed, sealedField(state.id, "transaction"));
+      return bindingDigest(JSON.parse(json) as TransactionBindingInput);
+    });
+  };
+
+  const codeHash = (state: VerificationState, sealed: EncryptedValue, binding: string): string =>
+    memo(`c\u0000${state.id}\u0000${binding}\u0000${sealedKey(sealed)}`, () =>
+      secrets.hasher.hash(state.id, secrets.sealer.open(sealed, sealedField(state.id, "code")), binding),
+    );
+
+  const codeHashes = (state: VerificationState, binding: string): StoredCode[] =>
+    state.codes.map((c) => ({ a: c.attempt, h: codeHash(state, c.sealed, binding), e: c.expiresAt }));
+
+  return { bindingOf, codeHashes };
 }
 
 /** Names one sealed value: its key id, IV (random per seal), auth tag and ciphertext. */
@@ -220,7 +274,11 @@ function foldEach(current: VerificationState, events: EventEnvelope[]) {
 function createRemembered(max: number) {
   const entries = new Map<string, Versioned>();
   return {
-    get: (id: string): Versioned | undefined => entries.get(id),
+    /** What this process wrote for `id`, if `keep` (default: any) says so. */
+    get(id: string, keep: (state: VerificationState) => boolean = () => true): Versioned | undefined {
+      const entry = entries.get(id);
+      return entry !== undefined && keep(entry.state) ? entry : undefined;
+    },
     set(id: string, value: Versioned): void {
       if (max <= 0) return;
       entries.delete(id);

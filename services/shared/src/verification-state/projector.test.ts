@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { CheckOutcome } from "@proto/otp/events/v1/events";
 import type { EventBus } from "@platform/bus/port";
 import { secretsFromEnv } from "@platform/crypto/keys";
 import { newVerificationId } from "@platform/events/envelope";
@@ -13,6 +14,7 @@ import { createMemoryStore } from "@platform/store/memory";
 import type { Store } from "@platform/store/port";
 import { createVerificationProjection } from "./projection";
 import { activeKey, createProjector } from "./projector";
+import { projectionKey } from "./scripts";
 import { asBusMessages, cancelledVerification } from "@test/support/cancelled-verification";
 
 const TENANT = "bank-a";
@@ -20,7 +22,12 @@ const PHONE = "+6281234567890";
 const lifecycle = (secrets: ReturnType<typeof setup>["secrets"], verificationId: string) =>
   cancelledVerification(secrets, verificationId, { tenant: TENANT, phone: PHONE });
 
-function setup(secrets = secretsFromEnv({}, { allowEphemeral: true }), rememberStates = 0) {
+function setup(
+  secrets = secretsFromEnv({}, { allowEphemeral: true }),
+  rememberStates = 0,
+  now: () => number = Date.now,
+  storeIntact?: () => Promise<boolean>,
+) {
   const store = createMemoryStore({ prefix: "projector-test:" });
   const scripts: string[] = [];
   const sets: string[] = [];
@@ -36,11 +43,15 @@ function setup(secrets = secretsFromEnv({}, { allowEphemeral: true }), rememberS
       return store.set(key, value, options);
     },
   };
+  const restored: string[] = [];
   const projection = createVerificationProjection({
     store: counted,
     secrets,
     retentionMs: 3_600_000,
     rememberStates,
+    onRestored: (id) => restored.push(id),
+    storeIntact,
+    now,
   });
   const projector = createProjector({
     bus: {} as EventBus,
@@ -51,7 +62,7 @@ function setup(secrets = secretsFromEnv({}, { allowEphemeral: true }), rememberS
     logger: silentLogger(),
     now: Date.now,
   });
-  return { secrets, store, projection, projector, scripts, sets };
+  return { secrets, store, projection, projector, scripts, sets, restored };
 }
 
 describe("projector", () => {
@@ -157,5 +168,67 @@ describe("projector", () => {
     projection.forget();
     await projector.handleBatch(asBusMessages(events));
     assert.equal((await projection.read(id))?.status, "cancelled", "written again from the log");
+  });
+
+  describe("a state the store lost (a failover took writes its replica never had)", () => {
+    const checkOf = (secrets: ReturnType<typeof setup>["secrets"], id: string, code: string) => ({
+      verificationId: id,
+      tenant: TENANT,
+      candidateHashes: secrets.hasher.candidates(id, code, ""),
+      candidateBinding: "",
+      candidateLength: code.length,
+    });
+    const live = (secrets: ReturnType<typeof setup>["secrets"], id: string) =>
+      lifecycle(secrets, id).slice(0, 2);
+
+    it("is written again with the next events, from what this projector folded, and the code still verifies", async () => {
+      const secrets = secretsFromEnv({}, { allowEphemeral: true });
+      const { store, projection, projector, restored } = setup(secrets, 100);
+      const id = newVerificationId();
+      const [start, plan] = live(secrets, id);
+      await projector.handleBatch(asBusMessages([start!]));
+      await store.del(store.key(projectionKey(id)));
+      await projector.handleBatch(asBusMessages([plan!]));
+      const stored = await projection.read(id);
+      assert.equal(stored?.status, "pending");
+      assert.ok(stored?.appliedEventIds.includes(start!.eventId), "the start is back");
+      assert.ok(stored?.appliedEventIds.includes(plan!.eventId));
+      assert.deepEqual(restored, [id]);
+      const decision = await projection.check(checkOf(secrets, id, "123456"));
+      assert.equal(decision.kind === "decided" && CheckOutcome[decision.outcome], "CHECK_OUTCOME_VERIFIED");
+    });
+
+    it("comes back when a check finds it missing, only where this process wrote it and it is live", async () => {
+      const secrets = secretsFromEnv({}, { allowEphemeral: true });
+      let clock = Date.now();
+      const { store, projection, projector, restored } = setup(secrets, 100, () => clock);
+      const id = newVerificationId();
+      await projector.handleBatch(asBusMessages(live(secrets, id)));
+      assert.equal(await projection.restore(id), false, "the store still holds it: nothing written");
+      await store.del(store.key(projectionKey(id)));
+      assert.equal((await projection.check(checkOf(secrets, id, "123456"))).kind, "missing");
+      assert.equal(await projection.restore(id), true);
+      const decision = await projection.check(checkOf(secrets, id, "123456"));
+      assert.equal(decision.kind === "decided" && CheckOutcome[decision.outcome], "CHECK_OUTCOME_VERIFIED");
+      assert.deepEqual(restored, [id]);
+
+      assert.equal(await projection.restore(newVerificationId()), false, "never written here");
+      await store.del(store.key(projectionKey(id)));
+      clock += 300_000 + 3_600_000 + 60_000; // past its expiry and retention
+      assert.equal(await projection.restore(id), false, "no longer kept: not brought back");
+    });
+
+    it("is not written from memory where the store lost everything: the log is replayed instead", async () => {
+      const secrets = secretsFromEnv({}, { allowEphemeral: true });
+      const { store, projection, projector, restored } = setup(secrets, 100, Date.now, async () => false);
+      const id = newVerificationId();
+      const [start, plan] = live(secrets, id);
+      await projector.handleBatch(asBusMessages([start!]));
+      await store.del(store.key(projectionKey(id)));
+      await projector.handleBatch(asBusMessages([plan!]));
+      assert.equal(await projection.restore(id), false);
+      assert.equal((await projection.check(checkOf(secrets, id, "123456"))).kind, "missing", "fails closed");
+      assert.deepEqual(restored, []);
+    });
   });
 });

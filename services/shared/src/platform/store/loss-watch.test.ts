@@ -42,6 +42,16 @@ describe("store-loss watch", () => {
     await watch.stop();
     assert.equal(finished, 1);
     assert.notEqual(await marker(), null);
+    assert.equal(await watch.intact(), true);
+  });
+
+  it("says the store is not intact once it has lost the marker", async () => {
+    const { store, watch } = watchWith(() => ({ ready: Promise.resolve(), stop: async () => undefined }));
+    assert.equal(await watch.intact(), false, "never replayed into");
+    await store.set(store.key(MARKER), "1");
+    assert.equal(await watch.intact(), true);
+    await store.clear();
+    assert.equal(await watch.intact(), false);
   });
 
   it("a replay cut short finishes nothing and leaves no marker", async () => {

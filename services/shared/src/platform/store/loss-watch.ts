@@ -47,6 +47,11 @@ export interface StoreLossWatchDeps {
 export interface StoreLossWatch {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Whether the store still holds the marker: it has not lost everything since the log was last
+   * replayed into it (it may still have lost the last writes of a master that failed over).
+   */
+  intact(): Promise<boolean>;
 }
 
 export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
@@ -127,5 +132,6 @@ export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
       clearTimeout(timer);
       await running?.catch(() => undefined);
     },
+    intact: async () => (await deps.store.get(marker)) !== null,
   };
 }
