@@ -117,6 +117,10 @@ export interface WireSession {
 }
 
 function wrapSession(session: smpp.Session, tls: boolean): WireSession {
+  // SMPP is request and response: Nagle's algorithm would hold a PDU until the peer acknowledged
+  // the last one, and the peer delays its acknowledgements (40 ms on Linux). Same-tick PDUs
+  // already leave in one write (below).
+  session.socket.setNoDelay(true);
   // PDUs written in the same tick leave in one write: a window of submits, or the answers to a
   // burst of receipts, would otherwise cost a system call each (the package writes every PDU
   // at once). Nothing waits longer than the current tick.
@@ -229,6 +233,7 @@ export async function listenWire(
     }
     open.add(socket);
     socket.on("close", () => open.delete(socket));
+    socket.setNoDelay(true); // request and response: see wrapSession
     // Keep the process alive on socket errors; the session's own listeners report them.
     socket.on("error", () => undefined);
     onSession(framedSession(socket, options));

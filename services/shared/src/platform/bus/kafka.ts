@@ -23,6 +23,7 @@ import { defaultTracer, withPublishSpan } from "./trace-context";
 import type { EventAuthenticator } from "./event-mac";
 import { DEFAULT_FETCH_LINGER } from "./fetch-linger";
 import { requireKafkajsCorrections } from "./kafkajs-corrections";
+import { kafkaSocketFactory } from "./kafka-socket";
 
 export interface KafkaBusOptions {
   /** Bootstrap servers: "host:port" list or comma-separated string. */
@@ -77,6 +78,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     brokers:
       typeof options.brokers === "string" ? options.brokers.split(",").map((b) => b.trim()) : options.brokers,
     logLevel: logLevel.WARN,
+    socketFactory: kafkaSocketFactory,
     ...options.kafkaConfig,
     logCreator: kafkajsLogCreator(logger),
   });
