@@ -46,7 +46,7 @@ export function createVerificationApp(p: Platform, options: VerificationAppOptio
         verificationId,
       }),
     // Only where the store lost a few writes; one that lost everything is rebuilt from the log.
-    storeIntact: () => storeLoss.intact(),
+    storeEpoch: { seen: () => storeLoss.epoch.seen(), current: () => storeLoss.epoch.current() },
     now: p.now,
   });
   const conversions = createConversionTally(p.store, p.logger);

@@ -184,7 +184,7 @@ async function check(
   };
   let decision = await projection.check(checkInput);
   // A state the store lost (a failover) that this process's projector wrote comes back first.
-  if (decision.kind === "missing" && (await projection.restore(verificationId)))
+  if (decision.kind === "missing" && (await projection.restore(verificationId, tenant)))
     decision = await projection.check(checkInput);
   // Missing state is never "0 attempts": reject, the client starts a new verification.
   if (decision.kind === "missing") return rejected;

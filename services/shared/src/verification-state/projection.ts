@@ -38,7 +38,7 @@ export interface VerificationProjection {
    * what the log said up to the events this process folded; the store's merge keeps the guards
    * monotonic, and a state the store still holds is left as it is.
    */
-  restore(verificationId: string): Promise<boolean>;
+  restore(verificationId: string, tenant: string): Promise<boolean>;
   /** The binding digest of a state's transaction ("" when there is none). */
   bindingOf(state: VerificationState): string;
   /**
@@ -74,15 +74,30 @@ export interface ProjectionOptions {
   /** Told of each state written again because the store had lost it (see `restore`). */
   onRestored?: (verificationId: string) => void;
   /**
-   * Whether the store as a whole still holds its data (default: it does). A state is written
-   * again from memory only where the store lost a few writes (a master that failed over before
-   * its replica had them: then no check of that state was answered, since a check is answered
-   * only once a replica has it). A store that lost everything is rebuilt from the log instead:
-   * memory may lack a success answered a moment before, which writing it again would undo.
+   * The store's epoch (the store-loss marker, ADR 0006), without which nothing is written again
+   * from memory. A state is written again only where the store lost a few writes (a master that
+   * failed over before its replica had them: then no check of that state was answered, since a
+   * check is answered only once a replica has it), never after the store lost everything (its
+   * epoch changed since the state was remembered: memory may lack a success answered a moment
+   * before the loss, which writing it again would undo).
    */
-  storeIntact?: () => Promise<boolean>;
+  storeEpoch?: StoreEpoch;
   now?: () => number;
 }
+
+export interface StoreEpoch {
+  /** The epoch last seen, without a store call (tags what this process remembers). */
+  seen(): string | undefined;
+  /** The epoch the store holds now (undefined: none, the store lost it). */
+  current(): Promise<string | undefined>;
+}
+
+/**
+ * How long after this process last wrote a state it may write it again from memory. Another
+ * replica may own the verification's events since (a rebalance), and this memory then lags the
+ * log: bounding its age bounds how far.
+ */
+const RESTORE_WINDOW_MS = 120_000;
 
 /** A write of the document lost to another writer: the caller folds again on a fresh read. */
 const WRITE_ATTEMPTS = 3;
@@ -96,11 +111,11 @@ export function createVerificationProjection({
   retentionMs,
   rememberStates = 0,
   onRestored,
-  storeIntact = async () => true,
+  storeEpoch,
   now = Date.now,
 }: ProjectionOptions): VerificationProjection {
   const { bindingOf, codeHashes } = createGuardDigests(secrets);
-  const remembered = createRemembered(rememberStates);
+  const remembered = createRemembered(rememberStates, () => ({ epoch: storeEpoch?.seen(), at: now() }));
 
   const readVersioned = async (verificationId: string): Promise<Versioned | undefined> => {
     const row = await store.run(readProjection, { verificationId });
@@ -144,25 +159,25 @@ export function createVerificationProjection({
   const write = async (state: VerificationState): Promise<VerificationState> =>
     (await writeVersioned(state))!.state;
 
-  /** A state this process wrote, while its projection is still meant to be kept. */
-  const rememberedLive = (verificationId: string): Versioned | undefined =>
-    remembered.get(verificationId, (state) => state.expiresAt + retentionMs > now());
+  const restorable = (mine: Remembered | undefined, tenant: string): Promise<Versioned | undefined> =>
+    restorableFrom(mine, tenant, { retentionMs, now: now(), storeEpoch });
 
   const applyEach = async (
     verificationId: string,
     tenant: string,
     events: EventEnvelope[],
   ): Promise<AppliedEvents> => {
-    const mine = rememberedLive(verificationId);
+    const mine = remembered.get(verificationId);
     for (let attempt = 1; ; attempt++) {
       // A remembered state first; after a conflict (or without one), what the store holds.
       const known = attempt === 1 ? mine : undefined;
       let base = known ?? (await readVersioned(verificationId));
       let restoring = false;
-      if (base === undefined && mine !== undefined && (await storeIntact())) {
+      const lost = base === undefined ? await restorable(mine, tenant) : undefined;
+      if (lost !== undefined) {
         // The store lost what this process wrote: fold on that, not on nothing (a state without
         // its start expires at once, and the user's code with it).
-        base = { state: mine.state, version: 0 };
+        base = { state: lost.state, version: 0 };
         restoring = true;
       }
       const current = base?.state ?? initialState(verificationId, tenant);
@@ -182,11 +197,10 @@ export function createVerificationProjection({
     }
   };
 
-  const restore = async (verificationId: string): Promise<boolean> => {
-    const mine = rememberedLive(verificationId);
-    if (mine === undefined || !(await storeIntact())) return false;
+  const restore = async (verificationId: string, tenant: string): Promise<boolean> => {
+    const mine = await restorable(remembered.get(verificationId), tenant);
     // Version 0: written only where the store holds no state at all.
-    if ((await writeVersioned(mine.state, 0)) === undefined) return false;
+    if (mine === undefined || (await writeVersioned(mine.state, 0)) === undefined) return false;
     onRestored?.(verificationId);
     return true;
   };
@@ -202,6 +216,20 @@ export function createVerificationProjection({
     restore,
     forget: () => remembered.clear(),
   };
+}
+
+/**
+ * A state this process wrote lately, that it may write again where the store lost it: still
+ * within its retention, of the tenant asking, remembered under the epoch the store holds now.
+ */
+async function restorableFrom(
+  mine: Remembered | undefined,
+  tenant: string,
+  o: { retentionMs: number; now: number; storeEpoch: StoreEpoch | undefined },
+): Promise<Versioned | undefined> {
+  if (mine === undefined || mine.state.tenant !== tenant || mine.epoch === undefined) return undefined;
+  if (mine.state.expiresAt + o.retentionMs <= o.now || mine.at + RESTORE_WINDOW_MS <= o.now) return undefined;
+  return (await o.storeEpoch?.current()) === mine.epoch ? mine : undefined;
 }
 
 /**
@@ -257,6 +285,12 @@ interface Versioned {
   version: number;
 }
 
+/** A state this process wrote, with the store's epoch then and when. */
+interface Remembered extends Versioned {
+  epoch: string | undefined;
+  at: number;
+}
+
 /** The state after each event, and whether each changed it. */
 function foldEach(current: VerificationState, events: EventEnvelope[]) {
   const steps: VerificationState[] = [];
@@ -271,19 +305,15 @@ function foldEach(current: VerificationState, events: EventEnvelope[]) {
 }
 
 /** The last `max` written states by verification id (nothing when `max` is 0). */
-function createRemembered(max: number) {
-  const entries = new Map<string, Versioned>();
+function createRemembered(max: number, tag: () => { epoch: string | undefined; at: number }) {
+  const entries = new Map<string, Remembered>();
   return {
-    /** What this process wrote for `id`, if `keep` (default: any) says so. */
-    get(id: string, keep: (state: VerificationState) => boolean = () => true): Versioned | undefined {
-      const entry = entries.get(id);
-      return entry !== undefined && keep(entry.state) ? entry : undefined;
-    },
+    get: (id: string): Remembered | undefined => entries.get(id),
     set(id: string, value: Versioned): void {
       if (max <= 0) return;
       entries.delete(id);
       if (entries.size >= max) entries.delete(entries.keys().next().value as string);
-      entries.set(id, value);
+      entries.set(id, { ...value, ...tag() });
     },
     delete: (id: string): void => void entries.delete(id),
     clear: (): void => entries.clear(),

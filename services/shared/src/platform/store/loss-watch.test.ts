@@ -42,16 +42,18 @@ describe("store-loss watch", () => {
     await watch.stop();
     assert.equal(finished, 1);
     assert.notEqual(await marker(), null);
-    assert.equal(await watch.intact(), true);
+    assert.equal(watch.epoch.seen(), await marker(), "the epoch it wrote");
   });
 
-  it("says the store is not intact once it has lost the marker", async () => {
+  it("gives the store's epoch: the marker's value, none once the store lost it", async () => {
     const { store, watch } = watchWith(() => ({ ready: Promise.resolve(), stop: async () => undefined }));
-    assert.equal(await watch.intact(), false, "never replayed into");
-    await store.set(store.key(MARKER), "1");
-    assert.equal(await watch.intact(), true);
+    assert.equal(await watch.epoch.current(), undefined, "never replayed into");
+    await store.set(store.key(MARKER), "e1");
+    assert.equal(watch.epoch.seen(), undefined, "not read yet");
+    assert.equal(await watch.epoch.current(), "e1");
+    assert.equal(watch.epoch.seen(), "e1");
     await store.clear();
-    assert.equal(await watch.intact(), false);
+    assert.equal(await watch.epoch.current(), undefined);
   });
 
   it("a replay cut short finishes nothing and leaves no marker", async () => {

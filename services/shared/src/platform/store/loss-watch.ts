@@ -48,10 +48,11 @@ export interface StoreLossWatch {
   start(): Promise<void>;
   stop(): Promise<void>;
   /**
-   * Whether the store still holds the marker: it has not lost everything since the log was last
-   * replayed into it (it may still have lost the last writes of a master that failed over).
+   * The store's epoch: the marker's value, new each time the store is found to have lost
+   * everything and the log is replayed into it. `seen` is the value last read or written
+   * (no store call); `current` reads it (undefined: the marker is gone).
    */
-  intact(): Promise<boolean>;
+  epoch: { seen(): string | undefined; current(): Promise<string | undefined> };
 }
 
 export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
@@ -62,6 +63,11 @@ export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
+  let seenEpoch: string | undefined;
+  const currentEpoch = async (): Promise<string | undefined> => {
+    seenEpoch = (await deps.store.get(marker)) ?? undefined;
+    return seenEpoch;
+  };
 
   const rebuild = async (atStart: boolean): Promise<void> => {
     const lossSeenAt = deps.now();
@@ -95,9 +101,11 @@ export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
   const check = async (atStart = false): Promise<void> => {
     if (running) return running;
     running = (async () => {
-      if ((await deps.store.get(marker)) !== null) return;
+      if ((await currentEpoch()) !== undefined) return;
       // Whoever writes the new marker first rebuilds; the others carry on.
-      if (!(await deps.store.set(marker, `${deps.now()}:${randomUUID()}`, { onlyIfAbsent: true }))) return;
+      const epoch = `${deps.now()}:${randomUUID()}`;
+      if (!(await deps.store.set(marker, epoch, { onlyIfAbsent: true }))) return;
+      seenEpoch = epoch;
       await rebuild(atStart).catch(async (err: unknown) => {
         // Half a replay is no rebuild: without the marker, the next look (or start) replays anew.
         await deps.store.del(marker).catch(() => 0);
@@ -132,6 +140,6 @@ export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
       clearTimeout(timer);
       await running?.catch(() => undefined);
     },
-    intact: async () => (await deps.store.get(marker)) !== null,
+    epoch: { seen: () => seenEpoch, current: currentEpoch },
   };
 }
