@@ -19,7 +19,6 @@
 import assert from "node:assert/strict";
 import os from "node:os";
 import { after, before, describe, it, type TestContext } from "node:test";
-import Redis from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_POLICY } from "@domain/policy";
 import { type ClusterStack, startClusterStack } from "./cluster-stack";
@@ -29,20 +28,19 @@ import {
   CheckResult,
   checkUntilAnswered,
   delivered,
+  dropReplicaLinks,
   kafkaFullyReplicated,
   limitsSlot,
   projectionSlot,
   setGuards,
   shardOf,
-  startRefused,
-  wrongCode,
   type Delivered,
-  type Guards,
 } from "./cluster-probes";
 import { POLICY } from "./fault-stack";
-import { assertNoCodeInLogs, assertNoDuplicateSends, assertStartedOnLog, warningsAbout } from "./invariants";
-import { failoverCost, runLifecycles, type ClientError, type LifecycleLoad } from "./lifecycle-load";
-import { eventually, statusOf, type Accepted } from "./load";
+import { warningsAbout } from "./invariants";
+import { failoverCost, runLifecycles, type ClientError } from "./lifecycle-load";
+import { assertEndedAsDesigned, assertGuardsHeld, assertLogInvariants, ends } from "./cluster-outcomes";
+import { eventually, statusOf } from "./load";
 
 // Two starts per phone per 10 minutes: the probes fill a window with two and expect a refusal.
 const CLUSTER_POLICY = {
@@ -105,7 +103,7 @@ describe("failover on a three-broker Kafka and a Redis Cluster with replicas", {
       assert.equal(minIsr, "2");
 
       const load = await runLifecycles(stack, { count: 30, perSecond: 10 });
-      assertEndedAsDesigned(load);
+      assertEndedAsDesigned(stack, load);
       const masters = new Set(
         await Promise.all(
           load.users.map(
@@ -276,22 +274,6 @@ describe("failover on a three-broker Kafka and a Redis Cluster with replicas", {
   );
 });
 
-/** Closes a master's connections to its replicas (a stopped replica cannot come back for more). */
-async function dropReplicaLinks(masterPort: number): Promise<void> {
-  const master = new Redis({
-    host: "127.0.0.1",
-    port: masterPort,
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-  });
-  try {
-    await master.connect();
-    await master.client("KILL", "TYPE", "replica");
-  } finally {
-    master.disconnect();
-  }
-}
-
 interface Killed {
   what: string;
   restore(): Promise<void>;
@@ -376,61 +358,8 @@ async function failoverUnderLoad(t: TestContext, fault: Fault): Promise<void> {
       `the rest spent without an answered success (fail closed)`,
   );
 
-  assertEndedAsDesigned(load);
-  await assertGuardsHeld(guards);
-  await assertLogInvariants(load);
+  assertEndedAsDesigned(stack, load);
+  await assertGuardsHeld(stack, guards);
+  await assertLogInvariants(stack, load);
   await Promise.all([kafkaFullyReplicated(stack), stack.redisCluster.waitHealthy()]);
-}
-
-async function assertGuardsHeld(guards: Guards): Promise<void> {
-  for (const phone of guards.limitedPhones)
-    assert.ok(await startRefused(stack, phone), "a full start window is still full after the failover");
-  for (const v of guards.nearlyLocked) {
-    await checkUntilAnswered(stack, v.verificationId, wrongCode(v.code));
-    assert.equal(
-      await checkUntilAnswered(stack, v.verificationId, v.code),
-      CheckResult.CHECK_RESULT_LOCKED,
-      "failed checks counted before the failover still count",
-    );
-  }
-}
-
-async function assertLogInvariants(load: LifecycleLoad): Promise<void> {
-  const accepted: Accepted[] = load.users.map((u) => ({
-    verificationId: u.verificationId!,
-    phone: u.phone,
-    errorsBefore: 0,
-  }));
-  await eventually(
-    "every outcome captured",
-    () =>
-      accepted.every((v) => stack.eventsOf(v.verificationId).some((e) => e.event?.$case === "codeChecked")),
-    60_000,
-  );
-  assertStartedOnLog(stack, accepted);
-  assertNoDuplicateSends(stack, accepted);
-  assertNoCodeInLogs(stack, accepted);
-  for (const v of accepted)
-    assert.equal(await statusOf(stack, v.verificationId), "VERIFIED", v.verificationId);
-}
-
-/**
- * Every accepted start verified, or its code spent while the check's answer was lost (a replica
- * slow to confirm on a loaded machine does that too: fail closed, as designed).
- */
-function assertEndedAsDesigned(load: LifecycleLoad): void {
-  const wrong = load.users.filter((u) => u.end !== "verified" && u.end !== "consumed-unanswered");
-  assert.deepEqual(
-    wrong.map((u) => `${u.verificationId ?? "(not started)"}: ${u.end} ${u.answer ?? ""}`),
-    [],
-    `lifecycles ${JSON.stringify(ends(load))}; the services' last warnings about the store:\n` +
-      warningsAbout(stack, /\b(store|redis|replicas?|NOREPLICAS|check)\b/i, 30).join("\n"),
-  );
-  assert.ok((ends(load).verified ?? 0) > 0, "some lifecycles verified");
-}
-
-function ends(load: LifecycleLoad): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const u of load.users) counts[u.end] = (counts[u.end] ?? 0) + 1;
-  return counts;
 }

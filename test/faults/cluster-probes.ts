@@ -5,6 +5,7 @@
  * busiest partitions).
  */
 import assert from "node:assert/strict";
+import Redis from "ioredis";
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { StartVerificationRequest } from "@proto/otp/v1/issuance";
@@ -192,3 +193,19 @@ export async function startRefused(stack: ClusterStack, phone: string): Promise<
 }
 
 export { CheckResult };
+
+/** Closes a master's connections to its replicas (a stopped replica cannot come back for more). */
+export async function dropReplicaLinks(masterPort: number): Promise<void> {
+  const master = new Redis({
+    host: "127.0.0.1",
+    port: masterPort,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+  });
+  try {
+    await master.connect();
+    await master.client("KILL", "TYPE", "replica");
+  } finally {
+    master.disconnect();
+  }
+}

@@ -46,6 +46,7 @@ export function createVerificationApp(p: Platform, options: VerificationAppOptio
         verificationId,
       }),
     // Only where the store lost a few writes; one that lost everything is rebuilt from the log.
+    // (Deferred: the watch, made below, replays through the projector made from this.)
     storeEpoch: { seen: () => storeLoss.epoch.seen(), current: () => storeLoss.epoch.current() },
     now: p.now,
   });

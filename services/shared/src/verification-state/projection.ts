@@ -8,6 +8,7 @@ import { bindingDigest, type TransactionBindingInput } from "@platform/crypto/co
 import type { SecretMaterial } from "@platform/crypto/keys";
 import { sealedField } from "@platform/crypto/sealer";
 import { evolve, initialState, type VerificationState } from "@domain/verification";
+import type { StoreEpoch } from "@platform/store/loss-watch";
 import type { Store } from "@platform/store/port";
 import { readProjection } from "./read-script";
 import {
@@ -83,13 +84,6 @@ export interface ProjectionOptions {
    */
   storeEpoch?: StoreEpoch;
   now?: () => number;
-}
-
-export interface StoreEpoch {
-  /** The epoch last seen, without a store call (tags what this process remembers). */
-  seen(): string | undefined;
-  /** The epoch the store holds now (undefined: none, the store lost it). */
-  current(): Promise<string | undefined>;
 }
 
 /**
@@ -171,18 +165,14 @@ export function createVerificationProjection({
     for (let attempt = 1; ; attempt++) {
       // A remembered state first; after a conflict (or without one), what the store holds.
       const known = attempt === 1 ? mine : undefined;
-      let base = known ?? (await readVersioned(verificationId));
-      let restoring = false;
-      const lost = base === undefined ? await restorable(mine, tenant) : undefined;
-      if (lost !== undefined) {
-        // The store lost what this process wrote: fold on that, not on nothing (a state without
-        // its start expires at once, and the user's code with it).
-        base = { state: lost.state, version: 0 };
-        restoring = true;
-      }
+      const stored = known ?? (await readVersioned(verificationId));
+      // The store lost what this process wrote: fold on that, not on nothing (a state without
+      // its start expires at once, and the user's code with it).
+      const lost = stored === undefined && mine !== undefined ? await restorable(mine, tenant) : undefined;
+      const base = lost !== undefined ? { state: lost.state, version: 0 } : stored;
       const current = base?.state ?? initialState(verificationId, tenant);
       const folded = foldEach(current, events);
-      if (folded.next === current && !restoring) {
+      if (folded.next === current && lost === undefined) {
         if (base && !known) remembered.set(verificationId, base);
         return { state: current, steps: folded.steps, changed: folded.changed };
       }
@@ -190,7 +180,7 @@ export function createVerificationProjection({
       const expect = attempt < WRITE_ATTEMPTS ? (base?.version ?? 0) : undefined;
       const written = await writeVersioned(folded.next, expect);
       if (written) {
-        if (restoring) onRestored?.(verificationId);
+        if (lost !== undefined) onRestored?.(verificationId);
         return { state: written.state, steps: folded.steps, changed: folded.changed };
       }
       remembered.delete(verificationId);

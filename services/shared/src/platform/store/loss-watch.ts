@@ -47,12 +47,18 @@ export interface StoreLossWatchDeps {
 export interface StoreLossWatch {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /**
-   * The store's epoch: the marker's value, new each time the store is found to have lost
-   * everything and the log is replayed into it. `seen` is the value last read or written
-   * (no store call); `current` reads it (undefined: the marker is gone).
-   */
-  epoch: { seen(): string | undefined; current(): Promise<string | undefined> };
+  epoch: StoreEpoch;
+}
+
+/**
+ * The store's epoch: the marker's value, new each time the store is found to have lost
+ * everything and the log is replayed into it.
+ */
+export interface StoreEpoch {
+  /** The value last read or written, without a store call. */
+  seen(): string | undefined;
+  /** The value the store holds now (undefined: the marker is gone, the store lost it). */
+  current(): Promise<string | undefined>;
 }
 
 export function createStoreLossWatch(deps: StoreLossWatchDeps): StoreLossWatch {
