@@ -77,6 +77,8 @@ export interface PlatformStack {
   envelopes: EventEnvelope[];
   /** Where on the verifications topic each captured event stands (`partition@offset`), by event id. */
   placeOf: Map<string, string>;
+  /** Where one captured copy of an event stands (a write retried may leave two copies). */
+  placeOfCopy(envelope: EventEnvelope): string | undefined;
   issuance: IssuanceServiceClient;
   verification: VerificationServiceClient;
   eventsOf(verificationId: string): EventEnvelope[];
@@ -183,6 +185,7 @@ export async function startPlatformStack(
     teardown.push(() => app.stop());
     const envelopes: EventEnvelope[] = [];
     const placeOf = new Map<string, string>();
+    const copies = new WeakMap<EventEnvelope, string>();
     const capture: Subscription = await platform.bus.subscribe({
       groupId: `fault-capture-${run}`,
       topics: [platform.topics.verifications],
@@ -190,6 +193,7 @@ export async function startPlatformStack(
       handler: async (m) => {
         envelopes.push(m.envelope);
         placeOf.set(m.envelope.eventId, `${m.partition}@${m.offset}`);
+        copies.set(m.envelope, `${m.partition}@${m.offset}`);
       },
     });
     teardown.push(() => capture.stop());
@@ -210,6 +214,7 @@ export async function startPlatformStack(
       logs,
       envelopes,
       placeOf,
+      placeOfCopy: (envelope) => copies.get(envelope),
       issuance,
       verification,
       eventsOf: (id) => envelopes.filter((e) => e.verificationId === id),

@@ -31,11 +31,17 @@ function chapter(env: EventEnvelope): string {
   return event.$case;
 }
 
-/** Offsets from the start in ms, e.g. `+0 verificationStarted, +35 dispatch#1 sms@…`. */
+/**
+ * Offsets from the start in ms and places on the log, e.g. `+0 verificationStarted (0@4), +35
+ * dispatch#1 sms@… (0@6)`.
+ */
 export function storyOf(stack: PlatformStack, verificationId: string): string {
   const events = stack.eventsOf(verificationId);
   const t0 = events[0]?.occurredAt?.getTime() ?? 0;
-  const told = events.map((e) => `+${(e.occurredAt?.getTime() ?? t0) - t0} ${chapter(e)}`);
+  const told = events.map((e) => {
+    const place = stack.placeOfCopy(e);
+    return `+${(e.occurredAt?.getTime() ?? t0) - t0} ${chapter(e)}${place ? ` (${place})` : ""}`;
+  });
   return told.length === 0 ? "(nothing on the log)" : told.join(", ");
 }
 

@@ -127,6 +127,9 @@ function decideStart(
 ): RoutingEvent[] {
   if (state.status !== "new") return [];
   const { facts, workflow } = command;
+  // A code that has expired reaches no one in time. A start routing reads only after its code's
+  // life (a copy of one read again once its finished state was dropped) sends nothing.
+  if (facts.expiresAt > 0 && ctx.now >= facts.expiresAt) return [];
   const planned = planRoute({
     verificationId: state.verificationId,
     workflow,

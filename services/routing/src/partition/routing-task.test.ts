@@ -140,6 +140,32 @@ describe("routing partition task", () => {
     assert.equal(task.get(ID), undefined);
   });
 
+  it("a start read again, before or after the verification ended, sends nothing more", async () => {
+    const clock = { now: T0 };
+    const task = createRoutingTask(deps(clock), 0, new Map());
+    const start = started(T0);
+    await task.handle(start);
+    assert.deepEqual(eventTypes(task.drain().messages), ["routePlanned", "dispatchRequested"]);
+    // A write retried by the producer: a second copy of the same start on the log.
+    clock.now = T0 + 2_000;
+    await task.handle({ ...start, offset: String(offset++) });
+    assert.deepEqual(task.drain().messages, [], "a copy while the verification runs");
+    await task.handle(
+      message({ $case: "verificationCancelled", value: { reason: "user", by: "bank" } }, clock.now),
+    );
+    task.drain();
+    await task.handle({ ...start, offset: String(offset++) });
+    assert.deepEqual(task.drain().messages, [], "a copy once it has ended");
+    // Its state dropped after the retention: a copy read then comes after the code's life.
+    await task.fire(clock.now + 60_000);
+    assert.deepEqual(task.drain().changelog, [{ key: ID, value: null }]);
+    clock.now = T0 + 300_000;
+    await task.handle({ ...start, offset: String(offset++) });
+    const late = task.drain();
+    assert.deepEqual(late.messages, [], "a copy after the code expired");
+    assert.deepEqual(late.changelog, []);
+  });
+
   it("inputs for a verification routing never saw change nothing", async () => {
     const task = createRoutingTask(deps({ now: T0 }), 0, new Map());
     await task.handle(message({ $case: "verificationCancelled", value: { reason: "user", by: "bank" } }, T0));

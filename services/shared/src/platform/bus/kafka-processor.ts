@@ -74,6 +74,8 @@ interface ProcessorRun {
   linger: FetchLinger;
   /** The partitions of the group's last assignment to this member. */
   assignedNow: Set<number>;
+  /** Releases under way (their last commit included), per partition. */
+  releasing: Map<number, Promise<void>>;
   stopping?: Promise<void>;
 }
 
@@ -137,6 +139,7 @@ export async function startKafkaProcessor(
     groups: new Map<number, CommitGroup>(),
     linger: lingerOnFetches(consumer, deps.fetchLinger),
     assignedNow: new Set<number>(),
+    releasing: new Map<number, Promise<void>>(),
   };
   const ready = followAssignments(run);
   await run.consumer.connect();
@@ -231,8 +234,13 @@ function restoreGroup(run: ProcessorRun, group: CommitGroup): void {
 async function restore(run: ProcessorRun, owner: Owner): Promise<void> {
   const started = Date.now();
   dropTask(owner);
-  // A transaction in flight may hold what the task decided before: its offsets first.
-  await owner.group.flight?.catch(() => undefined);
+  const group = owner.group;
+  // A transaction in flight (or queued behind it) may hold what the task decided before.
+  await (group.queued ?? group.flight)?.catch(() => undefined);
+  // The coordinator writes a commit's markers after answering it, so a read right after a
+  // commit can miss it, and the inputs it consumed be decided again. A fresh InitProducerId is
+  // answered (CONCURRENT_TRANSACTIONS, retried) only once every commit of the id is complete.
+  if (group.fencing && group.commits !== group.fencedAtCommit) group.fencing = undefined;
   for (;;) {
     if (owner.released || run.stopping) return;
     try {
@@ -278,12 +286,25 @@ function assign(run: ProcessorRun, partition: number): Owner {
   let group = run.groups.get(index);
   if (!group) run.groups.set(index, (group = newCommitGroup(index)));
   const owner = newOwner(partition, group);
-  owner.ready = enqueue(run, owner, () => restore(run, owner));
+  // Given back while its release still commits: the restore reads after that commit.
+  const released = run.releasing.get(partition);
+  owner.ready = enqueue(run, owner, async () => {
+    await released;
+    await restore(run, owner);
+  });
   run.owners.set(partition, owner);
   return owner;
 }
 
-async function release(run: ProcessorRun, owner: Owner): Promise<void> {
+function release(run: ProcessorRun, owner: Owner): Promise<void> {
+  const released = releaseOnce(run, owner).finally(() => {
+    if (run.releasing.get(owner.partition) === released) run.releasing.delete(owner.partition);
+  });
+  run.releasing.set(owner.partition, released);
+  return released;
+}
+
+async function releaseOnce(run: ProcessorRun, owner: Owner): Promise<void> {
   owner.released = true;
   run.owners.delete(owner.partition);
   clearTimeout(owner.timer);

@@ -147,6 +147,7 @@ async function writeGroup(group: CommitGroup, ctx: PartitionCommitsContext): Pro
     ctx.restoreGroup(group);
     return false;
   }
+  group.commits++;
   for (const p of parts) {
     if (p.position > p.owner.committed) p.owner.committed = p.position;
     p.output.afterCommit?.();

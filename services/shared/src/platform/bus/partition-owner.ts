@@ -46,6 +46,13 @@ export interface CommitGroup {
   producer?: Producer;
   /** The producer's set-up (InitProducerId fences the previous owner), shared by the owners. */
   fencing?: Promise<Producer>;
+  /**
+   * Transactions committed through the group's producers, and how many of them there were when
+   * the current producer was fenced: a restore after a later commit fences again (see
+   * kafka-processor.ts `restore`).
+   */
+  commits: number;
+  fencedAtCommit: number;
   /** The transaction in flight, and the one queued behind it (which takes what waits then). */
   flight?: Promise<boolean>;
   queued?: Promise<boolean>;
@@ -55,7 +62,7 @@ export interface CommitGroup {
 }
 
 export function newCommitGroup(index: number): CommitGroup {
-  return { index, owners: new Set(), flushDue: 0 };
+  return { index, owners: new Set(), flushDue: 0, commits: 0, fencedAtCommit: 0 };
 }
 
 /** A partition just assigned: nothing restored, nothing received. */
