@@ -56,6 +56,7 @@ export function busContract(
     batchCases(withBus);
     batchRetryCases(withBus);
     traceAndLifecycleCases(withBus);
+    transientCases(withBus);
   });
 }
 
@@ -633,6 +634,31 @@ function traceAndLifecycleCases(withBus: WithBus): void {
       await subscribe({ groupId: name("g"), topics: [topic], handler: got.handler });
       await fx.bus.publish(topic, envelopeFor("ver-ensure", 0));
       await eventually(() => got.messages.length === 1);
+    }),
+  );
+}
+
+/** Groups that never resume: readers of new messages only. */
+function transientCases(withBus: WithBus): void {
+  it(
+    "a transient group leaves nothing to resume from: subscribed again, it starts at the end",
+    withBus(async ({ fx, name, subscribe }) => {
+      const topic = name("transient");
+      const groupId = name("g");
+      await fx.bus.ensureTopics([{ name: topic, partitions: 1 }]);
+      const first = collector();
+      const reader = await subscribe({ groupId, topics: [topic], handler: first.handler, transient: true });
+      await fx.bus.publish(topic, envelopeFor("ver-transient", 0));
+      await eventually(() => first.messages.length === 1);
+      await reader.stop();
+      // A group that kept its position would hand this one to its next member.
+      await fx.bus.publish(topic, envelopeFor("ver-transient", 1));
+      const second = collector();
+      await subscribe({ groupId, topics: [topic], handler: second.handler, transient: true });
+      await fx.bus.publish(topic, envelopeFor("ver-transient", 2));
+      await eventually(() => second.messages.length >= 1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(second.messages.map(sequenceOf), [2], "only what came after it joined");
     }),
   );
 }

@@ -1,6 +1,5 @@
 /** The issuance service assembled on a platform (Kafka + Redis, or the embedded adapters). */
 import { IssuanceServiceService, type StartVerificationRequest } from "@proto/otp/v1/issuance";
-import type { Subscription } from "@platform/bus/port";
 import type { GrpcServer } from "@platform/grpc/server";
 import { createVerificationProjection } from "@verification-state/projection";
 import type { Platform } from "@platform/runtime/platform";
@@ -79,8 +78,12 @@ export function createIssuanceApp(p: Platform, options: IssuanceAppOptions): Iss
       knownPurpose,
     ),
   };
-  const hub = createWatchHub({ bus: p.bus, topics: p.topics, projection });
-  let watching: Subscription | undefined;
+  const hub = createWatchHub({
+    bus: p.bus,
+    topics: p.topics,
+    projection,
+    logger: p.logger.child({ component: "watch-hub" }),
+  });
   return {
     issuance,
     register: (server) =>
@@ -98,12 +101,10 @@ export function createIssuanceApp(p: Platform, options: IssuanceAppOptions): Iss
         ),
         { admission: ISSUANCE_ADMISSION },
       ),
-    async start() {
-      watching = await hub.start();
-      await watching.ready;
-    },
+    // The watch hub follows the event log only while a stream watches.
+    async start() {},
     async stop() {
-      await watching?.stop();
+      await hub.stop();
     },
   };
 }

@@ -1,14 +1,14 @@
 /** otp.v1.IssuanceService over gRPC: tenant from the caller's identity, never from the request. */
 import type { IssuanceServiceService } from "@proto/otp/v1/issuance";
 import type { WatchVerificationResponse } from "@proto/otp/v1/issuance";
-import { isFinal } from "@domain/verification";
+import { isFinal, type VerificationState } from "@domain/verification";
 import { invalidArgument, OtpError } from "@domain/errors";
 import { VERIFICATION_ID_PATTERN } from "@platform/events/envelope";
 import { serverStream, unary, type ServiceHandlers } from "@platform/grpc/handlers";
 import { requireTenant } from "@platform/grpc/identity";
 import { effectiveStatus, toVerificationView } from "@verification-state/view";
 import type { Issuance } from "./issuance";
-import type { WatchHub } from "./watch-hub";
+import { catchUpAfterStart, type WatchHub } from "./watch-hub";
 
 const checkedId = (id: string): string => {
   if (!VERIFICATION_ID_PATTERN.test(id))
@@ -95,10 +95,15 @@ export function issuanceHandlers(
       const updates: WatchVerificationResponse[] = [];
       let wake: (() => void) | undefined;
       let done = false;
-      const unwatch = hub.watch(id, (state, event, at) => {
+      let heard = 0;
+      const deliver = (state: VerificationState, event: string, at: Date): void => {
         updates.push({ verification: toVerificationView(state, now()), event, at });
         if (isFinal(state)) done = true;
         wake?.();
+      };
+      const watch = hub.watch(id, (state, event, at) => {
+        heard++;
+        deliver(state, event, at);
       });
       try {
         const current = await issuance.get(tenant, id);
@@ -108,6 +113,13 @@ export function issuanceHandlers(
           at: new Date(now()),
         });
         if (isFinal(current) || effectiveStatus(current, now()) === "expired") return;
+        void catchUpAfterStart(
+          watch,
+          () => heard > 0,
+          current,
+          () => issuance.get(tenant, id),
+          (state, change) => deliver(state, change, new Date(now())),
+        );
         const expiry = setTimeout(
           () => {
             done = true;
@@ -131,7 +143,7 @@ export function issuanceHandlers(
           clearTimeout(expiry);
         }
       } finally {
-        unwatch();
+        watch.close();
         release();
       }
     }),

@@ -96,8 +96,21 @@ export async function startKafkaSubscription(
         // own when it ends (handleBatch), before the group is left.
         await consumer.commitOffsets([...run.handled.values()]).catch(() => undefined);
         await consumer.disconnect();
+        if (options.transient) await forgetGroup(deps, options.groupId);
       })()),
   };
+}
+
+/** Deletes a transient subscription's group (its offsets with it) once its member has left. */
+async function forgetGroup(deps: KafkaSubscriptionDeps, groupId: string): Promise<void> {
+  try {
+    await (await deps.admin()).deleteGroups([groupId]);
+  } catch (err) {
+    deps.logger.warn("transient consumer group not deleted: the broker drops it once its offsets expire", {
+      groupId,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
 }
 
 /** Refuses topics nobody created: the bus never creates them implicitly. */

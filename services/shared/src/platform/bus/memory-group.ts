@@ -26,6 +26,8 @@ export interface ConsumerGroup {
   initOffsets(topics: MemoryTopic[], fromBeginning: boolean): void;
   join(member: GroupMember): Promise<void>;
   leave(member: GroupMember): Promise<void>;
+  /** Members now (a transient group with none is forgotten). */
+  memberCount(): number;
 }
 
 interface PartitionWorker {
@@ -142,6 +144,7 @@ export function createConsumerGroup(topicOf: (name: string) => MemoryTopic): Con
         await Promise.all([...state!.workers.values()].map((worker) => worker.stop()));
         await rebalance();
       }),
+    memberCount: () => members.length,
   };
 }
 

@@ -204,7 +204,17 @@ async function subscribe(bus: MemoryBusState, subscribeOptions: SubscribeOptions
   const ready = group.join(member);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
-    stopping ??= ready.then(() => group.leave(member)).finally(() => bus.stops.delete(stop));
+    stopping ??= ready
+      .then(() => group.leave(member))
+      .finally(() => {
+        bus.stops.delete(stop);
+        if (
+          subscribeOptions.transient &&
+          group.memberCount() === 0 &&
+          bus.groups.get(subscribeOptions.groupId) === group
+        )
+          bus.groups.delete(subscribeOptions.groupId);
+      });
     return stopping;
   };
   bus.stops.add(stop);

@@ -49,6 +49,12 @@ export interface SubscribeOptions {
   handler: MessageHandler;
   /** Where a new group starts: the earliest retained message, or only new ones. */
   fromBeginning?: boolean;
+  /**
+   * A group of this subscription's own that never resumes (a reader of new messages): the broker
+   * forgets it once the subscription stops, so starting and stopping such readers leaves nothing
+   * behind.
+   */
+  transient?: boolean;
   retry?: Partial<RetryPolicy>;
   /** Dead-letter topic; defaults to `<topic>.dlq`. */
   deadLetterTopic?: (topic: string) => string;
