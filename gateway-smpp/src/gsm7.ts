@@ -39,15 +39,29 @@ export function gsm7Septets(char: string): number[] | undefined {
   return extension === undefined ? undefined : [ESCAPE, extension];
 }
 
+/**
+ * Septet by UTF-16 code unit, for encoding: a basic character's value, an extension character's
+ * with 0x100 added (written after the escape), -1 outside the alphabet. Every GSM character is
+ * one code unit, so a surrogate (an emoji's half) is outside too.
+ */
+const SEPTET_OF = (() => {
+  const table = new Int16Array(0x10000).fill(-1);
+  for (const [char, code] of basicCodes) table[char.charCodeAt(0)] = code;
+  for (const [char, code] of extensionCodes) table[char.charCodeAt(0)] = 0x100 | code;
+  return table;
+})();
+
 /** Encodes each character to its septets; throws on a character outside the alphabet. */
 export function encodeGsm7(text: string): Buffer {
-  const septets: number[] = [];
-  for (const char of text) {
-    const encoded = gsm7Septets(char);
-    if (encoded === undefined) throw new RangeError("character outside the GSM 7-bit alphabet");
-    septets.push(...encoded);
+  const out = Buffer.allocUnsafe(text.length * 2);
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const septet = SEPTET_OF[text.charCodeAt(i)]!;
+    if (septet < 0) throw new RangeError("character outside the GSM 7-bit alphabet");
+    if (septet > 0xff) out[length++] = ESCAPE;
+    out[length++] = septet & 0x7f;
   }
-  return Buffer.from(septets);
+  return out.subarray(0, length);
 }
 
 /**

@@ -72,6 +72,8 @@ it("data coding: GSM 0x00 when possible, UCS-2 0x08 otherwise", () => {
   assert.equal(encodeSms("Code 1234 @£$", { reference: 1 }).dataCoding, 0x00);
   assert.equal(encodeSms("Mã của bạn", { reference: 1 }).dataCoding, 0x08);
   assert.deepEqual([...encodeGsm7("@a€")], [0x00, 0x61, 0x1b, 0x65]);
+  assert.deepEqual([...encodeGsm7("{x}\f")], [0x1b, 0x28, 0x78, 0x1b, 0x29, 0x1b, 0x0a]);
+  for (const outside of ["ł", "😀", "`"]) assert.throws(() => encodeGsm7(`a${outside}`), RangeError, outside);
 });
 
 it("too many parts is refused", () => {
