@@ -173,6 +173,8 @@ export class RedisServer {
       "--dir", dir,
       "--save", "",
       "--appendonly", "no",
+      // As deploy/ configures Redis: the projection hash stays a compact listpack.
+      "--hash-max-listpack-value", "2048",
       "--daemonize", "no",
       "--logfile", join(dir, "redis.log"),
       ...this.extraArgs(dir),
