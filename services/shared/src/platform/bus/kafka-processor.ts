@@ -289,7 +289,7 @@ function assign(run: ProcessorRun, partition: number): Owner {
   // Given back while its release still commits: the restore reads after that commit.
   const released = run.releasing.get(partition);
   owner.ready = enqueue(run, owner, async () => {
-    await released;
+    await released?.catch(() => undefined);
     await restore(run, owner);
   });
   run.owners.set(partition, owner);
