@@ -10,8 +10,8 @@ import { StartVerificationRequest } from "@proto/otp/v1/issuance";
 import { EVENT_ROLES } from "@domain/events/ownership";
 import { createVerificationProjection } from "@verification-state/projection";
 import { platformFromEnv, type Platform } from "@platform/runtime/platform";
-import { createAbuseGuards } from "./abuse-guards";
-import { createIssuance, type Issuance } from "./issuance";
+import type { Issuance } from "./issuance";
+import { issuanceOn } from "../test/platform-fixtures";
 
 describe("district hints", () => {
   let platform: Platform;
@@ -32,20 +32,13 @@ describe("district hints", () => {
         published.push(args[1]);
       },
     };
-    issuance = createIssuance({
+    issuance = issuanceOn(platform, {
       bus,
-      store: platform.store,
       projection: createVerificationProjection({
         store: platform.store,
         secrets: platform.secrets,
         retentionMs: 60_000,
       }),
-      secrets: platform.secrets,
-      policies: platform.policies,
-      guards: createAbuseGuards({ store: platform.store, now: Date.now, logger: platform.logger }),
-      topics: platform.topics,
-      now: Date.now,
-      districts: platform.districts,
     });
   });
   after(() => platform.close());

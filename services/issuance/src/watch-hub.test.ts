@@ -10,8 +10,8 @@ import { createVerificationProjection, type VerificationProjection } from "@veri
 import { platformFromEnv, type Platform } from "@platform/runtime/platform";
 import { EVENT_ROLES } from "@domain/events/ownership";
 import type { SubscribeOptions } from "@platform/bus/port";
-import { createAbuseGuards } from "./abuse-guards";
-import { createIssuance, type Issuance } from "./issuance";
+import type { Issuance } from "./issuance";
+import { issuanceOn } from "../test/platform-fixtures";
 import { catchUpAfterStart, createWatchHub, describeState, type Watch, type WatchHub } from "./watch-hub";
 import { initialState, type VerificationState } from "@domain/verification";
 import { Channel, DeliveryStatus } from "@proto/otp/v1/common";
@@ -37,17 +37,7 @@ describe("watch hub", () => {
       secrets: platform.secrets,
       retentionMs: 3_600_000,
     });
-    issuance = createIssuance({
-      bus: platform.bus,
-      store: platform.store,
-      projection,
-      secrets: platform.secrets,
-      policies: platform.policies,
-      guards: createAbuseGuards({ store: platform.store, now: Date.now, logger: platform.logger }),
-      topics: platform.topics,
-      now: Date.now,
-      logger: platform.logger,
-    });
+    issuance = issuanceOn(platform, { projection });
     const bus = {
       ...platform.bus,
       subscribe: (options: SubscribeOptions) => {

@@ -31,22 +31,38 @@ const CHANNEL_NAME: Record<Channel, string> = {
   [Channel.CHANNEL_SILENT]: "the mobile network",
 };
 
+/** The words a watcher is told, from an event (describeChange) or from a state (describeState). */
+const SAY = {
+  started: "verification started",
+  sending: (channel: Channel): string =>
+    channel === Channel.CHANNEL_SILENT ? "asking the mobile network" : `sending via ${CHANNEL_NAME[channel]}`,
+  /** A delivery's outcome; undefined for a step on the way (queued, accepted, sent). */
+  delivery: (channel: Channel, status: DeliveryStatus): string | undefined =>
+    status === DeliveryStatus.DELIVERY_STATUS_DELIVERED
+      ? `delivered via ${CHANNEL_NAME[channel]}`
+      : status === DeliveryStatus.DELIVERY_STATUS_FAILED
+        ? `${CHANNEL_NAME[channel]} failed`
+        : undefined,
+  verified: "verified",
+  verifiedByNetwork: "verified by the mobile network",
+  verifiedBySupport: "verified by support",
+  locked: "too many wrong codes",
+  expired: "code expired",
+  cancelled: "cancelled",
+  failed: "every channel failed",
+} as const;
+
 /** What an event means to the person waiting for a code; undefined when nothing they'd see changed. */
 function describeChange(env: EventEnvelope): string | undefined {
   const e = env.event;
   if (!e) return undefined;
   switch (e.$case) {
     case "verificationStarted":
-      return "verification started";
+      return SAY.started;
     case "dispatchRequested":
-      if (e.value.channel === Channel.CHANNEL_SILENT) return "asking the mobile network";
-      return `sending via ${CHANNEL_NAME[e.value.channel]}`;
+      return SAY.sending(e.value.channel);
     case "deliveryReported":
-      if (e.value.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED)
-        return `delivered via ${CHANNEL_NAME[e.value.channel]}`;
-      if (e.value.status === DeliveryStatus.DELIVERY_STATUS_FAILED)
-        return `${CHANNEL_NAME[e.value.channel]} failed`;
-      return undefined;
+      return SAY.delivery(e.value.channel, e.value.status);
     case "fallbackTriggered":
       return e.value.reason === FallbackReason.FALLBACK_REASON_USER_REQUEST
         ? `switching to ${CHANNEL_NAME[e.value.toChannel]}`
@@ -56,19 +72,17 @@ function describeChange(env: EventEnvelope): string | undefined {
     case "codeChecked":
       return undefined;
     case "verificationLocked":
-      return "too many wrong codes";
+      return SAY.locked;
     case "verificationExpired":
-      return "code expired";
+      return SAY.expired;
     case "verificationCancelled":
-      return "cancelled";
+      return SAY.cancelled;
     case "verificationOverridden":
-      return "verified by support";
+      return SAY.verifiedBySupport;
     case "verificationFailed":
-      return "every channel failed";
+      return SAY.failed;
     case "networkVerificationReported":
-      return e.value.verified
-        ? "verified by the mobile network"
-        : "the mobile network could not confirm the number";
+      return e.value.verified ? SAY.verifiedByNetwork : "the mobile network could not confirm the number";
     case "routePlanned":
     case "dispatchCancelled":
     case "incidentDeclared":
@@ -134,7 +148,7 @@ export function createWatchHub(deps: WatchHubOptions): WatchHub {
     // The projector may not have applied this event yet; evolve is idempotent.
     const state = evolve(stored, env);
     const change =
-      env.event?.$case === "codeChecked" && state.status === "verified" ? "verified" : describeChange(env);
+      env.event?.$case === "codeChecked" && state.status === "verified" ? SAY.verified : describeChange(env);
     if (!change) return;
     for (const listener of watchers) listener(state, change, env.occurredAt ?? new Date());
   };
@@ -246,24 +260,21 @@ const progressOf = (s: VerificationState): string =>
   `${s.status}|${s.checksUsed}|${s.appliedEventIds.length}|${s.appliedEventIds.at(-1) ?? ""}`;
 
 const FINAL_WORDS: Partial<Record<VerificationState["status"], string>> = {
-  expired: "code expired",
-  cancelled: "cancelled",
-  locked: "too many wrong codes",
-  failed: "every channel failed",
+  expired: SAY.expired,
+  cancelled: SAY.cancelled,
+  locked: SAY.locked,
+  failed: SAY.failed,
 };
 
 /** A state's news in the words of the event that most likely brought it (describeChange). */
 export function describeState(state: VerificationState): string {
   if (state.status === "verified") {
-    if (state.verifiedBy === "network") return "verified by the mobile network";
-    return state.verifiedBy === "override" ? "verified by support" : "verified";
+    if (state.verifiedBy === "network") return SAY.verifiedByNetwork;
+    return state.verifiedBy === "override" ? SAY.verifiedBySupport : SAY.verified;
   }
   const final = FINAL_WORDS[state.status];
   if (final) return final;
   const last = state.attempts.at(-1);
-  if (!last) return "verification started";
-  const channel = CHANNEL_NAME[last.channel];
-  if (last.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED) return `delivered via ${channel}`;
-  if (last.status === DeliveryStatus.DELIVERY_STATUS_FAILED) return `${channel} failed`;
-  return last.channel === Channel.CHANNEL_SILENT ? "asking the mobile network" : `sending via ${channel}`;
+  if (!last) return SAY.started;
+  return SAY.delivery(last.channel, last.status) ?? SAY.sending(last.channel);
 }

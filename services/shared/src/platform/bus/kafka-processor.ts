@@ -240,7 +240,7 @@ async function restore(run: ProcessorRun, owner: Owner): Promise<void> {
   // The coordinator writes a commit's markers after answering it, so a read right after a
   // commit can miss it, and the inputs it consumed be decided again. A fresh InitProducerId is
   // answered (CONCURRENT_TRANSACTIONS, retried) only once every commit of the id is complete.
-  if (group.fencing && group.commits !== group.fencedAtCommit) group.fencing = undefined;
+  if (group.fencing && group.committedSinceFence) group.fencing = undefined;
   for (;;) {
     if (owner.released || run.stopping) return;
     try {

@@ -147,7 +147,7 @@ async function writeGroup(group: CommitGroup, ctx: PartitionCommitsContext): Pro
     ctx.restoreGroup(group);
     return false;
   }
-  group.commits++;
+  group.committedSinceFence = true;
   for (const p of parts) {
     if (p.position > p.owner.committed) p.owner.committed = p.position;
     p.output.afterCommit?.();

@@ -47,12 +47,10 @@ export interface CommitGroup {
   /** The producer's set-up (InitProducerId fences the previous owner), shared by the owners. */
   fencing?: Promise<Producer>;
   /**
-   * Transactions committed through the group's producers, and how many of them there were when
-   * the current producer was fenced: a restore after a later commit fences again (see
-   * kafka-processor.ts `restore`).
+   * Whether a transaction committed since the current producer was fenced: a restore then fences
+   * again (see kafka-processor.ts `restore`).
    */
-  commits: number;
-  fencedAtCommit: number;
+  committedSinceFence: boolean;
   /** The transaction in flight, and the one queued behind it (which takes what waits then). */
   flight?: Promise<boolean>;
   queued?: Promise<boolean>;
@@ -62,7 +60,7 @@ export interface CommitGroup {
 }
 
 export function newCommitGroup(index: number): CommitGroup {
-  return { index, owners: new Set(), flushDue: 0, commits: 0, fencedAtCommit: 0 };
+  return { index, owners: new Set(), flushDue: 0, committedSinceFence: false };
 }
 
 /** A partition just assigned: nothing restored, nothing received. */

@@ -35,7 +35,7 @@ export interface RestoredPartition {
 export function groupProducer(source: PartitionSource, group: CommitGroup): Promise<Producer> {
   const { groupId, topic, partitionsPerCommit } = source;
   return (group.fencing ??= (async () => {
-    group.fencedAtCommit = group.commits;
+    group.committedSinceFence = false;
     await group.producer?.disconnect().catch(() => undefined);
     const producer = producerWithCoordinatorCache(source.kafka, {
       transactionalId: commitGroupTransactionalId(groupId, topic, partitionsPerCommit, group.index),
